@@ -1,0 +1,35 @@
+// Bundles the extension and the CLI, and copies the two tree-sitter .wasm files beside them,
+// so src/python/treeSitter.ts finds them in dist/ after bundling (no __dirname guesses).
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const production = process.argv.includes('--production');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  define: { VERSION: JSON.stringify(process.env.npm_package_version ?? '0.0.0') },
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+mkdirSync('dist', { recursive: true });
+await Promise.all([
+  build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
+  build({
+    ...common,
+    entryPoints: ['src/cli.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+]);
+chmodSync('dist/cli.js', 0o755);
+
+const wtsDir = path.dirname(require.resolve('web-tree-sitter'));
+copyFileSync(path.join(wtsDir, 'web-tree-sitter.wasm'), 'dist/web-tree-sitter.wasm');
+copyFileSync(require.resolve('tree-sitter-python/tree-sitter-python.wasm'), 'dist/tree-sitter-python.wasm');

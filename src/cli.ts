@@ -1,0 +1,49 @@
+/**
+ * backend-hang: the command-line face of the same pure modules the editor uses.
+ *   backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...
+ *   backend-hang dump --pid N [--format text|json] [--locals]
+ * Exit codes: 0 ok / no findings, 1 findings (check), 2 usage or I/O error.
+ */
+import { runCheckCommand } from './cli/checkCommand';
+import { runDumpCommand } from './cli/dumpCommand';
+
+const USAGE = `Usage:
+  backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...
+  backend-hang dump --pid N [--format text|json] [--locals] [--native] [--pyspy PATH]
+  backend-hang --version`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'check':
+      return runCheckCommand(rest);
+    case 'dump':
+      return runDumpCommand(rest);
+    case '--version':
+    case '-V':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      process.stderr.write(
+        `backend-hang: ${command ? `unknown command '${command}'` : 'missing command'}\n${USAGE}\n`,
+      );
+      return 2;
+  }
+}
+
+declare const VERSION: string;
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`backend-hang: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,20 @@
+import * as vscode from 'vscode';
+import { log } from './log';
+import { DiagnosticsController } from './diagnostics/diagnosticsController';
+import { QuickFixProvider } from './codeActions/quickFixProvider';
+import { PySpyViewController } from './pyspyView/pyspyViewController';
+
+/** Composes the features; each owns its disposables and is disposed with the extension. */
+export function activate(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(log);
+  const diagnostics = new DiagnosticsController(context);
+  context.subscriptions.push(
+    diagnostics,
+    new QuickFixProvider(context, diagnostics),
+    new PySpyViewController(context, diagnostics),
+    vscode.commands.registerCommand('backendHang.showLogs', () => log.show()),
+  );
+  log.info(`Backend Hang Debug ${context.extension.packageJSON.version} activated`);
+}
+
+export function deactivate(): void {}

@@ -1,7 +1,7 @@
 // Bundles the extension and the CLI, and copies the two tree-sitter .wasm files beside them,
 // so src/python/treeSitter.ts finds them in dist/ after bundling (no __dirname guesses).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { copyFileSync, mkdirSync, chmodSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -29,6 +29,25 @@ await Promise.all([
   }),
 ]);
 chmodSync('dist/cli.js', 0o755);
+
+// Tests are bundled per file (transpile only, node_modules left external) into out/, so one feature's
+// work-in-progress type error never blocks another feature's tests; `npm run typecheck` checks all of it.
+if (!process.argv.includes('--no-tests')) {
+  const testEntries = readdirSync('test', { recursive: true })
+    .map(String)
+    .filter((f) => /\.ts$/.test(f) && !f.startsWith('fixtures/') && !f.endsWith('.d.ts'))
+    .map((f) => path.join('test', f));
+  await build({
+    ...common,
+    entryPoints: testEntries,
+    outdir: 'out/test',
+    outbase: 'test',
+    packages: 'external',
+    external: ['vscode'],
+    sourcemap: true,
+    minify: false,
+  });
+}
 
 const wtsDir = path.dirname(require.resolve('web-tree-sitter'));
 copyFileSync(path.join(wtsDir, 'web-tree-sitter.wasm'), 'dist/web-tree-sitter.wasm');

@@ -1,0 +1,97 @@
+/** Pure: a capture as text (py-spy's form plus the diagnosis) and as the CLI's / "Save as JSON" JSON shape. */
+import { formatFrame } from './dumpParser';
+import type { Diagnosis, ParsedDump } from './types';
+
+/** The public JSON shape (`backend-hang dump --format json`, "Save Capture as JSON"). */
+export interface CaptureJson {
+  pid: number;
+  capturedAt?: string;
+  threads: {
+    name: string;
+    osThreadId: number;
+    active: boolean;
+    ownsGil: boolean;
+    eventLoop: boolean;
+    frames: {
+      function: string;
+      file: string;
+      line: number;
+      library: boolean;
+      locals?: { name: string; arg: boolean; repr: string }[];
+    }[];
+  }[];
+  findings: {
+    kind: 'event-loop-blocked';
+    thread: string;
+    blockingCall: string;
+    frame: { function: string; file: string; line: number } | null;
+    message: string;
+  }[];
+}
+
+/** Builds the JSON shape of the issue: file paths as py-spy gave them (absolute with `--json`). */
+export function toCaptureJson(dump: ParsedDump, diagnosis: Diagnosis, capturedAt?: Date): CaptureJson {
+  return {
+    pid: dump.pid,
+    ...(capturedAt ? { capturedAt: capturedAt.toISOString() } : {}),
+    threads: dump.threads.map((t) => ({
+      name: t.name,
+      osThreadId: t.osThreadId,
+      active: t.active,
+      ownsGil: t.ownsGil,
+      eventLoop: diagnosis.eventLoopThreadIds.includes(t.osThreadId),
+      frames: t.frames.map((f) => ({
+        function: f.function,
+        file: f.file,
+        line: f.line,
+        library: f.library,
+        ...(f.locals ? { locals: f.locals } : {}),
+      })),
+    })),
+    findings: diagnosis.findings.map((f) => ({
+      kind: f.kind,
+      thread: f.thread,
+      blockingCall: f.blockingCall,
+      frame: f.frame ? { function: f.frame.function, file: f.frame.file, line: f.frame.line } : null,
+      message: f.message,
+    })),
+  };
+}
+
+/** Text form: the diagnosis first (what to do), then every thread like py-spy prints it. */
+export function formatCaptureText(dump: ParsedDump, diagnosis: Diagnosis, capturedAt?: Date): string {
+  const out: string[] = [];
+  out.push(
+    `Process ${dump.pid}${dump.commandLine ? `: ${dump.commandLine}` : ''}${capturedAt ? ` (captured ${capturedAt.toISOString()})` : ''}`,
+  );
+  if (diagnosis.findings.length === 0) {
+    out.push(
+      diagnosis.eventLoopThreadIds.length > 0
+        ? 'Event loop: not blocked (idle in its selector or running).'
+        : 'No asyncio event-loop thread found.',
+    );
+  }
+  for (const f of diagnosis.findings) {
+    out.push(`EVENT LOOP BLOCKED: ${f.message}`);
+    if (f.frame) out.push(`  fix here: ${f.frame.file}:${f.frame.line} (${f.frame.function})`);
+    for (const w of f.waitsFor)
+      out.push(`  waits for thread ${w.osThreadId} "${w.name}": ${w.userFrame ?? w.innermost ?? ''}`);
+  }
+  out.push('');
+  // Event-loop threads first: they are what the reader is looking for (py-spy's --json lists them last).
+  const loopFirst = [...dump.threads].sort(
+    (a, b) =>
+      Number(diagnosis.eventLoopThreadIds.includes(b.osThreadId)) -
+      Number(diagnosis.eventLoopThreadIds.includes(a.osThreadId)),
+  );
+  for (const t of loopFirst) {
+    const state = [t.active ? 'active' : 'idle', ...(t.ownsGil ? ['gil'] : [])].join('+');
+    const loop = diagnosis.eventLoopThreadIds.includes(t.osThreadId) ? ' [event loop]' : '';
+    out.push(`Thread ${t.osThreadId} (${state}): "${t.name}"${loop}`);
+    for (const fr of t.frames) {
+      out.push(`    ${formatFrame(fr)}${fr.library ? '' : '   <- your code'}`);
+      for (const l of fr.locals ?? []) out.push(`        ${l.arg ? 'arg ' : ''}${l.name}: ${l.repr}`);
+    }
+  }
+  return out.join('\n');
+}

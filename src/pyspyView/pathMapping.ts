@@ -1,0 +1,82 @@
+/**
+ * Pure: where a frame's file lives on this machine. In order: the absolute path when it exists; the path
+ * mappings (`backendHang.pathMappings`, e.g. `/app` -> `${workspaceFolder}/backend`, for containers and remote
+ * hosts); a unique workspace file ending with the frame's path; else unresolved (the caller says so).
+ */
+
+/** One `backendHang.pathMappings` entry. */
+export interface PathMapping {
+  remote: string;
+  local: string;
+}
+
+/** How a frame's file was found. */
+export type ResolvedPath =
+  | { kind: 'absolute' | 'mapped' | 'suffix'; path: string }
+  | { kind: 'ambiguous'; candidates: string[] }
+  | { kind: 'unresolved' };
+
+/** What resolution may consult: plain callbacks/data, so it runs on a fake file system in tests. */
+export interface ResolveContext {
+  exists(path: string): boolean;
+  mappings?: PathMapping[];
+  /** Workspace folder paths, for `${workspaceFolder}` in mappings (the first one) and `${workspaceFolder:name}`. */
+  workspaceFolders?: string[];
+  /** Workspace files (absolute paths, `/`-separated) to match by suffix. */
+  workspaceFiles?: string[];
+}
+
+const slash = (p: string): string => p.replace(/\\/g, '/');
+const trimEnd = (p: string): string => (p.length > 1 ? p.replace(/\/+$/, '') : p);
+
+/** Expands `${workspaceFolder}` and `${workspaceFolder:name}` (name = folder base name) in a mapping. */
+export function expandWorkspaceFolder(value: string, folders: string[] = []): string {
+  return value.replace(/\$\{workspaceFolder(?::([^}]+))?\}/g, (whole, name: string | undefined) => {
+    if (!name) return folders[0] ?? whole;
+    return folders.find((f) => slash(f).split('/').pop() === name) ?? whole;
+  });
+}
+
+/** Applies the first mapping whose `remote` is a path prefix of `file` (longest remote first). */
+export function applyMappings(
+  file: string,
+  mappings: PathMapping[],
+  folders: string[] = [],
+): string | undefined {
+  const f = slash(file);
+  const sorted = [...mappings].sort((a, b) => b.remote.length - a.remote.length);
+  for (const m of sorted) {
+    const remote = trimEnd(slash(m.remote));
+    if (f === remote || f.startsWith(`${remote}/`)) {
+      return trimEnd(slash(expandWorkspaceFolder(m.local, folders))) + f.slice(remote.length);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Workspace files whose path ends with the longest suffix of `file` that matches any, down to the base
+ * name: `/app/app/api/routes/stream.py` finds `.../backend/app/api/routes/stream.py`.
+ */
+export function matchBySuffix(file: string, workspaceFiles: string[]): string[] {
+  const parts = slash(file).split('/').filter(Boolean);
+  for (let i = 0; i < parts.length; i++) {
+    const suffix = `/${parts.slice(i).join('/')}`;
+    const hits = workspaceFiles.filter((w) => slash(w).endsWith(suffix) || slash(w) === suffix.slice(1));
+    if (hits.length > 0) return hits;
+  }
+  return [];
+}
+
+/** Resolves a frame's file (absolute or short) to a local path. */
+export function resolveFramePath(file: string, ctx: ResolveContext): ResolvedPath {
+  if (!file || file.startsWith('<')) return { kind: 'unresolved' };
+  const isAbsolute = file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file);
+  if (isAbsolute && ctx.exists(file)) return { kind: 'absolute', path: file };
+  const mapped = ctx.mappings?.length ? applyMappings(file, ctx.mappings, ctx.workspaceFolders) : undefined;
+  if (mapped && ctx.exists(mapped)) return { kind: 'mapped', path: mapped };
+  const hits = matchBySuffix(file, ctx.workspaceFiles ?? []);
+  if (hits.length === 1) return { kind: 'suffix', path: hits[0] };
+  if (hits.length > 1) return { kind: 'ambiguous', candidates: hits };
+  return { kind: 'unresolved' };
+}

@@ -1,0 +1,97 @@
+/** Plain-data types of the py-spy feature (no `vscode`): parsed dumps, processes, diagnosis. */
+
+/** One local variable or argument of a frame, as `py-spy dump --locals` shows it. */
+export interface FrameLocal {
+  name: string;
+  /** True for function arguments ("Arguments:" in the text form), false for other locals. */
+  arg: boolean;
+  /** The value's repr, as py-spy printed it (truncated by py-spy). */
+  repr: string;
+}
+
+/** One stack frame, innermost first within its thread. */
+export interface Frame {
+  /** Function name (`event_generator`, `<module>`, or a native symbol). */
+  function: string;
+  /** The file as py-spy gives it: absolute in `--json`, the short form in text dumps. */
+  file: string;
+  /** py-spy's short file name (`app/api/routes/stream.py`, `threading.py`). */
+  shortFile: string;
+  /** 1-based line; 0 when py-spy gave none (native frames). */
+  line: number;
+  /** Standard library, site-packages, or native code: not the user's own code. */
+  library: boolean;
+  /** Present when the dump was taken with `--locals` (may be empty). */
+  locals?: FrameLocal[];
+}
+
+/** One Python thread of the dumped process. */
+export interface ThreadDump {
+  name: string;
+  osThreadId: number;
+  /** py-spy's "active" (running, not idle/waiting). */
+  active: boolean;
+  ownsGil: boolean;
+  frames: Frame[];
+}
+
+/** One parsed `py-spy dump` of one process. */
+export interface ParsedDump {
+  pid: number;
+  /** From the text form's "Process N: ..." header; undefined for --json (py-spy does not include it). */
+  commandLine?: string;
+  pythonVersion?: string;
+  threads: ThreadDump[];
+  /** Whether locals were captured (`--locals`). */
+  hasLocals: boolean;
+}
+
+/** What kind of uvicorn-family process a candidate is. */
+export type ProcessRole = 'server' | 'reloader' | 'manager' | 'worker';
+
+/** A process the picker offers. */
+export interface ProcessCandidate {
+  pid: number;
+  ppid: number;
+  role: ProcessRole;
+  /** 1-based worker number when role is 'worker'. */
+  workerIndex?: number;
+  /** Whether this process runs the app's event loop (server or worker): the one worth dumping. */
+  serving: boolean;
+  commandLine: string;
+  cwd?: string;
+  /** Seconds since the process started, when known. */
+  uptimeSeconds?: number;
+}
+
+/** The call the event loop thread is parked in, named for a person. */
+export interface BlockedLoopFinding {
+  kind: 'event-loop-blocked';
+  /** Name of the event-loop thread. */
+  thread: string;
+  osThreadId: number;
+  /** e.g. `ThreadPoolExecutor.shutdown`, `Thread.join`, `time.sleep`, `socket read`. */
+  blockingCall: string;
+  /** Nearest user frame below the blocking call (where to fix); undefined when all frames are library code. */
+  frame?: { function: string; file: string; shortFile: string; line: number };
+  /** Worker threads the blocked call waits for (executor/thread joins). */
+  waitsFor: WaitedThread[];
+  message: string;
+}
+
+/** A worker thread the event loop waits for, with what it is doing itself. */
+export interface WaitedThread {
+  name: string;
+  osThreadId: number;
+  /** Its nearest user frame, e.g. `process_source (app/services/rss_ingestion.py:13)`. */
+  userFrame?: string;
+  /** Its innermost frame, e.g. `readinto (socket.py:706)`. */
+  innermost?: string;
+}
+
+/** The pure diagnosis of one dump. */
+export interface Diagnosis {
+  /** os thread ids of threads that run an asyncio/uvloop event loop. */
+  eventLoopThreadIds: number[];
+  findings: BlockedLoopFinding[];
+}

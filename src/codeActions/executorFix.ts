@@ -1,0 +1,310 @@
+/**
+ * The BHD001 rewrites: a `with ThreadPoolExecutor(...) as ex:` in async code becomes the non-blocking pattern of
+ * MISSION.md (executor bound before a `try`, `finally` cancelling futures and shutting down without waiting), or,
+ * as the alternative, one long-lived module-level executor. Pure text edits computed from the tree.
+ */
+import type { Node, Tree } from '../python/treeSitter';
+import type { Finding } from '../diagnostics/types';
+import type { TextEdit } from './fixes';
+import {
+  enclosingFunction,
+  freshName,
+  identifiersUnder,
+  moduleImportedNames,
+  statementStartRows,
+  stringInteriorRows,
+  unparen,
+} from './pythonTree';
+import { importEdit } from './imports';
+import { lineEnd, lineStart, nextLineStart } from './textStyle';
+
+/** What the executor fixes need from FixOptions. */
+export interface ExecutorFixOptions {
+  cancelFutures: boolean;
+  eol: string;
+  indent: string;
+}
+
+/** Either edits to apply or the reason no fix is offered (shown in the log). */
+export type Rewrite = { edits: TextEdit[]; name: string } | { reason: string };
+
+/** How a name in the block holds futures, which decides how the `finally` cancels them. */
+type FuturesKind = 'collection' | 'mapping' | 'single';
+
+interface WithParts {
+  call: Node;
+  stmt: Node;
+  item: Node;
+  otherItems: Node[];
+  /** Text of the `as` target (`executor`, `self.pool`), or undefined when the item has no `as`. */
+  target: string | undefined;
+  indent: string;
+  colon: Node;
+  body: Node;
+  inline: boolean;
+  /** Indentation unit of the block relative to the `with` line. */
+  unit: string;
+}
+
+/** Finds the `with` around the finding's executor call and checks the shape is one we can rewrite. */
+function locate(finding: Finding, tree: Tree, source: string, opts: ExecutorFixOptions): WithParts | string {
+  let call = tree.rootNode.descendantForIndex(finding.startIndex, finding.endIndex);
+  while (call && call.type !== 'call') call = call.parent;
+  if (!call) return 'no call node at the finding';
+  let item: Node | null = call.parent;
+  let target: string | undefined;
+  while (item && item.type === 'parenthesized_expression') item = item.parent;
+  if (item?.type === 'as_pattern') {
+    const alias = item.childForFieldName('alias');
+    const t = alias?.namedChildren[0] ?? alias;
+    if (!t || (t.type !== 'identifier' && t.type !== 'attribute')) return 'the `as` target is not a plain name';
+    target = t.text;
+    item = item.parent;
+  }
+  if (item?.type !== 'with_item') return 'the executor is not a `with` item';
+  const clause = item.parent;
+  const stmt = clause?.parent;
+  if (!clause || clause.type !== 'with_clause' || !stmt || stmt.type !== 'with_statement') return 'no with statement';
+  if (stmt.children.some((c) => c.type === 'async')) return '`async with` on an executor';
+  const indent = source.slice(lineStart(source, stmt.startIndex), stmt.startIndex);
+  if (!/^[ \t]*$/.test(indent)) return 'the `with` shares its line with other code';
+  const colon = stmt.children.find((c) => c.type === ':');
+  const body = stmt.childForFieldName('body');
+  if (!colon || !body) return 'incomplete with statement';
+  const otherItems = clause.namedChildren.filter((c) => c.type === 'with_item' && c.id !== item.id);
+  // Comments between items would be lost when the items are re-joined.
+  if (otherItems.length && clause.descendantsOfType('comment').length) return 'comments inside a multi-item `with`';
+  const inline = body.startPosition.row === colon.endPosition.row;
+  let unit = opts.indent;
+  if (!inline) {
+    const bodyIndent = source.slice(lineStart(source, body.startIndex), body.startIndex);
+    if (!bodyIndent.startsWith(indent) || bodyIndent.length <= indent.length) return 'unexpected block indentation';
+    unit = bodyIndent.slice(indent.length);
+  }
+  // An item before the executor may bind a name its constructor uses: moving the executor out would break that.
+  const earlier = clause.namedChildren.filter((c) => c.type === 'with_item' && c.startIndex < item.startIndex);
+  const bound = new Set(earlier.flatMap((c) => c.descendantsOfType('as_pattern_target').map((t) => t.text)));
+  if (call.descendantsOfType('identifier').some((id) => bound.has(id.text))) {
+    return 'the executor depends on an earlier `with` item';
+  }
+  return { call, stmt, item, otherItems, target, indent, colon, body, inline, unit };
+}
+
+/** `ex.submit(...)` or `loop.run_in_executor(ex, ...)`. */
+function isExecutorCall(node: Node | null | undefined, ex: string): boolean {
+  if (!node) return false;
+  const n = unparen(node);
+  if (n.type === 'await') return isExecutorCall(n.namedChildren[0], ex);
+  if (n.type !== 'call') return false;
+  const fn = n.childForFieldName('function');
+  if (fn?.type !== 'attribute') return false;
+  const attr = fn.childForFieldName('attribute')?.text;
+  if (attr === 'submit') return fn.childForFieldName('object')?.text === ex;
+  if (attr === 'run_in_executor') return n.childForFieldName('arguments')?.namedChildren[0]?.text === ex;
+  return false;
+}
+
+/** Names in the block bound to futures from the executor, in order of appearance. */
+function futuresBindings(body: Node, ex: string): Map<string, FuturesKind> {
+  const found = new Map<string, FuturesKind>();
+  const visit = (n: Node): void => {
+    // Nested functions and classes run elsewhere (and bind their own names): not the block's futures.
+    if (n.type === 'function_definition' || n.type === 'class_definition' || n.type === 'lambda') return;
+    if (n.type === 'assignment') {
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      if (left?.type === 'identifier' && right && !found.has(left.text)) {
+        const r = unparen(right);
+        if (isExecutorCall(r, ex)) found.set(left.text, 'single');
+        else if ((r.type === 'list_comprehension' || r.type === 'set_comprehension') && isExecutorCall(r.childForFieldName('body'), ex)) {
+          found.set(left.text, 'collection');
+        } else if (r.type === 'dictionary_comprehension') {
+          const pair = r.childForFieldName('body');
+          if (isExecutorCall(pair?.childForFieldName('key'), ex)) found.set(left.text, 'collection');
+          else if (isExecutorCall(pair?.childForFieldName('value'), ex)) found.set(left.text, 'mapping');
+        } else if ((r.type === 'list' || r.type === 'set' || r.type === 'tuple') && r.namedChildren.some((c) => isExecutorCall(c, ex))) {
+          found.set(left.text, 'collection');
+        }
+      }
+    } else if (n.type === 'call') {
+      // futures.append(ex.submit(...)) / futures.add(...): futures built in a loop.
+      const fn = n.childForFieldName('function');
+      const obj = fn?.childForFieldName('object');
+      const attr = fn?.childForFieldName('attribute')?.text;
+      if (fn?.type === 'attribute' && obj?.type === 'identifier' && (attr === 'append' || attr === 'add')) {
+        if (isExecutorCall(n.childForFieldName('arguments')?.namedChildren[0], ex) && !found.has(obj.text)) {
+          found.set(obj.text, 'collection');
+        }
+      }
+    }
+    for (const c of n.namedChildren) visit(c);
+  };
+  visit(body);
+  return found;
+}
+
+/** Whether `name` is bound in `fn` (parameter, assignment, loop target...) before offset `before`. */
+function boundBefore(fn: Node | null, name: string, before: number): boolean {
+  if (!fn) return false;
+  return fn.descendantsOfType('identifier').some((id) => {
+    if (id.text !== name || id.startIndex >= before) return false;
+    const p = id.parent;
+    if (!p) return false;
+    if (p.type === 'parameters' || p.type === 'default_parameter' || p.type === 'typed_parameter' || p.type === 'typed_default_parameter') return true;
+    if (p.type === 'assignment' || p.type === 'augmented_assignment') return p.childForFieldName('left')?.id === id.id;
+    if (p.type === 'for_statement' || p.type === 'for_in_clause') return p.childForFieldName('left')?.id === id.id;
+    if (p.type === 'pattern_list' || p.type === 'tuple_pattern' || p.type === 'as_pattern_target') return true;
+    if (p.type === 'global_statement' || p.type === 'nonlocal_statement') return true;
+    return false;
+  });
+}
+
+/** Lines that bind futures names before the `try`, so the `finally` cannot raise NameError. */
+function prebindLines(parts: WithParts, futures: Map<string, FuturesKind>): string[] {
+  const fn = enclosingFunction(parts.stmt);
+  const lines: string[] = [];
+  for (const [name, kind] of futures) {
+    if (boundBefore(fn, name, parts.stmt.startIndex)) continue; // already bound: keep its value
+    lines.push(`${name} = ${kind === 'single' ? 'None' : kind === 'mapping' ? '{}' : '[]'}`);
+  }
+  return lines;
+}
+
+/** The `finally:` clause (without a trailing line break) cancelling futures and optionally shutting down. */
+function finallyLines(parts: WithParts, futures: Map<string, FuturesKind>, exName: string, shutdown: string | undefined): string[] {
+  const { indent, unit } = parts;
+  const taken = identifiersUnder(enclosingFunction(parts.stmt) ?? parts.stmt);
+  const v = freshName(taken, 'f', 'future', 'pending');
+  const lines = [`${indent}finally:`];
+  for (const [name, kind] of futures) {
+    if (kind === 'single') lines.push(`${indent}${unit}if ${name} is not None:`, `${indent}${unit}${unit}${name}.cancel()`);
+    else {
+      lines.push(`${indent}${unit}for ${v} in ${name}${kind === 'mapping' ? '.values()' : ''}:`, `${indent}${unit}${unit}${v}.cancel()`);
+    }
+  }
+  if (shutdown) lines.push(`${indent}${unit}${exName}.shutdown(${shutdown})`);
+  return lines;
+}
+
+/** Re-indents the block's lines by `delta` (a unit added, or removed when `remove`). Undefined: cannot. */
+function reindentBody(parts: WithParts, source: string, tree: Tree, remove: boolean): TextEdit[] | undefined {
+  const { stmt, indent, unit } = parts;
+  const strings = stringInteriorRows(stmt);
+  const starts = statementStartRows(parts.body);
+  const edits: TextEdit[] = [];
+  const firstRow = parts.colon.endPosition.row + 1;
+  let offset = nextLineStart(source, parts.colon.endIndex);
+  for (let row = firstRow; row <= stmt.endPosition.row; row++) {
+    const end = lineEnd(source, offset);
+    const line = source.slice(offset, end);
+    if (line.trim() !== '' && !strings.has(row)) {
+      if (!remove) edits.push({ start: offset, end: offset, newText: unit });
+      else if (line.startsWith(indent + unit)) {
+        edits.push({ start: offset + indent.length, end: offset + indent.length + unit.length, newText: '' });
+      } else if (starts.has(row)) return undefined;
+    }
+    offset = nextLineStart(source, end);
+  }
+  void tree;
+  return edits;
+}
+
+/** The preferred BHD001 fix: executor before a `try`, body inside, non-blocking `finally`. */
+export function executorTryFinally(finding: Finding, tree: Tree, source: string, opts: ExecutorFixOptions): Rewrite {
+  const parts = locate(finding, tree, source, opts);
+  if (typeof parts === 'string') return { reason: parts };
+  const { stmt, call, colon, indent, unit, eol, inline } = { ...parts, eol: opts.eol };
+  const fn = enclosingFunction(stmt);
+  const exName = parts.target ?? freshName(identifiersUnder(fn ?? stmt), 'executor');
+  const futures = futuresBindings(parts.body, exName);
+  const shutdown = opts.cancelFutures ? 'wait=False, cancel_futures=True' : 'wait=False';
+  const head = [`${exName} = ${call.text}`, ...prebindLines(parts, futures).map((l) => indent + l), `${indent}try:`];
+  const edits: TextEdit[] = [];
+  if (parts.otherItems.length === 0) {
+    // Only the executor: the block's lines stay exactly as they are, under `try:`.
+    if (inline) {
+      edits.push({ start: stmt.startIndex, end: parts.body.startIndex, newText: head.join(eol) + eol + indent + unit });
+    } else {
+      edits.push({ start: stmt.startIndex, end: colon.endIndex, newText: head.join(eol) });
+      // The header line's trailing comment (after the colon) stays after `try:`.
+    }
+  } else {
+    // Other items stay in a `with` inside the `try`, one level deeper.
+    const others = parts.otherItems.map((c) => c.text).join(', ');
+    head.push(`${indent}${unit}with ${others}:`);
+    edits.push({ start: stmt.startIndex, end: colon.endIndex, newText: head.join(eol) });
+    if (!inline) {
+      const more = reindentBody(parts, source, tree, false);
+      if (!more) return { reason: 'cannot re-indent the block' };
+      edits.push(...more);
+    } else {
+      edits.push({ start: colon.endIndex, end: parts.body.startIndex, newText: ' ' });
+    }
+  }
+  const end = lineEnd(source, stmt.endIndex);
+  edits.push({ start: end, end, newText: eol + finallyLines(parts, futures, exName, shutdown).join(eol) });
+  return { edits, name: exName };
+}
+
+/**
+ * The alternative BHD001 fix: one executor created at module level (shut down without waiting at exit), used by
+ * every request instead of a new one per request. Only for a lone `with` item whose constructor arguments are
+ * literals and whose class is imported at module level (else it cannot move there).
+ */
+export function executorModuleLevel(finding: Finding, tree: Tree, source: string, opts: ExecutorFixOptions): Rewrite {
+  const parts = locate(finding, tree, source, opts);
+  if (typeof parts === 'string') return { reason: parts };
+  const { stmt, call, colon, indent, unit, inline } = parts;
+  const eol = opts.eol;
+  if (parts.otherItems.length) return { reason: 'module-level executor: the `with` has other items' };
+  if (!enclosingFunction(stmt)) return { reason: 'module-level executor: not inside a function' };
+  const args = call.childForFieldName('arguments');
+  const nonLiteral = (args?.descendantsOfType('identifier') ?? []).some(
+    (id) => !(id.parent?.type === 'keyword_argument' && id.parent.childForFieldName('name')?.id === id.id) &&
+      !['True', 'False', 'None'].includes(id.text),
+  );
+  if (nonLiteral) return { reason: 'module-level executor: constructor arguments use local names' };
+  const fnNode = call.childForFieldName('function');
+  let root = fnNode;
+  while (root?.type === 'attribute') root = root.childForFieldName('object');
+  const imported = moduleImportedNames(tree.rootNode);
+  if (root?.type !== 'identifier' || !imported.has(root.text)) {
+    return { reason: 'module-level executor: the executor class is not imported at module level' };
+  }
+  const moduleImports = tree.rootNode.namedChildren.filter(
+    (n) => n.type === 'import_statement' || n.type === 'import_from_statement' || n.type === 'future_import_statement',
+  );
+  const lastImport = moduleImports[moduleImports.length - 1]!;
+  const allNames = identifiersUnder(tree.rootNode);
+  const base = parts.target && /^[A-Za-z_]\w*$/.test(parts.target) ? `_${parts.target.toUpperCase()}` : '_EXECUTOR';
+  const globalName = freshName(allNames, base === '_EXECUTOR' ? base : base, '_EXECUTOR');
+  const exName = parts.target ?? freshName(identifiersUnder(enclosingFunction(stmt)!), 'executor');
+  const edits: TextEdit[] = [];
+  const atexit = importEdit(tree, source, 'atexit', eol);
+  if (atexit.edit) edits.push(atexit.edit);
+  const cf = opts.cancelFutures ? ', cancel_futures=True' : '';
+  const at = lineEnd(source, lastImport.endIndex);
+  edits.push({
+    start: at,
+    end: at,
+    newText: `${eol}${eol}${globalName} = ${call.text}${eol}${atexit.name}.register(${globalName}.shutdown, wait=False${cf})`,
+  });
+  const futures = futuresBindings(parts.body, exName);
+  const assign = `${exName} = ${globalName}`;
+  if (futures.size) {
+    // Still cancel this request's futures when it ends (client gone): the shared executor stays up.
+    const head = [assign, ...prebindLines(parts, futures).map((l) => indent + l), `${indent}try:`];
+    if (inline) edits.push({ start: stmt.startIndex, end: parts.body.startIndex, newText: head.join(eol) + eol + indent + unit });
+    else edits.push({ start: stmt.startIndex, end: colon.endIndex, newText: head.join(eol) });
+    const end = lineEnd(source, stmt.endIndex);
+    edits.push({ start: end, end, newText: eol + finallyLines(parts, futures, exName, undefined).join(eol) });
+  } else if (inline) {
+    edits.push({ start: stmt.startIndex, end: parts.body.startIndex, newText: assign + eol + indent });
+  } else {
+    edits.push({ start: stmt.startIndex, end: colon.endIndex, newText: assign });
+    const dedent = reindentBody(parts, source, tree, true);
+    if (!dedent) return { reason: 'module-level executor: cannot dedent the block' };
+    edits.push(...dedent);
+  }
+  return { edits, name: globalName };
+}

@@ -1,0 +1,108 @@
+/**
+ * Small tree-sitter-python queries the fixes need: enclosing functions, names in scope, module-level imports,
+ * rows that start statements or lie inside multi-line strings. Pure: no `vscode`.
+ */
+import type { Node } from '../python/treeSitter';
+
+/** `(x)` -> `x`, repeatedly. */
+export function unparen(node: Node): Node {
+  let n = node;
+  while (n.type === 'parenthesized_expression' && n.namedChildren.length === 1) n = n.namedChildren[0]!;
+  return n;
+}
+
+/** The innermost `def`/`async def` holding `node`, or null at module level. */
+export function enclosingFunction(node: Node): Node | null {
+  for (let n = node.parent; n; n = n.parent) if (n.type === 'function_definition') return n;
+  return null;
+}
+
+/** Whether a `function_definition` node is an `async def`. */
+export function isAsyncDef(fn: Node): boolean {
+  return fn.children.some((c) => c.type === 'async');
+}
+
+/**
+ * Whether `node` would run inside the async function's own frame: no lambda, nested def/class or generator
+ * expression between them (an `await` is only legal, and only means the same, in that frame).
+ */
+export function directlyInAsyncDef(node: Node): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') return isAsyncDef(n);
+    if (n.type === 'lambda' || n.type === 'class_definition' || n.type === 'generator_expression') return false;
+  }
+  return false;
+}
+
+/** Every identifier spelled anywhere under `node` (to pick names that cannot collide). */
+export function identifiersUnder(node: Node): Set<string> {
+  return new Set(node.descendantsOfType('identifier').map((n) => n.text));
+}
+
+/** A name not in `taken`: the first free candidate, else `base_2`, `base_3`, ... */
+export function freshName(taken: Set<string>, ...candidates: string[]): string {
+  for (const c of candidates) if (!taken.has(c)) return c;
+  const base = candidates[0]!;
+  for (let i = 2; ; i++) if (!taken.has(`${base}_${i}`)) return `${base}_${i}`;
+}
+
+/** Top-level `import` / `from ... import` statements, in order. */
+export function moduleImports(root: Node): Node[] {
+  return root.namedChildren.filter((n) => n.type === 'import_statement' || n.type === 'import_from_statement');
+}
+
+/** Whether an import statement is `from __future__ import ...` (these must stay first). */
+export function isFutureImport(n: Node): boolean {
+  return n.type === 'future_import_statement' || (n.type === 'import_from_statement' && /^from\s+__future__\b/.test(n.text));
+}
+
+/** Names bound by top-level imports: `import a.b` binds `a`, `import a as x` / `from m import y as x` bind `x`. */
+export function moduleImportedNames(root: Node): Map<string, string> {
+  // name -> what it stands for ("asyncio", "concurrent.futures.ThreadPoolExecutor", ...)
+  const names = new Map<string, string>();
+  for (const stmt of moduleImports(root)) {
+    if (stmt.type === 'import_statement') {
+      for (const c of stmt.namedChildren) {
+        if (c.type === 'dotted_name') names.set(c.text.split('.')[0]!, c.text.split('.')[0]!);
+        else if (c.type === 'aliased_import') {
+          const alias = c.childForFieldName('alias')?.text;
+          const name = c.childForFieldName('name')?.text;
+          if (alias && name) names.set(alias, name);
+        }
+      }
+    } else {
+      const from = stmt.childForFieldName('module_name')?.text ?? '';
+      for (const c of stmt.childrenForFieldName('name')) {
+        if (c.type === 'dotted_name') names.set(c.text, `${from}.${c.text}`);
+        else if (c.type === 'aliased_import') {
+          const alias = c.childForFieldName('alias')?.text;
+          const name = c.childForFieldName('name')?.text;
+          if (alias && name) names.set(alias, `${from}.${name}`);
+        }
+      }
+    }
+  }
+  return names;
+}
+
+/** Rows whose start lies inside a multi-line string: re-indenting them would change the string's value. */
+export function stringInteriorRows(node: Node): Set<number> {
+  const rows = new Set<number>();
+  for (const s of node.descendantsOfType('string')) {
+    for (let r = s.startPosition.row + 1; r <= s.endPosition.row; r++) rows.add(r);
+  }
+  return rows;
+}
+
+/** Rows on which a statement, clause or comment begins (the lines whose indentation Python reads). */
+export function statementStartRows(node: Node): Set<number> {
+  const rows = new Set<number>();
+  const visit = (n: Node): void => {
+    if (/_statement$|_clause$|^(function_definition|class_definition|decorated_definition|decorator|comment)$/.test(n.type)) {
+      rows.add(n.startPosition.row);
+    }
+    for (const c of n.namedChildren) visit(c);
+  };
+  visit(node);
+  return rows;
+}

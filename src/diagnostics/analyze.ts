@@ -1,0 +1,479 @@
+/**
+ * The analysis engine: tree-sitter tree + source -> findings (pure, no `vscode`).
+ *
+ * Strategy (speed matters: this runs on every keystroke on files of any size):
+ * 1. `mightContainFindings` rejects files that contain none of the tokens any rule needs, without parsing.
+ * 2. Candidate tokens are located with one regex pass over the text; only the nodes at those offsets are
+ *    inspected (`descendantForIndex`), never the whole tree. Matches inside strings and comments land on
+ *    string/comment nodes and are dropped, so text never matches.
+ * 3. Names resolve through the file's imports (aliases, `import a.b as c`, star imports).
+ */
+import type { Node, Parser, Tree } from '../python/treeSitter';
+import { createPythonParser } from '../python/treeSitter';
+import { MESSAGES } from './rules';
+import { applyNoqa } from './noqa';
+import {
+  type Binding,
+  type ImportTable,
+  bindingOfTarget,
+  callArguments,
+  callOf,
+  callee,
+  collectImports,
+  enclosingClass,
+  identifierNodesMatching,
+  isField,
+  isInAsyncCode,
+  qualify,
+  sameNode,
+  visibleScopes,
+  wordsRegExp,
+} from './pythonScope';
+import { RULE_CODES, type Finding, type RuleCode } from './types';
+
+/** Options of `analyze` / `checkSource`. */
+export interface AnalyzeOptions {
+  /** Only these rules (default: all). */
+  select?: readonly RuleCode[];
+}
+
+const EXECUTOR_CLASSES = new Set([
+  'concurrent.futures.ThreadPoolExecutor',
+  'concurrent.futures.ProcessPoolExecutor',
+  'concurrent.futures.thread.ThreadPoolExecutor',
+  'concurrent.futures.process.ProcessPoolExecutor',
+]);
+const CF_WAITS = new Map([
+  ['concurrent.futures.wait', 'wait'],
+  ['concurrent.futures.as_completed', 'as_completed'],
+  ['concurrent.futures._base.wait', 'wait'],
+  ['concurrent.futures._base.as_completed', 'as_completed'],
+]);
+const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request'];
+const REQUESTS_FUNCTIONS = new Set(HTTP_METHODS.flatMap((m) => [`requests.${m}`, `requests.api.${m}`]));
+const SESSION_CLASSES = new Set([
+  'requests.Session',
+  'requests.session',
+  'requests.sessions.Session',
+  'requests.sessions.session',
+]);
+const TIME_SLEEP = 'time.sleep';
+
+const TARGETS: ReadonlySet<string> = new Set([
+  ...EXECUTOR_CLASSES,
+  ...CF_WAITS.keys(),
+  ...REQUESTS_FUNCTIONS,
+  ...SESSION_CLASSES,
+  TIME_SLEEP,
+]);
+const isTarget = (q: string): boolean => TARGETS.has(q);
+
+/** Names that mark a receiver as an executor without other evidence: `executor`, `self._executor`, `io_executor`. */
+const EXECUTOR_NAME = /^(?:executor|.*_executor)$/i;
+
+const PREFILTER = /(?<![A-Za-z0-9_])(?:concurrent|shutdown|requests|sleep|submit)(?![A-Za-z0-9_])/;
+
+/**
+ * Cheap textual pre-filter (no parse): false means `analyze` cannot find anything in this source. Every finding
+ * needs one of these words in the text (an import of concurrent.futures / requests / time.sleep, or a
+ * `shutdown`/`submit` call), so a file without them is never parsed.
+ */
+export function mightContainFindings(source: string): boolean {
+  return PREFILTER.test(source);
+}
+
+/** Final identifier of a dotted name. */
+function lastPart(qualified: string): string {
+  return qualified.slice(qualified.lastIndexOf('.') + 1);
+}
+
+function compact(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
+/** One run of the rules over one tree; caches per-name token lookups for this run only. */
+class Analysis {
+  readonly findings: Finding[] = [];
+  private readonly tokenCache = new Map<string, Node[]>();
+  private readonly imports: ImportTable;
+
+  constructor(
+    private readonly tree: Tree,
+    private readonly source: string,
+    private readonly select: ReadonlySet<RuleCode>,
+  ) {
+    this.imports = collectImports(tree, source);
+  }
+
+  run(): void {
+    const hasSessions = this.moduleCalls();
+    if (this.select.has('BHD002')) this.shutdownCalls();
+    if (this.select.has('BHD003') && this.source.includes('submit')) this.resultCalls();
+    if (hasSessions && (this.select.has('BHD005') || this.select.has('BHD006'))) this.sessionCalls();
+  }
+
+  private report(
+    code: RuleCode,
+    node: Node,
+    text: { message: string; detail: string },
+    fixable: boolean,
+  ): void {
+    if (!this.select.has(code)) return;
+    this.findings.push({
+      code,
+      range: {
+        start: { row: node.startPosition.row, column: node.startPosition.column },
+        end: { row: node.endPosition.row, column: node.endPosition.column },
+      },
+      startIndex: node.startIndex,
+      endIndex: node.endIndex,
+      message: text.message,
+      detail: text.detail,
+      fixable,
+    });
+  }
+
+  private qualify(expr: Node): string | undefined {
+    return qualify(expr, this.imports, isTarget);
+  }
+
+  /** Identifier nodes named `name` anywhere in the file (cached for this run). */
+  private tokens(name: string): Node[] {
+    let nodes = this.tokenCache.get(name);
+    if (!nodes) {
+      nodes = identifierNodesMatching(this.tree, this.source, wordsRegExp([name])!);
+      this.tokenCache.set(name, nodes);
+    }
+    return nodes;
+  }
+
+  /** Bindings of the plain name `name` visible at `at` (its function scopes and the module). */
+  private bindingsOf(name: string, at: Node): Binding[] {
+    const scopes = visibleScopes(at);
+    const result: Binding[] = [];
+    for (const token of this.tokens(name)) {
+      const binding = bindingOfTarget(token);
+      if (binding && scopes.some((s) => sameNode(s, binding.scope))) result.push(binding);
+    }
+    return result;
+  }
+
+  /** Bindings of `self.attr` / `cls.attr` anywhere in the class enclosing `at`. */
+  private attributeBindings(attr: string, at: Node): Binding[] {
+    const cls = enclosingClass(at);
+    if (!cls) return [];
+    const result: Binding[] = [];
+    for (const token of this.tokens(attr)) {
+      if (token.startIndex < cls.startIndex || token.endIndex > cls.endIndex) continue;
+      const attribute = token.parent;
+      if (!attribute || attribute.type !== 'attribute' || !isField(attribute, 'attribute', token)) continue;
+      const object = attribute.childForFieldName('object');
+      if (object?.type !== 'identifier' || (object.text !== 'self' && object.text !== 'cls')) continue;
+      const binding = bindingOfTarget(attribute);
+      if (binding) result.push(binding);
+    }
+    return result;
+  }
+
+  /** Bindings of a receiver expression (a name or `self.attr`). */
+  private receiverBindings(expr: Node): Binding[] {
+    if (expr.type === 'identifier') return this.bindingsOf(expr.text, expr);
+    if (expr.type === 'attribute') {
+      const object = expr.childForFieldName('object');
+      const attr = expr.childForFieldName('attribute');
+      if (object?.type === 'identifier' && (object.text === 'self' || object.text === 'cls') && attr) {
+        return this.attributeBindings(attr.text, expr);
+      }
+    }
+    return [];
+  }
+
+  /** Whether an annotation mentions one of `classes` (e.g. `Optional[ThreadPoolExecutor]`). */
+  private annotationNames(type: Node, classes: ReadonlySet<string>): boolean {
+    const stack: Node[] = [type];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.type === 'identifier' || n.type === 'attribute') {
+        const q = this.qualify(n);
+        if (q !== undefined && classes.has(q)) return true;
+        if (n.type === 'identifier') continue;
+      }
+      for (const c of n.namedChildren) if (c) stack.push(c);
+    }
+    return false;
+  }
+
+  private constructs(expr: Node, classes: ReadonlySet<string>): boolean {
+    if (expr.type !== 'call') return false;
+    const fn = callee(expr);
+    const q = fn && this.qualify(fn);
+    return q !== undefined && classes.has(q);
+  }
+
+  /**
+   * Evidence that `expr` is a concurrent.futures executor: constructed right there, bound from a constructor
+   * (in the function, an enclosing one or the module; `self.attr` anywhere in the class), annotated as one,
+   * or named like one.
+   */
+  private isExecutor(expr: Node, depth = 0): boolean {
+    if (this.constructs(expr, EXECUTOR_CLASSES)) return true;
+    const name =
+      expr.type === 'identifier'
+        ? expr.text
+        : expr.type === 'attribute'
+          ? expr.childForFieldName('attribute')?.text
+          : undefined;
+    if (name !== undefined && EXECUTOR_NAME.test(name)) return true;
+    if (depth > 2) return false;
+    return this.receiverBindings(expr).some((b) =>
+      b.kind === 'value'
+        ? this.isExecutor(b.value, depth + 1)
+        : b.kind === 'annotation' && this.annotationNames(b.type, EXECUTOR_CLASSES),
+    );
+  }
+
+  /** Evidence that `expr` is a requests Session instance. */
+  private isSession(expr: Node, depth = 0): boolean {
+    if (this.constructs(expr, SESSION_CLASSES)) return true;
+    if (depth > 2) return false;
+    return this.receiverBindings(expr).some((b) =>
+      b.kind === 'value'
+        ? this.isSession(b.value, depth + 1)
+        : b.kind === 'annotation' && this.annotationNames(b.type, SESSION_CLASSES),
+    );
+  }
+
+  /** Evidence that `expr` is a concurrent.futures Future: `executor.submit(...)`, directly or through a name. */
+  private isFuture(expr: Node, depth = 0): boolean {
+    if (expr.type === 'call') {
+      const fn = callee(expr);
+      if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'submit') {
+        const receiver = fn.childForFieldName('object');
+        return receiver !== null && this.isExecutor(receiver);
+      }
+      return false;
+    }
+    if (depth > 2 || expr.type !== 'identifier') return false;
+    return this.bindingsOf(expr.text, expr).some((b) =>
+      b.kind === 'value'
+        ? this.isFuture(b.value, depth + 1)
+        : b.kind === 'iteration' && this.isFutureCollection(b.iterable, depth + 1),
+    );
+  }
+
+  /** Evidence that iterating `expr` yields executor futures (a comprehension of submits, `as_completed(...)`). */
+  private isFutureCollection(expr: Node, depth: number): boolean {
+    if (depth > 3) return false;
+    switch (expr.type) {
+      case 'call': {
+        const fn = callee(expr);
+        const q = fn && this.qualify(fn);
+        if (q !== undefined && CF_WAITS.get(q) === 'as_completed') return true;
+        // list(futures), sorted(futures), set(...): look through the first argument
+        if (
+          fn?.type === 'identifier' &&
+          ['list', 'set', 'tuple', 'sorted', 'iter', 'reversed'].includes(fn.text)
+        ) {
+          const first = callArguments(expr).positional[0];
+          return first !== undefined && this.isFutureCollection(first, depth + 1);
+        }
+        return false;
+      }
+      case 'list_comprehension':
+      case 'set_comprehension':
+      case 'generator_expression': {
+        const body = expr.childForFieldName('body');
+        return body !== null && this.isFuture(body, depth + 1);
+      }
+      case 'dictionary_comprehension': {
+        const key = expr.childForFieldName('body')?.childForFieldName('key');
+        return key != null && this.isFuture(key, depth + 1);
+      }
+      case 'list':
+      case 'set':
+      case 'tuple':
+        return expr.namedChildren.some((c) => c !== null && this.isFuture(c, depth + 1));
+      case 'identifier':
+        return this.bindingsOf(expr.text, expr).some(
+          (b) => b.kind === 'value' && this.isFutureCollection(b.value, depth + 1),
+        );
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Calls of imported callables (executor constructors, concurrent.futures.wait/as_completed, requests.*,
+   * time.sleep). Returns whether the file constructs a requests Session anywhere.
+   */
+  private moduleCalls(): boolean {
+    const roots = new Set<string>();
+    for (const [local, q] of this.imports.names) {
+      for (const target of TARGETS) {
+        if (target === q || target.startsWith(`${q}.`)) {
+          roots.add(local);
+          break;
+        }
+      }
+    }
+    for (const module of this.imports.starModules) {
+      for (const target of TARGETS) if (target.startsWith(`${module}.`)) roots.add(lastPart(target));
+    }
+    const re = wordsRegExp(roots);
+    if (!re) return false;
+    let hasSessions = false;
+    for (const token of identifierNodesMatching(this.tree, this.source, re)) {
+      // Climb `a.b.c` (token is the root `a`), trying each prefix that is called.
+      let expr: Node = token;
+      for (;;) {
+        const call = callOf(expr);
+        if (call) {
+          const q = this.qualify(expr);
+          if (q !== undefined && TARGETS.has(q)) {
+            if (SESSION_CLASSES.has(q)) hasSessions = true;
+            else this.moduleCall(call, expr, q);
+          }
+        }
+        const parent = expr.parent;
+        if (parent?.type !== 'attribute' || !isField(parent, 'object', expr)) break;
+        expr = parent;
+      }
+    }
+    return hasSessions;
+  }
+
+  private moduleCall(call: Node, fn: Node, q: string): void {
+    if (EXECUTOR_CLASSES.has(q)) {
+      if (this.select.has('BHD001') && this.isWithItemValue(call) && isInAsyncCode(call)) {
+        this.report('BHD001', call, MESSAGES.BHD001(lastPart(q)), true);
+      }
+      return;
+    }
+    const wait = CF_WAITS.get(q);
+    if (wait !== undefined) {
+      if (this.select.has('BHD003') && isInAsyncCode(call))
+        this.report('BHD003', call, MESSAGES.BHD003Wait(wait), false);
+      return;
+    }
+    if (REQUESTS_FUNCTIONS.has(q)) {
+      this.httpCall(call, compact(fn.text));
+      return;
+    }
+    if (q === TIME_SLEEP && this.select.has('BHD006') && isInAsyncCode(call)) {
+      this.report('BHD006', call, MESSAGES.BHD006Sleep(compact(fn.text)), true);
+    }
+  }
+
+  /** BHD005 (no timeout, anywhere) and BHD006 (in async code) for one requests call. */
+  private httpCall(call: Node, shownName: string): void {
+    if (this.select.has('BHD005')) {
+      const args = callArguments(call);
+      if (!args.keywords.has('timeout') && !args.dictSplat)
+        this.report('BHD005', call, MESSAGES.BHD005(shownName), true);
+    }
+    if (this.select.has('BHD006') && isInAsyncCode(call)) {
+      this.report('BHD006', call, MESSAGES.BHD006Requests(shownName), false);
+    }
+  }
+
+  /** `with X(...)` or `with X(...) as name` (not `async with`). */
+  private isWithItemValue(call: Node): boolean {
+    let item = call.parent;
+    if (item?.type === 'as_pattern' && sameNode(item.firstNamedChild ?? undefined, call)) item = item.parent;
+    if (item?.type !== 'with_item') return false;
+    const statement = item.parent?.parent;
+    return statement?.type === 'with_statement' && statement.firstChild?.type !== 'async';
+  }
+
+  /** `receiver.method(...)` calls: the receiver and the call, for an identifier token naming the method. */
+  private methodCalls(method: string | string[]): { receiver: Node; call: Node; method: string }[] {
+    const re = wordsRegExp(Array.isArray(method) ? method : [method]);
+    if (!re) return [];
+    const result: { receiver: Node; call: Node; method: string }[] = [];
+    for (const token of identifierNodesMatching(this.tree, this.source, re)) {
+      const attribute = token.parent;
+      if (attribute?.type !== 'attribute' || !isField(attribute, 'attribute', token)) continue;
+      const call = callOf(attribute);
+      const receiver = attribute.childForFieldName('object');
+      if (call && receiver) result.push({ receiver, call, method: token.text });
+    }
+    return result;
+  }
+
+  /** BHD002: `executor.shutdown()` in async code unless `wait=False` / a literal False first argument. */
+  private shutdownCalls(): void {
+    for (const { receiver, call } of this.methodCalls('shutdown')) {
+      if (!isInAsyncCode(call)) continue;
+      const args = callArguments(call);
+      const wait = args.keywords.get('wait') ?? args.positional[0];
+      if (wait?.type === 'false') continue;
+      // `**options` may well carry wait=False: no evidence either way, stay quiet (precision first).
+      if (wait === undefined && (args.dictSplat || args.listSplat)) continue;
+      if (!this.isExecutor(receiver)) continue;
+      const shown = receiver.text.length <= 40 ? compact(receiver.text) : 'executor';
+      this.report('BHD002', call, MESSAGES.BHD002(shown), true);
+    }
+  }
+
+  /** BHD003: `.result()` on a future from `executor.submit(...)`, in async code. */
+  private resultCalls(): void {
+    for (const { receiver, call } of this.methodCalls('result')) {
+      if (!isInAsyncCode(call) || !this.isFuture(receiver)) continue;
+      this.report('BHD003', call, MESSAGES.BHD003Result(), true);
+    }
+  }
+
+  /** BHD005/BHD006 on `session.get(...)` etc. where `session` is a requests Session. */
+  private sessionCalls(): void {
+    for (const { receiver, call, method } of this.methodCalls(HTTP_METHODS)) {
+      if (!this.isSession(receiver)) continue;
+      const shown = receiver.text.length <= 40 ? `${compact(receiver.text)}.${method}` : `Session.${method}`;
+      this.httpCall(call, shown);
+    }
+  }
+}
+
+/**
+ * Runs the rules on a parsed Python file. Findings are sorted by position (then code); `# noqa` comments on
+ * the reported line are already applied. The tree is not modified or deleted.
+ */
+export function analyze(tree: Tree, source: string, options: AnalyzeOptions = {}): Finding[] {
+  if (!mightContainFindings(source)) return [];
+  const select = new Set<RuleCode>(options.select ?? RULE_CODES);
+  if (select.size === 0) return [];
+  const analysis = new Analysis(tree, source, select);
+  analysis.run();
+  const seen = new Set<string>();
+  const findings = analysis.findings.filter((f) => {
+    const key = `${f.code}:${f.startIndex}:${f.endIndex}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  findings.sort(
+    (a, b) => a.startIndex - b.startIndex || a.endIndex - b.endIndex || a.code.localeCompare(b.code),
+  );
+  return applyNoqa(tree, source, findings);
+}
+
+let sharedParser: Promise<Parser> | undefined;
+
+/**
+ * Parses `source` with a process-wide parser, analyzes it and deletes the tree. Files without any candidate
+ * token are not parsed at all. Safe to call concurrently: parsing is synchronous between awaits.
+ */
+export async function checkSource(source: string, options: AnalyzeOptions = {}): Promise<Finding[]> {
+  if (!mightContainFindings(source)) return [];
+  sharedParser ??= createPythonParser().catch((err: unknown) => {
+    sharedParser = undefined;
+    throw err;
+  });
+  const parser = await sharedParser;
+  const tree = parser.parse(source);
+  if (!tree) return [];
+  try {
+    return analyze(tree, source, options);
+  } finally {
+    tree.delete();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Incremental parsing of one open document (pure, no `vscode`): the editor glue hands over VS Code's content
+ * changes as plain data, this applies them to the old tree (`tree.edit`) and re-parses with it, so tree-sitter
+ * only re-reads what changed.
+ */
+import { Edit } from 'web-tree-sitter';
+import type { Parser, Point, Tree } from '../python/treeSitter';
+
+/** The plain-data shape of `vscode.TextDocumentContentChangeEvent` (UTF-16 offsets, 0-based lines). */
+export interface ContentChange {
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  rangeOffset: number;
+  rangeLength: number;
+  text: string;
+}
+
+/** Where `text` ends when inserted at `start`. */
+function endAfterInsert(start: Point, text: string): Point {
+  const lastBreak = text.lastIndexOf('\n');
+  if (lastBreak < 0) return { row: start.row, column: start.column + text.length };
+  let rows = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) rows++;
+  return { row: start.row + rows, column: text.length - lastBreak - 1 };
+}
+
+/** The tree-sitter edit for one content change. */
+export function editForChange(change: ContentChange): Edit {
+  const startPosition = { row: change.range.start.line, column: change.range.start.character };
+  return new Edit({
+    startIndex: change.rangeOffset,
+    oldEndIndex: change.rangeOffset + change.rangeLength,
+    newEndIndex: change.rangeOffset + change.text.length,
+    startPosition,
+    oldEndPosition: { row: change.range.end.line, column: change.range.end.character },
+    newEndPosition: endAfterInsert(startPosition, change.text),
+  });
+}
+
+/**
+ * The parse tree of one document, kept up to date incrementally. Owns its tree (deleted on update and on
+ * dispose); the parser is shared and owned by the caller.
+ */
+export class IncrementalParse {
+  private current: Tree | undefined;
+
+  constructor(
+    private readonly parser: Parser,
+    text: string,
+  ) {
+    this.current = parser.parse(text) ?? undefined;
+  }
+
+  /** The current tree (owned by this object: do not delete it, do not keep it past the next update). */
+  get tree(): Tree | undefined {
+    return this.current;
+  }
+
+  /**
+   * Applies `changes` (in the order VS Code reports them) to the old tree and re-parses `newText` with it.
+   * Falls back to a full parse when there is no old tree.
+   */
+  update(changes: readonly ContentChange[], newText: string): Tree | undefined {
+    const old = this.current;
+    if (old) for (const change of changes) old.edit(editForChange(change));
+    this.current = this.parser.parse(newText, old) ?? undefined;
+    old?.delete();
+    return this.current;
+  }
+
+  /** Full re-parse (e.g. after an unknown change). */
+  reset(text: string): Tree | undefined {
+    this.current?.delete();
+    this.current = this.parser.parse(text) ?? undefined;
+    return this.current;
+  }
+
+  dispose(): void {
+    this.current?.delete();
+    this.current = undefined;
+  }
+}

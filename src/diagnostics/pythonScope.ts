@@ -1,0 +1,295 @@
+/**
+ * Python name resolution and scope helpers on a tree-sitter tree (pure, no `vscode`).
+ *
+ * Everything here is driven by text positions: callers find candidate tokens with a regular expression over
+ * the source and ask the tree about the node at that spot. Walking the whole tree from JavaScript costs a wasm
+ * call per node, which a 12,000-line file cannot afford on every keystroke; a regex over the text is far cheaper.
+ */
+import type { Node, Tree } from '../python/treeSitter';
+
+/** Import bindings of one file: local name -> qualified name, plus the modules star-imported. */
+export interface ImportTable {
+  names: Map<string, string>;
+  starModules: string[];
+}
+
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/y;
+
+/** Escapes a string for use inside a RegExp. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A global regex matching any of `words` as a whole identifier (not preceded/followed by identifier chars). */
+export function wordsRegExp(words: Iterable<string>): RegExp | undefined {
+  const list = [...new Set(words)].filter((w) => w.length > 0);
+  if (list.length === 0) return undefined;
+  list.sort((a, b) => b.length - a.length);
+  return new RegExp(`(?<![A-Za-z0-9_])(?:${list.map(escapeRegExp).join('|')})(?![A-Za-z0-9_])`, 'g');
+}
+
+/**
+ * Identifier nodes for every regex match of `re` in `source[from, to)` that is a real identifier token (matches
+ * inside strings and comments resolve to string/comment nodes and are dropped).
+ */
+export function identifierNodesMatching(
+  tree: Tree,
+  source: string,
+  re: RegExp,
+  from = 0,
+  to = source.length,
+): Node[] {
+  const nodes: Node[] = [];
+  const root = tree.rootNode;
+  re.lastIndex = from;
+  for (let m = re.exec(source); m !== null && m.index < to; m = re.exec(source)) {
+    const end = m.index + m[0].length;
+    const node = root.descendantForIndex(m.index, end);
+    if (node && node.type === 'identifier' && node.startIndex === m.index && node.endIndex === end) {
+      nodes.push(node);
+    }
+  }
+  return nodes;
+}
+
+/** Strips a vendoring prefix (`pip._vendor.requests` is `requests`). */
+function normaliseModule(name: string): string {
+  const i = name.lastIndexOf('._vendor.');
+  return i >= 0 ? name.slice(i + '._vendor.'.length) : name;
+}
+
+function dottedName(node: Node | null): string | undefined {
+  if (!node) return undefined;
+  if (node.type === 'dotted_name' || node.type === 'identifier') return node.text.replace(/\s+/g, '');
+  return undefined;
+}
+
+/** Adds the bindings of one `import` / `from ... import` statement to `table`. */
+function addImport(statement: Node, table: ImportTable): void {
+  if (statement.type === 'import_statement') {
+    for (const child of statement.childrenForFieldName('name')) {
+      if (!child) continue;
+      if (child.type === 'aliased_import') {
+        const full = dottedName(child.childForFieldName('name'));
+        const alias = child.childForFieldName('alias')?.text;
+        if (full && alias) table.names.set(alias, normaliseModule(full));
+      } else {
+        const full = dottedName(child);
+        if (full) {
+          // `import a.b.c` binds `a` to the package `a`; attribute access walks down from there.
+          const head = full.split('.')[0]!;
+          table.names.set(head, normaliseModule(head));
+        }
+      }
+    }
+    return;
+  }
+  if (statement.type !== 'import_from_statement') return;
+  const moduleNode = statement.childForFieldName('module_name');
+  const moduleName = dottedName(moduleNode); // undefined for relative imports: not ours to resolve
+  if (!moduleName) return;
+  const module = normaliseModule(moduleName);
+  if (statement.namedChildren.some((c) => c?.type === 'wildcard_import')) {
+    table.starModules.push(module);
+    return;
+  }
+  for (const child of statement.childrenForFieldName('name')) {
+    if (!child) continue;
+    if (child.type === 'aliased_import') {
+      const name = dottedName(child.childForFieldName('name'));
+      const alias = child.childForFieldName('alias')?.text;
+      if (name && alias) table.names.set(alias, normaliseModule(`${module}.${name}`));
+    } else {
+      const name = dottedName(child);
+      if (name) table.names.set(name, normaliseModule(`${module}.${name}`));
+    }
+  }
+}
+
+/** Collects every import in the file (module level or nested: try/except, if, functions). */
+export function collectImports(tree: Tree, source: string): ImportTable {
+  const table: ImportTable = { names: new Map(), starModules: [] };
+  const re = /(?<![A-Za-z0-9_])import(?![A-Za-z0-9_])/g;
+  const root = tree.rootNode;
+  for (let m = re.exec(source); m !== null; m = re.exec(source)) {
+    const keyword = root.descendantForIndex(m.index, m.index + 6);
+    if (!keyword || keyword.type !== 'import') continue; // in a string, comment or identifier
+    const statement = keyword.parent;
+    if (statement) addImport(statement, table);
+  }
+  return table;
+}
+
+/**
+ * The qualified name an expression stands for through the file's imports (`cf.ThreadPoolExecutor` ->
+ * `concurrent.futures.ThreadPoolExecutor`), or undefined. A bare name bound by a star import resolves when
+ * `known(qualified)` accepts it.
+ */
+export function qualify(node: Node, table: ImportTable, known: (q: string) => boolean): string | undefined {
+  if (node.type === 'identifier') {
+    const bound = table.names.get(node.text);
+    if (bound !== undefined) return bound;
+    for (const module of table.starModules) {
+      const q = `${module}.${node.text}`;
+      if (known(q)) return q;
+    }
+    return undefined;
+  }
+  if (node.type === 'attribute') {
+    const object = node.childForFieldName('object');
+    const attribute = node.childForFieldName('attribute');
+    if (!object || !attribute) return undefined;
+    const base = qualify(object, table, () => false);
+    return base === undefined ? undefined : `${base}.${attribute.text}`;
+  }
+  return undefined;
+}
+
+/** True when `child` is the node in `parent`'s field `field`. */
+export function isField(parent: Node, field: string, child: Node): boolean {
+  const f = parent.childForFieldName(field);
+  return (
+    f !== null && f.startIndex === child.startIndex && f.endIndex === child.endIndex && f.type === child.type
+  );
+}
+
+/** The function/lambda/class whose body lexically holds `node`, or undefined at module level. */
+export function enclosingScope(node: Node): Node | undefined {
+  let child = node;
+  for (let parent = node.parent; parent; child = parent, parent = parent.parent) {
+    if (
+      (parent.type === 'function_definition' ||
+        parent.type === 'lambda' ||
+        parent.type === 'class_definition') &&
+      isField(parent, 'body', child)
+    ) {
+      return parent;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a `function_definition` is `async def`. */
+export function isAsyncDef(fn: Node): boolean {
+  return fn.type === 'function_definition' && fn.firstChild?.type === 'async';
+}
+
+/**
+ * "In async code": lexically inside an `async def` body, and not inside a nested `def`, `lambda` or `class`
+ * body within it (that code does not run on the event loop when the coroutine runs). Default values and
+ * decorators of a nested def are evaluated by the enclosing code, so they count as the enclosing scope.
+ */
+export function isInAsyncCode(node: Node): boolean {
+  const scope = enclosingScope(node);
+  return scope !== undefined && isAsyncDef(scope);
+}
+
+/** The nearest enclosing class of `node` (through any functions), or undefined. */
+export function enclosingClass(node: Node): Node | undefined {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'class_definition') return p;
+  return undefined;
+}
+
+/** The callee expression of a call, or undefined. */
+export function callee(call: Node): Node | undefined {
+  return call.childForFieldName('function') ?? undefined;
+}
+
+/** If `expr` is the `function` of a call, that call. */
+export function callOf(expr: Node): Node | undefined {
+  const parent = expr.parent;
+  return parent && parent.type === 'call' && isField(parent, 'function', expr) ? parent : undefined;
+}
+
+/** Keyword arguments (name -> value node) and whether `*args` / `**kwargs` are passed. */
+export function callArguments(call: Node): {
+  positional: Node[];
+  keywords: Map<string, Node>;
+  listSplat: boolean;
+  dictSplat: boolean;
+} {
+  const positional: Node[] = [];
+  const keywords = new Map<string, Node>();
+  let listSplat = false;
+  let dictSplat = false;
+  const args = call.childForFieldName('arguments');
+  if (args && args.type === 'argument_list') {
+    for (const arg of args.namedChildren) {
+      if (!arg || arg.type === 'comment') continue;
+      if (arg.type === 'keyword_argument') {
+        const name = arg.childForFieldName('name')?.text;
+        const value = arg.childForFieldName('value');
+        if (name && value) keywords.set(name, value);
+      } else if (arg.type === 'list_splat') listSplat = true;
+      else if (arg.type === 'dictionary_splat') dictSplat = true;
+      else positional.push(arg);
+    }
+  }
+  return { positional, keywords, listSplat, dictSplat };
+}
+
+/** What a name is bound to at one place in the code. */
+export type Binding =
+  | { kind: 'value'; value: Node; scope: Node | undefined }
+  | { kind: 'annotation'; type: Node; scope: Node | undefined }
+  | { kind: 'iteration'; iterable: Node; scope: Node | undefined };
+
+/** The binding `identifier` (or `self.attr`'s `attr` attribute node) takes part in, if it is a binding target. */
+export function bindingOfTarget(target: Node): Binding | undefined {
+  const parent = target.parent;
+  if (!parent) return undefined;
+  if (parent.type === 'assignment' && isField(parent, 'left', target)) {
+    const right = parent.childForFieldName('right');
+    const type = parent.childForFieldName('type');
+    const scope = enclosingScope(parent);
+    if (right) return { kind: 'value', value: right, scope };
+    if (type) return { kind: 'annotation', type, scope };
+    return undefined;
+  }
+  if (parent.type === 'as_pattern_target') {
+    const pattern = parent.parent; // as_pattern: value `as` target
+    if (pattern?.type === 'as_pattern' && pattern.parent?.type === 'with_item') {
+      const value = pattern.firstNamedChild;
+      if (value) return { kind: 'value', value, scope: enclosingScope(pattern) };
+    }
+    return undefined;
+  }
+  if (parent.type === 'for_statement' && isField(parent, 'left', target)) {
+    const right = parent.childForFieldName('right');
+    if (right) return { kind: 'iteration', iterable: right, scope: enclosingScope(parent) };
+    return undefined;
+  }
+  if (parent.type === 'for_in_clause' && isField(parent, 'left', target)) {
+    const right = parent.childForFieldName('right');
+    if (right) return { kind: 'iteration', iterable: right, scope: enclosingScope(parent.parent ?? parent) };
+    return undefined;
+  }
+  if (parent.type === 'typed_parameter' || parent.type === 'typed_default_parameter') {
+    const type = parent.childForFieldName('type');
+    const fn = parent.parent?.parent;
+    if (type && fn) return { kind: 'annotation', type, scope: fn };
+  }
+  return undefined;
+}
+
+/** The scopes (innermost first) whose bindings are visible at `node`: enclosing functions, then the module. */
+export function visibleScopes(node: Node): (Node | undefined)[] {
+  const scopes: (Node | undefined)[] = [];
+  for (let s = enclosingScope(node); s; s = enclosingScope(s)) {
+    if (s.type !== 'class_definition') scopes.push(s); // class bodies are not visible from methods
+  }
+  scopes.push(undefined);
+  return scopes;
+}
+
+/** Same node (by range and type)? */
+export function sameNode(a: Node | undefined, b: Node | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
+}
+
+/** Reads an identifier at `index` of `text`, if one starts there. */
+export function identifierAt(text: string, index: number): string | undefined {
+  IDENTIFIER.lastIndex = index;
+  return IDENTIFIER.exec(text)?.[0];
+}

@@ -5,7 +5,7 @@
  * Node builtins only. Every process is started in its own process group (detached) and stopped by signalling
  * the whole group, so uvicorn's --reload/--workers children go too. Processes still running when the test
  * process exits (a failed test that never called stop()) are killed from an `exit`/signal handler; on Linux
- * `setpriv --pdeathsig KILL` also kills the direct child if this process dies by SIGKILL.
+ * a small watchdog process kills the group if this process dies by SIGKILL (see spawnWatchdog).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -130,6 +130,8 @@ interface Managed {
   lines: string[];
   exited: boolean;
   exitInfo?: string;
+  /** Kills the group if this process dies without running its hooks (see spawnWatchdog). */
+  watchdog?: ChildProcess;
   stopping?: Promise<void>;
 }
 
@@ -148,6 +150,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 function killAllNow(): void {
   for (const m of live) {
     signalGroup(m.pid, 'SIGKILL');
+    killWatchdog(m);
   }
   live.clear();
 }
@@ -245,17 +248,7 @@ function spawnManaged(
   if (!fs.existsSync(file)) {
     throw new LiveBackendError(`${label}: ${file} not found (run: bash scripts/ensure-venv.sh)`);
   }
-  // setpriv execs the target (same pid, same command line) after asking the kernel to SIGKILL it when we die.
-  const setpriv = '/usr/bin/setpriv';
-  const usePdeathsig = process.platform === 'linux' && fs.existsSync(setpriv);
-  const child = usePdeathsig
-    ? spawn(setpriv, ['--pdeathsig', 'KILL', '--', file, ...args], {
-        cwd,
-        env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-    : spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) {
     throw new LiveBackendError(`${label}: could not spawn ${file}`);
   }
@@ -284,9 +277,47 @@ function spawnManaged(
   child.unref();
   (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
   (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+  m.watchdog = spawnWatchdog(m.pid);
   live.add(m);
   installHooks();
   return m;
+}
+
+/**
+ * A tiny process that SIGKILLs process group `pgid` when its stdin reaches EOF, i.e. when this Node process
+ * dies in a way no handler sees (SIGKILL, a crash). Our end of the pipe is close-on-exec, so only we hold it.
+ */
+function spawnWatchdog(pgid: number): ChildProcess | undefined {
+  const code = [
+    'import os, sys',
+    'sys.stdin.buffer.read()',
+    'try:',
+    `    os.killpg(${pgid}, 9)`,
+    'except OSError:',
+    '    pass',
+  ].join('\n');
+  try {
+    const dog = spawn(venvBin('python'), ['-c', code], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    dog.on('error', () => undefined); // Best effort: the exit/signal hooks still cover the usual cases.
+    dog.unref();
+    (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return dog;
+  } catch {
+    return undefined;
+  }
+}
+
+function killWatchdog(m: Managed): void {
+  if (m.watchdog?.pid !== undefined && m.watchdog.exitCode === null) {
+    try {
+      process.kill(m.watchdog.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 function stopManaged(m: Managed): Promise<void> {
@@ -300,6 +331,7 @@ function stopManaged(m: Managed): Promise<void> {
         );
       }
     }
+    killWatchdog(m);
     live.delete(m);
     if (live.size === 0) {
       uninstallSignalHooks();

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseDumpArgs, DumpUsageError } from '../../src/cli/dumpCommand';
+import { formatCaptureText, toCaptureJson } from '../../src/pyspyView/captureFormat';
+import { parseJsonDump } from '../../src/pyspyView/dumpParser';
+import { diagnose } from '../../src/pyspyView/diagnosis';
+import {
+  classifyPySpyFailure,
+  dumpArgs,
+  NotPythonError,
+  ProcessGoneError,
+  PySpyError,
+  PySpyPermissionError,
+} from '../../src/pyspyView/runner';
+import { fixture, RECORDED_ROOT } from './pyspyFixtures';
+
+test('dump arguments', () => {
+  assert.deepEqual(parseDumpArgs(['--pid', '42']), {
+    pid: 42,
+    format: 'text',
+    locals: false,
+    native: false,
+    timeoutSeconds: 30,
+  });
+  assert.deepEqual(
+    parseDumpArgs([
+      '--pid=7',
+      '--format',
+      'json',
+      '--locals',
+      '--native',
+      '--pyspy',
+      '/x/py-spy',
+      '--timeout',
+      '5',
+    ]),
+    {
+      pid: 7,
+      format: 'json',
+      locals: true,
+      native: true,
+      pyspy: '/x/py-spy',
+      timeoutSeconds: 5,
+    },
+  );
+  for (const bad of [
+    [],
+    ['--pid', 'abc'],
+    ['--pid', '1', '--format', 'xml'],
+    ['--pid', '1', '--bogus'],
+    ['--pid'],
+  ]) {
+    assert.throws(() => parseDumpArgs(bad), DumpUsageError, bad.join(' '));
+  }
+  assert.deepEqual(dumpArgs(9, { locals: true, nonblocking: true }), [
+    'dump',
+    '--pid',
+    '9',
+    '--json',
+    '--locals',
+    '--nonblocking',
+  ]);
+});
+
+test('the JSON shape of the issue, from the recorded hang', () => {
+  const dump = parseJsonDump(fixture('single', 'hung.json'));
+  const json = toCaptureJson(dump, diagnose(dump));
+  assert.deepEqual(Object.keys(json), ['pid', 'threads', 'findings']);
+  assert.equal(json.pid, dump.pid);
+  const loop = json.threads.filter((t) => t.eventLoop);
+  assert.deepEqual(
+    loop.map((t) => t.name),
+    ['MainThread'],
+  );
+  assert.deepEqual(Object.keys(loop[0]), ['name', 'osThreadId', 'active', 'ownsGil', 'eventLoop', 'frames']);
+  assert.deepEqual(Object.keys(loop[0].frames[0]), ['function', 'file', 'line', 'library']);
+  assert.ok(
+    json.threads.every((t) => t.frames.every((f) => f.file.startsWith('/'))),
+    'absolute file paths',
+  );
+  assert.deepEqual(json.findings, [
+    {
+      kind: 'event-loop-blocked',
+      thread: 'MainThread',
+      blockingCall: 'ThreadPoolExecutor.shutdown',
+      frame: {
+        function: 'event_generator',
+        file: `${RECORDED_ROOT}/examples/news-backend/backend/app/api/routes/stream.py`,
+        line: 18,
+      },
+      message: json.findings[0].message,
+    },
+  ]);
+  const text = formatCaptureText(dump, diagnose(dump));
+  assert.match(text, /^EVENT LOOP BLOCKED: Event loop blocked in ThreadPoolExecutor\.shutdown/m);
+  assert.match(text, /fix here: .*\/app\/api\/routes\/stream\.py:18 \(event_generator\)/);
+  // Loop thread first, user frames marked.
+  assert.match(text.split('\n\n')[1], /^Thread \d+ \(idle\): "MainThread" \[event loop\]/);
+  assert.match(text, /event_generator \(app\/api\/routes\/stream\.py:18\) {3}<- your code/);
+});
+
+test("py-spy's recorded failure messages become typed errors", () => {
+  const errors = JSON.parse(fixture('errors.json')) as Record<
+    'notPython' | 'gone',
+    { code: number; stderr: string }
+  >;
+  assert.ok(classifyPySpyFailure(5, errors.notPython.stderr, true) instanceof NotPythonError);
+  assert.ok(classifyPySpyFailure(5, errors.gone.stderr, false) instanceof ProcessGoneError);
+  assert.ok(classifyPySpyFailure(5, errors.gone.stderr, true) instanceof ProcessGoneError);
+  const perm =
+    'Error: Failed to get process executable name. Check that the process is running.\n\nCaused by:\n    0: Permission denied (os error 13)';
+  assert.ok(classifyPySpyFailure(1, perm, true) instanceof PySpyPermissionError);
+  assert.ok(
+    classifyPySpyFailure(1, 'Error: Operation not permitted (os error 1)', true) instanceof
+      PySpyPermissionError,
+  );
+  const other = classifyPySpyFailure(1, 'Error: weird thing happened', true);
+  assert.ok(other instanceof PySpyError && other.constructor === PySpyError);
+  assert.equal(other.message, 'py-spy failed: weird thing happened');
+});

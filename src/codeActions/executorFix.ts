@@ -57,14 +57,16 @@ function locate(finding: Finding, tree: Tree, source: string, opts: ExecutorFixO
   if (item?.type === 'as_pattern') {
     const alias = item.childForFieldName('alias');
     const t = alias?.namedChildren[0] ?? alias;
-    if (!t || (t.type !== 'identifier' && t.type !== 'attribute')) return 'the `as` target is not a plain name';
+    if (!t || (t.type !== 'identifier' && t.type !== 'attribute'))
+      return 'the `as` target is not a plain name';
     target = t.text;
     item = item.parent;
   }
   if (item?.type !== 'with_item') return 'the executor is not a `with` item';
   const clause = item.parent;
   const stmt = clause?.parent;
-  if (!clause || clause.type !== 'with_clause' || !stmt || stmt.type !== 'with_statement') return 'no with statement';
+  if (!clause || clause.type !== 'with_clause' || !stmt || stmt.type !== 'with_statement')
+    return 'no with statement';
   if (stmt.children.some((c) => c.type === 'async')) return '`async with` on an executor';
   const indent = source.slice(lineStart(source, stmt.startIndex), stmt.startIndex);
   if (!/^[ \t]*$/.test(indent)) return 'the `with` shares its line with other code';
@@ -73,16 +75,20 @@ function locate(finding: Finding, tree: Tree, source: string, opts: ExecutorFixO
   if (!colon || !body) return 'incomplete with statement';
   const otherItems = clause.namedChildren.filter((c) => c.type === 'with_item' && c.id !== item.id);
   // Comments between items would be lost when the items are re-joined.
-  if (otherItems.length && clause.descendantsOfType('comment').length) return 'comments inside a multi-item `with`';
+  if (otherItems.length && clause.descendantsOfType('comment').length)
+    return 'comments inside a multi-item `with`';
   const inline = body.startPosition.row === colon.endPosition.row;
   let unit = opts.indent;
   if (!inline) {
     const bodyIndent = source.slice(lineStart(source, body.startIndex), body.startIndex);
-    if (!bodyIndent.startsWith(indent) || bodyIndent.length <= indent.length) return 'unexpected block indentation';
+    if (!bodyIndent.startsWith(indent) || bodyIndent.length <= indent.length)
+      return 'unexpected block indentation';
     unit = bodyIndent.slice(indent.length);
   }
   // An item before the executor may bind a name its constructor uses: moving the executor out would break that.
-  const earlier = clause.namedChildren.filter((c) => c.type === 'with_item' && c.startIndex < item.startIndex);
+  const earlier = clause.namedChildren.filter(
+    (c) => c.type === 'with_item' && c.startIndex < item.startIndex,
+  );
   const bound = new Set(earlier.flatMap((c) => c.descendantsOfType('as_pattern_target').map((t) => t.text)));
   if (call.descendantsOfType('identifier').some((id) => bound.has(id.text))) {
     return 'the executor depends on an earlier `with` item';
@@ -116,13 +122,19 @@ function futuresBindings(body: Node, ex: string): Map<string, FuturesKind> {
       if (left?.type === 'identifier' && right && !found.has(left.text)) {
         const r = unparen(right);
         if (isExecutorCall(r, ex)) found.set(left.text, 'single');
-        else if ((r.type === 'list_comprehension' || r.type === 'set_comprehension') && isExecutorCall(r.childForFieldName('body'), ex)) {
+        else if (
+          (r.type === 'list_comprehension' || r.type === 'set_comprehension') &&
+          isExecutorCall(r.childForFieldName('body'), ex)
+        ) {
           found.set(left.text, 'collection');
         } else if (r.type === 'dictionary_comprehension') {
           const pair = r.childForFieldName('body');
           if (isExecutorCall(pair?.childForFieldName('key'), ex)) found.set(left.text, 'collection');
           else if (isExecutorCall(pair?.childForFieldName('value'), ex)) found.set(left.text, 'mapping');
-        } else if ((r.type === 'list' || r.type === 'set' || r.type === 'tuple') && r.namedChildren.some((c) => isExecutorCall(c, ex))) {
+        } else if (
+          (r.type === 'list' || r.type === 'set' || r.type === 'tuple') &&
+          r.namedChildren.some((c) => isExecutorCall(c, ex))
+        ) {
           found.set(left.text, 'collection');
         }
       }
@@ -150,10 +162,19 @@ function boundBefore(fn: Node | null, name: string, before: number): boolean {
     if (id.text !== name || id.startIndex >= before) return false;
     const p = id.parent;
     if (!p) return false;
-    if (p.type === 'parameters' || p.type === 'default_parameter' || p.type === 'typed_parameter' || p.type === 'typed_default_parameter') return true;
-    if (p.type === 'assignment' || p.type === 'augmented_assignment') return p.childForFieldName('left')?.id === id.id;
-    if (p.type === 'for_statement' || p.type === 'for_in_clause') return p.childForFieldName('left')?.id === id.id;
-    if (p.type === 'pattern_list' || p.type === 'tuple_pattern' || p.type === 'as_pattern_target') return true;
+    if (
+      p.type === 'parameters' ||
+      p.type === 'default_parameter' ||
+      p.type === 'typed_parameter' ||
+      p.type === 'typed_default_parameter'
+    )
+      return true;
+    if (p.type === 'assignment' || p.type === 'augmented_assignment')
+      return p.childForFieldName('left')?.id === id.id;
+    if (p.type === 'for_statement' || p.type === 'for_in_clause')
+      return p.childForFieldName('left')?.id === id.id;
+    if (p.type === 'pattern_list' || p.type === 'tuple_pattern' || p.type === 'as_pattern_target')
+      return true;
     if (p.type === 'global_statement' || p.type === 'nonlocal_statement') return true;
     return false;
   });
@@ -171,15 +192,24 @@ function prebindLines(parts: WithParts, futures: Map<string, FuturesKind>): stri
 }
 
 /** The `finally:` clause (without a trailing line break) cancelling futures and optionally shutting down. */
-function finallyLines(parts: WithParts, futures: Map<string, FuturesKind>, exName: string, shutdown: string | undefined): string[] {
+function finallyLines(
+  parts: WithParts,
+  futures: Map<string, FuturesKind>,
+  exName: string,
+  shutdown: string | undefined,
+): string[] {
   const { indent, unit } = parts;
   const taken = identifiersUnder(enclosingFunction(parts.stmt) ?? parts.stmt);
   const v = freshName(taken, 'f', 'future', 'pending');
   const lines = [`${indent}finally:`];
   for (const [name, kind] of futures) {
-    if (kind === 'single') lines.push(`${indent}${unit}if ${name} is not None:`, `${indent}${unit}${unit}${name}.cancel()`);
+    if (kind === 'single')
+      lines.push(`${indent}${unit}if ${name} is not None:`, `${indent}${unit}${unit}${name}.cancel()`);
     else {
-      lines.push(`${indent}${unit}for ${v} in ${name}${kind === 'mapping' ? '.values()' : ''}:`, `${indent}${unit}${unit}${v}.cancel()`);
+      lines.push(
+        `${indent}${unit}for ${v} in ${name}${kind === 'mapping' ? '.values()' : ''}:`,
+        `${indent}${unit}${unit}${v}.cancel()`,
+      );
     }
   }
   if (shutdown) lines.push(`${indent}${unit}${exName}.shutdown(${shutdown})`);
@@ -187,7 +217,7 @@ function finallyLines(parts: WithParts, futures: Map<string, FuturesKind>, exNam
 }
 
 /** Re-indents the block's lines by `delta` (a unit added, or removed when `remove`). Undefined: cannot. */
-function reindentBody(parts: WithParts, source: string, tree: Tree, remove: boolean): TextEdit[] | undefined {
+function reindentBody(parts: WithParts, source: string, remove: boolean): TextEdit[] | undefined {
   const { stmt, indent, unit } = parts;
   const strings = stringInteriorRows(stmt);
   const starts = statementStartRows(parts.body);
@@ -205,12 +235,16 @@ function reindentBody(parts: WithParts, source: string, tree: Tree, remove: bool
     }
     offset = nextLineStart(source, end);
   }
-  void tree;
   return edits;
 }
 
 /** The preferred BHD001 fix: executor before a `try`, body inside, non-blocking `finally`. */
-export function executorTryFinally(finding: Finding, tree: Tree, source: string, opts: ExecutorFixOptions): Rewrite {
+export function executorTryFinally(
+  finding: Finding,
+  tree: Tree,
+  source: string,
+  opts: ExecutorFixOptions,
+): Rewrite {
   const parts = locate(finding, tree, source, opts);
   if (typeof parts === 'string') return { reason: parts };
   const { stmt, call, colon, indent, unit, eol, inline } = { ...parts, eol: opts.eol };
@@ -218,15 +252,25 @@ export function executorTryFinally(finding: Finding, tree: Tree, source: string,
   const exName = parts.target ?? freshName(identifiersUnder(fn ?? stmt), 'executor');
   const futures = futuresBindings(parts.body, exName);
   const shutdown = opts.cancelFutures ? 'wait=False, cancel_futures=True' : 'wait=False';
-  const head = [`${exName} = ${call.text}`, ...prebindLines(parts, futures).map((l) => indent + l), `${indent}try:`];
+  const head = [
+    `${exName} = ${call.text}`,
+    ...prebindLines(parts, futures).map((l) => indent + l),
+    `${indent}try:`,
+  ];
   const edits: TextEdit[] = [];
   if (parts.otherItems.length === 0) {
     // Only the executor: the block's lines stay exactly as they are, under `try:`.
     if (inline) {
-      edits.push({ start: stmt.startIndex, end: parts.body.startIndex, newText: head.join(eol) + eol + indent + unit });
+      edits.push({
+        start: stmt.startIndex,
+        end: parts.body.startIndex,
+        newText: head.join(eol) + eol + indent + unit,
+      });
     } else {
-      edits.push({ start: stmt.startIndex, end: colon.endIndex, newText: head.join(eol) });
-      // The header line's trailing comment (after the colon) stays after `try:`.
+      // A comment after the colon was about the executor: it moves to the line that now creates it.
+      const trailing = source.slice(colon.endIndex, lineEnd(source, colon.endIndex));
+      head[0] += trailing;
+      edits.push({ start: stmt.startIndex, end: colon.endIndex + trailing.length, newText: head.join(eol) });
     }
   } else {
     // Other items stay in a `with` inside the `try`, one level deeper.
@@ -234,7 +278,7 @@ export function executorTryFinally(finding: Finding, tree: Tree, source: string,
     head.push(`${indent}${unit}with ${others}:`);
     edits.push({ start: stmt.startIndex, end: colon.endIndex, newText: head.join(eol) });
     if (!inline) {
-      const more = reindentBody(parts, source, tree, false);
+      const more = reindentBody(parts, source, false);
       if (!more) return { reason: 'cannot re-indent the block' };
       edits.push(...more);
     } else {
@@ -251,7 +295,12 @@ export function executorTryFinally(finding: Finding, tree: Tree, source: string,
  * every request instead of a new one per request. Only for a lone `with` item whose constructor arguments are
  * literals and whose class is imported at module level (else it cannot move there).
  */
-export function executorModuleLevel(finding: Finding, tree: Tree, source: string, opts: ExecutorFixOptions): Rewrite {
+export function executorModuleLevel(
+  finding: Finding,
+  tree: Tree,
+  source: string,
+  opts: ExecutorFixOptions,
+): Rewrite {
   const parts = locate(finding, tree, source, opts);
   if (typeof parts === 'string') return { reason: parts };
   const { stmt, call, colon, indent, unit, inline } = parts;
@@ -260,7 +309,8 @@ export function executorModuleLevel(finding: Finding, tree: Tree, source: string
   if (!enclosingFunction(stmt)) return { reason: 'module-level executor: not inside a function' };
   const args = call.childForFieldName('arguments');
   const nonLiteral = (args?.descendantsOfType('identifier') ?? []).some(
-    (id) => !(id.parent?.type === 'keyword_argument' && id.parent.childForFieldName('name')?.id === id.id) &&
+    (id) =>
+      !(id.parent?.type === 'keyword_argument' && id.parent.childForFieldName('name')?.id === id.id) &&
       !['True', 'False', 'None'].includes(id.text),
   );
   if (nonLiteral) return { reason: 'module-level executor: constructor arguments use local names' };
@@ -272,12 +322,16 @@ export function executorModuleLevel(finding: Finding, tree: Tree, source: string
     return { reason: 'module-level executor: the executor class is not imported at module level' };
   }
   const moduleImports = tree.rootNode.namedChildren.filter(
-    (n) => n.type === 'import_statement' || n.type === 'import_from_statement' || n.type === 'future_import_statement',
+    (n) =>
+      n.type === 'import_statement' ||
+      n.type === 'import_from_statement' ||
+      n.type === 'future_import_statement',
   );
   const lastImport = moduleImports[moduleImports.length - 1]!;
   const allNames = identifiersUnder(tree.rootNode);
-  const base = parts.target && /^[A-Za-z_]\w*$/.test(parts.target) ? `_${parts.target.toUpperCase()}` : '_EXECUTOR';
-  const globalName = freshName(allNames, base === '_EXECUTOR' ? base : base, '_EXECUTOR');
+  const base =
+    parts.target && /^[A-Za-z_]\w*$/.test(parts.target) ? `_${parts.target.toUpperCase()}` : '_EXECUTOR';
+  const globalName = freshName(allNames, base);
   const exName = parts.target ?? freshName(identifiersUnder(enclosingFunction(stmt)!), 'executor');
   const edits: TextEdit[] = [];
   const atexit = importEdit(tree, source, 'atexit', eol);
@@ -294,15 +348,24 @@ export function executorModuleLevel(finding: Finding, tree: Tree, source: string
   if (futures.size) {
     // Still cancel this request's futures when it ends (client gone): the shared executor stays up.
     const head = [assign, ...prebindLines(parts, futures).map((l) => indent + l), `${indent}try:`];
-    if (inline) edits.push({ start: stmt.startIndex, end: parts.body.startIndex, newText: head.join(eol) + eol + indent + unit });
-    else edits.push({ start: stmt.startIndex, end: colon.endIndex, newText: head.join(eol) });
+    if (inline)
+      edits.push({
+        start: stmt.startIndex,
+        end: parts.body.startIndex,
+        newText: head.join(eol) + eol + indent + unit,
+      });
+    else {
+      const trailing = source.slice(colon.endIndex, lineEnd(source, colon.endIndex));
+      head[0] += trailing;
+      edits.push({ start: stmt.startIndex, end: colon.endIndex + trailing.length, newText: head.join(eol) });
+    }
     const end = lineEnd(source, stmt.endIndex);
     edits.push({ start: end, end, newText: eol + finallyLines(parts, futures, exName, undefined).join(eol) });
   } else if (inline) {
     edits.push({ start: stmt.startIndex, end: parts.body.startIndex, newText: assign + eol + indent });
   } else {
     edits.push({ start: stmt.startIndex, end: colon.endIndex, newText: assign });
-    const dedent = reindentBody(parts, source, tree, true);
+    const dedent = reindentBody(parts, source, true);
     if (!dedent) return { reason: 'module-level executor: cannot dedent the block' };
     edits.push(...dedent);
   }

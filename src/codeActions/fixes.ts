@@ -60,11 +60,14 @@ export function fixOptionsFor(source: string, given: Partial<FixOptions> = {}): 
 
 /** Applies non-overlapping edits (any order; insertions at one offset keep their given order). */
 export function applyEdits(source: string, edits: readonly TextEdit[]): string {
-  const sorted = edits.map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.e.end - b.e.end || a.i - b.i);
+  const sorted = edits
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.start - b.e.start || a.e.end - b.e.end || a.i - b.i);
   let out = '';
   let at = 0;
   for (const { e } of sorted) {
-    if (e.start < at || e.end < e.start || e.end > source.length) throw new RangeError(`overlapping or invalid edit at ${e.start}`);
+    if (e.start < at || e.end < e.start || e.end > source.length)
+      throw new RangeError(`overlapping or invalid edit at ${e.start}`);
     out += source.slice(at, e.start) + e.newText;
     at = e.end;
   }
@@ -75,13 +78,18 @@ export function applyEdits(source: string, edits: readonly TextEdit[]): string {
 export function fixesFor(finding: Finding, tree: Tree, source: string, options: FixOptions): FixAction[] {
   const actions: FixAction[] = [];
   const line = tree.rootNode.descendantForIndex(finding.startIndex)?.startPosition.row ?? 0;
-  const offer = (title: string, preferred: boolean, kind: FixAction['kind'], rewrite: Rewrite | undefined): void => {
+  const offer = (
+    title: string,
+    preferred: boolean,
+    kind: FixAction['kind'],
+    rewrite: Rewrite | undefined,
+  ): void => {
     if (!rewrite) return;
     if ('reason' in rewrite) {
       options.log?.(`${finding.code} at line ${line + 1}: "${title}" not offered: ${rewrite.reason}`);
       return;
     }
-    const problem = checkResult(tree, source, rewrite.edits);
+    const problem = checkEdits(tree, source, rewrite.edits);
     if (problem) {
       options.log?.(`${finding.code} at line ${line + 1}: "${title}" not offered: ${problem}`);
       return;
@@ -101,17 +109,37 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
           main,
         );
         const alt = executorModuleLevel(finding, tree, source, exOpts);
-        offer(`Use one long-lived module-level executor${'name' in alt ? ` (${alt.name})` : ''}`, false, 'fix', alt);
+        offer(
+          `Use one long-lived module-level executor${'name' in alt ? ` (${alt.name})` : ''}`,
+          false,
+          'fix',
+          alt,
+        );
         break;
       }
       case 'BHD002':
-        offer(`Shut down without waiting (wait=False${cancelFutures ? ', cancel_futures=True' : ''})`, true, 'fix', shutdownFix(finding, tree, cancelFutures));
+        offer(
+          `Shut down without waiting (wait=False${cancelFutures ? ', cancel_futures=True' : ''})`,
+          true,
+          'fix',
+          shutdownFix(finding, tree, cancelFutures),
+        );
         break;
       case 'BHD003':
-        offer('Await the future: await asyncio.wrap_future(...)', true, 'fix', awaitFix(finding, tree, source, options, 'wrap_future'));
+        offer(
+          'Await the future: await asyncio.wrap_future(...)',
+          true,
+          'fix',
+          awaitFix(finding, tree, source, options, 'wrap_future'),
+        );
         break;
       case 'BHD005':
-        offer(`Add timeout=${formatNumber(options.httpTimeoutSeconds)}`, true, 'fix', timeoutFix(finding, tree, source, options));
+        offer(
+          `Add timeout=${formatNumber(options.httpTimeoutSeconds)}`,
+          true,
+          'fix',
+          timeoutFix(finding, tree, source, options),
+        );
         break;
       case 'BHD006':
         offer('Use await asyncio.sleep(...)', true, 'fix', awaitFix(finding, tree, source, options, 'sleep'));
@@ -153,7 +181,10 @@ export function fixAll(
       tree.delete();
     }
     if (chosen.length === 0) break;
-    text = applyEdits(text, chosen.flatMap((c) => c.edits));
+    text = applyEdits(
+      text,
+      chosen.flatMap((c) => c.edits),
+    );
     applied.push(...chosen.map((c) => c.finding));
   }
   return { text, applied };
@@ -164,7 +195,7 @@ export function fixAll(
 const validators = new WeakMap<Language, Parser>();
 
 /** Undefined when applying `edits` gives code that parses at least as cleanly as before; else why not. */
-function checkResult(tree: Tree, source: string, edits: TextEdit[]): string | undefined {
+export function checkEdits(tree: Tree, source: string, edits: TextEdit[]): string | undefined {
   let after: string;
   try {
     after = applyEdits(source, edits);
@@ -224,7 +255,9 @@ function shutdownFix(finding: Finding, tree: Tree, cancelFutures: boolean): Rewr
     return { reason: 'the call passes *args/**kwargs' };
   }
   // A file that already passes cancel_futures targets 3.9+ whatever the setting says.
-  const keepsCancel = args.namedChildren.some((c) => c.type === 'keyword_argument' && c.childForFieldName('name')?.text === 'cancel_futures');
+  const keepsCancel = args.namedChildren.some(
+    (c) => c.type === 'keyword_argument' && c.childForFieldName('name')?.text === 'cancel_futures',
+  );
   const newArgs = cancelFutures || keepsCancel ? '(wait=False, cancel_futures=True)' : '(wait=False)';
   return { edits: [{ start: args.startIndex, end: args.endIndex, newText: newArgs }], name: '' };
 }
@@ -244,17 +277,25 @@ function needsParens(node: Node): boolean {
  * Only where `await` means the same: directly in the async function (not in a lambda, nested def or generator
  * expression), and `.result()` without a timeout.
  */
-function awaitFix(finding: Finding, tree: Tree, source: string, options: FixOptions, what: 'wrap_future' | 'sleep'): Rewrite {
+function awaitFix(
+  finding: Finding,
+  tree: Tree,
+  source: string,
+  options: FixOptions,
+  what: 'wrap_future' | 'sleep',
+): Rewrite {
   const call = callAt(finding, tree);
   const fn = call?.childForFieldName('function');
   const args = call?.childForFieldName('arguments');
   if (!call || !fn || !args || args.type !== 'argument_list') return { reason: 'no call' };
-  if (!directlyInAsyncDef(call)) return { reason: '`await` is not allowed here (lambda, nested def or generator expression)' };
+  if (!directlyInAsyncDef(call))
+    return { reason: '`await` is not allowed here (lambda, nested def or generator expression)' };
   if (call.parent?.type === 'await') return { reason: 'already awaited' };
   const asyncio = importEdit(tree, source, 'asyncio', options.eol);
   let expr: string;
   if (what === 'wrap_future') {
-    if (args.namedChildren.length > 0) return { reason: '`.result()` with a timeout is not rewritten mechanically' };
+    if (args.namedChildren.length > 0)
+      return { reason: '`.result()` with a timeout is not rewritten mechanically' };
     const obj = fn.type === 'attribute' ? fn.childForFieldName('object') : null;
     if (!obj) return { reason: 'not a method call' };
     expr = `await ${asyncio.name}.wrap_future(${unparen(obj).text})`;
@@ -279,7 +320,8 @@ function timeoutFix(finding: Finding, tree: Tree, source: string, options: FixOp
   const kw = `timeout=${formatNumber(options.httpTimeoutSeconds)}`;
   const named = args.namedChildren.filter((c) => c.type !== 'comment');
   const last = named[named.length - 1];
-  if (!last) return { edits: [{ start: args.startIndex + 1, end: args.startIndex + 1, newText: kw }], name: '' };
+  if (!last)
+    return { edits: [{ start: args.startIndex + 1, end: args.startIndex + 1, newText: kw }], name: '' };
   const closing = args.child(args.childCount - 1);
   const afterLast = args.children.filter((c) => c.startIndex >= last.endIndex);
   const trailingComma = afterLast.find((c) => c.type === ',');
@@ -287,9 +329,18 @@ function timeoutFix(finding: Finding, tree: Tree, source: string, options: FixOp
     // One argument per line with a trailing comma: add another such line.
     const argIndent = source.slice(lineStart(source, last.startIndex), last.startIndex);
     const own = /^[ \t]*$/.test(argIndent) ? argIndent : options.indent;
-    return { edits: [{ start: trailingComma.endIndex, end: trailingComma.endIndex, newText: `${options.eol}${own}${kw},` }], name: '' };
+    return {
+      edits: [
+        { start: trailingComma.endIndex, end: trailingComma.endIndex, newText: `${options.eol}${own}${kw},` },
+      ],
+      name: '',
+    };
   }
-  if (trailingComma) return { edits: [{ start: trailingComma.endIndex, end: trailingComma.endIndex, newText: ` ${kw}` }], name: '' };
+  if (trailingComma)
+    return {
+      edits: [{ start: trailingComma.endIndex, end: trailingComma.endIndex, newText: ` ${kw}` }],
+      name: '',
+    };
   return { edits: [{ start: last.endIndex, end: last.endIndex, newText: `, ${kw}` }], name: '' };
 }
 
@@ -299,24 +350,33 @@ function suppressFix(finding: Finding, tree: Tree, source: string): Rewrite {
   for (const index of [finding.startIndex, finding.endIndex]) {
     const start = lineStart(source, index);
     const end = lineEnd(source, index);
-    const comment = tree.rootNode.descendantsOfType('comment').find((c) => c.startIndex >= start && c.startIndex < end);
+    const comment = tree.rootNode
+      .descendantsOfType('comment')
+      .find((c) => c.startIndex >= start && c.startIndex < end);
     if (comment) {
       const m = /#\s*noqa:\s*[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*/i.exec(comment.text);
       if (m) {
         const at = comment.startIndex + m.index + m[0].length;
         return { edits: [{ start: at, end: at, newText: `, ${finding.code}` }], name: '' };
       }
-      return { edits: [{ start: comment.endIndex, end: comment.endIndex, newText: `  # noqa: ${finding.code}` }], name: '' };
+      return {
+        edits: [{ start: comment.endIndex, end: comment.endIndex, newText: `  # noqa: ${finding.code}` }],
+        name: '',
+      };
     }
     // A comment cannot go where the line ends inside a string or after a backslash continuation.
     const last = tree.rootNode.descendantForIndex(Math.max(start, end - 1));
     const inString = (() => {
-      for (let n: Node | null = last; n; n = n.parent) if (n.type === 'string' && n.endIndex > end) return true;
+      for (let n: Node | null = last; n; n = n.parent)
+        if (n.type === 'string' && n.endIndex > end) return true;
       return false;
     })();
     if (!inString && !/\\\s*$/.test(source.slice(start, end))) {
       const trimmedEnd = start + source.slice(start, end).trimEnd().length;
-      return { edits: [{ start: trimmedEnd, end: trimmedEnd, newText: `  # noqa: ${finding.code}` }], name: '' };
+      return {
+        edits: [{ start: trimmedEnd, end: trimmedEnd, newText: `  # noqa: ${finding.code}` }],
+        name: '',
+      };
     }
   }
   return { reason: 'no line where a comment can go' };

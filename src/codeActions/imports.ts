@@ -8,7 +8,12 @@ import { lineStart, nextLineStart } from './textStyle';
  * and, when it is not imported yet, the edit adding `import module`: before the first top-level import, else
  * after the docstring / `from __future__` imports / leading comments, else at the top.
  */
-export function importEdit(tree: Tree, source: string, module: string, eol: string): { name: string; edit?: TextEdit } {
+export function importEdit(
+  tree: Tree,
+  source: string,
+  module: string,
+  eol: string,
+): { name: string; edit?: TextEdit } {
   const top = tree.rootNode.namedChildren;
   for (const stmt of top) {
     if (stmt.type !== 'import_statement') continue;
@@ -24,13 +29,15 @@ export function importEdit(tree: Tree, source: string, module: string, eol: stri
   if (firstImport) {
     const at = lineStart(source, firstImport.startIndex);
     // Only when the import starts its own line (not `x = 1; import os`).
-    if (/^[ \t]*$/.test(source.slice(at, firstImport.startIndex))) return { name: module, edit: { start: at, end: at, newText: line } };
+    if (/^[ \t]*$/.test(source.slice(at, firstImport.startIndex)))
+      return { name: module, edit: { start: at, end: at, newText: line } };
   }
   // No usable import line: after the prelude (leading comments such as a shebang or coding line, the module
   // docstring, `from __future__` imports), which must stay first.
   let after = -1;
   for (const n of top) {
-    const isDocstring = n.type === 'expression_statement' && n.namedChildren[0]?.type === 'string' && after === -1;
+    const isDocstring =
+      n.type === 'expression_statement' && n.namedChildren[0]?.type === 'string' && after === -1;
     if (n.type === 'comment' || n.type === 'future_import_statement' || isDocstring) after = n.endIndex;
     else break;
   }

@@ -29,7 +29,8 @@ export function isAsyncDef(fn: Node): boolean {
 export function directlyInAsyncDef(node: Node): boolean {
   for (let n = node.parent; n; n = n.parent) {
     if (n.type === 'function_definition') return isAsyncDef(n);
-    if (n.type === 'lambda' || n.type === 'class_definition' || n.type === 'generator_expression') return false;
+    if (n.type === 'lambda' || n.type === 'class_definition' || n.type === 'generator_expression')
+      return false;
   }
   return false;
 }
@@ -48,12 +49,17 @@ export function freshName(taken: Set<string>, ...candidates: string[]): string {
 
 /** Top-level `import` / `from ... import` statements, in order. */
 export function moduleImports(root: Node): Node[] {
-  return root.namedChildren.filter((n) => n.type === 'import_statement' || n.type === 'import_from_statement');
+  return root.namedChildren.filter(
+    (n) => n.type === 'import_statement' || n.type === 'import_from_statement',
+  );
 }
 
 /** Whether an import statement is `from __future__ import ...` (these must stay first). */
 export function isFutureImport(n: Node): boolean {
-  return n.type === 'future_import_statement' || (n.type === 'import_from_statement' && /^from\s+__future__\b/.test(n.text));
+  return (
+    n.type === 'future_import_statement' ||
+    (n.type === 'import_from_statement' && /^from\s+__future__\b/.test(n.text))
+  );
 }
 
 /** Names bound by top-level imports: `import a.b` binds `a`, `import a as x` / `from m import y as x` bind `x`. */
@@ -98,7 +104,11 @@ export function stringInteriorRows(node: Node): Set<number> {
 export function statementStartRows(node: Node): Set<number> {
   const rows = new Set<number>();
   const visit = (n: Node): void => {
-    if (/_statement$|_clause$|^(function_definition|class_definition|decorated_definition|decorator|comment)$/.test(n.type)) {
+    if (
+      /_statement$|_clause$|^(function_definition|class_definition|decorated_definition|decorator|comment)$/.test(
+        n.type,
+      )
+    ) {
       rows.add(n.startPosition.row);
     }
     for (const c of n.namedChildren) visit(c);

@@ -61,7 +61,10 @@ export function compareVersions(a: PythonVersion, b: PythonVersion): number {
 }
 
 /** Pure resolution: setting, else the pyproject text's lower bound, else 3.9. */
-export function resolvePythonVersion(setting: string | undefined, pyprojectToml: string | undefined): PythonVersion {
+export function resolvePythonVersion(
+  setting: string | undefined,
+  pyprojectToml: string | undefined,
+): PythonVersion {
   const fromSetting = parseVersionSetting(setting);
   if (fromSetting) return fromSetting;
   const spec = pyprojectToml === undefined ? undefined : requiresPythonOf(pyprojectToml);

@@ -1,0 +1,268 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createPythonParser, type Parser } from '../../src/python/treeSitter';
+import { analyze } from '../../src/diagnostics/analyze';
+import {
+  applyEdits,
+  checkEdits,
+  fixAll,
+  fixesFor,
+  fixOptionsFor,
+  type FixOptions,
+} from '../../src/codeActions/fixes';
+import type { PythonVersion } from '../../src/codeActions/pythonVersion';
+
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'fixes');
+const read = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+const crlf = (s: string): string => s.replace(/\r?\n/g, '\r\n');
+
+let parser: Parser;
+before(async () => {
+  parser = await createPythonParser();
+});
+after(() => parser.delete());
+
+function parsesCleanly(text: string): boolean {
+  const tree = parser.parse(text)!;
+  try {
+    return !tree.rootNode.hasError;
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Findings + the actions fixesFor offers for each (tree deleted before returning). */
+function actionsFor(source: string, options: Partial<FixOptions> = {}) {
+  const tree = parser.parse(source)!;
+  try {
+    const opts = fixOptionsFor(source, options);
+    return analyze(tree, source).map((finding) => ({
+      finding,
+      actions: fixesFor(finding, tree, source, opts),
+    }));
+  } finally {
+    tree.delete();
+  }
+}
+
+// Input -> expected output for every shape the issue lists (fix-all = each finding's preferred fix).
+const CASES: {
+  name: string;
+  version?: PythonVersion;
+  transform?: (s: string) => string;
+  applied: string[];
+}[] = [
+  { name: 'seedStream', applied: ['BHD001'] },
+  { name: 'seedStream', transform: crlf, applied: ['BHD001'] },
+  { name: 'preThreeNine', version: [3, 8], applied: ['BHD001'] },
+  { name: 'qualifiedNames', applied: ['BHD001', 'BHD001', 'BHD001', 'BHD001'] },
+  { name: 'nestedBlocks', applied: ['BHD001'] },
+  { name: 'multipleItems', applied: ['BHD001'] },
+  { name: 'noAs', applied: ['BHD001'] },
+  { name: 'loopFutures', applied: ['BHD001'] },
+  { name: 'tabs', applied: ['BHD001'] },
+  { name: 'commentsInline', applied: ['BHD001', 'BHD001'] },
+  {
+    name: 'otherRules',
+    applied: ['BHD002', 'BHD002', 'BHD003', 'BHD003', 'BHD005', 'BHD005', 'BHD005', 'BHD006'],
+  },
+  {
+    name: 'otherRules',
+    transform: crlf,
+    applied: ['BHD002', 'BHD002', 'BHD003', 'BHD003', 'BHD005', 'BHD005', 'BHD005', 'BHD006'],
+  },
+  { name: 'alreadyFixed', applied: [] },
+];
+
+describe('fixAll: input -> expected output', () => {
+  for (const c of CASES) {
+    const label = `${c.name}${c.transform ? ' (CRLF)' : ''}${c.version ? ` (Python ${c.version.join('.')})` : ''}`;
+    test(label, () => {
+      const t = c.transform ?? ((s: string) => s);
+      const input = t(read(`${c.name}.in.py`));
+      const expected = t(read(c.name === 'alreadyFixed' ? `${c.name}.in.py` : `${c.name}.out.py`));
+      const options = fixOptionsFor(input, { pythonVersion: c.version ?? [3, 11] });
+      const once = fixAll(input, parser, options);
+      assert.equal(once.text, expected);
+      assert.deepEqual(once.applied.map((f) => f.code).sort(), [...c.applied].sort());
+      assert.ok(parsesCleanly(once.text), 'the result parses');
+      const twice = fixAll(once.text, parser, options);
+      assert.equal(twice.text, once.text, 'idempotent');
+      assert.deepEqual(twice.applied, []);
+      if (c.transform) assert.ok(!/[^\r]\n/.test(once.text), 'every line break stays CRLF');
+      // The fixed code has no finding left for the rules the fixes address (BHD001/BHD002).
+      const tree = parser.parse(once.text)!;
+      try {
+        assert.deepEqual(
+          analyze(tree, once.text).filter((f) => f.code === 'BHD001' || f.code === 'BHD002'),
+          [],
+        );
+      } finally {
+        tree.delete();
+      }
+    });
+  }
+});
+
+describe('fixesFor', () => {
+  test('seed stream: preferred try/finally fix first, then the module-level executor, then suppress', () => {
+    const source = read('seedStream.in.py');
+    const [entry, ...rest] = actionsFor(source, { pythonVersion: [3, 11] });
+    assert.equal(rest.length, 0);
+    assert.equal(entry!.finding.code, 'BHD001');
+    const actions = entry!.actions;
+    assert.deepEqual(
+      actions.map((a) => [a.kind, a.preferred]),
+      [
+        ['fix', true],
+        ['fix', false],
+        ['suppress', false],
+      ],
+    );
+    assert.equal(actions.filter((a) => a.preferred).length, 1);
+    assert.equal(applyEdits(source, actions[0]!.edits), read('seedStream.out.py'));
+    assert.equal(applyEdits(source, actions[1]!.edits), read('seedStream.moduleLevel.out.py'));
+    assert.match(actions[1]!.title, /module-level executor \(_EXECUTOR\)/);
+    const suppressed = applyEdits(source, actions[2]!.edits);
+    assert.equal(
+      suppressed,
+      source.replace(
+        'with ThreadPoolExecutor(max_workers=5) as executor:',
+        'with ThreadPoolExecutor(max_workers=5) as executor:  # noqa: BHD001',
+      ),
+    );
+    assert.deepEqual(actionsFor(suppressed), [], 'the suppression silences the finding');
+  });
+
+  test('module-level alternative keeps pre-3.9 shutdown and is not offered for local constructor args', () => {
+    const source = read('seedStream.in.py');
+    const alt = actionsFor(source, { pythonVersion: [3, 8] })[0]!.actions[1]!;
+    assert.match(applyEdits(source, alt.edits), /atexit\.register\(_EXECUTOR\.shutdown, wait=False\)\n/);
+    const local = source.replace('max_workers=5', 'max_workers=len(SOURCES)');
+    const logged: string[] = [];
+    const titles = actionsFor(local, { log: (m) => logged.push(m) })[0]!.actions.map((a) => a.title);
+    assert.equal(titles.length, 2);
+    assert.ok(
+      logged.some((m) => /constructor arguments use local names/.test(m)),
+      logged.join('\n'),
+    );
+  });
+
+  test('suppress extends an existing noqa list (BHD005 + BHD006 on one requests call)', () => {
+    const source = 'import requests\n\n\nasync def h(u):\n    return requests.get(u)  # noqa: BHD006\n';
+    const found = actionsFor(source);
+    assert.deepEqual(
+      found.map((f) => f.finding.code),
+      ['BHD005'],
+    );
+    const suppress = found[0]!.actions.find((a) => a.kind === 'suppress')!;
+    const out = applyEdits(source, suppress.edits);
+    assert.equal(out, source.replace('# noqa: BHD006', '# noqa: BHD006, BHD005'));
+    assert.deepEqual(actionsFor(out), []);
+  });
+
+  test('suppress appends after an unrelated comment, and not offered where the line ends in a string', () => {
+    const source = 'import requests\nx = requests.get("u")  # fetch\ny = requests.get("""a\nb""")\n';
+    const found = actionsFor(source);
+    assert.deepEqual(
+      found.map((f) => f.finding.code),
+      ['BHD005', 'BHD005'],
+    );
+    const first = found[0]!.actions.find((a) => a.kind === 'suppress')!;
+    assert.equal(applyEdits(source, first.edits), source.replace('# fetch', '# fetch  # noqa: BHD005'));
+    // Line 3 ends inside the string: the comment goes on the line where the call ends.
+    const second = found[1]!.actions.find((a) => a.kind === 'suppress')!;
+    assert.equal(applyEdits(source, second.edits), source.replace('b""")', 'b""")  # noqa: BHD005'));
+  });
+
+  test('non-ASCII text before the fix on the same line (UTF-16 offsets)', () => {
+    const source = 'import requests\nx = "é😀"; y = requests.get("u")\n';
+    const fix = actionsFor(source)[0]!.actions.find((a) => a.preferred)!;
+    assert.equal(
+      applyEdits(source, fix.edits),
+      'import requests\nx = "é😀"; y = requests.get("u", timeout=10)\n',
+    );
+  });
+
+  test('timeout setting value is used', () => {
+    const source = 'import requests\nr = requests.get("u")\n';
+    const fix = actionsFor(source, { httpTimeoutSeconds: 2.5 })[0]!.actions[0]!;
+    assert.equal(fix.title, 'Add timeout=2.5');
+    assert.equal(applyEdits(source, fix.edits), 'import requests\nr = requests.get("u", timeout=2.5)\n');
+  });
+
+  test('shapes not rewritten say why (logged) and still offer suppress', () => {
+    const source = [
+      'from concurrent.futures import ThreadPoolExecutor',
+      '',
+      'async def h(flag):',
+      '    with ThreadPoolExecutor() as (a, b):',
+      '        pass',
+      '',
+    ].join('\n');
+    const logged: string[] = [];
+    const found = actionsFor(source, { log: (m) => logged.push(m) });
+    assert.equal(found.length, 1);
+    assert.deepEqual(
+      found[0]!.actions.map((a) => a.kind),
+      ['suppress'],
+    );
+    assert.ok(
+      logged.some((m) => m.includes('not a plain name')),
+      logged.join('\n'),
+    );
+  });
+
+  test('BHD003 .result() in a generator expression or with a timeout is not rewritten', () => {
+    const source = [
+      'from concurrent.futures import ThreadPoolExecutor',
+      'ex = ThreadPoolExecutor()',
+      '',
+      'async def h(xs):',
+      '    fs = [ex.submit(str, x) for x in xs]',
+      '    a = ex.submit(str, 1)',
+      '    total = sum(len(f.result()) for f in fs)',
+      '    return a.result(timeout=1), total',
+      '',
+    ].join('\n');
+    const found = actionsFor(source).filter((f) => f.finding.code === 'BHD003');
+    for (const f of found) assert.ok(!f.actions.some((a) => a.kind === 'fix'));
+  });
+
+  test('a syntax error elsewhere does not block a fix; a fix that would not parse is refused', () => {
+    const source = 'import requests\n\ndef broken(:\n    pass\n\nr = requests.get("u")\n';
+    const found = actionsFor(source);
+    const fix = found.find((f) => f.finding.code === 'BHD005')?.actions.find((a) => a.preferred);
+    assert.ok(fix, 'fix offered despite the unrelated error');
+    assert.match(applyEdits(source, fix.edits), /requests\.get\("u", timeout=10\)/);
+    const clean = 'x = 1\n';
+    const tree = parser.parse(clean)!;
+    try {
+      assert.equal(checkEdits(tree, clean, [{ start: 0, end: 0, newText: '' }]), undefined);
+      assert.match(checkEdits(tree, clean, [{ start: 4, end: 5, newText: '(' }]) ?? '', /syntax error/);
+    } finally {
+      tree.delete();
+    }
+  });
+});
+
+describe('applyEdits', () => {
+  test('applies in any order, keeps insertion order at one offset, rejects overlaps', () => {
+    assert.equal(
+      applyEdits('abcdef', [
+        { start: 4, end: 6, newText: 'X' },
+        { start: 0, end: 0, newText: '1' },
+        { start: 0, end: 0, newText: '2' },
+      ]),
+      '12abcdX',
+    );
+    assert.throws(() =>
+      applyEdits('abcdef', [
+        { start: 0, end: 3, newText: '' },
+        { start: 2, end: 4, newText: '' },
+      ]),
+    );
+  });
+});

@@ -18,14 +18,28 @@ const common = {
   logLevel: 'warning',
 };
 
+// esbuild resolves `import ... from 'web-tree-sitter'` through the package's "import" condition (its ESM
+// build), which reads `import.meta.url`; in a CJS bundle that is empty and Parser.init() throws. Give the
+// bundles a real URL for it (the bundle's own file). [engineer C: needed for the CLI/extension to parse]
+const importMetaUrl = "var __importMetaUrl = require('url').pathToFileURL(__filename).href;";
+const bundleDefine = { ...common.define, 'import.meta.url': '__importMetaUrl' };
+
 mkdirSync('dist', { recursive: true });
 await Promise.all([
-  build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   build({
     ...common,
+    define: bundleDefine,
+    banner: { js: importMetaUrl },
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+  }),
+  build({
+    ...common,
+    define: bundleDefine,
     entryPoints: ['src/cli.ts'],
     outfile: 'dist/cli.js',
-    banner: { js: '#!/usr/bin/env node' },
+    banner: { js: `#!/usr/bin/env node\n${importMetaUrl}` },
   }),
 ]);
 chmodSync('dist/cli.js', 0o755);

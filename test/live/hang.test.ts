@@ -88,3 +88,19 @@ describe('demo backend under --reload', () => {
     }
   });
 });
+
+describe('demo backend with --workers 2', () => {
+  test('servingPids() lists both spawned workers, and stop() takes the whole tree', async () => {
+    const backend = await startNewsBackend({ workers: 2, feedDelaySeconds: 0 });
+    const pid = backend.pid;
+    try {
+      const serving = await backend.servingPids();
+      assert.equal(serving.length, 2);
+      assert.ok(!serving.includes(pid));
+      assert.equal((await probeHealth(backend.baseUrl, 3000)).ok, true);
+    } finally {
+      await backend.stop();
+    }
+    assert.deepEqual(liveGroupMembers(pid), []);
+  });
+});

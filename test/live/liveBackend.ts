@@ -469,14 +469,25 @@ export async function startNewsBackend(opts: NewsBackendOptions = {}): Promise<N
       throw new LiveBackendError(`uvicorn did not answer /health at ${baseUrl}: ${describe(m)}`);
     }
     const multi = Boolean(opts.reload) || (opts.workers ?? 1) > 1;
+    const servingPids = async (): Promise<number[]> =>
+      multi ? childPids(m.pid).filter((p) => readCmdline(p).some((a) => a.includes('spawn_main'))) : [m.pid];
+    // /health answers as soon as one worker is up; callers attaching py-spy want all of them.
+    const expected = opts.reload ? 1 : Math.max(1, opts.workers ?? 1);
+    if (
+      !(await waitUntil(
+        async () => (await servingPids()).length >= expected,
+        Math.max(0, deadline - Date.now()),
+      ))
+    ) {
+      throw new LiveBackendError(
+        `expected ${expected} serving processes, saw ${(await servingPids()).join(', ')}`,
+      );
+    }
     return {
       baseUrl,
       port,
       pid: m.pid,
-      servingPids: async () =>
-        multi
-          ? childPids(m.pid).filter((p) => readCmdline(p).some((a) => a.includes('spawn_main')))
-          : [m.pid],
+      servingPids,
       feed: { url: feedUrl },
       output: () => m.lines.join('\n'),
       stop,

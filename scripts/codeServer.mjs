@@ -42,6 +42,7 @@ export const quietSettings = {
   'editor.minimap.enabled': false,
   'window.restoreWindows': 'none',
   'files.hotExit': 'off',
+  'remote.autoForwardPorts': false,
 };
 
 /** Thrown when code-server has not been installed yet. */
@@ -79,7 +80,15 @@ export function removeDir(dir) {
   }
 }
 
-const skipNames = new Set(['.venv', 'venv', '__pycache__', 'node_modules', '.pytest_cache', '.mypy_cache', '.ruff_cache']);
+const skipNames = new Set([
+  '.venv',
+  'venv',
+  '__pycache__',
+  'node_modules',
+  '.pytest_cache',
+  '.mypy_cache',
+  '.ruff_cache',
+]);
 
 /**
  * Copies examples/news-backend into `dest` (skipping venvs and caches), then overlays test/fixtures/workspace/
@@ -141,15 +150,20 @@ export async function startCodeServer(opts) {
   const args = [
     codeServerEntry,
     // Its own config file: otherwise code-server writes ~/.config/code-server/config.yaml on first start.
-    '--config', path.join(opts.userDataDir, 'code-server.yaml'),
-    '--auth', 'none',
-    '--bind-addr', host,
+    '--config',
+    path.join(opts.userDataDir, 'code-server.yaml'),
+    '--auth',
+    'none',
+    '--bind-addr',
+    host,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--user-data-dir', opts.userDataDir,
-    '--extensions-dir', opts.extensionsDir,
+    '--user-data-dir',
+    opts.userDataDir,
+    '--extensions-dir',
+    opts.extensionsDir,
     opts.workspaceDir,
   ];
   // detached: code-server leads its own process group, so stop() reaches the extension host and its children

@@ -24,7 +24,10 @@ export function packageVsix(opts = {}) {
   }
   execFileSync(process.execPath, ['esbuild.mjs', '--production', '--no-tests'], { cwd: repoRoot, stdio });
   const vsce = path.join(repoRoot, 'node_modules/@vscode/vsce/vsce');
-  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--out', out], { cwd: repoRoot, stdio });
+  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--out', out], {
+    cwd: repoRoot,
+    stdio,
+  });
   return out;
 }
 

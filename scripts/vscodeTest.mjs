@@ -40,7 +40,9 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('usage: node scripts/vscodeTest.mjs [--tests FILE] [--timeout SECONDS] [--workspace DIR] [--verbose] [--keep]');
+  console.log(
+    'usage: node scripts/vscodeTest.mjs [--tests FILE] [--timeout SECONDS] [--workspace DIR] [--verbose] [--keep]',
+  );
   process.exit(0);
 }
 
@@ -89,7 +91,9 @@ async function main() {
   const tmp = makeTempDir();
   if (opts.keep) say(`keeping ${tmp}`);
   else cleanups.push(() => removeDir(tmp));
-  const workspaceDir = opts.workspace ? path.resolve(opts.workspace) : makeWorkspace(path.join(tmp, 'news-backend'));
+  const workspaceDir = opts.workspace
+    ? path.resolve(opts.workspace)
+    : makeWorkspace(path.join(tmp, 'news-backend'));
   const userDataDir = path.join(tmp, 'user-data');
   seedUserSettings(userDataDir);
 

@@ -41,7 +41,9 @@ suite('activation', () => {
   test('every contributed command is registered', async () => {
     const ext = vscode.extensions.getExtension(extensionId)!;
     await ext.activate();
-    const contributed: string[] = ext.packageJSON.contributes.commands.map((c: { command: string }) => c.command);
+    const contributed: string[] = ext.packageJSON.contributes.commands.map(
+      (c: { command: string }) => c.command,
+    );
     assert.ok(contributed.length >= 4, `only ${contributed.length} commands contributed`);
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((c) => !registered.has(c));
@@ -53,7 +55,8 @@ suite('activation', () => {
   });
 
   test('the launcher tells tests where the repository is', () => {
-    const root = process.env.BACKEND_HANG_REPO_ROOT ?? vscode.extensions.getExtension(extensionId)!.extensionPath;
+    const root =
+      process.env.BACKEND_HANG_REPO_ROOT ?? vscode.extensions.getExtension(extensionId)!.extensionPath;
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
     assert.equal(pkg.name, 'backend-hang-debug');
   });

@@ -27,7 +27,12 @@ export class TestFailuresError extends Error {
  */
 export async function runSuites(dir: string, options: RunSuitesOptions = {}): Promise<void> {
   const pattern = options.pattern ?? /\.test\.js$/;
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: options.timeoutMs ?? 60_000, reporter: 'spec' });
+  const mocha = new Mocha({
+    ui: 'tdd',
+    color: false,
+    timeout: options.timeoutMs ?? 60_000,
+    reporter: 'spec',
+  });
   const files = readdirSync(dir, { recursive: true })
     .map(String)
     .filter((f) => pattern.test(path.basename(f)))

@@ -1,0 +1,155 @@
+/**
+ * `backend-hang check --fix`: applies the preferred fix of every fixable finding to files on disk.
+ * Each changed file is written atomically (temporary file in the same directory + rename), keeping its mode,
+ * owner (when permitted), UTF-8 BOM and line endings; files that do not change are not touched at all.
+ * A file that cannot be read or is not UTF-8 is reported and left exactly as it was.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createPythonParser } from '../python/treeSitter';
+import { mightContainFindings } from '../diagnostics/analyze';
+import type { RuleCode } from '../diagnostics/types';
+import { fixAll, fixOptionsFor } from '../codeActions/fixes';
+import { parseVersionSetting, pythonVersionForFile } from '../codeActions/pythonVersion';
+
+/** What happened to one file. */
+export interface FixFileReport {
+  file: string;
+  status: 'fixed' | 'unchanged' | 'error';
+  /** The fixes applied: rule and 1-based line where the finding was. */
+  applied: { code: RuleCode; line: number }[];
+  /** Set when status is 'error': why the file was left untouched. */
+  error?: string;
+}
+
+/** Options of `fixFiles`. */
+export interface FixFilesOptions {
+  /** "3.8" etc.; empty/undefined: the nearest pyproject.toml's requires-python, else 3.9. */
+  pythonVersion?: string;
+  httpTimeoutSeconds?: number;
+  select?: readonly RuleCode[];
+  log?: (message: string) => void;
+}
+
+/** A file that is not valid UTF-8 (or declares another encoding and uses it). */
+export class NotUtf8Error extends Error {
+  constructor(file: string) {
+    super(`${file}: not UTF-8 text; left untouched`);
+    this.name = 'NotUtf8Error';
+  }
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+// PEP 263: a coding declaration in the first two lines.
+const CODING = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
+
+/** Decodes UTF-8 strictly; a BOM is reported separately so it can be written back. */
+export function decodeUtf8(file: string, bytes: Buffer): { text: string; bom: boolean } {
+  const bom = bytes.subarray(0, 3).equals(BOM);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bom ? bytes.subarray(3) : bytes);
+  } catch {
+    throw new NotUtf8Error(file);
+  }
+  const declared = text
+    .split('\n', 2)
+    .map((l) => CODING.exec(l)?.[1])
+    .find((c) => c !== undefined);
+  // A latin-1 (etc.) file that is pure ASCII is the same in UTF-8; with other bytes it is not ours to rewrite.
+  if (declared && !/^utf[-_]?8/i.test(declared) && /[^\x00-\x7f]/.test(text)) throw new NotUtf8Error(file);
+  return { text, bom };
+}
+
+/** Writes `data` over `file` atomically: same directory temp file, same mode/owner, then rename. */
+export async function writeFileAtomic(file: string, data: Buffer): Promise<void> {
+  // Rename replaces a symlink itself, so write to what it points at.
+  const target = await fs.realpath(file);
+  const stat = await fs.stat(target);
+  const tmp = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
+  const handle = await fs.open(tmp, 'wx', stat.mode & 0o7777);
+  try {
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(stat.mode & 0o7777); // the umask may have narrowed the mode given to open
+      await handle.chown(stat.uid, stat.gid).catch(() => undefined); // only root may give files away
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await fs.unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Applies fix-all to each file; never throws for one bad file (it gets status 'error'). */
+export async function fixFiles(
+  paths: readonly string[],
+  options: FixFilesOptions = {},
+): Promise<FixFileReport[]> {
+  const parser = await createPythonParser();
+  const reports: FixFileReport[] = [];
+  try {
+    for (const file of paths) {
+      try {
+        const bytes = await fs.readFile(file);
+        const { text, bom } = decodeUtf8(file, bytes);
+        if (!mightContainFindings(text)) {
+          reports.push({ file, status: 'unchanged', applied: [] });
+          continue;
+        }
+        const pythonVersion =
+          parseVersionSetting(options.pythonVersion) ?? pythonVersionForFile(path.resolve(file));
+        const result = fixAll(text, parser, {
+          ...fixOptionsFor(text, {
+            pythonVersion,
+            httpTimeoutSeconds: options.httpTimeoutSeconds,
+            log: options.log,
+          }),
+          select: options.select,
+        });
+        const applied = result.applied.map((f) => ({ code: f.code, line: f.range.start.row + 1 }));
+        if (result.text === text) {
+          reports.push({ file, status: 'unchanged', applied: [] });
+          continue;
+        }
+        const out = Buffer.from(result.text, 'utf8');
+        await writeFileAtomic(file, bom ? Buffer.concat([BOM, out]) : out);
+        reports.push({ file, status: 'fixed', applied });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        const message =
+          err instanceof NotUtf8Error
+            ? err.message
+            : e.code === 'EACCES' || e.code === 'EPERM'
+              ? `${file}: permission denied; left untouched`
+              : e.code === 'ENOENT'
+                ? `${file}: no such file`
+                : `${file}: ${e.message}; left untouched`;
+        reports.push({ file, status: 'error', applied: [], error: message });
+      }
+    }
+  } finally {
+    parser.delete();
+  }
+  return reports;
+}
+
+/** Human-readable lines: one per changed file ("Fixed 2 in a.py: BHD001 (line 18), BHD005 (line 30)"). */
+export function describeFixes(
+  reports: readonly FixFileReport[],
+  display: (file: string) => string = (f) => f,
+): string[] {
+  return reports
+    .filter((r) => r.status === 'fixed')
+    .map((r) => {
+      const what = r.applied.map((a) => `${a.code} (line ${a.line})`).join(', ');
+      return `Fixed ${r.applied.length} in ${display(r.file)}: ${what}`;
+    });
+}

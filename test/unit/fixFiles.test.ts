@@ -1,0 +1,131 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describeFixes, fixFiles } from '../../src/cli/fixFiles';
+
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'fixes');
+const fixture = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-fixfiles-'));
+}
+
+test('fixes in place: mode, CRLF and BOM kept; unchanged files not touched; report lists what changed', async () => {
+  const dir = tempDir();
+  try {
+    const stream = path.join(dir, 'stream.py');
+    fs.writeFileSync(stream, fixture('seedStream.in.py'), { mode: 0o640 });
+    fs.chmodSync(stream, 0o640);
+    const crlf = path.join(dir, 'crlf.py');
+    fs.writeFileSync(crlf, fixture('otherRules.in.py').replace(/\n/g, '\r\n'));
+    const bom = path.join(dir, 'bom.py');
+    fs.writeFileSync(
+      bom,
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(fixture('noAs.in.py'))]),
+    );
+    const clean = path.join(dir, 'clean.py');
+    fs.writeFileSync(clean, fixture('alreadyFixed.in.py'));
+    const old = new Date('2020-01-01T00:00:00Z');
+    fs.utimesSync(clean, old, old);
+    const cleanIno = fs.statSync(clean).ino;
+
+    const reports = await fixFiles([stream, crlf, bom, clean], { pythonVersion: '3.11' });
+    assert.deepEqual(
+      reports.map((r) => [path.basename(r.file), r.status]),
+      [
+        ['stream.py', 'fixed'],
+        ['crlf.py', 'fixed'],
+        ['bom.py', 'fixed'],
+        ['clean.py', 'unchanged'],
+      ],
+    );
+    assert.deepEqual(reports[0]!.applied, [{ code: 'BHD001', line: 18 }]);
+    assert.equal(fs.readFileSync(stream, 'utf8'), fixture('seedStream.out.py'));
+    assert.equal(fs.statSync(stream).mode & 0o777, 0o640);
+    assert.equal(fs.readFileSync(crlf, 'utf8'), fixture('otherRules.out.py').replace(/\n/g, '\r\n'));
+    const bomBytes = fs.readFileSync(bom);
+    assert.deepEqual([...bomBytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+    assert.equal(bomBytes.subarray(3).toString('utf8'), fixture('noAs.out.py'));
+    assert.equal(fs.statSync(clean).mtimeMs, old.getTime(), 'unchanged file not rewritten');
+    assert.equal(fs.statSync(clean).ino, cleanIno);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temp files left',
+    );
+    assert.match(
+      describeFixes(reports, (f) => path.basename(f))[0]!,
+      /^Fixed 1 in stream\.py: BHD001 \(line 18\)$/,
+    );
+
+    const again = await fixFiles([stream, crlf, bom], { pythonVersion: '3.11' });
+    assert.deepEqual(
+      again.map((r) => r.status),
+      ['unchanged', 'unchanged', 'unchanged'],
+      'idempotent on disk',
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('non-UTF-8, declared latin-1 and missing files: clear error, bytes untouched', async () => {
+  const dir = tempDir();
+  try {
+    const latin1 = path.join(dir, 'latin1.py');
+    const bytes = Buffer.concat([
+      Buffer.from('import requests\n# caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\nr = requests.get("u")\n'),
+    ]);
+    fs.writeFileSync(latin1, bytes);
+    const declared = path.join(dir, 'declared.py');
+    const declaredText = '# -*- coding: latin-1 -*-\nimport requests\nr = requests.get("é")\n';
+    fs.writeFileSync(declared, declaredText);
+    const missing = path.join(dir, 'missing.py');
+    const reports = await fixFiles([latin1, declared, missing]);
+    assert.deepEqual(
+      reports.map((r) => r.status),
+      ['error', 'error', 'error'],
+    );
+    assert.match(reports[0]!.error!, /latin1\.py: not UTF-8 text; left untouched/);
+    assert.match(reports[1]!.error!, /not UTF-8/);
+    assert.match(reports[2]!.error!, /missing\.py: no such file/);
+    assert.deepEqual(fs.readFileSync(latin1), bytes);
+    assert.equal(fs.readFileSync(declared, 'utf8'), declaredText);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a symlinked file is fixed through the link (the link stays a link)', async () => {
+  const dir = tempDir();
+  try {
+    const real = path.join(dir, 'real.py');
+    fs.writeFileSync(real, fixture('noAs.in.py'));
+    const link = path.join(dir, 'link.py');
+    fs.symlinkSync(real, link);
+    const [report] = await fixFiles([link]);
+    assert.equal(report!.status, 'fixed');
+    assert.ok(fs.lstatSync(link).isSymbolicLink());
+    assert.equal(fs.readFileSync(real, 'utf8'), fixture('noAs.out.py'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pre-3.9 target from the nearest pyproject.toml', async () => {
+  const dir = tempDir();
+  try {
+    fs.writeFileSync(path.join(dir, 'pyproject.toml'), '[project]\nrequires-python = ">=3.8"\n');
+    fs.mkdirSync(path.join(dir, 'app'));
+    const file = path.join(dir, 'app', 'stream.py');
+    fs.writeFileSync(file, fixture('preThreeNine.in.py'));
+    await fixFiles([file]);
+    assert.equal(fs.readFileSync(file, 'utf8'), fixture('preThreeNine.out.py'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

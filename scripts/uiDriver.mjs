@@ -73,10 +73,11 @@ export function installVsix(vsix, extensionsDir, userDataDir) {
  * Starts code-server with the VSIX installed, on a fresh copy of the demo workspace, and opens the workbench in
  * headless Chromium. Resolves once the workbench and its explorer are on screen.
  * @param {{ vsix?: string, build?: boolean, workspaceDir?: string, settings?: Record<string, unknown>,
- *           env?: Record<string, string>, verbose?: boolean }} [opts]
+ *           env?: Record<string, string>, verbose?: boolean, extraVsix?: string[] }} [opts]
  *   vsix: an existing VSIX (default: build one, unless build === false and backend-hang-debug.vsix exists);
  *   workspaceDir: open this folder instead of a temp copy of examples/news-backend (+ test/fixtures/workspace);
- *   settings: extra user settings; env: extra environment for code-server and its extension host.
+ *   settings: extra user settings; env: extra environment for code-server and its extension host;
+ *   extraVsix: more VSIX files to install beside ours.
  * @returns {Promise<UiDriver>}
  */
 export async function startUi(opts = {}) {
@@ -90,7 +91,7 @@ export async function startUi(opts = {}) {
     }
     const userDataDir = path.join(tmp, 'user-data');
     const extensionsDir = path.join(tmp, 'extensions');
-    installVsix(vsix, extensionsDir, userDataDir);
+    for (const v of [vsix, ...(opts.extraVsix ?? [])]) installVsix(v, extensionsDir, userDataDir);
     seedUserSettings(userDataDir, {
       'workbench.colorTheme': 'Default Dark Modern',
       'editor.fontSize': 14,

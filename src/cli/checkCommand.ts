@@ -1,5 +1,167 @@
-// STUB: replaced by the diagnostics feature.
-export async function runCheckCommand(_args: string[]): Promise<number> {
-  process.stderr.write('backend-hang check: not implemented yet\n');
-  return 2;
+/**
+ * `backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...`
+ * Exit codes: 0 no findings, 1 findings, 2 usage or I/O error (with a message on stderr).
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { checkSource } from '../diagnostics/analyze';
+import { findPythonFiles } from '../diagnostics/pythonFiles';
+import { toJsonRecords, toSarif, toText, type FileFindings } from '../diagnostics/report';
+import { RULE_CODES, type RuleCode } from '../diagnostics/types';
+
+declare const VERSION: string;
+
+const USAGE = 'Usage: backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...';
+
+/** Parsed command line of `check`. */
+export interface CheckOptions {
+  format: 'text' | 'json' | 'sarif';
+  select: RuleCode[] | undefined;
+  fix: boolean;
+  paths: string[];
+}
+
+/** A command-line mistake: reported with the usage line, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Parses `check`'s arguments (pure). Throws UsageError. */
+export function parseCheckArgs(args: readonly string[]): CheckOptions {
+  const options: CheckOptions = { format: 'text', select: undefined, fix: false, paths: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      options.paths.push(...args.slice(i + 1));
+      break;
+    }
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const next = args[++i];
+      if (next === undefined) throw new UsageError(`${name} needs a value`);
+      return next;
+    };
+    switch (name) {
+      case '--format': {
+        const format = value();
+        if (format !== 'text' && format !== 'json' && format !== 'sarif') {
+          throw new UsageError(`unknown format '${format}' (expected text, json or sarif)`);
+        }
+        options.format = format;
+        break;
+      }
+      case '--select': {
+        const codes = value()
+          .split(',')
+          .map((c) => c.trim().toUpperCase())
+          .filter((c) => c.length > 0);
+        const unknown = codes.filter((c) => !(RULE_CODES as readonly string[]).includes(c));
+        if (unknown.length > 0) {
+          throw new UsageError(`unknown rule code ${unknown.join(', ')} (known: ${RULE_CODES.join(', ')})`);
+        }
+        if (codes.length === 0) throw new UsageError('--select needs at least one rule code');
+        options.select = [...new Set(codes as RuleCode[])];
+        break;
+      }
+      case '--fix':
+        options.fix = true;
+        break;
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
+        options.paths.push(arg);
+    }
+  }
+  if (options.paths.length === 0) throw new UsageError('no PATH given');
+  return options;
+}
+
+/** How a path is shown: relative to the working directory when inside it, else absolute. */
+function displayPath(file: string, cwd: string): string {
+  const absolute = path.resolve(cwd, file);
+  const relative = path.relative(cwd, absolute);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
+}
+
+/** Checks files with a few reads in flight (I/O overlaps parsing; parsing itself is synchronous). */
+async function checkFiles(
+  files: readonly string[],
+  select: RuleCode[] | undefined,
+  cwd: string,
+): Promise<{ results: FileFindings[]; errors: string[] }> {
+  const results: (FileFindings | undefined)[] = new Array(files.length);
+  const errors: string[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < files.length; i = next++) {
+      const file = files[i]!;
+      let source: string;
+      try {
+        source = await fs.readFile(file, 'utf8');
+      } catch (err) {
+        errors.push(
+          `${file}: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : String(err)}`,
+        );
+        continue;
+      }
+      const findings = await checkSource(source, select ? { select } : {});
+      if (findings.length > 0) results[i] = { file: displayPath(file, cwd), findings };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+  return { results: results.filter((r): r is FileFindings => r !== undefined), errors };
+}
+
+/** Runs `backend-hang check`; returns the exit code. */
+export async function runCheckCommand(args: string[]): Promise<number> {
+  let options: CheckOptions;
+  try {
+    options = parseCheckArgs(args);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`backend-hang check: ${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  const cwd = process.cwd();
+  const { files, errors: pathErrors } = await findPythonFiles(options.paths);
+  const errors = pathErrors.map((e) => e.message);
+
+  // ---- --fix: engineer D wires src/cli/fixFiles.ts in here (apply fixes to `files` first, then the check
+  // below reports what is left). Until then it is rejected.
+  if (options.fix) {
+    process.stderr.write('backend-hang check: --fix is not available in this build yet\n');
+    return 2;
+  }
+  // ---- end of --fix
+
+  const { results, errors: readErrors } = await checkFiles(files, options.select, cwd);
+  errors.push(...readErrors);
+  let output: string;
+  switch (options.format) {
+    case 'json':
+      output = `${JSON.stringify(toJsonRecords(results), null, 2)}\n`;
+      break;
+    case 'sarif':
+      output = `${JSON.stringify(
+        toSarif(results, {
+          version: typeof VERSION === 'string' ? VERSION : '0.0.0',
+          srcRoot: pathToFileURL(cwd + path.sep).href,
+          informationUri: 'https://github.com/backend-hang/backend-hang-debug',
+        }),
+        null,
+        2,
+      )}\n`;
+      break;
+    default:
+      output = toText(results);
+  }
+  process.stdout.write(output);
+  for (const e of errors) process.stderr.write(`backend-hang check: ${e}\n`);
+  if (errors.length > 0) return 2;
+  return results.length > 0 ? 1 : 0;
 }

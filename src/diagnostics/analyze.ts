@@ -71,15 +71,33 @@ const isTarget = (q: string): boolean => TARGETS.has(q);
 /** Names that mark a receiver as an executor without other evidence: `executor`, `self._executor`, `io_executor`. */
 const EXECUTOR_NAME = /^(?:executor|.*_executor)$/i;
 
-const PREFILTER = /(?<![A-Za-z0-9_])(?:concurrent|shutdown|requests|sleep|submit)(?![A-Za-z0-9_])/;
+/** An import that can bind the requests package (`import requests`, `from requests...`, pip's vendored copy). */
+const REQUESTS_IMPORT =
+  /(?<![\w.])import\s[^\n#]*(?<![\w.])requests\b|\bfrom\s+requests\b|_vendor\.requests\b|_vendor\s+import\s*\(?[^)#]*\brequests\b/;
+const ASYNC_DEF = /\basync\s+def\b/;
+const CONCURRENT_FUTURES = /\bconcurrent\s*\.\s*futures\b|\bfrom\s+concurrent\s+import\b/;
+const SHUTDOWN_CALL = /\.\s*shutdown\s*\(/;
+const TIME_IMPORT = /(?<![\w.])import\s[^\n#]*(?<![\w.])time\b|\bfrom\s+time\s+import\b/;
+const SLEEP = /\bsleep\b/;
+const SUBMIT_CALL = /\.\s*submit\s*\(/;
+const RESULT_CALL = /\.\s*result\s*\(/;
 
 /**
- * Cheap textual pre-filter (no parse): false means `analyze` cannot find anything in this source. Every finding
- * needs one of these words in the text (an import of concurrent.futures / requests / time.sleep, or a
- * `shutdown`/`submit` call), so a file without them is never parsed.
+ * Cheap textual pre-filter (no parse): false means `analyze` cannot find anything in this source, so the file
+ * is never parsed. BHD005 needs an import of requests; every other rule needs `async def` plus its own token:
+ * a concurrent.futures import (BHD001, BHD003 wait), a `.shutdown(` call (BHD002), a time import and `sleep`
+ * (BHD006), or `.submit(` and `.result(` (BHD003); requests calls in async code need the requests import too.
  */
 export function mightContainFindings(source: string): boolean {
-  return PREFILTER.test(source);
+  // `includes` (a plain substring search) gates each regex: most files fail it and never run the regex.
+  if (source.includes('requests') && REQUESTS_IMPORT.test(source)) return true;
+  if (!source.includes('async') || !ASYNC_DEF.test(source)) return false;
+  return (
+    (source.includes('concurrent') && CONCURRENT_FUTURES.test(source)) ||
+    (source.includes('shutdown') && SHUTDOWN_CALL.test(source)) ||
+    (source.includes('sleep') && SLEEP.test(source) && TIME_IMPORT.test(source)) ||
+    (source.includes('submit') && SUBMIT_CALL.test(source) && RESULT_CALL.test(source))
+  );
 }
 
 /** Final identifier of a dotted name. */

@@ -441,7 +441,10 @@ test('mightContainFindings rejects files without candidate tokens and accepts th
   assert.equal(mightContainFindings('import os\nasync def f():\n    return os.getcwd()\n'), false);
   assert.equal(mightContainFindings('x = "concurrency"\n'), false);
   assert.equal(mightContainFindings(STREAM), true);
-  assert.equal(mightContainFindings('from time import sleep\n'), true);
+  assert.equal(mightContainFindings('from time import sleep\n'), false); // no async def, no requests
+  assert.equal(mightContainFindings('from time import sleep\nasync def f():\n    sleep(1)\n'), true);
+  assert.equal(mightContainFindings('from starlette.requests import Request\n'), false);
+  assert.equal(mightContainFindings('from pip._vendor import requests\n'), true);
 });
 
 test('analyze on an incrementally re-parsed tree (IncrementalParse) matches a full parse', async () => {

@@ -57,6 +57,8 @@ export interface NewsBackendOptions {
   port?: number;
   /** Time to wait for /health to answer after start. Default 30 s. */
   startTimeoutMs?: number;
+  /** Called with each line uvicorn writes (stdout and stderr), e.g. to keep a log file. */
+  onOutput?: (line: string) => void;
 }
 
 /** The running demo backend. */
@@ -244,6 +246,7 @@ function spawnManaged(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
+  onOutput?: (line: string) => void,
 ): Managed {
   if (!fs.existsSync(file)) {
     throw new LiveBackendError(`${label}: ${file} not found (run: bash scripts/ensure-venv.sh)`);
@@ -253,18 +256,28 @@ function spawnManaged(
     throw new LiveBackendError(`${label}: could not spawn ${file}`);
   }
   const m: Managed = { child, pid: child.pid, label, lines: [], exited: false };
-  const keep = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split(/\r?\n/)) {
+  // Whole lines only: a chunk may end mid-line (the port in "Uvicorn running on ..." must not be cut short).
+  const keepLines = (stream: NodeJS.ReadableStream | null): void => {
+    let partial = '';
+    const push = (line: string): void => {
       if (line) {
         m.lines.push(line);
+        onOutput?.(line);
       }
-    }
-    if (m.lines.length > 200) {
-      m.lines.splice(0, m.lines.length - 200);
-    }
+      if (m.lines.length > 200) {
+        m.lines.splice(0, m.lines.length - 200);
+      }
+    };
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      const parts = (partial + chunk).split(/\r?\n/);
+      partial = parts.pop() ?? '';
+      parts.forEach(push);
+    });
+    stream?.on('end', () => push(partial));
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  keepLines(child.stdout);
+  keepLines(child.stderr);
   child.on('exit', (code, signal) => {
     m.exited = true;
     m.exitInfo = signal ? `signal ${signal}` : `exit code ${code}`;
@@ -426,12 +439,19 @@ export async function startNewsBackend(opts: NewsBackendOptions = {}): Promise<N
   }
   let m: Managed;
   try {
-    m = spawnManaged('uvicorn', venvBin('uvicorn'), args, appDir, {
-      ...process.env,
-      NEWS_FEED_BASE_URL: feedUrl,
-      PYTHONUNBUFFERED: '1',
-      PYTHONDONTWRITEBYTECODE: '1',
-    });
+    m = spawnManaged(
+      'uvicorn',
+      venvBin('uvicorn'),
+      args,
+      appDir,
+      {
+        ...process.env,
+        NEWS_FEED_BASE_URL: feedUrl,
+        PYTHONUNBUFFERED: '1',
+        PYTHONDONTWRITEBYTECODE: '1',
+      },
+      opts.onOutput,
+    );
   } catch (err) {
     await feed?.stop();
     throw err;

@@ -1,13 +1,629 @@
-// STUB: replaced by the py-spy feature.
+/**
+ * Glue: "Backend Hang: Capture py-spy Dump" and the py-spy Captures view. Picks the uvicorn process (/proc),
+ * finds py-spy, runs it with a cancellable progress, turns every typed failure into an action, shows the
+ * capture in the tree, and links the blocked user frame to the editor (reveal, highlight, the BHD quick fix
+ * one click away, an inline "event loop blocked here" decoration).
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DiagnosticsController } from '../diagnostics/diagnosticsController';
+import { log } from '../log';
+import { formatCaptureText, toCaptureJson } from './captureFormat';
+import { CaptureStore, formatTime, type Capture } from './captureStore';
+import { CapturesTreeProvider, type CaptureNode, type FrameRef } from './capturesTreeProvider';
+import { resolveFramePath, type PathMapping } from './pathMapping';
+import { defaultCandidate, findServerProcesses, formatUptime, roleLabel } from './processes';
+import { locatePySpy, pySpyCandidates } from './pyspyLocator';
+import {
+  captureDump,
+  dumpArgs,
+  NotPythonError,
+  ProcessGoneError,
+  PySpyCancelledError,
+  PySpyError,
+  PySpyNotFoundError,
+  PySpyPermissionError,
+  PySpyTimeoutError,
+  runPySpy,
+  UnparseableDumpError,
+} from './runner';
+import { parseDump } from './dumpParser';
+import type { ProcessCandidate } from './types';
 
+/** Arguments `backendHang.captureDump` accepts besides nothing (picker): a pid, or options. */
+export type CaptureArgs = number | { pid: number; locals?: boolean; native?: boolean; silent?: boolean };
+
+interface Settings {
+  pyspyPath: string;
+  timeoutSeconds: number;
+  nonblocking: boolean;
+  locals: boolean;
+  native: boolean;
+  pathMappings: PathMapping[];
+}
+
+function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration('backendHang');
+  return {
+    pyspyPath: c.get<string>('pyspy.path', '').trim(),
+    timeoutSeconds: c.get<number>('pyspy.timeoutSeconds', 30),
+    nonblocking: c.get<boolean>('pyspy.nonblocking', false),
+    locals: c.get<boolean>('pyspy.locals', false),
+    native: c.get<boolean>('pyspy.native', false),
+    pathMappings: c.get<PathMapping[]>('pathMappings', []),
+  };
+}
+
+const JUST_MY_CODE_KEY = 'backendHang.justMyCode';
+
+/** Owns the captures view, its commands and the editor decoration. */
 export class PySpyViewController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  constructor(_context: vscode.ExtensionContext, _diagnostics: DiagnosticsController) {
-    this.disposables.push(vscode.commands.registerCommand('backendHang.captureDump', () => undefined));
+  private readonly store = new CaptureStore();
+  private readonly tree: CapturesTreeProvider;
+  private readonly view: vscode.TreeView<CaptureNode>;
+  private readonly decoration = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor('editor.stackFrameHighlightBackground'),
+    after: { color: new vscode.ThemeColor('errorForeground'), margin: '0 0 0 2em', fontStyle: 'italic' },
+    overviewRulerColor: new vscode.ThemeColor('errorForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Right,
+  });
+  /** Blocked lines per resolved file: `event loop blocked here, captured HH:MM:SS`. */
+  private blockedLines = new Map<string, { line: number; text: string }[]>();
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    _diagnostics: DiagnosticsController,
+  ) {
+    this.tree = new CapturesTreeProvider(this.store);
+    this.view = vscode.window.createTreeView('backendHang.captures', {
+      treeDataProvider: this.tree,
+      showCollapseAll: true,
+    });
+    const justMyCode = context.workspaceState.get<boolean>(JUST_MY_CODE_KEY, false);
+    this.tree.setJustMyCode(justMyCode);
+    void vscode.commands.executeCommand('setContext', JUST_MY_CODE_KEY, justMyCode);
+    const cmd = (id: string, fn: (...args: never[]) => unknown): void => {
+      this.disposables.push(vscode.commands.registerCommand(id, fn as (...args: unknown[]) => unknown));
+    };
+    cmd('backendHang.captureDump', (arg?: CaptureArgs) => this.captureCommand(arg));
+    cmd('backendHang.captureAllWorkers', () => this.captureAllWorkers());
+    cmd('backendHang.refreshCapture', (node?: CaptureNode) => this.refresh(node));
+    cmd('backendHang.copyCapture', (node?: CaptureNode) => this.copyCapture(node));
+    cmd('backendHang.saveCaptureJson', (node?: CaptureNode, target?: vscode.Uri) =>
+      this.saveCaptureJson(node, target),
+    );
+    cmd('backendHang.removeCapture', (node?: CaptureNode) => node && this.store.remove(node.capture.id));
+    cmd('backendHang.clearCaptures', () => this.store.clear());
+    cmd('backendHang.justMyCodeOn', () => this.setJustMyCode(true));
+    cmd('backendHang.justMyCodeOff', () => this.setJustMyCode(false));
+    cmd('backendHang.revealFrame', (ref?: FrameRef | CaptureNode) => this.revealFrame(ref));
+    cmd('backendHang.showBlockedQuickFix', (node?: CaptureNode) => this.showQuickFix(node));
+    cmd('backendHang.captures.snapshot', (depth?: number) => this.tree.snapshot(depth ?? 3));
+    this.disposables.push(
+      this.tree,
+      this.view,
+      this.decoration,
+      vscode.window.registerFileDecorationProvider(this.tree),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.applyDecorations()),
+      // Decorations follow the captures: removing/clearing captures removes their marks.
+      { dispose: this.store.onChange(() => this.recomputeBlockedLines()) },
+    );
   }
+
+  // ---------------------------------------------------------------------------------------------- capture
+
+  private async captureCommand(arg?: CaptureArgs): Promise<Capture | undefined> {
+    const opts = typeof arg === 'number' ? { pid: arg } : arg;
+    let target: Pick<ProcessCandidate, 'pid'> & Partial<ProcessCandidate>;
+    if (opts?.pid !== undefined) {
+      const known = (await findServerProcesses().catch(() => [])).find((c) => c.pid === opts.pid);
+      target = known ?? { pid: opts.pid };
+    } else {
+      const picked = await this.pickProcess();
+      if (!picked) return undefined;
+      if (picked === 'all') {
+        const all = await this.captureAllWorkers();
+        return all[0];
+      }
+      target = picked;
+    }
+    return this.captureOne(target, { locals: opts?.locals, native: opts?.native, silent: opts?.silent });
+  }
+
+  /** QuickPick of the uvicorn-family processes; the serving one preselected; skipped when only one. */
+  private async pickProcess(): Promise<ProcessCandidate | 'all' | undefined> {
+    const candidates = await findServerProcesses().catch((err: unknown) => {
+      log.warn(`Could not scan /proc: ${String(err)}`);
+      return [] as ProcessCandidate[];
+    });
+    if (candidates.length === 0) {
+      const pid = await vscode.window.showInputBox({
+        title: 'Capture py-spy Dump',
+        prompt:
+          'No uvicorn, gunicorn or hypercorn process found. Enter the pid of the Python process to dump.',
+        validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'A process id (digits)'),
+      });
+      return pid
+        ? { pid: Number(pid.trim()), ppid: 0, role: 'server', serving: true, commandLine: '' }
+        : undefined;
+    }
+    if (candidates.length === 1) return candidates[0];
+    type Item = vscode.QuickPickItem & { candidate?: ProcessCandidate; all?: boolean };
+    const items: Item[] = candidates.map((c) => ({
+      label: `$(${c.serving ? 'server-process' : 'debug-restart'}) ${c.pid}  ${roleLabel(c)}`,
+      description: `${c.cwd ?? ''} · up ${formatUptime(c.uptimeSeconds)}`,
+      detail: c.commandLine,
+      candidate: c,
+    }));
+    const workers = candidates.filter((c) => c.role === 'worker');
+    if (workers.length > 1) {
+      items.push(
+        { label: '', kind: vscode.QuickPickItemKind.Separator },
+        { label: `$(layers) Dump all ${workers.length} workers`, all: true },
+      );
+    }
+    const qp = vscode.window.createQuickPick<Item>();
+    qp.title = 'Capture py-spy Dump: pick the process';
+    qp.placeholder = 'The serving process (server / worker) runs the event loop';
+    qp.matchOnDescription = true;
+    qp.matchOnDetail = true;
+    qp.items = items;
+    const preferred = defaultCandidate(candidates);
+    qp.activeItems = items.filter((i) => i.candidate === preferred);
+    const choice = await new Promise<Item | undefined>((resolve) => {
+      qp.onDidAccept(() => resolve(qp.selectedItems[0] ?? qp.activeItems[0]));
+      qp.onDidHide(() => resolve(undefined));
+      qp.show();
+    });
+    qp.dispose();
+    return choice?.all ? 'all' : choice?.candidate;
+  }
+
+  private async captureAllWorkers(): Promise<Capture[]> {
+    const workers = (await findServerProcesses()).filter((c) => c.serving);
+    const out: Capture[] = [];
+    // One at a time: py-spy pauses each process while it reads it; parallel dumps gain little on 2 cores.
+    for (const w of workers) {
+      const c = await this.captureOne(w, {});
+      if (c) out.push(c);
+    }
+    return out;
+  }
+
+  private async refresh(node?: CaptureNode): Promise<Capture | undefined> {
+    const last = node?.capture ?? this.store.list()[0];
+    if (!last) return this.captureCommand();
+    return this.captureOne(
+      { pid: last.pid, role: last.role, workerIndex: last.workerIndex, commandLine: last.commandLine },
+      {},
+    );
+  }
+
+  /** Finds py-spy: setting, then the selected interpreter's environment (ms-python), then PATH. */
+  private async locate(settings: Settings): Promise<{ path: string; interpreter?: string } | undefined> {
+    const interpreter = await activeInterpreter();
+    const located = locatePySpy({
+      configured: settings.pyspyPath || undefined,
+      interpreterPath: interpreter,
+      pathEnv: process.env.PATH,
+      exists: existsSync,
+    });
+    if (located) log.info(`py-spy: ${located.path} (from ${located.source})`);
+    return located ? { path: located.path, interpreter } : undefined;
+  }
+
+  private async captureOne(
+    target: Pick<ProcessCandidate, 'pid'> & Partial<ProcessCandidate>,
+    opts: { locals?: boolean; native?: boolean; silent?: boolean },
+  ): Promise<Capture | undefined> {
+    const settings = readSettings();
+    const located = await this.locate(settings);
+    if (!located) {
+      const interpreter = await activeInterpreter();
+      log.warn(
+        `py-spy not found; looked at ${pySpyCandidates({
+          interpreterPath: interpreter,
+          pathEnv: process.env.PATH,
+        })
+          .map((c) => c.path)
+          .join(', ')}`,
+      );
+      void this.offerInstall(interpreter, 'py-spy was not found (setting, selected interpreter, PATH).');
+      return undefined;
+    }
+    const runOpts = {
+      timeoutMs: settings.timeoutSeconds * 1000,
+      locals: opts.locals ?? settings.locals,
+      native: opts.native ?? settings.native,
+      nonblocking: settings.nonblocking,
+    };
+    const capturedAt = new Date();
+    try {
+      const { dump, raw } = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `py-spy dump of process ${target.pid}…`,
+          cancellable: true,
+        },
+        (_progress, token) => {
+          // The token cancels the py-spy child through an AbortSignal (execa kills it).
+          const abort = new AbortController();
+          const sub = token.onCancellationRequested(() => abort.abort());
+          return captureDump(located.path, target.pid, { ...runOpts, signal: abort.signal }).finally(() =>
+            sub.dispose(),
+          );
+        },
+      );
+      return this.addCapture(target, dump, raw, capturedAt);
+    } catch (err) {
+      if (err instanceof PySpyPermissionError)
+        return this.onPermissionError(err, located.path, target, runOpts, capturedAt, opts.silent);
+      this.reportError(err, located, target.pid, opts.silent);
+      return undefined;
+    }
+  }
+
+  private addCapture(
+    target: Partial<ProcessCandidate> & { pid: number },
+    dump: Capture['dump'],
+    raw: string,
+    capturedAt: Date,
+  ): Capture {
+    const capture = this.store.add({
+      pid: target.pid,
+      role: target.role,
+      workerIndex: target.workerIndex,
+      commandLine: target.commandLine,
+      capturedAt,
+      dump,
+      raw,
+    });
+    const findings = capture.diagnosis.findings;
+    log.info(
+      `Captured pid ${capture.pid}: ${dump.threads.length} threads; ${findings.length ? findings.map((f) => f.message).join(' | ') : 'event loop not blocked'}`,
+    );
+    // Show the capture: the blocked node when there is one (select + focus-free reveal).
+    const blocked = this.tree.blockedNode(capture.id);
+    const first = this.tree.getChildren().find((n) => n.id === capture.id);
+    const target2 = blocked ?? first;
+    if (target2)
+      void this.view
+        .reveal(target2, { select: true, focus: false, expand: true })
+        .then(undefined, () => undefined);
+    return capture;
+  }
+
+  // ----------------------------------------------------------------------------------------------- errors
+
+  private async offerInstall(interpreter: string | undefined, why: string): Promise<void> {
+    const install = interpreter
+      ? `Install into ${path.basename(path.dirname(path.dirname(interpreter)))}`
+      : undefined;
+    const choice = await vscode.window.showErrorMessage(
+      why,
+      ...(install ? [install] : []),
+      'Set Path',
+      'Show Logs',
+    );
+    if (choice === install && interpreter) {
+      // A visible task with an argument array (no shell string): `python -m pip install py-spy`.
+      const task = new vscode.Task(
+        { type: 'process', task: 'install py-spy' },
+        vscode.TaskScope.Workspace,
+        'Install py-spy',
+        'Backend Hang',
+        new vscode.ProcessExecution(interpreter, ['-m', 'pip', 'install', 'py-spy']),
+      );
+      void vscode.tasks.executeTask(task);
+    } else if (choice === 'Set Path') {
+      void vscode.commands.executeCommand('workbench.action.openSettings', 'backendHang.pyspy.path');
+    } else if (choice === 'Show Logs') {
+      log.show();
+    }
+  }
+
+  private async onPermissionError(
+    err: PySpyPermissionError,
+    pyspy: string,
+    target: Partial<ProcessCandidate> & { pid: number },
+    runOpts: { timeoutMs: number; locals?: boolean; native?: boolean; nonblocking?: boolean },
+    capturedAt: Date,
+    silent?: boolean,
+  ): Promise<Capture | undefined> {
+    log.warn(`${err.message}\n${err.stderr}`);
+    if (silent) throw err;
+    const choice = await vscode.window.showErrorMessage(
+      `${err.message} Same-user attach is blocked when /proc/sys/kernel/yama/ptrace_scope is 2 or 3.`,
+      'Run with sudo -n',
+      'Run in Terminal with sudo',
+      'Show Logs',
+    );
+    const args = dumpArgs(target.pid, runOpts);
+    if (choice === 'Run with sudo -n') {
+      try {
+        // -n: never prompt; when a password is needed sudo fails at once and we offer the terminal instead.
+        const { stdout } = await runPySpy('sudo', ['-n', pyspy, ...args], { timeoutMs: runOpts.timeoutMs });
+        return this.addCapture(target, parseDump(stdout, target.pid), stdout, capturedAt);
+      } catch (sudoErr) {
+        log.warn(`sudo -n py-spy failed: ${String(sudoErr)}`);
+        const again = await vscode.window.showErrorMessage(
+          'sudo needs a password here. Run py-spy in a terminal instead?',
+          'Run in Terminal with sudo',
+        );
+        if (again) this.runInTerminalWithSudo(pyspy, target.pid);
+      }
+    } else if (choice === 'Run in Terminal with sudo') {
+      this.runInTerminalWithSudo(pyspy, target.pid);
+    } else if (choice === 'Show Logs') {
+      log.show();
+    }
+    return undefined;
+  }
+
+  /** The password is typed into the terminal by the person, never seen or stored by the extension. */
+  private runInTerminalWithSudo(pyspy: string, pid: number): void {
+    const task = new vscode.Task(
+      { type: 'process', task: 'py-spy dump (sudo)' },
+      vscode.TaskScope.Workspace,
+      `py-spy dump ${pid} (sudo)`,
+      'Backend Hang',
+      new vscode.ProcessExecution('sudo', [pyspy, 'dump', '--pid', String(pid)]),
+    );
+    void vscode.tasks.executeTask(task);
+  }
+
+  private reportError(
+    err: unknown,
+    located: { path: string; interpreter?: string },
+    pid: number,
+    silent?: boolean,
+  ): void {
+    if (err instanceof PySpyError)
+      log.warn(`${err.name}: ${err.message}${err.stderr ? `\n${err.stderr}` : ''}`);
+    else
+      log.error(
+        `py-spy capture of ${pid} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
+    if (silent) throw err;
+    if (err instanceof PySpyCancelledError) return;
+    if (err instanceof PySpyNotFoundError) {
+      void this.offerInstall(located.interpreter, `${err.message}.`);
+    } else if (err instanceof ProcessGoneError || err instanceof NotPythonError) {
+      void vscode.window.showErrorMessage(err.message);
+    } else if (err instanceof PySpyTimeoutError) {
+      void vscode.window
+        .showErrorMessage(
+          `${err.message} Try again, raise backendHang.pyspy.timeoutSeconds, or enable backendHang.pyspy.nonblocking.`,
+          'Open Settings',
+        )
+        .then(
+          (c) => c && vscode.commands.executeCommand('workbench.action.openSettings', 'backendHang.pyspy'),
+        );
+    } else if (err instanceof UnparseableDumpError) {
+      log.error(`Unparseable py-spy output:\n${err.raw}`);
+      void vscode.window
+        .showErrorMessage(`py-spy printed something that is not a dump (${err.message}).`, 'Show Raw Output')
+        .then(async (c) => {
+          if (c)
+            await vscode.window.showTextDocument(
+              await vscode.workspace.openTextDocument({ content: err.raw }),
+            );
+        });
+    } else {
+      void vscode.window
+        .showErrorMessage(
+          `py-spy capture failed: ${err instanceof Error ? err.message : String(err)}. See the log.`,
+          'Show Logs',
+        )
+        .then((c) => c && log.show());
+    }
+  }
+
+  // --------------------------------------------------------------------------------- copy / save / toggle
+
+  private pick(node?: CaptureNode): Capture | undefined {
+    return node?.capture ?? this.store.list()[0];
+  }
+
+  private async copyCapture(node?: CaptureNode): Promise<string | undefined> {
+    const c = this.pick(node);
+    if (!c) return undefined;
+    const text = formatCaptureText(c.dump, c.diagnosis, c.capturedAt);
+    await vscode.env.clipboard.writeText(text);
+    void vscode.window.setStatusBarMessage('py-spy capture copied', 3000);
+    return text;
+  }
+
+  private async saveCaptureJson(node?: CaptureNode, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const c = this.pick(node);
+    if (!c) return undefined;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri =
+      target ??
+      (await vscode.window.showSaveDialog({
+        defaultUri:
+          folder &&
+          vscode.Uri.joinPath(folder, `py-spy-${c.pid}-${formatTime(c.capturedAt).replace(/:/g, '')}.json`),
+        filters: { JSON: ['json'] },
+      }));
+    if (!uri) return undefined;
+    const json = toCaptureJson(c.dump, c.diagnosis, c.capturedAt);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(`${JSON.stringify(json, null, 2)}\n`, 'utf8'));
+    return uri;
+  }
+
+  private setJustMyCode(on: boolean): void {
+    this.tree.setJustMyCode(on);
+    void this.context.workspaceState.update(JUST_MY_CODE_KEY, on);
+    void vscode.commands.executeCommand('setContext', JUST_MY_CODE_KEY, on);
+  }
+
+  // -------------------------------------------------------------------------------------- editor linking
+
+  /** Resolves a frame's file: absolute, path mappings, unique workspace suffix; asks when ambiguous. */
+  private async resolveFile(file: string): Promise<string | undefined> {
+    const settings = readSettings();
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const base = { exists: existsSync, mappings: settings.pathMappings, workspaceFolders: folders };
+    let r = resolveFramePath(file, base);
+    if (r.kind === 'unresolved' && folders.length > 0) {
+      const found = await vscode.workspace.findFiles(
+        `**/${path.posix.basename(file.replace(/\\/g, '/'))}`,
+        '**/{node_modules,.git,.venv,venv,.cache}/**',
+        200,
+      );
+      r = resolveFramePath(file, { ...base, workspaceFiles: found.map((u) => u.fsPath) });
+    }
+    if (r.kind === 'ambiguous') {
+      return vscode.window.showQuickPick(r.candidates, { title: `Several workspace files match ${file}` });
+    }
+    return r.kind === 'unresolved' ? undefined : r.path;
+  }
+
+  private frameOf(
+    ref: FrameRef | CaptureNode | undefined,
+  ): { capture: Capture; file: string; line: number } | undefined {
+    if (!ref) return undefined;
+    if ('kind' in ref) {
+      if (ref.kind === 'frame') return { capture: ref.capture, file: ref.frame.file, line: ref.frame.line };
+      if (ref.kind === 'blocked' && ref.finding.frame)
+        return { capture: ref.capture, file: ref.finding.frame.file, line: ref.finding.frame.line };
+      return undefined;
+    }
+    const capture = this.store.get(ref.captureId);
+    const frame = capture?.dump.threads.find((t) => t.osThreadId === ref.osThreadId)?.frames[ref.frameIndex];
+    return capture && frame ? { capture, file: frame.file, line: frame.line } : undefined;
+  }
+
+  /**
+   * Opens the frame's file at its line. When a Backend Hang diagnostic sits on that line, selects its range so
+   * the quick fix is one Ctrl+. away. Returns where it went (tests), or undefined with a message.
+   */
+  private async revealFrame(
+    ref?: FrameRef | CaptureNode,
+  ): Promise<{ uri: string; line: number; diagnostic?: string } | undefined> {
+    const f = this.frameOf(ref);
+    if (!f) return undefined;
+    const local = await this.resolveFile(f.file);
+    if (!local) {
+      void vscode.window
+        .showWarningMessage(
+          `Cannot find ${f.file} on this machine. Add a backendHang.pathMappings entry (e.g. {"remote": "/app", "local": "\${workspaceFolder}/backend"}).`,
+          'Open Settings',
+        )
+        .then(
+          (c) =>
+            c && vscode.commands.executeCommand('workbench.action.openSettings', 'backendHang.pathMappings'),
+        );
+      return undefined;
+    }
+    const uri = vscode.Uri.file(local);
+    const line = Math.max(0, f.line - 1);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const lineRange = doc.lineAt(Math.min(line, doc.lineCount - 1)).range;
+    const diag = vscode.languages
+      .getDiagnostics(uri)
+      .find((d) => /^BHD\d+$/.test(diagCode(d)) && d.range.start.line <= line && d.range.end.line >= line);
+    const selection = diag
+      ? diag.range
+      : new vscode.Selection(
+          lineRange.start.with(undefined, doc.lineAt(lineRange.start.line).firstNonWhitespaceCharacterIndex),
+          lineRange.end,
+        );
+    const editor = await vscode.window.showTextDocument(doc, { selection, preview: true });
+    editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    this.applyDecorations();
+    return { uri: uri.toString(), line: line + 1, diagnostic: diag ? diagCode(diag) : undefined };
+  }
+
+  /** Reveals the blocked line, then opens the quick-fix menu there. */
+  private async showQuickFix(node?: CaptureNode): Promise<void> {
+    const c = node?.capture ?? this.store.list().find((x) => x.diagnosis.findings.length > 0);
+    const blocked = node?.kind === 'blocked' ? node : c && this.tree.blockedNode(c.id);
+    if (!blocked) return;
+    const went = await this.revealFrame(blocked);
+    if (went) await vscode.commands.executeCommand('editor.action.quickFix');
+  }
+
+  /** Recomputes the "event loop blocked here" marks from the current captures (newest capture per line wins). */
+  private recomputeBlockedLines(): void {
+    void (async () => {
+      const lines = new Map<string, { line: number; text: string }[]>();
+      for (const c of [...this.store.list()].reverse()) {
+        for (const f of c.diagnosis.findings) {
+          if (!f.frame) continue;
+          const local = resolveFramePath(f.frame.file, {
+            exists: existsSync,
+            mappings: readSettings().pathMappings,
+            workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((w) => w.uri.fsPath),
+          });
+          if (local.kind !== 'absolute' && local.kind !== 'mapped' && local.kind !== 'suffix') continue;
+          const key = vscode.Uri.file(local.path).toString();
+          const list = (lines.get(key) ?? []).filter((l) => l.line !== f.frame!.line);
+          list.push({
+            line: f.frame.line,
+            text: `event loop blocked here (${f.blockingCall}), captured ${formatTime(c.capturedAt)}`,
+          });
+          lines.set(key, list);
+        }
+      }
+      this.blockedLines = lines;
+      this.applyDecorations();
+    })();
+  }
+
+  private applyDecorations(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const marks = this.blockedLines.get(editor.document.uri.toString()) ?? [];
+      editor.setDecorations(
+        this.decoration,
+        marks
+          .filter((m) => m.line >= 1 && m.line <= editor.document.lineCount)
+          .map((m) => ({
+            range: editor.document.lineAt(m.line - 1).range,
+            renderOptions: { after: { contentText: `⏸ ${m.text}` } },
+            hoverMessage: new vscode.MarkdownString(`**Backend Hang:** ${m.text}`),
+          })),
+      );
+    }
+  }
+
+  /** For tests: the decoration texts per file URI. */
+  get decorationsForTest(): ReadonlyMap<string, { line: number; text: string }[]> {
+    return this.blockedLines;
+  }
+
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+function diagCode(d: vscode.Diagnostic): string {
+  const code = typeof d.code === 'object' ? d.code.value : d.code;
+  return String(code ?? '');
+}
+
+/** The selected interpreter from the ms-python extension, when it is installed (its environments API). */
+async function activeInterpreter(): Promise<string | undefined> {
+  const ext = vscode.extensions.getExtension<{
+    environments?: { getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } };
+  }>('ms-python.python');
+  if (!ext) return undefined;
+  try {
+    const api = ext.isActive ? ext.exports : await ext.activate();
+    const p = api?.environments?.getActiveEnvironmentPath(vscode.workspace.workspaceFolders?.[0]?.uri)?.path;
+    return p &&
+      (await fs.stat(p).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+      ? p
+      : undefined;
+  } catch (err) {
+    log.debug(`ms-python API unavailable: ${String(err)}`);
+    return undefined;
   }
 }

@@ -1,0 +1,91 @@
+/**
+ * Pure: the captures the view shows, newest first, each with its diagnosis and, when the same process was
+ * captured before, which frames did not move since (the hang signature).
+ */
+import { diagnose, unchangedFrames, type UnchangedFrames } from './diagnosis';
+import type { Diagnosis, ParsedDump, ProcessRole } from './types';
+
+/** One py-spy capture of one process. */
+export interface Capture {
+  /** Unique within the session: `c1`, `c2`, ... */
+  id: string;
+  pid: number;
+  role?: ProcessRole;
+  workerIndex?: number;
+  commandLine?: string;
+  capturedAt: Date;
+  dump: ParsedDump;
+  diagnosis: Diagnosis;
+  /** Raw py-spy output (JSON text), for "show raw" and the log. */
+  raw: string;
+  /** Present when an earlier capture of the same pid exists: per thread, the unmoved outermost frames. */
+  unchanged?: UnchangedFrames[];
+  /** Id of the capture compared against. */
+  comparedWith?: string;
+}
+
+/** Input of {@link CaptureStore.add}: a capture before the store numbers and compares it. */
+export type NewCapture = Omit<Capture, 'id' | 'diagnosis' | 'unchanged' | 'comparedWith'>;
+
+/** Holds captures (at most `limit`, oldest dropped) and notifies on change. */
+export class CaptureStore {
+  private readonly captures: Capture[] = [];
+  private next = 1;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly limit = 20) {}
+
+  /** Diagnoses, compares with the previous capture of the same pid, stores; returns the stored capture. */
+  add(input: NewCapture): Capture {
+    const previous = this.captures.find((c) => c.pid === input.pid);
+    const capture: Capture = {
+      ...input,
+      id: `c${this.next++}`,
+      diagnosis: diagnose(input.dump),
+      ...(previous
+        ? { unchanged: unchangedFrames(previous.dump, input.dump), comparedWith: previous.id }
+        : {}),
+    };
+    this.captures.unshift(capture);
+    this.captures.splice(this.limit);
+    this.emit();
+    return capture;
+  }
+
+  /** Newest first. */
+  list(): readonly Capture[] {
+    return this.captures;
+  }
+
+  get(id: string): Capture | undefined {
+    return this.captures.find((c) => c.id === id);
+  }
+
+  remove(id: string): void {
+    const i = this.captures.findIndex((c) => c.id === id);
+    if (i >= 0) {
+      this.captures.splice(i, 1);
+      this.emit();
+    }
+  }
+
+  clear(): void {
+    this.captures.length = 0;
+    this.emit();
+  }
+
+  /** Registers a change listener; returns its unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+/** `12:03:01` in local time (what the decoration and the capture node show). */
+export function formatTime(d: Date): string {
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}

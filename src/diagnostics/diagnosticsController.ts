@@ -1,14 +1,293 @@
-// STUB: replaced by the diagnostics feature.
+/**
+ * Editor glue for the diagnostics: keeps one incrementally parsed tree per open Python document, runs the pure
+ * rules (./analyze) debounced after each change, publishes them to a DiagnosticCollection, and implements
+ * "Backend Hang: Check Workspace". Every conversion to vscode types happens here and nowhere else.
+ */
 import * as vscode from 'vscode';
+import { log } from '../log';
+import { createPythonParser, type Parser } from '../python/treeSitter';
+import { analyze, checkSource } from './analyze';
+import { enabledRules, excludeGlob, parseDiagnosticsConfig, type DiagnosticsConfig } from './config';
+import { IncrementalParse } from './incrementalParse';
+import { ruleDocPath } from './rules';
+import type { Finding, RuleCode, Severity } from './types';
 
+/** Diagnostic.source of everything this extension reports. */
+export const DIAGNOSTIC_SOURCE = 'backend-hang';
+
+/** Quiet time after the last keystroke before re-analysing. */
+const DEBOUNCE_MS = 150;
+
+const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+/** Per open document: its tree and the pending debounce timer. */
+interface DocumentState {
+  /** Undefined while the grammar is still loading. */
+  parse: IncrementalParse | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Result of one Check Workspace run (also the command's return value, for tests and other features). */
+export interface CheckWorkspaceResult {
+  files: number;
+  filesWithFindings: number;
+  findings: number;
+  cancelled: boolean;
+}
+
+/** Owns the Backend Hang DiagnosticCollection, the per-document trees and the Check Workspace command. */
 export class DiagnosticsController implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
   private readonly disposables: vscode.Disposable[] = [];
-  constructor(_context: vscode.ExtensionContext) {
+  private readonly documents = new Map<string, DocumentState>();
+  /** All-rule findings per URI (open documents and files checked by Check Workspace). */
+  private readonly findings = new Map<string, { uri: vscode.Uri; findings: readonly Finding[] }>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  private parser: Promise<Parser> | undefined;
+  private config: DiagnosticsConfig;
+  private disposed = false;
+
+  /** Fires after the findings of a document or file were (re)computed or cleared. */
+  readonly onDidChangeFindings: vscode.Event<vscode.Uri> = this.changed.event;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.config = readConfig();
     this.disposables.push(
-      vscode.commands.registerCommand('backendHang.checkWorkspace', () => undefined),
+      this.collection,
+      this.changed,
+      vscode.workspace.onDidOpenTextDocument((doc) => this.open(doc)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.change(e)),
+      vscode.workspace.onDidCloseTextDocument((doc) => this.close(doc)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('backendHang')) this.refresh();
+      }),
+      vscode.commands.registerCommand('backendHang.checkWorkspace', () => this.checkWorkspace()),
+    );
+    for (const doc of vscode.workspace.textDocuments) this.open(doc);
+  }
+
+  /** The current findings for `uri` (rules switched off in the settings are left out). */
+  getFindings(uri: vscode.Uri): readonly Finding[] {
+    const entry = this.findings.get(uri.toString());
+    if (!entry) return [];
+    const on = new Set(enabledRules(this.config));
+    return entry.findings.filter((f) => on.has(f.code));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const state of this.documents.values()) this.disposeState(state);
+    this.documents.clear();
+    this.findings.clear();
+    for (const d of this.disposables) d.dispose();
+    // The parser lives in wasm memory: free it once nothing can use it any more.
+    void this.parser?.then((p) => p.delete()).catch(() => undefined);
+  }
+
+  private getParser(): Promise<Parser> {
+    // Lazy: the grammar is only loaded once a Python document shows up.
+    this.parser ??= createPythonParser().catch((err: unknown) => {
+      this.parser = undefined;
+      throw err;
+    });
+    return this.parser;
+  }
+
+  private wanted(doc: vscode.TextDocument): boolean {
+    if (doc.languageId !== 'python' || !this.config.enable) return false;
+    // Real files and new buffers only: not the read-only copies behind diff editors (git:, etc.).
+    if (!['file', 'untitled', 'vscode-remote', 'vscode-vfs'].includes(doc.uri.scheme)) return false;
+    return !this.config.exclude.some((pattern) => vscode.languages.match({ pattern }, doc) > 0);
+  }
+
+  private open(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    if (this.documents.has(key) || !this.wanted(doc)) return;
+    // Reserve the slot synchronously so edits arriving while the grammar loads are not lost: they are
+    // covered by the full parse of the then-current text below.
+    const placeholder: DocumentState = { parse: undefined, timer: undefined };
+    this.documents.set(key, placeholder);
+    void this.getParser().then(
+      (parser) => {
+        if (this.disposed || this.documents.get(key) !== placeholder) return;
+        placeholder.parse = new IncrementalParse(parser, doc.getText());
+        this.publish(doc, placeholder);
+      },
+      (err: unknown) => {
+        this.documents.delete(key);
+        log.error(`Backend Hang could not load the Python grammar: ${String(err)}`);
+      },
     );
   }
-  dispose(): void {
-    this.disposables.forEach((d) => d.dispose());
+
+  private change(e: vscode.TextDocumentChangeEvent): void {
+    const state = this.documents.get(e.document.uri.toString());
+    if (!state || e.contentChanges.length === 0) return;
+    if (!state.parse) return; // still loading: the initial parse reads the newest text
+    // Edits are recorded on the old tree right away (cheap); the re-parse waits for a pause in typing.
+    state.parse.applyChanges(e.contentChanges);
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      if (this.documents.get(e.document.uri.toString()) === state && state.parse && !e.document.isClosed) {
+        state.parse.reparse(e.document.getText());
+        this.publish(e.document, state);
+      }
+    }, DEBOUNCE_MS);
   }
+
+  private close(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    const state = this.documents.get(key);
+    if (state) {
+      this.disposeState(state);
+      this.documents.delete(key);
+    }
+    this.findings.delete(key);
+    this.collection.delete(doc.uri);
+    this.changed.fire(doc.uri);
+  }
+
+  private disposeState(state: DocumentState): void {
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = undefined;
+    state.parse?.dispose();
+  }
+
+  /** Analyses the document's current tree and publishes the result. */
+  private publish(doc: vscode.TextDocument, state: DocumentState): void {
+    const tree = state.parse?.tree;
+    if (!tree) return;
+    const started = performance.now();
+    const findings = analyze(tree, doc.getText());
+    log.debug(
+      `analyzed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ${findings.length} finding(s) in ` +
+        `${(performance.now() - started).toFixed(1)} ms`,
+    );
+    this.setFindings(doc.uri, findings);
+  }
+
+  private setFindings(uri: vscode.Uri, findings: readonly Finding[]): void {
+    this.findings.set(uri.toString(), { uri, findings });
+    this.collection.set(uri, this.toDiagnostics(findings));
+    this.changed.fire(uri);
+  }
+
+  private toDiagnostics(findings: readonly Finding[]): vscode.Diagnostic[] {
+    const diagnostics: vscode.Diagnostic[] = [];
+    for (const f of findings) {
+      const setting = this.config.severity[f.code];
+      if (setting === 'off') continue;
+      const range = new vscode.Range(
+        f.range.start.row,
+        f.range.start.column,
+        f.range.end.row,
+        f.range.end.column,
+      );
+      const d = new vscode.Diagnostic(range, `${f.message}\n${f.detail}`, SEVERITY[setting]);
+      d.source = DIAGNOSTIC_SOURCE;
+      d.code = { value: f.code, target: this.docUri(f.code) };
+      diagnostics.push(d);
+    }
+    return diagnostics;
+  }
+
+  private docUri(code: RuleCode): vscode.Uri {
+    return vscode.Uri.joinPath(this.context.extensionUri, ...ruleDocPath(code).split('/'));
+  }
+
+  /** Settings changed: re-read them, drop documents no longer wanted, re-publish everything else. */
+  private refresh(): void {
+    this.config = readConfig();
+    log.info('Backend Hang settings changed: refreshing diagnostics');
+    for (const doc of vscode.workspace.textDocuments) {
+      const key = doc.uri.toString();
+      const state = this.documents.get(key);
+      if (!this.wanted(doc)) {
+        if (state) this.close(doc);
+        else if (this.findings.has(key)) {
+          this.findings.delete(key);
+          this.collection.delete(doc.uri);
+        }
+      } else if (state?.parse) {
+        this.publish(doc, state);
+      } else {
+        this.open(doc);
+      }
+    }
+    // Files checked by Check Workspace but not open: re-apply severities from the stored findings.
+    if (!this.config.enable) this.collection.clear();
+    for (const [key, entry] of this.findings) {
+      if (!this.documents.has(key)) {
+        this.collection.set(entry.uri, this.config.enable ? this.toDiagnostics(entry.findings) : []);
+      }
+    }
+  }
+
+  /** "Backend Hang: Check Workspace": every Python file, excludes respected, cancellable. */
+  async checkWorkspace(): Promise<CheckWorkspaceResult> {
+    const result: CheckWorkspaceResult = { files: 0, filesWithFindings: 0, findings: 0, cancelled: false };
+    if (!this.config.enable) {
+      void vscode.window.showInformationMessage(
+        'Backend Hang diagnostics are disabled (setting backendHang.diagnostics.enable).',
+      );
+      return result;
+    }
+    await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: 'Backend Hang: checking workspace',
+        cancellable: true,
+      },
+      async (progress, token) => {
+        const files = await vscode.workspace.findFiles('**/*.py', excludeGlob(this.config), undefined, token);
+        const openDocs = new Map(vscode.workspace.textDocuments.map((d) => [d.uri.toString(), d]));
+        const decoder = new TextDecoder('utf-8');
+        const started = performance.now();
+        for (const [i, uri] of files.entries()) {
+          if (token.isCancellationRequested || this.disposed) {
+            result.cancelled = true;
+            break;
+          }
+          progress.report({ message: vscode.workspace.asRelativePath(uri), increment: 100 / files.length });
+          result.files++;
+          const key = uri.toString();
+          let findings: readonly Finding[];
+          if (this.documents.has(key)) {
+            findings = this.findings.get(key)?.findings ?? []; // open: the live analysis is newer than disk
+          } else {
+            try {
+              const doc = openDocs.get(key);
+              const text = doc ? doc.getText() : decoder.decode(await vscode.workspace.fs.readFile(uri));
+              findings = await checkSource(text);
+            } catch (err) {
+              log.warn(`Check Workspace: could not read ${uri.fsPath}: ${String(err)}`);
+              continue;
+            }
+            this.setFindings(uri, findings);
+          }
+          const shown = findings.filter((f) => this.config.severity[f.code] !== 'off').length;
+          if (shown > 0) result.filesWithFindings++;
+          result.findings += shown;
+          // Let the extension host breathe (and see cancellation) on big workspaces.
+          if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+        }
+        log.info(
+          `Check Workspace: ${result.findings} finding(s) in ${result.filesWithFindings} of ${result.files} file(s), ` +
+            `${(performance.now() - started).toFixed(0)} ms${result.cancelled ? ' (cancelled)' : ''}`,
+        );
+      },
+    );
+    return result;
+  }
+}
+
+function readConfig(): DiagnosticsConfig {
+  const section = vscode.workspace.getConfiguration('backendHang');
+  return parseDiagnosticsConfig((key) => section.get(key));
 }

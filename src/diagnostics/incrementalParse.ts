@@ -56,15 +56,25 @@ export class IncrementalParse {
   }
 
   /**
-   * Applies `changes` (in the order VS Code reports them) to the old tree and re-parses `newText` with it.
-   * Falls back to a full parse when there is no old tree.
+   * Records `changes` (in the order VS Code reports them) on the current tree without re-parsing. Several
+   * batches may be recorded before one `reparse`: tree-sitter accumulates edits on a tree.
    */
-  update(changes: readonly ContentChange[], newText: string): Tree | undefined {
+  applyChanges(changes: readonly ContentChange[]): void {
+    if (this.current) for (const change of changes) this.current.edit(editForChange(change));
+  }
+
+  /** Re-parses `newText` reusing the (edited) old tree; falls back to a full parse when there is none. */
+  reparse(newText: string): Tree | undefined {
     const old = this.current;
-    if (old) for (const change of changes) old.edit(editForChange(change));
     this.current = this.parser.parse(newText, old) ?? undefined;
     old?.delete();
     return this.current;
+  }
+
+  /** `applyChanges` then `reparse`. */
+  update(changes: readonly ContentChange[], newText: string): Tree | undefined {
+    this.applyChanges(changes);
+    return this.reparse(newText);
   }
 
   /** Full re-parse (e.g. after an unknown change). */

@@ -102,6 +102,8 @@ export class PySpyViewController implements vscode.Disposable {
     cmd('backendHang.revealFrame', (ref?: FrameRef | CaptureNode) => this.revealFrame(ref));
     cmd('backendHang.showBlockedQuickFix', (node?: CaptureNode) => this.showQuickFix(node));
     cmd('backendHang.captures.snapshot', (depth?: number) => this.tree.snapshot(depth ?? 3));
+    // Not in the palette: for tests and keybinding authors (the stored captures, newest first).
+    cmd('backendHang.captures.list', () => [...this.store.list()]);
     this.disposables.push(
       this.tree,
       this.view,

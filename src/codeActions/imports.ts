@@ -35,9 +35,12 @@ export function importEdit(
   // No usable import line: after the prelude (leading comments such as a shebang or coding line, the module
   // docstring, `from __future__` imports), which must stay first.
   let after = -1;
+  let statements = 0;
   for (const n of top) {
+    // The docstring is the first statement (comments before it do not count).
     const isDocstring =
-      n.type === 'expression_statement' && n.namedChildren[0]?.type === 'string' && after === -1;
+      statements === 0 && n.type === 'expression_statement' && n.namedChildren[0]?.type === 'string';
+    if (n.type !== 'comment') statements++;
     if (n.type === 'comment' || n.type === 'future_import_statement' || isDocstring) after = n.endIndex;
     else break;
   }

@@ -13,6 +13,7 @@ import {
   type FixOptions,
 } from '../../src/codeActions/fixes';
 import type { PythonVersion } from '../../src/codeActions/pythonVersion';
+import { importEdit } from '../../src/codeActions/imports';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'fixes');
 const read = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -265,4 +266,39 @@ describe('applyEdits', () => {
       ]),
     );
   });
+});
+
+describe('import asyncio placement', () => {
+  const cases: [string, string, string][] = [
+    [
+      'after shebang, coding line, docstring and __future__',
+      '#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n"""Doc."""\nfrom __future__ import annotations\nimport time\n\nasync def h():\n    time.sleep(1)\n',
+      '#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n"""Doc."""\nfrom __future__ import annotations\nimport asyncio\nimport time\n\nasync def h():\n    await asyncio.sleep(1)\n',
+    ],
+    [
+      'an existing alias is reused',
+      'import asyncio as aio\nfrom time import sleep\n\nasync def h():\n    sleep(1)\n',
+      'import asyncio as aio\nfrom time import sleep\n\nasync def h():\n    await aio.sleep(1)\n',
+    ],
+  ];
+  for (const [label, input, expected] of cases) {
+    test(label, () => {
+      assert.equal(fixAll(input, parser, fixOptionsFor(input)).text, expected);
+    });
+  }
+});
+
+test('importEdit without any import: after shebang, coding comment and docstring', () => {
+  const source = '#!/usr/bin/env python\n# coding: utf-8\n"""Doc."""\n\nx = 1\n';
+  const tree = parser.parse(source)!;
+  try {
+    const { name, edit } = importEdit(tree, source, 'asyncio', '\n');
+    assert.equal(name, 'asyncio');
+    assert.equal(
+      applyEdits(source, [edit!]),
+      '#!/usr/bin/env python\n# coding: utf-8\n"""Doc."""\nimport asyncio\n\nx = 1\n',
+    );
+  } finally {
+    tree.delete();
+  }
 });

@@ -18,7 +18,7 @@ import { startUi } from './uiDriver.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.resolve(here, '../media/screenshots');
 
-/** The built-in shots: diagnostics in stream.py with the Problems panel, and the hover on the squiggle. */
+/** The built-in shots: diagnostics in stream.py with the Problems panel, the hover, the Quick Fix menu. */
 export const builtinShots = [
   {
     name: 'diagnostics',
@@ -39,6 +39,18 @@ export const builtinShots = [
       await ui.waitForSquiggle();
       const text = await ui.hover();
       if (!/BHD\d{3}/.test(text)) throw new Error(`the hover shows no BHD rule: ${text}`);
+    },
+  },
+  {
+    name: 'quick-fix',
+    file: 'quick-fix.png',
+    async take(ui) {
+      await ui.openFile('stream.py');
+      await ui.waitForSquiggle();
+      const items = await ui.openQuickFix();
+      if (!items.some((i) => /BHD|executor|shutdown|non-blocking/i.test(i))) {
+        throw new Error(`the Quick Fix menu offers no Backend Hang fix: ${items.join(' | ')}`);
+      }
     },
   },
 ];

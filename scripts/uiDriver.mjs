@@ -29,6 +29,11 @@ import {
 } from './codeServer.mjs';
 import { packageVsix } from './package.mjs';
 
+/** Any diagnostic squiggle in the active editor. */
+const squiggleSelector = ['error', 'warning', 'info']
+  .map((c) => `.editor-instance .monaco-editor .squiggly-${c}`)
+  .join(', ');
+
 /** Screen size of the workbench page (the README screenshots). */
 export const viewport = { width: 1600, height: 1000 };
 
@@ -193,12 +198,7 @@ export class UiDriver {
    * @returns the hover's text
    */
   async hover(selector) {
-    const target = this.page
-      .locator(
-        selector ??
-          '.editor-instance .monaco-editor .squiggly-error, .editor-instance .monaco-editor .squiggly-warning, .editor-instance .monaco-editor .squiggly-info',
-      )
-      .first();
+    const target = this.page.locator(selector ?? squiggleSelector).first();
     const box = await target.boundingBox();
     if (!box) throw new UiTimeoutError(`nothing to hover (${selector ?? 'squiggle'})`);
     // Squiggles are thin decorations under the text: aim at the text line just above their bottom edge.
@@ -208,6 +208,20 @@ export class UiDriver {
     await this.page.mouse.move(x, y, { steps: 5 });
     const hover = await this.waitFor('.monaco-hover:not(.hidden) .monaco-hover-content', 'the hover');
     return (await hover.first().innerText()).trim();
+  }
+
+  /**
+   * Puts the cursor on the first squiggle (a click) and opens the Quick Fix menu (Ctrl+.).
+   * @returns the menu's item labels
+   */
+  async openQuickFix() {
+    const target = this.page.locator(squiggleSelector).first();
+    const box = await target.boundingBox();
+    if (!box) throw new UiTimeoutError('no squiggle to fix');
+    await this.page.mouse.click(box.x + Math.min(box.width / 2, 60), box.y + box.height / 2);
+    await this.page.keyboard.press('Control+.');
+    const menu = await this.waitFor('.action-widget .monaco-list-row', 'the Quick Fix menu');
+    return menu.evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()).filter(Boolean));
   }
 
   /** Runs a command by its palette title (e.g. 'Backend Hang: Show Logs') through F1. */

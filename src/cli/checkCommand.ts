@@ -9,6 +9,7 @@ import { checkSource } from '../diagnostics/analyze';
 import { findPythonFiles } from '../diagnostics/pythonFiles';
 import { toJsonRecords, toSarif, toText, type FileFindings } from '../diagnostics/report';
 import { RULE_CODES, type RuleCode } from '../diagnostics/types';
+import { describeFixes, fixFiles } from './fixFiles';
 
 declare const VERSION: string;
 
@@ -131,11 +132,14 @@ export async function runCheckCommand(args: string[]): Promise<number> {
   const { files, errors: pathErrors } = await findPythonFiles(options.paths);
   const errors = pathErrors.map((e) => e.message);
 
-  // ---- --fix: engineer D wires src/cli/fixFiles.ts in here (apply fixes to `files` first, then the check
-  // below reports what is left). Until then it is rejected.
+  // ---- --fix (engineer D, src/cli/fixFiles.ts): fix the files first (atomic writes, only changed files),
+  // say what changed (stdout for text, stderr for json/sarif so their stdout stays one document), then the
+  // check below reports what is left. A file that cannot be fixed (unreadable, not UTF-8) is an error: exit 2.
   if (options.fix) {
-    process.stderr.write('backend-hang check: --fix is not available in this build yet\n');
-    return 2;
+    const reports = await fixFiles(files, { select: options.select });
+    const say = options.format === 'text' ? process.stdout : process.stderr;
+    for (const line of describeFixes(reports, (f) => displayPath(f, cwd))) say.write(`${line}\n`);
+    for (const r of reports) if (r.error) errors.push(r.error);
   }
   // ---- end of --fix
 

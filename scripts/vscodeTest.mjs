@@ -149,6 +149,8 @@ async function main() {
 }
 
 main().catch((err) => {
+  // After Ctrl+C or the time-out, teardown closes the page under main(): that error is expected.
+  if (finishing) return;
   say(`harness error: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
   void finish(EXIT_HARNESS);
 });

@@ -2,11 +2,15 @@
 // Run: node esbuild.mjs && node --test out/test/live/hang.test.js   (needs .cache/venv: scripts/ensure-venv.sh)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   abortStream,
   liveGroupMembers,
   probeHealth,
   readStream,
+  repoRoot,
   startFeedServer,
   startNewsBackend,
   type NewsBackend,
@@ -65,30 +69,6 @@ describe('demo backend with fast feeds (0 s)', () => {
   });
 });
 
-describe('demo backend under --reload', () => {
-  test('the serving process is the spawned child, and the stream hang shows there too', async () => {
-    const feed = await startFeedServer({ delaySeconds: 20 });
-    const backend = await startNewsBackend({ feedUrl: feed.url, reload: true });
-    try {
-      const serving = await backend.servingPids();
-      assert.equal(serving.length, 1);
-      assert.notEqual(serving[0], backend.pid);
-      await abortStream(backend.baseUrl, 1000);
-      const hung = await probeHealth(backend.baseUrl, 3000);
-      console.log(`--reload: /health after the abort: ${hung.ok ? 'ok' : 'no answer'} in ${hung.ms} ms`);
-      assert.equal(hung.ok, false);
-    } finally {
-      const pid = backend.pid;
-      await backend.stop();
-      assert.deepEqual(liveGroupMembers(pid), []);
-      // A feed server passed in by URL belongs to the caller: still up.
-      assert.ok(liveGroupMembers(feed.pid).length > 0);
-      await feed.stop();
-      assert.deepEqual(liveGroupMembers(feed.pid), []);
-    }
-  });
-});
-
 describe('demo backend with --workers 2', () => {
   test('servingPids() lists both spawned workers, and stop() takes the whole tree', async () => {
     const backend = await startNewsBackend({ workers: 2, feedDelaySeconds: 0 });
@@ -102,5 +82,85 @@ describe('demo backend with --workers 2', () => {
       await backend.stop();
     }
     assert.deepEqual(liveGroupMembers(pid), []);
+  });
+});
+
+/** stream.py's event generator rewritten to the non-blocking pattern of MISSION.md (what the quick fix produces). */
+const FIXED_GENERATOR = `    async def event_generator():
+        loop = asyncio.get_running_loop()
+        executor = ThreadPoolExecutor(max_workers=5)
+        futures = []
+        try:
+            futures = [loop.run_in_executor(executor, process_source, s) for s in SOURCES]
+            for fut in asyncio.as_completed(futures):
+                if await request.is_disconnected():
+                    break
+                yield {"event": "news", "data": await fut}
+        finally:
+            for f in futures:
+                f.cancel()
+            executor.shutdown(wait=False, cancel_futures=True)
+`;
+
+describe('demo backend under --reload, fixed while it runs', () => {
+  test('saving the non-blocking pattern reloads the server, and /health then answers after an abort', async () => {
+    // A copy of the app: the reload must not touch the repository's stream.py.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-hang-'));
+    const appDir = path.join(tmp, 'backend');
+    fs.cpSync(path.join(repoRoot(), 'examples', 'news-backend', 'backend'), appDir, {
+      recursive: true,
+      filter: (src) => !src.includes('__pycache__'),
+    });
+    // 8 s feeds: long enough for a 3 s probe to time out, short enough that the reload (which waits for the
+    // stuck worker to finish) stays quick. A feed server passed by URL belongs to the caller.
+    const feed = await startFeedServer({ delaySeconds: 8 });
+    const backend = await startNewsBackend({ appDir, reload: true, feedUrl: feed.url });
+    try {
+      const serving = await backend.servingPids();
+      assert.equal(serving.length, 1);
+      assert.notEqual(serving[0], backend.pid, 'with --reload the serving process is the spawned child');
+      await abortStream(backend.baseUrl, 1000);
+      const hung = await probeHealth(backend.baseUrl, 3000);
+      console.log(
+        `--reload, before the fix: /health after the abort: ${hung.ok ? 'ok' : 'no answer'} in ${hung.ms} ms`,
+      );
+      assert.equal(hung.ok, false, `before the fix /health answered in ${hung.ms} ms`);
+
+      // The stuck worker cannot finish a graceful reload; uvicorn's reloader terminates it and spawns anew.
+      const [oldChild] = await backend.servingPids();
+      const streamPy = path.join(appDir, 'app', 'api', 'routes', 'stream.py');
+      const source = fs.readFileSync(streamPy, 'utf8');
+      const start = source.indexOf('    async def event_generator():');
+      const end = source.indexOf('    return EventSourceResponse');
+      assert.ok(start > 0 && end > start, 'stream.py no longer has the expected shape');
+      fs.writeFileSync(streamPy, source.slice(0, start) + FIXED_GENERATOR + '\n' + source.slice(end));
+
+      const saved = Date.now();
+      let reloaded = false;
+      for (let i = 0; i < 300 && !reloaded; i++) {
+        const now = await backend.servingPids();
+        reloaded = now.length === 1 && now[0] !== oldChild && (await probeHealth(backend.baseUrl, 500)).ok;
+        if (!reloaded) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(reloaded, `no reload within 30 s:\n${backend.output()}`);
+      console.log(
+        `reload after saving the fix took ${Date.now() - saved} ms (the hung worker finishes first)`,
+      );
+
+      await abortStream(backend.baseUrl, 1000);
+      const fixed = await probeHealth(backend.baseUrl, 3000);
+      console.log(
+        `after the fix: /health after an aborted stream: ${fixed.ok ? 'ok' : 'no answer'} in ${fixed.ms} ms`,
+      );
+      assert.equal(fixed.ok, true);
+      assert.ok(fixed.ms < 1000, `/health took ${fixed.ms} ms after the fix`);
+    } finally {
+      await backend.stop();
+      assert.deepEqual(liveGroupMembers(backend.pid), []);
+      assert.ok(liveGroupMembers(feed.pid).length > 0, 'stop() must not stop a feed server it did not start');
+      await feed.stop();
+      assert.deepEqual(liveGroupMembers(feed.pid), []);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -89,12 +89,19 @@ const ABORT_SETTLE_MS = 150;
 
 let cachedRoot: string | undefined;
 
-/** The repository root: the nearest directory above this file (or the cwd) whose package.json is ours. */
+/**
+ * The repository root: the nearest directory at or above $BACKEND_HANG_REPO_ROOT, this file, or the cwd whose
+ * package.json is named backend-hang-debug.
+ */
 export function repoRoot(): string {
   if (cachedRoot) {
     return cachedRoot;
   }
-  for (const start of [__dirname, process.cwd()]) {
+  // BACKEND_HANG_REPO_ROOT: set by scripts/codeServer.mjs for tests running inside the extension host.
+  const starts = [process.env.BACKEND_HANG_REPO_ROOT, __dirname, process.cwd()].filter(
+    (d): d is string => !!d,
+  );
+  for (const start of starts) {
     let dir = path.resolve(start);
     for (;;) {
       const pkg = path.join(dir, 'package.json');

@@ -187,12 +187,14 @@ async function main() {
   );
   say();
   say('Reproduce the hang:');
-  say(`  curl -s -m 5 -w ' %{time_total}s\\n' ${b}/health      # answers at once`);
-  say(`  curl -s -m 1 ${b}/news/stream                         # a client that gives up after 1 s`);
-  say(
-    `  curl -s -m 5 -w ' %{time_total}s\\n' ${b}/health      # times out: the event loop is blocked in executor.shutdown`,
-  );
-  say(`  .cache/venv/bin/py-spy dump --pid ${serving}                 # where the loop is stuck`);
+  const repro = [
+    [`curl -s -m 5 -w ' %{time_total}s\\n' ${b}/health`, 'answers at once'],
+    [`curl -s -m 1 ${b}/news/stream`, 'a client that gives up after 1 s'],
+    [`curl -s -m 5 -w ' %{time_total}s\\n' ${b}/health`, 'times out: the loop is stuck in executor.shutdown'],
+    [`.cache/venv/bin/py-spy dump --pid ${serving}`, 'shows where'],
+  ];
+  const width = Math.max(...repro.map(([cmd]) => cmd.length));
+  for (const [cmd, note] of repro) say(`  ${cmd.padEnd(width)}   # ${note}`);
   say();
   say('The editor edits the real examples/news-backend files (git checkout them to undo a fix).');
   say('Press Ctrl+C to stop everything.');

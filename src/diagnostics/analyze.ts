@@ -109,25 +109,91 @@ function compact(text: string): string {
   return text.replace(/\s+/g, '');
 }
 
-/** One run of the rules over one tree; caches per-name token lookups for this run only. */
+/** What every segment's analysis shares: the import table and where module-level bindings may live. */
+interface FileContext {
+  tree: Tree;
+  source: string;
+  select: ReadonlySet<RuleCode>;
+  imports: ImportTable;
+  /** Matches the local names that can start a call of a TARGETS callable (`requests`, `cf`, `TPE`...). */
+  roots: RegExp | undefined;
+  /** Whether requests is imported at all (Session method calls are only looked for then). */
+  requestsImported: boolean;
+  /** Whether `.submit(` occurs anywhere (else no `.result()` can be on a submitted future). */
+  hasSubmit: boolean;
+  /** Ranges of the top-level statements that are not def/class: where module-level names are bound. */
+  moduleRanges: readonly (readonly [number, number])[];
+}
+
+function buildContext(
+  tree: Tree,
+  source: string,
+  select: ReadonlySet<RuleCode>,
+  moduleRanges: [number, number][],
+): FileContext {
+  const imports = collectImports(tree, source);
+  const roots = new Set<string>();
+  let requestsImported = false;
+  for (const [local, q] of imports.names) {
+    if (q === 'requests' || q.startsWith('requests.')) requestsImported = true;
+    for (const target of TARGETS) {
+      if (target === q || target.startsWith(`${q}.`)) {
+        roots.add(local);
+        break;
+      }
+    }
+  }
+  for (const module of imports.starModules) {
+    if (module === 'requests') requestsImported = true;
+    for (const target of TARGETS) if (target.startsWith(`${module}.`)) roots.add(lastPart(target));
+  }
+  return {
+    tree,
+    source,
+    select,
+    imports,
+    roots: wordsRegExp(roots),
+    requestsImported,
+    hasSubmit: source.includes('submit') && SUBMIT_CALL.test(source),
+    moduleRanges,
+  };
+}
+
+/**
+ * The rules over one segment (one top-level statement) of a file: candidates are looked for inside
+ * [from, to); bindings inside it and in the module-level statements. Caches per-name lookups for this run.
+ */
 class Analysis {
   readonly findings: Finding[] = [];
   private readonly tokenCache = new Map<string, Node[]>();
+  private readonly bindingCache = new Map<string, Binding[]>();
+  private readonly tree: Tree;
+  private readonly source: string;
+  private readonly select: ReadonlySet<RuleCode>;
   private readonly imports: ImportTable;
 
   constructor(
-    private readonly tree: Tree,
-    private readonly source: string,
-    private readonly select: ReadonlySet<RuleCode>,
+    private readonly ctx: FileContext,
+    private readonly from: number,
+    private readonly to: number,
   ) {
-    this.imports = collectImports(tree, source);
+    this.tree = ctx.tree;
+    this.source = ctx.source;
+    this.select = ctx.select;
+    this.imports = ctx.imports;
   }
 
   run(): void {
-    const hasSessions = this.moduleCalls();
+    if (this.ctx.roots) this.moduleCalls(this.ctx.roots);
     if (this.select.has('BHD002')) this.shutdownCalls();
-    if (this.select.has('BHD003') && this.source.includes('submit')) this.resultCalls();
-    if (hasSessions && (this.select.has('BHD005') || this.select.has('BHD006'))) this.sessionCalls();
+    if (this.select.has('BHD003') && this.ctx.hasSubmit) this.resultCalls();
+    if (this.ctx.requestsImported && (this.select.has('BHD005') || this.select.has('BHD006')))
+      this.sessionCalls();
+  }
+
+  /** Identifier nodes matching `re` inside this segment. */
+  private candidates(re: RegExp): Node[] {
+    return identifierNodesMatching(this.tree, this.source, re, this.from, this.to);
   }
 
   private report(
@@ -155,25 +221,41 @@ class Analysis {
     return qualify(expr, this.imports, isTarget);
   }
 
-  /** Identifier nodes named `name` anywhere in the file (cached for this run). */
+  /** Identifier nodes named `name` in this segment and in the module-level statements (cached for this run). */
   private tokens(name: string): Node[] {
     let nodes = this.tokenCache.get(name);
     if (!nodes) {
-      nodes = identifierNodesMatching(this.tree, this.source, wordsRegExp([name])!);
+      const re = wordsRegExp([name])!;
+      nodes = identifierNodesMatching(this.tree, this.source, re, this.from, this.to);
+      for (const [from, to] of this.ctx.moduleRanges) {
+        if (from >= this.from && to <= this.to) continue; // this segment itself
+        nodes.push(...identifierNodesMatching(this.tree, this.source, re, from, to));
+      }
       this.tokenCache.set(name, nodes);
     }
     return nodes;
   }
 
+  /** Every binding of the plain name `name` in the file (computed once per name for this run). */
+  private allBindings(name: string): Binding[] {
+    let bindings = this.bindingCache.get(name);
+    if (!bindings) {
+      bindings = [];
+      for (const token of this.tokens(name)) {
+        const binding = bindingOfTarget(token);
+        if (binding) bindings.push(binding);
+      }
+      this.bindingCache.set(name, bindings);
+    }
+    return bindings;
+  }
+
   /** Bindings of the plain name `name` visible at `at` (its function scopes and the module). */
   private bindingsOf(name: string, at: Node): Binding[] {
+    const all = this.allBindings(name);
+    if (all.length === 0) return all;
     const scopes = visibleScopes(at);
-    const result: Binding[] = [];
-    for (const token of this.tokens(name)) {
-      const binding = bindingOfTarget(token);
-      if (binding && scopes.some((s) => sameNode(s, binding.scope))) result.push(binding);
-    }
-    return result;
+    return all.filter((b) => scopes.some((s) => sameNode(s, b.scope)));
   }
 
   /** Bindings of `self.attr` / `cls.attr` anywhere in the class enclosing `at`. */
@@ -320,44 +402,22 @@ class Analysis {
     }
   }
 
-  /**
-   * Calls of imported callables (executor constructors, concurrent.futures.wait/as_completed, requests.*,
-   * time.sleep). Returns whether the file constructs a requests Session anywhere.
-   */
-  private moduleCalls(): boolean {
-    const roots = new Set<string>();
-    for (const [local, q] of this.imports.names) {
-      for (const target of TARGETS) {
-        if (target === q || target.startsWith(`${q}.`)) {
-          roots.add(local);
-          break;
-        }
-      }
-    }
-    for (const module of this.imports.starModules) {
-      for (const target of TARGETS) if (target.startsWith(`${module}.`)) roots.add(lastPart(target));
-    }
-    const re = wordsRegExp(roots);
-    if (!re) return false;
-    let hasSessions = false;
-    for (const token of identifierNodesMatching(this.tree, this.source, re)) {
+  /** Calls of imported callables: executor constructors, concurrent.futures.wait/as_completed, requests.*, time.sleep. */
+  private moduleCalls(roots: RegExp): void {
+    for (const token of this.candidates(roots)) {
       // Climb `a.b.c` (token is the root `a`), trying each prefix that is called.
       let expr: Node = token;
       for (;;) {
         const call = callOf(expr);
         if (call) {
           const q = this.qualify(expr);
-          if (q !== undefined && TARGETS.has(q)) {
-            if (SESSION_CLASSES.has(q)) hasSessions = true;
-            else this.moduleCall(call, expr, q);
-          }
+          if (q !== undefined && TARGETS.has(q) && !SESSION_CLASSES.has(q)) this.moduleCall(call, expr, q);
         }
         const parent = expr.parent;
         if (parent?.type !== 'attribute' || !isField(parent, 'object', expr)) break;
         expr = parent;
       }
     }
-    return hasSessions;
   }
 
   private moduleCall(call: Node, fn: Node, q: string): void {
@@ -408,7 +468,7 @@ class Analysis {
     const re = wordsRegExp(Array.isArray(method) ? method : [method]);
     if (!re) return [];
     const result: { receiver: Node; call: Node; method: string }[] = [];
-    for (const token of identifierNodesMatching(this.tree, this.source, re)) {
+    for (const token of this.candidates(re)) {
       const attribute = token.parent;
       if (attribute?.type !== 'attribute' || !isField(attribute, 'attribute', token)) continue;
       const call = callOf(attribute);
@@ -451,18 +511,121 @@ class Analysis {
   }
 }
 
+/** A finding relative to the start of its segment (row offset, index offset; columns as they are). */
+type RelativeFinding = Finding;
+
+/**
+ * Findings of unchanged top-level statements, kept between runs on the same document (one cache per document).
+ * A statement's findings depend only on its own text, its start column, the file's imports and its
+ * module-level statements: that is exactly what the cache keys on.
+ */
+export class AnalysisCache {
+  /** Imports + module-level statements + selected rules of the last run. */
+  contextKey = '';
+  /** Statement text -> its start column and findings relative to its start. */
+  readonly segments = new Map<string, { column: number; findings: RelativeFinding[] }>();
+}
+
+const MAX_CACHED_SEGMENTS = 20_000;
+
+function relative(f: Finding, baseIndex: number, baseRow: number): RelativeFinding {
+  return {
+    ...f,
+    range: {
+      start: { row: f.range.start.row - baseRow, column: f.range.start.column },
+      end: { row: f.range.end.row - baseRow, column: f.range.end.column },
+    },
+    startIndex: f.startIndex - baseIndex,
+    endIndex: f.endIndex - baseIndex,
+  };
+}
+
+function absolute(f: RelativeFinding, baseIndex: number, baseRow: number): Finding {
+  return relative(f, -baseIndex, -baseRow);
+}
+
+const DEFINITIONS = new Set(['function_definition', 'class_definition', 'decorated_definition']);
+
 /**
  * Runs the rules on a parsed Python file. Findings are sorted by position (then code); `# noqa` comments on
  * the reported line are already applied. The tree is not modified or deleted.
+ *
+ * With `options.cache` (one per document, kept across edits), only top-level statements whose text changed
+ * are analysed again: what makes a keystroke in a 12,000-line file cost milliseconds, not a full pass.
  */
-export function analyze(tree: Tree, source: string, options: AnalyzeOptions = {}): Finding[] {
+export function analyze(
+  tree: Tree,
+  source: string,
+  options: AnalyzeOptions & { cache?: AnalysisCache } = {},
+): Finding[] {
   if (!mightContainFindings(source)) return [];
   const select = new Set<RuleCode>(options.select ?? RULE_CODES);
   if (select.size === 0) return [];
-  const analysis = new Analysis(tree, source, select);
-  analysis.run();
+
+  // Top-level statements, read through a cursor (cheaper than marshalling every child node).
+  const segments: { from: number; to: number; type: string; row: number; column: number }[] = [];
+  const moduleRanges: [number, number][] = [];
+  const cursor = tree.rootNode.walk();
+  try {
+    if (cursor.gotoFirstChild()) {
+      do {
+        if (!cursor.nodeIsNamed) continue;
+        const type = cursor.nodeType;
+        if (type === 'comment') continue;
+        const from = cursor.startIndex;
+        const to = cursor.endIndex;
+        const { row, column } = cursor.startPosition;
+        segments.push({ from, to, type, row, column });
+        if (!DEFINITIONS.has(type)) moduleRanges.push([from, to]);
+      } while (cursor.gotoNextSibling());
+    }
+  } finally {
+    cursor.delete();
+  }
+
+  const ctx = buildContext(tree, source, select, moduleRanges);
+  const cache = options.cache;
+  if (cache) {
+    const key = [
+      [...select].join(','),
+      JSON.stringify([...ctx.imports.names]),
+      ctx.imports.starModules.join(','),
+      ...moduleRanges.map(([from, to]) => source.slice(from, to)),
+    ].join('\u0000');
+    if (cache.contextKey !== key || cache.segments.size > MAX_CACHED_SEGMENTS) {
+      cache.contextKey = key;
+      cache.segments.clear();
+    }
+  }
+
+  const all: Finding[] = [];
+  for (const seg of segments) {
+    const text = cache ? source.slice(seg.from, seg.to) : '';
+    const cached = cache?.segments.get(text);
+    if (cached) {
+      if (cached.column === seg.column) {
+        for (const f of cached.findings) all.push(absolute(f, seg.from, seg.row));
+        continue;
+      }
+    }
+    const analysis = new Analysis(ctx, seg.from, seg.to);
+    analysis.run();
+    all.push(...analysis.findings);
+    if (cache) {
+      const node = tree.rootNode.descendantForIndex(seg.from, seg.to);
+      // A statement with a syntax error may parse differently next time even with the same text: not cached.
+      if (node && !node.hasError && seg.type !== 'ERROR') {
+        const { row, column } = node.startPosition;
+        cache.segments.set(text, {
+          column,
+          findings: analysis.findings.map((f) => relative(f, seg.from, row)),
+        });
+      }
+    }
+  }
+
   const seen = new Set<string>();
-  const findings = analysis.findings.filter((f) => {
+  const findings = all.filter((f) => {
     const key = `${f.code}:${f.startIndex}:${f.endIndex}`;
     if (seen.has(key)) return false;
     seen.add(key);

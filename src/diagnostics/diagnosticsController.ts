@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { log } from '../log';
 import { createPythonParser, type Parser } from '../python/treeSitter';
-import { analyze, checkSource } from './analyze';
+import { AnalysisCache, analyze, checkSource } from './analyze';
 import { enabledRules, excludeGlob, parseDiagnosticsConfig, type DiagnosticsConfig } from './config';
 import { IncrementalParse } from './incrementalParse';
 import { ruleDocPath } from './rules';
@@ -29,6 +29,8 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
 interface DocumentState {
   /** Undefined while the grammar is still loading. */
   parse: IncrementalParse | undefined;
+  /** Findings of unchanged top-level statements, reused on the next analysis. */
+  cache: AnalysisCache;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -110,7 +112,7 @@ export class DiagnosticsController implements vscode.Disposable {
     if (this.documents.has(key) || !this.wanted(doc)) return;
     // Reserve the slot synchronously so edits arriving while the grammar loads are not lost: they are
     // covered by the full parse of the then-current text below.
-    const placeholder: DocumentState = { parse: undefined, timer: undefined };
+    const placeholder: DocumentState = { parse: undefined, cache: new AnalysisCache(), timer: undefined };
     this.documents.set(key, placeholder);
     void this.getParser().then(
       (parser) => {
@@ -164,7 +166,7 @@ export class DiagnosticsController implements vscode.Disposable {
     const tree = state.parse?.tree;
     if (!tree) return;
     const started = performance.now();
-    const findings = analyze(tree, doc.getText());
+    const findings = analyze(tree, doc.getText(), { cache: state.cache });
     log.debug(
       `analyzed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ${findings.length} finding(s) in ` +
         `${(performance.now() - started).toFixed(1)} ms`,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createPythonParser } from '../../src/python/treeSitter';
-import { analyze, checkSource, mightContainFindings } from '../../src/diagnostics/analyze';
+import { AnalysisCache, analyze, checkSource, mightContainFindings } from '../../src/diagnostics/analyze';
 import type { RuleCode } from '../../src/diagnostics/types';
 import { IncrementalParse, type ContentChange } from '../../src/diagnostics/incrementalParse';
 
@@ -482,6 +482,48 @@ test('analyze on an incrementally re-parsed tree (IncrementalParse) matches a fu
     assert.equal(doc.tree!.rootNode.text, before);
   } finally {
     doc.dispose();
+    parser.delete();
+  }
+});
+
+test('AnalysisCache: cached results equal fresh ones across edits, import changes and moved statements', async () => {
+  const parser = await createPythonParser();
+  const cache = new AnalysisCache();
+  const versions = [
+    py(['import time', 'async def a():', '    time.sleep(1)', 'async def b():', '    time.sleep(2)']),
+    // a statement inserted above: same statements, new rows
+    py([
+      'import time',
+      'X = 1',
+      '',
+      'async def a():',
+      '    time.sleep(1)',
+      'async def b():',
+      '    time.sleep(2)',
+    ]),
+    // the import goes away: nothing resolves any more (context change invalidates the cache)
+    py(['X = 1', '', 'async def a():', '    time.sleep(1)', 'async def b():', '    time.sleep(2)']),
+    // back, aliased, and a statement indented after `;` on the first line (column differs)
+    py([
+      'import time as t; import time',
+      'async def a():',
+      '    t.sleep(1)',
+      'async def b():',
+      '    time.sleep(2)',
+    ]),
+    // a syntax error in one statement
+    py(['import time', 'async def a(:', '    time.sleep(1)', 'async def b():', '    time.sleep(2)']),
+  ];
+  try {
+    for (const source of versions) {
+      const tree = parser.parse(source)!;
+      try {
+        assert.deepEqual(analyze(tree, source, { cache }), analyze(tree, source), source);
+      } finally {
+        tree.delete();
+      }
+    }
+  } finally {
     parser.delete();
   }
 });

@@ -1,0 +1,329 @@
+#!/usr/bin/env node
+// npm run bench: speed of the diagnostics engine, printed next to its targets and to Ruff on the same input.
+//  1. keystroke -> diagnostics on a generated 12,000-line Python file, incremental (tree.edit + re-parse with
+//     the old tree + analyze): p50/p95 over 200 single-character edits. Target p95 <= 5 ms.
+//     For reference: full parse + analyze of the same file, and Ruff's whole-process time on it.
+//  2. `backend-hang check` (dist/cli.js) over the venv's site-packages next to
+//     `ruff check --select ASYNC,S113 --no-cache` on the same tree (wall time, median of 3). Target: <= Ruff.
+// Needs `node esbuild.mjs` (dist/cli.js) and .cache/venv (scripts/ensure-venv.sh). No assertions: numbers only.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cacheDir = path.join(repo, '.cache/bench');
+const ruff = path.join(repo, '.cache/venv/bin/ruff');
+const sitePackages = path.join(repo, '.cache/venv/lib/python3.11/site-packages');
+const cli = path.join(repo, 'dist/cli.js');
+mkdirSync(cacheDir, { recursive: true });
+
+const ms = (x) => `${x.toFixed(2)} ms`;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+/** Bundles the pure engine (same sources as the extension) into a CommonJS module for this script. */
+async function loadEngine() {
+  const outfile = path.join(cacheDir, 'engine.cjs');
+  await build({
+    stdin: {
+      contents: `export { analyze, mightContainFindings, AnalysisCache } from './src/diagnostics/analyze';
+                 export { IncrementalParse } from './src/diagnostics/incrementalParse';
+                 export { createPythonParser } from './src/python/treeSitter';`,
+      resolveDir: repo,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'error',
+  });
+  return createRequire(import.meta.url)(outfile);
+}
+
+/** A realistic FastAPI-ish module: routes, services, helpers; some blocks carry findings, most do not. */
+function generateFile(targetLines) {
+  const header = [
+    '"""Generated benchmark module: routes, services and helpers of a news backend."""',
+    'import asyncio',
+    'import json',
+    'import logging',
+    'import time',
+    'from concurrent.futures import ThreadPoolExecutor',
+    'from typing import Any',
+    '',
+    'import requests',
+    'from fastapi import APIRouter, Request',
+    '',
+    'logger = logging.getLogger(__name__)',
+    'router = APIRouter()',
+    'POOL = ThreadPoolExecutor(max_workers=4)',
+    '',
+  ];
+  const block = (i) => {
+    const variant = i % 6;
+    const lines = [
+      '',
+      '',
+      `class Source${i}:`,
+      `    """Feed source number ${i}: fetches, parses and caches items."""`,
+      '',
+      '    def __init__(self, url: str, cache: dict[str, Any]) -> None:',
+      '        self.url = url',
+      '        self.cache = cache',
+      '        self.session = requests.Session()',
+      '',
+      '    def fetch(self) -> list[dict[str, Any]]:',
+      '        cached = self.cache.get(self.url)',
+      '        if cached is not None:',
+      '            return cached',
+      `        response = self.session.get(self.url, timeout=${(i % 9) + 1})`,
+      '        response.raise_for_status()',
+      '        items = [dict(title=e.get("title", ""), link=e.get("link")) for e in response.json()]',
+      '        self.cache[self.url] = items',
+      '        return items',
+      '',
+      '',
+      `@router.get("/feeds/${i}")`,
+      `async def feed_${i}(request: Request) -> dict[str, Any]:`,
+      '    loop = asyncio.get_running_loop()',
+      `    source = Source${i}("https://example.org/${i}.json", {})`,
+      '    # offload the blocking fetch to the shared pool',
+      '    items = await loop.run_in_executor(POOL, source.fetch)',
+    ];
+    if (variant === 0) {
+      lines.push(
+        '    with ThreadPoolExecutor(max_workers=2) as executor:',
+        '        more = await loop.run_in_executor(executor, source.fetch)',
+        '    items.extend(more)',
+      );
+    } else if (variant === 1) {
+      lines.push('    time.sleep(0.01)  # throttle', '    await asyncio.sleep(0)');
+    } else if (variant === 2) {
+      lines.push('    extra = requests.get(source.url + "/extra")', '    items.append(extra.json())');
+    } else {
+      lines.push('    await asyncio.sleep(0)', '    logger.debug("fetched %d items", len(items))');
+    }
+    lines.push(
+      '    payload = json.dumps({"count": len(items), "items": items[:10]})',
+      '    if await request.is_disconnected():',
+      '        return {"status": "gone"}',
+      '    return {"status": "ok", "payload": payload}',
+      '',
+      '',
+      `def summarize_${i}(items: list[dict[str, Any]]) -> str:`,
+      '    titles = sorted({item.get("title", "") for item in items if item.get("link")})',
+      '    return ", ".join(t.strip() for t in titles if t)',
+    );
+    return lines;
+  };
+  const lines = [...header];
+  for (let i = 0; lines.length < targetLines; i++) lines.push(...block(i));
+  return `${lines.slice(0, targetLines).join('\n')}\n`;
+}
+
+/**
+ * 200 keystrokes: 10 places spread over the file, 20 edits at each, typing `value = compute(a, b)` before a
+ * statement. With `autoClose` (VS Code's default) `(` inserts `()` in one edit and `)` is typed over; without
+ * it the paren stays open while typing, the worst case for tree-sitter's error recovery.
+ */
+function keystrokePlan(source, autoClose) {
+  const anchors = [];
+  const re = /\n {4}payload = json\.dumps/g;
+  for (let m = re.exec(source); m; m = re.exec(source)) anchors.push(m.index + 5); // column 4, before `payload`
+  const places = Array.from({ length: 10 }, (_, k) => anchors[Math.floor(((k + 0.5) / 10) * anchors.length)]);
+  // Each step: [text to insert, cursor advance]. 20 steps per place either way.
+  const steps = autoClose
+    ? [...'value = compute']
+        .map((c) => [c, 1])
+        .concat([
+          ['()', 1],
+          ['a', 1],
+          [',', 1],
+          [' ', 1],
+          ['b', 1],
+        ])
+    : [...'value = compute(a, b'].map((c) => [c, 1]);
+  return { places, steps };
+}
+
+function pointAt(text, index) {
+  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+  let row = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) row++;
+  return { line: row, character: index - lineStart };
+}
+
+function time(fn) {
+  const t = performance.now();
+  const r = fn();
+  return [performance.now() - t, r];
+}
+
+function wall(cmd, args, opts = {}) {
+  const t = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
+  return { ms: performance.now() - t, ...r };
+}
+
+async function benchKeystrokes(engine) {
+  const file = path.join(cacheDir, 'big_module.py');
+  const source = generateFile(12_000);
+  writeFileSync(file, source);
+  const parser = await engine.createPythonParser();
+  const lines = source.split('\n').length - 1;
+
+  // Full parse + analyze (reference), median of 5 after a warm-up.
+  const full = [];
+  let findings = [];
+  for (let k = 0; k < 6; k++) {
+    const [parseMs, tree] = time(() => parser.parse(source));
+    const [analyzeMs, f] = time(() => engine.analyze(tree, source));
+    tree.delete();
+    findings = f;
+    if (k > 0) full.push({ parseMs, analyzeMs });
+  }
+
+  const runScenario = (autoClose) => {
+    // One IncrementalParse and one AnalysisCache per document, like the editor keeps them.
+    const doc = new engine.IncrementalParse(parser, source);
+    const cache = new engine.AnalysisCache();
+    engine.analyze(doc.tree, source, { cache }); // the document was analysed when it was opened
+    let text = source;
+    const { places, steps } = keystrokePlan(source, autoClose);
+    const samples = [];
+    const parts = { parse: [], analyze: [] };
+    let shift = 0;
+    for (const place of places) {
+      let at = place + shift;
+      for (const [insert, advance] of steps) {
+        const change = {
+          range: { start: pointAt(text, at), end: pointAt(text, at) },
+          rangeOffset: at,
+          rangeLength: 0,
+          text: insert,
+        };
+        const next = text.slice(0, at) + insert + text.slice(at);
+        const t0 = performance.now();
+        const tree = doc.update([change], next);
+        const t1 = performance.now();
+        engine.analyze(tree, next, { cache });
+        const t2 = performance.now();
+        samples.push(t2 - t0);
+        parts.parse.push(t1 - t0);
+        parts.analyze.push(t2 - t1);
+        text = next;
+        at += advance;
+        shift += insert.length;
+      }
+    }
+    // The cached, incremental result must equal a from-scratch analysis of the final text.
+    const fresh = JSON.stringify(engine.analyze(doc.tree, text));
+    const same = fresh === JSON.stringify(engine.analyze(doc.tree, text, { cache }));
+    doc.dispose();
+    return { samples, parts, same, count: JSON.parse(fresh).length };
+  };
+  const typed = runScenario(true);
+  const open = runScenario(false);
+  parser.delete();
+
+  const ruffRuns = [];
+  for (let k = 0; k < 5; k++)
+    ruffRuns.push(wall(ruff, ['check', '--no-cache', '--select', 'ASYNC,S113', '-q', file]).ms);
+
+  console.log(
+    `\n1) keystroke -> diagnostics, ${lines} lines (${(source.length / 1024).toFixed(0)} KiB), ${findings.length} findings`,
+  );
+  const line = (r) =>
+    `p50 ${ms(percentile(r.samples, 50))}   p95 ${ms(percentile(r.samples, 95))}   max ${ms(Math.max(...r.samples))}` +
+    `   (reparse p50 ${ms(percentile(r.parts.parse, 50))}, analyze p50 ${ms(percentile(r.parts.analyze, 50))})`;
+  console.log(
+    `   incremental (tree.edit + reparse with old tree + cached analyze), ${typed.samples.length} edits:`,
+  );
+  console.log(
+    `     typing with auto-closed brackets (VS Code default): ${line(typed)}   [target p95 <= 5 ms]`,
+  );
+  console.log(`     typing with an unclosed '(' (error recovery):       ${line(open)}`);
+  console.log(
+    `   full parse ${ms(median(full.map((x) => x.parseMs)))} + analyze ${ms(median(full.map((x) => x.analyzeMs)))} (median of 5)`,
+  );
+  console.log(
+    `   ruff check --select ASYNC,S113 on the same file, whole process: ${ms(median(ruffRuns))} (median of 5)`,
+  );
+  console.log(
+    `   findings after the edits: ${typed.count} / ${open.count}; cached results identical to fresh analyses: ${typed.same && open.same}`,
+  );
+}
+
+function countPy(dir) {
+  let files = 0;
+  let lines = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.py')) continue;
+    files++;
+    const text = readFileSync(path.join(entry.parentPath ?? entry.path, entry.name), 'utf8');
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+  }
+  return { files, lines };
+}
+
+function benchCorpus() {
+  const { files, lines } = countPy(sitePackages);
+  const ours = [];
+  const theirs = [];
+  let oursOut;
+  let ruffOut;
+  // Interleaved, one warm-up each, median of 3: the machine is shared, so alternate to even out load.
+  for (let k = 0; k < 4; k++) {
+    const a = wall(process.execPath, [cli, 'check', '--format', 'json', sitePackages]);
+    const b = wall(ruff, [
+      'check',
+      '--select',
+      'ASYNC,S113',
+      '--no-cache',
+      '--output-format',
+      'json',
+      sitePackages,
+    ]);
+    if (k > 0) {
+      ours.push(a.ms);
+      theirs.push(b.ms);
+    }
+    oursOut = a;
+    ruffOut = b;
+  }
+  const ourFindings = JSON.parse(oursOut.stdout || '[]');
+  const ruffFindings = JSON.parse(ruffOut.stdout || '[]');
+  console.log(`\n2) corpus: ${path.relative(repo, sitePackages)} (${files} .py files, ${lines} lines)`);
+  console.log(
+    `   backend-hang check: ${ms(median(ours))}  (${ourFindings.length} findings, exit ${oursOut.status})`,
+  );
+  console.log(
+    `   ruff check --select ASYNC,S113 --no-cache: ${ms(median(theirs))}  (${ruffFindings.length} findings)  [target: ours <= ruff]`,
+  );
+  for (const f of ourFindings)
+    console.log(`     ${path.relative(sitePackages, f.file)}:${f.line}:${f.column} ${f.code} ${f.message}`);
+}
+
+if (!existsSync(cli)) {
+  console.error('bench: dist/cli.js missing: run `node esbuild.mjs` first');
+  process.exit(2);
+}
+if (!existsSync(ruff)) {
+  console.error('bench: .cache/venv/bin/ruff missing: run scripts/ensure-venv.sh first');
+  process.exit(2);
+}
+console.log(
+  `bench on ${process.platform} ${process.arch}, node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`,
+);
+const engine = await loadEngine();
+await benchKeystrokes(engine);
+benchCorpus();

@@ -16,30 +16,28 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // src/python/treeSitter.ts falls back to require.resolve() only when run unbundled from out/ (unit tests).
+  logOverride: { 'require-resolve-not-external': 'silent' },
 };
 
-// esbuild resolves `import ... from 'web-tree-sitter'` through the package's "import" condition (its ESM
-// build), which reads `import.meta.url`; in a CJS bundle that is empty and Parser.init() throws. Give the
-// bundles a real URL for it (the bundle's own file). [engineer C: needed for the CLI/extension to parse]
-const importMetaUrl = "var __importMetaUrl = require('url').pathToFileURL(__filename).href;";
-const bundleDefine = { ...common.define, 'import.meta.url': '__importMetaUrl' };
+// web-tree-sitter ships an ESM build (reads `import.meta.url`, which is empty in a CJS bundle) and a CJS build.
+// esbuild would pick the ESM one for our `import` statements; point it at the CJS build instead.
+const treeSitterCjs = require.resolve('web-tree-sitter');
+const bundle = { ...common, alias: { 'web-tree-sitter': treeSitterCjs } };
 
 mkdirSync('dist', { recursive: true });
 await Promise.all([
   build({
-    ...common,
-    define: bundleDefine,
-    banner: { js: importMetaUrl },
+    ...bundle,
     entryPoints: ['src/extension.ts'],
     outfile: 'dist/extension.js',
     external: ['vscode'],
   }),
   build({
-    ...common,
-    define: bundleDefine,
+    ...bundle,
     entryPoints: ['src/cli.ts'],
     outfile: 'dist/cli.js',
-    banner: { js: `#!/usr/bin/env node\n${importMetaUrl}` },
+    banner: { js: '#!/usr/bin/env node' },
   }),
 ]);
 chmodSync('dist/cli.js', 0o755);

@@ -610,6 +610,9 @@ function diagCode(d: vscode.Diagnostic): string {
 
 /** The selected interpreter from the ms-python extension, when it is installed (its environments API). */
 async function activeInterpreter(): Promise<string | undefined> {
+  // The selected interpreter often lives in the workspace (.venv/bin/python): in an untrusted workspace its
+  // py-spy (or its pip) is code from the workspace, so only the machine-scoped setting and PATH are used.
+  if (!vscode.workspace.isTrusted) return undefined;
   const ext = vscode.extensions.getExtension<{
     environments?: { getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } };
   }>('ms-python.python');

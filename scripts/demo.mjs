@@ -175,10 +175,12 @@ async function main() {
   const [serving] = await backend.servingPids();
   const b = backend.baseUrl;
   say();
-  say(`Workbench: http://${server.host}/`);
+  // The plain root URL opens the folder with no editor (code-server drops `payload` on its redirect), so the
+  // Workbench line is the URL that also opens stream.py; the bare root is printed for copying by hand.
+  say(`Workbench: ${openStream}`);
   say(`Backend:   ${b}`);
   say();
-  say(`Open stream.py directly: ${openStream}`);
+  say(`(The same workbench without opening a file: http://${server.host}/)`);
   say(
     `uvicorn --reload supervisor pid ${backend.pid}; serving process pid ${serving} (py-spy that one; it changes on reload)`,
   );

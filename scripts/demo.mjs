@@ -12,13 +12,13 @@ import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
-  codeServerEntry,
   remoteUri,
   repoRoot,
   seedUserSettings,
   startCodeServer,
   workbenchUrl,
 } from './codeServer.mjs';
+import { installVsix } from './uiDriver.mjs';
 
 const demoDir = path.join(repoRoot, '.cache', 'demo');
 const workspaceDir = path.join(repoRoot, 'examples', 'news-backend');
@@ -100,22 +100,7 @@ async function setUp() {
   const extensionsDir = path.join(demoDir, 'extensions');
   rmSync(userDataDir, { recursive: true, force: true });
   mkdirSync(userDataDir, { recursive: true });
-  await run(
-    process.execPath,
-    [
-      codeServerEntry,
-      '--config',
-      path.join(userDataDir, 'code-server.yaml'),
-      '--user-data-dir',
-      userDataDir,
-      '--extensions-dir',
-      extensionsDir,
-      '--install-extension',
-      vsix,
-      '--force',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  installVsix(vsix, extensionsDir, userDataDir);
   seedUserSettings(userDataDir, { 'workbench.colorTheme': 'Default Dark Modern' });
 
   // The fixture module is TypeScript in test/live; bundle just it (node builtins only) for this script.

@@ -76,6 +76,10 @@ if [[ $rc -ne 0 ]]; then
   failed_stages+=("integration")
 fi
 
+stage "packaging (the VSIX installs into code-server)"
+# Last: packaging rebuilds dist/ as a production bundle.
+node_tests package test/package/*.test.mjs
+
 echo
 if [[ ${#failed_stages[@]} -gt 0 ]]; then
   echo "FAILED stages: ${failed_stages[*]}"

@@ -68,6 +68,7 @@ export function installVsix(vsix, extensionsDir, userDataDir) {
       extensionsDir,
       '--install-extension',
       vsix,
+      '--force',
     ],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -3,7 +3,9 @@
  * runs py-spy through the same runner, parser and diagnosis as the editor. Exit 0 when the capture worked
  * (findings or not), 2 with a clear message when it did not.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { checkSource } from '../diagnostics/analyze';
+import type { BlockedLoopFinding, Diagnosis } from '../pyspyView/types';
 import { formatCaptureText, toCaptureJson } from '../pyspyView/captureFormat';
 import { diagnose } from '../pyspyView/diagnosis';
 import { locatePySpy, pySpyCandidates } from '../pyspyView/pyspyLocator';
@@ -113,7 +115,7 @@ export async function runDumpCommand(args: string[]): Promise<number> {
     process.stdout.write(
       opts.format === 'json'
         ? `${JSON.stringify(toCaptureJson(dump, diagnosis), null, 2)}\n`
-        : `${formatCaptureText(dump, diagnosis, capturedAt)}\n`,
+        : `${formatCaptureText(dump, diagnosis, capturedAt)}\n${await staticFindingsText(diagnosis)}`,
     );
     return 0;
   } catch (err) {
@@ -132,4 +134,27 @@ export async function runDumpCommand(args: string[]): Promise<number> {
     }
     return 2;
   }
+}
+
+/**
+ * Links each blocked-loop finding to what `backend-hang check` reports on that line of the (local) file, as the
+ * editor links the frame to its squiggle. Empty when the file is not here (a container path) or has no finding.
+ */
+async function staticFindingsText(diagnosis: Diagnosis): Promise<string> {
+  const lines: string[] = [];
+  for (const finding of diagnosis.findings) {
+    const frame: BlockedLoopFinding['frame'] = finding.frame;
+    if (!frame || !existsSync(frame.file)) continue;
+    let found;
+    try {
+      found = await checkSource(readFileSync(frame.file, 'utf8'));
+    } catch {
+      continue; // unreadable now: the dump itself is still the answer
+    }
+    for (const f of found.filter((f) => f.range.start.row + 1 === frame.line)) {
+      lines.push(`${f.code} at ${frame.file}:${frame.line}: ${f.message}`);
+      if (f.fixable) lines.push(`  fix it: backend-hang check --fix ${frame.file}`);
+    }
+  }
+  return lines.length ? `\nStatic check of the blocked line:\n${lines.join('\n')}\n` : '';
 }

@@ -121,6 +121,12 @@ describe('py-spy on the hung demo backend (single process)', () => {
     const text = await runCli(['dump', '--pid', String(backend.pid), '--pyspy', venvBin('py-spy')]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /EVENT LOOP BLOCKED: Event loop blocked in ThreadPoolExecutor\.shutdown/);
+    // The blocked frame is linked to the static finding on the same line, with the command that fixes it.
+    assert.ok(
+      text.stdout.includes(`BHD001 at ${STREAM}:${WITH_LINE}: `),
+      `no BHD001 link in:\n${text.stdout.slice(-600)}`,
+    );
+    assert.ok(text.stdout.includes(`fix it: backend-hang check --fix ${STREAM}`));
   });
 });
 

@@ -19,7 +19,7 @@ import {
   callArguments,
   callOf,
   callee,
-  collectImports,
+  collectImportsIn,
   enclosingClass,
   identifierNodesMatching,
   isField,
@@ -120,18 +120,18 @@ interface FileContext {
   /** Whether requests is imported at all (Session method calls are only looked for then). */
   requestsImported: boolean;
   /** Whether `.submit(` occurs anywhere (else no `.result()` can be on a submitted future). */
-  hasSubmit: boolean;
+  readonly hasSubmit: boolean;
   /** Ranges of the top-level statements that are not def/class: where module-level names are bound. */
   moduleRanges: readonly (readonly [number, number])[];
 }
 
-function buildContext(
-  tree: Tree,
-  source: string,
-  select: ReadonlySet<RuleCode>,
-  moduleRanges: [number, number][],
-): FileContext {
-  const imports = collectImports(tree, source);
+/** What the rules need from the import table (depends on the imports only). */
+interface DerivedFromImports {
+  roots: RegExp | undefined;
+  requestsImported: boolean;
+}
+
+function deriveFromImports(imports: ImportTable): DerivedFromImports {
   const roots = new Set<string>();
   let requestsImported = false;
   for (const [local, q] of imports.names) {
@@ -147,14 +147,30 @@ function buildContext(
     if (module === 'requests') requestsImported = true;
     for (const target of TARGETS) if (target.startsWith(`${module}.`)) roots.add(lastPart(target));
   }
+  return { roots: wordsRegExp(roots), requestsImported };
+}
+
+function makeContext(
+  tree: Tree,
+  source: string,
+  select: ReadonlySet<RuleCode>,
+  moduleRanges: [number, number][],
+  imports: ImportTable,
+  derived: DerivedFromImports,
+): FileContext {
+  let hasSubmit: boolean | undefined;
   return {
     tree,
     source,
     select,
     imports,
-    roots: wordsRegExp(roots),
-    requestsImported,
-    hasSubmit: source.includes('submit') && SUBMIT_CALL.test(source),
+    roots: derived.roots,
+    requestsImported: derived.requestsImported,
+    // Only needed when a statement is analysed: not computed on a keystroke where everything is cached.
+    get hasSubmit(): boolean {
+      hasSubmit ??= source.includes('submit') && SUBMIT_CALL.test(source);
+      return hasSubmit;
+    },
     moduleRanges,
   };
 }
@@ -514,16 +530,35 @@ class Analysis {
 /** A finding relative to the start of its segment (row offset, index offset; columns as they are). */
 type RelativeFinding = Finding;
 
+/** What is remembered of one top-level statement between runs. */
+interface CachedSegment {
+  /** The statement's text: a hit must have exactly this text (node ids alone could be recycled addresses). */
+  text: string;
+  /** The imports in it (they depend on its text only, so they survive a context change). */
+  imports: ImportTable;
+  /** Start column and findings relative to its start, for `AnalysisCache.contextKey`; undefined: not analysed. */
+  column: number;
+  findings: RelativeFinding[] | undefined;
+}
+
 /**
  * Findings of unchanged top-level statements, kept between runs on the same document (one cache per document).
  * A statement's findings depend only on its own text, its start column, the file's imports and its
  * module-level statements: that is exactly what the cache keys on.
+ *
+ * Lookups go by tree-sitter node id first: an incremental re-parse reuses the subtrees of untouched statements,
+ * so their ids stay the same and a hit costs one string comparison (no hashing of the whole file's text on
+ * every keystroke). Statements that got new subtrees (moved, full re-parse) are looked up by text.
  */
 export class AnalysisCache {
   /** Imports + module-level statements + selected rules of the last run. */
   contextKey = '';
-  /** Statement text -> its start column and findings relative to its start. */
-  readonly segments = new Map<string, { column: number; findings: RelativeFinding[] }>();
+  /** Node id of a top-level statement in the last tree -> what is known of it. */
+  byId = new Map<number, CachedSegment>();
+  /** Statement text -> what is known of it (statements of earlier runs too, up to a limit). */
+  readonly segments = new Map<string, CachedSegment>();
+  /** What the rules derive from the imports of `contextKey` (kept: building the regex costs a compile). */
+  derived: DerivedFromImports | undefined;
 }
 
 const MAX_CACHED_SEGMENTS = 20_000;
@@ -546,6 +581,33 @@ function absolute(f: RelativeFinding, baseIndex: number, baseRow: number): Findi
 
 const DEFINITIONS = new Set(['function_definition', 'class_definition', 'decorated_definition']);
 
+/** One top-level statement of the tree being analysed. */
+interface Segment {
+  from: number;
+  to: number;
+  row: number;
+  column: number;
+  cached: CachedSegment | undefined;
+}
+
+/** Type name and namedness per node type id, per language (asking the node costs a wasm call each). */
+const KINDS = new WeakMap<object, Map<number, { type: string; named: boolean }>>();
+
+function nodeKinds(tree: Tree): Map<number, { type: string; named: boolean }> {
+  let kinds = KINDS.get(tree.language);
+  if (!kinds) {
+    kinds = new Map();
+    KINDS.set(tree.language, kinds);
+  }
+  return kinds;
+}
+
+/** Adds `part`'s bindings to `table` (later imports win, as in a single pass over the text). */
+function mergeImports(table: ImportTable, part: ImportTable): void {
+  for (const [local, q] of part.names) table.names.set(local, q);
+  table.starModules.push(...part.starModules);
+}
+
 /**
  * Runs the rules on a parsed Python file. Findings are sorted by position (then code); `# noqa` comments on
  * the reported line are already applied. The tree is not modified or deleted.
@@ -561,66 +623,94 @@ export function analyze(
   if (!mightContainFindings(source)) return [];
   const select = new Set<RuleCode>(options.select ?? RULE_CODES);
   if (select.size === 0) return [];
-
-  // Top-level statements, read through a cursor (cheaper than marshalling every child node).
-  const segments: { from: number; to: number; type: string; row: number; column: number }[] = [];
-  const moduleRanges: [number, number][] = [];
-  const cursor = tree.rootNode.walk();
-  try {
-    if (cursor.gotoFirstChild()) {
-      do {
-        if (!cursor.nodeIsNamed) continue;
-        const type = cursor.nodeType;
-        if (type === 'comment') continue;
-        const from = cursor.startIndex;
-        const to = cursor.endIndex;
-        const { row, column } = cursor.startPosition;
-        segments.push({ from, to, type, row, column });
-        if (!DEFINITIONS.has(type)) moduleRanges.push([from, to]);
-      } while (cursor.gotoNextSibling());
-    }
-  } finally {
-    cursor.delete();
-  }
-
-  const ctx = buildContext(tree, source, select, moduleRanges);
   const cache = options.cache;
+
+  // Top-level statements. `rootNode.children` marshals all of them in one call (ids, start offsets and
+  // positions come with it); a cursor walk costs several wasm round trips per statement, which on a
+  // 12,000-line file is most of a keystroke's budget.
+  const segments: Segment[] = [];
+  const moduleRanges: [number, number][] = [];
+  const byId = new Map<number, CachedSegment>();
+  const imports: ImportTable = { names: new Map(), starModules: [] };
+  const kinds = nodeKinds(tree);
+  for (const child of tree.rootNode.children) {
+    if (!child) continue;
+    const typeId = child.typeId;
+    let kind = kinds.get(typeId);
+    if (kind === undefined) {
+      kind = { type: child.type, named: child.isNamed };
+      kinds.set(typeId, kind);
+    }
+    const type = kind.type;
+    if (!kind.named || type === 'comment') continue;
+    const from = child.startIndex;
+    const to = child.endIndex;
+    const { row, column } = child.startPosition;
+    let cached: CachedSegment | undefined;
+    if (cache) {
+      const id = child.id;
+      const text = source.slice(from, to);
+      cached = cache.byId.get(id);
+      if (cached !== undefined && cached.text !== text) cached = undefined;
+      cached ??= cache.segments.get(text);
+      if (cached === undefined) {
+        const part: ImportTable = { names: new Map(), starModules: [] };
+        collectImportsIn(tree, source, from, to, part);
+        cached = { text, imports: part, column, findings: undefined };
+        // A statement with a syntax error may parse differently next time even with the same text:
+        // analysed afresh on every run, never remembered.
+        if (type !== 'ERROR' && !child.hasError) {
+          cache.segments.set(text, cached);
+          byId.set(id, cached);
+        } else {
+          mergeImports(imports, part);
+          cached = undefined;
+        }
+      } else byId.set(id, cached);
+      if (cached) mergeImports(imports, cached.imports);
+    }
+    segments.push({ from, to, row, column, cached });
+    if (!DEFINITIONS.has(type)) moduleRanges.push([from, to]);
+  }
+  if (!cache) collectImportsIn(tree, source, 0, source.length, imports);
+
+  let ctx: FileContext;
   if (cache) {
+    cache.byId = byId;
     const key = [
       [...select].join(','),
-      JSON.stringify([...ctx.imports.names]),
-      ctx.imports.starModules.join(','),
+      JSON.stringify([...imports.names].sort()),
+      imports.starModules.join(','),
       ...moduleRanges.map(([from, to]) => source.slice(from, to)),
     ].join('\u0000');
-    if (cache.contextKey !== key || cache.segments.size > MAX_CACHED_SEGMENTS) {
+    if (cache.contextKey !== key || cache.derived === undefined) {
       cache.contextKey = key;
-      cache.segments.clear();
+      cache.derived = deriveFromImports(imports);
+      for (const entry of cache.segments.values()) entry.findings = undefined;
+      for (const entry of byId.values()) entry.findings = undefined;
     }
+    if (cache.segments.size > MAX_CACHED_SEGMENTS) {
+      cache.segments.clear();
+      for (const entry of byId.values()) cache.segments.set(entry.text, entry);
+    }
+    ctx = makeContext(tree, source, select, moduleRanges, imports, cache.derived);
+  } else {
+    ctx = makeContext(tree, source, select, moduleRanges, imports, deriveFromImports(imports));
   }
 
   const all: Finding[] = [];
   for (const seg of segments) {
-    const text = cache ? source.slice(seg.from, seg.to) : '';
-    const cached = cache?.segments.get(text);
-    if (cached) {
-      if (cached.column === seg.column) {
-        for (const f of cached.findings) all.push(absolute(f, seg.from, seg.row));
-        continue;
-      }
+    const cached = seg.cached;
+    if (cached?.findings !== undefined && cached.column === seg.column) {
+      for (const f of cached.findings) all.push(absolute(f, seg.from, seg.row));
+      continue;
     }
     const analysis = new Analysis(ctx, seg.from, seg.to);
     analysis.run();
     all.push(...analysis.findings);
-    if (cache) {
-      const node = tree.rootNode.descendantForIndex(seg.from, seg.to);
-      // A statement with a syntax error may parse differently next time even with the same text: not cached.
-      if (node && !node.hasError && seg.type !== 'ERROR') {
-        const { row, column } = node.startPosition;
-        cache.segments.set(text, {
-          column,
-          findings: analysis.findings.map((f) => relative(f, seg.from, row)),
-        });
-      }
+    if (cached) {
+      cached.column = seg.column;
+      cached.findings = analysis.findings.map((f) => relative(f, seg.from, seg.row));
     }
   }
 

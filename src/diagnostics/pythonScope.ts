@@ -41,15 +41,30 @@ export function identifierNodesMatching(
 ): Node[] {
   const nodes: Node[] = [];
   const root = tree.rootNode;
-  re.lastIndex = from;
-  for (let m = re.exec(source); m !== null && m.index < to; m = re.exec(source)) {
-    const end = m.index + m[0].length;
-    const node = root.descendantForIndex(m.index, end);
-    if (node && node.type === 'identifier' && node.startIndex === m.index && node.endIndex === end) {
+  // Scan only [from, to) (plus a little context for look-arounds): a regex run on the whole source would,
+  // when nothing matches inside the segment, read on to the end of the file for every segment.
+  const { text, base } = window(source, from, to);
+  re.lastIndex = from - base;
+  const limit = to - base;
+  for (let m = re.exec(text); m !== null && m.index < limit; m = re.exec(text)) {
+    const start = base + m.index;
+    const end = start + m[0].length;
+    const node = root.descendantForIndex(start, end);
+    if (node && node.type === 'identifier' && node.startIndex === start && node.endIndex === end) {
       nodes.push(node);
     }
   }
   return nodes;
+}
+
+/** Context kept around a scanned window: enough for any look-behind/look-ahead and any identifier. */
+const WINDOW_MARGIN = 256;
+
+/** `source` around [from, to), with one margin of context either side, and where it starts in `source`. */
+function window(source: string, from: number, to: number): { text: string; base: number } {
+  if (from <= WINDOW_MARGIN && to + WINDOW_MARGIN >= source.length) return { text: source, base: 0 };
+  const base = Math.max(0, from - WINDOW_MARGIN);
+  return { text: source.slice(base, Math.min(source.length, to + WINDOW_MARGIN)), base };
 }
 
 /** Strips a vendoring prefix (`pip._vendor.requests` is `requests`). */
@@ -109,15 +124,32 @@ function addImport(statement: Node, table: ImportTable): void {
 /** Collects every import in the file (module level or nested: try/except, if, functions). */
 export function collectImports(tree: Tree, source: string): ImportTable {
   const table: ImportTable = { names: new Map(), starModules: [] };
-  const re = /(?<![A-Za-z0-9_])import(?![A-Za-z0-9_])/g;
+  collectImportsIn(tree, source, 0, source.length, table);
+  return table;
+}
+
+const IMPORT_KEYWORD = /(?<![A-Za-z0-9_])import(?![A-Za-z0-9_])/g;
+
+/** Adds the imports whose `import` keyword lies in source[from, to) to `table`, in text order. */
+export function collectImportsIn(
+  tree: Tree,
+  source: string,
+  from: number,
+  to: number,
+  table: ImportTable,
+): void {
+  const { text, base } = window(source, from, to);
+  const re = IMPORT_KEYWORD;
   const root = tree.rootNode;
-  for (let m = re.exec(source); m !== null; m = re.exec(source)) {
-    const keyword = root.descendantForIndex(m.index, m.index + 6);
+  re.lastIndex = from - base;
+  const limit = to - base;
+  for (let m = re.exec(text); m !== null && m.index < limit; m = re.exec(text)) {
+    const at = base + m.index;
+    const keyword = root.descendantForIndex(at, at + 6);
     if (!keyword || keyword.type !== 'import') continue; // in a string, comment or identifier
     const statement = keyword.parent;
     if (statement) addImport(statement, table);
   }
-  return table;
 }
 
 /**

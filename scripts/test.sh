@@ -53,6 +53,9 @@ node esbuild.mjs || exit 1
 stage "type check"
 if npx tsc -p tsconfig.json --noEmit; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_stages+=("typecheck"); fi
 
+stage "lint (floating/misused promises)"
+if npx eslint; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_stages+=("lint"); fi
+
 stage "unit tests (plain Node)"
 node_tests unit out/test/unit/*.test.js
 

@@ -33,9 +33,11 @@ test('npm run package makes a VSIX that installs into code-server with its runti
     ]) {
       assert.ok(existsSync(path.join(dir, f)), `missing in the installed extension: ${f}`);
     }
-    for (const f of ['src', 'test', 'node_modules', 'examples', '.cache']) {
+    for (const f of ['src', 'test', 'node_modules', 'examples', '.cache', 'media/screenshots']) {
       assert.ok(!existsSync(path.join(dir, f)), `should not ship: ${f}`);
     }
+    const maps = readdirSync(path.join(dir, 'dist')).filter((f) => f.endsWith('.map'));
+    assert.deepEqual(maps, [], 'source maps should not ship');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -12,6 +12,7 @@ import type { Node, Parser, Tree } from '../python/treeSitter';
 import { createPythonParser } from '../python/treeSitter';
 import { MESSAGES } from './rules';
 import { applyNoqa } from './noqa';
+import { regionSource } from './regions';
 import {
   type Binding,
   type ImportTable,
@@ -729,21 +730,53 @@ export function analyze(
 
 let sharedParser: Promise<Parser> | undefined;
 
-/**
- * Parses `source` with a process-wide parser, analyzes it and deletes the tree. Files without any candidate
- * token are not parsed at all. Safe to call concurrently: parsing is synchronous between awaits.
- */
-export async function checkSource(source: string, options: AnalyzeOptions = {}): Promise<Finding[]> {
-  if (!mightContainFindings(source)) return [];
+/** The process-wide parser of `checkSource` (created on first use; a failed load is retried next time). */
+function parserForChecks(): Promise<Parser> {
   sharedParser ??= createPythonParser().catch((err: unknown) => {
     sharedParser = undefined;
     throw err;
   });
-  const parser = await sharedParser;
+  return sharedParser;
+}
+
+/** Options of `checkSource`. */
+export interface CheckSourceOptions extends AnalyzeOptions {
+  /**
+   * Parse only the top-level statements that can hold a finding (see ./regions; default true). Same
+   * findings as a full parse; false forces the full parse (the bench compares the two).
+   */
+  regions?: boolean;
+}
+
+/**
+ * Parses `source` with a process-wide parser, analyzes it and deletes the tree. Files without any candidate
+ * token are not parsed at all; of the others only the statements that can hold a finding are parsed (the
+ * rest is blanked, positions unchanged), unless that partial text does not parse cleanly. Safe to call
+ * concurrently: parsing is synchronous between awaits.
+ */
+export async function checkSource(source: string, options: CheckSourceOptions = {}): Promise<Finding[]> {
+  if (!mightContainFindings(source)) return [];
+  const parser = await parserForChecks();
+  const analyzeOptions: AnalyzeOptions = options.select ? { select: options.select } : {};
+  if (options.regions !== false) {
+    const region = regionSource(source);
+    if (region !== undefined) {
+      const tree = parser.parse(region);
+      if (tree) {
+        try {
+          // A syntax error in the partial text: a boundary the lexer misjudged, or an error in a kept
+          // statement whose recovery might depend on the blanked code. Only the full parse is trusted then.
+          if (!tree.rootNode.hasError) return analyze(tree, region, analyzeOptions);
+        } finally {
+          tree.delete();
+        }
+      }
+    }
+  }
   const tree = parser.parse(source);
   if (!tree) return [];
   try {
-    return analyze(tree, source, options);
+    return analyze(tree, source, analyzeOptions);
   } finally {
     tree.delete();
   }

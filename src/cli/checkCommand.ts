@@ -9,7 +9,6 @@ import { checkSource } from '../diagnostics/analyze';
 import { findPythonFiles } from '../diagnostics/pythonFiles';
 import { toJsonRecords, toSarif, toText, type FileFindings } from '../diagnostics/report';
 import { RULE_CODES, type RuleCode } from '../diagnostics/types';
-import { describeFixes, fixFiles } from './fixFiles';
 
 declare const VERSION: string;
 
@@ -139,6 +138,8 @@ export async function runCheckCommand(args: string[]): Promise<number> {
   // say what changed (stdout for text, stderr for json/sarif so their stdout stays one document), then the
   // check below reports what is left. A file that cannot be fixed (unreadable, not UTF-8) is an error: exit 2.
   if (options.fix) {
+    // Loaded on demand: the fix engine is not needed (nor initialised) by a plain check.
+    const { describeFixes, fixFiles } = await import('./fixFiles');
     const reports = await fixFiles(files, { select: options.select });
     const say = options.format === 'text' ? process.stdout : process.stderr;
     for (const line of describeFixes(reports, (f) => displayPath(f, cwd))) say.write(`${line}\n`);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { checkSource } from '../diagnostics/analyze';
 import type { BlockedLoopFinding, Diagnosis } from '../pyspyView/types';
 import { formatCaptureText, toCaptureJson } from '../pyspyView/captureFormat';
-import { diagnose } from '../pyspyView/diagnosis';
+import { diagnose, type SourceLineReader } from '../pyspyView/diagnosis';
 import { locatePySpy, pySpyCandidates } from '../pyspyView/pyspyLocator';
 import { captureDump, PySpyError, PySpyNotFoundError, UnparseableDumpError } from '../pyspyView/runner';
 
@@ -111,7 +111,7 @@ export async function runDumpCommand(args: string[]): Promise<number> {
       locals: opts.locals,
       native: opts.native,
     });
-    const diagnosis = diagnose(dump);
+    const diagnosis = diagnose(dump, { sourceLine: readSourceLine });
     process.stdout.write(
       opts.format === 'json'
         ? `${JSON.stringify(toCaptureJson(dump, diagnosis), null, 2)}\n`
@@ -135,6 +135,10 @@ export async function runDumpCommand(args: string[]): Promise<number> {
     return 2;
   }
 }
+
+/** Reads a line of a frame's file when it exists here (py-spy's --json paths are absolute). */
+export const readSourceLine: SourceLineReader = (file, line) =>
+  existsSync(file) ? readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] : undefined;
 
 /**
  * Links each blocked-loop finding to what `backend-hang check` reports on that line of the (local) file, as the

@@ -2,7 +2,7 @@
  * Pure: the captures the view shows, newest first, each with its diagnosis and, when the same process was
  * captured before, which frames did not move since (the hang signature).
  */
-import { diagnose, unchangedFrames, type UnchangedFrames } from './diagnosis';
+import { diagnose, unchangedFrames, type DiagnoseOptions, type UnchangedFrames } from './diagnosis';
 import type { Diagnosis, ParsedDump, ProcessRole } from './types';
 
 /** One py-spy capture of one process. */
@@ -33,7 +33,14 @@ export class CaptureStore {
   private next = 1;
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly limit = 20) {}
+  /**
+   * @param limit captures kept (oldest dropped)
+   * @param diagnoseOptions passed to {@link diagnose} (the editor gives it a source-line reader)
+   */
+  constructor(
+    private readonly limit = 20,
+    private readonly diagnoseOptions: DiagnoseOptions = {},
+  ) {}
 
   /** Diagnoses, compares with the previous capture of the same pid, stores; returns the stored capture. */
   add(input: NewCapture): Capture {
@@ -41,7 +48,7 @@ export class CaptureStore {
     const capture: Capture = {
       ...input,
       id: `c${this.next++}`,
-      diagnosis: diagnose(input.dump),
+      diagnosis: diagnose(input.dump, this.diagnoseOptions),
       ...(previous
         ? { unchanged: unchangedFrames(previous.dump, input.dump), comparedWith: previous.id }
         : {}),

@@ -51,7 +51,11 @@ const BLOCKING_CALLS: { name: string; match: (f: Frame) => boolean; waitsForWork
     match: (f) => at(f, /^(join|_wait_for_tstate_lock)$/, 'threading.py'),
     waitsForWorkers: true,
   },
-  { name: 'Future.result', match: (f) => at(f, 'result', 'concurrent/futures/_base.py') },
+  {
+    name: 'Future.result',
+    match: (f) => at(f, 'result', 'concurrent/futures/_base.py'),
+    waitsForWorkers: true,
+  },
   {
     name: 'concurrent.futures.wait',
     match: (f) => at(f, /^(wait|as_completed)$/, 'concurrent/futures/_base.py'),
@@ -65,15 +69,90 @@ const BLOCKING_CALLS: { name: string; match: (f: Frame) => boolean; waitsForWork
   { name: 'requests.post', match: (f) => at(f, 'post', 'requests/api.py') },
   { name: 'requests.request', match: (f) => at(f, 'request', 'requests/api.py') },
   { name: 'urllib.request.urlopen', match: (f) => at(f, 'urlopen', 'urllib/request.py') },
+  // Native frames (`--native`): what CPython's C functions are called when Python code calls them directly.
   {
     name: 'time.sleep',
-    match: (f) => /^(sleep|clock_nanosleep|nanosleep)$/.test(f.function) && !/\.pyw?$/.test(f.file),
+    match: (f) => /^(sleep|clock_nanosleep|nanosleep|time_sleep|pysleep)$/.test(f.function) && isNative(f),
   },
   {
     name: 'lock acquire',
-    match: (f) => /^(__enter__|acquire)$/.test(f.function) && /(^|\/)threading\.py$/.test(norm(f.file)),
+    match: (f) =>
+      (/^(__enter__|acquire)$/.test(f.function) && /(^|\/)threading\.py$/.test(norm(f.file))) ||
+      (/^(lock_PyThread_acquire_lock|rlock_acquire|PyThread_acquire_lock_timed|acquire_timed)$/.test(
+        f.function,
+      ) &&
+        isNative(f)),
   },
+  {
+    name: 'socket read',
+    match: (f) => /^sock_(recv\w*|accept)$/.test(f.function) && isNative(f),
+  },
+  { name: 'socket connect', match: (f) => /^sock_connect\w*$/.test(f.function) && isNative(f) },
 ];
+
+/** A native frame (C code of CPython or an extension): no Python source file. */
+function isNative(f: Frame): boolean {
+  return !/\.pyw?$/.test(f.file);
+}
+
+/** Reads one line (1-based) of a frame's source file; undefined when the file is not available here. */
+export type SourceLineReader = (file: string, line: number) => string | undefined;
+
+/** Options of {@link diagnose}. */
+export interface DiagnoseOptions {
+  /**
+   * Reads the source line of the nearest user frame. A C function called straight from the user's line
+   * (`time.sleep`, `lock.acquire`, `sock.recv`) leaves no frame of its own in a dump taken without
+   * `--native`: the line's text is then the only way to name it.
+   */
+  sourceLine?: SourceLineReader;
+}
+
+/** The code part of a Python source line: no trailing `# comment` (quotes respected), trimmed. */
+export function codeOfLine(line: string): string {
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+    } else if (ch === '#') {
+      return line.slice(0, i).trim();
+    }
+  }
+  return line.trim();
+}
+
+/** Blocking calls recognised in the text of the user's line (only consulted when no frame names the call). */
+const SOURCE_CALLS: { name: string; re: RegExp }[] = [
+  { name: 'time.sleep', re: /(^|[^.\w])(time\.)?sleep\s*\(/ },
+  {
+    name: 'lock acquire',
+    re: /\.acquire\s*\(|^(async\s+)?with\s+[^:]*\b\w*(lock|mutex|semaphore|sem)\b[^:]*:/i,
+  },
+  { name: 'socket read', re: /\.(recv|recv_into|recvfrom|recvfrom_into|recvmsg|accept)\s*\(/ },
+  { name: 'socket connect', re: /\bcreate_connection\s*\(|\.connect(_ex)?\s*\(/ },
+  { name: 'socket write', re: /\.(sendall|send|sendto)\s*\(/ },
+  { name: 'Future.result', re: /\.result\s*\(/ },
+  { name: 'select', re: /\bselect\.(select|poll|epoll)\b|(^|[^.\w])select\s*\(/ },
+];
+
+/**
+ * Names the C-level call a user line blocks in, from its text: a known call (`time.sleep`, `lock acquire`,
+ * `socket read`, ...) or else the first called name on the line (`cursor.execute`). Undefined without a call.
+ */
+export function blockingCallFromSource(line: string): string | undefined {
+  // String literals emptied: `"time.sleep(3)"` is text, not a call.
+  const code = codeOfLine(line).replace(/(["'])(?:\\.|(?!\1).)*\1/g, '$1$1');
+  if (!code || /\basyncio\.sleep\b/.test(code)) return undefined;
+  for (const c of SOURCE_CALLS) if (c.re.test(code)) return c.name;
+  const call = /([A-Za-z_][\w.]*)\s*\(/.exec(
+    code.replace(/^(return|await|yield|if|while|elif|with)\b\s*/, ''),
+  );
+  return call && !/^(print|len|str|int|dict|list|tuple|set|float|bool)$/.test(call[1]) ? call[1] : undefined;
+}
 
 /**
  * Names the blocking call: among the frames between the innermost one and the nearest user frame, the
@@ -89,9 +168,12 @@ function nameBlockingCall(above: Frame[]): { name: string; waitsForWorkers: bool
   return undefined;
 }
 
-/** A thread doing work for an executor (`run` of concurrent/futures/thread.py), not idle in its queue. */
-function isBusyExecutorWorker(thread: ThreadDump): boolean {
-  return thread.frames.some((f) => at(f, 'run', 'concurrent/futures/thread.py'));
+/**
+ * A thread the loop may be waiting for: one doing work for an executor (`run` of concurrent/futures/thread.py,
+ * not idle in its queue) or any other thread that is in the user's code (a joined `threading.Thread`).
+ */
+function isBusyWorker(thread: ThreadDump): boolean {
+  return thread.frames.some((f) => at(f, 'run', 'concurrent/futures/thread.py') || !f.library);
 }
 
 function describeWaited(thread: ThreadDump): WaitedThread {
@@ -111,7 +193,7 @@ function describeWaited(thread: ThreadDump): WaitedThread {
  * loop that is running (active) Python code without a recognised blocking call is not reported from a
  * single capture (compare two captures with {@link unchangedFrames} for that).
  */
-export function diagnose(dump: ParsedDump): Diagnosis {
+export function diagnose(dump: ParsedDump, opts: DiagnoseOptions = {}): Diagnosis {
   const loops = dump.threads.filter(isEventLoopThread);
   const findings: BlockedLoopFinding[] = [];
   for (const thread of loops) {
@@ -121,15 +203,34 @@ export function diagnose(dump: ParsedDump): Diagnosis {
     const call = nameBlockingCall(above);
     const userFrame = userIndex >= 0 ? thread.frames[userIndex] : undefined;
     if (!call && (thread.active || !userFrame)) continue;
-    // Idle in the user's own frame without a recognised library call: a C-level blocking call
-    // (time.sleep, lock.acquire, a blocking socket call) made directly from that line.
-    const blockingCall = call?.name ?? `a blocking call in ${userFrame!.function}`;
+    // Idle in the user's own frame without a recognised library frame above it: a C function called straight
+    // from that line (time.sleep, lock.acquire, sock.recv) shows no frame of its own; its name is on the line.
+    let blockingCall: string;
+    let evidence: BlockedLoopFinding['evidence'];
+    if (call) {
+      blockingCall = call.name;
+      evidence = 'stack';
+    } else {
+      let text: string | undefined;
+      try {
+        text = opts.sourceLine?.(userFrame!.file, userFrame!.line);
+      } catch {
+        text = undefined; // an unreadable file only costs the name of the call
+      }
+      const fromSource = text !== undefined ? blockingCallFromSource(text) : undefined;
+      blockingCall = fromSource ?? 'a C-level call';
+      evidence = fromSource ? 'source' : 'none';
+    }
     const waitsFor = call?.waitsForWorkers
       ? dump.threads
-          .filter((t) => t !== thread && !isEventLoopThread(t) && isBusyExecutorWorker(t))
+          .filter((t) => t !== thread && !isEventLoopThread(t) && isBusyWorker(t))
           .map(describeWaited)
       : [];
     const where = userFrame ? `, called from ${formatFrame(userFrame)}` : '';
+    const how =
+      evidence === 'none'
+        ? ' (py-spy shows no Python frame above this line: a C function such as time.sleep, lock.acquire or a socket read; capture with --native to see it)'
+        : '';
     const waiting = waitsFor.length
       ? `; it waits for ${waitsFor.length} worker thread${waitsFor.length === 1 ? '' : 's'}${
           waitsFor[0].userFrame ? ` (in ${waitsFor[0].userFrame})` : ''
@@ -140,6 +241,7 @@ export function diagnose(dump: ParsedDump): Diagnosis {
       thread: thread.name,
       osThreadId: thread.osThreadId,
       blockingCall,
+      evidence,
       frame: userFrame && {
         function: userFrame.function,
         file: userFrame.file,
@@ -147,7 +249,7 @@ export function diagnose(dump: ParsedDump): Diagnosis {
         line: userFrame.line,
       },
       waitsFor,
-      message: `Event loop blocked in ${blockingCall}${where}${waiting}. Every request, /health included, waits until it returns.`,
+      message: `Event loop blocked in ${blockingCall}${where}${how}${waiting}. Every request, /health included, waits until it returns.`,
     });
   }
   return { eventLoopThreadIds: loops.map((t) => t.osThreadId), findings };

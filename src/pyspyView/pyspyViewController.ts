@@ -4,7 +4,7 @@
  * capture in the tree, and links the blocked user frame to the editor (reveal, highlight, the BHD quick fix
  * one click away, an inline "event loop blocked here" decoration).
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DiagnosticsController } from '../diagnostics/diagnosticsController';
@@ -60,7 +60,10 @@ const JUST_MY_CODE_KEY = 'backendHang.justMyCode';
 /** Owns the captures view, its commands and the editor decoration. */
 export class PySpyViewController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly store = new CaptureStore();
+  // The diagnosis names C calls made straight from a user line (time.sleep, lock.acquire) from the line's text.
+  private readonly store = new CaptureStore(20, {
+    sourceLine: (file, line) => this.readSourceLine(file, line),
+  });
   private readonly tree: CapturesTreeProvider;
   private readonly view: vscode.TreeView<CaptureNode>;
   private readonly decoration = vscode.window.createTextEditorDecorationType({
@@ -548,6 +551,18 @@ export class PySpyViewController implements vscode.Disposable {
     if (!blocked) return;
     const went = await this.revealFrame(blocked);
     if (went) await vscode.commands.executeCommand('editor.action.quickFix');
+  }
+
+  /** A line of a frame's file, found like revealFrame finds it (absolute, then path mappings); else undefined. */
+  private readSourceLine(file: string, line: number): string | undefined {
+    const r = resolveFramePath(file, {
+      exists: existsSync,
+      mappings: readSettings().pathMappings,
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((w) => w.uri.fsPath),
+    });
+    if (r.kind !== 'absolute' && r.kind !== 'mapped') return undefined;
+    // The file on disk, not an editor's unsaved text: the process runs what was saved.
+    return readFileSync(r.path, 'utf8').split(/\r?\n/)[line - 1];
   }
 
   /** Recomputes the "event loop blocked here" marks from the current captures (newest capture per line wins). */

@@ -72,6 +72,11 @@ export interface BlockedLoopFinding {
   osThreadId: number;
   /** e.g. `ThreadPoolExecutor.shutdown`, `Thread.join`, `time.sleep`, `socket read`. */
   blockingCall: string;
+  /**
+   * How the call was named: from a frame of the stack (`stack`), from the text of the user's line because a
+   * C function called from it left no frame (`source`), or not at all (`none`: `blockingCall` is generic).
+   */
+  evidence?: 'stack' | 'source' | 'none';
   /** Nearest user frame below the blocking call (where to fix); undefined when all frames are library code. */
   frame?: { function: string; file: string; shortFile: string; line: number };
   /** Worker threads the blocked call waits for (executor/thread joins). */

@@ -4,13 +4,23 @@
  * diagnose exactly what py-spy printed on this machine. Not a test file (no `.test.` in the name).
  *
  * Layout: <shape>/{proc.json, hung.json, hung.txt, hung-locals.json, hung-locals.txt, hung-again.json,
- * idle.json, idle.txt} for shape in single | reload | workers, plus errors.json (py-spy's stderr for a dead
- * pid and a non-Python pid) and meta.json (repo root at recording time, versions).
+ * idle.json, idle.txt} for shape in single | reload | workers; blocking/<route>.{json,txt,native.txt} from
+ * test/fixtures/apps/blocking (time.sleep, requests.get, a socket read, a lock acquire, Future.result and
+ * Thread.join made straight from async routes); plus errors.json (py-spy's stderr for a dead pid and a
+ * non-Python pid) and meta.json (repo root at recording time, versions).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { abortStream, repoRoot, startNewsBackend, venvBin, type NewsBackend } from './liveBackend';
+import {
+  probeHealth,
+  repoRoot,
+  startNewsBackend,
+  venvBin,
+  abortStream,
+  type NewsBackend,
+} from './liveBackend';
+import { BLOCKING_APP, BLOCKING_ROUTES, startBlockingRequest } from './pyspyBlockingApp';
 import { readProcTable, type ProcInfo } from '../../src/pyspyView/processes';
 
 const pyspy = (): string => venvBin('py-spy');
@@ -86,6 +96,28 @@ async function recordShape(dir: string, backend: NewsBackend): Promise<void> {
   );
 }
 
+/** Each blocking route of the fixture app: hit it, dump the parked loop (json, text, --native), wait it out. */
+async function recordBlocking(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  process.env.BLOCKING_HOLD_SECONDS = '4';
+  const backend = await startNewsBackend({ appDir: BLOCKING_APP, feedDelaySeconds: 20 });
+  try {
+    for (const route of BLOCKING_ROUTES) {
+      const done = startBlockingRequest(backend.baseUrl, route);
+      await new Promise((r) => setTimeout(r, 700));
+      writeFileSync(path.join(dir, `${route}.json`), ok(backend.pid, ['--json']));
+      writeFileSync(path.join(dir, `${route}.txt`), ok(backend.pid));
+      writeFileSync(path.join(dir, `${route}.native.txt`), ok(backend.pid, ['--native']));
+      await done;
+      while (!(await probeHealth(backend.baseUrl, 1000)).ok) {
+        /* the loop is still parked: wait for the hold to end */
+      }
+    }
+  } finally {
+    await backend.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const out = path.join(repoRoot(), 'test', 'fixtures', 'dumps');
   const shapes: [string, Parameters<typeof startNewsBackend>[0]][] = [
@@ -93,7 +125,10 @@ async function main(): Promise<void> {
     ['reload', { feedDelaySeconds: 20, reload: true }],
     ['workers', { feedDelaySeconds: 20, workers: 2 }],
   ];
-  for (const [name, opts] of shapes) {
+  // `node scripts/recordDumps.mjs blocking` re-records only the named sets (single reload workers blocking errors).
+  const only = new Set(process.argv.slice(2));
+  const wanted = (name: string): boolean => only.size === 0 || only.has(name);
+  for (const [name, opts] of shapes.filter(([n]) => wanted(n))) {
     process.stdout.write(`recording ${name}...\n`);
     const backend = await startNewsBackend(opts);
     try {
@@ -101,6 +136,14 @@ async function main(): Promise<void> {
     } finally {
       await backend.stop();
     }
+  }
+  if (wanted('blocking')) {
+    process.stdout.write('recording blocking routes...\n');
+    await recordBlocking(path.join(out, 'blocking'));
+  }
+  if (!wanted('errors')) {
+    process.stdout.write(`fixtures written to ${out}\n`);
+    return;
   }
   // py-spy's own messages for the failures the runner classifies.
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });

@@ -101,7 +101,7 @@ test('blocking calls on the loop thread are named; the nearest user frame is the
       'time.sleep (C call straight from user code)',
       [fr('handler', '/app/routes.py', 12), ...LOOP],
       false,
-      'a blocking call in handler',
+      'a C-level call',
     ],
     [
       'Future.result',

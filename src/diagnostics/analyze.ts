@@ -13,6 +13,7 @@ import { createPythonParser } from '../python/treeSitter';
 import { MESSAGES } from './rules';
 import { applyNoqa } from './noqa';
 import { regionSource } from './regions';
+import { treeChangeOf } from './incrementalParse';
 import {
   type Binding,
   type ImportTable,
@@ -158,8 +159,9 @@ function makeContext(
   moduleRanges: [number, number][],
   imports: ImportTable,
   derived: DerivedFromImports,
+  knownHasSubmit?: boolean,
 ): FileContext {
-  let hasSubmit: boolean | undefined;
+  let hasSubmit: boolean | undefined = knownHasSubmit;
   return {
     tree,
     source,
@@ -242,7 +244,9 @@ class Analysis {
   private tokens(name: string): Node[] {
     let nodes = this.tokenCache.get(name);
     if (!nodes) {
-      const re = wordsRegExp([name])!;
+      const re = wordsRegExp([name]);
+      // An empty name: a MISSING identifier that error recovery inserted (zero width). Nothing binds it.
+      if (!re) return [];
       nodes = identifierNodesMatching(this.tree, this.source, re, this.from, this.to);
       for (const [from, to] of this.ctx.moduleRanges) {
         if (from >= this.from && to <= this.to) continue; // this segment itself
@@ -554,12 +558,38 @@ interface CachedSegment {
 export class AnalysisCache {
   /** Imports + module-level statements + selected rules of the last run. */
   contextKey = '';
-  /** Node id of a top-level statement in the last tree -> what is known of it. */
+  /** Node id of a top-level statement in the last full run's tree -> what is known of it. */
   byId = new Map<number, CachedSegment>();
   /** Statement text -> what is known of it (statements of earlier runs too, up to a limit). */
   readonly segments = new Map<string, CachedSegment>();
   /** What the rules derive from the imports of `contextKey` (kept: building the regex costs a compile). */
   derived: DerivedFromImports | undefined;
+  /** The last run's tree, statements and findings: the base of the next incremental run (see analyzeEdit). */
+  last: LastRun | undefined;
+  /** How many runs took the incremental path (tests check that it is taken, the bench prints it). */
+  incrementalRuns = 0;
+}
+
+/** One top-level child of the last analysed tree, with the final findings (noqa applied) inside it. */
+interface LastSegment {
+  from: number;
+  to: number;
+  /** Comments and anonymous nodes: no statement, nothing analysed. */
+  skip: boolean;
+  /** A def/class (not module-level code) without imports in it: may be re-analysed on its own. */
+  local: boolean;
+  findings: readonly Finding[];
+}
+
+/** What `analyze` remembers of its last run on a document, for `analyzeEdit`. */
+interface LastRun {
+  tree: Tree;
+  source: string;
+  selectKey: string;
+  segments: LastSegment[];
+  findings: Finding[];
+  imports: ImportTable;
+  moduleRanges: [number, number][];
 }
 
 const MAX_CACHED_SEGMENTS = 20_000;
@@ -621,15 +651,25 @@ export function analyze(
   source: string,
   options: AnalyzeOptions & { cache?: AnalysisCache } = {},
 ): Finding[] {
-  if (!mightContainFindings(source)) return [];
+  const cache = options.cache;
+  if (!mightContainFindings(source)) {
+    if (cache) cache.last = undefined;
+    return [];
+  }
   const select = new Set<RuleCode>(options.select ?? RULE_CODES);
   if (select.size === 0) return [];
-  const cache = options.cache;
+  const selectKey = [...select].join(',');
+  if (cache?.last) {
+    const findings = analyzeEdit(tree, source, selectKey, select, cache, cache.last);
+    if (findings) return findings;
+  }
+  if (cache) cache.last = undefined;
 
   // Top-level statements. `rootNode.children` marshals all of them in one call (ids, start offsets and
   // positions come with it); a cursor walk costs several wasm round trips per statement, which on a
   // 12,000-line file is most of a keystroke's budget.
   const segments: Segment[] = [];
+  const lastSegments: LastSegment[] = [];
   const moduleRanges: [number, number][] = [];
   const byId = new Map<number, CachedSegment>();
   const imports: ImportTable = { names: new Map(), starModules: [] };
@@ -643,11 +683,15 @@ export function analyze(
       kinds.set(typeId, kind);
     }
     const type = kind.type;
-    if (!kind.named || type === 'comment') continue;
     const from = child.startIndex;
     const to = child.endIndex;
+    if (!kind.named || type === 'comment') {
+      lastSegments.push({ from, to, skip: true, local: true, findings: [] });
+      continue;
+    }
     const { row, column } = child.startPosition;
     let cached: CachedSegment | undefined;
+    let ownImports: ImportTable | undefined;
     if (cache) {
       const id = child.id;
       const text = source.slice(from, to);
@@ -667,11 +711,19 @@ export function analyze(
           mergeImports(imports, part);
           cached = undefined;
         }
-      } else byId.set(id, cached);
+        ownImports = part;
+      } else {
+        byId.set(id, cached);
+        ownImports = cached.imports;
+      }
       if (cached) mergeImports(imports, cached.imports);
     }
     segments.push({ from, to, row, column, cached });
-    if (!DEFINITIONS.has(type)) moduleRanges.push([from, to]);
+    const definition = DEFINITIONS.has(type);
+    if (!definition) moduleRanges.push([from, to]);
+    const noImports =
+      ownImports !== undefined && ownImports.names.size === 0 && ownImports.starModules.length === 0;
+    lastSegments.push({ from, to, skip: false, local: definition && noImports, findings: [] });
   }
   if (!cache) collectImportsIn(tree, source, 0, source.length, imports);
 
@@ -679,7 +731,7 @@ export function analyze(
   if (cache) {
     cache.byId = byId;
     const key = [
-      [...select].join(','),
+      selectKey,
       JSON.stringify([...imports.names].sort()),
       imports.starModules.join(','),
       ...moduleRanges.map(([from, to]) => source.slice(from, to)),
@@ -715,6 +767,33 @@ export function analyze(
     }
   }
 
+  const findings = applyNoqa(tree, source, sortUnique(all));
+  if (cache) {
+    // Hand each final finding to the top-level statement holding it (both lists are in text order).
+    let k = 0;
+    for (const seg of lastSegments) {
+      if (seg.skip) continue;
+      const inside: Finding[] = [];
+      while (k < findings.length && findings[k]!.startIndex < seg.from) k++;
+      while (k < findings.length && findings[k]!.startIndex < seg.to) inside.push(findings[k++]!);
+      seg.findings = inside;
+    }
+    cache.last = {
+      tree,
+      source,
+      selectKey,
+      segments: lastSegments,
+      findings,
+      imports,
+      moduleRanges,
+    };
+    return findings.slice();
+  }
+  return findings;
+}
+
+/** Findings without duplicates, sorted by position (then code). */
+function sortUnique(all: Finding[]): Finding[] {
   const seen = new Set<string>();
   const findings = all.filter((f) => {
     const key = `${f.code}:${f.startIndex}:${f.endIndex}`;
@@ -725,7 +804,163 @@ export function analyze(
   findings.sort(
     (a, b) => a.startIndex - b.startIndex || a.endIndex - b.endIndex || a.code.localeCompare(b.code),
   );
-  return applyNoqa(tree, source, findings);
+  return findings;
+}
+
+/** `f` moved by `delta` characters and `rows` lines (a statement after the edited lines: columns unchanged). */
+function shifted(f: Finding, delta: number, rows: number): Finding {
+  return {
+    ...f,
+    range: {
+      start: { row: f.range.start.row + rows, column: f.range.start.column },
+      end: { row: f.range.end.row + rows, column: f.range.end.column },
+    },
+    startIndex: f.startIndex + delta,
+    endIndex: f.endIndex + delta,
+  };
+}
+
+function countLineBreaks(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * The keystroke path: `tree` was re-parsed (IncrementalParse) from the tree of the last run, so only the
+ * top-level statements touching the edited lines or tree-sitter's changed ranges can have other findings.
+ * Those are analysed again; every other statement keeps its findings, moved by the edit. Applies only when
+ * the touched statements are defs/classes without imports, before and after the edit (module-level code and
+ * imports feed every statement's analysis): anything else returns undefined and the caller runs the full pass.
+ * Exactness is tested: after random edit sequences this equals a fresh analysis.
+ */
+function analyzeEdit(
+  tree: Tree,
+  source: string,
+  selectKey: string,
+  select: ReadonlySet<RuleCode>,
+  cache: AnalysisCache,
+  last: LastRun,
+): Finding[] | undefined {
+  if (last.selectKey !== selectKey) return undefined;
+  if (last.tree === tree) return last.source === source ? last.findings.slice() : undefined;
+  const change = treeChangeOf(tree);
+  if (change === undefined || change.previous !== last.tree) return undefined;
+  const old = last.source;
+
+  // The edits as one span: [start, oldEnd) of the old text became [start, newEnd) of the new one.
+  let start = Infinity;
+  let oldEnd = -Infinity;
+  let newEnd = -Infinity;
+  for (const e of change.edits) {
+    if (start === Infinity) {
+      start = e.startIndex;
+      oldEnd = e.oldEndIndex;
+      newEnd = e.newEndIndex;
+      continue;
+    }
+    const delta = newEnd - oldEnd; // current text = old text shifted by delta after newEnd
+    const right = Math.max(newEnd, e.oldEndIndex);
+    start = Math.min(start, e.startIndex);
+    oldEnd = right - delta;
+    newEnd = right + (e.newEndIndex - e.oldEndIndex);
+  }
+  const delta = start === Infinity ? 0 : newEnd - oldEnd;
+  if (source.length - old.length !== delta) return undefined;
+  const rows =
+    start === Infinity ? 0 : countLineBreaks(source, start, newEnd) - countLineBreaks(old, start, oldEnd);
+
+  // The zone to look at again (new coordinates): the edited lines, whole, and the changed ranges.
+  let zoneFrom = Infinity;
+  let zoneTo = -Infinity;
+  if (start !== Infinity) {
+    zoneFrom = source.lastIndexOf('\n', start - 1) + 1;
+    const lineEnd = source.indexOf('\n', newEnd);
+    zoneTo = lineEnd < 0 ? source.length : lineEnd;
+  }
+  for (const r of change.changedRanges) {
+    zoneFrom = Math.min(zoneFrom, r.startIndex);
+    zoneTo = Math.max(zoneTo, r.endIndex);
+  }
+  if (zoneFrom === Infinity) {
+    // Nothing changed at all (e.g. an empty edit).
+    last.tree = tree;
+    last.source = source;
+    return last.findings.slice();
+  }
+  if (zoneFrom > start || zoneTo < newEnd) return undefined; // cannot happen; be safe
+  const zoneToOld = zoneTo - delta;
+
+  // Old statements: [0, i0) before the zone, [i0, i1) touching it, [i1, ...) after it (touching counts).
+  const segs = last.segments;
+  let i0 = 0;
+  while (i0 < segs.length && segs[i0]!.to < zoneFrom) i0++;
+  let i1 = i0;
+  while (i1 < segs.length && segs[i1]!.from <= zoneToOld) i1++;
+  for (let i = i0; i < i1; i++) if (!segs[i]!.local) return undefined;
+
+  // New top-level children touching the zone; the partition must line up with the old one at both ends.
+  const root = tree.rootNode;
+  let node = root.firstChildForIndex(Math.max(0, zoneFrom - 1));
+  if (node !== null && node.endIndex < zoneFrom) node = node.nextSibling;
+  const before = i0 > 0 ? segs[i0 - 1]! : undefined;
+  const previous = node ? node.previousSibling : root.lastChild;
+  if (before ? previous?.startIndex !== before.from || previous.endIndex !== before.to : previous !== null)
+    return undefined;
+  const kinds = nodeKinds(tree);
+  const zone: { node: Node; from: number; to: number; skip: boolean }[] = [];
+  while (node !== null && node.startIndex <= zoneTo) {
+    let kind = kinds.get(node.typeId);
+    if (kind === undefined) {
+      kind = { type: node.type, named: node.isNamed };
+      kinds.set(node.typeId, kind);
+    }
+    const skip = !kind.named || kind.type === 'comment';
+    if (!skip && !DEFINITIONS.has(kind.type)) return undefined;
+    zone.push({ node, from: node.startIndex, to: node.endIndex, skip });
+    node = node.nextSibling;
+  }
+  const after = segs[i1];
+  if (after ? node?.startIndex !== after.from + delta || node.endIndex !== after.to + delta : node !== null)
+    return undefined;
+
+  const moduleRanges = last.moduleRanges.map(([from, to]): [number, number] =>
+    from > zoneToOld ? [from + delta, to + delta] : [from, to],
+  );
+  // hasSubmit only spares looking for `.result()` calls; true is always correct (each one still needs a
+  // submitted future in reach), and it spares scanning the whole text on every keystroke.
+  const ctx = makeContext(tree, source, select, moduleRanges, last.imports, cache.derived!, true);
+  const zoneSegments: LastSegment[] = [];
+  for (const z of zone) {
+    if (z.skip) {
+      zoneSegments.push({ from: z.from, to: z.to, skip: true, local: true, findings: [] });
+      continue;
+    }
+    const part: ImportTable = { names: new Map(), starModules: [] };
+    collectImportsIn(tree, source, z.from, z.to, part);
+    if (part.names.size > 0 || part.starModules.length > 0) return undefined;
+    const analysis = new Analysis(ctx, z.from, z.to);
+    analysis.run();
+    const found = applyNoqa(tree, source, sortUnique(analysis.findings));
+    zoneSegments.push({ from: z.from, to: z.to, skip: false, local: true, findings: found });
+  }
+
+  const segments: LastSegment[] = segs.slice(0, i0);
+  const findings: Finding[] = [];
+  for (const seg of segments) for (const f of seg.findings) findings.push(f);
+  for (const seg of zoneSegments) {
+    segments.push(seg);
+    for (const f of seg.findings) findings.push(f);
+  }
+  for (let i = i1; i < segs.length; i++) {
+    const seg = segs[i]!;
+    const moved = seg.findings.length === 0 ? seg.findings : seg.findings.map((f) => shifted(f, delta, rows));
+    segments.push({ ...seg, from: seg.from + delta, to: seg.to + delta, findings: moved });
+    for (const f of moved) findings.push(f);
+  }
+  cache.last = { ...last, tree, source, segments, findings, moduleRanges };
+  cache.incrementalRuns++;
+  return findings.slice();
 }
 
 let sharedParser: Promise<Parser> | undefined;

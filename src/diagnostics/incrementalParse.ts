@@ -6,6 +6,32 @@
 import { Edit } from 'web-tree-sitter';
 import type { Parser, Point, Tree } from '../python/treeSitter';
 
+/** One text edit as UTF-16 offsets (start, end before the edit, end after it). */
+export interface EditSpan {
+  startIndex: number;
+  oldEndIndex: number;
+  newEndIndex: number;
+}
+
+/**
+ * How a tree produced by `IncrementalParse.reparse` differs from the one it was re-parsed from: the edits
+ * applied in between (in order) and tree-sitter's changed ranges (new coordinates). With this the analysis
+ * re-examines only the statements around the change instead of every statement of the file.
+ */
+export interface TreeChange {
+  /** The tree this one was re-parsed from (already deleted: compare by identity only). */
+  previous: Tree;
+  edits: readonly EditSpan[];
+  changedRanges: readonly { startIndex: number; endIndex: number }[];
+}
+
+const CHANGES = new WeakMap<Tree, TreeChange>();
+
+/** What changed between `tree` and the tree it was incrementally re-parsed from (undefined: full parse). */
+export function treeChangeOf(tree: Tree): TreeChange | undefined {
+  return CHANGES.get(tree);
+}
+
 /** The plain-data shape of `vscode.TextDocumentContentChangeEvent` (UTF-16 offsets, 0-based lines). */
 export interface ContentChange {
   range: { start: { line: number; character: number }; end: { line: number; character: number } };
@@ -42,6 +68,8 @@ export function editForChange(change: ContentChange): Edit {
  */
 export class IncrementalParse {
   private current: Tree | undefined;
+  /** Edits recorded on `current` since it was parsed (for `treeChangeOf` of the next tree). */
+  private pending: EditSpan[] = [];
 
   constructor(
     private readonly parser: Parser,
@@ -60,13 +88,31 @@ export class IncrementalParse {
    * batches may be recorded before one `reparse`: tree-sitter accumulates edits on a tree.
    */
   applyChanges(changes: readonly ContentChange[]): void {
-    if (this.current) for (const change of changes) this.current.edit(editForChange(change));
+    if (!this.current) return;
+    for (const change of changes) {
+      const edit = editForChange(change);
+      this.current.edit(edit);
+      this.pending.push({
+        startIndex: edit.startIndex,
+        oldEndIndex: edit.oldEndIndex,
+        newEndIndex: edit.newEndIndex,
+      });
+    }
   }
 
   /** Re-parses `newText` reusing the (edited) old tree; falls back to a full parse when there is none. */
   reparse(newText: string): Tree | undefined {
     const old = this.current;
+    const edits = this.pending;
+    this.pending = [];
     this.current = this.parser.parse(newText, old) ?? undefined;
+    if (old && this.current) {
+      // Changed ranges can only be computed while the old tree is alive: before deleting it.
+      const changedRanges = this.current
+        .getChangedRanges(old)
+        .map((r) => ({ startIndex: r.startIndex, endIndex: r.endIndex }));
+      CHANGES.set(this.current, { previous: old, edits, changedRanges });
+    }
     old?.delete();
     return this.current;
   }
@@ -79,12 +125,14 @@ export class IncrementalParse {
 
   /** Full re-parse (e.g. after an unknown change). */
   reset(text: string): Tree | undefined {
+    this.pending = [];
     this.current?.delete();
     this.current = this.parser.parse(text) ?? undefined;
     return this.current;
   }
 
   dispose(): void {
+    this.pending = [];
     this.current?.delete();
     this.current = undefined;
   }

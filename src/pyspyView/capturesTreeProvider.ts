@@ -259,11 +259,13 @@ export class CapturesTreeProvider
           t.name,
           n.eventLoop ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
         );
+        // py-spy's "idle" only means "not on a CPU": a loop parked in a blocking call is idle too, so a
+        // blocked loop says so first, or "MainThread · idle" would read as healthy.
         item.description = [
           `${t.osThreadId}`,
+          ...(n.eventLoop ? [blocked ? 'event loop BLOCKED' : 'event loop'] : []),
           t.active ? 'active' : 'idle',
           ...(t.ownsGil ? ['GIL'] : []),
-          ...(n.eventLoop ? ['event loop'] : []),
         ].join(' · ');
         item.iconPath = t.ownsGil
           ? new vscode.ThemeIcon('lock')

@@ -109,6 +109,24 @@ export function defaultCandidate(candidates: ProcessCandidate[]): ProcessCandida
   return candidates.find((c) => c.serving) ?? candidates[0];
 }
 
+/**
+ * The command line as the picker shows it: interpreter and script paths shortened to their names (the cwd is
+ * shown beside it), and for a multiprocessing child, which process spawned it and how, since its own command
+ * line (`python -c "from multiprocessing.spawn import spawn_main; ..."`) says nothing about the app.
+ */
+export function describeCommandLine(c: ProcessCandidate, all: ProcessCandidate[] = []): string {
+  const short = (cmd: string): string =>
+    cmd
+      .split(' ')
+      .map((a, i) => (i < 2 && a.startsWith('/') ? base(a) : a))
+      .join(' ');
+  const parent = all.find((p) => p.pid === c.ppid);
+  if (parent && /multiprocessing\.spawn|--multiprocessing-fork/.test(c.commandLine)) {
+    return `spawned by ${parent.pid} (${short(parent.commandLine)}) · ${short(c.commandLine)}`;
+  }
+  return short(c.commandLine);
+}
+
 /** Human label of a role: `server`, `reloader`, `manager`, `worker 2`. */
 export function roleLabel(c: Pick<ProcessCandidate, 'role' | 'workerIndex'>): string {
   return c.role === 'worker' && c.workerIndex !== undefined ? `worker ${c.workerIndex}` : c.role;

@@ -13,7 +13,13 @@ import { formatCaptureText, toCaptureJson } from './captureFormat';
 import { CaptureStore, formatTime, type Capture } from './captureStore';
 import { CapturesTreeProvider, type CaptureNode, type FrameRef } from './capturesTreeProvider';
 import { resolveFramePath, type PathMapping } from './pathMapping';
-import { defaultCandidate, findServerProcesses, formatUptime, roleLabel } from './processes';
+import {
+  defaultCandidate,
+  describeCommandLine,
+  findServerProcesses,
+  formatUptime,
+  roleLabel,
+} from './processes';
 import { locatePySpy, pySpyCandidates } from './pyspyLocator';
 import {
   captureDump,
@@ -107,6 +113,8 @@ export class PySpyViewController implements vscode.Disposable {
     cmd('backendHang.captures.snapshot', (depth?: number) => this.tree.snapshot(depth ?? 3));
     // Not in the palette: for tests and keybinding authors (the stored captures, newest first).
     cmd('backendHang.captures.list', () => [...this.store.list()]);
+    // Not in the palette: the inline "event loop blocked here" marks per file URI (tests).
+    cmd('backendHang.captures.blockedLines', () => Object.fromEntries(this.blockedLines));
     this.disposables.push(
       this.tree,
       this.view,
@@ -131,7 +139,7 @@ export class PySpyViewController implements vscode.Disposable {
       if (!picked) return undefined;
       if (picked === 'all') {
         const all = await this.captureAllWorkers();
-        return all[0];
+        return all.find((c) => c.diagnosis.findings.length > 0) ?? all[0];
       }
       target = picked;
     }
@@ -157,27 +165,35 @@ export class PySpyViewController implements vscode.Disposable {
     }
     if (candidates.length === 1) return candidates[0];
     type Item = vscode.QuickPickItem & { candidate?: ProcessCandidate; all?: boolean };
+    const ROLE_ICON = {
+      server: 'server-process',
+      worker: 'server-process',
+      reloader: 'debug-restart',
+      manager: 'type-hierarchy',
+    };
     const items: Item[] = candidates.map((c) => ({
-      label: `$(${c.serving ? 'server-process' : 'debug-restart'}) ${c.pid}  ${roleLabel(c)}`,
-      description: `${c.cwd ?? ''} · up ${formatUptime(c.uptimeSeconds)}`,
-      detail: c.commandLine,
+      label: `$(${ROLE_ICON[c.role]}) ${c.pid}  ${roleLabel(c)}`,
+      description: `up ${formatUptime(c.uptimeSeconds)} · ${c.cwd ?? ''}`,
+      detail: describeCommandLine(c, candidates),
       candidate: c,
     }));
     const workers = candidates.filter((c) => c.role === 'worker');
-    if (workers.length > 1) {
-      items.push(
-        { label: '', kind: vscode.QuickPickItemKind.Separator },
-        { label: `$(layers) Dump all ${workers.length} workers`, all: true },
-      );
-    }
+    const allItem: Item = {
+      label: `$(layers) Dump all ${workers.length} workers`,
+      description: 'one capture per worker; the blocked one is shown',
+      detail: 'Only one worker may be stuck (the one that served the request): dump them all to find it.',
+      all: true,
+    };
+    if (workers.length > 1) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, allItem);
     const qp = vscode.window.createQuickPick<Item>();
     qp.title = 'Capture py-spy Dump: pick the process';
     qp.placeholder = 'The serving process (server / worker) runs the event loop';
     qp.matchOnDescription = true;
     qp.matchOnDetail = true;
     qp.items = items;
+    // Several workers: any of them may be the stuck one, so "dump all" is the default; else the serving one.
     const preferred = defaultCandidate(candidates);
-    qp.activeItems = items.filter((i) => i.candidate === preferred);
+    qp.activeItems = workers.length > 1 ? [allItem] : items.filter((i) => i.candidate === preferred);
     const choice = await new Promise<Item | undefined>((resolve) => {
       qp.onDidAccept(() => resolve(qp.selectedItems[0] ?? qp.activeItems[0]));
       qp.onDidHide(() => resolve(undefined));
@@ -192,9 +208,18 @@ export class PySpyViewController implements vscode.Disposable {
     const out: Capture[] = [];
     // One at a time: py-spy pauses each process while it reads it; parallel dumps gain little on 2 cores.
     for (const w of workers) {
-      const c = await this.captureOne(w, {});
+      const c = await this.captureOne(w, { reveal: false });
       if (c) out.push(c);
     }
+    // The worker that is stuck is what the person is looking for, whichever order the dumps came in.
+    const shown = out.find((c) => c.diagnosis.findings.length > 0) ?? out[out.length - 1];
+    if (shown) this.revealCapture(shown);
+    void vscode.window.setStatusBarMessage(
+      `py-spy: ${out.length} worker${out.length === 1 ? '' : 's'} dumped, ${
+        out.filter((c) => c.diagnosis.findings.length > 0).length
+      } with a blocked event loop`,
+      5000,
+    );
     return out;
   }
 
@@ -222,7 +247,7 @@ export class PySpyViewController implements vscode.Disposable {
 
   private async captureOne(
     target: Pick<ProcessCandidate, 'pid'> & Partial<ProcessCandidate>,
-    opts: { locals?: boolean; native?: boolean; silent?: boolean },
+    opts: { locals?: boolean; native?: boolean; silent?: boolean; reveal?: boolean },
   ): Promise<Capture | undefined> {
     const settings = readSettings();
     const located = await this.locate(settings);
@@ -262,7 +287,7 @@ export class PySpyViewController implements vscode.Disposable {
           );
         },
       );
-      return this.addCapture(target, dump, raw, capturedAt);
+      return this.addCapture(target, dump, raw, capturedAt, opts.reveal !== false);
     } catch (err) {
       if (err instanceof PySpyPermissionError)
         return this.onPermissionError(err, located.path, target, runOpts, capturedAt, opts.silent);
@@ -276,6 +301,7 @@ export class PySpyViewController implements vscode.Disposable {
     dump: Capture['dump'],
     raw: string,
     capturedAt: Date,
+    reveal = true,
   ): Capture {
     const capture = this.store.add({
       pid: target.pid,
@@ -290,7 +316,12 @@ export class PySpyViewController implements vscode.Disposable {
     log.info(
       `Captured pid ${capture.pid}: ${dump.threads.length} threads; ${findings.length ? findings.map((f) => f.message).join(' | ') : 'event loop not blocked'}`,
     );
-    // Show the capture: the blocked node when there is one (select + focus-free reveal).
+    if (reveal) this.revealCapture(capture);
+    return capture;
+  }
+
+  /** Shows a capture in the tree: its "Event loop blocked" node when there is one (select, no focus). */
+  private revealCapture(capture: Capture): void {
     const blocked = this.tree.blockedNode(capture.id);
     const first = this.tree.getChildren().find((n) => n.id === capture.id);
     const target2 = blocked ?? first;
@@ -298,7 +329,6 @@ export class PySpyViewController implements vscode.Disposable {
       void this.view
         .reveal(target2, { select: true, focus: false, expand: true })
         .then(undefined, () => undefined);
-    return capture;
   }
 
   // ----------------------------------------------------------------------------------------------- errors
@@ -397,7 +427,16 @@ export class PySpyViewController implements vscode.Disposable {
     if (err instanceof PySpyNotFoundError) {
       void this.offerInstall(located.interpreter, `${err.message}.`);
     } else if (err instanceof ProcessGoneError || err instanceof NotPythonError) {
-      void vscode.window.showErrorMessage(err.message);
+      const hint =
+        err instanceof ProcessGoneError
+          ? ' It exited or was restarted (uvicorn --reload replaces its server process on every change).'
+          : ' With --reload or --workers, dump the spawned server/worker process, not a shell or a wrapper.';
+      void vscode.window
+        .showErrorMessage(`${err.message}${hint}`, 'Pick Another Process', 'Show Logs')
+        .then((c) => {
+          if (c === 'Pick Another Process') void vscode.commands.executeCommand('backendHang.captureDump');
+          else if (c === 'Show Logs') log.show();
+        });
     } else if (err instanceof PySpyTimeoutError) {
       void vscode.window
         .showErrorMessage(
@@ -582,7 +621,8 @@ export class PySpyViewController implements vscode.Disposable {
           const list = (lines.get(key) ?? []).filter((l) => l.line !== f.frame!.line);
           list.push({
             line: f.frame.line,
-            text: `event loop blocked here (${f.blockingCall}), captured ${formatTime(c.capturedAt)}`,
+            // The time first: it is what the issue's mark shows and what survives a narrow editor.
+            text: `event loop blocked here, captured ${formatTime(c.capturedAt)} (${f.blockingCall})`,
           });
           lines.set(key, list);
         }
@@ -601,7 +641,7 @@ export class PySpyViewController implements vscode.Disposable {
           .filter((m) => m.line >= 1 && m.line <= editor.document.lineCount)
           .map((m) => ({
             range: editor.document.lineAt(m.line - 1).range,
-            renderOptions: { after: { contentText: `⏸ ${m.text}` } },
+            renderOptions: { after: { contentText: m.text } },
             hoverMessage: new vscode.MarkdownString(`**Backend Hang:** ${m.text}`),
           })),
       );

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { Capture } from '../../src/pyspyView/captureStore';
 import type { SnapshotNode } from '../../src/pyspyView/capturesTreeProvider';
 import { abortStream, startNewsBackend, venvBin, type NewsBackend } from '../live/liveBackend';
+import { BLOCKING_APP, BLOCKING_MAIN, startBlockingRequest } from '../live/pyspyBlockingApp';
 
 suite('py-spy captures view', function () {
   this.timeout(90_000);
@@ -74,7 +75,7 @@ suite('py-spy captures view', function () {
     assert.match(blocked.children![0].label, /^waits for ThreadPoolExecutor-\d+_\d$/);
     assert.equal(loop.kind, 'thread');
     assert.equal(loop.label, 'MainThread');
-    assert.match(loop.description ?? '', /idle · event loop$/);
+    assert.match(loop.description ?? '', /^\d+ · event loop BLOCKED · idle$/);
     assert.deepEqual(
       loop.children!.slice(0, 5).map((f) => `${f.label} ${f.description}`),
       [
@@ -106,6 +107,18 @@ suite('py-spy captures view', function () {
     assert.equal(editor?.selection.start.line, withLine - 1);
     assert.match(editor.document.lineAt(withLine - 1).text, /with ThreadPoolExecutor/);
     if (went.diagnostic) assert.match(went.diagnostic, /^BHD\d{3}$/);
+    // The inline mark on that line: "event loop blocked here, captured HH:MM:SS".
+    const marks = await vscode.commands.executeCommand<Record<string, { line: number; text: string }[]>>(
+      'backendHang.captures.blockedLines',
+    );
+    assert.deepEqual(
+      marks[vscode.Uri.file(stream).toString()]?.map((m) => m.line),
+      [withLine],
+    );
+    assert.match(
+      marks[vscode.Uri.file(stream).toString()][0].text,
+      /^event loop blocked here, captured \d\d:\d\d:\d\d \(ThreadPoolExecutor\.shutdown\)$/,
+    );
   });
 
   test('just my code hides library frames; a second capture marks the unmoved loop stack', async () => {
@@ -166,6 +179,42 @@ suite('py-spy captures view', function () {
       (await vscode.commands.executeCommand<SnapshotNode[]>('backendHang.captures.snapshot', 1)).length,
       2,
     );
+  });
+
+  test('time.sleep straight in an async route: the blocked node names time.sleep and the route line', async () => {
+    process.env.BLOCKING_HOLD_SECONDS = '8';
+    const sleepy = await startNewsBackend({ appDir: BLOCKING_APP, feedDelaySeconds: 20 });
+    let done: Promise<void> | undefined;
+    try {
+      const line =
+        readFileSync(BLOCKING_MAIN, 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('# BLOCK: time.sleep')) + 1;
+      done = startBlockingRequest(sleepy.baseUrl, 'sleep');
+      await new Promise((r) => setTimeout(r, 700));
+      const capture = await vscode.commands.executeCommand<Capture>('backendHang.captureDump', {
+        pid: sleepy.pid,
+        silent: true,
+      });
+      assert.equal(capture?.diagnosis.findings[0]?.blockingCall, 'time.sleep');
+      assert.deepEqual(capture.diagnosis.findings[0].frame, {
+        function: 'sleep_route',
+        file: BLOCKING_MAIN,
+        shortFile: 'app/main.py',
+        line,
+      });
+      const tree = await vscode.commands.executeCommand<SnapshotNode[]>('backendHang.captures.snapshot', 2);
+      const blocked = tree[0].children![0];
+      assert.deepEqual(
+        [blocked.kind, blocked.label, blocked.description],
+        ['blocked', 'Event loop blocked: time.sleep', `sleep_route (app/main.py:${line})`],
+      );
+      await vscode.commands.executeCommand('backendHang.removeCapture', { capture, kind: 'capture' });
+    } finally {
+      // Stopping the backend ends the request too: no need to sit out the hold.
+      await sleepy.stop();
+      await done;
+    }
   });
 
   async function latest(): Promise<Capture[]> {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import {
   classifyProcesses,
   defaultCandidate,
+  describeCommandLine,
   formatUptime,
   parseProcStat,
   readProcTable,
@@ -110,4 +111,17 @@ test('readProcTable reads this very process from the real /proc', async () => {
   assert.equal(me.cwd, process.cwd());
   assert.ok(me.argv[0].includes('node'));
   assert.ok((me.uptimeSeconds ?? -1) >= 0 && (me.uptimeSeconds ?? 1e9) < 600, String(me.uptimeSeconds));
+});
+
+test('picker detail: short interpreter/script names; a spawned worker says which process spawned it', () => {
+  const rec = recorded('workers');
+  const [manager, worker] = classifyProcesses(rec.table);
+  const managerLine = describeCommandLine(manager);
+  assert.match(managerLine, /^python uvicorn app\.main:app .*--workers 2/);
+  assert.ok(!managerLine.includes('/.cache/venv/bin/'), managerLine);
+  const workerLine = describeCommandLine(worker, [manager, worker]);
+  assert.ok(workerLine.startsWith(`spawned by ${manager.pid} (python uvicorn app.main:app `), workerLine);
+  assert.match(workerLine, /· python .*spawn_main/);
+  // Without its parent in the list, the command line itself (shortened).
+  assert.match(describeCommandLine(worker), /^python .*spawn_main/);
 });

@@ -568,9 +568,8 @@ export class PySpyViewController implements vscode.Disposable {
     const line = Math.max(0, f.line - 1);
     const doc = await vscode.workspace.openTextDocument(uri);
     const lineRange = doc.lineAt(Math.min(line, doc.lineCount - 1)).range;
-    const diag = vscode.languages
-      .getDiagnostics(uri)
-      .find((d) => /^BHD\d+$/.test(diagCode(d)) && d.range.start.line <= line && d.range.end.line >= line);
+    // Opening the file may be what starts its analysis: give the diagnostics a moment to arrive.
+    const diag = await bhdDiagnosticAt(uri, line);
     const selection = diag
       ? diag.range
       : new vscode.Selection(
@@ -661,6 +660,33 @@ export class PySpyViewController implements vscode.Disposable {
 function diagCode(d: vscode.Diagnostic): string {
   const code = typeof d.code === 'object' ? d.code.value : d.code;
   return String(code ?? '');
+}
+
+/** The BHD diagnostic covering `line` of `uri`; waits up to `waitMs` for diagnostics of a just-opened file. */
+async function bhdDiagnosticAt(
+  uri: vscode.Uri,
+  line: number,
+  waitMs = 2000,
+): Promise<vscode.Diagnostic | undefined> {
+  const find = (): vscode.Diagnostic | undefined =>
+    vscode.languages
+      .getDiagnostics(uri)
+      .find((d) => /^BHD\d+$/.test(diagCode(d)) && d.range.start.line <= line && d.range.end.line >= line);
+  const now = find();
+  if (now) return now;
+  return new Promise((resolve) => {
+    const done = (d: vscode.Diagnostic | undefined): void => {
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(d);
+    };
+    const timer = setTimeout(() => done(undefined), waitMs);
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (!e.uris.some((u) => u.toString() === uri.toString())) return;
+      const d = find();
+      if (d) done(d);
+    });
+  });
 }
 
 /** The selected interpreter from the ms-python extension, when it is installed (its environments API). */

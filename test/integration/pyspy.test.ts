@@ -106,7 +106,19 @@ suite('py-spy captures view', function () {
     assert.equal(editor?.document.uri.fsPath, stream);
     assert.equal(editor?.selection.start.line, withLine - 1);
     assert.match(editor.document.lineAt(withLine - 1).text, /with ThreadPoolExecutor/);
-    if (went.diagnostic) assert.match(went.diagnostic, /^BHD\d{3}$/);
+    // The frame is linked to its static finding: the BHD001 squiggle is selected, and its quick fix is right
+    // there (what the lightbulb / "Open the Blocked Line and Its Quick Fix" shows).
+    assert.equal(went.diagnostic, 'BHD001');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      editor.document.uri,
+      editor.selection,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    assert.ok(
+      actions.some((a) => a.isPreferred && /without blocking the event loop/.test(a.title)),
+      `quick fixes at the blocked line: ${actions.map((a) => a.title).join(' | ')}`,
+    );
     // The inline mark on that line: "event loop blocked here, captured HH:MM:SS".
     const marks = await vscode.commands.executeCommand<Record<string, { line: number; text: string }[]>>(
       'backendHang.captures.blockedLines',

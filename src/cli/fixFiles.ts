@@ -19,6 +19,8 @@ export interface FixFileReport {
   status: 'fixed' | 'unchanged' | 'error';
   /** The fixes applied: rule and 1-based line where the finding was. */
   applied: { code: RuleCode; line: number }[];
+  /** Fixable findings left as they were because their fix does not apply to the shape, and why. */
+  declined: { code: RuleCode; line: number; reason: string }[];
   /** Set when status is 'error': why the file was left untouched. */
   error?: string;
 }
@@ -101,7 +103,7 @@ export async function fixFiles(
         const bytes = await fs.readFile(file);
         const { text, bom } = decodeUtf8(file, bytes);
         if (!mightContainFindings(text)) {
-          reports.push({ file, status: 'unchanged', applied: [] });
+          reports.push({ file, status: 'unchanged', applied: [], declined: [] });
           continue;
         }
         const pythonVersion =
@@ -115,13 +117,18 @@ export async function fixFiles(
           select: options.select,
         });
         const applied = result.applied.map((f) => ({ code: f.code, line: f.range.start.row + 1 }));
+        const declined = result.declined.map((d) => ({
+          code: d.finding.code,
+          line: d.finding.range.start.row + 1,
+          reason: d.reason,
+        }));
         if (result.text === text) {
-          reports.push({ file, status: 'unchanged', applied: [] });
+          reports.push({ file, status: 'unchanged', applied: [], declined });
           continue;
         }
         const out = Buffer.from(result.text, 'utf8');
         await writeFileAtomic(file, bom ? Buffer.concat([BOM, out]) : out);
-        reports.push({ file, status: 'fixed', applied });
+        reports.push({ file, status: 'fixed', applied, declined });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         const message =
@@ -132,7 +139,7 @@ export async function fixFiles(
               : e.code === 'ENOENT'
                 ? `${file}: no such file`
                 : `${file}: ${e.message}; left untouched`;
-        reports.push({ file, status: 'error', applied: [], error: message });
+        reports.push({ file, status: 'error', applied: [], declined: [], error: message });
       }
     }
   } finally {
@@ -141,15 +148,22 @@ export async function fixFiles(
   return reports;
 }
 
-/** Human-readable lines: one per changed file ("Fixed 2 in a.py: BHD001 (line 18), BHD005 (line 30)"). */
+/**
+ * Human-readable lines: one per changed file ("Fixed 2 in a.py: BHD001 (line 18), BHD005 (line 30)"), then one
+ * per fixable finding left alone ("Not fixed: a.py:14 BHD001: <why>").
+ */
 export function describeFixes(
   reports: readonly FixFileReport[],
   display: (file: string) => string = (f) => f,
 ): string[] {
-  return reports
+  const fixed = reports
     .filter((r) => r.status === 'fixed')
     .map((r) => {
       const what = r.applied.map((a) => `${a.code} (line ${a.line})`).join(', ');
       return `Fixed ${r.applied.length} in ${display(r.file)}: ${what}`;
     });
+  const declined = reports.flatMap((r) =>
+    r.declined.map((d) => `Not fixed: ${display(r.file)}:${d.line} ${d.code}: ${d.reason}`),
+  );
+  return [...fixed, ...declined];
 }

@@ -79,7 +79,20 @@ function locate(finding: Finding, tree: Tree, source: string, opts: ExecutorFixO
     return 'comments inside a multi-item `with`';
   const inline = body.startPosition.row === colon.endPosition.row;
   let unit = opts.indent;
-  if (!inline) {
+  if (inline) {
+    // `with ...: stmt` shows no block indentation: take the step from the statement that holds the `with`
+    // (the file-wide guess can be fooled by continuation lines and string contents).
+    const owner = stmt.parent?.type === 'block' ? stmt.parent.parent : null;
+    if (owner) {
+      const ownerIndent = source.slice(lineStart(source, owner.startIndex), owner.startIndex);
+      if (
+        /^[ \t]*$/.test(ownerIndent) &&
+        indent.startsWith(ownerIndent) &&
+        indent.length > ownerIndent.length
+      )
+        unit = indent.slice(ownerIndent.length);
+    }
+  } else {
     const bodyIndent = source.slice(lineStart(source, body.startIndex), body.startIndex);
     if (!bodyIndent.startsWith(indent) || bodyIndent.length <= indent.length)
       return 'unexpected block indentation';
@@ -99,8 +112,8 @@ function locate(finding: Finding, tree: Tree, source: string, opts: ExecutorFixO
 /** `ex.submit(...)` or `loop.run_in_executor(ex, ...)`. */
 function isExecutorCall(node: Node | null | undefined, ex: string): boolean {
   if (!node) return false;
+  // `await loop.run_in_executor(...)` is the result, not a future: deliberately not unwrapped.
   const n = unparen(node);
-  if (n.type === 'await') return isExecutorCall(n.namedChildren[0], ex);
   if (n.type !== 'call') return false;
   const fn = n.childForFieldName('function');
   if (fn?.type !== 'attribute') return false;
@@ -155,37 +168,200 @@ function futuresBindings(body: Node, ex: string): Map<string, FuturesKind> {
   return found;
 }
 
-/** Whether `name` is bound in `fn` (parameter, assignment, loop target...) before offset `before`. */
-function boundBefore(fn: Node | null, name: string, before: number): boolean {
+/** What one occurrence of a futures name says about the value the `finally` may find in it. */
+type Evidence = FuturesKind | 'none' | 'empty' | 'unsafe' | 'read' | 'ignore';
+
+const NESTED_SCOPES = new Set(['function_definition', 'class_definition', 'lambda']);
+const PATTERNS = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'list_splat_pattern']);
+const PARAMETERS = new Set([
+  'parameters',
+  'default_parameter',
+  'typed_parameter',
+  'typed_default_parameter',
+  'list_splat_pattern',
+  'dictionary_splat_pattern',
+]);
+// Methods that can put something other than a future into a container (append/add are checked per argument).
+const MUTATORS = new Set(['extend', 'insert', 'update', 'setdefault', '__setitem__', '__iadd__']);
+
+/** What a value bound to a futures name is: futures of `ex`, an empty container, None, or anything else. */
+function valueEvidence(node: Node, ex: string): Evidence {
+  const r = unparen(node);
+  if (isExecutorCall(r, ex)) return 'single';
+  if (r.type === 'none') return 'none';
+  if (
+    (r.type === 'list_comprehension' || r.type === 'set_comprehension') &&
+    isExecutorCall(r.childForFieldName('body'), ex)
+  )
+    return 'collection';
+  if (r.type === 'dictionary_comprehension') {
+    const pair = r.childForFieldName('body');
+    if (isExecutorCall(pair?.childForFieldName('key'), ex)) return 'collection';
+    if (isExecutorCall(pair?.childForFieldName('value'), ex)) return 'mapping';
+    return 'unsafe';
+  }
+  if (r.type === 'list' || r.type === 'set' || r.type === 'tuple' || r.type === 'dictionary') {
+    const items = r.namedChildren.filter((c) => c.type !== 'comment');
+    if (items.length === 0) return 'empty';
+    if (r.type !== 'dictionary' && items.every((c) => isExecutorCall(c, ex))) return 'collection';
+    return 'unsafe';
+  }
+  if (r.type === 'call') {
+    const fn = r.childForFieldName('function')?.text ?? '';
+    const args = r.childForFieldName('arguments');
+    if (/^(list|set|dict|tuple)$/.test(fn) && args?.namedChildren.length === 0) return 'empty';
+  }
+  return 'unsafe';
+}
+
+/** Classifies one occurrence of a futures name in the enclosing function. */
+function occurrenceEvidence(id: Node, ex: string, inNestedScope: boolean): Evidence {
+  const p = id.parent;
+  if (!p) return 'read';
+  if (p.type === 'global_statement' || p.type === 'nonlocal_statement') return 'unsafe';
+  // A nested def/lambda reads the name through its closure (its own bindings are its own locals).
+  if (inNestedScope) return 'read';
+  const isField = (field: string): boolean => p.childForFieldName(field)?.id === id.id;
+  if (p.type === 'keyword_argument' && isField('name')) return 'ignore';
+  if (p.type === 'attribute' && isField('attribute')) return 'ignore';
+  if (p.type === 'assignment' && isField('left')) {
+    const right = p.childForFieldName('right');
+    return right ? valueEvidence(right, ex) : 'ignore'; // `futures: list` only declares
+  }
+  if (p.type === 'augmented_assignment' && isField('left')) return 'unsafe';
+  if (p.type === 'named_expression' && isField('name')) return 'unsafe';
+  if (p.type === 'as_pattern_target' || p.type === 'delete_statement') return 'unsafe';
+  if (p.type === 'expression_list' && p.parent?.type === 'delete_statement') return 'unsafe';
+  if (PARAMETERS.has(p.type) && (p.type === 'parameters' || p.type.endsWith('_pattern') || isField('name')))
+    return 'unsafe';
+  if (p.type === 'typed_parameter') return 'unsafe';
+  if (p.type === 'dotted_name' || p.type === 'aliased_import') return 'unsafe';
+  // Loop targets: a comprehension's are its own locals; a `for` statement's rebind the name.
+  let target: Node = id;
+  while (target.parent && PATTERNS.has(target.parent.type)) target = target.parent;
+  const owner = target.parent;
+  if (owner && owner.childForFieldName('left')?.id === target.id) {
+    if (owner.type === 'for_in_clause') return 'ignore';
+    if (owner.type === 'for_statement' || target.id !== id.id) return 'unsafe';
+  }
+  if (p.type === 'attribute' && isField('object')) {
+    const call = p.parent;
+    if (call?.type === 'call' && call.childForFieldName('function')?.id === p.id) {
+      const method = p.childForFieldName('attribute')?.text ?? '';
+      if (method === 'append' || method === 'add') {
+        const arg = call.childForFieldName('arguments')?.namedChildren[0];
+        return isExecutorCall(arg, ex) ? 'collection' : 'unsafe';
+      }
+      if (MUTATORS.has(method)) return 'unsafe';
+    }
+    return 'read';
+  }
+  if (p.type === 'subscript' && isField('value')) {
+    const assign = p.parent;
+    if (assign?.type === 'augmented_assignment' && assign.childForFieldName('left')?.id === p.id)
+      return 'unsafe';
+    if (assign?.type === 'assignment' && assign.childForFieldName('left')?.id === p.id) {
+      // futures[ex.submit(...)] = url  (keys are futures) / futures[url] = ex.submit(...)  (values are)
+      if (isExecutorCall(p.childForFieldName('subscript'), ex)) return 'collection';
+      const right = assign.childForFieldName('right');
+      return right && isExecutorCall(right, ex) ? 'mapping' : 'unsafe';
+    }
+    return 'read';
+  }
+  return 'read';
+}
+
+/** Every identifier spelled `name` under `root`, with whether it lies in a nested def/class/lambda. */
+function occurrencesOf(root: Node, name: string): { id: Node; nested: boolean }[] {
+  const out: { id: Node; nested: boolean }[] = [];
+  const visit = (n: Node, nested: boolean): void => {
+    if (n.type === 'identifier') {
+      if (n.text === name) out.push({ id: n, nested });
+      return;
+    }
+    for (const c of n.namedChildren) visit(c, nested || (n.id !== root.id && NESTED_SCOPES.has(n.type)));
+  };
+  visit(root, false);
+  return out;
+}
+
+/**
+ * The futures the `finally` can cancel safely: names the block binds to futures of the executor and that
+ * nothing in the function can rebind to anything else (a result, a gathered list, a loop variable...), so the
+ * `finally` never calls `.cancel()` on something that is not a future. Or why the block cannot be rewritten:
+ * work submitted without keeping its future is waited for by the `with`; the rewrite would drop it.
+ */
+function planFutures(parts: WithParts, ex: string): Map<string, FuturesKind> | { reason: string } {
+  const forgotten = forgottenWork(parts.body, ex);
+  if (forgotten) return { reason: forgotten };
+  const fn = enclosingFunction(parts.stmt) ?? parts.stmt;
+  const plan = new Map<string, FuturesKind>();
+  for (const name of futuresBindings(parts.body, ex).keys()) {
+    const seen = new Set<Evidence>();
+    for (const { id, nested } of occurrencesOf(fn, name)) seen.add(occurrenceEvidence(id, ex, nested));
+    if (!seen.has('read')) {
+      return {
+        reason: `the future \`${name}\` is never awaited or read: leaving the \`with\` waits for it, the rewrite would cancel it`,
+      };
+    }
+    const kinds = (['single', 'collection', 'mapping'] as const).filter((k) => seen.has(k));
+    if (seen.has('unsafe') || kinds.length !== 1) continue; // may hold a non-future: shutdown still cancels
+    const kind = kinds[0]!;
+    if (kind === 'single' ? seen.has('empty') : seen.has('none')) continue;
+    plan.set(name, kind);
+  }
+  return plan;
+}
+
+/** A line of the block that starts work on the executor and drops its future (or `map` results), if any. */
+function forgottenWork(body: Node, ex: string): string | undefined {
+  let found: string | undefined;
+  const visit = (n: Node): void => {
+    if (found || NESTED_SCOPES.has(n.type)) return;
+    if (n.type === 'call') {
+      const fn = n.childForFieldName('function');
+      const isMap =
+        fn?.type === 'attribute' &&
+        fn.childForFieldName('attribute')?.text === 'map' &&
+        fn.childForFieldName('object')?.text === ex;
+      if (isMap || isExecutorCall(n, ex)) {
+        let up: Node = n;
+        while (up.parent?.type === 'parenthesized_expression') up = up.parent;
+        let holder = up.parent;
+        // ex.submit(...).add_done_callback(cb): the future is still dropped.
+        if (holder?.type === 'attribute' && holder.parent?.type === 'call')
+          if (holder.childForFieldName('attribute')?.text === 'add_done_callback')
+            holder = holder.parent.parent;
+        const line = n.startPosition.row + 1;
+        if (holder?.type === 'expression_statement') {
+          found = `line ${line} starts work on the executor without keeping its future: leaving the \`with\` waits for that work, the rewrite would cancel it (keep the future and await it first)`;
+        } else if (isMap && (holder?.type === 'assignment' || holder?.type === 'return_statement')) {
+          found = `line ${line} keeps the lazy results of \`${ex}.map(...)\`: read after the block they would be cancelled instead of waited for`;
+        }
+      }
+    }
+    for (const c of n.namedChildren) visit(c);
+  };
+  visit(body);
+  return found;
+}
+
+/** Whether the function binds `name` (in its own scope) before offset `before`. */
+function boundBefore(fn: Node | null, name: string, before: number, ex: string): boolean {
   if (!fn) return false;
-  return fn.descendantsOfType('identifier').some((id) => {
-    if (id.text !== name || id.startIndex >= before) return false;
-    const p = id.parent;
-    if (!p) return false;
-    if (
-      p.type === 'parameters' ||
-      p.type === 'default_parameter' ||
-      p.type === 'typed_parameter' ||
-      p.type === 'typed_default_parameter'
-    )
-      return true;
-    if (p.type === 'assignment' || p.type === 'augmented_assignment')
-      return p.childForFieldName('left')?.id === id.id;
-    if (p.type === 'for_statement' || p.type === 'for_in_clause')
-      return p.childForFieldName('left')?.id === id.id;
-    if (p.type === 'pattern_list' || p.type === 'tuple_pattern' || p.type === 'as_pattern_target')
-      return true;
-    if (p.type === 'global_statement' || p.type === 'nonlocal_statement') return true;
-    return false;
+  return occurrencesOf(fn, name).some(({ id, nested }) => {
+    if (id.startIndex >= before) return false;
+    const e = occurrenceEvidence(id, ex, nested);
+    return e !== 'read' && e !== 'ignore';
   });
 }
 
 /** Lines that bind futures names before the `try`, so the `finally` cannot raise NameError. */
-function prebindLines(parts: WithParts, futures: Map<string, FuturesKind>): string[] {
+function prebindLines(parts: WithParts, futures: Map<string, FuturesKind>, ex: string): string[] {
   const fn = enclosingFunction(parts.stmt);
   const lines: string[] = [];
   for (const [name, kind] of futures) {
-    if (boundBefore(fn, name, parts.stmt.startIndex)) continue; // already bound: keep its value
+    if (boundBefore(fn, name, parts.stmt.startIndex, ex)) continue; // already bound: keep its value
     lines.push(`${name} = ${kind === 'single' ? 'None' : kind === 'mapping' ? '{}' : '[]'}`);
   }
   return lines;
@@ -250,11 +426,12 @@ export function executorTryFinally(
   const { stmt, call, colon, indent, unit, eol, inline } = { ...parts, eol: opts.eol };
   const fn = enclosingFunction(stmt);
   const exName = parts.target ?? freshName(identifiersUnder(fn ?? stmt), 'executor');
-  const futures = futuresBindings(parts.body, exName);
+  const futures = planFutures(parts, exName);
+  if (!(futures instanceof Map)) return futures;
   const shutdown = opts.cancelFutures ? 'wait=False, cancel_futures=True' : 'wait=False';
   const head = [
     `${exName} = ${call.text}`,
-    ...prebindLines(parts, futures).map((l) => indent + l),
+    ...prebindLines(parts, futures, exName).map((l) => indent + l),
     `${indent}try:`,
   ];
   const edits: TextEdit[] = [];
@@ -343,11 +520,12 @@ export function executorModuleLevel(
     end: at,
     newText: `${eol}${eol}${globalName} = ${call.text}${eol}${atexit.name}.register(${globalName}.shutdown, wait=False${cf})`,
   });
-  const futures = futuresBindings(parts.body, exName);
+  const futures = planFutures(parts, exName);
+  if (!(futures instanceof Map)) return { reason: `module-level executor: ${futures.reason}` };
   const assign = `${exName} = ${globalName}`;
   if (futures.size) {
     // Still cancel this request's futures when it ends (client gone): the shared executor stays up.
-    const head = [assign, ...prebindLines(parts, futures).map((l) => indent + l), `${indent}try:`];
+    const head = [assign, ...prebindLines(parts, futures, exName).map((l) => indent + l), `${indent}try:`];
     if (inline)
       edits.push({
         start: stmt.startIndex,

@@ -31,6 +31,11 @@ export interface FixAction {
   /** 'fix' rewrites the code; 'suppress' adds a `# noqa` comment. */
   kind: 'fix' | 'suppress';
   edits: TextEdit[];
+  /**
+   * Set (with no edits) when the rule's main fix cannot be applied to this shape: why not, in words for the
+   * user (the editor shows it as a disabled action, `check --fix` prints it). Never preferred.
+   */
+  disabled?: string;
 }
 
 /** What the fixes depend on besides the code itself. */
@@ -85,13 +90,12 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
     rewrite: Rewrite | undefined,
   ): void => {
     if (!rewrite) return;
-    if ('reason' in rewrite) {
-      options.log?.(`${finding.code} at line ${line + 1}: "${title}" not offered: ${rewrite.reason}`);
-      return;
-    }
-    const problem = checkEdits(tree, source, rewrite.edits);
-    if (problem) {
+    const problem = 'reason' in rewrite ? rewrite.reason : checkEdits(tree, source, rewrite.edits);
+    if (problem || 'reason' in rewrite) {
       options.log?.(`${finding.code} at line ${line + 1}: "${title}" not offered: ${problem}`);
+      // The main fix's reason is shown to the user; an alternative that does not apply just stays away.
+      if (preferred)
+        actions.push({ title, code: finding.code, preferred: false, kind, edits: [], disabled: problem });
       return;
     }
     actions.push({ title, code: finding.code, preferred, kind, edits: rewrite.edits });
@@ -158,19 +162,27 @@ export function fixAll(
   source: string,
   parser: Parser,
   options: FixOptions & { select?: readonly RuleCode[] },
-): { text: string; applied: Finding[] } {
+): { text: string; applied: Finding[]; declined: { finding: Finding; reason: string }[] } {
   let text = source;
   const applied: Finding[] = [];
+  // Fixable findings whose main fix does not apply to their shape, as of the last round analysed.
+  let declined: { finding: Finding; reason: string }[] = [];
   // Bounded: each round removes at least one finding; the bound only guards against a rule/fix disagreement.
   for (let round = 0; round < 25; round++) {
     const tree = parser.parse(text);
     if (!tree) break;
     const chosen: { finding: Finding; edits: TextEdit[]; lo: number; hi: number }[] = [];
+    declined = [];
     try {
       for (const finding of analyze(tree, text, { select: options.select })) {
         if (!finding.fixable) continue;
-        const action = fixesFor(finding, tree, text, options).find((a) => a.preferred);
-        if (!action) continue;
+        const actions = fixesFor(finding, tree, text, options);
+        const action = actions.find((a) => a.preferred);
+        if (!action) {
+          const reason = actions.find((a) => a.disabled)?.disabled;
+          if (reason) declined.push({ finding, reason });
+          continue;
+        }
         const lo = Math.min(...action.edits.map((e) => e.start));
         const hi = Math.max(...action.edits.map((e) => e.end));
         // Fixes whose spans overlap (nested `with`s, two imports at one spot) wait for the next round.
@@ -187,7 +199,7 @@ export function fixAll(
     );
     applied.push(...chosen.map((c) => c.finding));
   }
-  return { text, applied };
+  return { text, applied, declined };
 }
 
 // Validation re-parses with a parser of the tree's own language; one per language, kept for the process

@@ -144,8 +144,14 @@ export class QuickFixProvider implements vscode.CodeActionProvider, vscode.Dispo
           if (!finding) continue;
           for (const fix of fixesFor(finding, tree, text, options)) {
             const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
-            action.edit = this.toWorkspaceEdit(document, fix.edits);
             action.diagnostics = [d];
+            if (fix.disabled) {
+              // Shown greyed out with the reason, so the user learns why there is no automatic fix here.
+              action.disabled = { reason: fix.disabled };
+              actions.push(action);
+              continue;
+            }
+            action.edit = this.toWorkspaceEdit(document, fix.edits);
             action.isPreferred = fix.preferred;
             actions.push(action);
           }

@@ -32,7 +32,14 @@ const BODIES = [
     '    yield await fut',
   ],
   ['fut = executor.submit(len, "x")', '', '# comment', 'return await asyncio.wrap_future(fut)'],
-  ['pending = []', 'for s in xs:', '    pending.append(executor.submit(len, s))', 'text = """a', 'b"""'],
+  [
+    'pending = []',
+    'for s in xs:',
+    '    pending.append(executor.submit(len, s))',
+    'text = """a',
+    'b"""',
+    'print([await asyncio.wrap_future(f) for f in pending], text)',
+  ],
   ['await asyncio.sleep(0)'],
 ];
 

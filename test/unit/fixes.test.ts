@@ -206,9 +206,13 @@ describe('fixesFor', () => {
     const logged: string[] = [];
     const found = actionsFor(source, { log: (m) => logged.push(m) });
     assert.equal(found.length, 1);
+    // The main fix is listed disabled with the reason (the user sees why), then the suppression.
     assert.deepEqual(
-      found[0]!.actions.map((a) => a.kind),
-      ['suppress'],
+      found[0]!.actions.map((a) => [a.kind, a.preferred, a.edits.length, a.disabled]),
+      [
+        ['fix', false, 0, 'the `as` target is not a plain name'],
+        ['suppress', false, 1, undefined],
+      ],
     );
     assert.ok(
       logged.some((m) => m.includes('not a plain name')),
@@ -229,7 +233,14 @@ describe('fixesFor', () => {
       '',
     ].join('\n');
     const found = actionsFor(source).filter((f) => f.finding.code === 'BHD003');
-    for (const f of found) assert.ok(!f.actions.some((a) => a.kind === 'fix'));
+    assert.equal(found.length, 2);
+    for (const f of found) {
+      assert.ok(!f.actions.some((a) => a.kind === 'fix' && a.edits.length > 0));
+      assert.ok(
+        f.actions.some((a) => a.disabled),
+        'the reason is offered as a disabled action',
+      );
+    }
   });
 
   test('a syntax error elsewhere does not block a fix; a fix that would not parse is refused', () => {

@@ -12,7 +12,7 @@ import type { Node, Parser, Tree } from '../python/treeSitter';
 import { createPythonParser } from '../python/treeSitter';
 import { MESSAGES } from './rules';
 import { applyNoqa } from './noqa';
-import { regionSource } from './regions';
+import { type CheckPlan, planCheck } from './regions';
 import { treeChangeOf } from './incrementalParse';
 import {
   type Binding,
@@ -32,6 +32,15 @@ import {
   wordsRegExp,
 } from './pythonScope';
 import { RULE_CODES, type Finding, type RuleCode } from './types';
+import {
+  CF_WAITS,
+  EXECUTOR_CLASSES,
+  HTTP_METHODS,
+  REQUESTS_FUNCTIONS,
+  SESSION_CLASSES,
+  TARGETS,
+  TIME_SLEEP,
+} from './targets';
 
 /** Options of `analyze` / `checkSource`. */
 export interface AnalyzeOptions {
@@ -39,35 +48,6 @@ export interface AnalyzeOptions {
   select?: readonly RuleCode[];
 }
 
-const EXECUTOR_CLASSES = new Set([
-  'concurrent.futures.ThreadPoolExecutor',
-  'concurrent.futures.ProcessPoolExecutor',
-  'concurrent.futures.thread.ThreadPoolExecutor',
-  'concurrent.futures.process.ProcessPoolExecutor',
-]);
-const CF_WAITS = new Map([
-  ['concurrent.futures.wait', 'wait'],
-  ['concurrent.futures.as_completed', 'as_completed'],
-  ['concurrent.futures._base.wait', 'wait'],
-  ['concurrent.futures._base.as_completed', 'as_completed'],
-]);
-const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'request'];
-const REQUESTS_FUNCTIONS = new Set(HTTP_METHODS.flatMap((m) => [`requests.${m}`, `requests.api.${m}`]));
-const SESSION_CLASSES = new Set([
-  'requests.Session',
-  'requests.session',
-  'requests.sessions.Session',
-  'requests.sessions.session',
-]);
-const TIME_SLEEP = 'time.sleep';
-
-const TARGETS: ReadonlySet<string> = new Set([
-  ...EXECUTOR_CLASSES,
-  ...CF_WAITS.keys(),
-  ...REQUESTS_FUNCTIONS,
-  ...SESSION_CLASSES,
-  TIME_SLEEP,
-]);
 const isTarget = (q: string): boolean => TARGETS.has(q);
 
 /** Names that mark a receiver as an executor without other evidence: `executor`, `self._executor`, `io_executor`. */
@@ -485,8 +465,8 @@ class Analysis {
   }
 
   /** `receiver.method(...)` calls: the receiver and the call, for an identifier token naming the method. */
-  private methodCalls(method: string | string[]): { receiver: Node; call: Node; method: string }[] {
-    const re = wordsRegExp(Array.isArray(method) ? method : [method]);
+  private methodCalls(method: string | readonly string[]): { receiver: Node; call: Node; method: string }[] {
+    const re = wordsRegExp(typeof method === 'string' ? [method] : method);
     if (!re) return [];
     const result: { receiver: Node; call: Node; method: string }[] = [];
     for (const token of this.candidates(re)) {
@@ -985,26 +965,51 @@ export interface CheckSourceOptions extends AnalyzeOptions {
 
 /**
  * Parses `source` with a process-wide parser, analyzes it and deletes the tree. Files without any candidate
- * token are not parsed at all; of the others only the statements that can hold a finding are parsed (the
- * rest is blanked, positions unchanged), unless that partial text does not parse cleanly. Safe to call
- * concurrently: parsing is synchronous between awaits.
+ * call are not parsed at all (./regions planCheck); of the others only the statements that can hold a
+ * finding are parsed (the rest is blanked, positions unchanged), unless that partial text does not parse
+ * cleanly. Safe to call concurrently: parsing is synchronous between awaits.
  */
+
+/** A finding of a partial text (planCheck) moved to its place in the source. */
+function placed(f: Finding, pieces: readonly { at: number; delta: number; rows: number }[]): Finding {
+  let lo = 0;
+  let hi = pieces.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (pieces[mid]!.at <= f.startIndex) lo = mid;
+    else hi = mid - 1;
+  }
+  const { delta, rows } = pieces[lo]!;
+  return shifted(f, delta, rows);
+}
+
+/** Starts loading the grammar now (e.g. while files are being listed and read); checkSource awaits it. */
+export function preloadParser(): void {
+  parserForChecks().catch(() => {
+    // reported by the checkSource call that needs it
+  });
+}
+
 export async function checkSource(source: string, options: CheckSourceOptions = {}): Promise<Finding[]> {
   if (!mightContainFindings(source)) return [];
+  let plan: CheckPlan = { parse: true, text: source };
+  if (options.regions !== false) {
+    plan = planCheck(source);
+    if (!plan.parse) return [];
+  }
   const parser = await parserForChecks();
   const analyzeOptions: AnalyzeOptions = options.select ? { select: options.select } : {};
-  if (options.regions !== false) {
-    const region = regionSource(source);
-    if (region !== undefined) {
-      const tree = parser.parse(region);
-      if (tree) {
-        try {
-          // A syntax error in the partial text: a boundary the lexer misjudged, or an error in a kept
-          // statement whose recovery might depend on the blanked code. Only the full parse is trusted then.
-          if (!tree.rootNode.hasError) return analyze(tree, region, analyzeOptions);
-        } finally {
-          tree.delete();
-        }
+  const pieces = plan.pieces;
+  if (pieces) {
+    const tree = parser.parse(plan.text);
+    if (tree) {
+      try {
+        // A syntax error in the partial text: a boundary the lexer misjudged, or an error in a kept
+        // statement whose recovery might depend on the left-out code. Only the full parse is trusted then.
+        if (!tree.rootNode.hasError)
+          return analyze(tree, plan.text, analyzeOptions).map((f) => placed(f, pieces));
+      } finally {
+        tree.delete();
       }
     }
   }

@@ -2,7 +2,7 @@
  * Finds the Python files under the paths given to `backend-hang check` (Node `fs`, no `vscode`).
  * Directories are walked recursively, skipping virtual environments, node_modules, VCS and cache folders.
  */
-import * as fs from 'node:fs/promises';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** Directory names never descended into (a path given explicitly is always checked). */
@@ -47,6 +47,15 @@ function reasonOf(err: unknown): string {
 export async function findPythonFiles(
   roots: readonly string[],
 ): Promise<{ files: string[]; errors: PathError[] }> {
+  return Promise.resolve(findPythonFilesSync(roots));
+}
+
+/**
+ * `findPythonFiles`, synchronously: for a CLI walking a thousand directories, synchronous `readdir` beats
+ * promise round trips through the thread pool (nothing else runs meanwhile except the grammar's compilation,
+ * which happens off the main thread).
+ */
+export function findPythonFilesSync(roots: readonly string[]): { files: string[]; errors: PathError[] } {
   const files: string[] = [];
   const errors: PathError[] = [];
   const seen = new Set<string>();
@@ -57,10 +66,10 @@ export async function findPythonFiles(
       files.push(file);
     }
   };
-  const walk = async (dir: string): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
+  const walk = (dir: string): void => {
+    let entries: fs.Dirent[];
     try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
+      entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (err) {
       errors.push(new PathError(dir, reasonOf(err)));
       return;
@@ -69,7 +78,7 @@ export async function findPythonFiles(
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(full);
+        if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(full);
       } else if (entry.isFile() && /\.pyi?$/.test(entry.name)) {
         add(full);
       }
@@ -77,14 +86,14 @@ export async function findPythonFiles(
     }
   };
   for (const root of roots) {
-    let stat: import('node:fs').Stats;
+    let stat: fs.Stats;
     try {
-      stat = await fs.stat(root);
+      stat = fs.statSync(root);
     } catch (err) {
       errors.push(new PathError(root, reasonOf(err)));
       continue;
     }
-    if (stat.isDirectory()) await walk(root);
+    if (stat.isDirectory()) walk(root);
     else add(root);
   }
   return { files, errors };

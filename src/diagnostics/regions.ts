@@ -1,79 +1,99 @@
 /**
- * Region parsing for whole-file checks (CLI, Check Workspace): only the top-level statements that can hold a
- * finding are parsed. Pure, no `vscode`, no tree-sitter: a small Python lexer finds where top-level
- * statements start, and the text of every statement that cannot matter is replaced by spaces (line breaks
- * kept), so the parsed text has exactly the original length, rows and columns: findings on it carry the very
- * positions a full parse would give.
- *
- * Kept (everything a rule looks at for a finding in a kept statement):
- * - every module-level statement that is not a def/class (imports, module-level bindings, `if`/`try` blocks);
- * - a def/class holding `async` and a word a rule's call ends with (`ThreadPoolExecutor`, `shutdown`,
- *   `result`, `wait`, `as_completed`, `sleep`, an HTTP method) or an import alias of one: BHD001/2/3/6 need
- *   async code, and their findings, bindings and `self.attr` evidence are inside the statement or at module
- *   level;
- * - when the file imports requests: a def/class calling an HTTP method name (or alias) (BHD005);
- * - a def/class with an `import` that mentions one of those names (nested imports feed the import table).
- * The caller parses the result and falls back to a full parse when that tree has a syntax error (the lexer
- * misjudged a boundary, or the file has an error in a kept statement).
+ * Planning of whole-file checks (CLI, Check Workspace), without parsing. Pure, no `vscode`, no tree-sitter:
+ * a small Python lexer finds where the top-level statements and logical lines start and blanks strings and
+ * comments; `planCheck` then looks for the calls a rule can report (through the file's import-like text),
+ * and what each needs (async code by indentation, executor/Session evidence where the analysis looks for
+ * it). Files with no such call are not parsed at all; of the others only the statements that can matter
+ * are parsed (whole lines, columns unchanged, positions mapped back). The planning only ever errs towards
+ * parsing more; tests check planned == full parse on fixtures, glued pairs and systematic variants.
  */
 
-const HTTP = 'get|post|put|patch|delete|head|options|request';
-/** Words whose aliases (`X as Y` in an import) can name a rule's callable or a module on the way to it. */
-const ALIASABLE = new RegExp(
-  `(?<![\\w.])(?:ThreadPoolExecutor|ProcessPoolExecutor|wait|as_completed|sleep|Session|session|requests|time|` +
-    `concurrent|futures|thread|process|_base|api|sessions|${HTTP})\\s+as\\s+([A-Za-z_]\\w*)`,
-  'g',
-);
-const ASYNC_WORDS = `ThreadPoolExecutor|ProcessPoolExecutor|shutdown|result|wait|as_completed|sleep|${HTTP}`;
-const IMPORT_WORDS = `ThreadPoolExecutor|ProcessPoolExecutor|wait|as_completed|sleep|Session|session|requests|time|concurrent|futures|${HTTP}`;
-const REQUESTS_IMPORT =
-  /(?<![\w.])import\s[^\n#]*(?<![\w.])requests\b|\bfrom\s+requests\b|_vendor\.requests\b|_vendor\s+import\s*\(?[^)#]*\brequests\b/;
+import {
+  CF_WAITS,
+  EXECUTOR_CLASSES,
+  HTTP_METHODS,
+  REQUESTS_FUNCTIONS,
+  SESSION_CLASSES,
+  TIME_SLEEP,
+} from './targets';
+
 const DEFINITION = /^(?:@|def\b|class\b|async\s+def\b)/;
 const CLAUSE = /^(?:else|elif|except|finally)\b/;
 
-function words(list: string): string {
-  return `(?<![A-Za-z0-9_])(?:${list})(?![A-Za-z0-9_])`;
+/** Letters a string prefix may have whose strings hold code (`f"{requests.get(u)}"`, t-strings). */
+const CODE_STRING_PREFIX = /[fFtT]/;
+const PREFIX_LETTER = /[rRbBuUfFtT]/;
+
+/** What `lexTopLevel` finds: where top-level statements start, and the text with comments and strings blanked. */
+export interface Lexed {
+  starts: number[];
+  /** Where every logical line starts (a physical line outside brackets, strings and continuations). */
+  lines: number[];
+  /**
+   * `source` with every comment and every string literal replaced by spaces (line breaks kept; f- and
+   * t-strings kept as they are, their braces hold code): a regex over it never matches text in a string.
+   */
+  code: string;
 }
 
 /**
- * Start offsets of the top-level statements of `source` (a decorated definition is one statement; `else`,
- * `elif`, `except`, `finally` clauses belong to the statement before). Undefined when the text does not lex
- * cleanly (unterminated string or bracket, form feeds at line starts): then only a full parse will do.
+ * One pass of a small Python lexer: start offsets of the top-level statements (a decorated definition is one
+ * statement; `else`, `elif`, `except`, `finally` clauses belong to the statement before) and the code-only
+ * text. Undefined when the text does not lex cleanly (unterminated string or bracket, form feeds at line
+ * starts): then only a full parse will do.
  */
-export function topLevelStarts(source: string): number[] | undefined {
+export function lexTopLevel(source: string): Lexed | undefined {
+  // Regex jumps from one character that matters to the next: a CLI runs this once per file, before the JIT
+  // has warmed up, and a per-character loop in cold JavaScript costs more than the regex engine's scan.
   const starts: number[] = [];
+  const lines: number[] = [];
+  const pieces: string[] = [];
+  let copied = 0; // source[0, copied) is in pieces
+  const blankOut = (from: number, to: number): void => {
+    pieces.push(source.slice(copied, from), blank(source.slice(from, to)));
+    copied = to;
+  };
   const n = source.length;
   let depth = 0;
-  let i = 0;
-  let lineStart = true; // at the start of a physical line that begins a logical line
   let decoratorOnly = false;
-  while (i < n) {
-    if (lineStart) {
-      lineStart = false;
-      const c = source.charCodeAt(i);
-      if (c === 12) return undefined; // form feed: indentation rules we do not model
-      if (c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 35 /* # */) {
-        const head = source.slice(i, i + 12);
-        if (CLAUSE.test(head)) {
-          // continues the previous compound statement
-        } else if (decoratorOnly) {
-          if (!head.startsWith('@')) decoratorOnly = false;
-        } else {
-          starts.push(i);
-          decoratorOnly = head.startsWith('@');
-        }
+  /** A physical line starting at `i` that begins a logical line: record a statement start if it is one. */
+  const lineAt = (i: number): boolean => {
+    if (i < n) lines.push(i);
+    const c = source.charCodeAt(i);
+    if (c === 12) return false; // form feed: indentation rules we do not model
+    if (i < n && c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 35 /* # */) {
+      const head = source.slice(i, i + 12);
+      if (CLAUSE.test(head)) {
+        // continues the previous compound statement
+      } else if (decoratorOnly) {
+        if (!head.startsWith('@')) decoratorOnly = false;
+      } else {
+        starts.push(i);
+        decoratorOnly = head.startsWith('@');
       }
     }
+    return true;
+  };
+  if (!lineAt(0)) return undefined;
+  const special = /[\n#\\()[\]{}'"]/g;
+  let i = 0;
+  for (;;) {
+    special.lastIndex = i;
+    const m = special.exec(source);
+    if (m === null) break;
+    i = m.index;
     const c = source.charCodeAt(i);
     if (c === 10) {
       i++;
-      lineStart = depth === 0;
+      if (depth === 0 && !lineAt(i)) return undefined;
       continue;
     }
     if (c === 35) {
       // comment: to the end of the line
       const end = source.indexOf('\n', i);
-      i = end < 0 ? n : end;
+      const to = end < 0 ? n : end;
+      blankOut(i, to);
+      i = to;
       continue;
     }
     if (c === 92 /* \ */) {
@@ -81,83 +101,501 @@ export function topLevelStarts(source: string): number[] | undefined {
       i += source.startsWith('\r\n', i + 1) ? 3 : 2;
       continue;
     }
-    if (c === 40 || c === 91 || c === 123) depth++;
-    else if (c === 41 || c === 93 || c === 125) depth = Math.max(0, depth - 1);
-    else if (c === 34 || c === 39) {
-      const q = source[i]!;
-      const triple = source.startsWith(q + q + q, i);
-      const close = triple ? q + q + q : q;
-      let j = i + close.length;
-      for (;;) {
-        if (j >= n) return undefined; // unterminated
-        const d = source.charCodeAt(j);
-        if (d === 92) {
-          j += 2;
-          continue;
-        }
-        if (!triple && d === 10) break; // unterminated single-line string: the parser reports an error
-        if (source.startsWith(close, j)) {
-          j += close.length;
-          break;
-        }
-        j++;
-      }
-      i = j;
+    if (c === 40 || c === 91 || c === 123) {
+      depth++;
+      i++;
       continue;
     }
-    i++;
+    if (c === 41 || c === 93 || c === 125) {
+      depth = Math.max(0, depth - 1);
+      i++;
+      continue;
+    }
+    // a string literal
+    const q = source[i]!;
+    const triple = source.startsWith(q + q + q, i);
+    const stop = q === '"' ? (triple ? /["\\]/g : /["\\\n]/g) : triple ? /['\\]/g : /['\\\n]/g;
+    let j = i + (triple ? 3 : 1);
+    for (;;) {
+      stop.lastIndex = j;
+      const e = stop.exec(source);
+      if (e === null) return undefined; // unterminated
+      j = e.index;
+      const d = source.charCodeAt(j);
+      if (d === 92) {
+        j += 2;
+        continue;
+      }
+      if (d === 10) break; // unterminated single-line string: the parser reports an error
+      if (!triple) {
+        j++;
+        break;
+      }
+      if (source.startsWith(q + q + q, j)) {
+        j += 3;
+        break;
+      }
+      j++;
+    }
+    if (j > n) return undefined;
+    // The prefix: up to three letters right before the quote, not part of a longer name.
+    let p = i;
+    while (p > 0 && i - p < 3 && PREFIX_LETTER.test(source[p - 1]!)) p--;
+    const codeString =
+      p > 0 && /\w/.test(source[p - 1]!) ? false : CODE_STRING_PREFIX.test(source.slice(p, i));
+    if (!codeString) blankOut(i, j);
+    i = j;
   }
   if (depth !== 0) return undefined;
-  return starts;
+  pieces.push(source.slice(copied));
+  return { starts, lines, code: pieces.join('') };
 }
 
 /**
- * `source` with every top-level statement that cannot hold a finding blanked out (same length, same line
- * breaks), or undefined when the whole file must be parsed (nothing to leave out, or the lexer gave up).
+ * Start offsets of the top-level statements of `source` (see lexTopLevel), or undefined when the text does
+ * not lex cleanly.
  */
-export function regionSource(source: string): string | undefined {
-  const starts = topLevelStarts(source);
-  if (!starts || starts.length < 2) return undefined;
-  const aliases: string[] = [];
-  ALIASABLE.lastIndex = 0;
-  for (let m = ALIASABLE.exec(source); m; m = ALIASABLE.exec(source)) aliases.push(m[1]!);
-  const extra = aliases.length > 0 ? `|${aliases.join('|')}` : '';
-  // every finding of BHD001/2/3/6 is a call whose callee ends with one of these names
-  const asyncWords = new RegExp(`${words(ASYNC_WORDS + extra)}(?:\\s|\\\\)*\\(`);
-  const importWords = new RegExp(words(IMPORT_WORDS + extra));
-  const httpCall = new RegExp(`${words(HTTP + extra)}(?:\\s|\\\\)*\\(`);
-  const requests = REQUESTS_IMPORT.test(source);
-  const asyncWord = /(?<![A-Za-z0-9_])async(?![A-Za-z0-9_])/;
-  const importWord = /(?<![A-Za-z0-9_.])import(?![A-Za-z0-9_])/;
-
-  const keep: [number, number][] = [];
-  let dropped = false;
-  for (let k = 0; k < starts.length; k++) {
-    const from = k === 0 ? 0 : starts[k]!;
-    const to = k + 1 < starts.length ? starts[k + 1]! : source.length;
-    const text = source.slice(from, to);
-    const needed =
-      !DEFINITION.test(source.slice(starts[k]!, starts[k]! + 12)) ||
-      (asyncWord.test(text) && asyncWords.test(text)) ||
-      (requests && httpCall.test(text)) ||
-      (importWord.test(text) && importWords.test(text));
-    if (needed) {
-      const last = keep[keep.length - 1];
-      if (last && last[1] === from) last[1] = to;
-      else keep.push([from, to]);
-    } else dropped = true;
-  }
-  if (!dropped) return undefined;
-  let out = '';
-  let at = 0;
-  for (const [from, to] of keep) {
-    out += blank(source.slice(at, from)) + source.slice(from, to);
-    at = to;
-  }
-  return out + blank(source.slice(at));
+export function topLevelStarts(source: string): number[] | undefined {
+  return lexTopLevel(source)?.starts;
 }
 
 /** Spaces for every character except line breaks. */
 function blank(text: string): string {
-  return text.replace(/[^\r\n]/g, ' ');
+  if (text.indexOf('\n') < 0 && text.indexOf('\r') < 0) return ' '.repeat(text.length);
+  return text.replace(/[^\r\n]+/g, (run) => ' '.repeat(run.length));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Check planning: which statements of a file can hold a finding, decided on the code-only text (no parse).
+
+/**
+ * What a whole-file check has to parse: nothing at all, or `text`: the source, or only the statements that
+ * can matter, one after the other (whole lines, so columns are unchanged). `pieces` maps positions in `text`
+ * back to the source: the piece starting at `text` index `at` is shifted by `delta` characters and `rows`
+ * lines (absent when `text` is the source).
+ */
+export type CheckPlan =
+  | { parse: false }
+  | { parse: true; text: string; pieces?: readonly { at: number; delta: number; rows: number }[] };
+
+/** One binding an import statement can make: local name -> qualified name (`_vendor.` prefixes stripped). */
+interface ImportBinding {
+  local: string;
+  qualified: string;
+  /** Where the statement starts in the text. */
+  at: number;
+}
+
+/** Strips a vendoring prefix (`pip._vendor.requests` is `requests`), like the analysis does. */
+function normaliseModule(name: string): string {
+  const i = name.lastIndexOf('._vendor.');
+  return i >= 0 ? name.slice(i + '._vendor.'.length) : name;
+}
+
+const IMPORT_STATEMENT =
+  /(?<![\w.])(?:from[\s\\]+([^\n;]*?)[\s\\]+import(?![\w])[\s\\]*(\([^)]*\)|(?:[^\n;\\]|\\[\s\S])*)|import(?![\w])[\s\\]+((?:[^\n;\\]|\\[\s\S])*))/g;
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/**
+ * Every binding any import-like text of `code` could make (a superset of what the parsed import table holds:
+ * text that only looks like an import adds names, it never hides one). Star imports give `*` as local.
+ */
+export function importBindings(code: string): ImportBinding[] {
+  const result: ImportBinding[] = [];
+  IMPORT_STATEMENT.lastIndex = 0;
+  for (let m = IMPORT_STATEMENT.exec(code); m; m = IMPORT_STATEMENT.exec(code)) {
+    const at = m.index;
+    const items = (m[2] ?? m[3] ?? '').replace(/[()\\]/g, ' ').split(',');
+    if (m[1] !== undefined) {
+      const module = m[1].replace(/[\s\\]+/g, '');
+      if (!DOTTED.test(module)) continue; // relative import (or not an import): not resolved by the analysis
+      const base = normaliseModule(module);
+      for (const item of items) {
+        const parts = item.trim().split(/\s+/);
+        if (parts[0] === '*') result.push({ local: '*', qualified: base, at });
+        else if (parts[0] && IDENT.test(parts[0])) {
+          const local = parts[1] === 'as' && parts[2] && IDENT.test(parts[2]) ? parts[2] : parts[0];
+          result.push({ local, qualified: normaliseModule(`${base}.${parts[0]}`), at });
+        }
+      }
+    } else {
+      for (const item of items) {
+        const parts = item.trim().split(/\s+/);
+        const name = (parts[0] ?? '').replace(/\s+/g, '');
+        if (!DOTTED.test(name)) continue;
+        if (parts[1] === 'as' && parts[2] && IDENT.test(parts[2])) {
+          result.push({ local: parts[2], qualified: normaliseModule(name), at });
+        } else {
+          const head = name.split('.')[0]!;
+          result.push({ local: head, qualified: normaliseModule(head), at });
+        }
+      }
+    }
+  }
+  return result;
+}
+
+const lastPart = (q: string): string => q.slice(q.lastIndexOf('.') + 1);
+const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const GAP = '[\\s\\\\]*'; // whitespace, line breaks and line continuations
+const CHAIN = `(?:${GAP}\\.${GAP}[A-Za-z_][A-Za-z0-9_]*)*?`;
+const ASYNC = /(?<![A-Za-z0-9_])async(?![A-Za-z0-9_])/g;
+
+function wordsAlternation(words: Iterable<string>): string | undefined {
+  const list = [...new Set(words)];
+  if (list.length === 0) return undefined;
+  return `(?<![A-Za-z0-9_.])(?:${list.map(escape).join('|')})(?![A-Za-z0-9_])`;
+}
+
+const ASYNC_DEF_HEAD = /^async[\s\\]+def(?![A-Za-z0-9_])/;
+const DEF_OR_CLASS_HEAD = /^(?:def|class)(?![A-Za-z0-9_])/;
+
+/**
+ * `asyncAt(index)`: whether code at `index` can be lexically inside an `async def` (not inside a nested def
+ * or class), from the indentation of the logical lines: the innermost enclosing def/class header decides.
+ * Errs towards true (lambdas, a site on a def line: defaults belong to the enclosing scope). Undefined when
+ * the indentation cannot be trusted (tabs, or a dedent to a level never opened: tree-sitter's error recovery
+ * could nest the code anywhere).
+ */
+function asyncLocator(code: string, lines: readonly number[]): ((index: number) => boolean) | undefined {
+  const indent: number[] = []; // -1: blank line
+  const kind: number[] = []; // 2 async def, 1 def/class, 0 other
+  const stack: number[] = [0];
+  for (let j = 0; j < lines.length; j++) {
+    const from = lines[j]!;
+    let i = from;
+    while (code.charCodeAt(i) === 32) i++;
+    const c = code.charCodeAt(i);
+    if (c === 9 || c === 12) return undefined;
+    if (Number.isNaN(c) || c === 10 || c === 13) {
+      indent.push(-1);
+      kind.push(0);
+      continue;
+    }
+    const width = i - from;
+    if (width > stack[stack.length - 1]!) stack.push(width);
+    else {
+      while (stack.length > 1 && width < stack[stack.length - 1]!) stack.pop();
+      if (width !== stack[stack.length - 1]) return undefined;
+    }
+    indent.push(width);
+    const head = code.slice(i, i + 24);
+    kind.push(ASYNC_DEF_HEAD.test(head) ? 2 : DEF_OR_CLASS_HEAD.test(head) ? 1 : 0);
+  }
+  const enclosedInAsync = (j: number): boolean => {
+    let level = indent[j]!;
+    for (let k = j - 1; k >= 0 && level > 0; k--) {
+      const w = indent[k]!;
+      if (w < 0 || w >= level) continue;
+      if (kind[k] === 2) return true;
+      if (kind[k] === 1) return false;
+      level = w;
+    }
+    return false;
+  };
+  return (index: number): boolean => {
+    let lo = 0;
+    let hi = lines.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lines[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    while (lo > 0 && indent[lo]! < 0) lo--;
+    if (kind[lo] === 2) return true;
+    return enclosedInAsync(lo);
+  };
+}
+
+/** The receiver expression's text before the `.` at `dot` (`self._pool`, `requests.Session()`, `a[0]`). */
+function receiverBefore(code: string, dot: number): string {
+  const isIdent = (c: number): boolean =>
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+  const isGap = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 92;
+  let i = dot;
+  for (;;) {
+    while (i > 0 && isGap(code.charCodeAt(i - 1))) i--;
+    const c = code.charCodeAt(i - 1);
+    if (c === 41 || c === 93 || c === 125) {
+      // a bracket group: jump to its opening bracket (strings and comments are blank in `code`)
+      let depth = 0;
+      let j = i - 1;
+      for (; j >= 0; j--) {
+        const d = code.charCodeAt(j);
+        if (d === 41 || d === 93 || d === 125) depth++;
+        else if (d === 40 || d === 91 || d === 123) {
+          depth--;
+          if (depth === 0) break;
+        }
+      }
+      if (j < 0) return code.slice(0, dot);
+      i = j;
+      const before = code.charCodeAt(i - 1);
+      if (i > 0 && (isIdent(before) || before === 41 || before === 93)) continue; // a call or subscript
+    } else if (i > 0 && isIdent(c)) {
+      while (i > 0 && isIdent(code.charCodeAt(i - 1))) i--;
+    } else return code.slice(i, dot);
+    let k = i;
+    while (k > 0 && isGap(code.charCodeAt(k - 1))) k--;
+    if (k > 0 && code.charCodeAt(k - 1) === 46 /* . */) {
+      i = k - 1;
+      continue;
+    }
+    return code.slice(i, dot);
+  }
+}
+
+/** How a receiver can be bound: a plain name, `self.x`/`cls.x`, or neither (then only its own text counts). */
+function receiverShape(text: string): { name?: string; attribute?: string } {
+  const compact = text.replace(/[\s\\]+/g, '');
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(compact)) return { name: compact };
+  const m = /^(?:self|cls)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(compact);
+  return m ? { attribute: m[1]! } : {};
+}
+
+/** Text that can bind `name` (assignment, annotation, `as`, `for`, parameter): a superset. */
+function nameBinding(name: string): RegExp {
+  const n = escape(name);
+  return new RegExp(
+    `(?<![A-Za-z0-9_.])${n}${GAP}(?:=(?!=)|:(?!=))|(?<![A-Za-z0-9_])(?:as|for)${GAP}${n}(?![A-Za-z0-9_])`,
+  );
+}
+
+/** Text that can bind `self.attr` / `cls.attr`. */
+function attributeBinding(attr: string): RegExp {
+  const a = `(?:self|cls)${GAP}\\.${GAP}${escape(attr)}(?![A-Za-z0-9_])`;
+  return new RegExp(`${a}${GAP}(?:=(?!=)|:(?!=))|(?<![A-Za-z0-9_])(?:as|for)${GAP}${a}`);
+}
+
+/** The target callables by the rule condition their call sites need (see planCheck). */
+const SITE_KINDS: readonly { kind: 'executor' | 'wait' | 'sleep' | 'http'; targets: readonly string[] }[] = [
+  { kind: 'executor', targets: [...EXECUTOR_CLASSES] },
+  { kind: 'wait', targets: [...CF_WAITS.keys()] },
+  { kind: 'sleep', targets: [TIME_SLEEP] },
+  { kind: 'http', targets: [...REQUESTS_FUNCTIONS] },
+];
+const WITH = /(?<![A-Za-z0-9_])with(?![A-Za-z0-9_])/;
+/** The analysis looks for `.result()` calls only when the text has this (strings included). */
+const SUBMIT_CALL = /\.\s*submit\s*\(/;
+
+/**
+ * Decides, without parsing, what a whole-file check must parse. Sound by construction: every finding is a
+ * call the planner looks for, on the code with strings and comments blanked, with what its rule needs in
+ * the same top-level statement (S) or in the module-level statements (M), where all the evidence a rule
+ * uses lives (bindings: the function scopes of S, `self.attr` in its class, M; imports: anywhere):
+ * - a call of an imported target through a name bound by any import-like text: an executor class (BHD001:
+ *   `async` and `with` in S), a concurrent.futures wait (BHD003) or time.sleep (BHD006) (`async` in S), a
+ *   requests function (BHD005, anywhere);
+ * - `.shutdown(` (BHD002) or `.result(` (BHD003, with a `.submit(` in S or M): `async` in S and executor
+ *   evidence in S or M (a name reaching an executor class, or "executor" in any case: `self._executor`);
+ * - an HTTP method call (BHD005) when requests is imported and a name reaching a Session class is in S or M.
+ * No such call: nothing to parse. Else the statements holding one are kept, with all module-level statements
+ * and every statement with an import binding a relevant name; the others are left out. The caller parses the
+ * full text when the partial one has a syntax error.
+ */
+export function planCheck(source: string): CheckPlan {
+  const lexed = lexTopLevel(source);
+  const code = lexed?.code ?? source;
+  const bindings = importBindings(code);
+  let requestsImported = false;
+  /** Per kind: locals naming a target itself (`TPE`, `sleep`) and locals naming a module on the way. */
+  const full = new Map<string, Set<string>>();
+  const prefix = new Map<string, Set<string>>();
+  const add = (map: Map<string, Set<string>>, kind: string, local: string): void => {
+    let set = map.get(kind);
+    if (!set) map.set(kind, (set = new Set()));
+    set.add(local);
+  };
+  const relevant = (q: string): boolean =>
+    q === 'requests' ||
+    q.startsWith('requests.') ||
+    q === 'concurrent' ||
+    q.startsWith('concurrent.') ||
+    q === 'time' ||
+    q.startsWith('time.');
+  const kinds: [string, readonly string[]][] = [
+    ...SITE_KINDS.map((k): [string, readonly string[]] => [k.kind, k.targets]),
+    ['session', [...SESSION_CLASSES]],
+  ];
+  for (const b of bindings) {
+    const q = b.qualified;
+    if (q === 'requests' || q.startsWith('requests.')) requestsImported = true;
+    for (const [kind, targets] of kinds) {
+      for (const t of targets) {
+        if (b.local === '*') {
+          if (t.startsWith(`${q}.`)) add(full, kind, lastPart(t));
+        } else if (t === q) add(full, kind, b.local);
+        else if (t.startsWith(`${q}.`)) add(prefix, kind, b.local);
+      }
+    }
+  }
+  /** A name reaching one of `kind`'s targets, optionally followed by `.attr` chains ending in `last`. */
+  const reach = (kind: string, lasts: readonly string[], call: boolean): RegExp | undefined => {
+    const alternatives: string[] = [];
+    const f = full.get(kind);
+    if (f) alternatives.push(`${wordsAlternation(f)!}`);
+    const p = prefix.get(kind);
+    if (p)
+      alternatives.push(
+        `${wordsAlternation(p)!}${CHAIN}${GAP}\\.${GAP}(?:${lasts.join('|')})(?![A-Za-z0-9_])`,
+      );
+    if (alternatives.length === 0) return undefined;
+    return new RegExp(`(?:${alternatives.join('|')})${call ? `${GAP}\\(` : ''}`, 'g');
+  };
+
+  // Candidate calls: [regex, what the statement holding one needs]
+  type Need = 'none' | 'async' | 'asyncWith' | 'executor' | 'future' | 'session';
+  const sites: [RegExp, Need][] = [];
+  for (const { kind, targets } of SITE_KINDS) {
+    const re = reach(kind, [...new Set(targets.map(lastPart))], true);
+    if (re) sites.push([re, kind === 'executor' ? 'asyncWith' : kind === 'http' ? 'none' : 'async']);
+  }
+  const executorNames = reach('executor', ['ThreadPoolExecutor', 'ProcessPoolExecutor'], false);
+  const executorEvidence = (text: string): boolean =>
+    /executor/i.test(text) || (executorNames !== undefined && new RegExp(executorNames.source).test(text));
+  sites.push([new RegExp(`\\.${GAP}shutdown${GAP}\\(`, 'g'), 'executor']);
+  // A future: from `executor.submit(...)` (executor evidence) or iterating `as_completed(...)`.
+  const submit = SUBMIT_CALL.exec(source);
+  const waitNames = reach('wait', ['wait', 'as_completed'], false);
+  const futureEvidence = (text: string): boolean =>
+    executorEvidence(text) || (waitNames !== undefined && new RegExp(waitNames.source).test(text));
+  if (submit) sites.push([new RegExp(`\\.${GAP}result${GAP}\\(`, 'g'), 'future']);
+  const sessionNames = reach('session', ['Session', 'session'], false);
+  if (requestsImported && sessionNames) {
+    sites.push([new RegExp(`\\.${GAP}(?:${HTTP_METHODS.join('|')})${GAP}\\(`, 'g'), 'session']);
+  }
+
+  const starts = lexed && lexed.starts.length > 0 ? lexed.starts : [0];
+  const count = starts.length;
+  const statementAt = (index: number): number => {
+    let lo = 0;
+    let hi = count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const statementCode = (k: number): string =>
+    lexed ? code.slice(k === 0 ? 0 : starts[k]!, k + 1 < count ? starts[k + 1]! : code.length) : code;
+  const definition = (k: number): boolean =>
+    lexed !== undefined && DEFINITION.test(source.slice(starts[k]!, starts[k]! + 12));
+  let moduleCode: string | undefined;
+  const moduleLevel = (): string => {
+    if (moduleCode === undefined) {
+      const parts: string[] = [];
+      for (let k = 0; k < count; k++) if (!definition(k)) parts.push(statementCode(k));
+      moduleCode = parts.join('\n');
+    }
+    return moduleCode;
+  };
+  const hasAsync = new Uint8Array(count);
+  ASYNC.lastIndex = 0;
+  for (let m = ASYNC.exec(code); m; m = ASYNC.exec(code)) hasAsync[statementAt(m.index)] = 1;
+  const inReach = (k: number, test: (text: string) => boolean): boolean =>
+    test(statementCode(k)) || test(moduleLevel());
+  const satisfied = (k: number, need: Need): boolean => {
+    switch (need) {
+      case 'none':
+        return true;
+      case 'async':
+        return hasAsync[k] === 1;
+      case 'asyncWith':
+        return hasAsync[k] === 1 && WITH.test(statementCode(k));
+      case 'executor':
+        return hasAsync[k] === 1 && inReach(k, executorEvidence);
+      case 'future':
+        return hasAsync[k] === 1 && inReach(k, futureEvidence);
+      case 'session':
+        return inReach(k, (t) => new RegExp(sessionNames!.source).test(t));
+    }
+  };
+  // Whether a call is lexically in async code, from the indentation (undefined: unknown, assume it can be).
+  let locate: ((index: number) => boolean) | undefined | null = null;
+  const mayBeAsync = (index: number): boolean => {
+    if (locate === null) locate = lexed ? asyncLocator(code, lexed.lines) : undefined;
+    return locate === undefined || locate(index);
+  };
+  const keep = new Uint8Array(count);
+  const checked = new Map<number, Set<Need>>();
+  let any = false;
+  for (const [re, need] of sites) {
+    for (let m = re.exec(code); m; m = re.exec(code)) {
+      const k = statementAt(m.index);
+      if (keep[k]) continue;
+      if (need !== 'none' && need !== 'session' && (hasAsync[k] !== 1 || !mayBeAsync(m.index))) continue;
+      if (need === 'executor' || need === 'future' || need === 'session') {
+        // Method calls: the receiver must carry evidence itself or be a name/attribute bound somewhere the
+        // rule looks (its statement; plain names also at module level).
+        const receiver = receiverBefore(code, m.index);
+        const own =
+          need === 'executor'
+            ? executorEvidence(receiver)
+            : need === 'future'
+              ? /submit/.test(receiver) && executorEvidence(receiver)
+              : new RegExp(sessionNames!.source).test(receiver);
+        if (!own) {
+          const shape = receiverShape(receiver);
+          if (shape.name !== undefined) {
+            const binding = nameBinding(shape.name);
+            if (!inReach(k, (t) => binding.test(t))) continue;
+          } else if (shape.attribute !== undefined) {
+            if (!attributeBinding(shape.attribute).test(statementCode(k))) continue;
+          } else continue;
+        }
+      }
+      let seen = checked.get(k);
+      if (!seen) checked.set(k, (seen = new Set()));
+      if (seen.has(need)) continue; // the statement's other conditions do not depend on the call
+      seen.add(need);
+      if (satisfied(k, need)) {
+        keep[k] = 1;
+        any = true;
+      }
+    }
+  }
+  if (!any) return { parse: false };
+  if (!lexed || count < 2) return { parse: true, text: source };
+  // The analysis only looks at `.result()` calls when the text has a `.submit(`: keep the one it would see.
+  // (Kept whenever anything is: a `.result(` call may be in a statement kept for another call.)
+  if (submit) keep[statementAt(submit.index)] = 1;
+  const roots = new Set<string>();
+  for (const map of [full, prefix]) for (const set of map.values()) for (const local of set) roots.add(local);
+  for (const b of bindings) {
+    if (b.local === '*' || roots.has(b.local) || relevant(b.qualified)) keep[statementAt(b.at)] = 1;
+  }
+  let dropped = false;
+  for (let k = 0; k < count; k++) {
+    if (!keep[k] && !definition(k)) keep[k] = 1;
+    if (!keep[k]) dropped = true;
+  }
+  if (!dropped) return { parse: true, text: source };
+  const parts: string[] = [];
+  const pieces: { at: number; delta: number; rows: number }[] = [];
+  let length = 0;
+  let rows = 0; // line breaks left out so far
+  let at = 0; // source[0, at) has been handled
+  for (let k = 0; k < count; k++) {
+    if (!keep[k]) continue;
+    const from = k === 0 ? 0 : starts[k]!;
+    let to = k + 1 < count ? starts[k + 1]! : source.length;
+    while (k + 1 < count && keep[k + 1]) {
+      k++;
+      to = k + 1 < count ? starts[k + 1]! : source.length;
+    }
+    rows += lineBreaks(source, at, from);
+    pieces.push({ at: length, delta: from - length, rows });
+    parts.push(source.slice(from, to));
+    length += to - from;
+    at = to;
+  }
+  return { parse: true, text: parts.join(''), pieces };
+}
+
+function lineBreaks(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) count++;
+  return count;
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkSource } from '../../src/diagnostics/analyze';
-import { regionSource, topLevelStarts } from '../../src/diagnostics/regions';
+import { planCheck, topLevelStarts } from '../../src/diagnostics/regions';
 
 const repo = path.join(__dirname, '../../..');
 
@@ -94,11 +94,10 @@ test('region parse == full parse on a file mixing kept and blanked statements (L
     full.map((f) => `${f.code} ${f.range.start.row}`),
     ['BHD001 11', 'BHD006 15', 'BHD002 24', 'BHD005 32', 'BHD005 42', 'BHD006 42'],
   );
-  const region = regionSource(MIXED);
-  assert.ok(region !== undefined);
-  assert.equal(region.length, MIXED.length);
-  assert.equal(region.split('\n').length, MIXED.split('\n').length);
-  assert.ok(!region.includes('def unrelated'), 'an unrelated def is blanked');
+  const plan = planCheck(MIXED);
+  assert.ok(plan.parse && plan.pieces, 'parsed in part');
+  const region = plan.text;
+  assert.ok(!region.includes('def unrelated'), 'an unrelated def is left out');
   assert.ok(region.includes('def __init__'), 'a class with an executor shutdown in async code is kept');
   await assertSameAsFullParse(MIXED, 'LF');
   await assertSameAsFullParse(MIXED.replace(/\n/g, '\r\n'), 'CRLF');
@@ -124,7 +123,7 @@ test('topLevelStarts: decorators and clauses join their statement; strings and b
   assert.deepEqual(starts, ['@d', 'if a:', 's = """', 'z']);
   assert.equal(topLevelStarts('x = (1,\n'), undefined, 'unclosed bracket: full parse');
   assert.equal(topLevelStarts('x = """never closed\n'), undefined, 'unterminated string: full parse');
-  assert.equal(regionSource('import time\n'), undefined, 'a single statement: nothing to leave out');
+  assert.deepEqual(planCheck('import time\n'), { parse: false }, 'no call at all: nothing to parse');
 });
 
 test('a syntax error in a kept statement falls back to the full parse', async () => {

@@ -1,0 +1,136 @@
+/**
+ * planCheck (src/diagnostics/regions.ts) decides from the text alone which files and statements a whole-file
+ * check parses. It must never change a finding: on every Python file of the fixtures and the demo app, on
+ * pairs of them glued together, and on systematic variants (code moved into a class, async <-> sync,
+ * renamed receivers, CRLF, tabs, calls in strings, code under `if`), checkSource with planning must equal
+ * checkSource parsing the whole file.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkSource } from '../../src/diagnostics/analyze';
+import { planCheck } from '../../src/diagnostics/regions';
+
+const repo = path.join(__dirname, '../../..');
+
+function pythonFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.pyi?$/.test(e.name))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+const SOURCES = [
+  ...pythonFiles(path.join(repo, 'test/fixtures')),
+  ...pythonFiles(path.join(repo, 'examples/news-backend')),
+].map((file) => ({ file, source: fs.readFileSync(file, 'utf8') }));
+
+const indent = (text: string, by: string): string =>
+  text
+    .split('\n')
+    .map((line) => (line.trim() ? by + line : line))
+    .join('\n');
+
+/** Variants of one file that move findings in and out of reach of the planner's shortcuts. */
+function variants(source: string): [string, string][] {
+  return [
+    ['as is', source],
+    [
+      'in a class',
+      `import typing\n\nclass Wrapper:\n${indent(source.replace(/^(import|from) .*$/gm, ''), '    ')}\n${source.match(/^(import|from) .*$/gm)?.join('\n') ?? ''}\n`,
+    ],
+    [
+      'imports first, code in a class',
+      `${source.match(/^(import|from) .*$/gm)?.join('\n') ?? ''}\n\nclass Wrapper:\n${indent(source.replace(/^(import|from) .*$/gm, ''), '    ')}\n`,
+    ],
+    [
+      'under if',
+      `${source.match(/^(import|from) .*$/gm)?.join('\n') ?? ''}\nif True:\n${indent(source.replace(/^(import|from) .*$/gm, ''), '    ')}\n`,
+    ],
+    ['async -> sync', source.replace(/async def/g, 'def')],
+    ['sync -> async', source.replace(/(?<!async )def /g, 'async def ')],
+    ['receivers renamed', source.replace(/\bexecutor\b/g, 'pool').replace(/\bsession\b/g, 'client')],
+    ['executor-named receivers', source.replace(/\bpool\b/g, 'executor')],
+    ['CRLF', source.replace(/\n/g, '\r\n')],
+    ['tabs', source.replace(/^( {4})+/gm, (m) => '\t'.repeat(m.length / 4))],
+    [
+      'calls in strings',
+      `${source}\nTEXT = "requests.get(u) time.sleep(1) executor.shutdown()"\n# requests.post(u)\n`,
+    ],
+    ['broken tail', `${source}\nasync def broken(:\n    time.sleep(1)\n`],
+  ];
+}
+
+async function assertSame(source: string, label: string): Promise<void> {
+  const planned = await checkSource(source);
+  const full = await checkSource(source, { regions: false });
+  assert.deepEqual(planned, full, label);
+}
+
+test('planned check == full parse on fixtures, the demo app and their variants', async () => {
+  assert.ok(SOURCES.length > 10, `expected fixture files, found ${SOURCES.length}`);
+  let skipped = 0;
+  let partial = 0;
+  let checked = 0;
+  for (const { file, source } of SOURCES) {
+    for (const [name, variant] of variants(source)) {
+      await assertSame(variant, `${path.relative(repo, file)} (${name})`);
+      const plan = planCheck(variant);
+      if (!plan.parse) skipped++;
+      else if (plan.pieces) partial++;
+      checked++;
+    }
+  }
+  // The planner must actually skip and trim (else this test would prove nothing about its shortcuts).
+  assert.ok(skipped > 10, `files not parsed at all: ${skipped} of ${checked}`);
+  assert.ok(partial > 10, `files parsed in part: ${partial} of ${checked}`);
+});
+
+test('planned check == full parse on pairs of files glued together', async () => {
+  for (let i = 0; i < SOURCES.length; i++) {
+    for (const j of [i + 1, i + 7, i + 13]) {
+      const a = SOURCES[i]!;
+      const b = SOURCES[j % SOURCES.length]!;
+      await assertSame(`${a.source}\n${b.source}`, `${a.file} + ${b.file}`);
+      await assertSame(
+        `${b.source}\n\nclass Glue:\n${indent(a.source, '    ')}\n`,
+        `${b.file} + class(${a.file})`,
+      );
+    }
+  }
+});
+
+test('planCheck: what makes a file worth parsing', () => {
+  const parse = (src: string): boolean => planCheck(src).parse;
+  // no candidate call at all
+  assert.equal(parse('import requests\n\ndef f():\n    return 1\n'), false);
+  // requests only in a docstring
+  assert.equal(parse('"""\n>>> import requests\n>>> requests.get(u)\n"""\nimport os\n'), false);
+  // a requests call without async: BHD005 applies anywhere
+  assert.equal(parse('import requests\n\ndef f(u):\n    return requests.get(u)\n'), true);
+  // time.sleep only in sync code of a file with async code elsewhere
+  assert.equal(parse('import time\n\nasync def a():\n    pass\n\ndef b():\n    time.sleep(1)\n'), false);
+  // ... and in async code, even in a continuation line with less indentation
+  assert.equal(parse('import time\n\nasync def a():\n    x = f(\ntime.sleep(1))\n'), true);
+  // a sync def nested in an async def is not async code; its defaults are
+  assert.equal(parse('import time\nasync def a():\n    def b():\n        time.sleep(1)\n'), false);
+  assert.equal(parse('import time\nasync def a():\n    def b(x=time.sleep(1)):\n        pass\n'), true);
+  // .shutdown() on a receiver with no executor evidence
+  assert.equal(
+    parse('async def a(server):\n    server.shutdown()\n\ndef make_executor():\n    pass\n'),
+    false,
+  );
+  assert.equal(parse('async def a(self):\n    self._executor.shutdown()\n'), true);
+  // evidence through a module-level binding of a plain name
+  assert.equal(
+    parse(
+      'from concurrent.futures import ThreadPoolExecutor as P\nPOOL = P()\nasync def a():\n    POOL.shutdown()\n',
+    ),
+    true,
+  );
+  // inconsistent indentation: no shortcut on the async check
+  assert.equal(parse('import time\nasync def a():\n        x = 1\n    time.sleep(1)\n'), true);
+});

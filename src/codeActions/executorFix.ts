@@ -132,6 +132,12 @@ function futuresBindings(body: Node, ex: string): Map<string, FuturesKind> {
     if (n.type === 'assignment') {
       const left = n.childForFieldName('left');
       const right = n.childForFieldName('right');
+      // futures[ex.submit(...)] = url (keys are futures) / futures[url] = ex.submit(...) (values are)
+      const container = left?.type === 'subscript' ? left.childForFieldName('value') : null;
+      if (container?.type === 'identifier' && right && !found.has(container.text)) {
+        if (isExecutorCall(left!.childForFieldName('subscript'), ex)) found.set(container.text, 'collection');
+        else if (isExecutorCall(right, ex)) found.set(container.text, 'mapping');
+      }
       if (left?.type === 'identifier' && right && !found.has(left.text)) {
         const r = unparen(right);
         if (isExecutorCall(r, ex)) found.set(left.text, 'single');

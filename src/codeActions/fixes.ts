@@ -121,14 +121,16 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
         );
         break;
       }
-      case 'BHD002':
+      case 'BHD002': {
+        const rewrite = shutdownFix(finding, tree, cancelFutures);
         offer(
-          `Shut down without waiting (wait=False${cancelFutures ? ', cancel_futures=True' : ''})`,
+          `Shut down without waiting (${'name' in rewrite ? rewrite.name : 'wait=False'})`,
           true,
           'fix',
-          shutdownFix(finding, tree, cancelFutures),
+          rewrite,
         );
         break;
+      }
       case 'BHD003':
         offer(
           'Await the future: await asyncio.wrap_future(...)',
@@ -258,20 +260,38 @@ function callAt(finding: Finding, tree: Tree): Node | null {
   return n;
 }
 
-/** BHD002: `ex.shutdown(...)` -> `ex.shutdown(wait=False, cancel_futures=True)` (3.9+) or `(wait=False)`. */
+/**
+ * BHD002: `ex.shutdown(...)` -> `ex.shutdown(wait=False, cancel_futures=True)` (3.9+) or `(wait=False)`. Only
+ * `wait` changes: an explicit `cancel_futures` (keyword or second positional) is the author's choice and stays.
+ */
 function shutdownFix(finding: Finding, tree: Tree, cancelFutures: boolean): Rewrite {
   const call = callAt(finding, tree);
   const args = call?.childForFieldName('arguments');
   if (!call || !args || args.type !== 'argument_list') return { reason: 'no call arguments' };
-  if (args.namedChildren.some((c) => c.type === 'list_splat' || c.type === 'dictionary_splat')) {
+  const items = args.namedChildren;
+  if (items.some((c) => c.type === 'list_splat' || c.type === 'dictionary_splat')) {
     return { reason: 'the call passes *args/**kwargs' };
   }
-  // A file that already passes cancel_futures targets 3.9+ whatever the setting says.
-  const keepsCancel = args.namedChildren.some(
-    (c) => c.type === 'keyword_argument' && c.childForFieldName('name')?.text === 'cancel_futures',
+  if (items.some((c) => c.type === 'comment')) return { reason: 'comments inside the call would be lost' };
+  const positional = items.filter((c) => c.type !== 'keyword_argument');
+  const keywords = new Map(
+    items
+      .filter((c) => c.type === 'keyword_argument')
+      .map(
+        (c) => [c.childForFieldName('name')?.text ?? '', c.childForFieldName('value')?.text ?? ''] as const,
+      ),
   );
-  const newArgs = cancelFutures || keepsCancel ? '(wait=False, cancel_futures=True)' : '(wait=False)';
-  return { edits: [{ start: args.startIndex, end: args.endIndex, newText: newArgs }], name: '' };
+  if (positional.length > 2 || [...keywords.keys()].some((k) => k !== 'wait' && k !== 'cancel_futures'))
+    return { reason: 'arguments that `Executor.shutdown(wait, *, cancel_futures)` does not take' };
+  const explicitCancel = keywords.get('cancel_futures') ?? positional[1]?.text;
+  const cancel =
+    explicitCancel !== undefined
+      ? `, cancel_futures=${explicitCancel}`
+      : cancelFutures
+        ? ', cancel_futures=True'
+        : '';
+  const newArgs = `wait=False${cancel}`;
+  return { edits: [{ start: args.startIndex, end: args.endIndex, newText: `(${newArgs})` }], name: newArgs };
 }
 
 /** Whether an expression replacing `node` must be parenthesised (`await x` is not a primary). */

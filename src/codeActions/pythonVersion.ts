@@ -19,22 +19,25 @@ export function parseVersionSetting(value: string | undefined): PythonVersion | 
 
 /**
  * The lowest Python version a PEP 440 specifier set admits, as far as it bounds it from below
- * (">=3.8,<4" -> 3.8, "~=3.10" -> 3.10, ">3.7" -> 3.8, "==3.11.*" -> 3.11, Poetry "^3.8" -> 3.8).
- * Undefined when no clause gives a lower bound.
+ * (">=3.8,<4" -> 3.8, "~=3.10" -> 3.10, ">3.8" -> 3.8 (3.8.1 is admitted), "==3.11.*" -> 3.11, Poetry "^3.8"
+ * -> 3.8, Poetry alternatives "^3.7 || ^3.10" -> 3.7). Undefined when no clause gives a lower bound.
  */
 export function lowerBoundOf(specifier: string): PythonVersion | undefined {
-  let best: PythonVersion | undefined;
-  for (const clause of specifier.split(/[,|]/)) {
-    const m = /^\s*(>=|~=|==|===|\^|~|>)?\s*(\d+)(?:\.(\d+))?/.exec(clause);
-    if (!m) continue; // '<4', '!=3.5', '<=3.11' give no lower bound
-    const major = Number(m[2]);
-    let minor = m[3] === undefined ? 0 : Number(m[3]);
-    // ">3.7" admits 3.7.1, but nothing in 3.7 has cancel_futures either, so 3.8 is the honest bound.
-    if (m[1] === '>') minor += 1;
-    const v: PythonVersion = [major, minor];
-    if (!best || compareVersions(v, best) > 0) best = v;
+  let lowest: PythonVersion | undefined;
+  // Poetry's `||` (or `|`) separates alternatives: the lowest admitted version is the lowest alternative's.
+  for (const alternative of specifier.split(/\|\|?/)) {
+    let best: PythonVersion | undefined;
+    for (const clause of alternative.split(',')) {
+      const m = /^\s*(>=|~=|==|===|\^|~|>)?\s*(\d+)(?:\.(\d+))?/.exec(clause);
+      if (!m) continue; // '<4', '!=3.5', '<=3.11' give no lower bound
+      // ">3.8" admits 3.8.1, which has no cancel_futures: the minor version itself is the honest bound.
+      const v: PythonVersion = [Number(m[2]), m[3] === undefined ? 0 : Number(m[3])];
+      if (!best || compareVersions(v, best) > 0) best = v;
+    }
+    if (!best) return undefined; // an alternative unbounded below: nothing can be concluded
+    if (!lowest || compareVersions(best, lowest) < 0) lowest = best;
   }
-  return best;
+  return lowest;
 }
 
 /** Reads `requires-python` ([project]) or `python` ([tool.poetry.dependencies]) from pyproject.toml text. */

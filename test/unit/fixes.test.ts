@@ -260,6 +260,122 @@ describe('fixesFor', () => {
   });
 });
 
+describe('audit shapes (engineer H)', () => {
+  const fixed = (source: string, version: PythonVersion = [3, 11]) =>
+    fixAll(source, parser, fixOptionsFor(source, { pythonVersion: version }));
+
+  test('BHD002 changes only `wait`: an explicit cancel_futures (keyword or positional) stays', () => {
+    const source = [
+      'from concurrent.futures import ThreadPoolExecutor',
+      'EXECUTOR = ThreadPoolExecutor()',
+      '',
+      'async def h(flag):',
+      '    EXECUTOR.shutdown(wait=True, cancel_futures=False)',
+      '    EXECUTOR.shutdown(True, flag)',
+      '    EXECUTOR.shutdown(wait=flag)',
+      '    EXECUTOR.shutdown()',
+      '',
+    ].join('\n');
+    const out = fixed(source).text.split('\n').slice(4, 8);
+    assert.deepEqual(out, [
+      '    EXECUTOR.shutdown(wait=False, cancel_futures=False)',
+      '    EXECUTOR.shutdown(wait=False, cancel_futures=flag)',
+      '    EXECUTOR.shutdown(wait=False, cancel_futures=True)',
+      '    EXECUTOR.shutdown(wait=False, cancel_futures=True)',
+    ]);
+    const titles = actionsFor(source).map((f) => f.actions[0]!.title);
+    assert.equal(titles[0], 'Shut down without waiting (wait=False, cancel_futures=False)');
+    assert.deepEqual(fixed(source, [3, 8]).text.split('\n')[7], '    EXECUTOR.shutdown(wait=False)');
+  });
+
+  test('a one-line `with` body gets the indentation of the code around it, not of a string or continuation', () => {
+    const source = [
+      'import asyncio',
+      'from concurrent.futures import ThreadPoolExecutor',
+      '',
+      'TEXT = """',
+      '  two spaces inside a string',
+      '"""',
+      '',
+      'async def h(loop):',
+      '    with ThreadPoolExecutor() as ex: return await loop.run_in_executor(ex, len, TEXT)',
+      '',
+    ].join('\n');
+    assert.equal(
+      fixed(source).text.split('\n').slice(8).join('\n'),
+      [
+        '    ex = ThreadPoolExecutor()',
+        '    try:',
+        '        return await loop.run_in_executor(ex, len, TEXT)',
+        '    finally:',
+        '        ex.shutdown(wait=False, cancel_futures=True)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('names holding results or re-bound to non-futures are not cancelled; dropped futures decline', () => {
+    const head = [
+      'import asyncio',
+      'from concurrent.futures import ThreadPoolExecutor',
+      '',
+      'async def h(loop, xs):',
+    ];
+    const withBody = (...body: string[]) =>
+      [...head, '    with ThreadPoolExecutor() as ex:', ...body.map((l) => `        ${l}`), ''].join('\n');
+    const notCancelled = [
+      ['r = await loop.run_in_executor(ex, len, "x")', 'return r'],
+      ['rs = [await loop.run_in_executor(ex, len, x) for x in xs]', 'return rs'],
+      ['fs = [ex.submit(len, x) for x in xs]', 'fs = [f.result() for f in fs]', 'return fs'],
+      ['fut = ex.submit(len, "x")', 'for fut in asyncio.as_completed([fut]):', '    return await fut'],
+      ['global g', 'g = ex.submit(len, "x")', 'return await asyncio.wrap_future(g)'],
+      ['fs = []', 'fs.append(ex.submit(len, "x"))', 'fs.append(None)', 'return fs'],
+    ];
+    for (const body of notCancelled) {
+      const out = fixed(withBody(...body)).text;
+      assert.match(out, /ex\.shutdown\(wait=False, cancel_futures=True\)/, body.join('; '));
+      assert.doesNotMatch(out, /\.cancel\(\)|= None\n\s+try:|= \[\]\n\s+try:/, `${body.join('; ')}:\n${out}`);
+    }
+    const cancelled = [
+      ['fs = {ex.submit(len, x): x for x in xs}', 'return [await asyncio.wrap_future(f) for f in fs]'],
+      [
+        'fs = {}',
+        'for x in xs:',
+        '    fs[ex.submit(len, x)] = x',
+        'return [await asyncio.wrap_future(f) for f in fs]',
+      ],
+    ];
+    for (const body of cancelled)
+      assert.match(
+        fixed(withBody(...body)).text,
+        /for f_?\w* in fs:\n\s+f\w*\.cancel\(\)|for future in fs:\n\s+future\.cancel\(\)/,
+      );
+    const declined: [string[], RegExp][] = [
+      [['ex.submit(len, "x")'], /line 6 starts work on the executor without keeping its future/],
+      [['ex.submit(len, "x").add_done_callback(print)'], /without keeping its future/],
+      [['loop.run_in_executor(ex, len, "x")'], /without keeping its future/],
+      [['rs = ex.map(len, xs)'], /lazy results of `ex\.map/],
+      [['fut = ex.submit(len, "x")'], /`fut` is never awaited or read/],
+    ];
+    for (const [body, reason] of declined) {
+      const source = withBody(...body);
+      const result = fixed(source);
+      assert.equal(result.text, source, body.join('; '));
+      assert.match(result.declined.map((d) => d.reason).join('\n'), reason);
+      const [entry] = actionsFor(source);
+      assert.deepEqual(
+        entry!.actions.map((a) => [a.kind, a.preferred, Boolean(a.disabled)]),
+        [
+          ['fix', false, true],
+          ['suppress', false, false],
+        ],
+      );
+    }
+    // Consumed inside the block: fine.
+    assert.match(fixed(withBody('for r in ex.map(len, xs):', '    print(r)')).text, /try:/);
+  });
+});
+
 describe('applyEdits', () => {
   test('applies in any order, keeps insertion order at one offset, rejects overlaps', () => {
     assert.equal(

@@ -64,11 +64,25 @@ export function decodeUtf8(file: string, bytes: Buffer): { text: string; bom: bo
   return { text, bom };
 }
 
+/** A file whose permissions say it must not be written (rename would replace it anyway, even as non-root). */
+export class ReadOnlyError extends Error {
+  constructor(file: string) {
+    super(`${file}: read-only; left untouched`);
+    this.name = 'ReadOnlyError';
+  }
+}
+
 /** Writes `data` over `file` atomically: same directory temp file, same mode/owner, then rename. */
 export async function writeFileAtomic(file: string, data: Buffer): Promise<void> {
   // Rename replaces a symlink itself, so write to what it points at.
   const target = await fs.realpath(file);
   const stat = await fs.stat(target);
+  // Replacing by rename needs only the directory to be writable: honour the file's own permissions here
+  // (no write bit at all, or not writable by us) as an in-place write would.
+  if ((stat.mode & 0o222) === 0) throw new ReadOnlyError(file);
+  await fs.access(target, fs.constants.W_OK).catch(() => {
+    throw new ReadOnlyError(file);
+  });
   const tmp = path.join(
     path.dirname(target),
     `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
@@ -132,7 +146,7 @@ export async function fixFiles(
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         const message =
-          err instanceof NotUtf8Error
+          err instanceof NotUtf8Error || err instanceof ReadOnlyError
             ? err.message
             : e.code === 'EACCES' || e.code === 'EPERM'
               ? `${file}: permission denied; left untouched`

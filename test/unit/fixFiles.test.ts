@@ -129,3 +129,25 @@ test('pre-3.9 target from the nearest pyproject.toml', async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a read-only file is reported and left untouched (rename would otherwise replace it)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-fixro-'));
+  try {
+    const file = path.join(dir, 'stream.py');
+    const source = fs.readFileSync(path.join(FIXTURES, 'seedStream.in.py'), 'utf8');
+    fs.writeFileSync(file, source);
+    fs.chmodSync(file, 0o444);
+    const [report] = await fixFiles([file]);
+    assert.equal(report!.status, 'error');
+    assert.equal(report!.error, `${file}: read-only; left untouched`);
+    assert.equal(fs.readFileSync(file, 'utf8'), source);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o444);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file left behind',
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -56,3 +56,23 @@ test('check --fix fixes, prints what changed, reports what is left; exit 0/1/2',
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('check --fix says which fixable finding it left alone and why', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-clifix-declined-'));
+  try {
+    const source = fs.readFileSync(
+      path.join(ROOT, 'test', 'fixtures', 'fixes', 'semantics', 'fireAndForget.py'),
+      'utf8',
+    );
+    fs.writeFileSync(path.join(dir, 'jobs.py'), source);
+    const r = run(dir, '--fix', 'jobs.py');
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stdout,
+      /^Not fixed: jobs\.py:15 BHD001: line 17 starts work on the executor without keeping its future: .*$/m,
+    );
+    assert.equal(fs.readFileSync(path.join(dir, 'jobs.py'), 'utf8'), source, 'left as it was');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -14,6 +14,8 @@ import { pythonVersionForFile, resolvePythonVersion } from './pythonVersion';
 
 const SOURCE = 'backend-hang';
 const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('backendHang');
+// Internal (not in the palette): run by the "Why is there no automatic fix?" quick fix.
+const EXPLAIN_COMMAND = 'backendHang.explainNoAutomaticFix';
 
 /** One replace edit covering what differs between `before` and `after` (keeps cursor and markers elsewhere). */
 export function minimalEdit(before: string, after: string): TextEdit | undefined {
@@ -54,6 +56,10 @@ export class QuickFixProvider implements vscode.CodeActionProvider, vscode.Dispo
       vscode.commands.registerCommand('backendHang.fixAllInFile', (uri?: vscode.Uri) =>
         this.fixAllCommand(uri),
       ),
+      vscode.commands.registerCommand(EXPLAIN_COMMAND, (message: string) => {
+        log.info(message);
+        void vscode.window.showInformationMessage(message);
+      }),
     );
   }
 
@@ -146,8 +152,17 @@ export class QuickFixProvider implements vscode.CodeActionProvider, vscode.Dispo
             const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
             action.diagnostics = [d];
             if (fix.disabled) {
-              // Shown greyed out with the reason, so the user learns why there is no automatic fix here.
-              action.disabled = { reason: fix.disabled };
+              // VS Code hides disabled quick fixes from the lightbulb menu, so the reason is offered as an
+              // action of its own: choosing it shows why this shape has no automatic fix.
+              const line = d.range.start.line + 1;
+              action.title = `Why is there no automatic fix for ${fix.code} here?`;
+              action.command = {
+                title: action.title,
+                command: EXPLAIN_COMMAND,
+                arguments: [
+                  `Backend Hang: no automatic fix for ${fix.code} at line ${line}: ${fix.disabled}.`,
+                ],
+              };
               actions.push(action);
               continue;
             }
@@ -156,7 +171,12 @@ export class QuickFixProvider implements vscode.CodeActionProvider, vscode.Dispo
             actions.push(action);
           }
         }
-        if (findings.some((f) => f.fixable)) {
+        // Only when fix-all would change something (a finding whose main fix applies).
+        const fixable = findings.some(
+          (f) =>
+            f.fixable && fixesFor(f, tree, text, { ...options, log: undefined }).some((a) => a.preferred),
+        );
+        if (fixable) {
           const all = new vscode.CodeAction(
             'Fix all Backend Hang problems in this file',
             vscode.CodeActionKind.QuickFix,

@@ -136,4 +136,41 @@ suite('quick fixes', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  test('a shape the fix cannot handle says why (an action showing the reason), and offers no fix-all', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bhd-declined-'));
+    const file = path.join(dir, 'jobs.py');
+    writeFileSync(file, fixture('semantics/fireAndForget.py'));
+    try {
+      const fileUri = vscode.Uri.file(file);
+      const doc = await vscode.workspace.openTextDocument(fileUri);
+      await vscode.window.showTextDocument(doc);
+      const diagnostic = await waitFor('the BHD001 diagnostic', () =>
+        vscode.languages.getDiagnostics(fileUri).find((d) => d.source === 'backend-hang'),
+      );
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        fileUri,
+        diagnostic.range,
+        vscode.CodeActionKind.QuickFix.value,
+      );
+      const titles = actions.map((a) => a.title).join(' | ');
+      assert.ok(!actions.some((a) => a.isPreferred), titles);
+      // VS Code hides disabled quick fixes, so the reason is an action of its own (it shows a message).
+      assert.deepEqual(
+        actions.map((a) => a.title),
+        ['Why is there no automatic fix for BHD001 here?', 'Suppress BHD001 on this line'],
+      );
+      const why = actions[0]!;
+      assert.equal(why.edit, undefined);
+      assert.equal(why.command?.command, 'backendHang.explainNoAutomaticFix');
+      assert.match(
+        String(why.command.arguments?.[0]),
+        /^Backend Hang: no automatic fix for BHD001 at line 15: line 17 starts work on the executor without keeping its future/,
+      );
+      // No "Fix all" entry: nothing in this file can be fixed automatically.
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -53,9 +53,13 @@ const isTarget = (q: string): boolean => TARGETS.has(q);
 /** Names that mark a receiver as an executor without other evidence: `executor`, `self._executor`, `io_executor`. */
 const EXECUTOR_NAME = /^(?:executor|.*_executor)$/i;
 
-/** An import that can bind the requests package (`import requests`, `from requests...`, pip's vendored copy). */
+/**
+ * An import that can bind the requests package (`import requests`, `from requests...`, pip's vendored copy).
+ * Deliberately loose (no word boundaries): a pre-filter may let more through, and alternatives that start
+ * with a literal let the regex engine skip ahead instead of trying every position.
+ */
 const REQUESTS_IMPORT =
-  /(?<![\w.])import\s[^\n#]*(?<![\w.])requests\b|\bfrom\s+requests\b|_vendor\.requests\b|_vendor\s+import\s*\(?[^)#]*\brequests\b/;
+  /import[ \t][^\n#]*requests|from\s+requests|_vendor\.requests|_vendor\s+import\s*\(?[^)#]*requests/;
 const ASYNC_DEF = /\basync\s+def\b/;
 const CONCURRENT_FUTURES = /\bconcurrent\s*\.\s*futures\b|\bfrom\s+concurrent\s+import\b/;
 const SHUTDOWN_CALL = /\.\s*shutdown\s*\(/;

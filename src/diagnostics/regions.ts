@@ -194,8 +194,9 @@ function normaliseModule(name: string): string {
 
 const IMPORT_STATEMENT =
   /(?<![\w.])(?:from[\s\\]+([^\n;]*?)[\s\\]+import(?![\w])[\s\\]*(\([^)]*\)|(?:[^\n;\\]|\\[\s\S])*)|import(?![\w])[\s\\]+((?:[^\n;\\]|\\[\s\S])*))/g;
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const IDENT = /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*$/;
+const DOTTED =
+  /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*(?:\.[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)*$/;
 
 /**
  * Every binding any import-like text of `code` could make (a superset of what the parsed import table holds:
@@ -349,8 +350,9 @@ function receiverBefore(code: string, dot: number): string {
 /** How a receiver can be bound: a plain name, `self.x`/`cls.x`, or neither (then only its own text counts). */
 function receiverShape(text: string): { name?: string; attribute?: string } {
   const compact = text.replace(/[\s\\]+/g, '');
-  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(compact)) return { name: compact };
-  const m = /^(?:self|cls)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(compact);
+  // Identifiers may hold non-ASCII letters (`café`): anything above U+007F counts as one.
+  if (/^[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*$/.test(compact)) return { name: compact };
+  const m = /^(?:self|cls)\.([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)$/.exec(compact);
   return m ? { attribute: m[1]! } : {};
 }
 

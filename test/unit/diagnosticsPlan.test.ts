@@ -134,3 +134,23 @@ test('planCheck: what makes a file worth parsing', () => {
   // inconsistent indentation: no shortcut on the async check
   assert.equal(parse('import time\nasync def a():\n        x = 1\n    time.sleep(1)\n'), true);
 });
+
+test('planCheck: receivers with non-ASCII names keep their bindings', async () => {
+  const source = [
+    'from concurrent.futures import ThreadPoolExecutor',
+    'async def a():',
+    '    café = ThreadPoolExecutor()',
+    '    café.shutdown()',
+    '',
+  ].join('\n');
+  assert.equal(planCheck(source).parse, true);
+  const findings = await checkSource(source);
+  assert.deepEqual(
+    findings.map((f) => f.code),
+    ['BHD002'],
+  );
+  assert.deepEqual(findings, await checkSource(source, { regions: false }));
+  const aliased = 'import requests as réq\n\ndef f(u):\n    return réq.get(u)\n';
+  assert.equal(planCheck(aliased).parse, true, 'a non-ASCII import alias');
+  assert.equal((await checkSource(aliased)).length, 1);
+});

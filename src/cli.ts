@@ -13,14 +13,11 @@ const USAGE = `Usage:
   backend-hang dump --pid N [--format text|json] [--locals] [--native] [--pyspy PATH]
   backend-hang --version`;
 
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'check':
-      // The bundle itself is the helper thread's script (see runCheckWorker).
-      return (await import('./cli/checkCommand')).runCheckCommand(rest, __filename);
+      return (await import('./cli/checkCommand')).runCheckCommand(rest);
     case 'dump':
       return (await import('./cli/dumpCommand')).runDumpCommand(rest);
     case '--version':
@@ -42,21 +39,12 @@ async function main(argv: string[]): Promise<number> {
 
 declare const VERSION: string;
 
-if (!isMainThread && (workerData as { role?: string } | null)?.role === 'backend-hang-check') {
-  // A helper thread of `check` (src/cli/checkCommand.ts): same bundle, other entry.
-  void import('./cli/checkCommand').then((m) => m.runCheckWorker(parentPort!));
-} else {
-  runMain();
-}
-
-function runMain(): void {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`backend-hang: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 2;
-    },
-  );
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`backend-hang: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -2,8 +2,7 @@
  * `backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...`
  * Exit codes: 0 no findings, 1 findings, 2 usage or I/O error (with a message on stderr).
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { closeSync, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkSource } from '../diagnostics/analyze';
@@ -90,7 +89,9 @@ function displayPath(file: string, cwd: string): string {
 }
 
 /**
- * Checks files one after the other. Reads are synchronous on purpose: for a thousand small files they beat
+ * Checks files one after the other, on one thread: a worker_threads helper taking every other file was
+ * measured slower (its isolate, bundle and module start-up cost more than the half of the work it takes
+ * over, on a loaded 2-core machine). Reads are synchronous on purpose: for a thousand small files they beat
  * promise-based reads (no thread-pool round trips), and parsing is synchronous anyway. A file whose bytes hold
  * neither "requests" nor "async" cannot have a finding (see mightContainFindings) and is not even decoded.
  */
@@ -98,22 +99,18 @@ async function checkFiles(
   files: readonly string[],
   select: RuleCode[] | undefined,
   cwd: string,
-  indices?: readonly number[],
-): Promise<IndexedResults> {
-  const results: IndexedResults['results'] = [];
-  const errors: IndexedResults['errors'] = [];
+): Promise<{ results: FileFindings[]; errors: string[] }> {
+  const results: FileFindings[] = [];
+  const errors: string[] = [];
   // BACKEND_HANG_FULL_PARSE=1: parse whole files (the bench checks that planned parsing finds the same).
   const regions = process.env.BACKEND_HANG_FULL_PARSE !== '1';
   let buffer = Buffer.allocUnsafe(1 << 20);
-  for (const index of indices ?? files.keys()) {
-    const file = files[index]!;
+  for (const file of files) {
     let bytes: Buffer;
     try {
       // One reused buffer instead of a new one per file: a thousand files' worth of garbage otherwise.
       const fd = openSync(file, 'r');
       try {
-        const size = fstatSync(fd).size;
-        if (size + 1 > buffer.length) buffer = Buffer.allocUnsafe(Math.max(size + 1, buffer.length * 2));
         let length = 0;
         for (let n; (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0;) {
           length += n;
@@ -125,119 +122,20 @@ async function checkFiles(
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      errors.push({
-        index,
-        message: `${file}: ${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(err)}`,
-      });
+      errors.push(
+        `${file}: ${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(err)}`,
+      );
       continue;
     }
     if (!bytes.includes('requests') && !bytes.includes('async')) continue;
     const findings = await checkSource(bytes.toString('utf8'), { ...(select ? { select } : {}), regions });
-    if (findings.length > 0) results.push({ index, file: displayPath(file, cwd), findings });
+    if (findings.length > 0) results.push({ file: displayPath(file, cwd), findings });
   }
   return { results, errors };
 }
 
-/** Per-file outcome of checkFiles, with each file's position in the list (halves are merged back in order). */
-interface IndexedResults {
-  results: (FileFindings & { index: number })[];
-  errors: { index: number; message: string }[];
-}
-
-/** What the worker of a check receives (workerData.role tells src/cli.ts to run `runCheckWorker`). */
-interface CheckJob {
-  files: string[];
-  indices: number[];
-  select: RuleCode[] | undefined;
-  cwd: string;
-}
-
-/** Marks a worker thread started by `startHelper` (see src/cli.ts). */
-export const CHECK_WORKER_ROLE = 'backend-hang-check';
-
-/** Below this many files a second thread does not pay for its start-up. */
-const MIN_FILES_FOR_WORKER = 200;
-
-/**
- * Body of the helper thread: waits for one CheckJob, checks its files, posts the IndexedResults back.
- * Runs in a worker_threads Worker on the same bundle (dist/cli.js).
- */
-export function runCheckWorker(port: import('node:worker_threads').MessagePort): void {
-  port.once('message', (job: CheckJob) => {
-    void checkFiles(job.files, job.select, job.cwd, job.indices).then(
-      (r) => {
-        port.postMessage(r);
-        port.close();
-      },
-      (err: unknown) => {
-        port.postMessage({ failed: err instanceof Error ? err.message : String(err) });
-        port.close();
-      },
-    );
-  });
-}
-
-/**
- * A helper thread for a big check (both cores: ruff uses them too). Started before the directory walk so its
- * start-up (a V8 isolate, the bundle) overlaps the walk; it takes every other file. Undefined when not worth
- * it or not possible (no bundle path, BACKEND_HANG_WORKERS=0).
- */
-function startHelper(script: string | undefined, paths: readonly string[]): Worker | undefined {
-  if (!script || process.env.BACKEND_HANG_WORKERS === '0') return undefined;
-  const anyDirectory = paths.some((p) => {
-    try {
-      return statSync(p).isDirectory();
-    } catch {
-      return false;
-    }
-  });
-  if (!anyDirectory) return undefined;
-  const worker = new Worker(script, { workerData: { role: CHECK_WORKER_ROLE } });
-  // Until it has a job, it must not keep the process alive (a small walk terminates it).
-  worker.unref();
-  return worker;
-}
-
-/** Checks `files`, on two threads when `helper` is there and there are enough files. */
-async function checkAll(
-  files: readonly string[],
-  select: RuleCode[] | undefined,
-  cwd: string,
-  helper: Worker | undefined,
-): Promise<{ results: FileFindings[]; errors: string[] }> {
-  let merged: IndexedResults;
-  if (helper && files.length >= MIN_FILES_FOR_WORKER) {
-    const mine: number[] = [];
-    const theirs: number[] = [];
-    for (let i = 0; i < files.length; i++) (i % 2 === 0 ? mine : theirs).push(i);
-    helper.ref();
-    const answer = new Promise<IndexedResults>((resolve, reject) => {
-      helper.once('message', (m: IndexedResults | { failed: string }) =>
-        'failed' in m ? reject(new Error(m.failed)) : resolve(m),
-      );
-      helper.once('error', reject);
-    });
-    const job: CheckJob = { files: [...files], indices: theirs, select, cwd };
-    helper.postMessage(job);
-    const own = await checkFiles(files, select, cwd, mine);
-    const other = await answer;
-    void helper.terminate();
-    merged = {
-      results: [...own.results, ...other.results].sort((a, b) => a.index - b.index),
-      errors: [...own.errors, ...other.errors].sort((a, b) => a.index - b.index),
-    };
-  } else {
-    if (helper) void helper.terminate();
-    merged = await checkFiles(files, select, cwd);
-  }
-  return {
-    results: merged.results.map(({ file, findings }) => ({ file, findings })),
-    errors: merged.errors.map((e) => e.message),
-  };
-}
-
 /** Runs `backend-hang check`; returns the exit code. */
-export async function runCheckCommand(args: string[], workerScript?: string): Promise<number> {
+export async function runCheckCommand(args: string[]): Promise<number> {
   let options: CheckOptions;
   try {
     options = parseCheckArgs(args);
@@ -247,7 +145,6 @@ export async function runCheckCommand(args: string[], workerScript?: string): Pr
     return 2;
   }
   const cwd = process.cwd();
-  const helper = options.fix ? undefined : startHelper(workerScript, options.paths);
   const { files, errors: pathErrors } = await findPythonFiles(options.paths);
   const errors = pathErrors.map((e) => e.message);
 
@@ -264,7 +161,7 @@ export async function runCheckCommand(args: string[], workerScript?: string): Pr
   }
   // ---- end of --fix
 
-  const { results, errors: readErrors } = await checkAll(files, options.select, cwd, helper);
+  const { results, errors: readErrors } = await checkFiles(files, options.select, cwd);
   errors.push(...readErrors);
   let output: string;
   switch (options.format) {

@@ -9,11 +9,10 @@
  * 3. Names resolve through the file's imports (aliases, `import a.b as c`, star imports).
  */
 import type { Node, Parser, Tree } from '../python/treeSitter';
-import { createPythonParser } from '../python/treeSitter';
 import { MESSAGES } from './rules';
 import { applyNoqa } from './noqa';
 import { type CheckPlan, planCheck } from './regions';
-import { treeChangeOf } from './incrementalParse';
+import { treeChangeOf } from './treeChanges';
 import {
   type Binding,
   type ImportTable,
@@ -951,10 +950,13 @@ let sharedParser: Promise<Parser> | undefined;
 
 /** The process-wide parser of `checkSource` (created on first use; a failed load is retried next time). */
 function parserForChecks(): Promise<Parser> {
-  sharedParser ??= createPythonParser().catch((err: unknown) => {
-    sharedParser = undefined;
-    throw err;
-  });
+  // Loaded on first use: a check whose files need no parse never initialises web-tree-sitter.
+  sharedParser ??= import('../python/treeSitter')
+    .then((m) => m.createPythonParser())
+    .catch((err: unknown) => {
+      sharedParser = undefined;
+      throw err;
+    });
   return sharedParser;
 }
 

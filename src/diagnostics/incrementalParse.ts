@@ -6,31 +6,9 @@
 import { Edit } from 'web-tree-sitter';
 import type { Parser, Point, Tree } from '../python/treeSitter';
 
-/** One text edit as UTF-16 offsets (start, end before the edit, end after it). */
-export interface EditSpan {
-  startIndex: number;
-  oldEndIndex: number;
-  newEndIndex: number;
-}
+import { type EditSpan, recordTreeChange } from './treeChanges';
 
-/**
- * How a tree produced by `IncrementalParse.reparse` differs from the one it was re-parsed from: the edits
- * applied in between (in order) and tree-sitter's changed ranges (new coordinates). With this the analysis
- * re-examines only the statements around the change instead of every statement of the file.
- */
-export interface TreeChange {
-  /** The tree this one was re-parsed from (already deleted: compare by identity only). */
-  previous: Tree;
-  edits: readonly EditSpan[];
-  changedRanges: readonly { startIndex: number; endIndex: number }[];
-}
-
-const CHANGES = new WeakMap<Tree, TreeChange>();
-
-/** What changed between `tree` and the tree it was incrementally re-parsed from (undefined: full parse). */
-export function treeChangeOf(tree: Tree): TreeChange | undefined {
-  return CHANGES.get(tree);
-}
+export { type EditSpan, type TreeChange, treeChangeOf } from './treeChanges';
 
 /** The plain-data shape of `vscode.TextDocumentContentChangeEvent` (UTF-16 offsets, 0-based lines). */
 export interface ContentChange {
@@ -111,7 +89,7 @@ export class IncrementalParse {
       const changedRanges = this.current
         .getChangedRanges(old)
         .map((r) => ({ startIndex: r.startIndex, endIndex: r.endIndex }));
-      CHANGES.set(this.current, { previous: old, edits, changedRanges });
+      recordTreeChange(this.current, { previous: old, edits, changedRanges });
     }
     old?.delete();
     return this.current;

@@ -59,7 +59,13 @@ export function findPythonFilesSync(roots: readonly string[]): { files: string[]
   const files: string[] = [];
   const errors: PathError[] = [];
   const seen = new Set<string>();
+  // With one root, a file is reached once: no need to resolve every path for the duplicate check.
+  const single = roots.length === 1;
   const add = (file: string): void => {
+    if (single) {
+      files.push(file);
+      return;
+    }
     const key = path.resolve(file);
     if (!seen.has(key)) {
       seen.add(key);

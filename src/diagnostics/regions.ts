@@ -23,6 +23,12 @@ const CLAUSE = /^(?:else|elif|except|finally)\b/;
 /** Letters a string prefix may have whose strings hold code (`f"{requests.get(u)}"`, t-strings). */
 const CODE_STRING_PREFIX = /[fFtT]/;
 const PREFIX_LETTER = /[rRbBuUfFtT]/;
+/** Where a string may end or escape (per quote, triple or not; a single-quoted string stops at a line end). */
+const STOP_DQ3 = /["\\]/g;
+const STOP_DQ = /["\\\n]/g;
+const STOP_SQ3 = /['\\]/g;
+const STOP_SQ = /['\\\n]/g;
+const SPECIAL = /[\n#\\()[\]{}'"]/g;
 
 /** What `lexTopLevel` finds: where top-level statements start, and the text with comments and strings blanked. */
 export interface Lexed {
@@ -75,13 +81,13 @@ export function lexTopLevel(source: string): Lexed | undefined {
     return true;
   };
   if (!lineAt(0)) return undefined;
-  const special = /[\n#\\()[\]{}'"]/g;
+  const special = SPECIAL;
   let i = 0;
   for (;;) {
+    // `test` (no match object to allocate): the one-character match ends at lastIndex.
     special.lastIndex = i;
-    const m = special.exec(source);
-    if (m === null) break;
-    i = m.index;
+    if (!special.test(source)) break;
+    i = special.lastIndex - 1;
     const c = source.charCodeAt(i);
     if (c === 10) {
       i++;
@@ -114,13 +120,12 @@ export function lexTopLevel(source: string): Lexed | undefined {
     // a string literal
     const q = source[i]!;
     const triple = source.startsWith(q + q + q, i);
-    const stop = q === '"' ? (triple ? /["\\]/g : /["\\\n]/g) : triple ? /['\\]/g : /['\\\n]/g;
+    const stop = q === '"' ? (triple ? STOP_DQ3 : STOP_DQ) : triple ? STOP_SQ3 : STOP_SQ;
     let j = i + (triple ? 3 : 1);
     for (;;) {
       stop.lastIndex = j;
-      const e = stop.exec(source);
-      if (e === null) return undefined; // unterminated
-      j = e.index;
+      if (!stop.test(source)) return undefined; // unterminated
+      j = stop.lastIndex - 1;
       const d = source.charCodeAt(j);
       if (d === 92) {
         j += 2;
@@ -243,6 +248,24 @@ const GAP = '[\\s\\\\]*'; // whitespace, line breaks and line continuations
 const CHAIN = `(?:${GAP}\\.${GAP}[A-Za-z_][A-Za-z0-9_]*)*?`;
 const ASYNC = /(?<![A-Za-z0-9_])async(?![A-Za-z0-9_])/g;
 
+/**
+ * Compiled regexes by source and flags: files of one tree import the same names, so the same patterns come
+ * back file after file, and compiling them again each time costs more than running them. Global ones are
+ * always run to exhaustion (lastIndex back at 0) or reset before use.
+ */
+const REGEXPS = new Map<string, RegExp>();
+function regExp(source: string, flags = ''): RegExp {
+  const key = `${flags}/${source}`;
+  let re = REGEXPS.get(key);
+  if (re === undefined) {
+    if (REGEXPS.size > 2000) REGEXPS.clear();
+    re = new RegExp(source, flags);
+    REGEXPS.set(key, re);
+  }
+  re.lastIndex = 0;
+  return re;
+}
+
 function wordsAlternation(words: Iterable<string>): string | undefined {
   const list = [...new Set(words)];
   if (list.length === 0) return undefined;
@@ -359,7 +382,7 @@ function receiverShape(text: string): { name?: string; attribute?: string } {
 /** Text that can bind `name` (assignment, annotation, `as`, `for`, parameter): a superset. */
 function nameBinding(name: string): RegExp {
   const n = escape(name);
-  return new RegExp(
+  return regExp(
     `(?<![A-Za-z0-9_.])${n}${GAP}(?:=(?!=)|:(?!=))|(?<![A-Za-z0-9_])(?:as|for)${GAP}${n}(?![A-Za-z0-9_])`,
   );
 }
@@ -367,7 +390,7 @@ function nameBinding(name: string): RegExp {
 /** Text that can bind `self.attr` / `cls.attr`. */
 function attributeBinding(attr: string): RegExp {
   const a = `(?:self|cls)${GAP}\\.${GAP}${escape(attr)}(?![A-Za-z0-9_])`;
-  return new RegExp(`${a}${GAP}(?:=(?!=)|:(?!=))|(?<![A-Za-z0-9_])(?:as|for)${GAP}${a}`);
+  return regExp(`${a}${GAP}(?:=(?!=)|:(?!=))|(?<![A-Za-z0-9_])(?:as|for)${GAP}${a}`);
 }
 
 /** The target callables by the rule condition their call sites need (see planCheck). */
@@ -377,6 +400,22 @@ const SITE_KINDS: readonly { kind: 'executor' | 'wait' | 'sleep' | 'http'; targe
   { kind: 'sleep', targets: [TIME_SLEEP] },
   { kind: 'http', targets: [...REQUESTS_FUNCTIONS] },
 ];
+/** Qualified target name -> its kind (Session classes: 'session'). */
+const TARGET_KIND = new Map<string, string>([
+  ...SITE_KINDS.flatMap(({ kind, targets }) => targets.map((t): [string, string] => [t, kind])),
+  ...[...SESSION_CLASSES].map((t): [string, string] => [t, 'session']),
+]);
+/** Module path (`requests`, `concurrent.futures`) -> the [kind, target] pairs below it. */
+const TARGETS_UNDER = new Map<string, [string, string][]>();
+for (const [target, kind] of TARGET_KIND) {
+  const parts = target.split('.');
+  for (let n = 1; n < parts.length; n++) {
+    const module = parts.slice(0, n).join('.');
+    let list = TARGETS_UNDER.get(module);
+    if (!list) TARGETS_UNDER.set(module, (list = []));
+    list.push([kind, target]);
+  }
+}
 const WITH = /(?<![A-Za-z0-9_])with(?![A-Za-z0-9_])/;
 /** The analysis looks for `.result()` calls only when the text has this (strings included). */
 const SUBMIT_CALL = /\.\s*submit\s*\(/;
@@ -416,21 +455,17 @@ export function planCheck(source: string): CheckPlan {
     q.startsWith('concurrent.') ||
     q === 'time' ||
     q.startsWith('time.');
-  const kinds: [string, readonly string[]][] = [
-    ...SITE_KINDS.map((k): [string, readonly string[]] => [k.kind, k.targets]),
-    ['session', [...SESSION_CLASSES]],
-  ];
   for (const b of bindings) {
     const q = b.qualified;
     if (q === 'requests' || q.startsWith('requests.')) requestsImported = true;
-    for (const [kind, targets] of kinds) {
-      for (const t of targets) {
-        if (b.local === '*') {
-          if (t.startsWith(`${q}.`)) add(full, kind, lastPart(t));
-        } else if (t === q) add(full, kind, b.local);
-        else if (t.startsWith(`${q}.`)) add(prefix, kind, b.local);
-      }
+    const under = TARGETS_UNDER.get(q);
+    if (b.local === '*') {
+      if (under) for (const [kind, t] of under) add(full, kind, lastPart(t));
+      continue;
     }
+    const kind = TARGET_KIND.get(q);
+    if (kind !== undefined) add(full, kind, b.local);
+    if (under) for (const [k] of under) add(prefix, k, b.local);
   }
   /** A name reaching one of `kind`'s targets, optionally followed by `.attr` chains ending in `last`. */
   const reach = (kind: string, lasts: readonly string[], call: boolean): RegExp | undefined => {
@@ -443,7 +478,7 @@ export function planCheck(source: string): CheckPlan {
         `${wordsAlternation(p)!}${CHAIN}${GAP}\\.${GAP}(?:${lasts.join('|')})(?![A-Za-z0-9_])`,
       );
     if (alternatives.length === 0) return undefined;
-    return new RegExp(`(?:${alternatives.join('|')})${call ? `${GAP}\\(` : ''}`, 'g');
+    return regExp(`(?:${alternatives.join('|')})${call ? `${GAP}\\(` : ''}`, 'g');
   };
 
   // Candidate calls: [regex, what the statement holding one needs]
@@ -455,17 +490,17 @@ export function planCheck(source: string): CheckPlan {
   }
   const executorNames = reach('executor', ['ThreadPoolExecutor', 'ProcessPoolExecutor'], false);
   const executorEvidence = (text: string): boolean =>
-    /executor/i.test(text) || (executorNames !== undefined && new RegExp(executorNames.source).test(text));
-  sites.push([new RegExp(`\\.${GAP}shutdown${GAP}\\(`, 'g'), 'executor']);
+    /executor/i.test(text) || (executorNames !== undefined && regExp(executorNames.source).test(text));
+  sites.push([regExp(`\\.${GAP}shutdown${GAP}\\(`, 'g'), 'executor']);
   // A future: from `executor.submit(...)` (executor evidence) or iterating `as_completed(...)`.
   const submit = SUBMIT_CALL.exec(source);
   const waitNames = reach('wait', ['wait', 'as_completed'], false);
   const futureEvidence = (text: string): boolean =>
-    executorEvidence(text) || (waitNames !== undefined && new RegExp(waitNames.source).test(text));
-  if (submit) sites.push([new RegExp(`\\.${GAP}result${GAP}\\(`, 'g'), 'future']);
+    executorEvidence(text) || (waitNames !== undefined && regExp(waitNames.source).test(text));
+  if (submit) sites.push([regExp(`\\.${GAP}result${GAP}\\(`, 'g'), 'future']);
   const sessionNames = reach('session', ['Session', 'session'], false);
   if (requestsImported && sessionNames) {
-    sites.push([new RegExp(`\\.${GAP}(?:${HTTP_METHODS.join('|')})${GAP}\\(`, 'g'), 'session']);
+    sites.push([regExp(`\\.${GAP}(?:${HTTP_METHODS.join('|')})${GAP}\\(`, 'g'), 'session']);
   }
 
   const starts = lexed && lexed.starts.length > 0 ? lexed.starts : [0];
@@ -511,7 +546,7 @@ export function planCheck(source: string): CheckPlan {
       case 'future':
         return hasAsync[k] === 1 && inReach(k, futureEvidence);
       case 'session':
-        return inReach(k, (t) => new RegExp(sessionNames!.source).test(t));
+        return inReach(k, (t) => regExp(sessionNames!.source).test(t));
     }
   };
   // Whether a call is lexically in async code, from the indentation (undefined: unknown, assume it can be).
@@ -537,7 +572,7 @@ export function planCheck(source: string): CheckPlan {
             ? executorEvidence(receiver)
             : need === 'future'
               ? /submit/.test(receiver) && executorEvidence(receiver)
-              : new RegExp(sessionNames!.source).test(receiver);
+              : regExp(sessionNames!.source).test(receiver);
         if (!own) {
           const shape = receiverShape(receiver);
           if (shape.name !== undefined) {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkSource } from '../../src/diagnostics/analyze';
+import { checkSource, mightContainFindings } from '../../src/diagnostics/analyze';
 import { planCheck } from '../../src/diagnostics/regions';
 
 const repo = path.join(__dirname, '../../..');
@@ -153,4 +153,22 @@ test('planCheck: receivers with non-ASCII names keep their bindings', async () =
   const aliased = 'import requests as réq\n\ndef f(u):\n    return réq.get(u)\n';
   assert.equal(planCheck(aliased).parse, true, 'a non-ASCII import alias');
   assert.equal((await checkSource(aliased)).length, 1);
+});
+
+test('mightContainFindings: requests imports in every form, not doctest lines', () => {
+  const yes = [
+    'import requests\n',
+    'import os, requests\n',
+    'import os, \\\n    requests\n',
+    'from requests import get\n',
+    'from \\\n  requests import get\n',
+    'try: import requests\nexcept ImportError: pass\n',
+    'x = 1; import requests\n',
+    'def f():\n    import requests as r\n',
+    'from pip._vendor import requests\n',
+    'from pip._vendor import (\n    requests,\n)\n',
+    'import pip._vendor.requests as requests\n',
+  ];
+  for (const src of yes) assert.equal(mightContainFindings(src), true, src);
+  assert.equal(mightContainFindings('"""\n>>> import requests\n>>> requests.get(u)\n"""\n'), false);
 });

@@ -5,6 +5,7 @@
 //     For reference: full parse + analyze of the same file, and Ruff's whole-process time on it.
 //  2. `backend-hang check` (dist/cli.js) over the venv's site-packages next to
 //     `ruff check --select ASYNC,S113 --no-cache` on the same tree (wall time, median of 9). Target: <= Ruff.
+//  3. planned == whole-file findings on a mutated copy of the corpus (full of candidates), in-process.
 // Needs `node esbuild.mjs` (dist/cli.js) and .cache/venv (scripts/ensure-venv.sh). No assertions: numbers only.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -32,7 +33,7 @@ async function loadEngine() {
   const outfile = path.join(cacheDir, 'engine.cjs');
   await build({
     stdin: {
-      contents: `export { analyze, mightContainFindings, AnalysisCache } from './src/diagnostics/analyze';
+      contents: `export { analyze, mightContainFindings, AnalysisCache, checkSource } from './src/diagnostics/analyze';
                  export { IncrementalParse } from './src/diagnostics/incrementalParse';
                  export { createPythonParser } from './src/python/treeSitter';`,
       resolveDir: repo,
@@ -339,7 +340,40 @@ if (!existsSync(ruff)) {
 console.log(
   `bench on ${process.platform} ${process.arch}, node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`,
 );
-// `npm run bench -- keystroke` or `-- corpus` runs one part only (quicker while iterating).
+/**
+ * The corpus has no findings, so its planned == whole-file check proves little: do it again on the corpus
+ * rewritten to be full of candidates (every def async, `.close(` -> `.shutdown(`, `self._x` -> `self._x_executor`,
+ * httpx -> requests, `with open(` -> `with cf.ThreadPoolExecutor(`), in-process, file by file.
+ */
+async function planningOnMutatedCorpus(engine) {
+  const files = readdirSync(sitePackages, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.py'))
+    .map((e) => path.join(e.parentPath ?? e.path, e.name));
+  let findings = 0;
+  const differing = [];
+  for (const file of files) {
+    const source =
+      'import time\nimport requests\nimport concurrent.futures as cf\n' +
+      readFileSync(file, 'utf8')
+        .replace(/(?<!async )\bdef /g, 'async def ')
+        .replace(/\.close\(/g, '.shutdown(')
+        .replace(/\bself\._(\w+)/g, 'self._$1_executor')
+        .replace(/\bwith open\(/g, 'with cf.ThreadPoolExecutor(')
+        .replace(/\bhttpx\b/g, 'requests');
+    const planned = await engine.checkSource(source);
+    const full = await engine.checkSource(source, { regions: false });
+    findings += full.length;
+    if (JSON.stringify(planned) !== JSON.stringify(full)) differing.push(path.relative(sitePackages, file));
+  }
+  console.log(
+    `\n3) planning vs whole-file parsing on the mutated corpus (${files.length} files, ${findings} findings): ` +
+      `${differing.length === 0 ? 'identical' : `DIFFERENT in ${differing.join(', ')}`}`,
+  );
+}
+
+// `npm run bench -- keystroke`, `-- corpus` or `-- planning` runs one part only (quicker while iterating).
 const only = process.argv[2];
-if (only !== 'corpus') await benchKeystrokes(await loadEngine());
-if (only !== 'keystroke') benchCorpus();
+const engine = only === 'corpus' ? undefined : await loadEngine();
+if (!only || only === 'keystroke') await benchKeystrokes(engine);
+if (!only || only === 'corpus') benchCorpus();
+if (!only || only === 'planning') await planningOnMutatedCorpus(engine);

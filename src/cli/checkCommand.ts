@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { checkSource } from '../diagnostics/analyze';
 import { findPythonFiles } from '../diagnostics/pythonFiles';
 import { toJsonRecords, toSarif, toText, type FileFindings } from '../diagnostics/report';
-import { RULE_CODES, type RuleCode } from '../diagnostics/types';
+import { RULE_CODES, type Finding, type RuleCode } from '../diagnostics/types';
 
 declare const VERSION: string;
 
@@ -128,10 +128,32 @@ async function checkFiles(
       continue;
     }
     if (!bytes.includes('requests') && !bytes.includes('async')) continue;
-    const findings = await checkSource(bytes.toString('utf8'), { ...(select ? { select } : {}), regions });
-    if (findings.length > 0) results.push({ file: displayPath(file, cwd), findings });
+    const source = bytes.toString('utf8');
+    const findings = await checkSource(source, { ...(select ? { select } : {}), regions });
+    if (findings.length > 0)
+      results.push({ file: displayPath(file, cwd), findings: await confirmFixable(findings, source, file) });
   }
   return { results, errors };
+}
+
+/**
+ * `fixable` as `--fix` would find it on this file (same target Python version). The fix engine is loaded only
+ * when a file has a finding a fix exists for.
+ */
+async function confirmFixable(findings: Finding[], source: string, file: string): Promise<Finding[]> {
+  if (!findings.some((f) => f.fixable)) return findings;
+  const [fixes, versions, treeSitter] = await Promise.all([
+    import('../codeActions/fixes'),
+    import('../codeActions/pythonVersion'),
+    import('../python/treeSitter'),
+  ]);
+  const parser = await treeSitter.createPythonParser();
+  try {
+    const pythonVersion = versions.pythonVersionForFile(path.resolve(file));
+    return fixes.confirmFixable(findings, source, parser, fixes.fixOptionsFor(source, { pythonVersion }));
+  } finally {
+    parser.delete();
+  }
 }
 
 /**

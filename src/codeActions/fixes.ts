@@ -157,6 +157,29 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
 }
 
 /**
+ * The findings with `fixable` narrowed to what the fixes really do on this source: a rule that has a fix can
+ * still meet a shape its fix declines (dropped futures, `.result(timeout=...)`). The CLI reports this, so
+ * "(fixable)" always means `--fix` changes it.
+ */
+export function confirmFixable(
+  findings: readonly Finding[],
+  source: string,
+  parser: Parser,
+  options: FixOptions,
+): Finding[] {
+  if (!findings.some((f) => f.fixable)) return [...findings];
+  const tree = parser.parse(source);
+  if (!tree) return findings.map((f) => ({ ...f, fixable: false }));
+  try {
+    return findings.map((f) =>
+      f.fixable ? { ...f, fixable: fixesFor(f, tree, source, options).some((a) => a.preferred) } : f,
+    );
+  } finally {
+    tree.delete();
+  }
+}
+
+/**
  * Applies the preferred fix of every fixable finding (optionally only `select`ed rules), re-analysing after each
  * round so nested and overlapping fixes land one after the other. Idempotent: fixed code has no fixable finding.
  */

@@ -157,3 +157,34 @@ test('parseCheckArgs', () => {
   });
   assert.equal(parseCheckArgs(['--fix', 'x']).fix, true);
 });
+
+test('"fixable" means --fix changes it: shapes the fix declines are reported as not fixable', () => {
+  const file = path.join(dir, 'fixable/futures.py');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(
+    file,
+    [
+      'from concurrent.futures import ThreadPoolExecutor',
+      'EX = ThreadPoolExecutor()',
+      '',
+      'async def with_timeout():',
+      '    fut = EX.submit(len, "x")',
+      '    return fut.result(timeout=3)',
+      '',
+      'async def plain():',
+      '    fut = EX.submit(len, "x")',
+      '    return fut.result()',
+      '',
+    ].join('\n'),
+  );
+  const r = run(['--format', 'json', 'fixable/futures.py']);
+  assert.equal(r.code, 1, r.stderr);
+  const records = JSON.parse(r.stdout) as { line: number; code: string; fixable: boolean }[];
+  assert.deepEqual(
+    records.map((x) => [x.line, x.code, x.fixable]),
+    [
+      [6, 'BHD003', false],
+      [10, 'BHD003', true],
+    ],
+  );
+});

@@ -7,7 +7,7 @@
  * process exits (a failed test that never called stop()) are killed from an `exit`/signal handler; on Linux
  * a small watchdog process kills the group if this process dies by SIGKILL (see spawnWatchdog).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
@@ -672,6 +672,19 @@ export function readStream(baseUrl: string, timeoutMs: number): Promise<string[]
     const timer = setTimeout(
       () => settle(new LiveTimeoutError(`GET /news/stream did not end within ${timeoutMs} ms`, [...items])),
       timeoutMs,
+    );
+  });
+}
+
+/** Runs the built CLI (dist/cli.js; `node esbuild.mjs` first) with `args`; resolves with its exit code and output. */
+export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(repoRoot(), 'dist', 'cli.js'), ...args],
+      { timeout: 60_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }

@@ -4,7 +4,7 @@
  * a non-Python pid, a missing py-spy and a time-out; the `backend-hang dump` CLI end to end.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -22,6 +22,7 @@ import {
   abortStream,
   probeHealth,
   repoRoot,
+  runCli,
   startNewsBackend,
   venvBin,
   type NewsBackend,
@@ -43,18 +44,6 @@ const WITH_LINE =
     .split('\n')
     .findIndex((l) => l.includes('with ThreadPoolExecutor')) + 1;
 const opts = { timeoutMs: 30_000 };
-
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(repoRoot(), 'dist', 'cli.js'), ...args],
-      { timeout: 60_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe('py-spy on the hung demo backend (single process)', () => {
   let backend: NewsBackend;

@@ -5,14 +5,12 @@
  * and `backend-hang dump --format json` says the same.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readSourceLine } from '../../src/cli/dumpCommand';
 import { diagnose } from '../../src/pyspyView/diagnosis';
 import { captureDump } from '../../src/pyspyView/runner';
-import { probeHealth, repoRoot, startNewsBackend, venvBin, type NewsBackend } from './liveBackend';
+import { probeHealth, runCli, startNewsBackend, venvBin, type NewsBackend } from './liveBackend';
 import {
   BLOCKING_APP,
   BLOCKING_MAIN,
@@ -28,18 +26,6 @@ function expected(route: BlockingRoute): { call: string; line: number } {
   const start = LINES.findIndex((l) => l.includes(`async def ${route}_route(`));
   const i = LINES.findIndex((l, j) => j > start && l.includes('# BLOCK: '));
   return { call: LINES[i].split('# BLOCK: ')[1].trim(), line: i + 1 };
-}
-
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(repoRoot(), 'dist', 'cli.js'), ...args],
-      { timeout: 60_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
 }
 
 describe('py-spy on async routes that block the loop directly', () => {

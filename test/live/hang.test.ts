@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fixFiles } from '../../src/cli/fixFiles';
 import {
   abortStream,
   liveGroupMembers,
@@ -85,23 +86,6 @@ describe('demo backend with --workers 2', () => {
   });
 });
 
-/** stream.py's event generator rewritten to the non-blocking pattern of MISSION.md (what the quick fix produces). */
-const FIXED_GENERATOR = `    async def event_generator():
-        loop = asyncio.get_running_loop()
-        executor = ThreadPoolExecutor(max_workers=5)
-        futures = []
-        try:
-            futures = [loop.run_in_executor(executor, process_source, s) for s in SOURCES]
-            for fut in asyncio.as_completed(futures):
-                if await request.is_disconnected():
-                    break
-                yield {"event": "news", "data": await fut}
-        finally:
-            for f in futures:
-                f.cancel()
-            executor.shutdown(wait=False, cancel_futures=True)
-`;
-
 describe('demo backend under --reload, fixed while it runs', () => {
   test('saving the non-blocking pattern reloads the server, and /health then answers after an abort', async () => {
     // A copy of the app: the reload must not touch the repository's stream.py.
@@ -129,11 +113,13 @@ describe('demo backend under --reload, fixed while it runs', () => {
       // The stuck worker cannot finish a graceful reload; uvicorn's reloader terminates it and spawns anew.
       const [oldChild] = await backend.servingPids();
       const streamPy = path.join(appDir, 'app', 'api', 'routes', 'stream.py');
-      const source = fs.readFileSync(streamPy, 'utf8');
-      const start = source.indexOf('    async def event_generator():');
-      const end = source.indexOf('    return EventSourceResponse');
-      assert.ok(start > 0 && end > start, 'stream.py no longer has the expected shape');
-      fs.writeFileSync(streamPy, source.slice(0, start) + FIXED_GENERATOR + '\n' + source.slice(end));
+      // Saved the way the editor's quick fix saves it: the project's own fix (not a hand-written copy).
+      const [report] = await fixFiles([streamPy]);
+      assert.deepEqual(
+        report.applied.map((f) => f.code),
+        ['BHD001'],
+        `the fix did not apply: ${JSON.stringify(report)}`,
+      );
 
       const saved = Date.now();
       let reloaded = false;

@@ -2,6 +2,8 @@
  * backend-hang: the command-line face of the same pure modules the editor uses.
  *   backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...
  *   backend-hang dump --pid N [--format text|json] [--locals]
+ *   backend-hang triage URL [--health PATH]... [--timeout S] [--format text|json]
+ *   backend-hang verify URL --stream PATH [--abort-after S] [--rounds N] [--health PATH] [--max-latency MS]
  * Exit codes: 0 ok / no findings, 1 findings (check), 2 usage or I/O error.
  */
 // Each command's module is loaded only when that command runs (esbuild wraps a dynamic import in a lazy
@@ -11,6 +13,8 @@
 const USAGE = `Usage:
   backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...
   backend-hang dump --pid N [--format text|json] [--locals] [--native] [--pyspy PATH]
+  backend-hang triage URL [--health PATH]... [--timeout S] [--format text|json]
+  backend-hang verify URL --stream PATH [--abort-after S] [--rounds N] [--health PATH] [--max-latency MS] [--format text|json]
   backend-hang --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -20,6 +24,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/checkCommand')).runCheckCommand(rest);
     case 'dump':
       return (await import('./cli/dumpCommand')).runDumpCommand(rest);
+    case 'triage':
+      return (await import('./cli/triageCommand')).runTriageCommand(rest);
+    case 'verify':
+      return (await import('./cli/verifyCommand')).runVerifyCommand(rest);
     case '--version':
     case '-V':
       process.stdout.write(`${VERSION}\n`);

@@ -3,15 +3,20 @@ import { log } from './log';
 import { DiagnosticsController } from './diagnostics/diagnosticsController';
 import { QuickFixProvider } from './codeActions/quickFixProvider';
 import { PySpyViewController } from './pyspyView/pyspyViewController';
+import { ChecksController } from './serverChecks/checksController';
+import { WatchController } from './serverChecks/watchController';
 
 /** Composes the features; each owns its disposables and is disposed with the extension. */
 export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(log);
   const diagnostics = new DiagnosticsController(context);
+  const checks = new ChecksController();
   context.subscriptions.push(
     diagnostics,
     new QuickFixProvider(context, diagnostics),
     new PySpyViewController(context, diagnostics),
+    checks,
+    new WatchController(checks),
     vscode.commands.registerCommand('backendHang.showLogs', () => log.show()),
   );
   log.info(`Backend Hang Debug ${context.extension.packageJSON.version} activated`);

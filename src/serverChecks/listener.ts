@@ -5,7 +5,7 @@
  * manager, worker) comes from the py-spy picker's `classifyProcesses`.
  */
 import { promises as fs } from 'node:fs';
-import { classifyProcesses, readProcTable, type ProcInfo } from '../pyspyView/processes';
+import { classifyProcesses, findServerProcesses, readProcTable, type ProcInfo } from '../pyspyView/processes';
 import type { ListenerInfo, ListenerProcess } from './types';
 
 /** A socket listens on the port, but its process is not ours to read (another user's, without root). */
@@ -226,4 +226,30 @@ export async function findListener(port: number, procRoot = '/proc'): Promise<Li
 export async function listeningPorts(pid: number, procRoot = '/proc'): Promise<number[]> {
   const held = await socketInodesByPid(procRoot, new Set([pid]));
   return portsOfInodes(await readSocketRows(procRoot), held.get(pid) ?? new Set());
+}
+
+/** A uvicorn-family server found listening on this machine. */
+export interface LocalServer {
+  url: string;
+  port: number;
+  pid: number;
+  role: string;
+  command: string;
+}
+
+/**
+ * The ASGI servers running here (uvicorn, gunicorn, hypercorn; the top process of each tree) and the ports
+ * they listen on, as `http://127.0.0.1:PORT` URLs: the default when no `backendHang.server.url` is set.
+ */
+export async function discoverLocalServers(procRoot = '/proc'): Promise<LocalServer[]> {
+  if (process.platform !== 'linux' && procRoot === '/proc') return [];
+  const out: LocalServer[] = [];
+  // Roots come before their children, and children share the root's socket: the first owner of a port wins.
+  for (const c of await findServerProcesses(procRoot)) {
+    for (const port of await listeningPorts(c.pid, procRoot)) {
+      if (out.some((s) => s.port === port)) continue;
+      out.push({ url: `http://127.0.0.1:${port}`, port, pid: c.pid, role: c.role, command: c.commandLine });
+    }
+  }
+  return out;
 }

@@ -26,6 +26,14 @@ export function formatBytes(n: number | null): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
+/** A command line with the interpreter and script paths cut to their names: `python uvicorn app.main:app ...`. */
+export function shortCommand(command: string): string {
+  return command
+    .split(' ')
+    .map((a, i) => (i < 2 && a.startsWith('/') ? a.slice(a.lastIndexOf('/') + 1) : a))
+    .join(' ');
+}
+
 /** `pid 123 (server)`, `pid 124 (worker 2)`. */
 export function processLabel(p: { pid: number; role: string; workerIndex?: number }): string {
   return `pid ${p.pid} (${p.role === 'worker' && p.workerIndex !== undefined ? `worker ${p.workerIndex}` : p.role})`;
@@ -57,7 +65,7 @@ function listenerItem(
     id: 'listener',
     label: `listener on port ${port}`,
     status: 'pass',
-    detail: `${processLabel(listener)} · up ${formatUptime(listener.uptimeSeconds ?? undefined)}${serving} · ${listener.command}`,
+    detail: `${processLabel(listener)} · up ${formatUptime(listener.uptimeSeconds ?? undefined)}${serving} · ${shortCommand(listener.command)}`,
   };
 }
 
@@ -103,7 +111,8 @@ export function stacksItem(
       id: 'stacks',
       label: 'stacks',
       status: 'fail',
-      detail: `${processLabel(capture)}: event loop blocked in ${finding.blockingCall}${where}`,
+      // The blocked line first: it is what the narrow tree column shows.
+      detail: `event loop blocked in ${finding.blockingCall}${where} · ${processLabel(capture)}`,
       ...(finding.frame ? { location: finding.frame } : {}),
     };
   }

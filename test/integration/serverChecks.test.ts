@@ -130,7 +130,7 @@ suite('server checks: triage, verify, watch', function () {
     assert.equal(stacks.icon, 'error');
     assert.equal(
       stacks.description,
-      `pid ${backend!.pid} (server): event loop blocked in ThreadPoolExecutor.shutdown at app/api/routes/stream.py:${withLine} (event_generator)`,
+      `event loop blocked in ThreadPoolExecutor.shutdown at app/api/routes/stream.py:${withLine} (event_generator) · pid ${backend!.pid} (server)`,
     );
     assert.match(
       stacks.children![0].label,

@@ -104,7 +104,7 @@ describe('triage: the demo backend, slow feeds (20 s)', () => {
     assert.match(
       text.stdout,
       new RegExp(
-        `✗ stacks +pid ${backend.pid} \\(server\\): event loop blocked in ThreadPoolExecutor\\.shutdown at app/api/routes/stream\\.py:${WITH_LINE} \\(event_generator\\)`,
+        `✗ stacks +event loop blocked in ThreadPoolExecutor\\.shutdown at app/api/routes/stream\\.py:${WITH_LINE} \\(event_generator\\) · pid ${backend.pid} \\(server\\)`,
       ),
     );
     assert.match(text.stdout, /fix it: +backend-hang check --fix .*stream\.py/);

@@ -164,7 +164,7 @@ describe('triage orchestration', () => {
       assert.match(text, /HUNG: accepts connections, does not answer/);
       assert.match(
         text,
-        /stacks +pid 4242 \(server\): event loop blocked in ThreadPoolExecutor\.shutdown at app\/api\/routes\/stream\.py:18/,
+        /stacks +event loop blocked in ThreadPoolExecutor\.shutdown at app\/api\/routes\/stream\.py:18 \(event_generator\) · pid 4242 \(server\)/,
       );
       assert.match(text, /fix it: +backend-hang check --fix \/srv\/app\/api\/routes\/stream\.py/);
     } finally {

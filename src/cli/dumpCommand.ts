@@ -4,12 +4,16 @@
  * (findings or not), 2 with a clear message when it did not.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { checkSource } from '../diagnostics/analyze';
-import type { BlockedLoopFinding, Diagnosis } from '../pyspyView/types';
-import { formatCaptureText, toCaptureJson } from '../pyspyView/captureFormat';
-import { diagnose, type SourceLineReader } from '../pyspyView/diagnosis';
-import { locatePySpy, pySpyCandidates } from '../pyspyView/pyspyLocator';
-import { captureDump, PySpyError, PySpyNotFoundError, UnparseableDumpError } from '../pyspyView/runner';
+import type { Finding } from '../diagnostics/types';
+import {
+  formatCaptureText,
+  toCaptureJson,
+  type CaptureJson,
+  type MultiCaptureJson,
+} from '../pyspyView/captureFormat';
+import { captureServing, PySpyNotLocatedError, type ProcessCapture } from '../pyspyView/captureProcess';
+import type { SourceLineReader } from '../pyspyView/diagnosis';
+import { PySpyError, PySpyNotFoundError, UnparseableDumpError } from '../pyspyView/runner';
 
 /** Parsed command-line options of `dump`. */
 export interface DumpArgs {
@@ -83,6 +87,10 @@ const USAGE =
 
 /** Runs `backend-hang dump`; resolves to the exit code. */
 export async function runDumpCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${USAGE}\n${HELP}`);
+    return 0;
+  }
   let opts: DumpArgs;
   try {
     opts = parseDumpArgs(args);
@@ -90,39 +98,25 @@ export async function runDumpCommand(args: string[]): Promise<number> {
     process.stderr.write(`backend-hang dump: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  const located = locatePySpy({
-    configured: opts.pyspy ?? process.env.BACKEND_HANG_PYSPY,
-    interpreterPath: process.env.VIRTUAL_ENV ? `${process.env.VIRTUAL_ENV}/bin/python` : undefined,
-    pathEnv: process.env.PATH,
-    exists: existsSync,
-  });
-  if (!located) {
-    const tried = pySpyCandidates({ pathEnv: process.env.PATH }).length;
-    process.stderr.write(
-      `backend-hang dump: py-spy not found (looked in ${tried} PATH directories). Install it (pip install py-spy) ` +
-        'or pass --pyspy PATH.\n',
-    );
-    return 2;
-  }
   try {
-    const capturedAt = new Date();
-    const { dump } = await captureDump(located.path, opts.pid, {
+    const captures = await captureServing(opts.pid, {
       timeoutMs: opts.timeoutSeconds * 1000,
       locals: opts.locals,
       native: opts.native,
+      configured: opts.pyspy ?? process.env.BACKEND_HANG_PYSPY,
+      interpreterPath: process.env.VIRTUAL_ENV ? `${process.env.VIRTUAL_ENV}/bin/python` : undefined,
+      pathEnv: process.env.PATH,
+      check: staticCheck,
     });
-    const diagnosis = diagnose(dump, { sourceLine: readSourceLine });
     process.stdout.write(
       opts.format === 'json'
-        ? `${JSON.stringify(toCaptureJson(dump, diagnosis), null, 2)}\n`
-        : `${formatCaptureText(dump, diagnosis, capturedAt)}\n${await staticFindingsText(diagnosis)}`,
+        ? `${JSON.stringify(capturesJson(opts.pid, captures), null, 2)}\n`
+        : `${captures.map(captureText).join('\n\n')}\n`,
     );
     return 0;
   } catch (err) {
-    if (err instanceof PySpyNotFoundError) {
-      process.stderr.write(
-        `backend-hang dump: ${err.message}. Install it (pip install py-spy) or pass --pyspy PATH.\n`,
-      );
+    if (err instanceof PySpyNotFoundError || err instanceof PySpyNotLocatedError) {
+      process.stderr.write(`backend-hang dump: ${err.message}\n`);
     } else if (err instanceof UnparseableDumpError) {
       process.stderr.write(`backend-hang dump: ${err.message}\n--- py-spy output ---\n${err.raw}\n`);
     } else if (err instanceof PySpyError) {
@@ -136,29 +130,43 @@ export async function runDumpCommand(args: string[]): Promise<number> {
   }
 }
 
+const HELP = `
+Dumps every thread of a running Python server with py-spy and says whether its event loop is blocked, in which
+call, and which line of your code to fix (with the static finding of \`backend-hang check\` on it).
+For a manager (uvicorn --workers/--reload, gunicorn, hypercorn) each serving process is dumped.
+py-spy is looked for beside the server (its venv, its chroot/container), then --pyspy / $BACKEND_HANG_PYSPY,
+$VIRTUAL_ENV/bin, PATH. Exit 0 when the capture worked (blocked or not), 2 when it did not.
+`;
+
+/** The static check of a frame's file, loaded only when a finding has a frame. */
+export async function staticCheck(source: string): Promise<Finding[]> {
+  const { checkSource } = await import('../diagnostics/analyze');
+  return checkSource(source);
+}
+
+/** One capture as JSON, or a manager's captures together. */
+export function capturesJson(pid: number, captures: ProcessCapture[]): CaptureJson | MultiCaptureJson {
+  const one = (c: ProcessCapture): CaptureJson => ({
+    ...toCaptureJson(c.dump, c.diagnosis, c.capturedAt),
+    pyspy: c.pyspy.path,
+    ...(c.role ? { role: c.role } : {}),
+  });
+  if (captures.length === 1 && captures[0].pid === pid) return one(captures[0]);
+  const processes = captures.map(one);
+  return {
+    pid,
+    role: 'manager',
+    processes,
+    findings: processes.flatMap((p) => p.findings.map((f) => ({ ...f, pid: p.pid }))),
+  };
+}
+
+/** One capture as text: the diagnosis with its static links, then the threads. */
+export function captureText(c: ProcessCapture): string {
+  const who = c.role === 'worker' && c.workerIndex ? `worker ${c.workerIndex}` : (c.role ?? '');
+  return `${who ? `[${who}] ` : ''}${formatCaptureText(c.dump, c.diagnosis, c.capturedAt)}\n(py-spy: ${c.pyspy.path}, from ${c.pyspy.source})`;
+}
+
 /** Reads a line of a frame's file when it exists here (py-spy's --json paths are absolute). */
 export const readSourceLine: SourceLineReader = (file, line) =>
   existsSync(file) ? readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] : undefined;
-
-/**
- * Links each blocked-loop finding to what `backend-hang check` reports on that line of the (local) file, as the
- * editor links the frame to its squiggle. Empty when the file is not here (a container path) or has no finding.
- */
-async function staticFindingsText(diagnosis: Diagnosis): Promise<string> {
-  const lines: string[] = [];
-  for (const finding of diagnosis.findings) {
-    const frame: BlockedLoopFinding['frame'] = finding.frame;
-    if (!frame || !existsSync(frame.file)) continue;
-    let found;
-    try {
-      found = await checkSource(readFileSync(frame.file, 'utf8'));
-    } catch {
-      continue; // unreadable now: the dump itself is still the answer
-    }
-    for (const f of found.filter((f) => f.range.start.row + 1 === frame.line)) {
-      lines.push(`${f.code} at ${frame.file}:${frame.line}: ${f.message}`);
-      if (f.fixable) lines.push(`  fix it: backend-hang check --fix ${frame.file}`);
-    }
-  }
-  return lines.length ? `\nStatic check of the blocked line:\n${lines.join('\n')}\n` : '';
-}

@@ -25,8 +25,26 @@ export interface CaptureJson {
     thread: string;
     blockingCall: string;
     frame: { function: string; file: string; line: number } | null;
+    /** The static findings of `backend-hang check` covering the frame's line (the line to fix). */
+    static?: { code: string; line: number; column: number; fixable: boolean; file: string }[];
+    /** How the loop thread was recognised. */
+    loopSignal?: string;
+    waitsFor?: { count: number; where: string; threads: number[] }[];
     message: string;
   }[];
+  /** Python version (text dumps) and the py-spy used, when known. */
+  python?: string;
+  pyspy?: string;
+  role?: string;
+}
+
+/** Several processes of one server (a manager's workers): each capture, blocked ones first. */
+export interface MultiCaptureJson {
+  pid: number;
+  role: string;
+  processes: CaptureJson[];
+  /** Every process's findings, with the pid they belong to. */
+  findings: (CaptureJson['findings'][number] & { pid: number })[];
 }
 
 /** Builds the JSON shape of the issue: file paths as py-spy gave them (absolute with `--json`). */
@@ -53,8 +71,22 @@ export function toCaptureJson(dump: ParsedDump, diagnosis: Diagnosis, capturedAt
       thread: f.thread,
       blockingCall: f.blockingCall,
       frame: f.frame ? { function: f.frame.function, file: f.frame.file, line: f.frame.line } : null,
+      static: (f.static ?? []).map((s) => ({
+        code: s.code,
+        line: s.line,
+        column: s.column,
+        fixable: s.fixable,
+        file: s.file,
+      })),
+      ...(f.loopSignal ? { loopSignal: f.loopSignal } : {}),
+      waitsFor: (f.waitsForGroups ?? []).map((g) => ({
+        count: g.count,
+        where: g.where,
+        threads: g.threads.map((t) => t.osThreadId),
+      })),
       message: f.message,
     })),
+    ...(dump.pythonVersion ? { python: dump.pythonVersion } : {}),
   };
 }
 
@@ -73,9 +105,15 @@ export function formatCaptureText(dump: ParsedDump, diagnosis: Diagnosis, captur
   }
   for (const f of diagnosis.findings) {
     out.push(`EVENT LOOP BLOCKED: ${f.message}`);
-    if (f.frame) out.push(`  fix here: ${f.frame.file}:${f.frame.line} (${f.frame.function})`);
-    for (const w of f.waitsFor)
-      out.push(`  waits for thread ${w.osThreadId} "${w.name}": ${w.userFrame ?? w.innermost ?? ''}`);
+    if (f.frame) out.push(`  frame: ${f.frame.file}:${f.frame.line} (${f.frame.function})`);
+    for (const s of f.static ?? [])
+      out.push(
+        `  fix here: ${s.file}:${s.line}:${s.column} ${s.code} ${s.message}${s.fixable ? ` (fix: backend-hang check --fix ${s.file})` : ''}`,
+      );
+    for (const g of f.waitsForGroups ?? [])
+      out.push(
+        `  waits for ${g.count} thread${g.count === 1 ? '' : 's'} (${g.threads.map((t) => t.osThreadId).join(', ')}): ${g.where}`,
+      );
   }
   out.push('');
   // Event-loop threads first: they are what the reader is looking for (py-spy's --json lists them last).

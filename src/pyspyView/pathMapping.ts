@@ -12,7 +12,7 @@ export interface PathMapping {
 
 /** How a frame's file was found. */
 export type ResolvedPath =
-  | { kind: 'absolute' | 'mapped' | 'suffix'; path: string }
+  | { kind: 'absolute' | 'root' | 'relative' | 'mapped' | 'suffix'; path: string }
   | { kind: 'ambiguous'; candidates: string[] }
   | { kind: 'unresolved' };
 
@@ -24,6 +24,13 @@ export interface ResolveContext {
   workspaceFolders?: string[];
   /** Workspace files (absolute paths, `/`-separated) to match by suffix. */
   workspaceFiles?: string[];
+  /**
+   * Host path of the process's root when it runs in a chroot or container (./targetEnv rootPrefix): its
+   * absolute frame paths (`/app/main.py`) are looked up under it first.
+   */
+  rootPrefix?: string;
+  /** Directories a relative frame path (text dumps' short names) may be relative to: the process's cwd. */
+  baseDirs?: string[];
 }
 
 const slash = (p: string): string => p.replace(/\\/g, '/');
@@ -72,7 +79,17 @@ export function matchBySuffix(file: string, workspaceFiles: string[]): string[] 
 export function resolveFramePath(file: string, ctx: ResolveContext): ResolvedPath {
   if (!file || file.startsWith('<')) return { kind: 'unresolved' };
   const isAbsolute = file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file);
+  if (isAbsolute && ctx.rootPrefix && file.startsWith('/')) {
+    const under = trimEnd(slash(ctx.rootPrefix)) + file;
+    if (ctx.exists(under)) return { kind: 'root', path: under };
+  }
   if (isAbsolute && ctx.exists(file)) return { kind: 'absolute', path: file };
+  if (!isAbsolute) {
+    for (const dir of ctx.baseDirs ?? []) {
+      const joined = `${trimEnd(slash(dir))}/${slash(file)}`;
+      if (ctx.exists(joined)) return { kind: 'relative', path: joined };
+    }
+  }
   const mapped = ctx.mappings?.length ? applyMappings(file, ctx.mappings, ctx.workspaceFolders) : undefined;
   if (mapped && ctx.exists(mapped)) return { kind: 'mapped', path: mapped };
   const hits = matchBySuffix(file, ctx.workspaceFiles ?? []);

@@ -66,6 +66,34 @@ export class NotPythonError extends PySpyError {
   }
 }
 
+/**
+ * This py-spy cannot read the target's Python ("Unsupported version of Python: 3.12.1"): py-spy 0.3.x knows
+ * CPython up to 3.11. Says which release is needed and how to upgrade.
+ */
+export class PySpyUnsupportedPythonError extends PySpyError {
+  constructor(
+    readonly pythonVersion: string,
+    stderr: string,
+    readonly pyspyPath = 'py-spy',
+  ) {
+    super(
+      `${pyspyPath} is too old to read Python ${pythonVersion}: it needs py-spy ${minimumPySpyFor(pythonVersion)} or ` +
+        'newer. Upgrade it with `pip install --upgrade py-spy` (in the environment it came from).',
+      stderr,
+    );
+    this.name = 'PySpyUnsupportedPythonError';
+  }
+}
+
+/** The first py-spy release that reads this CPython (measured by the runtime matrix, test/live/runtimeMatrix). */
+export function minimumPySpyFor(pythonVersion: string): string {
+  const [maj, min] = pythonVersion.split('.').map(Number);
+  if (maj !== 3 || !(min >= 0)) return '0.4.3';
+  if (min <= 11) return '0.3.14';
+  if (min <= 13) return '0.4.0';
+  return '0.4.1';
+}
+
 /** py-spy did not finish within the time-out (it was killed). */
 export class PySpyTimeoutError extends PySpyError {
   constructor(readonly timeoutMs: number) {
@@ -108,6 +136,8 @@ export function classifyPySpyFailure(
 ): PySpyError {
   const p = pid ?? 0;
   if (pid !== undefined && !processExists) return new ProcessGoneError(p, stderr);
+  const unsupported = /Unsupported version of Python:?\s*(\d+\.\d+(?:\.\d+)?)/i.exec(stderr);
+  if (unsupported) return new PySpyUnsupportedPythonError(unsupported[1], stderr);
   if (
     /No such process|No such file or directory \(os error 2\)|process is running/i.test(stderr) &&
     !processExists
@@ -168,7 +198,10 @@ export async function runPySpy(
     throw new PySpyNotFoundError(pyspyPath);
   }
   if (result.exitCode !== 0) {
-    throw classifyPySpyFailure(pid, stderr || stdout, pid === undefined || existsSync(`/proc/${pid}`));
+    const err = classifyPySpyFailure(pid, stderr || stdout, pid === undefined || existsSync(`/proc/${pid}`));
+    if (err instanceof PySpyUnsupportedPythonError)
+      throw new PySpyUnsupportedPythonError(err.pythonVersion, err.stderr, pyspyPath);
+    throw err;
   }
   return { stdout, stderr };
 }

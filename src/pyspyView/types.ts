@@ -44,6 +44,8 @@ export interface ParsedDump {
   threads: ThreadDump[];
   /** Whether locals were captured (`--locals`). */
   hasLocals: boolean;
+  /** The dump's format when it was not py-spy's own (`faulthandler`, `asyncio-pstree`, ...). */
+  format?: string;
 }
 
 /** What kind of uvicorn-family process a candidate is. */
@@ -81,7 +83,39 @@ export interface BlockedLoopFinding {
   frame?: { function: string; file: string; shortFile: string; line: number };
   /** Worker threads the blocked call waits for (executor/thread joins). */
   waitsFor: WaitedThread[];
+  /** The same threads grouped by what they are doing (five workers in one `get` read as one row). */
+  waitsForGroups?: WaitedGroup[];
+  /** How the loop thread was recognised (asyncio frames, uvloop, ASGI task frames, the user's async def). */
+  loopSignal?: 'asyncio' | 'uvloop' | 'server-task' | 'async-def';
+  /**
+   * What `backend-hang check` reports that covers the frame's line (for BHD001 the whole `with` block, since
+   * CPython 3.9 reports an exiting `with` at the block's last line). Filled by ./staticLink; empty when the
+   * source is not readable here.
+   */
+  static?: StaticLink[];
   message: string;
+}
+
+/** A static finding linked to a blocked frame: the line to fix. */
+export interface StaticLink {
+  code: string;
+  /** 1-based line and column of the finding (the `with` statement for BHD001). */
+  line: number;
+  column: number;
+  fixable: boolean;
+  message: string;
+  /** The local file it was found in (the frame's file resolved to this machine). */
+  file: string;
+}
+
+/** Waited-for threads that do the same thing, e.g. 5 workers in `process_source (rss_ingestion.py:13)`. */
+export interface WaitedGroup {
+  count: number;
+  /** Their shared nearest user frame, or innermost frame when none. */
+  where: string;
+  /** Their innermost frame (what they are blocked in). */
+  innermost?: string;
+  threads: { name: string; osThreadId: number }[];
 }
 
 /** A worker thread the event loop waits for, with what it is doing itself. */

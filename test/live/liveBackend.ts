@@ -131,7 +131,7 @@ export function venvBin(name: string): string {
 // ---------------------------------------------------------------------------------------------------------
 // Process groups and cleanup
 
-interface Managed {
+export interface Managed {
   child: ChildProcess;
   pid: number;
   label: string;
@@ -247,7 +247,7 @@ function childPids(pid: number): number[] {
   return out.sort((a, b) => a - b);
 }
 
-function spawnManaged(
+export function spawnManaged(
   label: string,
   file: string,
   args: string[],
@@ -340,7 +340,7 @@ function killWatchdog(m: Managed): void {
   }
 }
 
-function stopManaged(m: Managed): Promise<void> {
+export function stopManaged(m: Managed): Promise<void> {
   m.stopping ??= (async () => {
     signalGroup(m.pid, 'SIGTERM');
     if (!(await waitUntil(() => liveGroupMembers(m.pid).length === 0, STOP_GRACE_MS))) {
@@ -360,7 +360,7 @@ function stopManaged(m: Managed): Promise<void> {
   return m.stopping;
 }
 
-function describe(m: Managed): string {
+export function describe(m: Managed): string {
   return `${m.label} (pid ${m.pid}${m.exited ? `, ${m.exitInfo}` : ''}); last output:\n  ${m.lines.slice(-30).join('\n  ')}`;
 }
 
@@ -369,7 +369,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `pred` until true (resolves true) or `timeoutMs` passes (resolves false). */
-async function waitUntil(
+export async function waitUntil(
   pred: () => boolean | Promise<boolean>,
   timeoutMs: number,
   intervalMs = 50,

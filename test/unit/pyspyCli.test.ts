@@ -88,12 +88,23 @@ test('the JSON shape of the issue, from the recorded hang', () => {
         file: `${RECORDED_ROOT}/examples/news-backend/backend/app/api/routes/stream.py`,
         line: 18,
       },
+      // Not linked here: toCaptureJson of a bare diagnosis (the CLI links through staticLink).
+      static: [],
+      loopSignal: 'asyncio',
+      waitsFor: [
+        {
+          count: 5,
+          where: 'process_source (app/services/rss_ingestion.py:13)',
+          threads: json.findings[0].waitsFor![0].threads,
+        },
+      ],
       message: json.findings[0].message,
     },
   ]);
+  assert.equal(json.findings[0].waitsFor![0].threads.length, 5);
   const text = formatCaptureText(dump, diagnose(dump));
   assert.match(text, /^EVENT LOOP BLOCKED: Event loop blocked in ThreadPoolExecutor\.shutdown/m);
-  assert.match(text, /fix here: .*\/app\/api\/routes\/stream\.py:18 \(event_generator\)/);
+  assert.match(text, /frame: .*\/app\/api\/routes\/stream\.py:18 \(event_generator\)/);
   // Loop thread first, user frames marked.
   assert.match(text.split('\n\n')[1], /^Thread \d+ \(idle\): "MainThread" \[event loop\]/);
   assert.match(text, /event_generator \(app\/api\/routes\/stream\.py:18\) {3}<- your code/);

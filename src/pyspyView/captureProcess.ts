@@ -126,6 +126,7 @@ export async function captureProcess(
   opts: ProcessCaptureOptions = {},
   candidate?: Partial<ProcessCandidate>,
 ): Promise<ProcessCapture> {
+  if (process.platform === 'linux' && !existsSync(`/proc/${pid}`)) throw new ProcessGoneError(pid);
   const target = await readTargetInfo(pid);
   const pyspys = pySpysFor(target, opts);
   let lastErr: unknown;

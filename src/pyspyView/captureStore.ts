@@ -22,10 +22,19 @@ export interface Capture {
   unchanged?: UnchangedFrames[];
   /** Id of the capture compared against. */
   comparedWith?: string;
+  /** Host path of the process's root (chroot/container): its frame paths are found under it. */
+  rootPrefix?: string;
+  /** The process's working directory (relative frame paths of text dumps). */
+  cwd?: string;
+  /** Where the stacks came from, for the view: `py-spy /path (from target)`, a file name, a container. */
+  source?: string;
 }
 
 /** Input of {@link CaptureStore.add}: a capture before the store numbers and compares it. */
-export type NewCapture = Omit<Capture, 'id' | 'diagnosis' | 'unchanged' | 'comparedWith'>;
+export type NewCapture = Omit<Capture, 'id' | 'diagnosis' | 'unchanged' | 'comparedWith'> & {
+  /** Already diagnosed (and statically linked) by the capture pipeline; else diagnosed here. */
+  diagnosis?: Diagnosis;
+};
 
 /** Holds captures (at most `limit`, oldest dropped) and notifies on change. */
 export class CaptureStore {
@@ -48,7 +57,7 @@ export class CaptureStore {
     const capture: Capture = {
       ...input,
       id: `c${this.next++}`,
-      diagnosis: diagnose(input.dump, this.diagnoseOptions),
+      diagnosis: input.diagnosis ?? diagnose(input.dump, this.diagnoseOptions),
       ...(previous
         ? { unchanged: unchangedFrames(previous.dump, input.dump), comparedWith: previous.id }
         : {}),

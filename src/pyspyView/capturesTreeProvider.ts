@@ -7,13 +7,16 @@ import * as vscode from 'vscode';
 import { formatFrame } from './dumpParser';
 import { roleLabel } from './processes';
 import { formatTime, type Capture, type CaptureStore } from './captureStore';
-import type { BlockedLoopFinding, Frame, FrameLocal, ThreadDump, WaitedThread } from './types';
+import { lineToFix } from './staticLink';
+import type { BlockedLoopFinding, Frame, FrameLocal, ThreadDump, WaitedGroup } from './types';
+
+const baseName = (f: string): string => f.replace(/\\/g, '/').split('/').pop() ?? f;
 
 /** A node of the tree; `parent` links make `TreeView.reveal` work. */
 export type CaptureNode =
   | { kind: 'capture'; id: string; capture: Capture; parent?: undefined }
   | { kind: 'blocked'; id: string; capture: Capture; finding: BlockedLoopFinding; parent: CaptureNode }
-  | { kind: 'waited'; id: string; capture: Capture; waited: WaitedThread; parent: CaptureNode }
+  | { kind: 'waited'; id: string; capture: Capture; group: WaitedGroup; parent: CaptureNode }
   | {
       kind: 'thread';
       id: string;
@@ -113,14 +116,9 @@ export class CapturesTreeProvider
         ];
       }
       case 'blocked':
-        return element.finding.waitsFor.map((waited) =>
-          this.node({
-            kind: 'waited',
-            id: `${element.id}/w/${waited.osThreadId}`,
-            capture: c,
-            waited,
-            parent: element,
-          }),
+        // Workers doing the same thing are one row: "waits for 5 threads · process_source (...)".
+        return (element.finding.waitsForGroups ?? []).map((group, i) =>
+          this.node({ kind: 'waited', id: `${element.id}/w/${i}`, capture: c, group, parent: element }),
         );
       case 'thread': {
         const unchanged =
@@ -215,39 +213,50 @@ export class CapturesTreeProvider
       }
       case 'blocked': {
         const f = n.finding;
-        const item = new vscode.TreeItem(
-          `Event loop blocked: ${f.blockingCall}`,
-          vscode.TreeItemCollapsibleState.Expanded,
-        );
-        item.description = f.frame ? formatFrame(f.frame) : f.thread;
+        // Verdict first, short enough for a normal sidebar; the call and the line go in the description.
+        const item = new vscode.TreeItem('Event loop blocked', vscode.TreeItemCollapsibleState.Expanded);
+        const fix = lineToFix(f);
+        const link = f.static?.[0];
+        item.description = `${f.blockingCall}${fix ? ` · ${baseName(fix.file)}:${fix.line}` : ''}${link ? ` · ${link.code}` : ''}`;
         item.iconPath = new vscode.ThemeIcon('debug-stackframe', new vscode.ThemeColor('errorForeground'));
+        const staticText = (f.static ?? [])
+          .map(
+            (s) =>
+              `- **${s.code}** at line ${s.line}: ${s.message}${s.fixable ? ' (quick fix available)' : ''}`,
+          )
+          .join('\n');
         item.tooltip = new vscode.MarkdownString(
-          `${f.message}\n\nClick to open the line; right-click for the quick fix.`,
+          `**Event loop blocked in \`${f.blockingCall}\`**\n\n${f.message}` +
+            (f.frame ? `\n\nFrame: \`${formatFrame(f.frame)}\`` : '') +
+            (staticText ? `\n\nThe line to fix:\n${staticText}` : '') +
+            '\n\nClick to open the line; right-click for the quick fix.',
         );
         item.contextValue = 'blocked';
         item.id = n.id;
-        if (f.frame) {
-          const ref = this.findingRef(c, f);
-          item.command = { command: 'backendHang.revealFrame', title: 'Reveal Frame', arguments: [ref] };
-        }
+        // The blocked node itself is the reference: revealFrame goes to the linked static finding's line.
+        if (f.frame)
+          item.command = { command: 'backendHang.revealFrame', title: 'Reveal Frame', arguments: [n] };
         return item;
       }
       case 'waited': {
-        const item = new vscode.TreeItem(`waits for ${n.waited.name}`, vscode.TreeItemCollapsibleState.None);
-        item.description = n.waited.userFrame ?? n.waited.innermost;
+        const g = n.group;
+        const item = new vscode.TreeItem(
+          `waits for ${g.count} ${g.count === 1 ? 'thread' : 'threads'}`,
+          vscode.TreeItemCollapsibleState.None,
+        );
+        item.description = g.where;
         item.iconPath = new vscode.ThemeIcon('watch');
-        item.tooltip = `Thread ${n.waited.osThreadId} "${n.waited.name}"\n${n.waited.innermost ?? ''}`;
+        item.tooltip = `${g.threads.map((t) => `Thread ${t.osThreadId} "${t.name}"`).join('\n')}\nin ${g.where}${g.innermost ? `\nblocked in ${g.innermost}` : ''}`;
         item.contextValue = 'waited';
         item.id = n.id;
-        const t = c.dump.threads.find((x) => x.osThreadId === n.waited.osThreadId);
+        const first = g.threads[0];
+        const t = first && c.dump.threads.find((x) => x.osThreadId === first.osThreadId);
         const idx = t?.frames.findIndex((fr) => !fr.library) ?? -1;
-        if (idx >= 0) {
+        if (t && idx >= 0) {
           item.command = {
             command: 'backendHang.revealFrame',
             title: 'Reveal Frame',
-            arguments: [
-              { captureId: c.id, osThreadId: n.waited.osThreadId, frameIndex: idx } satisfies FrameRef,
-            ],
+            arguments: [{ captureId: c.id, osThreadId: t.osThreadId, frameIndex: idx } satisfies FrameRef],
           };
         }
         return item;

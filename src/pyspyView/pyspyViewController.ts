@@ -20,9 +20,11 @@ import {
   formatUptime,
   roleLabel,
 } from './processes';
-import { locatePySpy, pySpyCandidates } from './pyspyLocator';
+import { captureProcess, PySpyNotLocatedError, pySpysFor } from './captureProcess';
+import { checkSource } from '../diagnostics/analyze';
+import { lineToFix } from './staticLink';
+import { readTargetInfo } from './targetEnv';
 import {
-  captureDump,
   dumpArgs,
   NotPythonError,
   ProcessGoneError,
@@ -31,6 +33,7 @@ import {
   PySpyNotFoundError,
   PySpyPermissionError,
   PySpyTimeoutError,
+  PySpyUnsupportedPythonError,
   runPySpy,
   UnparseableDumpError,
 } from './runner';
@@ -81,6 +84,8 @@ export class PySpyViewController implements vscode.Disposable {
   });
   /** Blocked lines per resolved file: `event loop blocked here, captured HH:MM:SS`. */
   private blockedLines = new Map<string, { line: number; text: string }[]>();
+  /** When each file (URI) was last edited after it got a mark: captures older than that mark nothing there. */
+  private readonly editedSince = new Map<string, number>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -121,6 +126,7 @@ export class PySpyViewController implements vscode.Disposable {
       this.decoration,
       vscode.window.registerFileDecorationProvider(this.tree),
       vscode.window.onDidChangeVisibleTextEditors(() => this.applyDecorations()),
+      vscode.workspace.onDidChangeTextDocument((e) => this.onDocumentChanged(e)),
       // Decorations follow the captures: removing/clearing captures removes their marks.
       { dispose: this.store.onChange(() => this.recomputeBlockedLines()) },
     );
@@ -135,6 +141,8 @@ export class PySpyViewController implements vscode.Disposable {
       const known = (await findServerProcesses().catch(() => [])).find((c) => c.pid === opts.pid);
       target = known ?? { pid: opts.pid };
     } else {
+      // py-spy first: a picker followed by "py-spy was not found" wastes the person's pick.
+      if (!(await this.preflight(readSettings()))) return undefined;
       const picked = await this.pickProcess();
       if (!picked) return undefined;
       if (picked === 'all') {
@@ -164,6 +172,10 @@ export class PySpyViewController implements vscode.Disposable {
         : undefined;
     }
     if (candidates.length === 1) return candidates[0];
+    // Servers started from the open workspace first: with other projects' servers running, ours is preselected.
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const inWorkspace = (c: ProcessCandidate): boolean =>
+      !!c.cwd && folders.some((f) => c.cwd === f || c.cwd!.startsWith(`${f}${path.sep}`));
     type Item = vscode.QuickPickItem & { candidate?: ProcessCandidate; all?: boolean };
     const ROLE_ICON = {
       server: 'server-process',
@@ -192,7 +204,7 @@ export class PySpyViewController implements vscode.Disposable {
     qp.matchOnDetail = true;
     qp.items = items;
     // Several workers: any of them may be the stuck one, so "dump all" is the default; else the serving one.
-    const preferred = defaultCandidate(candidates);
+    const preferred = defaultCandidate(candidates.filter(inWorkspace)) ?? defaultCandidate(candidates);
     qp.activeItems = workers.length > 1 ? [allItem] : items.filter((i) => i.candidate === preferred);
     const choice = await new Promise<Item | undefined>((resolve) => {
       qp.onDidAccept(() => resolve(qp.selectedItems[0] ?? qp.activeItems[0]));
@@ -232,17 +244,36 @@ export class PySpyViewController implements vscode.Disposable {
     );
   }
 
-  /** Finds py-spy: setting, then the selected interpreter's environment (ms-python), then PATH. */
-  private async locate(settings: Settings): Promise<{ path: string; interpreter?: string } | undefined> {
+  /**
+   * Is there any py-spy to run, before the picker opens: beside one of the server processes (their venv or
+   * container), the setting, the selected interpreter, PATH. Offers the install / Set Path actions when not.
+   */
+  private async preflight(settings: Settings): Promise<boolean> {
     const interpreter = await activeInterpreter();
-    const located = locatePySpy({
+    const base = {
       configured: settings.pyspyPath || undefined,
       interpreterPath: interpreter,
       pathEnv: process.env.PATH,
-      exists: existsSync,
-    });
-    if (located) log.info(`py-spy: ${located.path} (from ${located.source})`);
-    return located ? { path: located.path, interpreter } : undefined;
+      useTargetEnvironment: vscode.workspace.isTrusted,
+    };
+    const servers = await findServerProcesses().catch(() => [] as ProcessCandidate[]);
+    for (const target of [undefined, ...servers]) {
+      try {
+        const info = target ? await readTargetInfo(target.pid) : undefined;
+        if (!target || info) {
+          pySpysFor(info, base);
+          return true;
+        }
+      } catch {
+        // none here: try the next server's environment
+      }
+    }
+    log.warn('py-spy not found: not beside any server process, not in the setting, interpreter or PATH');
+    void this.offerInstall(
+      interpreter,
+      "py-spy was not found: not in the server's environment, the backendHang.pyspy.path setting, the selected interpreter or PATH.",
+    );
+    return false;
   }
 
   private async captureOne(
@@ -250,29 +281,17 @@ export class PySpyViewController implements vscode.Disposable {
     opts: { locals?: boolean; native?: boolean; silent?: boolean; reveal?: boolean },
   ): Promise<Capture | undefined> {
     const settings = readSettings();
-    const located = await this.locate(settings);
-    if (!located) {
-      const interpreter = await activeInterpreter();
-      log.warn(
-        `py-spy not found; looked at ${pySpyCandidates({
-          interpreterPath: interpreter,
-          pathEnv: process.env.PATH,
-        })
-          .map((c) => c.path)
-          .join(', ')}`,
-      );
-      void this.offerInstall(interpreter, 'py-spy was not found (setting, selected interpreter, PATH).');
-      return undefined;
-    }
+    const interpreter = await activeInterpreter();
     const runOpts = {
       timeoutMs: settings.timeoutSeconds * 1000,
       locals: opts.locals ?? settings.locals,
       native: opts.native ?? settings.native,
       nonblocking: settings.nonblocking,
     };
-    const capturedAt = new Date();
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    let pyspyUsed = settings.pyspyPath || 'py-spy';
     try {
-      const { dump, raw } = await vscode.window.withProgress(
+      const captured = await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
           title: `py-spy dump of process ${target.pid}…`,
@@ -282,16 +301,43 @@ export class PySpyViewController implements vscode.Disposable {
           // The token cancels the py-spy child through an AbortSignal (execa kills it).
           const abort = new AbortController();
           const sub = token.onCancellationRequested(() => abort.abort());
-          return captureDump(located.path, target.pid, { ...runOpts, signal: abort.signal }).finally(() =>
-            sub.dispose(),
-          );
+          return captureProcess(
+            target.pid,
+            {
+              ...runOpts,
+              signal: abort.signal,
+              configured: settings.pyspyPath || undefined,
+              interpreterPath: interpreter,
+              pathEnv: process.env.PATH,
+              // py-spy beside a server started from the workspace is workspace code: trusted workspaces only.
+              useTargetEnvironment: vscode.workspace.isTrusted,
+              mappings: settings.pathMappings,
+              workspaceFolders: folders,
+              check: (source) => checkSource(source),
+            },
+            target,
+          ).finally(() => sub.dispose());
         },
       );
-      return this.addCapture(target, dump, raw, capturedAt, opts.reveal !== false);
+      pyspyUsed = captured.pyspy.path;
+      log.info(`py-spy: ${captured.pyspy.path} (from ${captured.pyspy.source})`);
+      return this.addCapture(
+        target,
+        captured.dump,
+        captured.raw,
+        captured.capturedAt,
+        opts.reveal !== false,
+        {
+          diagnosis: captured.diagnosis,
+          rootPrefix: captured.rootPrefix,
+          cwd: captured.cwd,
+          source: `py-spy ${captured.pyspy.path} (${captured.pyspy.source})`,
+        },
+      );
     } catch (err) {
       if (err instanceof PySpyPermissionError)
-        return this.onPermissionError(err, located.path, target, runOpts, capturedAt, opts.silent);
-      this.reportError(err, located, target.pid, opts.silent);
+        return this.onPermissionError(err, pyspyUsed, target, runOpts, new Date(), opts.silent);
+      this.reportError(err, { path: pyspyUsed, interpreter }, target.pid, opts.silent);
       return undefined;
     }
   }
@@ -302,6 +348,7 @@ export class PySpyViewController implements vscode.Disposable {
     raw: string,
     capturedAt: Date,
     reveal = true,
+    extra: Pick<Capture, 'rootPrefix' | 'cwd' | 'source'> & { diagnosis?: Capture['diagnosis'] } = {},
   ): Capture {
     const capture = this.store.add({
       pid: target.pid,
@@ -311,6 +358,7 @@ export class PySpyViewController implements vscode.Disposable {
       capturedAt,
       dump,
       raw,
+      ...extra,
     });
     const findings = capture.diagnosis.findings;
     log.info(
@@ -354,10 +402,57 @@ export class PySpyViewController implements vscode.Disposable {
       );
       void vscode.tasks.executeTask(task);
     } else if (choice === 'Set Path') {
-      void vscode.commands.executeCommand('workbench.action.openSettings', 'backendHang.pyspy.path');
+      void this.setPySpyPath();
     } else if (choice === 'Show Logs') {
       log.show();
     }
+  }
+
+  /** py-spy too old for the target's Python: upgrade it where it came from (its venv's pip), or show how. */
+  private async offerUpgrade(err: PySpyUnsupportedPythonError): Promise<void> {
+    const pip = path.join(path.dirname(err.pyspyPath), 'python');
+    const canUpgrade = path.isAbsolute(err.pyspyPath) && existsSync(pip) && vscode.workspace.isTrusted;
+    const choice = await vscode.window.showErrorMessage(
+      err.message,
+      ...(canUpgrade ? ['Upgrade py-spy'] : []),
+      'Set Path',
+      'Show Logs',
+    );
+    if (choice === 'Upgrade py-spy') {
+      const task = new vscode.Task(
+        { type: 'process', task: 'upgrade py-spy' },
+        vscode.TaskScope.Workspace,
+        'Upgrade py-spy',
+        'Backend Hang',
+        new vscode.ProcessExecution(pip, ['-m', 'pip', 'install', '--upgrade', 'py-spy']),
+      );
+      void vscode.tasks.executeTask(task);
+    } else if (choice === 'Set Path') {
+      void this.setPySpyPath();
+    } else if (choice === 'Show Logs') {
+      log.show();
+    }
+  }
+
+  /**
+   * "Set Path": a file picker that writes the machine-scoped setting to the user settings (a machine setting
+   * cannot live in the workspace, and opening the Settings UI on it showed "No Settings Found" remotely).
+   */
+  private async setPySpyPath(): Promise<string | undefined> {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Select the py-spy executable',
+      canSelectFiles: true,
+      canSelectFolders: false,
+      canSelectMany: false,
+      openLabel: 'Use this py-spy',
+    });
+    const file = picked?.[0]?.fsPath;
+    if (!file) return undefined;
+    await vscode.workspace
+      .getConfiguration('backendHang')
+      .update('pyspy.path', file, vscode.ConfigurationTarget.Global);
+    void vscode.window.setStatusBarMessage(`backendHang.pyspy.path = ${file}`, 5000);
+    return file;
   }
 
   private async onPermissionError(
@@ -424,7 +519,11 @@ export class PySpyViewController implements vscode.Disposable {
       );
     if (silent) throw err;
     if (err instanceof PySpyCancelledError) return;
-    if (err instanceof PySpyNotFoundError) {
+    if (err instanceof PySpyNotLocatedError) {
+      void this.offerInstall(located.interpreter, err.message);
+    } else if (err instanceof PySpyUnsupportedPythonError) {
+      void this.offerUpgrade(err);
+    } else if (err instanceof PySpyNotFoundError) {
       void this.offerInstall(located.interpreter, `${err.message}.`);
     } else if (err instanceof ProcessGoneError || err instanceof NotPythonError) {
       const hint =
@@ -508,10 +607,15 @@ export class PySpyViewController implements vscode.Disposable {
   // -------------------------------------------------------------------------------------- editor linking
 
   /** Resolves a frame's file: absolute, path mappings, unique workspace suffix; asks when ambiguous. */
-  private async resolveFile(file: string): Promise<string | undefined> {
+  private async resolveFile(file: string, capture?: Capture): Promise<string | undefined> {
     const settings = readSettings();
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const base = { exists: existsSync, mappings: settings.pathMappings, workspaceFolders: folders };
+    const base = {
+      exists: existsSync,
+      mappings: settings.pathMappings,
+      workspaceFolders: folders,
+      ...this.processContext(capture),
+    };
     let r = resolveFramePath(file, base);
     if (r.kind === 'unresolved' && folders.length > 0) {
       const found = await vscode.workspace.findFiles(
@@ -527,14 +631,24 @@ export class PySpyViewController implements vscode.Disposable {
     return r.kind === 'unresolved' ? undefined : r.path;
   }
 
+  /** Where a capture's process finds its files: under its root (chroot/container), relative to its cwd. */
+  private processContext(capture?: Capture): { rootPrefix?: string; baseDirs?: string[] } {
+    if (!capture) return {};
+    const cwd = capture.cwd && (capture.rootPrefix ? `${capture.rootPrefix}${capture.cwd}` : capture.cwd);
+    return { rootPrefix: capture.rootPrefix, baseDirs: cwd ? [cwd] : [] };
+  }
+
   private frameOf(
     ref: FrameRef | CaptureNode | undefined,
   ): { capture: Capture; file: string; line: number } | undefined {
     if (!ref) return undefined;
     if ('kind' in ref) {
       if (ref.kind === 'frame') return { capture: ref.capture, file: ref.frame.file, line: ref.frame.line };
-      if (ref.kind === 'blocked' && ref.finding.frame)
-        return { capture: ref.capture, file: ref.finding.frame.file, line: ref.finding.frame.line };
+      if (ref.kind === 'blocked') {
+        // The line to fix: the linked static finding (the `with` statement), else the frame's own line.
+        const fix = lineToFix(ref.finding);
+        return fix && { capture: ref.capture, file: fix.file, line: fix.line };
+      }
       return undefined;
     }
     const capture = this.store.get(ref.captureId);
@@ -551,7 +665,7 @@ export class PySpyViewController implements vscode.Disposable {
   ): Promise<{ uri: string; line: number; diagnostic?: string } | undefined> {
     const f = this.frameOf(ref);
     if (!f) return undefined;
-    const local = await this.resolveFile(f.file);
+    const local = await this.resolveFile(f.file, f.capture);
     if (!local) {
       void vscode.window
         .showWarningMessage(
@@ -598,37 +712,57 @@ export class PySpyViewController implements vscode.Disposable {
       mappings: readSettings().pathMappings,
       workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((w) => w.uri.fsPath),
     });
-    if (r.kind !== 'absolute' && r.kind !== 'mapped') return undefined;
+    if (r.kind === 'unresolved' || r.kind === 'ambiguous' || r.kind === 'suffix') return undefined;
     // The file on disk, not an editor's unsaved text: the process runs what was saved.
     return readFileSync(r.path, 'utf8').split(/\r?\n/)[line - 1];
   }
 
-  /** Recomputes the "event loop blocked here" marks from the current captures (newest capture per line wins). */
+  /**
+   * Recomputes the "event loop blocked here" marks from the current captures: each blocked finding marks its
+   * line to fix, unless a later capture of the same process (same pid, or the same server command line: a
+   * --reload restart has a new pid) is not blocked, or the file changed since the capture.
+   */
   private recomputeBlockedLines(): void {
-    void (async () => {
-      const lines = new Map<string, { line: number; text: string }[]>();
-      for (const c of [...this.store.list()].reverse()) {
-        for (const f of c.diagnosis.findings) {
-          if (!f.frame) continue;
-          const local = resolveFramePath(f.frame.file, {
-            exists: existsSync,
-            mappings: readSettings().pathMappings,
-            workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((w) => w.uri.fsPath),
-          });
-          if (local.kind !== 'absolute' && local.kind !== 'mapped' && local.kind !== 'suffix') continue;
-          const key = vscode.Uri.file(local.path).toString();
-          const list = (lines.get(key) ?? []).filter((l) => l.line !== f.frame!.line);
-          list.push({
-            line: f.frame.line,
-            // The time first: it is what the issue's mark shows and what survives a narrow editor.
-            text: `event loop blocked here, captured ${formatTime(c.capturedAt)} (${f.blockingCall})`,
-          });
-          lines.set(key, list);
-        }
+    const lines = new Map<string, { line: number; text: string }[]>();
+    const captures = this.store.list(); // newest first
+    for (const [i, c] of [...captures].entries()) {
+      const newer = captures.slice(0, i);
+      const sameProcess = (o: Capture): boolean =>
+        o.pid === c.pid || (!!o.commandLine && o.commandLine === c.commandLine && o.cwd === c.cwd);
+      if (newer.some((o) => sameProcess(o) && o.diagnosis.findings.length === 0)) continue;
+      for (const f of c.diagnosis.findings) {
+        const fix = lineToFix(f);
+        if (!fix) continue;
+        const local = resolveFramePath(fix.file, {
+          exists: existsSync,
+          mappings: readSettings().pathMappings,
+          workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((w) => w.uri.fsPath),
+          ...this.processContext(c),
+        });
+        if (local.kind === 'unresolved' || local.kind === 'ambiguous') continue;
+        const key = vscode.Uri.file(local.path).toString();
+        if (this.editedSince.has(key) && this.editedSince.get(key)! >= c.capturedAt.getTime()) continue;
+        const list = lines.get(key) ?? [];
+        if (list.some((l) => l.line === fix.line)) continue; // the newest capture's mark wins
+        list.push({
+          line: fix.line,
+          // The time first: it is what the mark shows and what survives a narrow editor.
+          text: `event loop blocked here, captured ${formatTime(c.capturedAt)} (${f.blockingCall})`,
+        });
+        lines.set(key, list);
       }
-      this.blockedLines = lines;
-      this.applyDecorations();
-    })();
+    }
+    this.blockedLines = lines;
+    this.applyDecorations();
+  }
+
+  /** A file changed after a capture: its marks describe code that is no longer there. */
+  private onDocumentChanged(e: vscode.TextDocumentChangeEvent): void {
+    if (e.contentChanges.length === 0) return;
+    const key = e.document.uri.toString();
+    if (!this.blockedLines.has(key)) return;
+    this.editedSince.set(key, Date.now());
+    this.recomputeBlockedLines();
   }
 
   private applyDecorations(): void {

@@ -130,7 +130,7 @@ suite('server checks: triage, verify, watch', function () {
     assert.equal(stacks.icon, 'error');
     assert.equal(
       stacks.description,
-      `event loop blocked in ThreadPoolExecutor.shutdown at app/api/routes/stream.py:${withLine} (event_generator) · pid ${backend!.pid} (server)`,
+      `event loop blocked in ThreadPoolExecutor.shutdown at app/api/routes/stream.py:${withLine} (news_stream.<locals>.event_generator) · pid ${backend!.pid} (server)`,
     );
     assert.match(
       stacks.children![0].label,

@@ -55,7 +55,7 @@ function assertBlockedWith(capture: TriageJson['capture'], appDir: string): void
   assert.equal(finding?.blockingCall, 'ThreadPoolExecutor.shutdown');
   assert.equal(finding.frame?.file, path.join(appDir, STREAM_PY));
   assert.equal(finding.frame?.line, WITH_LINE);
-  assert.equal(finding.frame?.function, 'event_generator');
+  assert.equal(finding.frame?.function, 'news_stream.<locals>.event_generator');
 }
 
 describe('triage: the demo backend, slow feeds (20 s)', () => {
@@ -104,7 +104,7 @@ describe('triage: the demo backend, slow feeds (20 s)', () => {
     assert.match(
       text.stdout,
       new RegExp(
-        `✗ stacks +event loop blocked in ThreadPoolExecutor\\.shutdown at app/api/routes/stream\\.py:${WITH_LINE} \\(event_generator\\) · pid ${backend.pid} \\(server\\)`,
+        `✗ stacks +event loop blocked in ThreadPoolExecutor\\.shutdown at app/api/routes/stream\\.py:${WITH_LINE} \\(news_stream\\.<locals>\\.event_generator\\) · pid ${backend.pid} \\(server\\)`,
       ),
     );
     assert.match(text.stdout, /fix it: +backend-hang check --fix .*stream\.py/);

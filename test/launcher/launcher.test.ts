@@ -1,6 +1,8 @@
 // The integration-test launcher (scripts/vscodeTest.mjs) reports results truthfully: a failing suite gives a
-// non-zero exit, a passing one 0, a missing tests file non-zero. Each case is a full real run (code-server +
-// headless Chromium, about 10 s). Build first: `node esbuild.mjs`; needs `bash scripts/ensure-code-server.sh`.
+// non-zero exit, a passing one 0, a missing tests file non-zero; a failing suite also in the newest VS Code
+// (code-server 4.139.1, which runs the tests only with the smoke-test driver on). Each case is a full real run
+// (code-server + headless Chromium, about 10 s). Build first: `node esbuild.mjs`; needs
+// `bash scripts/ensure-code-server.sh` and `bash scripts/ensure-code-server.sh 4.139.1`.
 import { spawn } from 'node:child_process';
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -41,6 +43,10 @@ test('prerequisites are built and installed', () => {
     existsSync(path.join(repoRoot, '.cache/code-server/node_modules/code-server/out/node/entry.js')),
     'run bash scripts/ensure-code-server.sh',
   );
+  assert.ok(
+    existsSync(path.join(repoRoot, '.cache/code-server-4.139.1/node_modules/code-server/out/node/entry.js')),
+    'run bash scripts/ensure-code-server.sh 4.139.1',
+  );
 });
 
 test('a failing integration test makes the launcher exit non-zero', async () => {
@@ -49,6 +55,19 @@ test('a failing integration test makes the launcher exit non-zero', async () => 
   // Proof the suite really ran in the extension host (not a harness error that happens to be non-zero).
   assert.match(run.output, /1 passing/);
   assert.match(run.output, /fails on purpose/);
+  assert.match(run.output, /deliberate failure/);
+});
+
+test('a failing integration test makes the launcher exit 1 in VS Code 1.139.1 too', async () => {
+  const run = await runLauncher([
+    '--vscode',
+    '4.139.1',
+    '--tests',
+    path.join(repoRoot, 'out/test/launcher/failing/index.js'),
+  ]);
+  assert.equal(run.code, 1, run.output);
+  assert.match(run.output, /\[vscode-test 1\.139\.1\]/);
+  assert.match(run.output, /1 passing/);
   assert.match(run.output, /deliberate failure/);
 });
 

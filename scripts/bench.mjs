@@ -5,14 +5,16 @@
 //     For reference: full parse + analyze of the same file, and Ruff's whole-process time on it.
 //  2. `backend-hang check` (dist/cli.js) over the venv's site-packages next to
 //     `ruff check --select ASYNC,S113 --no-cache` on the same tree (wall time, median of 9). Target: <= Ruff.
+//  2b. the same next to Ruff on real public packages WITH findings (scripts/benchReal.mjs, own venv).
 //  3. planned == whole-file findings on a mutated copy of the corpus (full of candidates), in-process.
+//  4. dense generated files (1,500 / 6,000 / 24,000 lines, a finding every other line) next to Ruff.
 // Needs `node esbuild.mjs` (dist/cli.js) and .cache/venv (scripts/ensure-venv.sh). No assertions: numbers only.
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchDense, benchRealPackages, compare, countPy, median, wall } from './benchReal.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = path.join(repo, '.cache/bench');
@@ -22,7 +24,6 @@ const cli = path.join(repo, 'dist/cli.js');
 mkdirSync(cacheDir, { recursive: true });
 
 const ms = (x) => `${x.toFixed(2)} ms`;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
@@ -169,11 +170,6 @@ function time(fn) {
   return [performance.now() - t, r];
 }
 
-function wall(cmd, args, opts = {}) {
-  const t = performance.now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
-  return { ms: performance.now() - t, ...r };
-}
 
 async function benchKeystrokes(engine) {
   const file = path.join(cacheDir, 'big_module.py');
@@ -238,7 +234,7 @@ async function benchKeystrokes(engine) {
 
   const ruffRuns = [];
   for (let k = 0; k < 5; k++)
-    ruffRuns.push(wall(ruff, ['check', '--no-cache', '--select', 'ASYNC,S113', '-q', file]).ms);
+    ruffRuns.push(wall(ruff, ['check', '--isolated', '--no-cache', '--select', 'ASYNC,S113', '-q', file]).ms);
 
   console.log(
     `\n1) keystroke -> diagnostics, ${lines} lines (${(source.length / 1024).toFixed(0)} KiB), ${findings.length} findings`,
@@ -265,43 +261,10 @@ async function benchKeystrokes(engine) {
   );
 }
 
-function countPy(dir) {
-  let files = 0;
-  let lines = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.py')) continue;
-    files++;
-    const text = readFileSync(path.join(entry.parentPath ?? entry.path, entry.name), 'utf8');
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
-  }
-  return { files, lines };
-}
-
 function benchCorpus() {
   const { files, lines } = countPy(sitePackages);
-  const ours = [];
-  const theirs = [];
-  let oursOut;
-  let ruffOut;
   // Interleaved, one warm-up each, median of 9: the machine is shared, so alternate to even out load.
-  for (let k = 0; k < 10; k++) {
-    const a = wall(process.execPath, [cli, 'check', '--format', 'json', sitePackages]);
-    const b = wall(ruff, [
-      'check',
-      '--select',
-      'ASYNC,S113',
-      '--no-cache',
-      '--output-format',
-      'json',
-      sitePackages,
-    ]);
-    if (k > 0) {
-      ours.push(a.ms);
-      theirs.push(b.ms);
-    }
-    oursOut = a;
-    ruffOut = b;
-  }
+  const run = compare({ cli, ruff }, sitePackages, 9);
   // Context for the wall times: what any Node CLI pays before looking at a file, and ours on an empty dir.
   const empty = path.join(cacheDir, 'empty');
   mkdirSync(empty, { recursive: true });
@@ -311,18 +274,18 @@ function benchCorpus() {
   const full = wall(process.execPath, [cli, 'check', '--format', 'json', sitePackages], {
     env: { ...process.env, BACKEND_HANG_FULL_PARSE: '1' },
   });
-  const ourFindings = JSON.parse(oursOut.stdout || '[]');
-  const ruffFindings = JSON.parse(ruffOut.stdout || '[]');
+  const ourFindings = run.oursFindings;
+  const ruffFindings = run.ruffFindings;
   console.log(`\n2) corpus: ${path.relative(repo, sitePackages)} (${files} .py files, ${lines} lines)`);
   console.log(
-    `   backend-hang check: ${ms(median(ours))}  (${ourFindings.length} findings, exit ${oursOut.status})`,
+    `   backend-hang check: ${ms(run.ours)}  (${ourFindings.length} findings)`,
   );
   console.log(
-    `   ruff check --select ASYNC,S113 --no-cache: ${ms(median(theirs))}  (${ruffFindings.length} findings)  [target: ours <= ruff]`,
+    `   ruff check --isolated --select ASYNC,S113 --no-cache: ${ms(run.ruff)}  (${ruffFindings.length} findings)  [target: ours <= ruff]`,
   );
   console.log(
     `   context: node -e 0 ${ms(nodeStart)}, backend-hang check on an empty dir ${ms(cliStart)} (start-up + bundle load);` +
-      ` whole-file parsing instead of planning: ${ms(full.ms)}, same findings: ${full.stdout === oursOut.stdout}`,
+      ` whole-file parsing instead of planning: ${ms(full.ms)}, same findings: ${JSON.stringify(JSON.parse(full.stdout || '[]')) === JSON.stringify(ourFindings)}`,
   );
   console.log('   (2 cores, shared machine: run it several times; ruff uses both cores)');
   for (const f of ourFindings)
@@ -371,9 +334,18 @@ async function planningOnMutatedCorpus(engine) {
   );
 }
 
-// `npm run bench -- keystroke`, `-- corpus` or `-- planning` runs one part only (quicker while iterating).
+// `npm run bench -- keystroke`, `-- corpus`, `-- real`, `-- planning` or `-- dense` runs one part only.
 const only = process.argv[2];
-const engine = only === 'corpus' ? undefined : await loadEngine();
+const engine = only === 'corpus' || only === 'real' || only === 'dense' ? undefined : await loadEngine();
+const tools = { cli, ruff };
 if (!only || only === 'keystroke') await benchKeystrokes(engine);
 if (!only || only === 'corpus') benchCorpus();
+if (!only || only === 'real') {
+  const findings = benchRealPackages(tools, repo);
+  // Every BHD007 finding, for review (the closing note gives each a verdict).
+  const chains = findings.filter((f) => f.code === 'BHD007');
+  if (chains.length > 0) console.log(`   BHD007 findings (${chains.length}):`);
+  for (const f of chains) console.log(`     ${f.file}:${f.line}:${f.column} ${f.message}`);
+}
 if (!only || only === 'planning') await planningOnMutatedCorpus(engine);
+if (!only || only === 'dense') benchDense(tools, cacheDir);

@@ -4,7 +4,8 @@
  * only re-reads what changed.
  */
 import { Edit } from 'web-tree-sitter';
-import type { Parser, Point, Tree } from '../python/treeSitter';
+import { endAfterInsert } from '../python/editedParse';
+import type { Parser, Tree } from '../python/treeSitter';
 
 import { type EditSpan, recordTreeChange } from './treeChanges';
 
@@ -16,15 +17,6 @@ export interface ContentChange {
   rangeOffset: number;
   rangeLength: number;
   text: string;
-}
-
-/** Where `text` ends when inserted at `start`. */
-function endAfterInsert(start: Point, text: string): Point {
-  const lastBreak = text.lastIndexOf('\n');
-  if (lastBreak < 0) return { row: start.row, column: start.column + text.length };
-  let rows = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) rows++;
-  return { row: start.row + rows, column: text.length - lastBreak - 1 };
 }
 
 /** The tree-sitter edit for one content change. */

@@ -1,0 +1,156 @@
+// Parts of `npm run bench` that compare whole processes with Ruff: real packages with findings, and dense
+// generated files (cost linear in size and findings). Ruff is measured in the same run, interleaved.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Public packages with real findings (requests without timeout, blocking calls in async code), installed
+ * from PyPI into their own venv (--no-deps: their code, not their dependency trees). Pinned so numbers and
+ * findings compare across runs. None of it is code we wrote.
+ */
+export const REAL_PACKAGES = [
+  { pip: 'langchain-community==0.4.2', dir: 'langchain_community' },
+  { pip: 'distributed==2026.8.0', dir: 'distributed' },
+  { pip: 'gradio==6.31.0', dir: 'gradio' },
+  { pip: 'slack-bolt==1.30.0', dir: 'slack_bolt' },
+  { pip: 'chainlit==2.12.0', dir: 'chainlit' },
+];
+
+const ms = (x) => `${x.toFixed(0)} ms`;
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export function wall(cmd, args, opts = {}) {
+  const t = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...opts });
+  return { ms: performance.now() - t, ...r };
+}
+
+/** The bench venv's site-packages with REAL_PACKAGES installed (installed on first use). */
+export function ensureRealCorpus(repo) {
+  const venv = path.join(repo, '.cache/bench-venv');
+  const stamp = path.join(venv, '.packages');
+  const want = REAL_PACKAGES.map((p) => p.pip).join('\n');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== want) {
+    console.log(`   installing ${REAL_PACKAGES.map((p) => p.pip).join(', ')} into ${path.relative(repo, venv)} ...`);
+    let r = spawnSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+    if (r.status === 0)
+      r = spawnSync(
+        path.join(venv, 'bin/pip'),
+        ['install', '--quiet', '--disable-pip-version-check', '--no-deps', ...REAL_PACKAGES.map((p) => p.pip)],
+        { stdio: 'inherit' },
+      );
+    if (r.status !== 0) throw new Error('bench: could not install the real-package corpus');
+    writeFileSync(stamp, want);
+  }
+  const lib = path.join(venv, 'lib');
+  const python = readdirSync(lib).find((d) => d.startsWith('python3'));
+  return path.join(lib, python, 'site-packages');
+}
+
+export function countPy(dir) {
+  let files = 0;
+  let lines = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.py')) continue;
+    files++;
+    const text = readFileSync(path.join(entry.parentPath ?? entry.path, entry.name), 'utf8');
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+  }
+  return { files, lines };
+}
+
+/** Ours and Ruff on one target, interleaved (one warm-up each, then `runs` each): medians and outputs. */
+export function compare({ cli, ruff }, target, runs) {
+  const ours = [];
+  const theirs = [];
+  let oursOut;
+  let ruffOut;
+  for (let k = 0; k <= runs; k++) {
+    const a = wall(process.execPath, [cli, 'check', '--format', 'json', target]);
+    const b = wall(ruff, [
+      'check',
+      '--isolated',
+      '--select',
+      'ASYNC,S113',
+      '--no-cache',
+      '--output-format',
+      'json',
+      target,
+    ]);
+    if (k > 0) {
+      ours.push(a.ms);
+      theirs.push(b.ms);
+    }
+    oursOut = a;
+    ruffOut = b;
+  }
+  return {
+    ours: median(ours),
+    ruff: median(theirs),
+    oursFindings: JSON.parse(oursOut.stdout || '[]'),
+    ruffFindings: JSON.parse(ruffOut.stdout || '[]'),
+  };
+}
+
+const pad = (s, n) => String(s).padEnd(n);
+const padl = (s, n) => String(s).padStart(n);
+
+/** Section: real packages with findings, each next to Ruff. Returns our findings per package (for BHD007 review). */
+export function benchRealPackages(tools, repo, runs = 5) {
+  const site = ensureRealCorpus(repo);
+  console.log(
+    `\n2b) real packages with findings (${path.relative(repo, site)}), wall time, median of ${runs}, interleaved:`,
+  );
+  console.log(
+    `   ${pad('package', 22)}${padl('files', 7)}${padl('lines', 9)}${padl('ours', 10)}${padl('ruff', 9)}${padl('ratio', 8)}  findings ours / ruff   [target: ours <= ruff]`,
+  );
+  const all = [];
+  let sumOurs = 0;
+  let sumRuff = 0;
+  for (const { dir } of REAL_PACKAGES) {
+    const target = path.join(site, dir);
+    const { files, lines } = countPy(target);
+    const r = compare(tools, target, runs);
+    sumOurs += r.ours;
+    sumRuff += r.ruff;
+    const byCode = {};
+    for (const f of r.oursFindings) byCode[f.code] = (byCode[f.code] ?? 0) + 1;
+    console.log(
+      `   ${pad(dir, 22)}${padl(files, 7)}${padl(lines, 9)}${padl(ms(r.ours), 10)}${padl(ms(r.ruff), 9)}${padl(`${(r.ours / r.ruff).toFixed(1)}x`, 8)}  ` +
+        `${r.oursFindings.length} (${Object.entries(byCode)
+          .map(([c, n]) => `${c} ${n}`)
+          .join(', ')}) / ${r.ruffFindings.length}`,
+    );
+    all.push(...r.oursFindings.map((f) => ({ ...f, file: path.relative(site, f.file) })));
+  }
+  console.log(`   ${pad('total', 38)}${padl(ms(sumOurs), 10)}${padl(ms(sumRuff), 9)}${padl(`${(sumOurs / sumRuff).toFixed(1)}x`, 8)}`);
+  return all;
+}
+
+/** A dense file: `lines` lines of small async handlers, each with a requests call and a time.sleep (3 findings). */
+export function denseFile(lines) {
+  const out = ['import time', 'import requests', ''];
+  for (let i = 0; out.length < lines - 5; i++)
+    out.push(`async def handler_${i}(url):`, '    requests.get(url)', '    time.sleep(1)', `    x = ${i}`, '');
+  return `${out.join('\n')}\n`;
+}
+
+/** Section: dense files of growing size; cost must grow linearly (x4 lines <= x5 time) and stay near Ruff. */
+export function benchDense(tools, cacheDir, runs = 3) {
+  const dir = path.join(cacheDir, 'dense');
+  mkdirSync(dir, { recursive: true });
+  console.log(`\n4) dense files (every other line a finding), wall time, median of ${runs}:`);
+  console.log(`   ${pad('lines', 8)}${padl('findings', 10)}${padl('ours', 10)}${padl('ruff', 9)}   [target: ours <= ruff + 500 ms; x4 lines <= x5 time]`);
+  let previous;
+  for (const lines of [1500, 6000, 24000]) {
+    const file = path.join(dir, `dense_${lines}.py`);
+    writeFileSync(file, denseFile(lines));
+    const r = compare(tools, file, runs);
+    const growth = previous ? `   x${(r.ours / previous).toFixed(1)} time for x4 lines` : '';
+    console.log(
+      `   ${pad(lines, 8)}${padl(r.oursFindings.length, 10)}${padl(ms(r.ours), 10)}${padl(ms(r.ruff), 9)}${growth}`,
+    );
+    previous = r.ours;
+  }
+}

@@ -13,6 +13,7 @@
 const USAGE = `Usage:
   backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...
   backend-hang dump --pid N [--format text|json] [--locals] [--native] [--pyspy PATH]
+  backend-hang profile --pid N [--duration S] [--rate HZ] [--format text|json] [--pyspy PATH]
   backend-hang triage URL [--health PATH]... [--timeout S] [--format text|json]
   backend-hang verify URL --stream PATH [--abort-after S] [--rounds N] [--health PATH] [--max-latency MS] [--format text|json]
   backend-hang --version`;
@@ -24,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/checkCommand')).runCheckCommand(rest);
     case 'dump':
       return (await import('./cli/dumpCommand')).runDumpCommand(rest);
+    case 'profile':
+      return (await import('./cli/profileCommand')).runProfileCommand(rest);
     case 'triage':
       return (await import('./cli/triageCommand')).runTriageCommand(rest);
     case 'verify':

@@ -43,7 +43,7 @@ export function staticCovering(
  * the line. One check per distinct file.
  */
 export async function linkStatic(
-  findings: BlockedLoopFinding[],
+  findings: Pick<BlockedLoopFinding, 'frame' | 'static'>[],
   readLocal: LocalSource,
   check: (source: string) => Promise<StaticFinding[]>,
 ): Promise<void> {

@@ -41,11 +41,11 @@ node_tests() {
 
 stage "set-up (installs only what is missing)"
 bash scripts/ensure-system.sh || exit 1
-# The runtime matrix's Pythons 3.9-3.14, py-spy 0.3.14-0.4.3 (scripts/ensure-runtimes.sh, cached in
-# .cache/runtimes): built in the background while everything else installs and the unit tests run; the live
+# The runtime matrix's Pythons 3.9-3.14, py-spy 0.3.14-0.4.3 and a bridge-less dockerd with the test images
+# (scripts/ensure-runtimes.sh --docker, cached in .cache/runtimes; the dockerd it starts is stopped at the end): built in the background while everything else installs and the unit tests run; the live
 # stage waits for it. A no-op when cached.
 runtimes_log="$log_dir/ensure-runtimes.log"
-bash scripts/ensure-runtimes.sh >/dev/null 2>"$runtimes_log" &
+bash scripts/ensure-runtimes.sh --docker >/dev/null 2>"$runtimes_log" &
 runtimes_pid=$!
 # code-server 4.139.1 (+ Node 24) installs in the background meanwhile (its own folder and lock): on a fresh
 # machine that is 1-2 minutes of downloads and native builds overlapping npm ci, the venv and 4.100.3.
@@ -126,6 +126,9 @@ integration_counts 1.100.3 "$oldest_out" "$oldest_rc"
 echo "--- VS Code 1.139.1 (code-server 4.139.1) ---"
 cat "$latest_out"
 integration_counts 1.139.1 "$latest_out" "$latest_rc"
+
+# The dockerd ensure-runtimes started (none when one was already running): stopped once nothing needs it.
+bash scripts/stop-dockerd.sh >/dev/null 2>&1 || true
 
 stage "packaging (the VSIX installs into code-server)"
 # Last: packaging rebuilds dist/ as a production bundle.

@@ -1,7 +1,8 @@
 /**
- * `backend-hang dump --pid N [--format text|json] [--locals] [--native] [--pyspy PATH] [--timeout S]`:
- * runs py-spy through the same runner, parser and diagnosis as the editor. Exit 0 when the capture worked
- * (findings or not), 2 with a clear message when it did not.
+ * `backend-hang dump (--pid N | --port N | --container NAME [--pid N] | --file PATH|-) [--format
+ * text|json|markdown] [--path-map REMOTE=LOCAL]...`: one capture source each (src/captureSources), the same
+ * diagnosis and static links as the editor. Exit 0 when the capture worked (findings or not), 2 with a clear
+ * message when it did not.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Finding } from '../diagnostics/types';
@@ -11,118 +12,59 @@ import {
   type CaptureJson,
   type MultiCaptureJson,
 } from '../pyspyView/captureFormat';
-import { captureServing, PySpyNotLocatedError, type ProcessCapture } from '../pyspyView/captureProcess';
+import * as path from 'node:path';
+import {
+  captureFromText,
+  listPythonFiles,
+  readDumpFile,
+  suggestedMappingsFor,
+} from '../captureSources/dumpFile';
+import { listLocalTargets, targetOnPort } from '../captureSources/localProcess';
+import { captureMarkdown } from '../pyspyView/captureMarkdown';
+import {
+  captureServing,
+  localSourceReader,
+  PySpyNotLocatedError,
+  pySpysFor,
+  type ProcessCapture,
+} from '../pyspyView/captureProcess';
+import type { SuggestedMapping } from '../pyspyView/pathMapping';
+import { DUMP_USAGE, parseDumpArgs, type DumpArgs } from './dumpArgs';
 import type { SourceLineReader } from '../pyspyView/diagnosis';
 import { PySpyError, PySpyNotFoundError, UnparseableDumpError } from '../pyspyView/runner';
-
-/** Parsed command-line options of `dump`. */
-export interface DumpArgs {
-  pid: number;
-  format: 'text' | 'json';
-  locals: boolean;
-  native: boolean;
-  pyspy?: string;
-  timeoutSeconds: number;
-}
-
-/** A usage error (exit 2, message plus usage). */
-export class DumpUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DumpUsageError';
-  }
-}
-
-/** Pure: parses `dump`'s arguments. @throws DumpUsageError */
-export function parseDumpArgs(args: string[]): DumpArgs {
-  const out: Partial<DumpArgs> = { format: 'text', locals: false, native: false, timeoutSeconds: 30 };
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i].includes('=')
-      ? (args[i].split(/=(.*)/s, 2) as [string, string])
-      : [args[i], undefined];
-    const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new DumpUsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--pid': {
-        const v = value();
-        if (!/^\d+$/.test(v)) throw new DumpUsageError(`--pid must be a process id, got '${v}'`);
-        out.pid = Number(v);
-        break;
-      }
-      case '--format': {
-        const v = value();
-        if (v !== 'text' && v !== 'json')
-          throw new DumpUsageError(`--format must be text or json, got '${v}'`);
-        out.format = v;
-        break;
-      }
-      case '--locals':
-        out.locals = true;
-        break;
-      case '--native':
-        out.native = true;
-        break;
-      case '--pyspy':
-        out.pyspy = value();
-        break;
-      case '--timeout': {
-        const v = Number(value());
-        if (!(v > 0)) throw new DumpUsageError('--timeout must be a positive number of seconds');
-        out.timeoutSeconds = v;
-        break;
-      }
-      default:
-        throw new DumpUsageError(`unknown option '${args[i]}'`);
-    }
-  }
-  if (out.pid === undefined) throw new DumpUsageError('--pid is required');
-  return out as DumpArgs;
-}
-
-const USAGE =
-  'usage: backend-hang dump --pid N [--format text|json] [--locals] [--native] [--pyspy PATH] [--timeout S]';
 
 /** Runs `backend-hang dump`; resolves to the exit code. */
 export async function runDumpCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${USAGE}\n${HELP}`);
+    process.stdout.write(`${DUMP_USAGE}\n${HELP}`);
     return 0;
   }
   let opts: DumpArgs;
   try {
     opts = parseDumpArgs(args);
   } catch (err) {
-    process.stderr.write(`backend-hang dump: ${(err as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`backend-hang dump: ${(err as Error).message}\n${DUMP_USAGE}\n`);
     return 2;
   }
   try {
-    const captures = await captureServing(opts.pid, {
-      timeoutMs: opts.timeoutSeconds * 1000,
-      locals: opts.locals,
-      native: opts.native,
-      configured: opts.pyspy ?? process.env.BACKEND_HANG_PYSPY,
-      interpreterPath: process.env.VIRTUAL_ENV ? `${process.env.VIRTUAL_ENV}/bin/python` : undefined,
-      pathEnv: process.env.PATH,
-      check: staticCheck,
-    });
-    process.stdout.write(
-      opts.format === 'json'
-        ? `${JSON.stringify(capturesJson(opts.pid, captures), null, 2)}\n`
-        : `${captures.map(captureText).join('\n\n')}\n`,
-    );
+    const { pid, captures, suggestions } = await capture(opts);
+    process.stdout.write(`${render(opts.format, pid, captures)}\n`);
+    for (const s of suggestions)
+      process.stderr.write(
+        `backend-hang dump: ${s.resolves} frame file${s.resolves === 1 ? '' : 's'} found nowhere here would open with --path-map ${s.remote}=${s.local}\n`,
+      );
     return 0;
   } catch (err) {
     if (err instanceof PySpyNotFoundError || err instanceof PySpyNotLocatedError) {
       process.stderr.write(`backend-hang dump: ${err.message}\n`);
     } else if (err instanceof UnparseableDumpError) {
-      process.stderr.write(`backend-hang dump: ${err.message}\n--- py-spy output ---\n${err.raw}\n`);
+      process.stderr.write(`backend-hang dump: ${err.message}\n--- output ---\n${err.raw.slice(0, 4000)}\n`);
     } else if (err instanceof PySpyError) {
       process.stderr.write(
         `backend-hang dump: ${err.message}\n${err.stderr ? `${err.stderr.trim()}\n` : ''}`,
       );
+    } else if (err instanceof DumpInputError) {
+      process.stderr.write(`backend-hang dump: ${err.message}\n`);
     } else {
       throw err;
     }
@@ -130,10 +72,125 @@ export async function runDumpCommand(args: string[]): Promise<number> {
   }
 }
 
+/** A problem with the input (file, port): exit 2 with the message. */
+class DumpInputError extends Error {}
+
+async function capture(
+  opts: DumpArgs,
+): Promise<{ pid: number; captures: ProcessCapture[]; suggestions: SuggestedMapping[] }> {
+  const base = {
+    timeoutMs: opts.timeoutSeconds * 1000,
+    locals: opts.locals,
+    native: opts.native,
+    configured: opts.pyspy ?? process.env.BACKEND_HANG_PYSPY,
+    interpreterPath: process.env.VIRTUAL_ENV ? `${process.env.VIRTUAL_ENV}/bin/python` : undefined,
+    pathEnv: process.env.PATH,
+    mappings: opts.pathMaps.map((m) => ({ remote: m.remote, local: path.resolve(m.local) })),
+    workspaceFolders: [process.cwd()],
+    check: staticCheck,
+  };
+  if (opts.file || opts.stdin) {
+    let text: string;
+    try {
+      text = opts.stdin ? readFileSync(0, 'utf8') : readDumpFile(opts.file!);
+    } catch (err) {
+      throw new DumpInputError((err as Error).message);
+    }
+    const label = opts.stdin ? 'stdin' : path.basename(opts.file!);
+    const fileOpts = {
+      ...base,
+      workspaceFiles: listPythonFiles(process.cwd()),
+      origin: { kind: 'file' as const, label, ...(opts.file ? { file: opts.file } : {}) },
+    };
+    const captures = await captureFromText(text, fileOpts);
+    return {
+      pid: captures[0]?.pid ?? 0,
+      captures,
+      suggestions: suggestedMappingsFor(captures, fileOpts).slice(0, 3),
+    };
+  }
+  if (opts.container) {
+    const { captureContainer } = await import('../captureSources/docker');
+    const captures = await captureContainer(opts.container, {
+      ...base,
+      pid: opts.pid,
+      docker: opts.docker ?? process.env.BACKEND_HANG_DOCKER,
+      copyPySpy: opts.copyPySpy,
+      hostPySpy: hostPySpyToCopy(base),
+    });
+    return { pid: opts.pid ?? captures[0]?.pid ?? 0, captures, suggestions: [] };
+  }
+  let pid = opts.pid;
+  if (opts.port !== undefined) {
+    const targets = await listLocalTargets();
+    const t = targetOnPort(targets, opts.port);
+    if (!t) {
+      const seen = targets.filter((x) => x.ports.length).map((x) => `${x.pid} on :${x.ports.join(',:')}`);
+      throw new DumpInputError(
+        `no uvicorn, gunicorn or hypercorn process listens on port ${opts.port} here` +
+          (seen.length ? ` (servers found: ${seen.join('; ')})` : '') +
+          '. In a container? Use --container NAME.',
+      );
+    }
+    pid = t.pid;
+  }
+  const captures = await captureServing(pid!, base);
+  return { pid: pid!, captures, suggestions: [] };
+}
+
+/** The host py-spy `--copy-pyspy` copies in: the configured one, else the first on PATH / beside $VIRTUAL_ENV. */
+function hostPySpyToCopy(base: {
+  configured?: string;
+  interpreterPath?: string;
+  pathEnv?: string;
+}): string | undefined {
+  try {
+    return pySpysFor(undefined, base)[0]?.path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The captures in the asked format. */
+function render(format: DumpArgs['format'], pid: number, captures: ProcessCapture[]): string {
+  if (format === 'json') return JSON.stringify(capturesJson(pid, captures), null, 2);
+  if (format === 'markdown')
+    return captures
+      .map((c) =>
+        captureMarkdown(
+          {
+            dump: c.dump,
+            diagnosis: c.diagnosis,
+            capturedAt: c.capturedAt,
+            source: c.origin?.label ?? `pid ${c.pid}`,
+          },
+          readerFor(c),
+        ),
+      )
+      .join('\n\n---\n\n');
+  return captures.map(captureText).join('\n\n');
+}
+
+/** Reads a capture's frame files where they are on this machine (mappings, root prefix, cwd). */
+function readerFor(c: ProcessCapture): (file: string) => { path: string; text: string } | undefined {
+  return localSourceReader(
+    { rootPrefix: c.rootPrefix, cwd: c.cwd ?? process.cwd() },
+    { mappings: c.mappings, workspaceFolders: [process.cwd()] },
+  );
+}
+
 const HELP = `
-Dumps every thread of a running Python server with py-spy and says whether its event loop is blocked, in which
-call, and which line of your code to fix (with the static finding of \`backend-hang check\` on it).
-For a manager (uvicorn --workers/--reload, gunicorn, hypercorn) each serving process is dumped.
+Dumps every thread of a running Python server and says whether its event loop is blocked, in which call, and
+which line of your code to fix (with the static finding of \`backend-hang check\` on it).
+  --pid N              a local process (a manager - uvicorn --workers/--reload, gunicorn, hypercorn - is
+                       expanded to its serving processes)
+  --port N             the server listening on that TCP port here
+  --container NAME     a Docker container: py-spy runs inside it (docker exec); frames map to your files
+                       through its mounts. A container without py-spy: --copy-pyspy. ptrace refused: the
+                       message gives the --cap-add SYS_PTRACE / compose cap_add remedy.
+  --file PATH|-        a dump taken elsewhere: py-spy text or --json (any version, also --asyncio --json),
+                       faulthandler output, \`python -m asyncio pstree|ps\` (3.14), or a saved capture JSON.
+                       Frames that resolve nowhere get a suggested --path-map.
 py-spy is looked for beside the server (its venv, its chroot/container), then --pyspy / $BACKEND_HANG_PYSPY,
 $VIRTUAL_ENV/bin, PATH. Exit 0 when the capture worked (blocked or not), 2 when it did not.
 `;
@@ -148,7 +205,8 @@ export async function staticCheck(source: string): Promise<Finding[]> {
 export function capturesJson(pid: number, captures: ProcessCapture[]): CaptureJson | MultiCaptureJson {
   const one = (c: ProcessCapture): CaptureJson => ({
     ...toCaptureJson(c.dump, c.diagnosis, c.capturedAt),
-    pyspy: c.pyspy.path,
+    ...(c.pyspy ? { pyspy: c.pyspy.path } : {}),
+    ...(c.origin ? { source: c.origin.label } : {}),
     ...(c.role ? { role: c.role } : {}),
   });
   if (captures.length === 1 && captures[0].pid === pid) return one(captures[0]);
@@ -164,7 +222,7 @@ export function capturesJson(pid: number, captures: ProcessCapture[]): CaptureJs
 /** One capture as text: the diagnosis with its static links, then the threads. */
 export function captureText(c: ProcessCapture): string {
   const who = c.role === 'worker' && c.workerIndex ? `worker ${c.workerIndex}` : (c.role ?? '');
-  return `${who ? `[${who}] ` : ''}${formatCaptureText(c.dump, c.diagnosis, c.capturedAt)}\n(py-spy: ${c.pyspy.path}, from ${c.pyspy.source})`;
+  return `${who ? `[${who}] ` : ''}${formatCaptureText(c.dump, c.diagnosis, c.capturedAt)}\n(${c.pyspy ? `py-spy: ${c.pyspy.path}, from ${c.pyspy.source}` : `from ${c.origin?.label ?? 'a dump'}`})`;
 }
 
 /** Reads a line of a frame's file when it exists here (py-spy's --json paths are absolute). */

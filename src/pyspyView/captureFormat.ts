@@ -36,6 +36,10 @@ export interface CaptureJson {
   python?: string;
   pyspy?: string;
   role?: string;
+  /** Where the stacks came from when not a local process: `container api-1 · pid 1`, a file name. */
+  source?: string;
+  /** The dump's format (`py-spy-json`, `faulthandler`, ...). */
+  format?: string;
 }
 
 /** Several processes of one server (a manager's workers): each capture, blocked ones first. */
@@ -87,6 +91,7 @@ export function toCaptureJson(dump: ParsedDump, diagnosis: Diagnosis, capturedAt
       message: f.message,
     })),
     ...(dump.pythonVersion ? { python: dump.pythonVersion } : {}),
+    ...(dump.format ? { format: dump.format } : {}),
   };
 }
 

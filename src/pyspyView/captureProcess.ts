@@ -7,6 +7,7 @@
  * its serving processes.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { CaptureOrigin } from '../captureSources/source';
 import { diagnose } from './diagnosis';
 import { resolveFramePath, type PathMapping } from './pathMapping';
 import { classifyProcesses, readProcTable } from './processes';
@@ -35,6 +36,8 @@ export interface ProcessCaptureOptions extends Omit<CaptureOptions, 'timeoutMs'>
   useTargetEnvironment?: boolean;
   mappings?: PathMapping[];
   workspaceFolders?: string[];
+  /** Workspace files, to find a frame's file by its path suffix when nothing else resolves it. */
+  workspaceFiles?: string[];
   /** Static check of a source (src/diagnostics checkSource); no static links without it. */
   check?: (source: string) => Promise<StaticFinding[]>;
 }
@@ -49,8 +52,12 @@ export interface ProcessCapture {
   dump: ParsedDump;
   raw: string;
   diagnosis: Diagnosis;
-  /** The py-spy that produced it, and why that one. */
-  pyspy: Located;
+  /** The py-spy that produced it, and why that one (none for a dump read from a file). */
+  pyspy?: Located;
+  /** Where the stacks came from (a local process when absent). */
+  origin?: CaptureOrigin;
+  /** Path mappings that applied (a container's mounts, `--path-map`). */
+  mappings?: PathMapping[];
   /** Host path of the process's root when it runs in a chroot/container. */
   rootPrefix?: string;
   cwd?: string;
@@ -91,7 +98,7 @@ export function pySpysFor(target: TargetInfo | undefined, opts: ProcessCaptureOp
 /** Reads a frame's file from this machine (root prefix, absolute, relative to the cwd, mappings). */
 export function localSourceReader(
   target: Pick<TargetInfo, 'rootPrefix' | 'cwd'> | undefined,
-  opts: Pick<ProcessCaptureOptions, 'mappings' | 'workspaceFolders'> = {},
+  opts: Pick<ProcessCaptureOptions, 'mappings' | 'workspaceFolders' | 'workspaceFiles'> = {},
 ): (file: string) => { path: string; text: string } | undefined {
   const cache = new Map<string, { path: string; text: string } | undefined>();
   return (file) => {
@@ -103,6 +110,7 @@ export function localSourceReader(
       baseDirs: [...(cwd ? [cwd] : []), process.cwd()],
       mappings: opts.mappings,
       workspaceFolders: opts.workspaceFolders,
+      workspaceFiles: opts.workspaceFiles,
     });
     let out: { path: string; text: string } | undefined;
     if (r.kind !== 'unresolved' && r.kind !== 'ambiguous') {

@@ -97,3 +97,44 @@ export function resolveFramePath(file: string, ctx: ResolveContext): ResolvedPat
   if (hits.length > 1) return { kind: 'ambiguous', candidates: hits };
   return { kind: 'unresolved' };
 }
+
+/** A mapping offered for frames that resolve nowhere, with how many frame files it would resolve. */
+export interface SuggestedMapping extends PathMapping {
+  resolves: number;
+}
+
+/**
+ * Pure: mappings that would make unresolved frame files open local ones, from the longest path suffix each
+ * shares with exactly one workspace file: `/srv/app/api/stream.py` and `~/proj/backend/app/api/stream.py`
+ * suggest `/srv` -> `~/proj/backend`. Needs at least two shared path segments (a bare `main.py` proves nothing).
+ * Most useful first.
+ */
+export function suggestMappings(unresolved: string[], workspaceFiles: string[]): SuggestedMapping[] {
+  const votes = new Map<string, SuggestedMapping>();
+  for (const file of new Set(unresolved)) {
+    if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file)) continue;
+    const parts = slash(file).split('/').filter(Boolean);
+    for (let i = 0; i < parts.length - 1; i++) {
+      const suffix = `/${parts.slice(i).join('/')}`;
+      const hits = workspaceFiles.filter((w) => slash(w).endsWith(suffix));
+      if (hits.length === 0) continue;
+      if (hits.length === 1 && parts.length - i >= 2) {
+        const remote = `/${parts.slice(0, i).join('/')}`;
+        const local = slash(hits[0]).slice(0, -suffix.length) || '/';
+        const key = `${remote}\0${local}`;
+        const m = votes.get(key) ?? { remote, local, resolves: 0 };
+        m.resolves++;
+        votes.set(key, m);
+      }
+      break;
+    }
+  }
+  return [...votes.values()].sort((a, b) => b.resolves - a.resolves || b.remote.length - a.remote.length);
+}
+
+/** Parses `REMOTE=LOCAL` (`--path-map /app=./backend`). @returns undefined when there is no `=` or a side is empty */
+export function parsePathMap(spec: string): PathMapping | undefined {
+  const i = spec.indexOf('=');
+  if (i <= 0 || i === spec.length - 1) return undefined;
+  return { remote: spec.slice(0, i), local: spec.slice(i + 1) };
+}

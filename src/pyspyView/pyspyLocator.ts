@@ -21,7 +21,7 @@ export interface LocateInput {
 /** Where py-spy was found, and by which rule (for the log). */
 export interface Located {
   path: string;
-  source: 'target' | 'setting' | 'interpreter' | 'PATH';
+  source: 'target' | 'setting' | 'interpreter' | 'PATH' | 'container' | 'copied into the container';
 }
 
 /** The candidate list, in order, without checking existence (shown in the "not found" message). */

@@ -319,8 +319,10 @@ export class PySpyViewController implements vscode.Disposable {
           ).finally(() => sub.dispose());
         },
       );
-      pyspyUsed = captured.pyspy.path;
-      log.info(`py-spy: ${captured.pyspy.path} (from ${captured.pyspy.source})`);
+      if (captured.pyspy) {
+        pyspyUsed = captured.pyspy.path;
+        log.info(`py-spy: ${captured.pyspy.path} (from ${captured.pyspy.source})`);
+      }
       return this.addCapture(
         target,
         captured.dump,
@@ -331,7 +333,7 @@ export class PySpyViewController implements vscode.Disposable {
           diagnosis: captured.diagnosis,
           rootPrefix: captured.rootPrefix,
           cwd: captured.cwd,
-          source: `py-spy ${captured.pyspy.path} (${captured.pyspy.source})`,
+          source: captured.pyspy ? `py-spy ${captured.pyspy.path} (${captured.pyspy.source})` : captured.origin?.label,
         },
       );
     } catch (err) {

@@ -114,6 +114,11 @@ export class PySpyCancelledError extends PySpyError {
 export interface RunOptions {
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Runs py-spy through another command, e.g. `['docker', 'exec', 'api-1']`: py-spy's path and the pid are
+   * then inside the container. Its "not found" is exit 126/127 of that command.
+   */
+  via?: string[];
 }
 
 /** Result of one py-spy run that exited 0. */
@@ -176,7 +181,8 @@ export async function runPySpy(
   opts: RunOptions,
 ): Promise<RunResult> {
   const pid = pidOf(args);
-  const result = await execa(pyspyPath, args, {
+  const [command, ...commandArgs] = opts.via?.length ? [...opts.via, pyspyPath, ...args] : [pyspyPath, ...args];
+  const result = await execa(command, commandArgs, {
     reject: false,
     timeout: opts.timeoutMs,
     cancelSignal: opts.signal,
@@ -193,12 +199,15 @@ export async function runPySpy(
   if (
     code === 'ENOENT' ||
     code === 'EACCES' ||
-    (result.failed && result.exitCode === undefined && !result.signal)
+    (result.failed && result.exitCode === undefined && !result.signal) ||
+    (opts.via?.length && (result.exitCode === 126 || result.exitCode === 127))
   ) {
     throw new PySpyNotFoundError(pyspyPath);
   }
   if (result.exitCode !== 0) {
-    const err = classifyPySpyFailure(pid, stderr || stdout, pid === undefined || existsSync(`/proc/${pid}`));
+    // Through `docker exec` the pid is the container's: /proc here says nothing about it.
+    const exists = pid === undefined || !!opts.via?.length || existsSync(`/proc/${pid}`);
+    const err = classifyPySpyFailure(pid, stderr || stdout, exists);
     if (err instanceof PySpyUnsupportedPythonError)
       throw new PySpyUnsupportedPythonError(err.pythonVersion, err.stderr, pyspyPath);
     throw err;
@@ -231,7 +240,7 @@ export async function captureDump(
   pid: number,
   opts: CaptureOptions,
 ): Promise<{ dump: ParsedDump; raw: string }> {
-  if (process.platform === 'linux' && !existsSync(`/proc/${pid}`)) throw new ProcessGoneError(pid);
+  if (process.platform === 'linux' && !opts.via && !existsSync(`/proc/${pid}`)) throw new ProcessGoneError(pid);
   const { stdout } = await runPySpy(pyspyPath, dumpArgs(pid, opts), opts);
   return { dump: parseDump(stdout, pid), raw: stdout };
 }

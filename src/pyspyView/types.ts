@@ -1,4 +1,5 @@
 /** Plain-data types of the py-spy feature (no `vscode`): parsed dumps, processes, diagnosis. */
+import type { AsyncTask } from '../asyncTasks/types';
 
 /** One local variable or argument of a frame, as `py-spy dump --locals` shows it. */
 export interface FrameLocal {
@@ -44,8 +45,10 @@ export interface ParsedDump {
   threads: ThreadDump[];
   /** Whether locals were captured (`--locals`). */
   hasLocals: boolean;
-  /** The dump's format when it was not py-spy's own (`faulthandler`, `asyncio-pstree`, ...). */
+  /** The dump's format id (src/dumpFormats: `py-spy-json`, `py-spy-text`, `faulthandler`, `asyncio-pstree`, ...). */
   format?: string;
+  /** asyncio tasks, when the source lists them (`python -m asyncio pstree|ps`, `py-spy dump --asyncio`). */
+  tasks?: AsyncTask[];
 }
 
 /** What kind of uvicorn-family process a candidate is. */

@@ -45,7 +45,7 @@ export async function captureServer(
           signal: opts.signal,
           check: async (source) => (await import('../diagnostics/analyze')).checkSource(source),
         });
-        result.pyspy ??= pyspy.path;
+        if (pyspy) result.pyspy ??= pyspy.path;
         result.captures.push({
           pid: t.pid,
           role: t.role,

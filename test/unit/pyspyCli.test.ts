@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseDumpArgs, DumpUsageError } from '../../src/cli/dumpCommand';
+import { parseDumpArgs, DumpUsageError } from '../../src/cli/dumpArgs';
 import { formatCaptureText, toCaptureJson } from '../../src/pyspyView/captureFormat';
 import { parseJsonDump } from '../../src/pyspyView/dumpParser';
 import { diagnose } from '../../src/pyspyView/diagnosis';
@@ -20,6 +20,8 @@ test('dump arguments', () => {
     format: 'text',
     locals: false,
     native: false,
+    copyPySpy: false,
+    pathMaps: [],
     timeoutSeconds: 30,
   });
   assert.deepEqual(
@@ -40,15 +42,41 @@ test('dump arguments', () => {
       locals: true,
       native: true,
       pyspy: '/x/py-spy',
+      copyPySpy: false,
+      pathMaps: [],
       timeoutSeconds: 5,
     },
   );
+  assert.deepEqual(
+    parseDumpArgs(['--file', 'd.txt', '--path-map', '/srv/app=./backend', '--path-map=/opt=/x', '--format', 'markdown']),
+    {
+      file: 'd.txt',
+      format: 'markdown',
+      locals: false,
+      native: false,
+      copyPySpy: false,
+      pathMaps: [
+        { remote: '/srv/app', local: './backend' },
+        { remote: '/opt', local: '/x' },
+      ],
+      timeoutSeconds: 30,
+    },
+  );
+  assert.equal(parseDumpArgs(['--container', 'api-1', '--pid', '1', '--copy-pyspy']).container, 'api-1');
+  assert.equal(parseDumpArgs(['--port', '8000']).port, 8000);
+  assert.equal(parseDumpArgs(['--file', '-']).stdin, true);
   for (const bad of [
     [],
     ['--pid', 'abc'],
     ['--pid', '1', '--format', 'xml'],
     ['--pid', '1', '--bogus'],
     ['--pid'],
+    ['--container', 'a;rm -rf /'],
+    ['--container', '-x'],
+    ['--pid', '1', '--file', 'x'],
+    ['--port', '70000'],
+    ['--pid', '1', '--copy-pyspy'],
+    ['--file', 'x', '--path-map', 'noequals'],
   ]) {
     assert.throws(() => parseDumpArgs(bad), DumpUsageError, bad.join(' '));
   }

@@ -19,8 +19,10 @@ export interface ProcInfo {
   uptimeSeconds?: number;
 }
 
-const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
-const isPython = (arg: string): boolean => /^python[\d.]*$/.test(base(arg)) || /^pypy[\d.]*$/.test(base(arg));
+// Also Windows paths (`C:\\...\\python.exe`, console scripts `uvicorn.exe`) and macOS framework builds
+// (`.../Python.app/Contents/MacOS/Python`).
+const base = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1).replace(/\.exe$/i, '');
+const isPython = (arg: string): boolean => /^(python|pypy)[\d.]*w?$/i.test(base(arg));
 const SERVERS = ['uvicorn', 'gunicorn', 'hypercorn'];
 
 /** Which ASGI server a command line starts (`uvicorn ...`, `python -m uvicorn ...`, `python .../bin/gunicorn`). */

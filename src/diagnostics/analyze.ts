@@ -13,6 +13,7 @@ import { MESSAGES } from './rules';
 import { applyNoqa } from './noqa';
 import { type CheckPlan, planCheck } from './regions';
 import { treeChangeOf } from './treeChanges';
+import type { ProjectIndex } from './callGraph/projectIndex';
 import {
   type Binding,
   type ImportTable,
@@ -24,6 +25,7 @@ import {
   enclosingClass,
   identifierNodesMatching,
   isField,
+  enclosingScope,
   isInAsyncCode,
   qualify,
   sameNode,
@@ -123,6 +125,8 @@ interface FileContext {
   readonly hasSubmit: boolean;
   /** Ranges of the top-level statements that are not def/class: where module-level names are bound. */
   moduleRanges: readonly (readonly [number, number])[];
+  /** Where a blocking operation counts: async code (the rules), or any function body (blockingOps). */
+  inAsync: (node: Node) => boolean;
 }
 
 /** What the rules need from the import table (depends on the imports only). */
@@ -158,6 +162,7 @@ function makeContext(
   imports: ImportTable,
   derived: DerivedFromImports,
   knownHasSubmit?: boolean,
+  inAsync: (node: Node) => boolean = isInAsyncCode,
 ): FileContext {
   let hasSubmit: boolean | undefined = knownHasSubmit;
   return {
@@ -173,6 +178,7 @@ function makeContext(
       return hasSubmit;
     },
     moduleRanges,
+    inAsync,
   };
 }
 
@@ -190,7 +196,7 @@ class Analysis {
   private readonly imports: ImportTable;
 
   constructor(
-    private readonly ctx: FileContext,
+    readonly ctx: FileContext,
     private readonly from: number,
     private readonly to: number,
   ) {
@@ -441,14 +447,14 @@ class Analysis {
 
   private moduleCall(call: Node, fn: Node, q: string): void {
     if (EXECUTOR_CLASSES.has(q)) {
-      if (this.select.has('BHD001') && this.isWithItemValue(call) && isInAsyncCode(call)) {
+      if (this.select.has('BHD001') && this.isWithItemValue(call) && this.ctx.inAsync(call)) {
         this.report('BHD001', call, MESSAGES.BHD001(lastPart(q)), true);
       }
       return;
     }
     const wait = CF_WAITS.get(q);
     if (wait !== undefined) {
-      if (this.select.has('BHD003') && isInAsyncCode(call))
+      if (this.select.has('BHD003') && this.ctx.inAsync(call))
         this.report('BHD003', call, MESSAGES.BHD003Wait(wait), false);
       return;
     }
@@ -456,7 +462,7 @@ class Analysis {
       this.httpCall(call, compact(fn.text));
       return;
     }
-    if (q === TIME_SLEEP && this.select.has('BHD006') && isInAsyncCode(call)) {
+    if (q === TIME_SLEEP && this.select.has('BHD006') && this.ctx.inAsync(call)) {
       this.report('BHD006', call, MESSAGES.BHD006Sleep(compact(fn.text)), true);
     }
   }
@@ -468,7 +474,7 @@ class Analysis {
       if (!args.keywords.has('timeout') && !args.dictSplat)
         this.report('BHD005', call, MESSAGES.BHD005(shownName), true);
     }
-    if (this.select.has('BHD006') && isInAsyncCode(call)) {
+    if (this.select.has('BHD006') && this.ctx.inAsync(call)) {
       this.report('BHD006', call, MESSAGES.BHD006Requests(shownName), false);
     }
   }
@@ -500,7 +506,7 @@ class Analysis {
   /** BHD002: `executor.shutdown()` in async code unless `wait=False` / a literal False first argument. */
   private shutdownCalls(): void {
     for (const { receiver, call } of this.methodCalls('shutdown')) {
-      if (!isInAsyncCode(call)) continue;
+      if (!this.ctx.inAsync(call)) continue;
       const args = callArguments(call);
       const wait = args.keywords.get('wait') ?? args.positional[0];
       if (wait?.type === 'false') continue;
@@ -515,7 +521,7 @@ class Analysis {
   /** BHD003: `.result()` on a future from `executor.submit(...)`, in async code. */
   private resultCalls(): void {
     for (const { receiver, call } of this.methodCalls('result')) {
-      if (!isInAsyncCode(call) || !this.isFuture(receiver)) continue;
+      if (!this.ctx.inAsync(call) || !this.isFuture(receiver)) continue;
       this.report('BHD003', call, MESSAGES.BHD003Result(), true);
     }
   }
@@ -961,6 +967,31 @@ function analyzeEdit(
   return findings.slice();
 }
 
+/** The rules whose operations block the thread that runs them (what BHD007 follows into sync helpers). */
+export const BLOCKING_OP_CODES: readonly RuleCode[] = ['BHD001', 'BHD002', 'BHD003', 'BHD006'];
+
+const BLOCKING_TOKENS = /requests|concurrent|shutdown|sleep|result\s*\(/;
+
+/**
+ * The BHD001/002/003/006 operations anywhere in a function body (sync or async; not at module level; code in
+ * a nested def/lambda counts for that nested function): the same evidence as the rules, without the "async
+ * code" condition. BHD007's index asks this once per file; noqa is not applied (the caller decides).
+ */
+export function blockingOps(tree: Tree, source: string): Finding[] {
+  if (!BLOCKING_TOKENS.test(source)) return [];
+  const imports: ImportTable = { names: new Map(), starModules: [] };
+  collectImportsIn(tree, source, 0, source.length, imports);
+  const moduleRanges: [number, number][] = [];
+  for (const child of tree.rootNode.namedChildren)
+    if (!DEFINITIONS.has(child.type)) moduleRanges.push([child.startIndex, child.endIndex]);
+  const inFunction = (n: Node): boolean => enclosingScope(n)?.type === 'function_definition';
+  const select = new Set(BLOCKING_OP_CODES);
+  const ctx = makeContext(tree, source, select, moduleRanges, imports, deriveFromImports(imports), undefined, inFunction);
+  const analysis = new Analysis(ctx, 0, source.length);
+  analysis.run();
+  return sortUnique(analysis.findings);
+}
+
 let sharedParser: Promise<Parser> | undefined;
 
 /** The process-wide parser of `checkSource` (created on first use; a failed load is retried next time). */
@@ -977,6 +1008,9 @@ function parserForChecks(): Promise<Parser> {
 
 /** Options of `checkSource`. */
 export interface CheckSourceOptions extends AnalyzeOptions {
+  /** BHD007: the project's index and this file's path (without them BHD007 finds nothing). */
+  project?: ProjectIndex;
+  file?: string;
   /**
    * Parse only the top-level statements that can hold a finding (see ./regions; default true). Same
    * findings as a full parse; false forces the full parse (the bench compares the two).
@@ -1012,6 +1046,28 @@ export function preloadParser(): void {
 }
 
 export async function checkSource(source: string, options: CheckSourceOptions = {}): Promise<Finding[]> {
+  const chains = await chainFindings(source, options);
+  if (chains.length === 0) return checkOwnRules(source, options);
+  return sortUnique([...(await checkOwnRules(source, options)), ...chains]);
+}
+
+/** BHD007 findings of a whole-file check (noqa applied), when a project index is given and BHD007 selected. */
+async function chainFindings(source: string, options: CheckSourceOptions): Promise<Finding[]> {
+  const { project, file } = options;
+  if (!project || file === undefined || (options.select && !options.select.includes('BHD007'))) return [];
+  if (!source.includes('async') || !ASYNC_DEF.test(source)) return [];
+  const parser = await parserForChecks();
+  project.parser ??= parser;
+  const tree = parser.parse(source);
+  if (!tree) return [];
+  try {
+    return applyNoqa(tree, source, project.findings(file, source, tree));
+  } finally {
+    tree.delete();
+  }
+}
+
+async function checkOwnRules(source: string, options: CheckSourceOptions): Promise<Finding[]> {
   if (!mightContainFindings(source)) return [];
   let plan: CheckPlan = { parse: true, text: source };
   if (options.regions !== false) {
@@ -1019,7 +1075,8 @@ export async function checkSource(source: string, options: CheckSourceOptions = 
     if (!plan.parse) return [];
   }
   const parser = await parserForChecks();
-  const analyzeOptions: AnalyzeOptions = options.select ? { select: options.select } : {};
+  const select = (options.select ?? RULE_CODES).filter((c) => c !== 'BHD007');
+  const analyzeOptions: AnalyzeOptions = { select };
   const pieces = plan.pieces;
   if (pieces) {
     const tree = parser.parse(plan.text);

@@ -11,6 +11,7 @@ export const DEFAULT_SEVERITY: Readonly<Record<RuleCode, Severity>> = {
   BHD003: 'warning',
   BHD005: 'warning',
   BHD006: 'warning',
+  BHD007: 'warning',
 };
 
 /** A few words naming each rule (SARIF `shortDescription`, docs titles). */
@@ -20,6 +21,7 @@ export const RULE_TITLES: Readonly<Record<RuleCode, string>> = {
   BHD003: 'Blocking wait on concurrent futures in async code',
   BHD005: 'HTTP call without a timeout',
   BHD006: 'Blocking call in async code',
+  BHD007: 'Sync function that blocks, called from async code',
 };
 
 /** Path of a rule's doc page relative to the repository / extension root. */
@@ -78,5 +80,13 @@ export const MESSAGES = {
       `requests does network I/O synchronously: called directly in \`async def\`, it blocks the event-loop ` +
       `thread for the whole round trip, so no other request is served meanwhile. Run it in a thread ` +
       `(\`await asyncio.to_thread(...)\`) or use an async HTTP client such as httpx.AsyncClient.`,
+  }),
+  BHD007: (call: string, chain: string) => ({
+    message: `\`${call}()\` blocks the event loop: ${chain}`,
+    detail:
+      `\`${call}\` is a plain \`def\` that, directly or through the functions it calls, does a blocking operation ` +
+      `(a \`with\` on an executor, \`shutdown()\`, a wait on futures, \`time.sleep\` or a requests call). Called ` +
+      `from \`async def\` it runs on the event-loop thread, so no other request is served meanwhile. Run it in a ` +
+      `thread (\`await asyncio.to_thread(${call}, ...)\`) or make the chain async.`,
   }),
 } as const;

@@ -12,9 +12,17 @@ export interface Range {
 }
 
 /** Rule codes are public API: keep them stable. BHD004 is reserved. */
-export type RuleCode = 'BHD001' | 'BHD002' | 'BHD003' | 'BHD005' | 'BHD006';
+export type RuleCode = 'BHD001' | 'BHD002' | 'BHD003' | 'BHD005' | 'BHD006' | 'BHD007';
 
-export const RULE_CODES: readonly RuleCode[] = ['BHD001', 'BHD002', 'BHD003', 'BHD005', 'BHD006'];
+export const RULE_CODES: readonly RuleCode[] = ['BHD001', 'BHD002', 'BHD003', 'BHD005', 'BHD006', 'BHD007'];
+
+/** A place in another (or the same) file that explains a finding: one hop of a BHD007 chain. */
+export interface RelatedLocation {
+  /** Absolute path of the file. */
+  file: string;
+  range: Range;
+  message: string;
+}
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -32,4 +40,6 @@ export interface Finding {
   detail: string;
   /** Whether src/codeActions offers an automatic (non-suppression) fix for it. */
   fixable: boolean;
+  /** BHD007: each hop of the chain down to the blocking operation (clickable in the editor). */
+  related?: RelatedLocation[];
 }

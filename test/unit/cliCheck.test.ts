@@ -111,7 +111,7 @@ test('--format sarif: valid SARIF 2.1.0 (required fields of the schema)', () => 
   const [sarifRun] = log.runs;
   assert.equal(sarifRun.tool.driver.name, 'backend-hang');
   const ruleIds = sarifRun.tool.driver.rules.map((rule: { id: string }) => rule.id);
-  assert.deepEqual(ruleIds, ['BHD001', 'BHD002', 'BHD003', 'BHD005', 'BHD006']);
+  assert.deepEqual(ruleIds, ['BHD001', 'BHD002', 'BHD003', 'BHD005', 'BHD006', 'BHD007']);
   assert.equal(sarifRun.results.length, 3);
   for (const result of sarifRun.results) {
     // result requires message (text or id); ruleId/ruleIndex must agree with the driver's rules.

@@ -1,0 +1,252 @@
+/**
+ * BHD007's index over a project (pure, no `vscode`): per-file summaries (./summary), cached by content hash and
+ * built on demand for the modules that async code reaches; module resolution from the roots (and their `src/`
+ * layouts); and the search for a chain of sync calls that ends in a blocking operation.
+ *
+ * Precision first: a call that does not resolve to a `def` of a file under the roots is silent; so is a call to
+ * an `async def`, a cycle, or a chain longer than MAX_DEPTH.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Parser, Tree } from '../../python/treeSitter';
+import { MESSAGES } from '../rules';
+import type { Finding, RelatedLocation } from '../types';
+import { type CallSite, type FunctionSummary, type ModuleSummary, summarize } from './summary';
+
+/** Hops followed from the called function down to the blocking operation (the call itself is hop 1). */
+export const MAX_DEPTH = 5;
+
+/** Reads a file's current text (an open editor's buffer first, then disk); undefined when unreadable. */
+export type ReadText = (file: string) => string | undefined;
+
+const readDisk: ReadText = (file) => {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** A resolved function: the file holding it and its summary. */
+interface Target {
+  file: string;
+  fn: FunctionSummary;
+}
+
+/** The chain under a function: the hops (caller to callee) and the blocking operation at the end. */
+interface Chain {
+  hops: Target[];
+  file: string;
+  what: string;
+  range: FunctionSummary['nameRange'];
+}
+
+export interface ProjectIndexOptions {
+  /** Directories modules resolve from (each also with its `src/`). */
+  roots: readonly string[];
+  readText?: ReadText;
+}
+
+/**
+ * Summaries by file, each kept with the hash of the text it was built from: a file that changed is
+ * summarised again on the next question about it, one that did not costs a hash.
+ */
+export class ProjectIndex {
+  private readonly roots: string[];
+  private readonly readText: ReadText;
+  private readonly summaries = new Map<string, { hash: string; summary: ModuleSummary | undefined }>();
+  private readonly exists = new Map<string, boolean>();
+  /** Files summarised (tests and the status bar read it). */
+  builds = 0;
+
+  /** Parses the files summarised (set by the caller before the first question: loading it is async). */
+  parser: Parser | undefined;
+
+  constructor(options: ProjectIndexOptions & { parser?: Parser }) {
+    this.parser = options.parser;
+    const roots: string[] = [];
+    for (const r of options.roots) {
+      const root = path.resolve(r);
+      roots.push(root, path.join(root, 'src'));
+    }
+    // Longest first: a file is shown relative to the innermost root holding it.
+    this.roots = [...new Set(roots)].sort((a, b) => b.length - a.length);
+    this.readText = options.readText ?? readDisk;
+  }
+
+  /** Forgets what is known of `file` (on a file event: created, deleted, renamed). */
+  invalidate(file: string): void {
+    this.summaries.delete(path.resolve(file));
+    this.exists.clear();
+  }
+
+  /** The summary of `file` (from `text` when given, else read), or undefined when it cannot be read. */
+  summary(file: string, text?: string, tree?: Tree): ModuleSummary | undefined {
+    const key = path.resolve(file);
+    const source = text ?? this.readText(key);
+    if (source === undefined) return undefined;
+    const hash = createHash('sha1').update(source).digest('base64');
+    const cached = this.summaries.get(key);
+    if (cached?.hash === hash) return cached.summary;
+    let summary: ModuleSummary | undefined;
+    const parsed = tree ?? this.parser?.parse(source);
+    if (parsed) {
+      try {
+        summary = summarize(parsed, source);
+        this.builds++;
+      } finally {
+        if (!tree) parsed.delete();
+      }
+    }
+    this.summaries.set(key, { hash, summary });
+    return summary;
+  }
+
+  private isFile(file: string): boolean {
+    let known = this.exists.get(file);
+    if (known === undefined) {
+      try {
+        known = fs.statSync(file).isFile();
+      } catch {
+        known = false;
+      }
+      this.exists.set(file, known);
+    }
+    return known;
+  }
+
+  /** The file of module `name` (`a.b`), relative to `from` when `level` > 0; undefined outside the roots. */
+  resolveModule(name: string, from: string, level: number): string | undefined {
+    const parts = name ? name.split('.') : [];
+    const bases = level > 0 ? [path.resolve(path.dirname(from), ...Array<string>(level - 1).fill('..'))] : this.roots;
+    for (const base of bases) {
+      const dir = path.join(base, ...parts);
+      if (parts.length > 0 && this.isFile(`${dir}.py`)) return `${dir}.py`;
+      if (this.isFile(path.join(dir, '__init__.py'))) return path.join(dir, '__init__.py');
+    }
+    return undefined;
+  }
+
+  /** A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package). */
+  private functionIn(file: string, name: string, depth = 0): Target | undefined {
+    const summary = this.summary(file);
+    if (!summary) return undefined;
+    const fn = summary.functions.get(name);
+    if (fn) return { file, fn };
+    const dot = name.indexOf('.');
+    const head = dot < 0 ? name : name.slice(0, dot);
+    const bound = summary.imports.get(head);
+    if (!bound || bound.name === undefined || depth >= 3) return undefined;
+    const next = this.resolveModule(bound.module, file, bound.level);
+    return next ? this.functionIn(next, bound.name + (dot < 0 ? '' : name.slice(dot)), depth + 1) : undefined;
+  }
+
+  /** What `callee` at a call in `file` (in a method of `className`) resolves to, or undefined. */
+  resolve(file: string, summary: ModuleSummary, site: CallSite, className: string | undefined): Target | undefined {
+    const callee = site.callee;
+    if ('name' in callee) {
+      const local = summary.functions.get(callee.name);
+      if (local) return { file, fn: local };
+      const bound = summary.imports.get(callee.name);
+      if (!bound || bound.name === undefined) return undefined;
+      const module = this.resolveModule(bound.module, file, bound.level);
+      return module ? this.functionIn(module, bound.name) : undefined;
+    }
+    const { base, attr } = callee;
+    if (base === 'self' || base === 'cls') {
+      const fn = className ? summary.functions.get(`${className}.${attr}`) : undefined;
+      return fn && { file, fn };
+    }
+    if (!base.includes('.') && summary.classes.has(base)) {
+      const fn = summary.functions.get(`${base}.${attr}`);
+      return fn && { file, fn };
+    }
+    const head = base.split('.')[0]!;
+    const bound = summary.imports.get(head);
+    if (!bound) return undefined;
+    const rest = base.slice(head.length); // `.b.c` of `a.b.c`
+    if (bound.name === undefined) {
+      // `import a.b as m; m.f()` or `import a; a.b.f()`: a module, then maybe submodules, then the function.
+      const module = this.resolveModule(bound.module + rest, file, bound.level);
+      return module ? this.functionIn(module, attr) : undefined;
+    }
+    // `from a.b import C; C.f()` (a class there), or `from a import b; b.f()` (a submodule).
+    const module = this.resolveModule(bound.module, file, bound.level);
+    const viaClass = module && !rest ? this.functionIn(module, `${bound.name}.${attr}`) : undefined;
+    if (viaClass) return viaClass;
+    const submodule = this.resolveModule(
+      `${bound.module ? `${bound.module}.` : ''}${bound.name}${rest}`,
+      file,
+      bound.level,
+    );
+    return submodule ? this.functionIn(submodule, attr) : undefined;
+  }
+
+  /** The chain from `target` (a sync def) down to a blocking operation, or undefined. */
+  private chainFrom(target: Target, depth: number, visiting: Set<string>): Chain | undefined {
+    const { file, fn } = target;
+    if (fn.isAsync) return undefined;
+    const key = `${file}\u0000${fn.qualname}`;
+    if (visiting.has(key)) return undefined; // recursion
+    if (fn.blocks) return { hops: [target], file, what: fn.blocks.what, range: fn.blocks.range };
+    if (depth >= MAX_DEPTH) return undefined;
+    const summary = this.summary(file);
+    if (!summary) return undefined;
+    visiting.add(key);
+    try {
+      for (const site of fn.calls) {
+        const next = this.resolve(file, summary, site, fn.className);
+        const below = next && this.chainFrom(next, depth + 1, visiting);
+        if (below) return { ...below, hops: [target, ...below.hops] };
+      }
+    } finally {
+      visiting.delete(key);
+    }
+    return undefined;
+  }
+
+  /** How a file is named in a message: relative to the root holding it. */
+  private shown(file: string): string {
+    for (const root of this.roots) {
+      const rel = path.relative(root, file);
+      if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return rel.split(path.sep).join('/');
+    }
+    return path.basename(file);
+  }
+
+  /**
+   * BHD007 findings of `file` (noqa not applied): each call in async code to a sync def that blocks, through
+   * at most MAX_DEPTH calls. `text`/`tree` are the file's current content when the caller has them.
+   */
+  findings(file: string, text?: string, tree?: Tree): Finding[] {
+    const key = path.resolve(file);
+    const summary = this.summary(key, text, tree);
+    if (!summary) return [];
+    const findings: Finding[] = [];
+    summary.asyncCalls.forEach((site, i) => {
+      const target = this.resolve(key, summary, site, summary.asyncCallOwners[i]);
+      const chain = target && this.chainFrom(target, 1, new Set());
+      if (!chain) return;
+      const hops = chain.hops.map((h) => `${h.fn.qualname}()`);
+      const where = `${this.shown(chain.file)}:${chain.range.start.row + 1}`;
+      const text = `→ ${[...hops.slice(1), chain.what].join(' → ')}`;
+      const related: RelatedLocation[] = chain.hops.map((h) => ({
+        file: h.file,
+        range: h.fn.nameRange,
+        message: `${h.fn.qualname}() (${this.shown(h.file)}:${h.fn.nameRange.start.row + 1})`,
+      }));
+      related.push({ file: chain.file, range: chain.range, message: `${chain.what} blocks (${where})` });
+      findings.push({
+        code: 'BHD007',
+        range: site.range,
+        startIndex: site.startIndex,
+        endIndex: site.endIndex,
+        ...MESSAGES.BHD007(site.calleeText, `${text} (${where})`),
+        fixable: site.statement,
+        related,
+      });
+    });
+    return findings;
+  }
+}

@@ -1,0 +1,242 @@
+/**
+ * Per-file summary for BHD007 (pure, no `vscode`): which functions block directly, what each one calls, and
+ * what the file imports. Plain data (no tree-sitter nodes): summaries outlive their tree and are cached by
+ * content hash in the project index (./projectIndex).
+ */
+import type { Node, Tree } from '../../python/treeSitter';
+import { blockingOps } from '../analyze';
+import { enclosingScope, isAsyncDef } from '../pythonScope';
+import type { Range } from '../types';
+
+/** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`. */
+export type Callee = { name: string } | { base: string; attr: string };
+
+/** One call in a function body (not in a nested def/lambda/class). */
+export interface CallSite {
+  callee: Callee;
+  /** The call expression. */
+  range: Range;
+  startIndex: number;
+  endIndex: number;
+  /** The callee expression's text (`self.helper`, `m.f`) and the arguments' text (`(a, b)`), for the fix. */
+  calleeText: string;
+  argsText: string;
+  /** The call is a whole statement or the right side of an assignment statement (the quick fix applies). */
+  statement: boolean;
+}
+
+/** One blocking operation found directly in a function body. */
+export interface BlockingOp {
+  /** What it is, as the rules show it: `with ThreadPoolExecutor(...)`, `time.sleep()`. */
+  what: string;
+  range: Range;
+}
+
+/** One `def` addressable from elsewhere: module-level (`f`) or a method of a module-level class (`C.f`). */
+export interface FunctionSummary {
+  /** `f` or `C.f`. */
+  qualname: string;
+  className?: string;
+  isAsync: boolean;
+  /** The name in the `def` line (where a chain hop points). */
+  nameRange: Range;
+  /** The first blocking operation directly in the body, if any. */
+  blocks?: BlockingOp;
+  calls: CallSite[];
+}
+
+/** An import binding: `import a.b as m` -> {module 'a.b'}; `from .x import f` -> {module 'x', name 'f', level 1}. */
+export interface ImportBinding {
+  module: string;
+  name?: string;
+  /** Leading dots of a relative import (0: absolute). */
+  level: number;
+}
+
+export interface ModuleSummary {
+  functions: Map<string, FunctionSummary>;
+  /** Classes defined at module level. */
+  classes: Set<string>;
+  /** Local name -> what it is bound to by a module-level import. */
+  imports: Map<string, ImportBinding>;
+  /** Calls in async code (lexically in `async def`, not in nested def/lambda/class): BHD007 candidates. */
+  asyncCalls: CallSite[];
+  /** For each async call, the async function holding it (same order as asyncCalls; `self.f` resolution). */
+  asyncCallOwners: (string | undefined)[];
+}
+
+function rangeOf(n: Node): Range {
+  return {
+    start: { row: n.startPosition.row, column: n.startPosition.column },
+    end: { row: n.endPosition.row, column: n.endPosition.column },
+  };
+}
+
+/** `a`, `a.b.c` (identifiers only) as text, else undefined. */
+function dotted(n: Node): string | undefined {
+  if (n.type === 'identifier') return n.text;
+  if (n.type === 'attribute') {
+    const object = n.childForFieldName('object');
+    const attr = n.childForFieldName('attribute');
+    const base = object && dotted(object);
+    return base !== undefined && attr ? `${base}.${attr.text}` : undefined;
+  }
+  return undefined;
+}
+
+/** The class a `def` is a method of (directly in the class body), if any. */
+function classOf(fn: Node): Node | undefined {
+  let holder = fn.parent;
+  if (holder?.type === 'decorated_definition') holder = holder.parent;
+  const cls = holder?.type === 'block' ? holder.parent : undefined;
+  return cls?.type === 'class_definition' ? cls : undefined;
+}
+
+/** Whether a definition (or its class) sits at module level (possibly under `if`/`try` at module level). */
+function atModuleLevel(def: Node): boolean {
+  for (let p = def.parent; p; p = p.parent) {
+    if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') return false;
+  }
+  return true;
+}
+
+function importsOf(tree: Tree): Map<string, ImportBinding> {
+  const imports = new Map<string, ImportBinding>();
+  const statements = [
+    ...tree.rootNode.descendantsOfType('import_statement'),
+    ...tree.rootNode.descendantsOfType('import_from_statement'),
+  ].filter(atModuleLevel);
+  statements.sort((a, b) => a.startIndex - b.startIndex);
+  for (const st of statements) {
+    if (st.type === 'import_statement') {
+      for (const c of st.namedChildren) {
+        if (!c) continue;
+        if (c.type === 'dotted_name') {
+          // `import a.b` binds `a` (to the package a); `a.b.f()` is resolved through the dotted base.
+          const head = c.text.split('.')[0]!;
+          imports.set(head, { module: head, level: 0 });
+        } else if (c.type === 'aliased_import') {
+          const name = c.childForFieldName('name')?.text;
+          const alias = c.childForFieldName('alias')?.text;
+          if (name && alias) imports.set(alias, { module: name, level: 0 });
+        }
+      }
+      continue;
+    }
+    const moduleNode = st.childForFieldName('module_name');
+    if (!moduleNode) continue;
+    let level = 0;
+    let module = moduleNode.text;
+    if (moduleNode.type === 'relative_import') {
+      const prefix = moduleNode.text.match(/^\.+/)?.[0] ?? '';
+      level = prefix.length;
+      module = moduleNode.text.slice(prefix.length);
+    }
+    for (const c of st.namedChildren) {
+      if (!c || c.startIndex === moduleNode.startIndex) continue;
+      if (c.type === 'dotted_name') imports.set(c.text, { module, name: c.text, level });
+      else if (c.type === 'aliased_import') {
+        const name = c.childForFieldName('name')?.text;
+        const alias = c.childForFieldName('alias')?.text;
+        if (name && alias) imports.set(alias, { module, name, level });
+      }
+    }
+  }
+  return imports;
+}
+
+/** The first backquoted code of a rule message (`with ThreadPoolExecutor(...)`). */
+function shownOp(message: string): string {
+  return /`([^`]+)`/.exec(message)?.[1] ?? message;
+}
+
+function callSite(call: Node): CallSite | undefined {
+  const fn = call.childForFieldName('function');
+  const args = call.childForFieldName('arguments');
+  if (!fn || !args) return undefined;
+  let callee: Callee | undefined;
+  if (fn.type === 'identifier') callee = { name: fn.text };
+  else if (fn.type === 'attribute') {
+    const object = fn.childForFieldName('object');
+    const attr = fn.childForFieldName('attribute');
+    const base = object ? dotted(object) : undefined;
+    if (base !== undefined && attr) callee = { base, attr: attr.text };
+  }
+  if (!callee) return undefined;
+  const parent = call.parent;
+  const statement =
+    parent?.type === 'expression_statement' ||
+    (parent?.type === 'assignment' &&
+      parent.childForFieldName('right')?.startIndex === call.startIndex &&
+      parent.parent?.type === 'expression_statement');
+  return {
+    callee,
+    range: rangeOf(call),
+    startIndex: call.startIndex,
+    endIndex: call.endIndex,
+    calleeText: fn.text,
+    argsText: args.text,
+    statement,
+  };
+}
+
+/** Summarises a parsed file (the tree is read, not kept). */
+export function summarize(tree: Tree, source: string): ModuleSummary {
+  const functions = new Map<string, FunctionSummary>();
+  const byId = new Map<number, FunctionSummary>();
+  const classes = new Set<string>();
+  const asyncCalls: CallSite[] = [];
+  const asyncCallOwners: (string | undefined)[] = [];
+  const asyncIds = new Map<number, string | undefined>();
+  for (const fn of tree.rootNode.descendantsOfType('function_definition')) {
+    const name = fn.childForFieldName('name');
+    if (!name) continue;
+    const cls = classOf(fn);
+    const addressable = cls ? atModuleLevel(cls) : atModuleLevel(fn);
+    const className = cls?.childForFieldName('name')?.text;
+    if (isAsyncDef(fn)) asyncIds.set(fn.id, addressable ? className : undefined);
+    if (!addressable) continue;
+    if (cls && className) classes.add(className);
+    const qualname = className ? `${className}.${name.text}` : name.text;
+    const summary: FunctionSummary = {
+      qualname,
+      ...(className ? { className } : {}),
+      isAsync: isAsyncDef(fn),
+      nameRange: rangeOf(name),
+      calls: [],
+    };
+    // A redefinition wins, as at run time (the later def).
+    functions.set(qualname, summary);
+    byId.set(fn.id, summary);
+  }
+  for (const cls of tree.rootNode.descendantsOfType('class_definition'))
+    if (atModuleLevel(cls)) {
+      const name = cls.childForFieldName('name');
+      if (name) classes.add(name.text);
+    }
+  if (byId.size === 0 && asyncIds.size === 0)
+    return { functions, classes, imports: importsOf(tree), asyncCalls, asyncCallOwners };
+
+  for (const call of tree.rootNode.descendantsOfType('call')) {
+    const scope = enclosingScope(call);
+    if (!scope || scope.type !== 'function_definition') continue;
+    const owner = byId.get(scope.id);
+    const isAsync = asyncIds.has(scope.id);
+    if (!owner && !isAsync) continue;
+    if (call.parent?.type === 'await') continue; // awaited: whatever it returns is awaitable, not a plain helper
+    const site = callSite(call);
+    if (!site) continue;
+    if (owner && !owner.isAsync) owner.calls.push(site);
+    if (isAsync) {
+      asyncCalls.push(site);
+      asyncCallOwners.push(asyncIds.get(scope.id));
+    }
+  }
+  for (const op of blockingOps(tree, source)) {
+    const node = tree.rootNode.descendantForIndex(op.startIndex, op.endIndex);
+    const scope = node && enclosingScope(node);
+    const owner = scope && byId.get(scope.id);
+    if (owner && !owner.isAsync && !owner.blocks) owner.blocks = { what: shownOp(op.message), range: op.range };
+  }
+  return { functions, classes, imports: importsOf(tree), asyncCalls, asyncCallOwners };
+}

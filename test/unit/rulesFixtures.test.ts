@@ -1,0 +1,114 @@
+/**
+ * Table-driven rule fixtures: every Python file under test/fixtures/rules (BHD00N.py, and the bhd007/ package
+ * whose files call each other) marks the lines that must be reported with `# expect: BHD00N[, BHD00M]`; every
+ * other line must stay quiet. Run through checkSource with a project index over the fixture's own root, as the
+ * CLI does, so BHD007 resolves imports across the package's files.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkSource } from '../../src/diagnostics/analyze';
+import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
+import { rootsForFiles } from '../../src/diagnostics/callGraph/roots';
+
+const rules = path.join(__dirname, '../../../test/fixtures/rules');
+const pkg = path.join(rules, 'bhd007');
+
+function pythonFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.py'))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+/** `line:CODE` for every `# expect:` comment (1-based lines). */
+function expected(source: string): string[] {
+  const out: string[] = [];
+  source.split('\n').forEach((line, i) => {
+    const m = /#\s*expect:\s*(BHD\d{3}(?:\s*,\s*BHD\d{3})*)/.exec(line);
+    if (m) for (const code of m[1]!.split(/\s*,\s*/)) out.push(`${i + 1}:${code}`);
+  });
+  return out.sort();
+}
+
+async function found(file: string, project: ProjectIndex, regions = true): Promise<string[]> {
+  const source = fs.readFileSync(file, 'utf8');
+  const findings = await checkSource(source, { project, file, regions });
+  return findings.map((f) => `${f.range.start.row + 1}:${f.code}`).sort();
+}
+
+const files = pythonFiles(rules);
+
+test('the rule fixtures cover every rule with reported and quiet cases', () => {
+  for (const code of ['BHD001', 'BHD002', 'BHD003', 'BHD005', 'BHD006', 'BHD007'])
+    assert.ok(fs.existsSync(path.join(rules, `${code}.py`)), `${code}.py`);
+  const all = files.flatMap((f) => expected(fs.readFileSync(f, 'utf8')));
+  assert.ok(all.length >= 25, `only ${all.length} expectations`);
+});
+
+for (const file of files) {
+  test(`fixture ${path.relative(rules, file)}: exactly the expected findings`, async () => {
+    const project = new ProjectIndex({ roots: rootsForFiles([file]) });
+    assert.deepEqual(await found(file, project), expected(fs.readFileSync(file, 'utf8')));
+  });
+}
+
+test('BHD007 names the chain in the message and links each hop (related information)', async () => {
+  const routes = path.join(pkg, 'app/api/routes.py');
+  const project = new ProjectIndex({ roots: [pkg] });
+  const source = fs.readFileSync(routes, 'utf8');
+  const findings = await checkSource(source, { project, file: routes });
+  const chat = findings.find((f) => f.code === 'BHD007' && f.range.start.row === 35)!;
+  assert.equal(
+    chat.message,
+    '`get_files_content()` blocks the event loop: → split_file_attachments() → FileService.get_files() → ' +
+      'with ThreadPoolExecutor(...) (app/services/files.py:11)',
+  );
+  assert.deepEqual(
+    chat.related!.map((r) => [path.relative(pkg, r.file), r.range.start.row + 1, r.message]),
+    [
+      ['app/api/routes.py', 22, 'get_files_content() (app/api/routes.py:22)'],
+      ['app/services/files.py', 25, 'split_file_attachments() (app/services/files.py:25)'],
+      ['app/services/files.py', 10, 'FileService.get_files() (app/services/files.py:10)'],
+      ['app/services/files.py', 11, 'with ThreadPoolExecutor(...) blocks (app/services/files.py:11)'],
+    ],
+  );
+  // The call is a plain statement: the quick fix (await asyncio.to_thread) applies; inside print(...) not.
+  assert.equal(chat.fixable, true);
+  assert.equal(findings.find((f) => f.code === 'BHD007' && f.range.start.row === 42)!.fixable, false);
+});
+
+test('BHD007: a helper changed on disk changes the caller\'s findings (summaries keyed by content)', async () => {
+  const texts = new Map<string, string>();
+  const read = (f: string): string | undefined => texts.get(f) ?? fs.readFileSync(f, 'utf8');
+  const project = new ProjectIndex({ roots: [pkg], readText: read });
+  const routes = path.join(pkg, 'app/api/routes.py');
+  const helpers = path.join(pkg, 'app/services/files.py');
+  const before = await found(routes, project);
+  assert.ok(before.includes('41:BHD007')); // reexported_poll -> poll -> time.sleep
+  const builds = project.builds;
+  assert.deepEqual(await found(routes, project), before);
+  assert.equal(project.builds, builds, 'nothing changed: no summary rebuilt');
+  const original = fs.readFileSync(helpers, 'utf8');
+  texts.set(helpers, original.replace('    time.sleep(0.5)\n    return n', '    return n'));
+  const after = await found(routes, project);
+  for (const line of ['38', '39', '41', '43', '31']) assert.ok(!after.includes(`${line}:BHD007`), line);
+  assert.ok(after.includes('36:BHD007'), 'the executor chain is untouched');
+  texts.delete(helpers);
+  assert.deepEqual(await found(routes, project), before);
+});
+
+test('BHD007 with planned parsing equals whole-file parsing on the fixture package', async () => {
+  const project = new ProjectIndex({ roots: [pkg] });
+  for (const file of pythonFiles(pkg)) assert.deepEqual(await found(file, project), await found(file, project, false));
+});
+
+test('BHD007 is silent without a project index, and when deselected', async () => {
+  const file = path.join(rules, 'BHD007.py');
+  const source = fs.readFileSync(file, 'utf8');
+  assert.deepEqual(await checkSource(source), []);
+  const project = new ProjectIndex({ roots: [rules] });
+  assert.deepEqual(await checkSource(source, { project, file, select: ['BHD006'] }), []);
+});

@@ -32,6 +32,11 @@ export interface AsyncTask {
   awaitedBy: TaskAwaiter[];
   /** The task names of the await cycle it is part of (`pstree`'s "cycle: a → b → a"), when it is in one. */
   cycle?: string[];
+  /**
+   * Set when compared with a previous capture of the same process: true when the task was there with the same
+   * stack (it did not move), false when it is new or moved.
+   */
+  stuck?: boolean;
 }
 
 /** What a task is parked on, from its innermost frames. */
@@ -66,8 +71,6 @@ export interface TasksCapture {
   /** Await cycles by task name (`["alpha", "beta", "alpha"]`). */
   cycles: string[][];
   findings: TasksWaitingFinding[];
-  /** Ids of tasks whose stack did not move since the previous capture. */
-  stuckTaskIds?: string[];
   /** How the tasks were read (the interpreter and its command), for the log. */
   inspector?: string;
 }

@@ -5,6 +5,8 @@
 import { UnparseableDumpError } from '../pyspyView/dumpParser';
 import type { ParsedDump } from '../pyspyView/types';
 import { captureJsonFormat, captureObjectToDump, splitCaptureJson } from './captureJson';
+import { asyncioPsFormat } from './asyncioPs';
+import { asyncioPstreeFormat } from './asyncioPstree';
 import { faulthandlerFormat } from './faulthandler';
 import type { DumpFormat, ParseOptions } from './format';
 import { pyspyAsyncioJsonFormat, pyspyJsonFormat, pyspyTextFormat } from './pyspy';
@@ -17,6 +19,8 @@ export const FORMATS: DumpFormat[] = [
   pyspyAsyncioJsonFormat,
   pyspyJsonFormat,
   faulthandlerFormat,
+  asyncioPstreeFormat,
+  asyncioPsFormat,
   pyspyTextFormat,
 ];
 

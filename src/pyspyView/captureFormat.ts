@@ -1,6 +1,12 @@
 /** Pure: a capture as text (py-spy's form plus the diagnosis) and as the CLI's / "Save as JSON" JSON shape. */
 import { formatFrame } from './dumpParser';
 import type { Diagnosis, ParsedDump } from './types';
+import {
+  dumpTasksJson,
+  formatTasksText,
+  type TaskJson,
+  type TasksWaitingJson,
+} from '../asyncTasks/tasksFormat';
 
 /** The public JSON shape (`backend-hang dump --format json`, "Save Capture as JSON"). */
 export interface CaptureJson {
@@ -20,18 +26,25 @@ export interface CaptureJson {
       locals?: { name: string; arg: boolean; repr: string }[];
     }[];
   }[];
-  findings: {
-    kind: 'event-loop-blocked';
-    thread: string;
-    blockingCall: string;
-    frame: { function: string; file: string; line: number } | null;
-    /** The static findings of `backend-hang check` covering the frame's line (the line to fix). */
-    static?: { code: string; line: number; column: number; fixable: boolean; file: string }[];
-    /** How the loop thread was recognised. */
-    loopSignal?: string;
-    waitsFor?: { count: number; where: string; threads: number[] }[];
-    message: string;
-  }[];
+  /** asyncio tasks (3.14+ targets, `asyncio pstree|ps` dumps); findings then include `tasks-waiting`. */
+  tasks?: TaskJson[];
+  /** Why a live capture has no tasks (an older Python, no permission). */
+  tasksNote?: string;
+  findings: (
+    | TasksWaitingJson
+    | {
+        kind: 'event-loop-blocked';
+        thread: string;
+        blockingCall: string;
+        frame: { function: string; file: string; line: number } | null;
+        /** The static findings of `backend-hang check` covering the frame's line (the line to fix). */
+        static?: { code: string; line: number; column: number; fixable: boolean; file: string }[];
+        /** How the loop thread was recognised. */
+        loopSignal?: string;
+        waitsFor?: { count: number; where: string; threads: number[] }[];
+        message: string;
+      }
+  )[];
   /** Python version (text dumps) and the py-spy used, when known. */
   python?: string;
   pyspy?: string;
@@ -40,6 +53,14 @@ export interface CaptureJson {
   source?: string;
   /** The dump's format (`py-spy-json`, `faulthandler`, ...). */
   format?: string;
+}
+
+/** A blocked-loop finding of the capture JSON (its `findings` also hold `tasks-waiting` ones). */
+export type BlockedFindingJson = Extract<CaptureJson['findings'][number], { kind: 'event-loop-blocked' }>;
+
+/** The blocked-loop findings of a capture JSON, without the `tasks-waiting` ones. */
+export function blockedFindings(c: Pick<CaptureJson, 'findings'>): BlockedFindingJson[] {
+  return c.findings.filter((f): f is BlockedFindingJson => f.kind === 'event-loop-blocked');
 }
 
 /** Several processes of one server (a manager's workers): each capture, blocked ones first. */
@@ -53,7 +74,7 @@ export interface MultiCaptureJson {
 
 /** Builds the JSON shape of the issue: file paths as py-spy gave them (absolute with `--json`). */
 export function toCaptureJson(dump: ParsedDump, diagnosis: Diagnosis, capturedAt?: Date): CaptureJson {
-  return {
+  const json: CaptureJson = {
     pid: dump.pid,
     ...(capturedAt ? { capturedAt: capturedAt.toISOString() } : {}),
     threads: dump.threads.map((t) => ({
@@ -93,6 +114,11 @@ export function toCaptureJson(dump: ParsedDump, diagnosis: Diagnosis, capturedAt
     ...(dump.pythonVersion ? { python: dump.pythonVersion } : {}),
     ...(dump.format ? { format: dump.format } : {}),
   };
+  const { tasks, taskFindings, tasksNote } = dumpTasksJson(dump);
+  if (tasks) json.tasks = tasks;
+  if (tasksNote) json.tasksNote = tasksNote;
+  json.findings.push(...taskFindings);
+  return json;
 }
 
 /** Text form: the diagnosis first (what to do), then every thread like py-spy prints it. */
@@ -101,7 +127,7 @@ export function formatCaptureText(dump: ParsedDump, diagnosis: Diagnosis, captur
   out.push(
     `Process ${dump.pid}${dump.commandLine ? `: ${dump.commandLine}` : ''}${capturedAt ? ` (captured ${capturedAt.toISOString()})` : ''}`,
   );
-  if (diagnosis.findings.length === 0) {
+  if (diagnosis.findings.length === 0 && (dump.threads.length > 0 || !dump.tasks)) {
     out.push(
       diagnosis.eventLoopThreadIds.length > 0
         ? 'Event loop: not blocked (idle in its selector or running).'
@@ -120,6 +146,8 @@ export function formatCaptureText(dump: ParsedDump, diagnosis: Diagnosis, captur
         `  waits for ${g.count} thread${g.count === 1 ? '' : 's'} (${g.threads.map((t) => t.osThreadId).join(', ')}): ${g.where}`,
       );
   }
+  const tasks = formatTasksText(dump);
+  if (tasks) out.push(tasks);
   out.push('');
   // Event-loop threads first: they are what the reader is looking for (py-spy's --json lists them last).
   const loopFirst = [...dump.threads].sort(

@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { CaptureOrigin } from '../captureSources/source';
+import { addTasks } from '../asyncTasks/captureTasks';
 import { diagnose } from './diagnosis';
 import { resolveFramePath, type PathMapping } from './pathMapping';
 import { classifyProcesses, readProcTable } from './processes';
@@ -40,6 +41,8 @@ export interface ProcessCaptureOptions extends Omit<CaptureOptions, 'timeoutMs'>
   workspaceFiles?: string[];
   /** Static check of a source (src/diagnostics checkSource); no static links without it. */
   check?: (source: string) => Promise<StaticFinding[]>;
+  /** Also read the asyncio tasks (`python -m asyncio pstree|ps`, 3.14+ targets). Default true. */
+  tasks?: boolean;
 }
 
 /** A finished capture of one process. */
@@ -95,6 +98,15 @@ export function pySpysFor(target: TargetInfo | undefined, opts: ProcessCaptureOp
   return found;
 }
 
+/** The first py-spy of this machine (setting, interpreter, PATH): the one copied into a container. */
+export function hostPySpy(base: Pick<ProcessCaptureOptions, 'configured' | 'interpreterPath' | 'pathEnv'>): string | undefined {
+  try {
+    return pySpysFor(undefined, base)[0]?.path;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads a frame's file from this machine (root prefix, absolute, relative to the cwd, mappings). */
 export function localSourceReader(
   target: Pick<TargetInfo, 'rootPrefix' | 'cwd'> | undefined,
@@ -142,6 +154,7 @@ export async function captureProcess(
     const capturedAt = new Date();
     try {
       const { dump, raw } = await captureDump(pyspy.path, pid, { timeoutMs: 30_000, ...opts });
+      if (opts.tasks !== false) await addTasks(dump, pid, target, opts.signal);
       const read = localSourceReader(target, opts);
       const diagnosis = diagnose(dump, { sourceText: (f) => read(f)?.text });
       if (opts.check) await linkStatic(diagnosis.findings, read, opts.check);

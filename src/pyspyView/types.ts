@@ -49,6 +49,8 @@ export interface ParsedDump {
   format?: string;
   /** asyncio tasks, when the source lists them (`python -m asyncio pstree|ps`, `py-spy dump --asyncio`). */
   tasks?: AsyncTask[];
+  /** Why a live capture has no tasks (Python older than 3.14, no permission): shown instead of the task view. */
+  tasksNote?: string;
 }
 
 /** What kind of uvicorn-family process a candidate is. */

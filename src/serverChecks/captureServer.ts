@@ -3,7 +3,7 @@
  * `backend-hang dump --format json`'s shape. Everything py-spy-specific the checks need sits behind
  * {@link captureServer}, so a new locator or a manager→workers capture can replace its inside in one place.
  */
-import { toCaptureJson } from '../pyspyView/captureFormat';
+import { blockedFindings, toCaptureJson } from '../pyspyView/captureFormat';
 import { captureProcess } from '../pyspyView/captureProcess';
 import { PySpyError } from '../pyspyView/runner';
 import type { ListenerInfo, ListenerProcess, ServerCapture } from './types';
@@ -50,7 +50,8 @@ export async function captureServer(
           pid: t.pid,
           role: t.role,
           ...(t.workerIndex !== undefined ? { workerIndex: t.workerIndex } : {}),
-          capture: toCaptureJson(dump, diagnosis, capturedAt),
+          // The checks are about the blocked loop: asyncio task findings (3.14 targets) stay in the capture view.
+          capture: blockedOnly(toCaptureJson(dump, diagnosis, capturedAt)),
         });
       } catch (err) {
         if (!(err instanceof Error)) throw err;
@@ -64,4 +65,9 @@ export async function captureServer(
   );
   result.captures.sort((a, b) => a.pid - b.pid);
   return result;
+}
+
+/** A capture JSON with only its blocked-loop findings (what {@link ServerCapture} holds). */
+function blockedOnly(json: ReturnType<typeof toCaptureJson>): ServerCapture['captures'][number]['capture'] {
+  return { ...json, findings: blockedFindings(json) };
 }

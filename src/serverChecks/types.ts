@@ -1,5 +1,5 @@
 /** Plain-data types of the server checks (triage, verify, watch). No `vscode`. */
-import type { CaptureJson } from '../pyspyView/captureFormat';
+import type { BlockedFindingJson, CaptureJson } from '../pyspyView/captureFormat';
 import type { ProcessRole } from '../pyspyView/types';
 
 /**
@@ -63,7 +63,8 @@ export interface ProcessCapture {
   pid: number;
   role: ListenerRole;
   workerIndex?: number;
-  capture: CaptureJson;
+  /** The capture JSON with its blocked-loop findings only. */
+  capture: Omit<CaptureJson, 'findings'> & { findings: BlockedFindingJson[] };
 }
 
 /** A capture that failed (py-spy missing, ptrace refused, ...): the message says what to do. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseDumpArgs, DumpUsageError } from '../../src/cli/dumpArgs';
-import { formatCaptureText, toCaptureJson } from '../../src/pyspyView/captureFormat';
+import { blockedFindings, formatCaptureText, toCaptureJson } from '../../src/pyspyView/captureFormat';
 import { parseJsonDump } from '../../src/pyspyView/dumpParser';
 import { diagnose } from '../../src/pyspyView/diagnosis';
 import {
@@ -123,7 +123,7 @@ test('the JSON shape of the issue, from the recorded hang', () => {
         {
           count: 5,
           where: 'process_source (app/services/rss_ingestion.py:13)',
-          threads: json.findings[0].waitsFor![0].threads,
+          threads: blockedFindings(json)[0].waitsFor![0].threads,
         },
       ],
       message: json.findings[0].message,

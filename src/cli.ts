@@ -1,6 +1,6 @@
 /**
  * backend-hang: the command-line face of the same pure modules the editor uses.
- *   backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...
+ *   backend-hang check [OPTIONS] [PATH]...   (Ruff-like: --fix, --unsafe-fixes, --diff, --output-format ...)
  *   backend-hang dump --pid N [--format text|json] [--locals]
  *   backend-hang triage URL [--health PATH]... [--timeout S] [--format text|json]
  *   backend-hang verify URL --stream PATH [--abort-after S] [--rounds N] [--health PATH] [--max-latency MS]
@@ -10,13 +10,25 @@
 // initialiser in the CJS bundle): `check` never pays for `dump`'s execa/py-spy code and vice versa, which
 // is a visible share of a short check's wall time.
 
-const USAGE = `Usage:
-  backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...
+const USAGE = `Usage: backend-hang <COMMAND> [OPTIONS]
+
+Commands:
+  check    Check Python files for code that blocks the event loop; --fix rewrites it
+  dump     Capture a running server's stacks with py-spy and say where the event loop is blocked
+  profile  Sample a running server and rank the lines that keep its event loop busy
+  triage   Probe a server (/ and /health), check its process and capture stacks when it hangs
+  verify   Prove a fix: abort streams and check /health still answers
+  help     Print this message or the help of a command (backend-hang help check)
+
+Each command takes --help. Synopsis:
+  backend-hang check [--fix [--unsafe-fixes]] [--diff] [--output-format full|concise|json|sarif] [PATH]...
   backend-hang dump --pid N [--format text|json] [--locals] [--native] [--pyspy PATH]
   backend-hang profile --pid N [--duration S] [--rate HZ] [--format text|json] [--pyspy PATH]
   backend-hang triage URL [--health PATH]... [--timeout S] [--format text|json]
   backend-hang verify URL --stream PATH [--abort-after S] [--rounds N] [--health PATH] [--max-latency MS] [--format text|json]
   backend-hang --version`;
+
+const COMMANDS = new Set(['check', 'dump', 'profile', 'triage', 'verify']);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -35,9 +47,17 @@ async function main(argv: string[]): Promise<number> {
     case '-V':
       process.stdout.write(`${VERSION}\n`);
       return 0;
+    case 'help':
+      // `backend-hang help check` is `backend-hang check --help`.
+      if (rest[0] && COMMANDS.has(rest[0])) return main([rest[0], '--help']);
+      if (rest[0]) {
+        process.stderr.write(`backend-hang: unknown command '${rest[0]}'\n${USAGE}\n`);
+        return 2;
+      }
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
     case '--help':
     case '-h':
-    case 'help':
       process.stdout.write(`${USAGE}\n`);
       return 0;
     default:

@@ -1,85 +1,36 @@
 /**
- * `backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...`
- * Exit codes: 0 no findings, 1 findings, 2 usage or I/O error (with a message on stderr).
+ * `backend-hang check [OPTIONS] [PATH]...` (options: src/cli/checkArgs.ts; output: src/cli/checkOutput.ts).
+ * Exit codes: 0 no findings (or --exit-zero), 1 findings or --diff with changes, 2 usage, I/O or config error.
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkSource } from '../diagnostics/analyze';
-import { findPythonFiles } from '../diagnostics/pythonFiles';
-import { toJsonRecords, toSarif, toText, type FileFindings } from '../diagnostics/report';
-import { RULE_CODES, type Finding, type RuleCode } from '../diagnostics/types';
+import { checkSource, preloadParser } from '../diagnostics/analyze';
+import { ProjectIndex } from '../diagnostics/callGraph/projectIndex';
+import { rootsForFiles } from '../diagnostics/callGraph/roots';
+import type { Finding, RuleCode, Severity } from '../diagnostics/types';
+import type { CheckedFinding } from '../codeActions/fixes';
+import { ConfigResolver, type ResolvedConfig } from '../config/discovery';
+import { collectPythonFiles } from '../config/fileWalk';
+import type { Settings } from '../config/settings';
+import { CHECK_HELP, CHECK_USAGE, parseCheckArgs, UsageError, type CheckOptions } from './checkArgs';
+import {
+  paintWith,
+  summary,
+  toConcise,
+  toFull,
+  toJson,
+  toSarifLog,
+  toStatistics,
+  type CheckReport,
+  type FileReport,
+  type SyntaxProblem,
+} from './checkOutput';
+import { decodeUtf8, NotUtf8Error } from './sourceText';
+
+export { parseCheckArgs, UsageError, type CheckOptions } from './checkArgs';
 
 declare const VERSION: string;
-
-const USAGE = 'Usage: backend-hang check [--format text|json|sarif] [--select BHD001,...] [--fix] PATH...';
-
-/** Parsed command line of `check`. */
-export interface CheckOptions {
-  format: 'text' | 'json' | 'sarif';
-  select: RuleCode[] | undefined;
-  fix: boolean;
-  paths: string[];
-}
-
-/** A command-line mistake: reported with the usage line, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-/** Parses `check`'s arguments (pure). Throws UsageError. */
-export function parseCheckArgs(args: readonly string[]): CheckOptions {
-  const options: CheckOptions = { format: 'text', select: undefined, fix: false, paths: [] };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') {
-      options.paths.push(...args.slice(i + 1));
-      break;
-    }
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const next = args[++i];
-      if (next === undefined) throw new UsageError(`${name} needs a value`);
-      return next;
-    };
-    switch (name) {
-      case '--format': {
-        const format = value();
-        if (format !== 'text' && format !== 'json' && format !== 'sarif') {
-          throw new UsageError(`unknown format '${format}' (expected text, json or sarif)`);
-        }
-        options.format = format;
-        break;
-      }
-      case '--select': {
-        const codes = value()
-          .split(',')
-          .map((c) => c.trim().toUpperCase())
-          .filter((c) => c.length > 0);
-        const unknown = codes.filter((c) => !(RULE_CODES as readonly string[]).includes(c));
-        if (unknown.length > 0) {
-          throw new UsageError(`unknown rule code ${unknown.join(', ')} (known: ${RULE_CODES.join(', ')})`);
-        }
-        if (codes.length === 0) throw new UsageError('--select needs at least one rule code');
-        options.select = [...new Set(codes as RuleCode[])];
-        break;
-      }
-      case '--fix':
-        options.fix = true;
-        break;
-      default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
-        options.paths.push(arg);
-    }
-  }
-  if (options.paths.length === 0) throw new UsageError('no PATH given');
-  return options;
-}
 
 /** How a path is shown: relative to the working directory when inside it, else absolute. */
 function displayPath(file: string, cwd: string): string {
@@ -88,78 +39,143 @@ function displayPath(file: string, cwd: string): string {
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
 }
 
+/** Reads a file into a reused buffer (synchronous on purpose: see checkFiles). */
+function readBytes(file: string, state: { buffer: Buffer }): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    let length = 0;
+    for (let n; (n = readSync(fd, state.buffer, length, state.buffer.length - length, null)) > 0;) {
+      length += n;
+      if (length === state.buffer.length)
+        state.buffer = Buffer.concat([state.buffer, Buffer.allocUnsafe(state.buffer.length)]);
+    }
+    return state.buffer.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
- * Checks files one after the other, on one thread: a worker_threads helper taking every other file was
- * measured slower (its isolate, bundle and module start-up cost more than the half of the work it takes
- * over, on a loaded 2-core machine). Reads are synchronous on purpose: for a thousand small files they beat
- * promise-based reads (no thread-pool round trips), and parsing is synchronous anyway. A file whose bytes hold
- * neither "requests" nor "async" cannot have a finding (see mightContainFindings) and is not even decoded.
+ * Checks files one after the other, on one thread (a worker_threads helper was measured slower on a loaded
+ * 2-core machine). Reads are synchronous on purpose: for a thousand small files they beat promise-based reads.
+ * A file whose bytes hold neither "requests" nor "async" cannot have a finding and is not even decoded (so
+ * neither its encoding nor its syntax is looked at). Files with findings are parsed in full once more to
+ * confirm each fix and to report a syntax error (E999).
  */
 async function checkFiles(
   files: readonly string[],
-  select: RuleCode[] | undefined,
+  resolver: ConfigResolver,
   cwd: string,
-): Promise<{ results: FileFindings[]; errors: string[] }> {
-  const results: FileFindings[] = [];
+): Promise<{ reports: FileReport[]; syntaxErrors: SyntaxProblem[]; errors: string[] }> {
+  const reports: FileReport[] = [];
+  const syntaxErrors: SyntaxProblem[] = [];
   const errors: string[] = [];
   // BACKEND_HANG_FULL_PARSE=1: parse whole files (the bench checks that planned parsing finds the same).
   const regions = process.env.BACKEND_HANG_FULL_PARSE !== '1';
-  let buffer = Buffer.allocUnsafe(1 << 20);
+  const state = { buffer: Buffer.allocUnsafe(1 << 20) };
+  // BHD007 (src/diagnostics/callGraph): modules resolve from the checked files' project roots.
+  const project = new ProjectIndex({ roots: rootsForFiles(files, [cwd]) });
   for (const file of files) {
     let bytes: Buffer;
     try {
-      // One reused buffer instead of a new one per file: a thousand files' worth of garbage otherwise.
-      const fd = openSync(file, 'r');
-      try {
-        let length = 0;
-        for (let n; (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0;) {
-          length += n;
-          if (length === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]);
-        }
-        bytes = buffer.subarray(0, length);
-      } finally {
-        closeSync(fd);
-      }
+      bytes = readBytes(file, state);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       errors.push(
-        `${file}: ${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(err)}`,
+        `${file}: ${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code === 'ENOENT' ? 'no such file or directory' : String(err)}`,
       );
       continue;
     }
     if (!bytes.includes('requests') && !bytes.includes('async')) continue;
-    const source = bytes.toString('utf8');
-    const findings = await checkSource(source, { ...(select ? { select } : {}), regions });
-    if (findings.length > 0)
-      results.push({ file: displayPath(file, cwd), findings: await confirmFixable(findings, source, file) });
+    let source: string;
+    try {
+      source = decodeUtf8(file, bytes).text;
+    } catch (err) {
+      if (!(err instanceof NotUtf8Error)) throw err;
+      errors.push(err.message.replace(/; left untouched$/, '; not checked'));
+      continue;
+    }
+    const config = resolver.forFile(file);
+    if (config.select.size === 0) continue;
+    const findings = await checkSource(source, { select: [...config.select], regions, project, file });
+    // Syntax errors are looked for in files with findings only: a full parse of every file would cost about
+    // half the check again, and tree-sitter's grammar misreads a few valid constructs (a false E999 on a file
+    // that has nothing to report would be noise). Files with findings are parsed in full anyway (fixes).
+    if (findings.length === 0) continue;
+    const shown = displayPath(file, cwd);
+    const confirmed = await confirmFixable(findings, source, file, config);
+    const kept = await applyAliases(confirmed.findings, source, config);
+    if (confirmed.syntax) syntaxErrors.push({ file: shown, ...confirmed.syntax });
+    if (kept.length > 0) reports.push({ file: shown, findings: kept, source });
   }
-  return { results, errors };
+  return { reports, syntaxErrors, errors };
 }
 
 /**
- * `fixable` as `--fix` would find it on this file (same target Python version). The fix engine is loaded only
- * when a file has a finding a fix exists for.
+ * Each finding's fix status as `--fix` would find it on this file (same target Python, http-timeout, test-file
+ * rule), and the file's first syntax error. The fix engine is loaded only for files with findings.
  */
-async function confirmFixable(findings: Finding[], source: string, file: string): Promise<Finding[]> {
-  if (!findings.some((f) => f.fixable)) return findings;
-  const [fixes, versions, treeSitter] = await Promise.all([
+async function confirmFixable(
+  findings: Finding[],
+  source: string,
+  file: string,
+  config: ResolvedConfig,
+): Promise<{ findings: CheckedFinding[]; syntax?: { line: number; column: number; message: string } }> {
+  const [fixes, versions, treeSitter, applicability, text] = await Promise.all([
     import('../codeActions/fixes'),
     import('../codeActions/pythonVersion'),
     import('../python/treeSitter'),
+    import('../codeActions/applicability'),
+    import('./sourceText'),
   ]);
   const parser = await treeSitter.createPythonParser();
   try {
-    const pythonVersion = versions.pythonVersionForFile(path.resolve(file));
-    return fixes.confirmFixable(findings, source, parser, fixes.fixOptionsFor(source, { pythonVersion }));
+    const tree = parser.parse(source);
+    const syntax = tree ? text.syntaxProblem(tree) : undefined;
+    tree?.delete();
+    if (syntax) {
+      // A file that does not parse is never fixed.
+      return {
+        findings: findings.map((f) => ({ ...f, fixable: false, noFixReason: 'the file has a syntax error' })),
+        syntax,
+      };
+    }
+    const pythonVersion = config.targetVersion ?? versions.pythonVersionForFile(path.resolve(file));
+    const options = fixes.fixOptionsFor(source, {
+      pythonVersion,
+      httpTimeoutSeconds: config.httpTimeout,
+      testFile: applicability.isTestFile(path.resolve(file)),
+    });
+    return { findings: fixes.confirmFixable(findings, source, parser, options) };
   } finally {
     parser.delete();
   }
 }
 
+/** Drops findings suppressed by other tools' codes configured in `noqa-aliases` (the defaults apply already). */
+async function applyAliases(
+  findings: CheckedFinding[],
+  source: string,
+  config: ResolvedConfig,
+): Promise<CheckedFinding[]> {
+  const noqa = await import('../diagnostics/noqa');
+  if (JSON.stringify(config.noqaAliases) === JSON.stringify(noqa.DEFAULT_NOQA_ALIASES)) return findings;
+  const { createPythonParser } = await import('../python/treeSitter');
+  const parser = await createPythonParser();
+  const tree = parser.parse(source);
+  try {
+    if (!tree) return findings;
+    const kept = new Set(noqa.applyNoqa(tree, source, findings, config.noqaAliases));
+    return findings.filter((f) => kept.has(f));
+  } finally {
+    tree?.delete();
+    parser.delete();
+  }
+}
+
 /**
- * Writes the report to stdout with plain `write(2)` calls: touching `process.stdout` initialises Node's stream
- * machinery, a visible share of a short check's wall time. Falls back to the stream when the descriptor
- * would block (a non-blocking pipe).
+ * Writes to stdout with plain `write(2)` calls: touching `process.stdout` initialises Node's stream machinery,
+ * a visible share of a short check's wall time. Falls back to the stream when the descriptor would block.
  */
 function writeStdout(text: string): void {
   const bytes = Buffer.from(text, 'utf8');
@@ -172,6 +188,26 @@ function writeStdout(text: string): void {
   }
 }
 
+/** Colour: --color always/never, else a terminal without NO_COLOR (FORCE_COLOR forces it). */
+function useColor(options: CheckOptions): boolean {
+  if (options.color !== 'auto') return options.color === 'always';
+  if (process.env.NO_COLOR) return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  return Boolean(process.stdout.isTTY);
+}
+
+function overridesOf(o: CheckOptions): Settings {
+  const s: Settings = {};
+  if (o.select) s.select = o.select;
+  if (o.extendSelect) s.extendSelect = o.extendSelect;
+  if (o.ignore) s.ignore = o.ignore;
+  if (o.httpTimeout !== undefined) s.httpTimeout = o.httpTimeout;
+  if (o.targetVersion) s.targetVersion = o.targetVersion;
+  if (o.exclude) s.exclude = o.exclude;
+  if (o.extendExclude) s.extendExclude = o.extendExclude;
+  return s;
+}
+
 /** Runs `backend-hang check`; returns the exit code. */
 export async function runCheckCommand(args: string[]): Promise<number> {
   let options: CheckOptions;
@@ -179,49 +215,124 @@ export async function runCheckCommand(args: string[]): Promise<number> {
     options = parseCheckArgs(args);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`backend-hang check: ${err.message}\n${USAGE}\n`);
+    process.stderr.write(
+      `backend-hang check: ${err.message}\n${CHECK_USAGE}\nFor more information, try 'backend-hang check --help'.\n`,
+    );
     return 2;
   }
+  if (options.help) {
+    writeStdout(`${CHECK_HELP}\n`);
+    return 0;
+  }
+  preloadParser();
   const cwd = process.cwd();
-  const { files, errors: pathErrors } = await findPythonFiles(options.paths);
+  const warnings: string[] = [];
+  const resolver = new ConfigResolver({
+    overrides: overridesOf(options),
+    configFile: options.config,
+    isolated: options.isolated,
+    warn: (m) => warnings.push(m),
+    cwd,
+  });
+  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+  if (options.config) {
+    try {
+      decodeUtf8(options.config, readFileSync(options.config));
+    } catch (err) {
+      say(
+        `backend-hang check: --config ${options.config}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      );
+      return 2;
+    }
+  }
+  let paths = options.paths;
+  if (paths.length === 0) {
+    const here = resolver.forDirectory(cwd);
+    paths = here.file ? here.src.map((s) => displayPath(path.resolve(here.root, s), cwd) || '.') : ['.'];
+  }
+  const { files, errors: pathErrors } = collectPythonFiles(paths, resolver, {
+    respectGitignore: options.respectGitignore,
+    forceExclude: options.forceExclude,
+  });
   const errors = pathErrors.map((e) => e.message);
+  for (const w of warnings.splice(0)) say(`warning: ${w}`);
+  if (files.length === 0 && errors.length === 0) {
+    say('warning: No Python files found under the given path(s)');
+    if (options.format === 'json') writeStdout('[]\n');
+    return 0;
+  }
+  const paint = paintWith(useColor(options));
 
-  // ---- --fix (engineer D, src/cli/fixFiles.ts): fix the files first (atomic writes, only changed files),
-  // say what changed (stdout for text, stderr for json/sarif so their stdout stays one document), then the
-  // check below reports what is left. A file that cannot be fixed (unreadable, not UTF-8) is an error: exit 2.
-  if (options.fix) {
-    // Loaded on demand: the fix engine is not needed (nor initialised) by a plain check.
+  // --fix / --diff: fix (or compute the fixes of) the files first; the check below reports what is left.
+  let diffChanges = 0;
+  if (options.fix || options.diff) {
     const { describeFixes, fixFiles } = await import('./fixFiles');
-    const reports = await fixFiles(files, { select: options.select });
-    const say = options.format === 'text' ? process.stdout : process.stderr;
-    for (const line of describeFixes(reports, (f) => displayPath(f, cwd))) say.write(`${line}\n`);
+    const reports = await fixFiles(files, {
+      unsafeFixes: options.unsafeFixes,
+      dryRun: options.diff,
+      configFor: (f) => resolver.forFile(f),
+    });
     for (const r of reports) if (r.error) errors.push(r.error);
+    if (options.diff) {
+      const { unifiedDiff } = await import('./sourceText');
+      const diffs = reports.filter((r) => r.before !== undefined && r.after !== undefined);
+      diffChanges = diffs.reduce((n, r) => n + r.applied.length, 0);
+      writeStdout(diffs.map((r) => unifiedDiff(displayPath(r.file, cwd), r.before!, r.after!)).join('\n'));
+      const hidden = reports.reduce((n, r) => n + (r.unsafe?.length ?? 0), 0);
+      if (!options.quiet) {
+        say(
+          diffChanges
+            ? `Would fix ${diffChanges} ${diffChanges === 1 ? 'finding' : 'findings'}.`
+            : 'No fixes available.',
+        );
+        if (hidden) say(`${hidden} more ${hidden === 1 ? 'fix' : 'fixes'} available with --unsafe-fixes.`);
+      }
+      for (const e of errors) say(`backend-hang check: ${e}`);
+      return errors.length ? 2 : diffChanges > 0 ? 1 : 0;
+    }
+    // stdout for text, stderr for json/sarif so their stdout stays one document.
+    const text = options.format === 'full' || options.format === 'concise';
+    if (!options.quiet)
+      for (const line of describeFixes(reports, (f) => displayPath(f, cwd)))
+        if (text) writeStdout(`${line}\n`);
+        else say(line);
   }
-  // ---- end of --fix
 
-  const { results, errors: readErrors } = await checkFiles(files, options.select, cwd);
+  const { reports, syntaxErrors, errors: readErrors } = await checkFiles(files, resolver, cwd);
   errors.push(...readErrors);
+  const severityCache = new Map<string, Readonly<Record<RuleCode, string>>>();
+  const report: CheckReport = {
+    files: reports,
+    syntaxErrors,
+    unsafeFixes: options.unsafeFixes,
+    severity: (file: string, code: RuleCode): Severity => {
+      let s = severityCache.get(file);
+      if (!s) severityCache.set(file, (s = resolver.forFile(path.resolve(cwd, file)).severity));
+      const level = s[code];
+      return (level === 'off' ? 'hint' : level) as Severity;
+    },
+  };
   let output: string;
-  switch (options.format) {
-    case 'json':
-      output = `${JSON.stringify(toJsonRecords(results), null, 2)}\n`;
-      break;
-    case 'sarif':
-      output = `${JSON.stringify(
-        toSarif(results, {
-          version: typeof VERSION === 'string' ? VERSION : '0.0.0',
-          srcRoot: pathToFileURL(cwd + path.sep).href,
-          informationUri: 'https://github.com/backend-hang/backend-hang-debug',
-        }),
-        null,
-        2,
-      )}\n`;
-      break;
-    default:
-      output = toText(results);
-  }
+  if (options.statistics && options.format !== 'json' && options.format !== 'sarif')
+    output = toStatistics(report);
+  else if (options.format === 'json') output = `${JSON.stringify(toJson(report), null, 2)}\n`;
+  else if (options.format === 'sarif')
+    output = `${JSON.stringify(
+      toSarifLog(report, {
+        version: typeof VERSION === 'string' ? VERSION : '0.0.0',
+        srcRoot: pathToFileURL(cwd + path.sep).href,
+        informationUri: 'https://github.com/backend-hang/backend-hang-debug',
+      }),
+      null,
+      2,
+    )}\n`;
+  else output = options.format === 'concise' ? toConcise(report, paint) : toFull(report, paint);
+  if (options.format !== 'json' && options.format !== 'sarif' && !options.quiet && files.length > 0)
+    output += `${summary(report, paint).join('\n')}\n`;
   writeStdout(output);
-  for (const e of errors) process.stderr.write(`backend-hang check: ${e}\n`);
+  for (const w of warnings) say(`warning: ${w}`);
+  for (const e of errors) say(`backend-hang check: error: ${e}`);
   if (errors.length > 0) return 2;
-  return results.length > 0 ? 1 : 0;
+  const count = reports.reduce((n, r) => n + r.findings.length, 0) + syntaxErrors.length;
+  return count > 0 && !options.exitZero ? 1 : 0;
 }

@@ -1,8 +1,10 @@
 /**
- * `backend-hang check --fix`: applies the preferred fix of every fixable finding to files on disk.
- * Each changed file is written atomically (temporary file in the same directory + rename), keeping its mode,
- * owner (when permitted), UTF-8 BOM and line endings; files that do not change are not touched at all.
- * A file that cannot be read or is not UTF-8 is reported and left exactly as it was.
+ * `backend-hang check --fix`: applies the preferred fix of every fixable finding to files on disk, only the safe
+ * ones unless `unsafeFixes` (see src/codeActions/applicability.ts). Each changed file is written atomically
+ * (temporary file in the same directory + rename), keeping its mode, owner (when permitted), UTF-8 BOM and line
+ * endings; files that do not change are not touched at all. A file that cannot be read, is binary or not UTF-8,
+ * or does not parse (a syntax error) is reported and left exactly as it was. `dryRun` (`--diff`) computes the
+ * fixed text without writing.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -11,7 +13,13 @@ import { createPythonParser } from '../python/treeSitter';
 import { mightContainFindings } from '../diagnostics/analyze';
 import type { RuleCode } from '../diagnostics/types';
 import { fixAll, fixOptionsFor } from '../codeActions/fixes';
-import { parseVersionSetting, pythonVersionForFile } from '../codeActions/pythonVersion';
+import { isTestFile } from '../codeActions/applicability';
+import { parseVersionSetting, pythonVersionForFile, type PythonVersion } from '../codeActions/pythonVersion';
+import { decodeUtf8, NotUtf8Error, syntaxProblem } from './sourceText';
+
+export { decodeUtf8, NotUtf8Error } from './sourceText';
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** What happened to one file. */
 export interface FixFileReport {
@@ -21,6 +29,13 @@ export interface FixFileReport {
   applied: { code: RuleCode; line: number }[];
   /** Fixable findings left as they were because their fix does not apply to the shape, and why. */
   declined: { code: RuleCode; line: number; reason: string }[];
+  /** Findings whose fix is unsafe and was not applied (no `unsafeFixes`), and why it is unsafe. */
+  unsafe?: { code: RuleCode; line: number; reason: string }[];
+  /** The file does not parse: nothing was fixed (1-based position and words, like Ruff's E999). */
+  syntaxError?: { line: number; column: number; message: string };
+  /** With `dryRun`: the text before and after the fixes (only when they differ). */
+  before?: string;
+  after?: string;
   /** Set when status is 'error': why the file was left untouched. */
   error?: string;
 }
@@ -31,37 +46,17 @@ export interface FixFilesOptions {
   pythonVersion?: string;
   httpTimeoutSeconds?: number;
   select?: readonly RuleCode[];
+  /** Apply unsafe fixes too (`--unsafe-fixes`). */
+  unsafeFixes?: boolean;
+  /** Compute the fixed text, write nothing (`--diff`). */
+  dryRun?: boolean;
+  /** Per-file settings from the configuration (select, http-timeout, target-version), when there is one. */
+  configFor?: (file: string) => {
+    select: ReadonlySet<RuleCode>;
+    httpTimeout: number;
+    targetVersion?: PythonVersion;
+  };
   log?: (message: string) => void;
-}
-
-/** A file that is not valid UTF-8 (or declares another encoding and uses it). */
-export class NotUtf8Error extends Error {
-  constructor(file: string) {
-    super(`${file}: not UTF-8 text; left untouched`);
-    this.name = 'NotUtf8Error';
-  }
-}
-
-const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-// PEP 263: a coding declaration in the first two lines.
-const CODING = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
-
-/** Decodes UTF-8 strictly; a BOM is reported separately so it can be written back. */
-export function decodeUtf8(file: string, bytes: Buffer): { text: string; bom: boolean } {
-  const bom = bytes.subarray(0, 3).equals(BOM);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bom ? bytes.subarray(3) : bytes);
-  } catch {
-    throw new NotUtf8Error(file);
-  }
-  const declared = text
-    .split('\n', 2)
-    .map((l) => CODING.exec(l)?.[1])
-    .find((c) => c !== undefined);
-  // A latin-1 (etc.) file that is pure ASCII is the same in UTF-8; with other bytes it is not ours to rewrite.
-  if (declared && !/^utf[-_]?8/i.test(declared) && /[^\x00-\x7f]/.test(text)) throw new NotUtf8Error(file);
-  return { text, bom };
 }
 
 /** A file whose permissions say it must not be written (rename would replace it anyway, even as non-root). */
@@ -120,15 +115,29 @@ export async function fixFiles(
           reports.push({ file, status: 'unchanged', applied: [], declined: [] });
           continue;
         }
+        // Like Ruff: a file that does not parse is never fixed (the fixes could not be checked on it).
+        const tree = parser.parse(text);
+        const problem = tree ? syntaxProblem(tree) : { line: 1, column: 1, message: 'could not be parsed' };
+        tree?.delete();
+        if (problem) {
+          reports.push({ file, status: 'unchanged', applied: [], declined: [], syntaxError: problem });
+          continue;
+        }
+        const config = options.configFor?.(file);
+        const select = config ? (options.select ?? [...config.select]) : options.select;
         const pythonVersion =
-          parseVersionSetting(options.pythonVersion) ?? pythonVersionForFile(path.resolve(file));
+          parseVersionSetting(options.pythonVersion) ??
+          config?.targetVersion ??
+          pythonVersionForFile(path.resolve(file));
         const result = fixAll(text, parser, {
           ...fixOptionsFor(text, {
             pythonVersion,
-            httpTimeoutSeconds: options.httpTimeoutSeconds,
+            httpTimeoutSeconds: options.httpTimeoutSeconds ?? config?.httpTimeout,
             log: options.log,
+            testFile: isTestFile(path.resolve(file)),
           }),
-          select: options.select,
+          select,
+          unsafeFixes: options.unsafeFixes,
         });
         const applied = result.applied.map((f) => ({ code: f.code, line: f.range.start.row + 1 }));
         const declined = result.declined.map((d) => ({
@@ -136,13 +145,30 @@ export async function fixFiles(
           line: d.finding.range.start.row + 1,
           reason: d.reason,
         }));
+        const unsafe = result.unsafe.map((d) => ({
+          code: d.finding.code,
+          line: d.finding.range.start.row + 1,
+          reason: d.reason,
+        }));
         if (result.text === text) {
-          reports.push({ file, status: 'unchanged', applied: [], declined });
+          reports.push({ file, status: 'unchanged', applied: [], declined, unsafe });
+          continue;
+        }
+        if (options.dryRun) {
+          reports.push({
+            file,
+            status: 'fixed',
+            applied,
+            declined,
+            unsafe,
+            before: text,
+            after: result.text,
+          });
           continue;
         }
         const out = Buffer.from(result.text, 'utf8');
         await writeFileAtomic(file, bom ? Buffer.concat([BOM, out]) : out);
-        reports.push({ file, status: 'fixed', applied, declined });
+        reports.push({ file, status: 'fixed', applied, declined, unsafe });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;
         const message =
@@ -176,8 +202,13 @@ export function describeFixes(
       const what = r.applied.map((a) => `${a.code} (line ${a.line})`).join(', ');
       return `Fixed ${r.applied.length} in ${display(r.file)}: ${what}`;
     });
-  const declined = reports.flatMap((r) =>
-    r.declined.map((d) => `Not fixed: ${display(r.file)}:${d.line} ${d.code}: ${d.reason}`),
-  );
+  const declined = reports.flatMap((r) => [
+    ...(r.syntaxError
+      ? [
+          `Not fixed: ${display(r.file)}:${r.syntaxError.line}:${r.syntaxError.column}: E999 SyntaxError: ${r.syntaxError.message} (a file that does not parse is never fixed)`,
+        ]
+      : []),
+    ...r.declined.map((d) => `Not fixed: ${display(r.file)}:${d.line} ${d.code}: ${d.reason}`),
+  ]);
   return [...fixed, ...declined];
 }

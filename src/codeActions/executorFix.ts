@@ -16,6 +16,7 @@ import {
   unparen,
 } from './pythonTree';
 import { importEdit } from './imports';
+import type { Applicability } from './applicability';
 import { lineEnd, lineStart, nextLineStart } from './textStyle';
 
 /** What the executor fixes need from FixOptions. */
@@ -25,8 +26,21 @@ export interface ExecutorFixOptions {
   indent: string;
 }
 
-/** Either edits to apply or the reason no fix is offered (shown in the log). */
-export type Rewrite = { edits: TextEdit[]; name: string } | { reason: string };
+/**
+ * Either edits to apply or the reason no fix is offered (shown to the user). A rewrite may declare its own
+ * applicability (else its rule's default holds, see ./applicability) and the names whose uses it removes (their
+ * imports are dropped when nothing else uses them).
+ */
+export type Rewrite =
+  | {
+      edits: TextEdit[];
+      name: string;
+      applicability?: Applicability;
+      /** Why it is unsafe, when it declares itself unsafe. */
+      unsafeBecause?: string;
+      removesUseOf?: string[];
+    }
+  | { reason: string };
 
 /** How a name in the block holds futures, which decides how the `finally` cancels them. */
 type FuturesKind = 'collection' | 'mapping' | 'single';
@@ -174,6 +188,9 @@ function futuresBindings(body: Node, ex: string): Map<string, FuturesKind> {
   return found;
 }
 
+/** The futures the `finally` cancels, and the futures names read after the block (their work is kept). */
+type FuturesPlan = Map<string, FuturesKind> & { keptAfter?: string[] };
+
 /** What one occurrence of a futures name says about the value the `finally` may find in it. */
 type Evidence = FuturesKind | 'none' | 'empty' | 'unsafe' | 'read' | 'ignore';
 
@@ -297,18 +314,30 @@ function occurrencesOf(root: Node, name: string): { id: Node; nested: boolean }[
  * `finally` never calls `.cancel()` on something that is not a future. Or why the block cannot be rewritten:
  * work submitted without keeping its future is waited for by the `with`; the rewrite would drop it.
  */
-function planFutures(parts: WithParts, ex: string): Map<string, FuturesKind> | { reason: string } {
+function planFutures(parts: WithParts, ex: string): FuturesPlan | { reason: string } {
   const forgotten = forgottenWork(parts.body, ex);
   if (forgotten) return { reason: forgotten };
   const fn = enclosingFunction(parts.stmt) ?? parts.stmt;
-  const plan = new Map<string, FuturesKind>();
+  const plan: FuturesPlan = new Map<string, FuturesKind>();
+  plan.keptAfter = [];
   for (const name of futuresBindings(parts.body, ex).keys()) {
     const seen = new Set<Evidence>();
-    for (const { id, nested } of occurrencesOf(fn, name)) seen.add(occurrenceEvidence(id, ex, nested));
+    let readAfter = false;
+    for (const { id, nested } of occurrencesOf(fn, name)) {
+      const evidence = occurrenceEvidence(id, ex, nested);
+      seen.add(evidence);
+      if (evidence === 'read' && id.startIndex >= parts.stmt.endIndex) readAfter = true;
+    }
     if (!seen.has('read')) {
       return {
         reason: `the future \`${name}\` is never awaited or read: leaving the \`with\` waits for it, the rewrite would cancel it`,
       };
+    }
+    // Used after the block (submit inside, `.result()` after): the `with` made that work finish; the rewrite
+    // must keep it running, so these are never cancelled (and the executor is shut down without cancel_futures).
+    if (readAfter) {
+      plan.keptAfter.push(name);
+      continue;
     }
     const kinds = (['single', 'collection', 'mapping'] as const).filter((k) => seen.has(k));
     if (seen.has('unsafe') || kinds.length !== 1) continue; // may hold a non-future: shutdown still cancels
@@ -434,7 +463,8 @@ export function executorTryFinally(
   const exName = parts.target ?? freshName(identifiersUnder(fn ?? stmt), 'executor');
   const futures = planFutures(parts, exName);
   if (!(futures instanceof Map)) return futures;
-  const shutdown = opts.cancelFutures ? 'wait=False, cancel_futures=True' : 'wait=False';
+  const kept = futures.keptAfter ?? [];
+  const shutdown = opts.cancelFutures && kept.length === 0 ? 'wait=False, cancel_futures=True' : 'wait=False';
   const head = [
     `${exName} = ${call.text}`,
     ...prebindLines(parts, futures, exName).map((l) => indent + l),
@@ -470,7 +500,13 @@ export function executorTryFinally(
   }
   const end = lineEnd(source, stmt.endIndex);
   edits.push({ start: end, end, newText: eol + finallyLines(parts, futures, exName, shutdown).join(eol) });
-  return { edits, name: exName };
+  if (kept.length === 0) return { edits, name: exName };
+  return {
+    edits,
+    name: exName,
+    applicability: 'unsafe',
+    unsafeBecause: `${kept.map((k) => `\`${k}\``).join(', ')} ${kept.length === 1 ? 'is' : 'are'} read after the block: their work keeps running (no cancel_futures) but may not have finished when read`,
+  };
 }
 
 /**

@@ -9,11 +9,14 @@ import { Parser } from 'web-tree-sitter';
 import type { Language, Node, Tree } from '../python/treeSitter';
 import type { Finding, RuleCode } from '../diagnostics/types';
 import { analyze } from '../diagnostics/analyze';
+import { parseEdited } from '../python/editedParse';
 import { executorModuleLevel, executorTryFinally, type Rewrite } from './executorFix';
-import { importEdit } from './imports';
-import { directlyInAsyncDef, unparen } from './pythonTree';
+import { toThreadFix } from './toThreadFix';
+import { importRemovalEdit, nameUsed } from './imports';
+import { awaitFix, formatNumber, shutdownFix, suppressFix, timeoutFix } from './callFixes';
+import { applicabilityFor, deliberateComment, type Applicability } from './applicability';
 import { compareVersions, DEFAULT_PYTHON_VERSION, type PythonVersion } from './pythonVersion';
-import { detectEol, detectIndent, lineEnd, lineStart } from './textStyle';
+import { detectEol, detectIndent } from './textStyle';
 
 /** Replace `[start, end)` (UTF-16 offsets into the source) with `newText`. */
 export interface TextEdit {
@@ -36,6 +39,12 @@ export interface FixAction {
    * user (the editor shows it as a disabled action, `check --fix` prints it). Never preferred.
    */
   disabled?: string;
+  /** 'safe': keeps what the code does (fix-all and `--fix` apply it); 'unsafe': only on explicit request. */
+  applicability: Applicability;
+  /** Why the fix is unsafe (set when it is). */
+  unsafeBecause?: string;
+  /** Names whose uses the fix removes (an import left unused by several fixes is dropped by fixAll). */
+  removesUseOf?: string[];
 }
 
 /** What the fixes depend on besides the code itself. */
@@ -50,6 +59,10 @@ export interface FixOptions {
   indent: string;
   /** Told why a fix is not offered (e.g. the result would not parse). */
   log?: (message: string) => void;
+  /** The file is test code (see isTestFile): no fix is safe there. */
+  testFile?: boolean;
+  /** Internal (confirmFixable): only the preferred fix, its edits not yet checked to parse. */
+  mainOnly?: boolean;
 }
 
 /** FixOptions for `source`: its own line endings and indentation, 3.9 and 10 s unless given. */
@@ -60,6 +73,7 @@ export function fixOptionsFor(source: string, given: Partial<FixOptions> = {}): 
     eol: given.eol ?? detectEol(source),
     indent: given.indent ?? detectIndent(source),
     log: given.log,
+    testFile: given.testFile,
   };
 }
 
@@ -90,15 +104,58 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
     rewrite: Rewrite | undefined,
   ): void => {
     if (!rewrite) return;
-    const problem = 'reason' in rewrite ? rewrite.reason : checkEdits(tree, source, rewrite.edits);
+    // Only the main fix, unchecked, when confirming `fixable` (confirmFixable checks them all in one parse).
+    if (options.mainOnly && !(preferred && kind === 'fix')) return;
+    const problem =
+      'reason' in rewrite
+        ? rewrite.reason
+        : options.mainOnly
+          ? undefined
+          : checkEdits(tree, source, rewrite.edits);
     if (problem || 'reason' in rewrite) {
       options.log?.(`${finding.code} at line ${line + 1}: "${title}" not offered: ${problem}`);
       // The main fix's reason is shown to the user; an alternative that does not apply just stays away.
       if (preferred)
-        actions.push({ title, code: finding.code, preferred: false, kind, edits: [], disabled: problem });
+        actions.push({
+          title,
+          code: finding.code,
+          preferred: false,
+          kind,
+          edits: [],
+          disabled: problem,
+          applicability: 'unsafe',
+        });
       return;
     }
-    actions.push({ title, code: finding.code, preferred, kind, edits: rewrite.edits });
+    // A suppression changes nothing at run time; an alternative fix is never applied by fix-all.
+    const safety =
+      kind === 'suppress'
+        ? { applicability: 'safe' as const }
+        : applicabilityFor(
+            finding.code,
+            preferred ? rewrite.applicability : 'unsafe',
+            rewrite.unsafeBecause,
+            {
+              testFile: options.testFile,
+              deliberate: deliberate(),
+            },
+          );
+    const edits = options.mainOnly ? rewrite.edits : withoutUnusedImports(tree, source, rewrite);
+    actions.push({
+      title,
+      code: finding.code,
+      preferred,
+      kind,
+      edits,
+      applicability: safety.applicability,
+      ...(safety.because ? { unsafeBecause: safety.because } : {}),
+      ...(rewrite.removesUseOf?.length ? { removesUseOf: rewrite.removesUseOf } : {}),
+    });
+  };
+  let deliberateText: string | null | undefined;
+  const deliberate = (): string | undefined => {
+    if (deliberateText === undefined) deliberateText = deliberateComment(finding, tree, source) ?? null;
+    return deliberateText ?? undefined;
   };
   const cancelFutures = compareVersions(options.pythonVersion, [3, 9]) >= 0;
   const exOpts = { cancelFutures, eol: options.eol, indent: options.indent };
@@ -150,10 +207,34 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
       case 'BHD006':
         offer('Use await asyncio.sleep(...)', true, 'fix', awaitFix(finding, tree, source, options, 'sleep'));
         break;
+      case 'BHD007':
+        offer('Run it in a thread: await asyncio.to_thread(...)', true, 'fix', toThreadFix(finding, tree, source, options.eol));
+        break;
     }
   }
-  offer(`Suppress ${finding.code} on this line`, false, 'suppress', suppressFix(finding, tree, source));
+  if (!options.mainOnly)
+    offer(`Suppress ${finding.code} on this line`, false, 'suppress', suppressFix(finding, tree, source));
   return actions;
+}
+
+/** A finding with what its fix is: applicability when fixable, else why there is no fix. */
+export type CheckedFinding = Finding & {
+  applicability?: Applicability;
+  unsafeBecause?: string;
+  noFixReason?: string;
+};
+
+/** Why findings of rules that have no automatic fix for that shape are left to the user. */
+const NO_FIX: Readonly<Record<string, string>> = {
+  BHD003:
+    '`concurrent.futures.wait`/`as_completed` have no one-line asyncio equivalent: wrap the futures with `asyncio.wrap_future` and use `asyncio.wait`/`asyncio.as_completed`',
+  BHD006:
+    'a blocking HTTP call has no mechanical rewrite: run it in a thread (`await asyncio.to_thread(...)`) or use an async client such as httpx.AsyncClient',
+};
+
+function withoutFix(f: Finding): CheckedFinding {
+  if (f.fixable) return f;
+  return { ...f, noFixReason: NO_FIX[f.code] ?? 'this rule has no automatic fix' };
 }
 
 /**
@@ -166,38 +247,118 @@ export function confirmFixable(
   source: string,
   parser: Parser,
   options: FixOptions,
-): Finding[] {
-  if (!findings.some((f) => f.fixable)) return [...findings];
+): CheckedFinding[] {
+  if (!findings.some((f) => f.fixable)) return findings.map(withoutFix);
   const tree = parser.parse(source);
-  if (!tree) return findings.map((f) => ({ ...f, fixable: false }));
+  if (!tree)
+    return findings.map((f) => ({ ...f, fixable: false, noFixReason: 'the file could not be parsed' }));
   try {
-    return findings.map((f) =>
-      f.fixable ? { ...f, fixable: fixesFor(f, tree, source, options).some((a) => a.preferred) } : f,
-    );
+    // Linear in findings: each main fix is computed without its own parse check, then the fixes are checked
+    // together, one parse per set of non-overlapping fixes; a set that does not parse is halved until the
+    // fixes at fault are found. A file with syntax errors already is checked fix by fix (error counts of
+    // several fixes could offset each other there).
+    const main = new Map<Finding, TextEdit[]>();
+    const status = new Map<Finding, FixAction>();
+    for (const f of findings) {
+      if (!f.fixable) continue;
+      const actions = fixesFor(f, tree, source, { ...options, mainOnly: true });
+      const action = actions.find((a) => a.preferred) ?? actions.find((a) => a.disabled);
+      if (action) status.set(f, action);
+      if (action?.preferred) main.set(f, action.edits);
+    }
+    // An edit several fixes share (`import asyncio` at the top) is applied once and does not make them overlap.
+    const seen = new Map<string, number>();
+    const key = (e: TextEdit): string => `${e.start}:${e.end}:${e.newText}`;
+    for (const edits of main.values()) for (const e of edits) seen.set(key(e), (seen.get(key(e)) ?? 0) + 1);
+    const own = (f: Finding): TextEdit[] => main.get(f)!.filter((e) => seen.get(key(e))! < 2);
+    const ok = new Set<Finding>();
+    const check = (set: Finding[]): void => {
+      if (set.length === 0) return;
+      const edits = new Map(set.flatMap((f) => main.get(f)!.map((e) => [key(e), e] as const)));
+      if (checkEdits(tree, source, [...edits.values()]) === undefined) {
+        for (const f of set) ok.add(f);
+      } else if (set.length > 1) {
+        const half = set.length >> 1;
+        check(set.slice(0, half));
+        check(set.slice(half));
+      }
+    };
+    if (tree.rootNode.hasError) for (const f of main.keys()) check([f]);
+    else for (const set of disjointSets([...main.keys()], own)) check(set);
+    return findings.map((f): CheckedFinding => {
+      if (!f.fixable) return withoutFix(f);
+      const action = status.get(f);
+      if (ok.has(f) && action)
+        return {
+          ...f,
+          applicability: action.applicability,
+          ...(action.unsafeBecause ? { unsafeBecause: action.unsafeBecause } : {}),
+        };
+      const noFixReason =
+        action?.disabled ?? (action ? 'the fixed code would not parse' : 'no fix for this shape');
+      return { ...f, fixable: false, noFixReason };
+    });
   } finally {
     tree.delete();
   }
 }
 
+/** Items partitioned into sets whose edits do not overlap (greedy by start: few sets when few fixes nest). */
+function disjointSets<T>(items: T[], editsOf: (item: T) => readonly TextEdit[]): T[][] {
+  const spans = items.map((item) => {
+    const edits = editsOf(item);
+    if (edits.length === 0) return { item, lo: -1, hi: -1 }; // only shared edits: fits any set
+    return {
+      item,
+      lo: Math.min(...edits.map((e) => e.start)),
+      hi: Math.max(...edits.map((e) => e.end)),
+    };
+  });
+  spans.sort((a, b) => a.lo - b.lo || a.hi - b.hi);
+  const sets: { items: T[]; hi: number }[] = [];
+  for (const s of spans) {
+    // Touching spans count as overlapping (two insertions at one offset).
+    const set = sets.find((x) => x.hi < s.lo);
+    if (set) {
+      set.items.push(s.item);
+      set.hi = s.hi;
+    } else sets.push({ items: [s.item], hi: s.hi });
+  }
+  return sets.map((x) => x.items);
+}
+
+/** What fixAll did. */
+export interface FixAllResult {
+  text: string;
+  applied: Finding[];
+  /** Fixable findings whose main fix does not apply to their shape, and why (as of the last round). */
+  declined: { finding: Finding; reason: string }[];
+  /** Findings whose main fix is unsafe and was not applied (no `unsafeFixes`), and why it is unsafe. */
+  unsafe: { finding: Finding; reason: string }[];
+}
+
 /**
  * Applies the preferred fix of every fixable finding (optionally only `select`ed rules), re-analysing after each
- * round so nested and overlapping fixes land one after the other. Idempotent: fixed code has no fixable finding.
+ * round so nested and overlapping fixes land one after the other; only safe fixes unless `unsafeFixes`. Imports
+ * the applied fixes left unused are removed at the end. Idempotent: fixed code has no applicable fix left.
  */
 export function fixAll(
   source: string,
   parser: Parser,
-  options: FixOptions & { select?: readonly RuleCode[] },
-): { text: string; applied: Finding[]; declined: { finding: Finding; reason: string }[] } {
+  options: FixOptions & { select?: readonly RuleCode[]; unsafeFixes?: boolean },
+): FixAllResult {
   let text = source;
   const applied: Finding[] = [];
-  // Fixable findings whose main fix does not apply to their shape, as of the last round analysed.
   let declined: { finding: Finding; reason: string }[] = [];
+  let unsafe: { finding: Finding; reason: string }[] = [];
+  const removedUses = new Set<string>();
   // Bounded: each round removes at least one finding; the bound only guards against a rule/fix disagreement.
   for (let round = 0; round < 25; round++) {
     const tree = parser.parse(text);
     if (!tree) break;
-    const chosen: { finding: Finding; edits: TextEdit[]; lo: number; hi: number }[] = [];
+    const chosen: { finding: Finding; edits: TextEdit[]; lo: number; hi: number; removes?: string[] }[] = [];
     declined = [];
+    unsafe = [];
     try {
       for (const finding of analyze(tree, text, { select: options.select })) {
         if (!finding.fixable) continue;
@@ -208,11 +369,15 @@ export function fixAll(
           if (reason) declined.push({ finding, reason });
           continue;
         }
+        if (action.applicability === 'unsafe' && !options.unsafeFixes) {
+          unsafe.push({ finding, reason: action.unsafeBecause ?? 'may change behaviour' });
+          continue;
+        }
         const lo = Math.min(...action.edits.map((e) => e.start));
         const hi = Math.max(...action.edits.map((e) => e.end));
         // Fixes whose spans overlap (nested `with`s, two imports at one spot) wait for the next round.
         if (chosen.some((c) => lo <= c.hi && c.lo <= hi)) continue;
-        chosen.push({ finding, edits: action.edits, lo, hi });
+        chosen.push({ finding, edits: action.edits, lo, hi, removes: action.removesUseOf });
       }
     } finally {
       tree.delete();
@@ -223,8 +388,64 @@ export function fixAll(
       chosen.flatMap((c) => c.edits),
     );
     applied.push(...chosen.map((c) => c.finding));
+    for (const c of chosen) for (const name of c.removes ?? []) removedUses.add(name);
   }
-  return { text, applied, declined };
+  text = dropUnusedImports(text, parser, removedUses);
+  return { text, applied, declined, unsafe };
+}
+
+/** A parse of `text` (with the validation parser of `tree`'s language); the caller deletes it. */
+function parseWith(tree: Tree, text: string): Tree | null {
+  let parser = validators.get(tree.language);
+  if (!parser) {
+    parser = new Parser();
+    parser.setLanguage(tree.language);
+    validators.set(tree.language, parser);
+  }
+  return parser.parse(text);
+}
+
+/**
+ * The rewrite's edits plus the removal of imports it leaves unused (`import time` once the only `time.sleep`
+ * became `asyncio.sleep`); without the removal when that would not parse.
+ */
+function withoutUnusedImports(
+  tree: Tree,
+  source: string,
+  rewrite: { edits: TextEdit[]; removesUseOf?: string[] },
+): TextEdit[] {
+  if (!rewrite.removesUseOf?.length) return rewrite.edits;
+  const after = parseWith(tree, applyEdits(source, rewrite.edits));
+  if (!after) return rewrite.edits;
+  try {
+    const removals = rewrite.removesUseOf
+      .filter((name) => !nameUsed(after.rootNode, name))
+      .map((name) => importRemovalEdit(tree, source, name))
+      .filter((e): e is TextEdit => e !== undefined);
+    if (removals.length === 0) return rewrite.edits;
+    const all = [...rewrite.edits, ...removals];
+    return checkEdits(tree, source, all) === undefined ? all : rewrite.edits;
+  } finally {
+    after.delete();
+  }
+}
+
+/** `text` without the top-level imports of `names` that nothing uses any more. */
+function dropUnusedImports(text: string, parser: Parser, names: ReadonlySet<string>): string {
+  if (names.size === 0) return text;
+  const tree = parser.parse(text);
+  if (!tree) return text;
+  try {
+    const removals = [...names]
+      .filter((name) => !nameUsed(tree.rootNode, name))
+      .map((name) => importRemovalEdit(tree, text, name))
+      .filter((e): e is TextEdit => e !== undefined);
+    return removals.length && checkEdits(tree, text, removals) === undefined
+      ? applyEdits(text, removals)
+      : text;
+  } finally {
+    tree.delete();
+  }
 }
 
 // Validation re-parses with a parser of the tree's own language; one per language, kept for the process
@@ -245,7 +466,8 @@ export function checkEdits(tree: Tree, source: string, edits: TextEdit[]): strin
     parser.setLanguage(tree.language);
     validators.set(tree.language, parser);
   }
-  const result = parser.parse(after);
+  // Re-parsed from the old tree (src/python/editedParse): costs the size of the fix, not of the file.
+  const result = parseEdited(parser, tree, source, edits, after);
   if (!result) return 'the result could not be parsed';
   try {
     if (!result.rootNode.hasError) return undefined;
@@ -275,164 +497,4 @@ function errorSpans(node: Node): [number, number][] {
   };
   visit(node);
   return spans;
-}
-
-function callAt(finding: Finding, tree: Tree): Node | null {
-  let n = tree.rootNode.descendantForIndex(finding.startIndex, finding.endIndex);
-  while (n && n.type !== 'call') n = n.parent;
-  return n;
-}
-
-/**
- * BHD002: `ex.shutdown(...)` -> `ex.shutdown(wait=False, cancel_futures=True)` (3.9+) or `(wait=False)`. Only
- * `wait` changes: an explicit `cancel_futures` (keyword or second positional) is the author's choice and stays.
- */
-function shutdownFix(finding: Finding, tree: Tree, cancelFutures: boolean): Rewrite {
-  const call = callAt(finding, tree);
-  const args = call?.childForFieldName('arguments');
-  if (!call || !args || args.type !== 'argument_list') return { reason: 'no call arguments' };
-  const items = args.namedChildren;
-  if (items.some((c) => c.type === 'list_splat' || c.type === 'dictionary_splat')) {
-    return { reason: 'the call passes *args/**kwargs' };
-  }
-  if (items.some((c) => c.type === 'comment')) return { reason: 'comments inside the call would be lost' };
-  const positional = items.filter((c) => c.type !== 'keyword_argument');
-  const keywords = new Map(
-    items
-      .filter((c) => c.type === 'keyword_argument')
-      .map(
-        (c) => [c.childForFieldName('name')?.text ?? '', c.childForFieldName('value')?.text ?? ''] as const,
-      ),
-  );
-  if (positional.length > 2 || [...keywords.keys()].some((k) => k !== 'wait' && k !== 'cancel_futures'))
-    return { reason: 'arguments that `Executor.shutdown(wait, *, cancel_futures)` does not take' };
-  const explicitCancel = keywords.get('cancel_futures') ?? positional[1]?.text;
-  const cancel =
-    explicitCancel !== undefined
-      ? `, cancel_futures=${explicitCancel}`
-      : cancelFutures
-        ? ', cancel_futures=True'
-        : '';
-  const newArgs = `wait=False${cancel}`;
-  return { edits: [{ start: args.startIndex, end: args.endIndex, newText: `(${newArgs})` }], name: newArgs };
-}
-
-/** Whether an expression replacing `node` must be parenthesised (`await x` is not a primary). */
-function needsParens(node: Node): boolean {
-  const p = node.parent;
-  if (!p) return false;
-  if (p.type === 'attribute') return p.childForFieldName('object')?.id === node.id;
-  if (p.type === 'subscript') return p.childForFieldName('value')?.id === node.id;
-  if (p.type === 'call') return p.childForFieldName('function')?.id === node.id;
-  return p.type === 'await';
-}
-
-/**
- * BHD003 `fut.result()` -> `await asyncio.wrap_future(fut)`; BHD006 `time.sleep(x)` -> `await asyncio.sleep(x)`.
- * Only where `await` means the same: directly in the async function (not in a lambda, nested def or generator
- * expression), and `.result()` without a timeout.
- */
-function awaitFix(
-  finding: Finding,
-  tree: Tree,
-  source: string,
-  options: FixOptions,
-  what: 'wrap_future' | 'sleep',
-): Rewrite {
-  const call = callAt(finding, tree);
-  const fn = call?.childForFieldName('function');
-  const args = call?.childForFieldName('arguments');
-  if (!call || !fn || !args || args.type !== 'argument_list') return { reason: 'no call' };
-  if (!directlyInAsyncDef(call))
-    return { reason: '`await` is not allowed here (lambda, nested def or generator expression)' };
-  if (call.parent?.type === 'await') return { reason: 'already awaited' };
-  const asyncio = importEdit(tree, source, 'asyncio', options.eol);
-  let expr: string;
-  if (what === 'wrap_future') {
-    if (args.namedChildren.length > 0)
-      return { reason: '`.result()` with a timeout is not rewritten mechanically' };
-    const obj = fn.type === 'attribute' ? fn.childForFieldName('object') : null;
-    if (!obj) return { reason: 'not a method call' };
-    expr = `await ${asyncio.name}.wrap_future(${unparen(obj).text})`;
-  } else {
-    expr = `await ${asyncio.name}.sleep${args.text}`;
-  }
-  if (needsParens(call)) expr = `(${expr})`;
-  const edits: TextEdit[] = [{ start: call.startIndex, end: call.endIndex, newText: expr }];
-  if (asyncio.edit) edits.push(asyncio.edit);
-  return { edits, name: asyncio.name };
-}
-
-function formatNumber(n: number): string {
-  return Number.isInteger(n) ? String(n) : String(Number(n.toFixed(3)));
-}
-
-/** BHD005: add `timeout=N` as the last argument, keeping a trailing comma / one-argument-per-line layout. */
-function timeoutFix(finding: Finding, tree: Tree, source: string, options: FixOptions): Rewrite {
-  const call = callAt(finding, tree);
-  const args = call?.childForFieldName('arguments');
-  if (!call || !args || args.type !== 'argument_list') return { reason: 'no argument list' };
-  const kw = `timeout=${formatNumber(options.httpTimeoutSeconds)}`;
-  const named = args.namedChildren.filter((c) => c.type !== 'comment');
-  const last = named[named.length - 1];
-  if (!last)
-    return { edits: [{ start: args.startIndex + 1, end: args.startIndex + 1, newText: kw }], name: '' };
-  const closing = args.child(args.childCount - 1);
-  const afterLast = args.children.filter((c) => c.startIndex >= last.endIndex);
-  const trailingComma = afterLast.find((c) => c.type === ',');
-  if (trailingComma && closing && closing.startPosition.row > last.endPosition.row) {
-    // One argument per line with a trailing comma: add another such line.
-    const argIndent = source.slice(lineStart(source, last.startIndex), last.startIndex);
-    const own = /^[ \t]*$/.test(argIndent) ? argIndent : options.indent;
-    return {
-      edits: [
-        { start: trailingComma.endIndex, end: trailingComma.endIndex, newText: `${options.eol}${own}${kw},` },
-      ],
-      name: '',
-    };
-  }
-  if (trailingComma)
-    return {
-      edits: [{ start: trailingComma.endIndex, end: trailingComma.endIndex, newText: ` ${kw}` }],
-      name: '',
-    };
-  return { edits: [{ start: last.endIndex, end: last.endIndex, newText: `, ${kw}` }], name: '' };
-}
-
-/** "Suppress on this line": extend the line's `# noqa: ...` or append `  # noqa: CODE` to it. */
-function suppressFix(finding: Finding, tree: Tree, source: string): Rewrite {
-  // The reported line is where the finding starts; a multi-line call may also carry it where it ends.
-  for (const index of [finding.startIndex, finding.endIndex]) {
-    const start = lineStart(source, index);
-    const end = lineEnd(source, index);
-    const comment = tree.rootNode
-      .descendantsOfType('comment')
-      .find((c) => c.startIndex >= start && c.startIndex < end);
-    if (comment) {
-      const m = /#\s*noqa:\s*[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*/i.exec(comment.text);
-      if (m) {
-        const at = comment.startIndex + m.index + m[0].length;
-        return { edits: [{ start: at, end: at, newText: `, ${finding.code}` }], name: '' };
-      }
-      return {
-        edits: [{ start: comment.endIndex, end: comment.endIndex, newText: `  # noqa: ${finding.code}` }],
-        name: '',
-      };
-    }
-    // A comment cannot go where the line ends inside a string or after a backslash continuation.
-    const last = tree.rootNode.descendantForIndex(Math.max(start, end - 1));
-    const inString = (() => {
-      for (let n: Node | null = last; n; n = n.parent)
-        if (n.type === 'string' && n.endIndex > end) return true;
-      return false;
-    })();
-    if (!inString && !/\\\s*$/.test(source.slice(start, end))) {
-      const trimmedEnd = start + source.slice(start, end).trimEnd().length;
-      return {
-        edits: [{ start: trimmedEnd, end: trimmedEnd, newText: `  # noqa: ${finding.code}` }],
-        name: '',
-      };
-    }
-  }
-  return { reason: 'no line where a comment can go' };
 }

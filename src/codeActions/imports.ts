@@ -1,36 +1,70 @@
-/** Adding `import X` to a module when a fix needs it (asyncio, atexit), in a place Python accepts. Pure. */
-import type { Tree } from '../python/treeSitter';
+/**
+ * Imports and fixes (pure): adding `import X` when a fix needs it (asyncio, atexit) without ever importing a
+ * name twice, and removing an import a fix made unused (`import time` once its only `time.sleep` is gone), so a
+ * fix never leaves a pyflakes F401/F811 warning behind.
+ */
+import type { Node, Tree } from '../python/treeSitter';
 import type { TextEdit } from './fixes';
-import { lineStart, nextLineStart } from './textStyle';
+import { nodesOfType, topLevelNodes } from '../python/treeIndex';
+import { lineEnd, lineStart, nextLineStart } from './textStyle';
+
+const SCOPES = new Set(['function_definition', 'class_definition', 'lambda']);
+
+/** The innermost function/class around `node` (null: module level). */
+function scopeOf(node: Node): Node | null {
+  for (let n = node.parent; n; n = n.parent) if (SCOPES.has(n.type)) return n;
+  return null;
+}
+
+/** Whether `node` lies under `if TYPE_CHECKING:` (an import there binds nothing at run time). */
+function underTypeChecking(node: Node): boolean {
+  for (let n = node.parent; n; n = n.parent)
+    if (n.type === 'if_statement' && /TYPE_CHECKING/.test(n.childForFieldName('condition')?.text ?? ''))
+      return true;
+  return false;
+}
+
+/** The name `import module [as alias]` in `stmt` binds for `module`, if it imports it. */
+function boundName(stmt: Node, module: string): string | undefined {
+  for (const c of stmt.namedChildren) {
+    if (c.type === 'dotted_name' && c.text === module) return module;
+    if (c.type === 'aliased_import' && c.childForFieldName('name')?.text === module)
+      return c.childForFieldName('alias')?.text ?? module;
+  }
+  return undefined;
+}
 
 /**
- * The name under which `module` is usable at module level (`asyncio`, or `aio` for `import asyncio as aio`),
- * and, when it is not imported yet, the edit adding `import module`: before the first top-level import, else
- * after the docstring / `from __future__` imports / leading comments, else at the top.
+ * The name under which `module` is usable where the fix puts it (`asyncio`, or `aio` for
+ * `import asyncio as aio`), and, when nothing imports it in a scope that reaches `at` (module level, also inside
+ * `try`/`if` blocks, or an enclosing function), the edit adding `import module`: before the first top-level
+ * import, else after the docstring / `from __future__` imports / leading comments, else at the top.
  */
 export function importEdit(
   tree: Tree,
   source: string,
   module: string,
   eol: string,
+  at?: Node,
 ): { name: string; edit?: TextEdit } {
-  const top = tree.rootNode.namedChildren;
-  for (const stmt of top) {
-    if (stmt.type !== 'import_statement') continue;
-    for (const c of stmt.namedChildren) {
-      if (c.type === 'dotted_name' && c.text === module) return { name: module };
-      if (c.type === 'aliased_import' && c.childForFieldName('name')?.text === module) {
-        return { name: c.childForFieldName('alias')?.text ?? module };
-      }
-    }
+  const reaching = new Set<number>();
+  for (let s: Node | null = at ? scopeOf(at) : null; s; s = scopeOf(s))
+    if (s.type === 'function_definition') reaching.add(s.id);
+  for (const stmt of nodesOfType(tree, 'import_statement')) {
+    const name = boundName(stmt, module);
+    if (!name || underTypeChecking(stmt)) continue;
+    const scope = scopeOf(stmt);
+    // At module level the import binds before any function body runs; in a function, only when it comes first.
+    if (scope === null || (reaching.has(scope.id) && at && stmt.startIndex < at.startIndex)) return { name };
   }
+  const top = topLevelNodes(tree);
   const line = `import ${module}${eol}`;
   const firstImport = top.find((n) => n.type === 'import_statement' || n.type === 'import_from_statement');
   if (firstImport) {
-    const at = lineStart(source, firstImport.startIndex);
+    const start = lineStart(source, firstImport.startIndex);
     // Only when the import starts its own line (not `x = 1; import os`).
-    if (/^[ \t]*$/.test(source.slice(at, firstImport.startIndex)))
-      return { name: module, edit: { start: at, end: at, newText: line } };
+    if (/^[ \t]*$/.test(source.slice(start, firstImport.startIndex)))
+      return { name: module, edit: { start, end: start, newText: line } };
   }
   // No usable import line: after the prelude (leading comments such as a shebang or coding line, the module
   // docstring, `from __future__` imports), which must stay first.
@@ -45,7 +79,67 @@ export function importEdit(
     else break;
   }
   if (after < 0) return { name: module, edit: { start: 0, end: 0, newText: line } };
-  const at = nextLineStart(source, after);
-  const needsBreak = at === source.length && !source.endsWith('\n');
-  return { name: module, edit: { start: at, end: at, newText: needsBreak ? eol + line : line } };
+  const pos = nextLineStart(source, after);
+  const needsBreak = pos === source.length && !source.endsWith('\n');
+  return { name: module, edit: { start: pos, end: pos, newText: needsBreak ? eol + line : line } };
+}
+
+/** Whether `id` reads the name (not an attribute after a dot, not a keyword argument's name, not an import). */
+function isUse(id: Node): boolean {
+  const p = id.parent;
+  if (!p) return true;
+  if (p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) return false;
+  if (p.type === 'keyword_argument' && p.childForFieldName('name')?.id === id.id) return false;
+  for (let n: Node | null = p; n; n = n.parent)
+    if (n.type === 'import_statement' || n.type === 'import_from_statement') return false;
+  return true;
+}
+
+/** Whether anything in the module still uses `name` (an identifier, or a string naming it as in `__all__`). */
+export function nameUsed(root: Node, name: string): boolean {
+  if (root.descendantsOfType('identifier').some((id) => id.text === name && isUse(id))) return true;
+  return root.descendantsOfType('string_content').some((s) => s.text === name);
+}
+
+/** The binding items of a top-level import statement: `[item, boundName]`. */
+function bindings(stmt: Node): [Node, string][] {
+  const items =
+    stmt.type === 'import_statement'
+      ? stmt.namedChildren
+      : stmt.children.filter((c) => stmt.childForFieldName('module_name')?.id !== c.id && c.isNamed);
+  const out: [Node, string][] = [];
+  for (const c of items) {
+    if (c.type === 'dotted_name')
+      out.push([c, stmt.type === 'import_statement' ? c.text.split('.')[0]! : c.text]);
+    else if (c.type === 'aliased_import') out.push([c, c.childForFieldName('alias')?.text ?? '']);
+  }
+  return out;
+}
+
+/**
+ * The edit removing `name` from the module's top-level imports (the whole statement when it imports only that
+ * name, else the name and its comma), or undefined when no top-level import binds it or the statement shares
+ * its line with other code (`import time; x = 1`).
+ */
+export function importRemovalEdit(tree: Tree, source: string, name: string): TextEdit | undefined {
+  for (const stmt of topLevelNodes(tree)) {
+    if (stmt.type !== 'import_statement' && stmt.type !== 'import_from_statement') continue;
+    if (/^from\s+__future__\b/.test(stmt.text) || /\*\s*$/.test(stmt.text)) continue;
+    const items = bindings(stmt);
+    const i = items.findIndex(([, n]) => n === name);
+    if (i < 0) continue;
+    if (items.length === 1) {
+      const start = lineStart(source, stmt.startIndex);
+      const end = lineEnd(source, stmt.endIndex);
+      const rest = source.slice(stmt.endIndex, end);
+      // Only a statement on lines of its own (a trailing comment goes with it).
+      if (!/^[ \t]*$/.test(source.slice(start, stmt.startIndex)) || !/^[ \t]*(#.*)?$/.test(rest))
+        return undefined;
+      return { start, end: nextLineStart(source, end), newText: '' };
+    }
+    const [item] = items[i]!;
+    if (i > 0) return { start: items[i - 1]![0].endIndex, end: item.endIndex, newText: '' };
+    return { start: item.startIndex, end: items[1]![0].startIndex, newText: '' };
+  }
+  return undefined;
 }

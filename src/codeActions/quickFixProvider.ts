@@ -10,7 +10,9 @@ import type { Finding } from '../diagnostics/types';
 import { createPythonParser, type Parser } from '../python/treeSitter';
 import { log } from '../log';
 import { fixAll, fixesFor, fixOptionsFor, type FixOptions, type TextEdit } from './fixes';
-import { pythonVersionForFile, resolvePythonVersion } from './pythonVersion';
+import { parseVersionSetting, pythonVersionForFile, resolvePythonVersion } from './pythonVersion';
+import { isTestFile } from './applicability';
+import { ConfigResolver } from '../config/discovery';
 
 const SOURCE = 'backend-hang';
 const FIX_ALL_KIND = vscode.CodeActionKind.SourceFixAll.append('backendHang');
@@ -79,18 +81,36 @@ export class QuickFixProvider implements vscode.CodeActionProvider, vscode.Dispo
     return this.parser;
   }
 
+  // pyproject.toml / backend-hang.toml, the same files the CLI reads; re-read at most every 2 s (a code action
+  // request comes with every cursor move, an edit to the config file should count soon after it is saved).
+  private resolver = { at: 0, value: new ConfigResolver() };
+  private get projectConfig(): ConfigResolver {
+    if (Date.now() - this.resolver.at > 2000)
+      this.resolver = { at: Date.now(), value: new ConfigResolver({ warn: (m) => log.warn(m) }) };
+    return this.resolver.value;
+  }
+
+  /**
+   * Fix options for a document: VS Code settings set by the user win; else the project's config file
+   * (`http-timeout`, `target-version`, `requires-python`); else the defaults.
+   */
   private optionsFor(document: vscode.TextDocument, text: string): FixOptions {
     const config = vscode.workspace.getConfiguration('backendHang', document.uri);
     const setting = config.get<string>('pythonVersion', '');
-    const pythonVersion =
-      document.uri.scheme === 'file'
-        ? pythonVersionForFile(document.uri.fsPath, setting)
-        : resolvePythonVersion(setting, undefined);
+    const isFile = document.uri.scheme === 'file';
+    const project = isFile ? this.projectConfig.forFile(document.uri.fsPath) : undefined;
+    const timeout = config.inspect<number>('fix.httpTimeoutSeconds');
+    const timeoutSet = timeout?.workspaceFolderValue ?? timeout?.workspaceValue ?? timeout?.globalValue;
+    const pythonVersion = parseVersionSetting(setting)
+      ? resolvePythonVersion(setting, undefined)
+      : (project?.targetVersion ??
+        (isFile ? pythonVersionForFile(document.uri.fsPath, setting) : resolvePythonVersion(setting, undefined)));
     return fixOptionsFor(text, {
       pythonVersion,
-      httpTimeoutSeconds: config.get<number>('fix.httpTimeoutSeconds', 10),
+      httpTimeoutSeconds: timeoutSet ?? project?.httpTimeout ?? 10,
       eol: document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n',
       log: (m) => log.debug(m),
+      testFile: isFile && isTestFile(document.uri.fsPath),
     });
   }
 

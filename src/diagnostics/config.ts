@@ -14,6 +14,15 @@ export interface DiagnosticsConfig {
   severity: Readonly<Record<RuleCode, RuleSetting>>;
   /** Glob patterns of files not to check (`backendHang.exclude`). */
   exclude: readonly string[];
+  /** Rules whose `backendHang.severity.*` the user set (these win over the project's config file). */
+  explicit: ReadonlySet<RuleCode>;
+}
+
+/** What a project's config file (pyproject.toml / backend-hang.toml) says for one file. */
+export interface ProjectRules {
+  /** Rules selected for the file (select/ignore/per-file-ignores applied). */
+  select: ReadonlySet<RuleCode>;
+  severity: Readonly<Record<RuleCode, RuleSetting>>;
 }
 
 /** Folders Check Workspace never enters, whatever `backendHang.exclude` says. */
@@ -31,7 +40,10 @@ const SETTINGS: ReadonlySet<string> = new Set(['error', 'warning', 'information'
  * Builds the config from raw values (anything unexpected falls back to the default):
  * `get(key)` returns the value of `backendHang.<key>`.
  */
-export function parseDiagnosticsConfig(get: (key: string) => unknown): DiagnosticsConfig {
+export function parseDiagnosticsConfig(
+  get: (key: string) => unknown,
+  isSet: (key: string) => boolean = () => false,
+): DiagnosticsConfig {
   const enable = get('diagnostics.enable');
   const severity = {} as Record<RuleCode, RuleSetting>;
   for (const code of RULE_CODES) {
@@ -42,11 +54,31 @@ export function parseDiagnosticsConfig(get: (key: string) => unknown): Diagnosti
   const exclude = get('exclude');
   return {
     enable: enable !== false,
+    explicit: new Set(RULE_CODES.filter((code) => isSet(`severity.${code}`))),
     severity,
     exclude: Array.isArray(exclude)
       ? exclude.filter((g): g is string => typeof g === 'string' && g.length > 0)
       : [],
   };
+}
+
+/**
+ * Severity per rule for one file: a severity the user set in VS Code wins; else the project's config file
+ * decides (a rule it does not select for the file is 'off'); else the setting's default.
+ */
+export function fileSeverity(
+  config: DiagnosticsConfig,
+  project: ProjectRules | undefined,
+): Readonly<Record<RuleCode, RuleSetting>> {
+  if (!project) return config.severity;
+  const out = {} as Record<RuleCode, RuleSetting>;
+  for (const code of RULE_CODES)
+    out[code] = config.explicit.has(code)
+      ? config.severity[code]
+      : project.select.has(code)
+        ? project.severity[code]
+        : 'off';
+  return out;
 }
 
 /** The rules that are not 'off'. */

@@ -7,7 +7,13 @@ import * as vscode from 'vscode';
 import { log } from '../log';
 import { createPythonParser, type Parser } from '../python/treeSitter';
 import { AnalysisCache, analyze, checkSource } from './analyze';
-import { enabledRules, excludeGlob, parseDiagnosticsConfig, type DiagnosticsConfig } from './config';
+import {
+  excludeGlob,
+  fileSeverity,
+  parseDiagnosticsConfig,
+  type DiagnosticsConfig,
+} from './config';
+import { ConfigResolver } from '../config/discovery';
 import { IncrementalParse } from './incrementalParse';
 import { ruleDocPath } from './rules';
 import type { Finding, RuleCode, Severity } from './types';
@@ -77,8 +83,8 @@ export class DiagnosticsController implements vscode.Disposable {
   getFindings(uri: vscode.Uri): readonly Finding[] {
     const entry = this.findings.get(uri.toString());
     if (!entry) return [];
-    const on = new Set(enabledRules(this.config));
-    return entry.findings.filter((f) => on.has(f.code));
+    const severity = this.severityFor(uri);
+    return entry.findings.filter((f) => severity[f.code] !== 'off');
   }
 
   dispose(): void {
@@ -176,14 +182,29 @@ export class DiagnosticsController implements vscode.Disposable {
 
   private setFindings(uri: vscode.Uri, findings: readonly Finding[]): void {
     this.findings.set(uri.toString(), { uri, findings });
-    this.collection.set(uri, this.toDiagnostics(findings));
+    this.collection.set(uri, this.toDiagnostics(findings, uri));
     this.changed.fire(uri);
   }
 
-  private toDiagnostics(findings: readonly Finding[]): vscode.Diagnostic[] {
+  // The project's pyproject.toml / backend-hang.toml (as the CLI reads them), re-read at most every 2 s.
+  private resolver = { at: 0, value: new ConfigResolver() };
+  private severityFor(uri: vscode.Uri): ReturnType<typeof fileSeverity> {
+    if (uri.scheme !== 'file') return this.config.severity;
+    if (Date.now() - this.resolver.at > 2000)
+      this.resolver = { at: Date.now(), value: new ConfigResolver({ warn: (m) => log.warn(m) }) };
+    const project = this.resolver.value.forFile(uri.fsPath);
+    // No config file: the settings alone. A file the project's `exclude` names is not checked (like Ruff's
+    // editor integration).
+    if (!project.file) return this.config.severity;
+    if (project.excluded) return fileSeverity(this.config, { select: new Set(), severity: project.severity });
+    return fileSeverity(this.config, project);
+  }
+
+  private toDiagnostics(findings: readonly Finding[], uri?: vscode.Uri): vscode.Diagnostic[] {
     const diagnostics: vscode.Diagnostic[] = [];
+    const severity = uri ? this.severityFor(uri) : this.config.severity;
     for (const f of findings) {
-      const setting = this.config.severity[f.code];
+      const setting = severity[f.code];
       if (setting === 'off') continue;
       const range = new vscode.Range(
         f.range.start.row,
@@ -226,7 +247,7 @@ export class DiagnosticsController implements vscode.Disposable {
     if (!this.config.enable) this.collection.clear();
     for (const [key, entry] of this.findings) {
       if (!this.documents.has(key)) {
-        this.collection.set(entry.uri, this.config.enable ? this.toDiagnostics(entry.findings) : []);
+        this.collection.set(entry.uri, this.config.enable ? this.toDiagnostics(entry.findings, entry.uri) : []);
       }
     }
   }
@@ -291,5 +312,13 @@ export class DiagnosticsController implements vscode.Disposable {
 
 function readConfig(): DiagnosticsConfig {
   const section = vscode.workspace.getConfiguration('backendHang');
-  return parseDiagnosticsConfig((key) => section.get(key));
+  return parseDiagnosticsConfig(
+    (key) => section.get(key),
+    (key) => {
+      const i = section.inspect(key);
+      return (
+        i?.globalValue !== undefined || i?.workspaceValue !== undefined || i?.workspaceFolderValue !== undefined
+      );
+    },
+  );
 }

@@ -32,7 +32,8 @@ export class PathError extends Error {
   }
 }
 
-function reasonOf(err: unknown): string {
+/** Words for a failed fs call (ENOENT, EACCES, ...). */
+export function reasonOf(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'no such file or directory';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';

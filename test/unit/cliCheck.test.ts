@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCheckArgs } from '../../src/cli/checkCommand';
+import { RULE_CODES } from '../../src/diagnostics/types';
 
 const repo = path.resolve(__dirname, '../../..');
 const cli = path.join(repo, 'dist/cli.js');
@@ -49,25 +50,32 @@ before(() => {
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('text output, exit 1 on findings, skipped folders not entered', () => {
-  const r = run(['.']);
+test('concise output, exit 1 on findings, skipped folders not entered; safe vs unsafe fixes counted', () => {
+  const r = run(['--output-format', 'concise', '.']);
   assert.equal(r.code, 1, r.stderr);
   assert.equal(
     r.stdout,
     [
-      'app/net.py:4:12: BHD005 [warning] `requests.get()` has no timeout (fixable)',
+      'app/net.py:4:12: BHD005 [warning] `requests.get()` has no timeout (unsafe fix)',
       'app/routes.py:5:10: BHD001 [error] `with ThreadPoolExecutor(...)` in async code blocks the event loop when the block exits (fixable)',
-      'app/routes.py:6:9: BHD006 [warning] `time.sleep()` blocks the event loop (fixable)',
+      'app/routes.py:6:9: BHD006 [warning] `time.sleep()` blocks the event loop (unsafe fix)',
       'Found 3 findings in 2 files.',
+      '[*] 1 fixable with the `--fix` option.',
+      '2 more fixes available with --unsafe-fixes.',
       '',
     ].join('\n'),
   );
   assert.equal(r.stderr, '');
+  // `--format text` is the old name of the concise format; `check` with no path checks `.`.
+  assert.equal(run(['--format', 'text']).stdout, r.stdout);
+  const unsafe = run(['--output-format=concise', '--unsafe-fixes']);
+  assert.match(unsafe.stdout, /^\[\*\] 3 fixable with the `--fix` option\.$/m);
+  assert.doesNotMatch(unsafe.stdout, /more fix/);
 });
 
 test('exit 0 without findings; explicit venv path is checked', () => {
   assert.equal(run(['clean', 'app/clean.py']).code, 0);
-  assert.equal(run(['clean']).stdout, 'No findings.\n');
+  assert.equal(run(['clean']).stdout, 'All checks passed!\n');
   assert.equal(run(['.venv']).code, 1);
 });
 
@@ -86,6 +94,8 @@ test('--format json: one array of records with 1-based positions', () => {
       message: '`requests.get()` has no timeout',
       severity: 'warning',
       fixable: true,
+      applicability: 'unsafe',
+      unsafeBecause: 'a call that legitimately takes longer than the timeout would now fail',
     },
     {
       file: 'app/routes.py',
@@ -97,6 +107,7 @@ test('--format json: one array of records with 1-based positions', () => {
       message: '`with ThreadPoolExecutor(...)` in async code blocks the event loop when the block exits',
       severity: 'error',
       fixable: true,
+      applicability: 'safe',
     },
   ]);
   assert.deepEqual(JSON.parse(run(['--format=json', 'clean']).stdout), []);
@@ -111,7 +122,7 @@ test('--format sarif: valid SARIF 2.1.0 (required fields of the schema)', () => 
   const [sarifRun] = log.runs;
   assert.equal(sarifRun.tool.driver.name, 'backend-hang');
   const ruleIds = sarifRun.tool.driver.rules.map((rule: { id: string }) => rule.id);
-  assert.deepEqual(ruleIds, ['BHD001', 'BHD002', 'BHD003', 'BHD005', 'BHD006', 'BHD007']);
+  assert.deepEqual(ruleIds, [...RULE_CODES]);
   assert.equal(sarifRun.results.length, 3);
   for (const result of sarifRun.results) {
     // result requires message (text or id); ruleId/ruleIndex must agree with the driver's rules.
@@ -135,7 +146,6 @@ test('usage and I/O errors exit 2 with a clear message', () => {
   assert.equal(mixed.code, 2);
   assert.match(mixed.stdout, /BHD001/); // what could be checked is still reported
   for (const [args, message] of [
-    [[], /no PATH given/],
     [['--format', 'xml', '.'], /unknown format 'xml'/],
     [['--select', 'BHD004', '.'], /unknown rule code BHD004/],
     [['--bogus', '.'], /unknown option '--bogus'/],
@@ -149,12 +159,16 @@ test('usage and I/O errors exit 2 with a clear message', () => {
 });
 
 test('parseCheckArgs', () => {
-  assert.deepEqual(parseCheckArgs(['--select', 'bhd001, BHD002', '--format=sarif', 'a', '--', '-weird.py']), {
-    format: 'sarif',
-    select: ['BHD001', 'BHD002'],
-    fix: false,
-    paths: ['a', '-weird.py'],
-  });
+  const parsed = parseCheckArgs(['--select', 'bhd001, BHD002', '--format=sarif', 'a', '--', '-weird.py']);
+  assert.deepEqual(
+    { format: parsed.format, select: parsed.select, fix: parsed.fix, paths: parsed.paths },
+    { format: 'sarif', select: ['BHD001', 'BHD002'], fix: false, paths: ['a', '-weird.py'] },
+  );
+  assert.deepEqual(parseCheckArgs([]).paths, []);
+  assert.equal(parseCheckArgs(['--http-timeout', '2.5']).httpTimeout, 2.5);
+  assert.deepEqual(parseCheckArgs(['--target-version', 'py38']).targetVersion, [3, 8]);
+  assert.throws(() => parseCheckArgs(['--fix', '--diff']), /cannot be used together/);
+  assert.throws(() => parseCheckArgs(['--http-timeout', '0']), /positive number/);
   assert.equal(parseCheckArgs(['--fix', 'x']).fix, true);
 });
 

@@ -27,12 +27,21 @@ test('check --fix fixes, prints what changed, reports what is left; exit 0/1/2',
       'import requests\n\n\nasync def h(u):\n    return requests.get(u)\n',
     );
 
-    const first = run(dir, '--fix', 'app');
+    // --fix: the safe BHD001 fix only; adding a timeout (BHD005) is unsafe and is only counted.
+    const first = run(dir, '--fix', '--output-format', 'concise', 'app');
     assert.equal(first.code, 1, first.stderr);
     assert.match(first.stdout, /^Fixed 1 in app\/stream\.py: BHD001 \(line 18\)$/m);
-    assert.match(first.stdout, /^Fixed 1 in app\/net\.py: BHD005 \(line 5\)$/m);
-    assert.match(first.stdout, /app\/net\.py:5:12: BHD006/);
-    assert.doesNotMatch(first.stdout, /BHD001 \[/);
+    assert.doesNotMatch(first.stdout, /Fixed 1 in app\/net\.py/);
+    assert.match(first.stdout, /^app\/net\.py:5:12: BHD005 \[warning\] .* \(unsafe fix\)$/m);
+    assert.match(first.stdout, /^1 more fix available with --unsafe-fixes\.$/m);
+    assert.equal(fs.readFileSync(path.join(dir, 'app', 'stream.py'), 'utf8'), fixture('seedStream.out.py'));
+
+    const unsafe = run(dir, '--fix', '--unsafe-fixes', '--output-format', 'concise', 'app');
+    assert.equal(unsafe.code, 1, unsafe.stderr);
+    assert.match(unsafe.stdout, /^Fixed 1 in app\/net\.py: BHD005 \(line 5\)$/m);
+    assert.match(unsafe.stdout, /app\/net\.py:5:12: BHD006/);
+    assert.doesNotMatch(unsafe.stdout, /BHD001 \[/);
+    assert.doesNotMatch(unsafe.stdout, /--unsafe-fixes/);
     assert.equal(fs.readFileSync(path.join(dir, 'app', 'stream.py'), 'utf8'), fixture('seedStream.out.py'));
 
     // JSON output stays one JSON document on stdout; the fix report goes to stderr.

@@ -54,6 +54,9 @@ const CASES: {
   version?: PythonVersion;
   transform?: (s: string) => string;
   applied: string[];
+  /** Only safe fixes (what `--fix` and fix-all on save do); else every fix shape (`--unsafe-fixes`). */
+  safeOnly?: boolean;
+  out?: string;
 }[] = [
   { name: 'seedStream', applied: ['BHD001'] },
   { name: 'seedStream', transform: crlf, applied: ['BHD001'] },
@@ -75,16 +78,18 @@ const CASES: {
     applied: ['BHD002', 'BHD002', 'BHD003', 'BHD003', 'BHD005', 'BHD005', 'BHD005', 'BHD006'],
   },
   { name: 'alreadyFixed', applied: [] },
+  // Safe only: BHD002/BHD005/BHD006 change behaviour (unsafe), BHD003's wrap_future does not.
+  { name: 'otherRules', safeOnly: true, out: 'otherRules.safe.out.py', applied: ['BHD003', 'BHD003'] },
 ];
 
 describe('fixAll: input -> expected output', () => {
   for (const c of CASES) {
-    const label = `${c.name}${c.transform ? ' (CRLF)' : ''}${c.version ? ` (Python ${c.version.join('.')})` : ''}`;
+    const label = `${c.name}${c.transform ? ' (CRLF)' : ''}${c.version ? ` (Python ${c.version.join('.')})` : ''}${c.safeOnly ? ' (safe fixes only)' : ''}`;
     test(label, () => {
       const t = c.transform ?? ((s: string) => s);
       const input = t(read(`${c.name}.in.py`));
-      const expected = t(read(c.name === 'alreadyFixed' ? `${c.name}.in.py` : `${c.name}.out.py`));
-      const options = fixOptionsFor(input, { pythonVersion: c.version ?? [3, 11] });
+      const expected = t(read(c.out ?? (c.name === 'alreadyFixed' ? `${c.name}.in.py` : `${c.name}.out.py`)));
+      const options = { ...fixOptionsFor(input, { pythonVersion: c.version ?? [3, 11] }), unsafeFixes: !c.safeOnly };
       const once = fixAll(input, parser, options);
       assert.equal(once.text, expected);
       assert.deepEqual(once.applied.map((f) => f.code).sort(), [...c.applied].sort());
@@ -93,6 +98,7 @@ describe('fixAll: input -> expected output', () => {
       assert.equal(twice.text, once.text, 'idempotent');
       assert.deepEqual(twice.applied, []);
       if (c.transform) assert.ok(!/[^\r]\n/.test(once.text), 'every line break stays CRLF');
+      if (c.safeOnly) return;
       // The fixed code has no finding left for the rules the fixes address (BHD001/BHD002).
       const tree = parser.parse(once.text)!;
       try {
@@ -262,7 +268,7 @@ describe('fixesFor', () => {
 
 describe('audit shapes (engineer H)', () => {
   const fixed = (source: string, version: PythonVersion = [3, 11]) =>
-    fixAll(source, parser, fixOptionsFor(source, { pythonVersion: version }));
+    fixAll(source, parser, { ...fixOptionsFor(source, { pythonVersion: version }), unsafeFixes: true });
 
   test('BHD002 changes only `wait`: an explicit cancel_futures (keyword or positional) stays', () => {
     const source = [
@@ -400,17 +406,17 @@ describe('import asyncio placement', () => {
     [
       'after shebang, coding line, docstring and __future__',
       '#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n"""Doc."""\nfrom __future__ import annotations\nimport time\n\nasync def h():\n    time.sleep(1)\n',
-      '#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n"""Doc."""\nfrom __future__ import annotations\nimport asyncio\nimport time\n\nasync def h():\n    await asyncio.sleep(1)\n',
+      '#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n"""Doc."""\nfrom __future__ import annotations\nimport asyncio\n\nasync def h():\n    await asyncio.sleep(1)\n', // `import time` went with its only use
     ],
     [
       'an existing alias is reused',
       'import asyncio as aio\nfrom time import sleep\n\nasync def h():\n    sleep(1)\n',
-      'import asyncio as aio\nfrom time import sleep\n\nasync def h():\n    await aio.sleep(1)\n',
+      'import asyncio as aio\n\nasync def h():\n    await aio.sleep(1)\n',
     ],
   ];
   for (const [label, input, expected] of cases) {
     test(label, () => {
-      assert.equal(fixAll(input, parser, fixOptionsFor(input)).text, expected);
+      assert.equal(fixAll(input, parser, { ...fixOptionsFor(input), unsafeFixes: true }).text, expected);
     });
   }
 });

@@ -1,0 +1,103 @@
+/**
+ * Fix safety, Ruff's model (pure): every fix is either `safe` (keeps what the code does, only removes the hang:
+ * applied by `check --fix` and fix-all on save) or `unsafe` (may change behaviour: applied only with
+ * `--unsafe-fixes` or when the user picks that one quick fix in the editor).
+ */
+import { nodesOfType } from '../python/treeIndex';
+import * as path from 'node:path';
+import type { Tree } from '../python/treeSitter';
+import type { Finding, RuleCode } from '../diagnostics/types';
+import { lineEnd, lineStart } from './textStyle';
+
+export type Applicability = 'safe' | 'unsafe';
+
+/**
+ * What each rule's main fix is, before anything about the file is known:
+ * - BHD001 (executor out of the `with`, non-blocking `finally`) and BHD003 (`await asyncio.wrap_future(f)` for
+ *   `f.result()`) give the same results; they only stop the event loop from waiting.
+ * - BHD002 (`shutdown(wait=False, cancel_futures=True)`) stops waiting for work code after it may rely on.
+ * - BHD005 (adding `timeout=`) makes a slow call fail that used to succeed.
+ * - BHD006 (`time.sleep` -> `await asyncio.sleep`) lets other tasks run during the pause: code that sleeps on
+ *   purpose (tests, monitors, chaos endpoints) stops doing what it was written for.
+ */
+export const RULE_APPLICABILITY: Readonly<Record<string, Applicability>> = {
+  BHD001: 'safe',
+  BHD002: 'unsafe',
+  BHD003: 'safe',
+  BHD005: 'unsafe',
+  BHD006: 'unsafe',
+  BHD007: 'unsafe',
+};
+
+/** Why a rule's fix is unsafe by nature (shown next to "N more fixes available with --unsafe-fixes"). */
+export const UNSAFE_BECAUSE: Readonly<Record<string, string>> = {
+  BHD002: 'no longer waits for submitted work that later code may rely on',
+  BHD005: 'a call that legitimately takes longer than the timeout would now fail',
+  BHD006: 'the pause no longer blocks the event loop, which code may rely on (tests, monitors)',
+  BHD007: 'the function then runs in a worker thread, which code that is not thread-safe may not survive',
+};
+
+/**
+ * Test code (pytest's and unittest's conventions): `test_*.py`, `*_test.py`, `conftest.py`, or anything under a
+ * `tests`/`test` directory. Tests block the loop on purpose (hung-worker tests, slow-callback monitors).
+ */
+export function isTestFile(file: string): boolean {
+  const parts = file.split(/[\\/]+/);
+  const base = path.basename(file);
+  if (/^test_.*\.pyi?$/.test(base) || /_test\.pyi?$/.test(base) || base === 'conftest.py') return true;
+  return parts.slice(0, -1).some((d) => d === 'tests' || d === 'test' || d === 'testing');
+}
+
+/** Words that say the code is meant to do what the rule flags. */
+const DELIBERATE =
+  /\b(?:deliberate(?:ly)?|on purpose|intentional(?:ly)?|purposely|purposefully|by design|simulat(?:e|es|ed|ing)|block(?:s|ing)? the (?:event )?loop)\b/i;
+
+/**
+ * The comment that says the flagged line is deliberate: on the finding's first or last line, or alone on the
+ * line right above it. Undefined when there is none.
+ */
+export function deliberateComment(finding: Finding, tree: Tree, source: string): string | undefined {
+  const from = lineStart(source, finding.startIndex);
+  const above = from > 0 ? lineStart(source, from - 1) : from;
+  const to = lineEnd(source, finding.endIndex);
+  // nodesOfType: one walk per tree, not one per finding (src/python/treeIndex).
+  const comments = nodesOfType(tree, 'comment').filter((c) => {
+    if (c.startIndex < above || c.startIndex > to) return false;
+    // The line above counts only when it is a comment line of its own.
+    if (c.startIndex < from) return /^[ \t]*$/.test(source.slice(above, c.startIndex));
+    return true;
+  });
+  return comments.find((c) => DELIBERATE.test(c.text))?.text.trim();
+}
+
+/** What decides one finding's applicability besides its rule. */
+export interface ApplicabilityContext {
+  /** The file is test code (see isTestFile). */
+  testFile?: boolean;
+}
+
+/**
+ * The applicability of a fix for `finding` (`declared`: what the fix itself says, else the rule's default),
+ * and why it is unsafe when it is.
+ */
+export function applicabilityFor(
+  code: RuleCode,
+  declared: Applicability | undefined,
+  declaredBecause: string | undefined,
+  context: ApplicabilityContext & { deliberate?: string },
+): { applicability: Applicability; because?: string } {
+  const base = declared ?? RULE_APPLICABILITY[code] ?? 'unsafe';
+  if (base === 'unsafe')
+    return {
+      applicability: 'unsafe',
+      because: declaredBecause ?? UNSAFE_BECAUSE[code] ?? 'may change behaviour',
+    };
+  if (context.testFile)
+    return { applicability: 'unsafe', because: 'test code may block the loop on purpose' };
+  if (context.deliberate)
+    return {
+      applicability: 'unsafe',
+      because: `the line is commented as deliberate (${context.deliberate})`,
+    };
+  return { applicability: 'safe' };
+}

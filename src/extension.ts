@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { log } from './log';
 import { DiagnosticsController } from './diagnostics/diagnosticsController';
 import { QuickFixProvider } from './codeActions/quickFixProvider';
+import { DumpImportController } from './captureSources/dumpImportController';
 import { PySpyViewController } from './pyspyView/pyspyViewController';
 import { ChecksController } from './serverChecks/checksController';
 import { WatchController } from './serverChecks/watchController';
@@ -11,10 +12,12 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(log);
   const diagnostics = new DiagnosticsController(context);
   const checks = new ChecksController();
+  const captures = new PySpyViewController(context, diagnostics);
   context.subscriptions.push(
     diagnostics,
     new QuickFixProvider(context, diagnostics),
-    new PySpyViewController(context, diagnostics),
+    captures,
+    new DumpImportController(captures),
     checks,
     new WatchController(checks),
     vscode.commands.registerCommand('backendHang.showLogs', () => log.show()),

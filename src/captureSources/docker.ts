@@ -16,6 +16,7 @@ import type { ProcessCapture, ProcessCaptureOptions } from '../pyspyView/capture
 import type { ProcessCandidate } from '../pyspyView/types';
 import {
   inspectSecurity,
+  mountsByName,
   mountsToMappings,
   parseDockerPs,
   parseDockerTop,
@@ -43,7 +44,7 @@ export class ContainerPySpyMissingError extends DockerError {
   constructor(readonly container: string) {
     super(
       `py-spy is not installed in container ${container} (not beside its Python, not on its PATH). ` +
-        'Copy this machine\'s py-spy in (`backend-hang dump --container ' +
+        "Copy this machine's py-spy in (`backend-hang dump --container " +
         `${container} --copy-pyspy\`, or "Copy py-spy into Container" in VS Code), or add \`pip install py-spy\` to the image.`,
     );
     this.name = 'ContainerPySpyMissingError';
@@ -79,7 +80,9 @@ async function docker(bin: string, args: string[], timeoutMs = 30_000): Promise<
   const r = await execa(bin, args, { reject: false, timeout: timeoutMs, stdin: 'ignore' });
   const code = (r as { code?: string }).code;
   if (code === 'ENOENT')
-    throw new DockerError(`The Docker CLI was not found (${bin}). Install Docker or set backendHang.docker.path / --docker.`);
+    throw new DockerError(
+      `The Docker CLI was not found (${bin}). Install Docker or set backendHang.docker.path / --docker.`,
+    );
   if (r.timedOut) throw new DockerError(`docker ${args[0]} did not answer within ${timeoutMs / 1000} s`);
   const stderr = String(r.stderr ?? '');
   if (r.exitCode !== 0) {
@@ -89,13 +92,20 @@ async function docker(bin: string, args: string[], timeoutMs = 30_000): Promise<
       const name = args.slice(1).find((a) => isValidContainerName(a) && !a.startsWith('-')) ?? '';
       throw new DockerError(`No such container: ${name} (running containers: docker ps)`, stderr);
     }
-    throw new DockerError(`docker ${args[0]} failed: ${stderr.trim().split('\n')[0] || `exit ${r.exitCode}`}`, stderr);
+    throw new DockerError(
+      `docker ${args[0]} failed: ${stderr.trim().split('\n')[0] || `exit ${r.exitCode}`}`,
+      stderr,
+    );
   }
   return String(r.stdout ?? '');
 }
 
 /** Runs the probe with the container's Python: the server's interpreter first, then python3, python. */
-export async function probeContainer(name: string, opts: DockerOptions = {}, hint?: string): Promise<ProbeResult> {
+export async function probeContainer(
+  name: string,
+  opts: DockerOptions = {},
+  hint?: string,
+): Promise<ProbeResult> {
   if (!isValidContainerName(name)) throw new DockerError(`'${name}' is not a valid container name or id`);
   const bin = opts.docker ?? 'docker';
   const pythons = [...(hint && /python[\d.]*$/.test(hint) ? [hint] : []), 'python3', 'python'];
@@ -120,7 +130,12 @@ export function containerCandidates(probe: ProbeResult): ProcessCandidate[] {
 }
 
 /** The py-spy to run inside the container for `pid`, copying the host's in when allowed. */
-async function pySpyInContainer(name: string, probe: ProbeResult, pid: number, opts: DockerOptions): Promise<string> {
+async function pySpyInContainer(
+  name: string,
+  probe: ProbeResult,
+  pid: number,
+  opts: DockerOptions,
+): Promise<string> {
   const proc = probe.processes.find((p) => p.pid === pid);
   const found = proc?.pyspy[0] ?? probe.processes.find((p) => p.pyspy.length)?.pyspy[0];
   if (found) return found;
@@ -148,12 +163,18 @@ export async function listServerContainers(opts: DockerOptions = {}): Promise<Ca
     out.push({
       source: 'docker',
       key: `container:${row.name}`,
-      // Host pid from docker top: informative only; the capture finds the in-container pid itself.
-      pid: root.pid,
+      // Unknown until the capture probes the container (docker top's pids are the host's): 0 = its server.
+      pid: 0,
       ports: [...new Set([...published, ...(port ? [port] : [])])],
       candidate: { ...root, cwd: undefined },
       container: row.name,
     });
+  }
+  if (out.length) {
+    const mounts = mountsByName(
+      await docker(bin, ['inspect', ...out.map((t) => t.container!)]).catch(() => '[]'),
+    );
+    for (const t of out) t.mappings = mounts.get(t.container!) ?? [];
   }
   return out;
 }
@@ -170,7 +191,10 @@ export type ContainerCaptureOptions = ProcessCaptureOptions &
  * `docker exec`, diagnose with the mounts as path mappings.
  * @throws DockerError and its subclasses, the runner's errors
  */
-export async function captureContainer(name: string, opts: ContainerCaptureOptions = {}): Promise<ProcessCapture[]> {
+export async function captureContainer(
+  name: string,
+  opts: ContainerCaptureOptions = {},
+): Promise<ProcessCapture[]> {
   if (!isValidContainerName(name)) throw new DockerError(`'${name}' is not a valid container name or id`);
   const bin = opts.docker ?? 'docker';
   const inspect = await docker(bin, ['inspect', name]);
@@ -187,7 +211,9 @@ export async function captureContainer(name: string, opts: ContainerCaptureOptio
   } else {
     targets = candidates.filter((c) => c.serving);
     if (targets.length === 0)
-      throw new DockerError(`No uvicorn, gunicorn or hypercorn process runs in container ${name}. Pass --pid to dump another process.`);
+      throw new DockerError(
+        `No uvicorn, gunicorn or hypercorn process runs in container ${name}. Pass --pid to dump another process.`,
+      );
   }
   const mappings: PathMapping[] = [...mountsToMappings(inspect), ...(opts.mappings ?? [])];
   const security = inspectSecurity(inspect);
@@ -199,7 +225,8 @@ export async function captureContainer(name: string, opts: ContainerCaptureOptio
     try {
       result = await captureDump(pyspy, t.pid, { timeoutMs: 30_000, ...opts, via: [bin, 'exec', name] });
     } catch (err) {
-      if (err instanceof PySpyPermissionError && !security.privileged) throw new ContainerPtraceError(name, err.stderr);
+      if (err instanceof PySpyPermissionError && !security.privileged)
+        throw new ContainerPtraceError(name, err.stderr);
       if (err instanceof PySpyNotFoundError) throw new ContainerPySpyMissingError(name);
       throw err;
     }

@@ -53,7 +53,13 @@ export function parseDockerTop(output: string): { pid: number; ppid: number; com
     const fields = l.trim().split(/\s+/);
     const pid = Number(fields[pidCol]);
     if (!Number.isInteger(pid)) return [];
-    return [{ pid, ppid: Number(fields[ppidCol]) || 0, command: cmdAt >= 0 ? l.slice(cmdAt).trim() : fields.slice(-1)[0] }];
+    return [
+      {
+        pid,
+        ppid: Number(fields[ppidCol]) || 0,
+        command: cmdAt >= 0 ? l.slice(cmdAt).trim() : fields.slice(-1)[0],
+      },
+    ];
   });
 }
 
@@ -65,7 +71,23 @@ export function mountsToMappings(inspectOutput: string): PathMapping[] {
   } catch {
     return [];
   }
-  const first = Array.isArray(data) ? data[0] : data;
+  return objectMounts(Array.isArray(data) ? data[0] : data);
+}
+
+/** `docker inspect A B ...`: each container's mounts, by name (without docker's leading `/`). */
+export function mountsByName(inspectOutput: string): Map<string, PathMapping[]> {
+  const out = new Map<string, PathMapping[]>();
+  try {
+    const data: unknown = JSON.parse(inspectOutput);
+    for (const c of Array.isArray(data) ? data : [])
+      if (isObject(c)) out.set(str(c.Name).replace(/^\//, ''), objectMounts(c));
+  } catch {
+    // no mounts known
+  }
+  return out;
+}
+
+function objectMounts(first: unknown): PathMapping[] {
   if (!isObject(first) || !Array.isArray(first.Mounts)) return [];
   return (first.Mounts as unknown[])
     .filter(isObject)
@@ -74,7 +96,11 @@ export function mountsToMappings(inspectOutput: string): PathMapping[] {
 }
 
 /** Container settings that decide whether py-spy may attach inside it. */
-export function inspectSecurity(inspectOutput: string): { capAdd: string[]; privileged: boolean; pidHost: boolean } {
+export function inspectSecurity(inspectOutput: string): {
+  capAdd: string[];
+  privileged: boolean;
+  pidHost: boolean;
+} {
   try {
     const data: unknown = JSON.parse(inspectOutput);
     const first = Array.isArray(data) ? data[0] : data;
@@ -99,7 +125,8 @@ export interface ProbeResult {
 export function parseProbe(output: string): ProbeResult {
   const line = output.split(/\r?\n/).find((l) => l.startsWith('{'));
   const o: unknown = line ? JSON.parse(line) : undefined;
-  if (!isObject(o) || !Array.isArray(o.processes)) throw new Error(`unexpected probe output: ${output.slice(0, 200)}`);
+  if (!isObject(o) || !Array.isArray(o.processes))
+    throw new Error(`unexpected probe output: ${output.slice(0, 200)}`);
   return {
     python: str(o.python),
     processes: (o.processes as unknown[]).filter(isObject).map((p) => ({

@@ -9,7 +9,11 @@ import * as path from 'node:path';
 import { parseAnyDumps } from '../dumpFormats';
 import { diagnose } from '../pyspyView/diagnosis';
 import { resolveFramePath, suggestMappings, type SuggestedMapping } from '../pyspyView/pathMapping';
-import { localSourceReader, type ProcessCapture, type ProcessCaptureOptions } from '../pyspyView/captureProcess';
+import {
+  localSourceReader,
+  type ProcessCapture,
+  type ProcessCaptureOptions,
+} from '../pyspyView/captureProcess';
 import { linkStatic } from '../pyspyView/staticLink';
 import type { CaptureOrigin } from './source';
 
@@ -89,7 +93,18 @@ export function suggestedMappingsFor(captures: ProcessCapture[], opts: DumpTextO
 /** Python files under `root` (for suffix matching), skipping virtualenvs, VCS and dependency folders. */
 export function listPythonFiles(root: string, limit = 20_000): string[] {
   const out: string[] = [];
-  const skip = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', '.cache', '.tox', 'site-packages', 'dist', 'build']);
+  const skip = new Set([
+    '.git',
+    'node_modules',
+    '.venv',
+    'venv',
+    '__pycache__',
+    '.cache',
+    '.tox',
+    'site-packages',
+    'dist',
+    'build',
+  ]);
   const walk = (dir: string): void => {
     let entries: Dirent[];
     try {

@@ -44,7 +44,19 @@ export function kubernetesCommands(t: KubeTarget): { exec: KubeCommand; debug: K
   const pid = String(t.pid ?? 1);
   const ns = t.namespace ? ['-n', t.namespace] : [];
   const out = `${t.pod}-dump.json`;
-  const exec = ['kubectl', 'exec', ...ns, t.pod, ...(t.container ? ['-c', t.container] : []), '--', 'py-spy', 'dump', '--pid', pid, '--json'];
+  const exec = [
+    'kubectl',
+    'exec',
+    ...ns,
+    t.pod,
+    ...(t.container ? ['-c', t.container] : []),
+    '--',
+    'py-spy',
+    'dump',
+    '--pid',
+    pid,
+    '--json',
+  ];
   const script = `pip install -q py-spy >&2 && py-spy dump --pid ${pid} --json`;
   const debug = [
     'kubectl',
@@ -69,7 +81,7 @@ export function kubernetesCommands(t: KubeTarget): { exec: KubeCommand; debug: K
     debug: {
       argv: debug,
       shell: `${debug.map(quote).join(' ')} > ${out}`,
-      note: 'When the image has no py-spy: an ephemeral container (Kubernetes 1.25+) sharing the target\'s processes, allowed to ptrace by the sysadmin profile.',
+      note: "When the image has no py-spy: an ephemeral container (Kubernetes 1.25+) sharing the target's processes, allowed to ptrace by the sysadmin profile.",
     },
   };
 }

@@ -78,24 +78,39 @@ async function linuxListening(pids: number[], procRoot = '/proc'): Promise<Map<n
         const port = m ? inodes.get(Number(m[1])) : undefined;
         if (port !== undefined && !ports.includes(port)) ports.push(port);
       }
-      if (ports.length) out.set(pid, ports.sort((a, b) => a - b));
+      if (ports.length)
+        out.set(
+          pid,
+          ports.sort((a, b) => a - b),
+        );
     }),
   );
   return out;
 }
 
 /** pid -> TCP ports it listens on, for this OS; empty when the OS tool is missing or refuses. */
-export async function listeningPorts(pids: number[], platform = process.platform): Promise<Map<number, number[]>> {
+export async function listeningPorts(
+  pids: number[],
+  platform = process.platform,
+): Promise<Map<number, number[]>> {
   try {
     if (platform === 'linux') return await linuxListening(pids);
     if (platform === 'darwin') {
-      const r = await execa('lsof', ['-nP', '-iTCP', '-sTCP:LISTEN', '-Fpn'], { reject: false, timeout: 10_000 });
+      const r = await execa('lsof', ['-nP', '-iTCP', '-sTCP:LISTEN', '-Fpn'], {
+        reject: false,
+        timeout: 10_000,
+      });
       return parseLsofListen(String(r.stdout ?? ''));
     }
     if (platform === 'win32') {
       const r = await execa(
         'powershell.exe',
-        ['-NoProfile', '-NonInteractive', '-Command', 'Get-NetTCPConnection -State Listen | Select-Object LocalPort,OwningProcess | ConvertTo-Json -Compress'],
+        [
+          '-NoProfile',
+          '-NonInteractive',
+          '-Command',
+          'Get-NetTCPConnection -State Listen | Select-Object LocalPort,OwningProcess | ConvertTo-Json -Compress',
+        ],
         { reject: false, timeout: 15_000 },
       );
       return parseWindowsListen(String(r.stdout ?? ''));

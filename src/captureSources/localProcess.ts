@@ -14,7 +14,10 @@ import type { CaptureSource, CaptureTarget } from './source';
 /** Server processes here, with their ports (from the sockets, else the command line's --port/--bind). */
 export async function listLocalTargets(platform = process.platform): Promise<CaptureTarget[]> {
   const candidates = classifyProcesses(await readProcessTable(platform));
-  const ports = await listeningPorts(candidates.map((c) => c.pid), platform);
+  const ports = await listeningPorts(
+    candidates.map((c) => c.pid),
+    platform,
+  );
   return candidates.map((c) => toTarget(c, ports.get(c.pid)));
 }
 

@@ -23,7 +23,12 @@ export function parsePsOutput(text: string): ProcInfo[] {
   for (const line of text.split(/\r?\n/)) {
     const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*\S)\s*$/.exec(line);
     if (!m) continue;
-    out.push({ pid: Number(m[1]), ppid: Number(m[2]), argv: m[4].split(/\s+/), uptimeSeconds: parseEtime(m[3]) });
+    out.push({
+      pid: Number(m[1]),
+      ppid: Number(m[2]),
+      argv: m[4].split(/\s+/),
+      uptimeSeconds: parseEtime(m[3]),
+    });
   }
   return out;
 }
@@ -88,7 +93,8 @@ export function parseWindowsCim(json: string, now = new Date()): ProcInfo[] {
   for (const r of rows) {
     if (typeof r !== 'object' || r === null) continue;
     const row = r as Record<string, unknown>;
-    if (typeof row.ProcessId !== 'number' || typeof row.CommandLine !== 'string' || !row.CommandLine) continue;
+    if (typeof row.ProcessId !== 'number' || typeof row.CommandLine !== 'string' || !row.CommandLine)
+      continue;
     // ConvertTo-Json writes DateTime as "/Date(1764355200000)/" (PowerShell 5) or an ISO string (7).
     const created = typeof row.CreationDate === 'string' ? row.CreationDate : '';
     const ms = /\/Date\((\d+)\)\//.exec(created)?.[1];
@@ -108,11 +114,19 @@ const CIM_COMMAND =
 
 /** `ps` (any Unix; what macOS uses), with working directories from lsof when it is there. */
 export async function readPsTable(): Promise<ProcInfo[]> {
-  const r = await execa('ps', ['-axww', '-o', 'pid=,ppid=,etime=,command='], { reject: false, timeout: 10_000 });
+  const r = await execa('ps', ['-axww', '-o', 'pid=,ppid=,etime=,command='], {
+    reject: false,
+    timeout: 10_000,
+  });
   const rows = parsePsOutput(String(r.stdout ?? ''));
-  const pythonish = rows.filter((p) => /python|uvicorn|gunicorn|hypercorn/.test(p.argv.join(' '))).map((p) => p.pid);
+  const pythonish = rows
+    .filter((p) => /python|uvicorn|gunicorn|hypercorn/.test(p.argv.join(' ')))
+    .map((p) => p.pid);
   if (pythonish.length) {
-    const l = await execa('lsof', ['-a', '-d', 'cwd', '-Fn', '-p', pythonish.join(',')], { reject: false, timeout: 10_000 }).catch(() => undefined);
+    const l = await execa('lsof', ['-a', '-d', 'cwd', '-Fn', '-p', pythonish.join(',')], {
+      reject: false,
+      timeout: 10_000,
+    }).catch(() => undefined);
     const cwd = parseLsofCwd(String(l?.stdout ?? ''));
     for (const p of rows) if (cwd.has(p.pid)) p.cwd = cwd.get(p.pid);
   }

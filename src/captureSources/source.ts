@@ -6,6 +6,7 @@
  * clipboard text).
  */
 import type { ProcessCapture, ProcessCaptureOptions } from '../pyspyView/captureProcess';
+import type { PathMapping } from '../pyspyView/pathMapping';
 import type { ProcessCandidate } from '../pyspyView/types';
 
 /** Where one capture came from, for the view's label and the JSON. */
@@ -30,6 +31,8 @@ export interface CaptureTarget {
   candidate: ProcessCandidate;
   /** Docker: the container's name. */
   container?: string;
+  /** Docker: its mounts as container -> host mappings (a mount of the workspace makes it the workspace's server). */
+  mappings?: PathMapping[];
 }
 
 /** One place stacks come from. */

@@ -25,7 +25,7 @@ import {
   captureServing,
   localSourceReader,
   PySpyNotLocatedError,
-  pySpysFor,
+  hostPySpy,
   type ProcessCapture,
 } from '../pyspyView/captureProcess';
 import type { SuggestedMapping } from '../pyspyView/pathMapping';
@@ -116,7 +116,7 @@ async function capture(
       pid: opts.pid,
       docker: opts.docker ?? process.env.BACKEND_HANG_DOCKER,
       copyPySpy: opts.copyPySpy,
-      hostPySpy: hostPySpyToCopy(base),
+      hostPySpy: hostPySpy(base),
     });
     return { pid: opts.pid ?? captures[0]?.pid ?? 0, captures, suggestions: [] };
   }
@@ -136,19 +136,6 @@ async function capture(
   }
   const captures = await captureServing(pid!, base);
   return { pid: pid!, captures, suggestions: [] };
-}
-
-/** The host py-spy `--copy-pyspy` copies in: the configured one, else the first on PATH / beside $VIRTUAL_ENV. */
-function hostPySpyToCopy(base: {
-  configured?: string;
-  interpreterPath?: string;
-  pathEnv?: string;
-}): string | undefined {
-  try {
-    return pySpysFor(undefined, base)[0]?.path;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The captures in the asked format. */

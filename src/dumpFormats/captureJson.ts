@@ -14,7 +14,8 @@ const num = (v: unknown, d = 0): number => (typeof v === 'number' && Number.isFi
 
 /** One saved capture object to a dump. */
 export function captureObjectToDump(data: Record<string, unknown>): ParsedDump {
-  if (!Array.isArray(data.threads)) throw new UnparseableDumpError('saved capture has no "threads" array', JSON.stringify(data));
+  if (!Array.isArray(data.threads))
+    throw new UnparseableDumpError('saved capture has no "threads" array', JSON.stringify(data));
   const dump: ParsedDump = {
     pid: num(data.pid),
     hasLocals: false,

@@ -15,7 +15,8 @@ import { UnparseableDumpError } from '../pyspyView/dumpParser';
 import type { ParsedDump, ThreadDump } from '../pyspyView/types';
 import type { DumpFormat } from './format';
 
-const HEADER_RE = /^(Current thread|Thread) (0x[0-9a-fA-F]+)(?: \[([^\]]*)\])? \(most recent call first\):\s*$/;
+const HEADER_RE =
+  /^(Current thread|Thread) (0x[0-9a-fA-F]+)(?: \[([^\]]*)\])? \(most recent call first\):\s*$/;
 const STACK_RE = /^Stack \(most recent call first\):\s*$/;
 const FRAME_RE = /^ {2}File "(.*)", line (\d+|\?\?\?) in (.*?)\s*$/;
 
@@ -58,13 +59,18 @@ function parse(text: string): ParsedDump {
     }
   }
   if (dump.threads.length === 0)
-    throw new UnparseableDumpError('no "Thread 0x... (most recent call first):" section in faulthandler output', text);
+    throw new UnparseableDumpError(
+      'no "Thread 0x... (most recent call first):" section in faulthandler output',
+      text,
+    );
   return dump;
 }
 
 export const faulthandlerFormat: DumpFormat = {
   id: 'faulthandler',
   label: 'faulthandler traceback',
-  sniff: (text) => /^(?:Current thread|Thread) 0x[0-9a-fA-F]+(?: \[[^\]]*\])? \(most recent call first\):/m.test(text) || STACK_RE.test(text.trimStart().split('\n')[0] ?? ''),
+  sniff: (text) =>
+    /^(?:Current thread|Thread) 0x[0-9a-fA-F]+(?: \[[^\]]*\])? \(most recent call first\):/m.test(text) ||
+    STACK_RE.test(text.trimStart().split('\n')[0] ?? ''),
   parse,
 };

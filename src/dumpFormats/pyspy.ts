@@ -10,7 +10,8 @@ import type { DumpFormat } from './format';
 export const pyspyTextFormat: DumpFormat = {
   id: 'py-spy-text',
   label: 'py-spy dump (text)',
-  sniff: (text) => /^Thread (0x[0-9a-fA-F]+|\d+) \([^)]*\)(: ".*")?\s*$/m.test(text) && !/most recent call first/.test(text),
+  sniff: (text) =>
+    /^Thread (0x[0-9a-fA-F]+|\d+) \([^)]*\)(: ".*")?\s*$/m.test(text) && !/most recent call first/.test(text),
   parse: (text) => ({ ...parseTextDump(text), format: 'py-spy-text' }),
 };
 
@@ -47,7 +48,10 @@ export const pyspyAsyncioJsonFormat: DumpFormat = {
     }
     if (!isObject(data) || !Array.isArray(data.threads))
       throw new UnparseableDumpError('py-spy --asyncio JSON has no "threads" array', text);
-    const dump: ParsedDump = { ...parseJsonDump(JSON.stringify(data.threads), options?.pid), format: 'py-spy-asyncio-json' };
+    const dump: ParsedDump = {
+      ...parseJsonDump(JSON.stringify(data.threads), options?.pid),
+      format: 'py-spy-asyncio-json',
+    };
     const tasks = Array.isArray(data.asyncio_tasks) ? (data.asyncio_tasks as JsonAsyncTask[]) : [];
     dump.tasks = tasks.filter(isObject).map((t, i) => {
       const rawFrames = Array.isArray(t.frames)

@@ -13,6 +13,8 @@ export interface MarkdownInput {
   capturedAt?: Date;
   /** `pid 4242`, `container api-1 · pid 1`, a file name. */
   source?: string;
+  /** How a local path is shown (the editor: relative to the workspace). */
+  displayPath?: (path: string) => string;
 }
 
 /** Reads a frame's file on this machine: its local path (for the link text) and its text. */
@@ -67,28 +69,43 @@ export function captureMarkdown(input: MarkdownInput, read: MarkdownSourceReader
     out.push(`**${f.message}**`, '');
     const fix = lineToFix(f);
     for (const s of f.static ?? []) {
+      const file = input.displayPath?.(s.file) ?? s.file;
       out.push(
-        `- **Fix here:** \`${s.file}:${s.line}:${s.column}\` ${s.code}: ${s.message}` +
-          (s.fixable ? ` (\`backend-hang check --fix ${s.file}\`, or the quick fix in VS Code)` : ''),
+        `- **Fix here:** \`${file}:${s.line}:${s.column}\` ${s.code}: ${s.message}` +
+          (s.fixable ? ` (\`backend-hang check --fix ${file}\`, or the quick fix in VS Code)` : ''),
       );
     }
     for (const g of f.waitsForGroups ?? [])
-      out.push(`- Waits for ${g.count} thread${g.count === 1 ? '' : 's'}: \`${g.where}\`${g.innermost ? `, in \`${g.innermost}\`` : ''}`);
+      out.push(
+        `- Waits for ${g.count} thread${g.count === 1 ? '' : 's'}: \`${g.where}\`${g.innermost ? `, in \`${g.innermost}\`` : ''}`,
+      );
     if (f.loopSignal) out.push(`- Event-loop thread recognised by: ${f.loopSignal}`);
     out.push('');
     const thread = dump.threads.find((t) => t.osThreadId === f.osThreadId);
-    if (thread) out.push(`### Blocked stack: thread "${thread.name}" (innermost first)`, '', FENCE, stack(thread), FENCE, '');
+    if (thread)
+      out.push(
+        `### Blocked stack: thread "${thread.name}" (innermost first)`,
+        '',
+        FENCE,
+        stack(thread),
+        FENCE,
+        '',
+      );
     const shown = new Set<string>();
-    const spots = [
-      ...(fix ? [fix] : []),
-      ...(f.frame ? [{ file: f.frame.file, line: f.frame.line }] : []),
-    ];
+    const spots = [...(fix ? [fix] : []), ...(f.frame ? [{ file: f.frame.file, line: f.frame.line }] : [])];
     for (const spot of spots) {
       const src = read(spot.file);
       const key = `${src?.path}:${spot.line}`;
       if (!src || shown.has(key)) continue;
       shown.add(key);
-      out.push(`### \`${src.path}\`, line ${spot.line}`, '', `${FENCE}python`, excerpt(src.text, spot.line), FENCE, '');
+      out.push(
+        `### \`${src.path}\`, line ${spot.line}`,
+        '',
+        `${FENCE}python`,
+        excerpt(src.text, spot.line),
+        FENCE,
+        '',
+      );
     }
   }
   if (findings.length === 0) {
@@ -97,6 +114,8 @@ export function captureMarkdown(input: MarkdownInput, read: MarkdownSourceReader
       if (t) out.push(`### Event-loop thread "${t.name}"`, '', FENCE, stack(t), FENCE, '');
     }
   }
-  out.push(`<sub>${dump.threads.length} thread${dump.threads.length === 1 ? '' : 's'} in the dump · Backend Hang Debug</sub>`);
+  out.push(
+    `<sub>${dump.threads.length} thread${dump.threads.length === 1 ? '' : 's'} in the dump · Backend Hang Debug</sub>`,
+  );
   return out.join('\n');
 }

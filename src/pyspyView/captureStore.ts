@@ -3,7 +3,10 @@
  * captured before, which frames did not move since (the hang signature).
  */
 import { diagnose, unchangedFrames, type DiagnoseOptions, type UnchangedFrames } from './diagnosis';
+import type { CaptureOrigin } from '../captureSources/source';
+import type { PathMapping } from './pathMapping';
 import type { Diagnosis, ParsedDump, ProcessRole } from './types';
+import { markStuck } from '../asyncTasks/tasksDiagnosis';
 
 /** One py-spy capture of one process. */
 export interface Capture {
@@ -28,6 +31,17 @@ export interface Capture {
   cwd?: string;
   /** Where the stacks came from, for the view: `py-spy /path (from target)`, a file name, a container. */
   source?: string;
+  /** The capture source (a container, a file) when not a local process. */
+  origin?: CaptureOrigin;
+  /** Path mappings that came with the capture (a container's mounts, a mapping accepted for a dump file). */
+  mappings?: PathMapping[];
+}
+
+/** Which process a capture is of: the same pid means the same process only within one source. */
+export function processKey(c: Pick<Capture, 'pid' | 'origin'>): string {
+  if (!c.origin || c.origin.kind === 'process') return `pid:${c.pid}`;
+  if (c.origin.kind === 'container') return `container:${c.origin.container}:${c.pid}`;
+  return `${c.origin.kind}:${c.origin.file ?? c.origin.label}:${c.pid}`;
 }
 
 /** Input of {@link CaptureStore.add}: a capture before the store numbers and compares it. */
@@ -53,9 +67,15 @@ export class CaptureStore {
 
   /** Diagnoses, compares with the previous capture of the same pid, stores; returns the stored capture. */
   add(input: NewCapture): Capture {
-    const previous = this.captures.find((c) => c.pid === input.pid);
+    const previous = this.captures.find((c) => processKey(c) === processKey(input));
+    // asyncio tasks whose stack did not move since the previous capture of this pid are marked stuck.
+    const dump =
+      previous?.dump.tasks && input.dump.tasks
+        ? { ...input.dump, tasks: markStuck(previous.dump.tasks, input.dump.tasks) }
+        : input.dump;
     const capture: Capture = {
       ...input,
+      dump,
       id: `c${this.next++}`,
       diagnosis: input.diagnosis ?? diagnose(input.dump, this.diagnoseOptions),
       ...(previous

@@ -9,6 +9,8 @@ import { roleLabel } from './processes';
 import { formatTime, type Capture, type CaptureStore } from './captureStore';
 import { lineToFix } from './staticLink';
 import type { BlockedLoopFinding, Frame, FrameLocal, ThreadDump, WaitedGroup } from './types';
+import { tasksTree, type TaskNodeData } from '../asyncTasks/tasksTree';
+import { taskTreeItem } from '../asyncTasks/tasksTreeItem';
 
 const baseName = (f: string): string => f.replace(/\\/g, '/').split('/').pop() ?? f;
 
@@ -36,7 +38,9 @@ export type CaptureNode =
       unchanged: boolean;
       parent: CaptureNode;
     }
-  | { kind: 'local'; id: string; capture: Capture; local: FrameLocal; parent: CaptureNode };
+  | { kind: 'local'; id: string; capture: Capture; local: FrameLocal; parent: CaptureNode }
+  /** The asyncio Tasks subtree (src/asyncTasks/tasksTree): its nodes are plain data. */
+  | { kind: 'tasks'; id: string; capture: Capture; data: TaskNodeData; parent: CaptureNode };
 
 /** Reference to one frame, as passed to `backendHang.revealFrame` (plain data, also usable from tests). */
 export interface FrameRef {
@@ -103,6 +107,9 @@ export class CapturesTreeProvider
           ...c.diagnosis.findings.map((finding, i) =>
             this.node({ kind: 'blocked', id: `${c.id}/blocked/${i}`, capture: c, finding, parent: element }),
           ),
+          ...[tasksTree(c.dump)]
+            .filter((data): data is TaskNodeData => !!data)
+            .map((data) => this.node({ kind: 'tasks', id: `${c.id}/tasks`, capture: c, data, parent: element })),
           ...threads.map((thread) =>
             this.node({
               kind: 'thread',
@@ -169,6 +176,10 @@ export class CapturesTreeProvider
         }
         return out;
       }
+      case 'tasks':
+        return element.data.children.map((data) =>
+          this.node({ kind: 'tasks', id: `${element.id}/${data.key}`, capture: c, data, parent: element }),
+        );
       case 'frame':
         return (element.frame.locals ?? []).map((local, i) =>
           this.node({ kind: 'local', id: `${element.id}/l/${i}`, capture: c, local, parent: element }),
@@ -189,25 +200,31 @@ export class CapturesTreeProvider
     switch (n.kind) {
       case 'capture': {
         const role = c.role ? ` (${roleLabel({ role: c.role, workerIndex: c.workerIndex })})` : '';
-        const item = new vscode.TreeItem(
-          `${formatTime(c.capturedAt)}  pid ${c.pid}${role}`,
-          this.expandedFor(c),
-        );
+        // Where it came from: `pid 4242`, `shop-api-1 · pid 1` (a container), `incident.txt` (a dump file).
+        const where =
+          c.origin?.kind === 'container'
+            ? `${c.origin.container} · pid ${c.pid}`
+            : c.origin?.kind === 'file' || c.origin?.kind === 'clipboard'
+              ? `${c.origin.label}${c.pid ? ` · pid ${c.pid}` : ''}`
+              : `pid ${c.pid}`;
+        const item = new vscode.TreeItem(`${formatTime(c.capturedAt)}  ${where}${role}`, this.expandedFor(c));
         const blocked = c.diagnosis.findings.length > 0;
-        item.description = blocked
-          ? 'event loop blocked'
-          : c.diagnosis.eventLoopThreadIds.length > 0
-            ? 'event loop not blocked'
-            : 'no event loop found';
+        item.description =
+          (blocked
+            ? 'event loop blocked'
+            : c.diagnosis.eventLoopThreadIds.length > 0
+              ? 'event loop not blocked'
+              : 'no event loop found') +
+          (c.dump.format && !c.dump.format.startsWith('py-spy') ? ` · ${c.dump.format}` : '');
         item.iconPath = new vscode.ThemeIcon(
           blocked ? 'error' : 'pass',
           new vscode.ThemeColor(blocked ? 'errorForeground' : 'testing.iconPassed'),
         );
         item.tooltip = new vscode.MarkdownString(
-          `**pid ${c.pid}**${role}, captured ${c.capturedAt.toLocaleString()}\n\n${c.commandLine ? `\`${c.commandLine}\`\n\n` : ''}${c.dump.threads.length} threads` +
+          `**${where}**${role}, captured ${c.capturedAt.toLocaleString()}${c.source ? ` by ${c.source}` : ''}\n\n${c.commandLine ? `\`${c.commandLine}\`\n\n` : ''}${c.dump.threads.length} threads` +
             (c.comparedWith ? `; frames compared with the previous capture of this process` : ''),
         );
-        item.contextValue = 'capture';
+        item.contextValue = c.origin?.kind === 'file' || c.origin?.kind === 'clipboard' ? 'capture.file' : 'capture';
         item.id = n.id;
         return item;
       }
@@ -326,6 +343,8 @@ export class CapturesTreeProvider
         }
         return item;
       }
+      case 'tasks':
+        return taskTreeItem(n.data, n.id, { rootPrefix: c.rootPrefix, cwd: c.cwd });
       case 'local': {
         const item = new vscode.TreeItem(
           `${n.local.name} = ${n.local.repr}`,

@@ -9,39 +9,24 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DiagnosticsController } from '../diagnostics/diagnosticsController';
 import { log } from '../log';
+import { listAllTargets, pickTarget } from '../captureSources/targetPicker';
+import { captureContainer } from '../captureSources/docker';
 import { formatCaptureText, toCaptureJson } from './captureFormat';
+import { CaptureErrorActions } from './captureErrors';
 import { CaptureStore, formatTime, type Capture } from './captureStore';
 import { CapturesTreeProvider, type CaptureNode, type FrameRef } from './capturesTreeProvider';
 import { resolveFramePath, type PathMapping } from './pathMapping';
-import {
-  defaultCandidate,
-  describeCommandLine,
-  findServerProcesses,
-  formatUptime,
-  roleLabel,
-} from './processes';
-import { captureProcess, PySpyNotLocatedError, pySpysFor } from './captureProcess';
+import { findServerProcesses } from './processes';
+import { captureProcess, hostPySpy, pySpysFor, type ProcessCapture } from './captureProcess';
 import { checkSource } from '../diagnostics/analyze';
 import { lineToFix } from './staticLink';
 import { readTargetInfo } from './targetEnv';
-import {
-  dumpArgs,
-  NotPythonError,
-  ProcessGoneError,
-  PySpyCancelledError,
-  PySpyError,
-  PySpyNotFoundError,
-  PySpyPermissionError,
-  PySpyTimeoutError,
-  PySpyUnsupportedPythonError,
-  runPySpy,
-  UnparseableDumpError,
-} from './runner';
-import { parseDump } from './dumpParser';
+import { PySpyPermissionError } from './runner';
 import type { ProcessCandidate } from './types';
 
 /** Arguments `backendHang.captureDump` accepts besides nothing (picker): a pid, or options. */
-export type CaptureArgs = number | { pid: number; locals?: boolean; native?: boolean; silent?: boolean };
+export type CaptureArgs =
+  number | { pid?: number; container?: string; locals?: boolean; native?: boolean; silent?: boolean };
 
 interface Settings {
   pyspyPath: string;
@@ -50,6 +35,7 @@ interface Settings {
   locals: boolean;
   native: boolean;
   pathMappings: PathMapping[];
+  dockerPath: string;
 }
 
 function readSettings(): Settings {
@@ -61,6 +47,7 @@ function readSettings(): Settings {
     locals: c.get<boolean>('pyspy.locals', false),
     native: c.get<boolean>('pyspy.native', false),
     pathMappings: c.get<PathMapping[]>('pathMappings', []),
+    dockerPath: c.get<string>('docker.path', '').trim(),
   };
 }
 
@@ -86,6 +73,9 @@ export class PySpyViewController implements vscode.Disposable {
   private blockedLines = new Map<string, { line: number; text: string }[]>();
   /** When each file (URI) was last edited after it got a mark: captures older than that mark nothing there. */
   private readonly editedSince = new Map<string, number>();
+  private readonly errors = new CaptureErrorActions((target, dump, raw, capturedAt) =>
+    this.addCapture(target, dump, raw, capturedAt),
+  );
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -136,83 +126,34 @@ export class PySpyViewController implements vscode.Disposable {
 
   private async captureCommand(arg?: CaptureArgs): Promise<Capture | undefined> {
     const opts = typeof arg === 'number' ? { pid: arg } : arg;
-    let target: Pick<ProcessCandidate, 'pid'> & Partial<ProcessCandidate>;
+    const run = { locals: opts?.locals, native: opts?.native, silent: opts?.silent };
+    if (opts?.container !== undefined) {
+      return this.captureOne({ pid: opts.pid ?? 0, container: opts.container }, run);
+    }
     if (opts?.pid !== undefined) {
       const known = (await findServerProcesses().catch(() => [])).find((c) => c.pid === opts.pid);
-      target = known ?? { pid: opts.pid };
-    } else {
-      // py-spy first: a picker followed by "py-spy was not found" wastes the person's pick.
-      if (!(await this.preflight(readSettings()))) return undefined;
-      const picked = await this.pickProcess();
-      if (!picked) return undefined;
-      if (picked === 'all') {
-        const all = await this.captureAllWorkers();
-        return all.find((c) => c.diagnosis.findings.length > 0) ?? all[0];
-      }
-      target = picked;
+      return this.captureOne(known ?? { pid: opts.pid }, run);
     }
-    return this.captureOne(target, { locals: opts?.locals, native: opts?.native, silent: opts?.silent });
-  }
-
-  /** QuickPick of the uvicorn-family processes; the serving one preselected; skipped when only one. */
-  private async pickProcess(): Promise<ProcessCandidate | 'all' | undefined> {
-    const candidates = await findServerProcesses().catch((err: unknown) => {
-      log.warn(`Could not scan /proc: ${String(err)}`);
-      return [] as ProcessCandidate[];
-    });
-    if (candidates.length === 0) {
+    const targets = await listAllTargets(readSettings().dockerPath);
+    // py-spy first: a picker followed by "py-spy was not found" wastes the person's pick. Containers bring
+    // their own py-spy (or get a copy), so only local processes need one here.
+    if (!targets.some((t) => t.container) && !(await this.preflight(readSettings()))) return undefined;
+    if (targets.length === 0) {
       const pid = await vscode.window.showInputBox({
         title: 'Capture py-spy Dump',
         prompt:
-          'No uvicorn, gunicorn or hypercorn process found. Enter the pid of the Python process to dump.',
+          'No uvicorn, gunicorn or hypercorn process found here or in a Docker container. Enter the pid of the Python process to dump.',
         validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'A process id (digits)'),
       });
-      return pid
-        ? { pid: Number(pid.trim()), ppid: 0, role: 'server', serving: true, commandLine: '' }
-        : undefined;
+      return pid ? this.captureOne({ pid: Number(pid.trim()) }, run) : undefined;
     }
-    if (candidates.length === 1) return candidates[0];
-    // Servers started from the open workspace first: with other projects' servers running, ours is preselected.
-    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const inWorkspace = (c: ProcessCandidate): boolean =>
-      !!c.cwd && folders.some((f) => c.cwd === f || c.cwd!.startsWith(`${f}${path.sep}`));
-    type Item = vscode.QuickPickItem & { candidate?: ProcessCandidate; all?: boolean };
-    const ROLE_ICON = {
-      server: 'server-process',
-      worker: 'server-process',
-      reloader: 'debug-restart',
-      manager: 'type-hierarchy',
-    };
-    const items: Item[] = candidates.map((c) => ({
-      label: `$(${ROLE_ICON[c.role]}) ${c.pid}  ${roleLabel(c)}`,
-      description: `up ${formatUptime(c.uptimeSeconds)} · ${c.cwd ?? ''}`,
-      detail: describeCommandLine(c, candidates),
-      candidate: c,
-    }));
-    const workers = candidates.filter((c) => c.role === 'worker');
-    const allItem: Item = {
-      label: `$(layers) Dump all ${workers.length} workers`,
-      description: 'one capture per worker; the blocked one is shown',
-      detail: 'Only one worker may be stuck (the one that served the request): dump them all to find it.',
-      all: true,
-    };
-    if (workers.length > 1) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, allItem);
-    const qp = vscode.window.createQuickPick<Item>();
-    qp.title = 'Capture py-spy Dump: pick the process';
-    qp.placeholder = 'The serving process (server / worker) runs the event loop';
-    qp.matchOnDescription = true;
-    qp.matchOnDetail = true;
-    qp.items = items;
-    // Several workers: any of them may be the stuck one, so "dump all" is the default; else the serving one.
-    const preferred = defaultCandidate(candidates.filter(inWorkspace)) ?? defaultCandidate(candidates);
-    qp.activeItems = workers.length > 1 ? [allItem] : items.filter((i) => i.candidate === preferred);
-    const choice = await new Promise<Item | undefined>((resolve) => {
-      qp.onDidAccept(() => resolve(qp.selectedItems[0] ?? qp.activeItems[0]));
-      qp.onDidHide(() => resolve(undefined));
-      qp.show();
-    });
-    qp.dispose();
-    return choice?.all ? 'all' : choice?.candidate;
+    const picked = await pickTarget(targets);
+    if (!picked) return undefined;
+    if (picked === 'all') {
+      const all = await this.captureAllWorkers();
+      return all.find((c) => c.diagnosis.findings.length > 0) ?? all[0];
+    }
+    return this.captureOne({ ...picked.candidate, pid: picked.pid, container: picked.container }, run);
   }
 
   private async captureAllWorkers(): Promise<Capture[]> {
@@ -238,8 +179,15 @@ export class PySpyViewController implements vscode.Disposable {
   private async refresh(node?: CaptureNode): Promise<Capture | undefined> {
     const last = node?.capture ?? this.store.list()[0];
     if (!last) return this.captureCommand();
+    if (last.origin?.kind === 'file' || last.origin?.kind === 'clipboard') return this.captureCommand();
     return this.captureOne(
-      { pid: last.pid, role: last.role, workerIndex: last.workerIndex, commandLine: last.commandLine },
+      {
+        pid: last.pid,
+        role: last.role,
+        workerIndex: last.workerIndex,
+        commandLine: last.commandLine,
+        container: last.origin?.container,
+      },
       {},
     );
   }
@@ -269,7 +217,7 @@ export class PySpyViewController implements vscode.Disposable {
       }
     }
     log.warn('py-spy not found: not beside any server process, not in the setting, interpreter or PATH');
-    void this.offerInstall(
+    void this.errors.offerInstall(
       interpreter,
       "py-spy was not found: not in the server's environment, the backendHang.pyspy.path setting, the selected interpreter or PATH.",
     );
@@ -277,8 +225,8 @@ export class PySpyViewController implements vscode.Disposable {
   }
 
   private async captureOne(
-    target: Pick<ProcessCandidate, 'pid'> & Partial<ProcessCandidate>,
-    opts: { locals?: boolean; native?: boolean; silent?: boolean; reveal?: boolean },
+    target: Pick<ProcessCandidate, 'pid'> & Partial<ProcessCandidate> & { container?: string },
+    opts: { locals?: boolean; native?: boolean; silent?: boolean; reveal?: boolean; copyPySpy?: boolean },
   ): Promise<Capture | undefined> {
     const settings = readSettings();
     const interpreter = await activeInterpreter();
@@ -290,58 +238,102 @@ export class PySpyViewController implements vscode.Disposable {
     };
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
     let pyspyUsed = settings.pyspyPath || 'py-spy';
+    const base = {
+      ...runOpts,
+      configured: settings.pyspyPath || undefined,
+      interpreterPath: interpreter,
+      pathEnv: process.env.PATH,
+      // py-spy beside a server started from the workspace is workspace code: trusted workspaces only.
+      useTargetEnvironment: vscode.workspace.isTrusted,
+      mappings: settings.pathMappings,
+      workspaceFolders: folders,
+      check: (source: string) => Promise.resolve(checkSource(source)),
+    };
+    const container = target.container;
     try {
-      const captured = await vscode.window.withProgress(
+      const captures = await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
-          title: `py-spy dump of process ${target.pid}…`,
+          title: container
+            ? `py-spy dump in container ${container}…`
+            : `py-spy dump of process ${target.pid}…`,
           cancellable: true,
         },
         (_progress, token) => {
           // The token cancels the py-spy child through an AbortSignal (execa kills it).
           const abort = new AbortController();
           const sub = token.onCancellationRequested(() => abort.abort());
-          return captureProcess(
-            target.pid,
-            {
-              ...runOpts,
-              signal: abort.signal,
-              configured: settings.pyspyPath || undefined,
-              interpreterPath: interpreter,
-              pathEnv: process.env.PATH,
-              // py-spy beside a server started from the workspace is workspace code: trusted workspaces only.
-              useTargetEnvironment: vscode.workspace.isTrusted,
-              mappings: settings.pathMappings,
-              workspaceFolders: folders,
-              check: (source) => checkSource(source),
-            },
-            target,
-          ).finally(() => sub.dispose());
+          const run = container
+            ? captureContainer(container, {
+                ...base,
+                signal: abort.signal,
+                pid: target.pid || undefined,
+                docker: settings.dockerPath || undefined,
+                copyPySpy: opts.copyPySpy,
+                hostPySpy: opts.copyPySpy ? hostPySpy(base) : undefined,
+              })
+            : captureProcess(target.pid, { ...base, signal: abort.signal }, target).then((c) => [c]);
+          return run.finally(() => sub.dispose());
         },
       );
-      if (captured.pyspy) {
-        pyspyUsed = captured.pyspy.path;
-        log.info(`py-spy: ${captured.pyspy.path} (from ${captured.pyspy.source})`);
+      let first: Capture | undefined;
+      for (const captured of captures) {
+        if (captured.pyspy) {
+          pyspyUsed = captured.pyspy.path;
+          log.info(`py-spy: ${captured.pyspy.path} (from ${captured.pyspy.source})`);
+        }
+        const added = this.addCapture(
+          container ? captured : target,
+          captured.dump,
+          captured.raw,
+          captured.capturedAt,
+          opts.reveal !== false && !first,
+          {
+            diagnosis: captured.diagnosis,
+            rootPrefix: captured.rootPrefix,
+            cwd: captured.cwd,
+            source: captured.pyspy
+              ? `py-spy ${captured.pyspy.path} (${captured.pyspy.source})`
+              : captured.origin?.label,
+            origin: captured.origin,
+            mappings: captured.mappings,
+          },
+        );
+        first ??= added;
       }
-      return this.addCapture(
-        target,
-        captured.dump,
-        captured.raw,
-        captured.capturedAt,
-        opts.reveal !== false,
-        {
-          diagnosis: captured.diagnosis,
-          rootPrefix: captured.rootPrefix,
-          cwd: captured.cwd,
-          source: captured.pyspy ? `py-spy ${captured.pyspy.path} (${captured.pyspy.source})` : captured.origin?.label,
-        },
-      );
+      return first;
     } catch (err) {
       if (err instanceof PySpyPermissionError)
-        return this.onPermissionError(err, pyspyUsed, target, runOpts, new Date(), opts.silent);
-      this.reportError(err, { path: pyspyUsed, interpreter }, target.pid, opts.silent);
+        return this.errors.onPermissionError(err, pyspyUsed, target, runOpts, new Date(), opts.silent);
+      this.errors.retryWithCopy = container
+        ? () => void this.captureOne(target, { ...opts, copyPySpy: true })
+        : undefined;
+      this.errors.reportError(err, { path: pyspyUsed, interpreter }, target.pid, opts.silent);
       return undefined;
     }
+  }
+
+  /** Adds captures made elsewhere (a dump file, the clipboard) to the view; the first is revealed. */
+  addImported(captures: ProcessCapture[]): Capture[] {
+    const out = captures.map((c, i) =>
+      this.addCapture({ pid: c.pid, commandLine: c.commandLine }, c.dump, c.raw, c.capturedAt, i === 0, {
+        diagnosis: c.diagnosis,
+        source: c.origin?.label,
+        origin: c.origin,
+        mappings: c.mappings,
+        cwd: c.cwd,
+      }),
+    );
+    return out;
+  }
+
+  removeCapture(id: string): void {
+    this.store.remove(id);
+  }
+
+  /** The capture a command acts on: the node's, else the newest. */
+  captureFor(node?: CaptureNode): Capture | undefined {
+    return this.pick(node);
   }
 
   private addCapture(
@@ -350,7 +342,9 @@ export class PySpyViewController implements vscode.Disposable {
     raw: string,
     capturedAt: Date,
     reveal = true,
-    extra: Pick<Capture, 'rootPrefix' | 'cwd' | 'source'> & { diagnosis?: Capture['diagnosis'] } = {},
+    extra: Pick<Capture, 'rootPrefix' | 'cwd' | 'source' | 'origin' | 'mappings'> & {
+      diagnosis?: Capture['diagnosis'];
+    } = {},
   ): Capture {
     const capture = this.store.add({
       pid: target.pid,
@@ -379,192 +373,6 @@ export class PySpyViewController implements vscode.Disposable {
       void this.view
         .reveal(target2, { select: true, focus: false, expand: true })
         .then(undefined, () => undefined);
-  }
-
-  // ----------------------------------------------------------------------------------------------- errors
-
-  private async offerInstall(interpreter: string | undefined, why: string): Promise<void> {
-    const install = interpreter
-      ? `Install into ${path.basename(path.dirname(path.dirname(interpreter)))}`
-      : undefined;
-    const choice = await vscode.window.showErrorMessage(
-      why,
-      ...(install ? [install] : []),
-      'Set Path',
-      'Show Logs',
-    );
-    if (choice === install && interpreter) {
-      // A visible task with an argument array (no shell string): `python -m pip install py-spy`.
-      const task = new vscode.Task(
-        { type: 'process', task: 'install py-spy' },
-        vscode.TaskScope.Workspace,
-        'Install py-spy',
-        'Backend Hang',
-        new vscode.ProcessExecution(interpreter, ['-m', 'pip', 'install', 'py-spy']),
-      );
-      void vscode.tasks.executeTask(task);
-    } else if (choice === 'Set Path') {
-      void this.setPySpyPath();
-    } else if (choice === 'Show Logs') {
-      log.show();
-    }
-  }
-
-  /** py-spy too old for the target's Python: upgrade it where it came from (its venv's pip), or show how. */
-  private async offerUpgrade(err: PySpyUnsupportedPythonError): Promise<void> {
-    const pip = path.join(path.dirname(err.pyspyPath), 'python');
-    const canUpgrade = path.isAbsolute(err.pyspyPath) && existsSync(pip) && vscode.workspace.isTrusted;
-    const choice = await vscode.window.showErrorMessage(
-      err.message,
-      ...(canUpgrade ? ['Upgrade py-spy'] : []),
-      'Set Path',
-      'Show Logs',
-    );
-    if (choice === 'Upgrade py-spy') {
-      const task = new vscode.Task(
-        { type: 'process', task: 'upgrade py-spy' },
-        vscode.TaskScope.Workspace,
-        'Upgrade py-spy',
-        'Backend Hang',
-        new vscode.ProcessExecution(pip, ['-m', 'pip', 'install', '--upgrade', 'py-spy']),
-      );
-      void vscode.tasks.executeTask(task);
-    } else if (choice === 'Set Path') {
-      void this.setPySpyPath();
-    } else if (choice === 'Show Logs') {
-      log.show();
-    }
-  }
-
-  /**
-   * "Set Path": a file picker that writes the machine-scoped setting to the user settings (a machine setting
-   * cannot live in the workspace, and opening the Settings UI on it showed "No Settings Found" remotely).
-   */
-  private async setPySpyPath(): Promise<string | undefined> {
-    const picked = await vscode.window.showOpenDialog({
-      title: 'Select the py-spy executable',
-      canSelectFiles: true,
-      canSelectFolders: false,
-      canSelectMany: false,
-      openLabel: 'Use this py-spy',
-    });
-    const file = picked?.[0]?.fsPath;
-    if (!file) return undefined;
-    await vscode.workspace
-      .getConfiguration('backendHang')
-      .update('pyspy.path', file, vscode.ConfigurationTarget.Global);
-    void vscode.window.setStatusBarMessage(`backendHang.pyspy.path = ${file}`, 5000);
-    return file;
-  }
-
-  private async onPermissionError(
-    err: PySpyPermissionError,
-    pyspy: string,
-    target: Partial<ProcessCandidate> & { pid: number },
-    runOpts: { timeoutMs: number; locals?: boolean; native?: boolean; nonblocking?: boolean },
-    capturedAt: Date,
-    silent?: boolean,
-  ): Promise<Capture | undefined> {
-    log.warn(`${err.message}\n${err.stderr}`);
-    if (silent) throw err;
-    const choice = await vscode.window.showErrorMessage(
-      `${err.message} Same-user attach is blocked when /proc/sys/kernel/yama/ptrace_scope is 2 or 3.`,
-      'Run with sudo -n',
-      'Run in Terminal with sudo',
-      'Show Logs',
-    );
-    const args = dumpArgs(target.pid, runOpts);
-    if (choice === 'Run with sudo -n') {
-      try {
-        // -n: never prompt; when a password is needed sudo fails at once and we offer the terminal instead.
-        const { stdout } = await runPySpy('sudo', ['-n', pyspy, ...args], { timeoutMs: runOpts.timeoutMs });
-        return this.addCapture(target, parseDump(stdout, target.pid), stdout, capturedAt);
-      } catch (sudoErr) {
-        log.warn(`sudo -n py-spy failed: ${String(sudoErr)}`);
-        const again = await vscode.window.showErrorMessage(
-          'sudo needs a password here. Run py-spy in a terminal instead?',
-          'Run in Terminal with sudo',
-        );
-        if (again) this.runInTerminalWithSudo(pyspy, target.pid);
-      }
-    } else if (choice === 'Run in Terminal with sudo') {
-      this.runInTerminalWithSudo(pyspy, target.pid);
-    } else if (choice === 'Show Logs') {
-      log.show();
-    }
-    return undefined;
-  }
-
-  /** The password is typed into the terminal by the person, never seen or stored by the extension. */
-  private runInTerminalWithSudo(pyspy: string, pid: number): void {
-    const task = new vscode.Task(
-      { type: 'process', task: 'py-spy dump (sudo)' },
-      vscode.TaskScope.Workspace,
-      `py-spy dump ${pid} (sudo)`,
-      'Backend Hang',
-      new vscode.ProcessExecution('sudo', [pyspy, 'dump', '--pid', String(pid)]),
-    );
-    void vscode.tasks.executeTask(task);
-  }
-
-  private reportError(
-    err: unknown,
-    located: { path: string; interpreter?: string },
-    pid: number,
-    silent?: boolean,
-  ): void {
-    if (err instanceof PySpyError)
-      log.warn(`${err.name}: ${err.message}${err.stderr ? `\n${err.stderr}` : ''}`);
-    else
-      log.error(
-        `py-spy capture of ${pid} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-      );
-    if (silent) throw err;
-    if (err instanceof PySpyCancelledError) return;
-    if (err instanceof PySpyNotLocatedError) {
-      void this.offerInstall(located.interpreter, err.message);
-    } else if (err instanceof PySpyUnsupportedPythonError) {
-      void this.offerUpgrade(err);
-    } else if (err instanceof PySpyNotFoundError) {
-      void this.offerInstall(located.interpreter, `${err.message}.`);
-    } else if (err instanceof ProcessGoneError || err instanceof NotPythonError) {
-      const hint =
-        err instanceof ProcessGoneError
-          ? ' It exited or was restarted (uvicorn --reload replaces its server process on every change).'
-          : ' With --reload or --workers, dump the spawned server/worker process, not a shell or a wrapper.';
-      void vscode.window
-        .showErrorMessage(`${err.message}${hint}`, 'Pick Another Process', 'Show Logs')
-        .then((c) => {
-          if (c === 'Pick Another Process') void vscode.commands.executeCommand('backendHang.captureDump');
-          else if (c === 'Show Logs') log.show();
-        });
-    } else if (err instanceof PySpyTimeoutError) {
-      void vscode.window
-        .showErrorMessage(
-          `${err.message} Try again, raise backendHang.pyspy.timeoutSeconds, or enable backendHang.pyspy.nonblocking.`,
-          'Open Settings',
-        )
-        .then(
-          (c) => c && vscode.commands.executeCommand('workbench.action.openSettings', 'backendHang.pyspy'),
-        );
-    } else if (err instanceof UnparseableDumpError) {
-      log.error(`Unparseable py-spy output:\n${err.raw}`);
-      void vscode.window
-        .showErrorMessage(`py-spy printed something that is not a dump (${err.message}).`, 'Show Raw Output')
-        .then(async (c) => {
-          if (c)
-            await vscode.window.showTextDocument(
-              await vscode.workspace.openTextDocument({ content: err.raw }),
-            );
-        });
-    } else {
-      void vscode.window
-        .showErrorMessage(
-          `py-spy capture failed: ${err instanceof Error ? err.message : String(err)}. See the log.`,
-          'Show Logs',
-        )
-        .then((c) => c && log.show());
-    }
   }
 
   // --------------------------------------------------------------------------------- copy / save / toggle
@@ -610,11 +418,9 @@ export class PySpyViewController implements vscode.Disposable {
 
   /** Resolves a frame's file: absolute, path mappings, unique workspace suffix; asks when ambiguous. */
   private async resolveFile(file: string, capture?: Capture): Promise<string | undefined> {
-    const settings = readSettings();
     const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
     const base = {
       exists: existsSync,
-      mappings: settings.pathMappings,
       workspaceFolders: folders,
       ...this.processContext(capture),
     };
@@ -634,10 +440,11 @@ export class PySpyViewController implements vscode.Disposable {
   }
 
   /** Where a capture's process finds its files: under its root (chroot/container), relative to its cwd. */
-  private processContext(capture?: Capture): { rootPrefix?: string; baseDirs?: string[] } {
-    if (!capture) return {};
+  processContext(capture?: Capture): { rootPrefix?: string; baseDirs?: string[]; mappings: PathMapping[] } {
+    const mappings = [...(capture?.mappings ?? []), ...readSettings().pathMappings];
+    if (!capture) return { mappings };
     const cwd = capture.cwd && (capture.rootPrefix ? `${capture.rootPrefix}${capture.cwd}` : capture.cwd);
-    return { rootPrefix: capture.rootPrefix, baseDirs: cwd ? [cwd] : [] };
+    return { rootPrefix: capture.rootPrefix, baseDirs: cwd ? [cwd] : [], mappings };
   }
 
   private frameOf(
@@ -737,7 +544,6 @@ export class PySpyViewController implements vscode.Disposable {
         if (!fix) continue;
         const local = resolveFramePath(fix.file, {
           exists: existsSync,
-          mappings: readSettings().pathMappings,
           workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((w) => w.uri.fsPath),
           ...this.processContext(c),
         });

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Capture } from '../../src/pyspyView/captureStore';
+import { runAcceptingPicker } from './acceptPicker';
 import type { SnapshotNode } from '../../src/pyspyView/capturesTreeProvider';
 import { abortStream, startNewsBackend, type NewsBackend } from '../live/liveBackend';
 import { BLOCKING_APP, BLOCKING_MAIN, startBlockingRequest } from '../live/pyspyBlockingApp';
@@ -235,16 +236,8 @@ suite('py-spy captures view', function () {
   test('the demo flow as a user runs it: Capture py-spy Dump with no arguments, then saving the fix clears the mark', async () => {
     // Nothing set by hand: no backendHang.pyspy.path, PATH untouched; the one uvicorn is picked by itself.
     await abortStream(backend!.baseUrl, 1000);
-    const running = vscode.commands.executeCommand<Capture>('backendHang.captureDump');
-    // Other servers on the machine open the picker with the workspace's server preselected: accept it, as a
-    // person pressing Enter would (a no-op when the picker was skipped because ours is the only one).
-    let settled = false;
-    void running.then(() => (settled = true));
-    for (let i = 0; i < 40 && !settled; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-      if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-    }
-    const capture = await running;
+    // Other servers on the machine open the picker with the workspace's server preselected: accept it.
+    const capture = await runAcceptingPicker<Capture>('backendHang.captureDump');
     assert.ok(capture, "the palette command captured the workspace's server process");
     assert.equal(capture.pid, backend!.pid);
     assert.equal(capture.diagnosis.findings[0]?.blockingCall, 'ThreadPoolExecutor.shutdown');

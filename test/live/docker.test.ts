@@ -44,12 +44,19 @@ after(async () => {
 });
 
 test('dump --container: the hung server inside is found, its blocked frame maps to the host file and links the with line', async () => {
-  const r = await runCliIn(hung!.appDir, ['dump', '--container', hung!.name, '--format', 'json'], { ...process.env, PATH: process.env.PATH });
+  const r = await runCliIn(hung!.appDir, ['dump', '--container', hung!.name, '--format', 'json'], {
+    ...process.env,
+    PATH: process.env.PATH,
+  });
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as {
     pid: number;
     source: string;
-    findings: { blockingCall: string; frame: { file: string; line: number }; static: { code: string; line: number; file: string }[] }[];
+    findings: {
+      blockingCall: string;
+      frame: { file: string; line: number };
+      static: { code: string; line: number; file: string }[];
+    }[];
   };
   console.log(`capture from container ${hung!.name}: ${r.ms} ms (CLI start to exit)`);
   assert.equal(out.pid, 1, 'uvicorn is pid 1 in the container');
@@ -57,10 +64,18 @@ test('dump --container: the hung server inside is found, its blocked frame maps 
   const f = out.findings[0];
   assert.ok(f, `no finding: ${r.stdout.slice(0, 2000)}`);
   assert.equal(f.blockingCall, 'ThreadPoolExecutor.shutdown');
-  assert.match(f.frame.file, /^\/app\/app\/api\/routes\/stream\.py$/, 'py-spy inside reports container paths');
+  assert.match(
+    f.frame.file,
+    /^\/app\/app\/api\/routes\/stream\.py$/,
+    'py-spy inside reports container paths',
+  );
   assert.equal(f.static[0]?.code, 'BHD001');
   assert.equal(f.static[0]?.line, demoWithLine());
-  assert.equal(f.static[0]?.file, path.join(hung!.appDir, 'app', 'api', 'routes', 'stream.py'), 'mapped through the bind mount');
+  assert.equal(
+    f.static[0]?.file,
+    path.join(hung!.appDir, 'app', 'api', 'routes', 'stream.py'),
+    'mapped through the bind mount',
+  );
 });
 
 test('dump --container --format markdown: verdict, marked stack and the source lines of the host file', async () => {
@@ -77,7 +92,16 @@ test('a container without py-spy: the message says how to get one in; --copy-pys
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /py-spy is not installed in container/);
   assert.match(missing.stderr, /--copy-pyspy/);
-  const copied = await runCliIn(bare!.appDir, ['dump', '--container', bare!.name, '--copy-pyspy', '--pyspy', hostPySpy, '--format', 'json']);
+  const copied = await runCliIn(bare!.appDir, [
+    'dump',
+    '--container',
+    bare!.name,
+    '--copy-pyspy',
+    '--pyspy',
+    hostPySpy,
+    '--format',
+    'json',
+  ]);
   assert.equal(copied.code, 0, copied.stderr);
   const out = JSON.parse(copied.stdout) as { pyspy: string; findings: { blockingCall: string }[] };
   assert.equal(out.pyspy, '/tmp/backend-hang-py-spy');

@@ -7,7 +7,14 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { abortStream, probeHealth, repoRoot, startFeedServer, waitUntil, type FeedServer } from './liveBackend';
+import {
+  abortStream,
+  probeHealth,
+  repoRoot,
+  startFeedServer,
+  waitUntil,
+  type FeedServer,
+} from './liveBackend';
 
 export const IMAGE = 'backend-hang-test:py314';
 export const IMAGE_NO_PYSPY = 'backend-hang-test:py314-nopyspy';
@@ -44,26 +51,49 @@ export function dockerAvailable(): string | undefined {
  * Starts the demo backend in a container and hangs it (one stream aborted while its feeds stall).
  * @param extra `docker run` options (e.g. a seccomp profile)
  */
-export async function startHungContainer(opts: { image?: string; extra?: string[]; hang?: boolean } = {}): Promise<HungContainer> {
+export async function startHungContainer(
+  opts: { image?: string; extra?: string[]; hang?: boolean; appDir?: string } = {},
+): Promise<HungContainer> {
   const feed = await startFeedServer({ delaySeconds: 30 });
   const port = nextPort++;
   const name = `bh-test-${process.pid}-${port}`;
-  const appDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bh-docker-app-'));
-  fs.cpSync(path.join(repoRoot(), 'examples', 'news-backend', 'backend'), appDir, { recursive: true });
+  // A given folder (the test workspace's backend) is mounted read-only as it is; else a temporary copy.
+  const appDir = opts.appDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bh-docker-app-'));
+  if (!opts.appDir)
+    fs.cpSync(path.join(repoRoot(), 'examples', 'news-backend', 'backend'), appDir, { recursive: true });
   const stop = async (): Promise<void> => {
     await new Promise((r) => execFile('docker', ['rm', '-f', name], () => r(undefined)));
     await feed.stop();
-    fs.rmSync(appDir, { recursive: true, force: true });
+    if (!opts.appDir) fs.rmSync(appDir, { recursive: true, force: true });
   };
   try {
     docker([
-      'run', '-d', '--name', name, '--network', 'host',
-      '-e', `NEWS_FEED_BASE_URL=${feed.url}`, '-e', 'PYTHONDONTWRITEBYTECODE=1',
-      '-v', `${appDir}:/app`, '-w', '/app',
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'host',
+      '-e',
+      `NEWS_FEED_BASE_URL=${feed.url}`,
+      '-e',
+      'PYTHONDONTWRITEBYTECODE=1',
+      '-v',
+      `${appDir}:/app${opts.appDir ? ':ro' : ''}`,
+      '-w',
+      '/app',
       ...(opts.extra ?? []),
       opts.image ?? IMAGE,
-      '/opt/v/bin/python', '-m', 'uvicorn', 'app.main:app', '--host', '127.0.0.1', '--port', String(port),
-      '--timeout-graceful-shutdown', '1',
+      '/opt/v/bin/python',
+      '-m',
+      'uvicorn',
+      'app.main:app',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--timeout-graceful-shutdown',
+      '1',
     ]);
     const baseUrl = `http://127.0.0.1:${port}`;
     if (!(await waitUntil(async () => (await probeHealth(baseUrl, 1000)).ok, 40_000, 200))) {
@@ -71,7 +101,8 @@ export async function startHungContainer(opts: { image?: string; extra?: string[
     }
     if (opts.hang !== false) {
       await abortStream(baseUrl, 600);
-      if ((await probeHealth(baseUrl, 1500)).ok) throw new Error(`container ${name}: /health still answers after the abort`);
+      if ((await probeHealth(baseUrl, 1500)).ok)
+        throw new Error(`container ${name}: /health still answers after the abort`);
     }
     return { name, port, baseUrl, appDir, feed, stop };
   } catch (err) {
@@ -88,8 +119,17 @@ export function runCliIn(
 ): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), ...args], { cwd, env, timeout: 90_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr, ms: Date.now() - started }),
+    execFile(
+      process.execPath,
+      [path.join(repoRoot(), 'dist', 'cli.js'), ...args],
+      { cwd, env, timeout: 90_000 },
+      (err, stdout, stderr) =>
+        resolve({
+          code: err ? ((err as { code?: number }).code ?? 1) : 0,
+          stdout,
+          stderr,
+          ms: Date.now() - started,
+        }),
     );
   });
 }

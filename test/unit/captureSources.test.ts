@@ -19,7 +19,12 @@ import {
 } from '../../src/captureSources/dockerParse';
 import { isValidContainerName } from '../../src/captureSources/docker';
 import { filterByPort, listLocalTargets, targetOnPort } from '../../src/captureSources/localProcess';
-import { listeningPorts, parseLsofListen, parseProcNetTcp, parseWindowsListen } from '../../src/captureSources/listeningPorts';
+import {
+  listeningPorts,
+  parseLsofListen,
+  parseProcNetTcp,
+  parseWindowsListen,
+} from '../../src/captureSources/listeningPorts';
 import {
   parseEtime,
   parseLsofCwd,
@@ -64,7 +69,12 @@ test('macOS ps + lsof: a --reload server and a gunicorn manager with their worke
 });
 
 test('Windows CIM: command lines split like CommandLineToArgvW, spawn workers of uvicorn --workers', () => {
-  assert.deepEqual(splitWindowsCommandLine('"C:\\a b\\python.exe" -c "x = \\"y\\"" --k'), ['C:\\a b\\python.exe', '-c', 'x = "y"', '--k']);
+  assert.deepEqual(splitWindowsCommandLine('"C:\\a b\\python.exe" -c "x = \\"y\\"" --k'), [
+    'C:\\a b\\python.exe',
+    '-c',
+    'x = "y"',
+    '--k',
+  ]);
   assert.deepEqual(splitWindowsCommandLine('a\\\\"b c"'), ['a\\b c']);
   const table = parseWindowsCim(read('windows-cim.json'), new Date(1764355060000));
   assert.equal(table.find((p) => p.pid === 9120)?.uptimeSeconds, 60);
@@ -101,16 +111,30 @@ test('Linux, live: a uvicorn-shaped process is listed with its port and found by
   const python = execFileSync('sh', ['-c', 'command -v python3']).toString().trim();
   const child = spawn(
     python,
-    ['-c', 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(30)', 'uvicorn', 'app:app'],
+    [
+      '-c',
+      'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(30)',
+      'uvicorn',
+      'app:app',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   try {
-    const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
+    const port = await new Promise<number>((resolve) =>
+      child.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))),
+    );
     // `python -c CODE uvicorn ...` is not a uvicorn: the classifier must not be fooled...
     const targets = await listLocalTargets('linux');
-    assert.equal(targets.find((t) => t.pid === child.pid), undefined);
+    assert.equal(
+      targets.find((t) => t.pid === child.pid),
+      undefined,
+    );
     // ...and when it is one, the port comes from its socket.
-    const fake = { ...targets[0], pid: child.pid!, ports: (await listeningPorts([child.pid!], 'linux')).get(child.pid!) ?? [] };
+    const fake = {
+      ...targets[0],
+      pid: child.pid!,
+      ports: (await listeningPorts([child.pid!], 'linux')).get(child.pid!) ?? [],
+    };
     assert.deepEqual(fake.ports, [port]);
     assert.equal(targetOnPort([fake], port)?.pid, child.pid);
     assert.deepEqual(filterByPort([fake], `:${port}`), [fake]);
@@ -137,7 +161,10 @@ test('Docker outputs (recorded): ps rows, top of a --workers 2 container, mounts
   assert.equal(top.length, 4);
   assert.match(top[0].command, /^\/opt\/v\/bin\/python -m uvicorn app\.main:app .*--workers 2$/);
   const c = classifyProcesses(top.map((p) => ({ pid: p.pid, ppid: p.ppid, argv: p.command.split(/\s+/) })));
-  assert.deepEqual(c.map((x) => x.role), ['manager', 'worker', 'worker']);
+  assert.deepEqual(
+    c.map((x) => x.role),
+    ['manager', 'worker', 'worker'],
+  );
   const inspect = read('docker-inspect.json');
   assert.deepEqual(mountsToMappings(inspect), [{ remote: '/app', local: '/tmp/tmp.ahJOciIA14' }]);
   assert.deepEqual(inspectSecurity(inspect), { capAdd: [], privileged: false, pidHost: false });
@@ -146,14 +173,42 @@ test('Docker outputs (recorded): ps rows, top of a --workers 2 container, mounts
 
 test('container names are validated before any docker command', () => {
   for (const ok of ['api', 'shop-api-1', 'a.b_c', '3f2a9c1d7e6b']) assert.ok(isValidContainerName(ok), ok);
-  for (const bad of ['', '-rm', 'a b', 'a;id', '$(id)', 'a/b', '../x']) assert.ok(!isValidContainerName(bad), bad);
+  for (const bad of ['', '-rm', 'a b', 'a;id', '$(id)', 'a/b', '../x'])
+    assert.ok(!isValidContainerName(bad), bad);
 });
 
 test('Kubernetes: exec when the image has py-spy, an ephemeral debug container when not; names validated', () => {
   const k = kubernetesCommands({ pod: 'api-7d9f8-abcde', namespace: 'shop', container: 'api' });
-  assert.deepEqual(k.exec.argv, ['kubectl', 'exec', '-n', 'shop', 'api-7d9f8-abcde', '-c', 'api', '--', 'py-spy', 'dump', '--pid', '1', '--json']);
-  assert.match(k.exec.shell, /^kubectl exec -n shop api-7d9f8-abcde -c api -- py-spy dump --pid 1 --json > api-7d9f8-abcde-dump\.json$/);
-  assert.deepEqual(k.debug.argv.slice(0, 9), ['kubectl', 'debug', '-n', 'shop', 'api-7d9f8-abcde', '-i', '--profile=sysadmin', '--target=api', '--image=python:3.12-slim']);
+  assert.deepEqual(k.exec.argv, [
+    'kubectl',
+    'exec',
+    '-n',
+    'shop',
+    'api-7d9f8-abcde',
+    '-c',
+    'api',
+    '--',
+    'py-spy',
+    'dump',
+    '--pid',
+    '1',
+    '--json',
+  ]);
+  assert.match(
+    k.exec.shell,
+    /^kubectl exec -n shop api-7d9f8-abcde -c api -- py-spy dump --pid 1 --json > api-7d9f8-abcde-dump\.json$/,
+  );
+  assert.deepEqual(k.debug.argv.slice(0, 9), [
+    'kubectl',
+    'debug',
+    '-n',
+    'shop',
+    'api-7d9f8-abcde',
+    '-i',
+    '--profile=sysadmin',
+    '--target=api',
+    '--image=python:3.12-slim',
+  ]);
   assert.match(k.debug.shell, /pip install -q py-spy >&2 && py-spy dump --pid 1 --json/);
   assert.throws(() => kubernetesCommands({ pod: 'x; rm -rf /' }), /pod/);
 });

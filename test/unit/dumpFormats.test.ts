@@ -52,7 +52,12 @@ const EXPECT: Record<string, string> = {
 };
 
 test('every recorded dump is recognised, diagnosed as the executor shutdown and linked to the with line', async () => {
-  assert.deepEqual(readdirSync(foreign).filter((f) => f.endsWith('.txt')).sort(), Object.keys(EXPECT).sort());
+  assert.deepEqual(
+    readdirSync(foreign)
+      .filter((f) => f.endsWith('.txt'))
+      .sort(),
+    Object.keys(EXPECT).sort(),
+  );
   for (const [name, format] of Object.entries(EXPECT)) {
     assert.equal(detectFormat(read(name))?.id, format, name);
     const [c] = await captureFromText(read(name), opts(name));
@@ -90,18 +95,31 @@ test('py-spy --json of every version (runtime matrix recordings) goes through th
 
 test("py-spy --asyncio --json's object ({threads, asyncio_tasks}) keeps the threads and reads the tasks", () => {
   // py-spy PR #868 (not released): the shape it documents, built around a real --json thread list.
-  const threads = JSON.parse(readFileSync(path.join(matrix, 'py3.12-asyncio-uvicorn-pyspy0.4.3.json'), 'utf8')) as unknown[];
+  const threads = JSON.parse(
+    readFileSync(path.join(matrix, 'py3.12-asyncio-uvicorn-pyspy0.4.3.json'), 'utf8'),
+  ) as unknown[];
   const text = JSON.stringify({
     threads,
     asyncio_tasks: [
-      { id: 140001, name: 'Task-7', state: 'pending', frames: [{ name: 'settle', filename: '/app/app.py', line: 26 }] },
+      {
+        id: 140001,
+        name: 'Task-7',
+        state: 'pending',
+        frames: [{ name: 'settle', filename: '/app/app.py', line: 26 }],
+      },
     ],
   });
   const d = parseAnyDump(text);
   assert.equal(d.format, 'py-spy-asyncio-json');
   assert.equal(d.threads.length, threads.length);
   assert.deepEqual(d.tasks, [
-    { id: '140001', name: 'Task-7', state: 'pending', frames: [{ function: 'settle', file: '/app/app.py', line: 26 }], awaitedBy: [] },
+    {
+      id: '140001',
+      name: 'Task-7',
+      state: 'pending',
+      frames: [{ function: 'settle', file: '/app/app.py', line: 26 }],
+      awaitedBy: [],
+    },
   ]);
 });
 
@@ -125,7 +143,12 @@ test('py-spy text dumps of several processes pasted together are split per proce
 });
 
 test('text that is no dump: an error naming every format and how to capture one', () => {
-  for (const bad of ['', 'hello world', '{"a": 1}', 'Traceback (most recent call last):\n  File "x.py", line 1']) {
+  for (const bad of [
+    '',
+    'hello world',
+    '{"a": 1}',
+    'Traceback (most recent call last):\n  File "x.py", line 1',
+  ]) {
     assert.throws(
       () => parseAnyDump(bad),
       (err: unknown) =>
@@ -150,7 +173,9 @@ test('frames that resolve nowhere get a suggested mapping from the workspace fil
   const files = listPythonFiles(backend).map((f) => f.replace(backend, '/home/me/proj/backend'));
   const suggested = suggestMappings(userFiles, files);
   // Through the capture: on this machine the recorded paths may exist, so only check it runs.
-  assert.ok(Array.isArray(suggestedMappingsFor(fh, { origin: { kind: 'file', label: 'x' }, workspaceFiles: files })));
+  assert.ok(
+    Array.isArray(suggestedMappingsFor(fh, { origin: { kind: 'file', label: 'x' }, workspaceFiles: files })),
+  );
   assert.deepEqual(suggested[0], {
     // The longest shared suffix wins: `backend/app/...` is common to both sides.
     remote: `${RECORDED}/examples/news-backend`,
@@ -164,17 +189,16 @@ test('frames that resolve nowhere get a suggested mapping from the workspace fil
 
 test('Markdown: verdict, marked stack, the source around the line to fix and the rule', async () => {
   const [c] = await captureFromText(read('faulthandler-py3.12.txt'), opts('incident.txt'));
-  const md = captureMarkdown(
-    { dump: c.dump, diagnosis: c.diagnosis, source: 'incident.txt' },
-    (f) => {
-      const local = f.startsWith(`${RECORDED}/examples/news-backend/backend`) ? f.replace(`${RECORDED}/examples/news-backend/backend`, backend) : f;
-      try {
-        return { path: local, text: readFileSync(local, 'utf8') };
-      } catch {
-        return undefined;
-      }
-    },
-  );
+  const md = captureMarkdown({ dump: c.dump, diagnosis: c.diagnosis, source: 'incident.txt' }, (f) => {
+    const local = f.startsWith(`${RECORDED}/examples/news-backend/backend`)
+      ? f.replace(`${RECORDED}/examples/news-backend/backend`, backend)
+      : f;
+    try {
+      return { path: local, text: readFileSync(local, 'utf8') };
+    } catch {
+      return undefined;
+    }
+  });
   assert.match(md, /^## Event loop blocked \(incident\.txt\)/);
   assert.match(md, /Captured as: faulthandler/);
   assert.match(md, /\*\*Fix here:\*\* `.*stream\.py:18:\d+` BHD001/);

@@ -94,6 +94,15 @@ export function mightContainFindings(source: string): boolean {
   // `includes` (a plain substring search) gates each regex: most files fail it and never run the regex.
   if (source.includes('requests') && importsRequests(source)) return true;
   if (!source.includes('async') || !ASYNC_DEF.test(source)) return false;
+  return mightHaveBlockingOps(source);
+}
+
+/**
+ * Whether `source` can hold a BHD001/002/003/006 operation in any function (blockingOps), from its text: the
+ * same tokens as mightContainFindings without the `async def` condition.
+ */
+export function mightHaveBlockingOps(source: string): boolean {
+  if (source.includes('requests') && importsRequests(source)) return true;
   return (
     (source.includes('concurrent') && CONCURRENT_FUTURES.test(source)) ||
     (source.includes('shutdown') && SHUTDOWN_CALL.test(source)) ||
@@ -970,15 +979,13 @@ function analyzeEdit(
 /** The rules whose operations block the thread that runs them (what BHD007 follows into sync helpers). */
 export const BLOCKING_OP_CODES: readonly RuleCode[] = ['BHD001', 'BHD002', 'BHD003', 'BHD006'];
 
-const BLOCKING_TOKENS = /requests|concurrent|shutdown|sleep|result\s*\(/;
-
 /**
  * The BHD001/002/003/006 operations anywhere in a function body (sync or async; not at module level; code in
  * a nested def/lambda counts for that nested function): the same evidence as the rules, without the "async
  * code" condition. BHD007's index asks this once per file; noqa is not applied (the caller decides).
  */
 export function blockingOps(tree: Tree, source: string): Finding[] {
-  if (!BLOCKING_TOKENS.test(source)) return [];
+  if (!mightHaveBlockingOps(source)) return [];
   const imports: ImportTable = { names: new Map(), starModules: [] };
   collectImportsIn(tree, source, 0, source.length, imports);
   const moduleRanges: [number, number][] = [];
@@ -1046,22 +1053,23 @@ export function preloadParser(): void {
 }
 
 export async function checkSource(source: string, options: CheckSourceOptions = {}): Promise<Finding[]> {
-  const chains = await chainFindings(source, options);
-  if (chains.length === 0) return checkOwnRules(source, options);
-  return sortUnique([...(await checkOwnRules(source, options)), ...chains]);
-}
-
-/** BHD007 findings of a whole-file check (noqa applied), when a project index is given and BHD007 selected. */
-async function chainFindings(source: string, options: CheckSourceOptions): Promise<Finding[]> {
   const { project, file } = options;
-  if (!project || file === undefined || (options.select && !options.select.includes('BHD007'))) return [];
-  if (!source.includes('async') || !ASYNC_DEF.test(source)) return [];
+  const chains =
+    project !== undefined &&
+    file !== undefined &&
+    (!options.select || options.select.includes('BHD007')) &&
+    project.mayHaveChains(file, source);
+  if (!chains) return checkOwnRules(source, options);
+  // BHD007 needs the whole file's summary: one full parse serves the other rules too (same findings as
+  // planned parsing, which the planning tests prove).
   const parser = await parserForChecks();
   project.parser ??= parser;
   const tree = parser.parse(source);
   if (!tree) return [];
   try {
-    return applyNoqa(tree, source, project.findings(file, source, tree));
+    const select = (options.select ?? RULE_CODES).filter((c) => c !== 'BHD007');
+    const own = select.length > 0 ? analyze(tree, source, { select }) : [];
+    return sortUnique([...own, ...applyNoqa(tree, source, project.findings(file, source, tree))]);
   } finally {
     tree.delete();
   }

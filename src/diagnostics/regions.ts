@@ -282,7 +282,7 @@ const DEF_OR_CLASS_HEAD = /^(?:def|class)(?![A-Za-z0-9_])/;
  * the indentation cannot be trusted (tabs, or a dedent to a level never opened: tree-sitter's error recovery
  * could nest the code anywhere).
  */
-function asyncLocator(code: string, lines: readonly number[]): ((index: number) => boolean) | undefined {
+export function asyncLocator(code: string, lines: readonly number[]): ((index: number) => boolean) | undefined {
   const indent: number[] = []; // -1: blank line
   const kind: number[] = []; // 2 async def, 1 def/class, 0 other
   const stack: number[] = [0];

@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import type { Parser, Tree } from '../../python/treeSitter';
 import { MESSAGES } from '../rules';
 import type { Finding, RelatedLocation } from '../types';
+import { mightHaveBlockingOps } from '../analyze';
+import { importedModules, mayHaveChains } from './prefilter';
 import { type CallSite, type FunctionSummary, type ModuleSummary, summarize } from './summary';
 
 /** Hops followed from the called function down to the blocking operation (the call itself is hop 1). */
@@ -56,7 +58,10 @@ export class ProjectIndex {
   private readonly roots: string[];
   private readonly readText: ReadText;
   private readonly summaries = new Map<string, { hash: string; summary: ModuleSummary | undefined }>();
-  private readonly exists = new Map<string, boolean>();
+  private readonly exists = new Map<string, 'file' | 'dir' | undefined>();
+  private readonly modules = new Map<string, string | undefined>();
+  /** File -> whether it may block (text-level, transitive; see mayBlock). Cleared with the summaries. */
+  private readonly blocking = new Map<string, boolean>();
   /** Files summarised (tests and the status bar read it). */
   builds = 0;
 
@@ -79,6 +84,8 @@ export class ProjectIndex {
   invalidate(file: string): void {
     this.summaries.delete(path.resolve(file));
     this.exists.clear();
+    this.modules.clear();
+    this.blocking.clear();
   }
 
   /** The summary of `file` (from `text` when given, else read), or undefined when it cannot be read. */
@@ -103,29 +110,50 @@ export class ProjectIndex {
     return summary;
   }
 
-  private isFile(file: string): boolean {
-    let known = this.exists.get(file);
-    if (known === undefined) {
-      try {
-        known = fs.statSync(file).isFile();
-      } catch {
-        known = false;
-      }
-      this.exists.set(file, known);
+  private stat(file: string): 'file' | 'dir' | undefined {
+    if (this.exists.has(file)) return this.exists.get(file);
+    let kind: 'file' | 'dir' | undefined;
+    try {
+      const st = fs.statSync(file);
+      kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : undefined;
+    } catch {
+      kind = undefined;
     }
-    return known;
+    this.exists.set(file, kind);
+    return kind;
+  }
+
+  private isFile(file: string): boolean {
+    return this.stat(file) === 'file';
+  }
+
+  private isDir(file: string): boolean {
+    return this.stat(file) === 'dir';
   }
 
   /** The file of module `name` (`a.b`), relative to `from` when `level` > 0; undefined outside the roots. */
   resolveModule(name: string, from: string, level: number): string | undefined {
     const parts = name ? name.split('.') : [];
-    const bases = level > 0 ? [path.resolve(path.dirname(from), ...Array<string>(level - 1).fill('..'))] : this.roots;
+    const bases =
+      level > 0 ? [path.resolve(path.dirname(from), ...Array<string>(level - 1).fill('..'))] : this.roots;
+    const key = `${level > 0 ? bases[0] : ''}\u0000${name}`;
+    if (this.modules.has(key)) return this.modules.get(key);
+    let found: string | undefined;
     for (const base of bases) {
+      // A package that is not there at all (most imports: other distributions) costs one stat per root, once.
+      if (
+        parts.length > 0 &&
+        !this.isDir(path.join(base, parts[0]!)) &&
+        !this.isFile(path.join(base, `${parts[0]}.py`))
+      )
+        continue;
       const dir = path.join(base, ...parts);
-      if (parts.length > 0 && this.isFile(`${dir}.py`)) return `${dir}.py`;
-      if (this.isFile(path.join(dir, '__init__.py'))) return path.join(dir, '__init__.py');
+      if (parts.length > 0 && this.isFile(`${dir}.py`)) found = `${dir}.py`;
+      else if (this.isFile(path.join(dir, '__init__.py'))) found = path.join(dir, '__init__.py');
+      if (found) break;
     }
-    return undefined;
+    this.modules.set(key, found);
+    return found;
   }
 
   /** A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package). */
@@ -143,7 +171,12 @@ export class ProjectIndex {
   }
 
   /** What `callee` at a call in `file` (in a method of `className`) resolves to, or undefined. */
-  resolve(file: string, summary: ModuleSummary, site: CallSite, className: string | undefined): Target | undefined {
+  resolve(
+    file: string,
+    summary: ModuleSummary,
+    site: CallSite,
+    className: string | undefined,
+  ): Target | undefined {
     const callee = site.callee;
     if ('name' in callee) {
       const local = summary.functions.get(callee.name);
@@ -181,6 +214,39 @@ export class ProjectIndex {
       bound.level,
     );
     return submodule ? this.functionIn(submodule, attr) : undefined;
+  }
+
+  /** Whether `file` (with `source`) can have a BHD007 finding at all, from its text (./prefilter). */
+  mayHaveChains(file: string, source: string): boolean {
+    const key = path.resolve(file);
+    return mayHaveChains(source, this.mayBlock(key, source), (module, level) => {
+      const dep = this.resolveModule(module, key, level);
+      return dep !== undefined && this.mayBlock(dep);
+    });
+  }
+
+  /**
+   * Whether `file` may block anywhere, from text only: it has a blocking operation's tokens, or a project
+   * module it imports may block (transitively; a module in the middle of the question counts as no).
+   */
+  private mayBlock(file: string, text?: string): boolean {
+    const known = this.blocking.get(file);
+    if (known !== undefined) return known;
+    const source = text ?? this.readText(file);
+    if (source === undefined) return false;
+    this.blocking.set(file, false); // cycles
+    let result = mightHaveBlockingOps(source);
+    if (!result) {
+      for (const [module, level] of importedModules(source)) {
+        const dep = this.resolveModule(module, file, level);
+        if (dep !== undefined && dep !== file && this.mayBlock(dep)) {
+          result = true;
+          break;
+        }
+      }
+    }
+    this.blocking.set(file, result);
+    return result;
   }
 
   /** The chain from `target` (a sync def) down to a blocking operation, or undefined. */

@@ -84,29 +84,8 @@ function dotted(n: Node): string | undefined {
   return undefined;
 }
 
-/** The class a `def` is a method of (directly in the class body), if any. */
-function classOf(fn: Node): Node | undefined {
-  let holder = fn.parent;
-  if (holder?.type === 'decorated_definition') holder = holder.parent;
-  const cls = holder?.type === 'block' ? holder.parent : undefined;
-  return cls?.type === 'class_definition' ? cls : undefined;
-}
-
-/** Whether a definition (or its class) sits at module level (possibly under `if`/`try` at module level). */
-function atModuleLevel(def: Node): boolean {
-  for (let p = def.parent; p; p = p.parent) {
-    if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') return false;
-  }
-  return true;
-}
-
-function importsOf(tree: Tree): Map<string, ImportBinding> {
+function importsOf(statements: readonly Node[]): Map<string, ImportBinding> {
   const imports = new Map<string, ImportBinding>();
-  const statements = [
-    ...tree.rootNode.descendantsOfType('import_statement'),
-    ...tree.rootNode.descendantsOfType('import_from_statement'),
-  ].filter(atModuleLevel);
-  statements.sort((a, b) => a.startIndex - b.startIndex);
   for (const st of statements) {
     if (st.type === 'import_statement') {
       for (const c of st.namedChildren) {
@@ -180,7 +159,22 @@ function callSite(call: Node): CallSite | undefined {
   };
 }
 
-/** Summarises a parsed file (the tree is read, not kept). */
+/** A def/lambda/class open during the sweep in text order, with where its body starts. */
+interface OpenScope {
+  node: Node;
+  end: number;
+  bodyStart: number;
+  /** Depth in def/lambda/class nesting (0: at module level). */
+  depth: number;
+  /** For a def directly in a class body: that class (open scope below it). */
+  cls?: OpenScope;
+}
+
+/**
+ * Summarises a parsed file (the tree is read, not kept). One `descendantsOfType` walk hands over every def,
+ * class, lambda, call and import in text order; a stack sweep then finds each node's scope from offsets
+ * alone (walking up `parent`s costs wasm calls per level per call, most of a summary's time).
+ */
 export function summarize(tree: Tree, source: string): ModuleSummary {
   const functions = new Map<string, FunctionSummary>();
   const byId = new Map<number, FunctionSummary>();
@@ -188,55 +182,88 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   const asyncCalls: CallSite[] = [];
   const asyncCallOwners: (string | undefined)[] = [];
   const asyncIds = new Map<number, string | undefined>();
-  for (const fn of tree.rootNode.descendantsOfType('function_definition')) {
-    const name = fn.childForFieldName('name');
-    if (!name) continue;
-    const cls = classOf(fn);
-    const addressable = cls ? atModuleLevel(cls) : atModuleLevel(fn);
-    const className = cls?.childForFieldName('name')?.text;
-    if (isAsyncDef(fn)) asyncIds.set(fn.id, addressable ? className : undefined);
-    if (!addressable) continue;
-    if (cls && className) classes.add(className);
-    const qualname = className ? `${className}.${name.text}` : name.text;
-    const summary: FunctionSummary = {
-      qualname,
-      ...(className ? { className } : {}),
-      isAsync: isAsyncDef(fn),
-      nameRange: rangeOf(name),
-      calls: [],
+  const imports: Node[] = [];
+  const nodes = tree.rootNode.descendantsOfType([
+    'function_definition',
+    'class_definition',
+    'lambda',
+    'call',
+    'import_statement',
+    'import_from_statement',
+  ]);
+  const stack: OpenScope[] = [];
+  /** The innermost open scope whose body holds [start, end) (defaults and decorators belong outside). */
+  const scopeAt = (start: number): OpenScope | undefined => {
+    for (let k = stack.length - 1; k >= 0; k--) if (start >= stack[k]!.bodyStart) return stack[k];
+    return undefined;
+  };
+  for (const node of nodes) {
+    const start = node.startIndex;
+    while (stack.length > 0 && stack[stack.length - 1]!.end <= start) stack.pop();
+    const type = node.type;
+    if (type === 'call') {
+      const scope = scopeAt(start);
+      if (!scope || scope.node.type !== 'function_definition') continue;
+      const owner = byId.get(scope.node.id);
+      const isAsync = asyncIds.has(scope.node.id);
+      if (!owner && !isAsync) continue;
+      if (node.parent?.type === 'await') continue; // awaited: it returns an awaitable, not a plain helper
+      const site = callSite(node);
+      if (!site) continue;
+      if (owner && !owner.isAsync) owner.calls.push(site);
+      if (isAsync) {
+        asyncCalls.push(site);
+        asyncCallOwners.push(asyncIds.get(scope.node.id));
+      }
+      continue;
+    }
+    if (type === 'import_statement' || type === 'import_from_statement') {
+      if (stack.every((s) => start < s.bodyStart)) imports.push(node);
+      continue;
+    }
+    const body = node.childForFieldName('body');
+    const outer = scopeAt(start);
+    const open: OpenScope = {
+      node,
+      end: node.endIndex,
+      bodyStart: body?.startIndex ?? node.endIndex,
+      depth: outer ? outer.depth + 1 : 0,
     };
-    // A redefinition wins, as at run time (the later def).
-    functions.set(qualname, summary);
-    byId.set(fn.id, summary);
-  }
-  for (const cls of tree.rootNode.descendantsOfType('class_definition'))
-    if (atModuleLevel(cls)) {
-      const name = cls.childForFieldName('name');
-      if (name) classes.add(name.text);
+    if (type === 'class_definition') {
+      const name = node.childForFieldName('name');
+      if (name && !outer) classes.add(name.text);
+    } else if (type === 'function_definition') {
+      const name = node.childForFieldName('name');
+      const isAsync = isAsyncDef(node);
+      const cls = outer?.node.type === 'class_definition' ? outer : undefined;
+      // Addressable: a module-level def, or a method of a module-level class.
+      const addressable = cls ? cls.depth === 0 : !outer;
+      const className = cls ? cls.node.childForFieldName('name')?.text : undefined;
+      if (isAsync) asyncIds.set(node.id, addressable ? className : undefined);
+      if (name && addressable) {
+        const qualname = className ? `${className}.${name.text}` : name.text;
+        const summary: FunctionSummary = {
+          qualname,
+          ...(className ? { className } : {}),
+          isAsync,
+          nameRange: rangeOf(name),
+          calls: [],
+        };
+        // A redefinition wins, as at run time (the later def).
+        functions.set(qualname, summary);
+        byId.set(node.id, summary);
+      }
     }
-  if (byId.size === 0 && asyncIds.size === 0)
-    return { functions, classes, imports: importsOf(tree), asyncCalls, asyncCallOwners };
-
-  for (const call of tree.rootNode.descendantsOfType('call')) {
-    const scope = enclosingScope(call);
-    if (!scope || scope.type !== 'function_definition') continue;
-    const owner = byId.get(scope.id);
-    const isAsync = asyncIds.has(scope.id);
-    if (!owner && !isAsync) continue;
-    if (call.parent?.type === 'await') continue; // awaited: whatever it returns is awaitable, not a plain helper
-    const site = callSite(call);
-    if (!site) continue;
-    if (owner && !owner.isAsync) owner.calls.push(site);
-    if (isAsync) {
-      asyncCalls.push(site);
-      asyncCallOwners.push(asyncIds.get(scope.id));
+    stack.push(open);
+  }
+  if (byId.size > 0) {
+    for (const op of blockingOps(tree, source)) {
+      const node = tree.rootNode.descendantForIndex(op.startIndex, op.endIndex);
+      const scope = node && enclosingScope(node);
+      const owner = scope && byId.get(scope.id);
+      if (owner && !owner.isAsync && !owner.blocks)
+        owner.blocks = { what: shownOp(op.message), range: op.range };
     }
   }
-  for (const op of blockingOps(tree, source)) {
-    const node = tree.rootNode.descendantForIndex(op.startIndex, op.endIndex);
-    const scope = node && enclosingScope(node);
-    const owner = scope && byId.get(scope.id);
-    if (owner && !owner.isAsync && !owner.blocks) owner.blocks = { what: shownOp(op.message), range: op.range };
-  }
-  return { functions, classes, imports: importsOf(tree), asyncCalls, asyncCallOwners };
+  return { functions, classes, imports: importsOf(imports), asyncCalls, asyncCallOwners };
 }

@@ -2,10 +2,14 @@
  * Glue: every way a capture can fail, turned into an action the person can take: install or upgrade py-spy,
  * point at one, attach with sudo, copy py-spy into a container, add SYS_PTRACE, pick another process.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ContainerPtraceError, ContainerPySpyMissingError, DockerError } from '../captureSources/docker';
+import { captureFromText } from '../captureSources/dumpFile';
+import { sudoDumpArgs } from '../captureSources/sudoCapture';
+import { checkSource } from '../diagnostics/analyze';
 import { log } from '../log';
 import { PySpyNotLocatedError } from './captureProcess';
 import type { Capture } from './captureStore';
@@ -151,16 +155,41 @@ export class CaptureErrorActions {
     return undefined;
   }
 
-  /** The password is typed into the terminal by the person, never seen or stored by the extension. */
-  private runInTerminalWithSudo(pyspy: string, pid: number): void {
+  /**
+   * py-spy under sudo in a terminal (the password is typed there by the person, never seen or stored by the
+   * extension); its JSON lands in a temporary file that is opened as a capture as soon as it is complete.
+   */
+  runInTerminalWithSudo(pyspy: string, pid: number): void {
+    const out = path.join(os.tmpdir(), `backend-hang-sudo-${pid}-${Date.now()}.json`);
     const task = new vscode.Task(
       { type: 'process', task: 'py-spy dump (sudo)' },
       vscode.TaskScope.Workspace,
       `py-spy dump ${pid} (sudo)`,
       'Backend Hang',
-      new vscode.ProcessExecution('sudo', [pyspy, 'dump', '--pid', String(pid)]),
+      new vscode.ProcessExecution('sudo', sudoDumpArgs(pyspy, pid, out)),
     );
     void vscode.tasks.executeTask(task);
+    void this.importWhenWritten(out, pid);
+  }
+
+  private async importWhenWritten(file: string, pid: number): Promise<void> {
+    const deadline = Date.now() + 10 * 60_000;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (!existsSync(file)) continue;
+      try {
+        const [c] = await captureFromText(readFileSync(file, 'utf8'), {
+          origin: { kind: 'process', label: `pid ${pid} (sudo)` },
+          pid,
+          workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+          check: (source) => Promise.resolve(checkSource(source)),
+        });
+        if (c) this.addCapture({ pid }, c.dump, c.raw, c.capturedAt);
+      } catch (err) {
+        log.warn(`sudo py-spy output in ${file} is not a dump: ${String(err)}`);
+      }
+      return;
+    }
   }
 
   reportError(

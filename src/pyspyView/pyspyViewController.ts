@@ -11,6 +11,7 @@ import type { DiagnosticsController } from '../diagnostics/diagnosticsController
 import { log } from '../log';
 import { listAllTargets, pickTarget } from '../captureSources/targetPicker';
 import { captureContainer } from '../captureSources/docker';
+import { needsRootToCapture } from '../captureSources/sudoCapture';
 import { formatCaptureText, toCaptureJson } from './captureFormat';
 import { CaptureErrorActions } from './captureErrors';
 import { CaptureStore, formatTime, type Capture } from './captureStore';
@@ -250,6 +251,15 @@ export class PySpyViewController implements vscode.Disposable {
       check: (source: string) => Promise.resolve(checkSource(source)),
     };
     const container = target.container;
+    if (!container && needsRootToCapture()) {
+      // macOS: py-spy always needs root; a terminal with sudo is the flow, its result opens by itself.
+      this.errors.runInTerminalWithSudo(hostPySpy(base) ?? 'py-spy', target.pid);
+      void vscode.window.setStatusBarMessage(
+        'py-spy needs root on macOS: type your password in the terminal',
+        8000,
+      );
+      return undefined;
+    }
     try {
       const captures = await vscode.window.withProgress(
         {

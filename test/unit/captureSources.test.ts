@@ -212,3 +212,34 @@ test('Kubernetes: exec when the image has py-spy, an ephemeral debug container w
   assert.match(k.debug.shell, /pip install -q py-spy >&2 && py-spy dump --pid 1 --json/);
   assert.throws(() => kubernetesCommands({ pod: 'x; rm -rf /' }), /pod/);
 });
+
+test('sudo capture: the fixed script runs py-spy with positional arguments and leaves a complete JSON file', async () => {
+  const { sudoDumpArgs, needsRootToCapture } = await import('../../src/captureSources/sudoCapture');
+  const { captureFromText } = await import('../../src/captureSources/dumpFile');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const os = await import('node:os');
+  assert.equal(needsRootToCapture('darwin', 501), true);
+  assert.equal(needsRootToCapture('darwin', 0), false);
+  assert.equal(needsRootToCapture('linux', 1000), false);
+  assert.throws(() => sudoDumpArgs('py-spy', 0, '/tmp/x'));
+  const pyspy = path.resolve(__dirname, '../../../.cache/venv/bin/py-spy');
+  const python = path.resolve(__dirname, '../../../.cache/venv/bin/python');
+  const child = spawn(python, ['-c', 'import time; time.sleep(30)'], { stdio: 'ignore' });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bh-sudo-'));
+  // A file name with a space and a quote: it is an argument, never shell text.
+  const out = path.join(dir, "dump o'k.json");
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    // Without the sudo prefix (tests run as the process's owner): the same argv sudo would be given.
+    const [cmd, ...args] = sudoDumpArgs(pyspy, child.pid!, out);
+    execFileSync(cmd, args);
+    const [c] = await captureFromText(readFileSync(out, 'utf8'), {
+      origin: { kind: 'process', label: 'sudo' },
+    });
+    assert.equal(c.dump.format, 'py-spy-json');
+    assert.ok(c.dump.threads[0].frames.some((f) => f.function === '<module>'));
+  } finally {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

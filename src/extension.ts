@@ -4,6 +4,8 @@ import { DiagnosticsController } from './diagnostics/diagnosticsController';
 import { QuickFixProvider } from './codeActions/quickFixProvider';
 import { DumpImportController } from './captureSources/dumpImportController';
 import { PySpyViewController } from './pyspyView/pyspyViewController';
+import { TasksController } from './asyncTasks/tasksController';
+import { ProfileController } from './loopProfile/profileController';
 import { ChecksController } from './serverChecks/checksController';
 import { WatchController } from './serverChecks/watchController';
 
@@ -18,6 +20,8 @@ export function activate(context: vscode.ExtensionContext): void {
     new QuickFixProvider(context, diagnostics),
     captures,
     new DumpImportController(captures),
+    new TasksController(),
+    new ProfileController(),
     checks,
     new WatchController(checks),
     vscode.commands.registerCommand('backendHang.showLogs', () => log.show()),

@@ -110,8 +110,10 @@ export async function profileProcess(
       });
       // Show the user's files relative to the server's working directory, as py-spy's short names do.
       const cwd = target?.cwd && `${target.cwd.replace(/\/$/, '')}/`;
-      for (const h of profile.hotspots)
+      for (const h of profile.hotspots) {
         if (cwd && h.shortFile.startsWith(cwd)) h.shortFile = h.shortFile.slice(cwd.length);
+        h.localPath = read(h.file)?.path;
+      }
       if (opts.check) await linkHotspots(profile.hotspots, read, opts.check);
       return {
         pid,

@@ -29,6 +29,8 @@ export interface Hotspot {
   call: string;
   /** How `call` was named: a frame of the stack, the text of the line, or nothing better than library code. */
   evidence: 'stack' | 'source' | 'none';
+  /** The file on this machine (chroot/container root, mappings resolved), when it is here. */
+  localPath?: string;
   /** Static findings (`backend-hang check`) covering the line; filled by the caller when sources are readable. */
   static?: StaticLink[];
 }

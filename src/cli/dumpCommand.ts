@@ -150,6 +150,8 @@ function render(format: DumpArgs['format'], pid: number, captures: ProcessCaptur
             diagnosis: c.diagnosis,
             capturedAt: c.capturedAt,
             source: c.origin?.label ?? `pid ${c.pid}`,
+            displayPath: (p) =>
+              p.startsWith(`${process.cwd()}${path.sep}`) ? path.relative(process.cwd(), p) : p,
           },
           readerFor(c),
         ),

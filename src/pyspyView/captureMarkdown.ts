@@ -99,7 +99,7 @@ export function captureMarkdown(input: MarkdownInput, read: MarkdownSourceReader
       if (!src || shown.has(key)) continue;
       shown.add(key);
       out.push(
-        `### \`${src.path}\`, line ${spot.line}`,
+        `### \`${input.displayPath?.(src.path) ?? src.path}\`, line ${spot.line}`,
         '',
         `${FENCE}python`,
         excerpt(src.text, spot.line),

@@ -108,8 +108,14 @@ function diffLines(a: readonly string[], b: readonly string[]): [' ' | '-' | '+'
 /** A unified diff of `before` -> `after` with 3 lines of context (empty when equal). */
 export function unifiedDiff(file: string, before: string, after: string): string {
   if (before === after) return '';
-  const a = before.split('\n');
-  const b = after.split('\n');
+  // Lines without their terminators (a final line break ends the last line, it does not start another).
+  const lines = (text: string): string[] => {
+    const l = text.split('\n');
+    if (l[l.length - 1] === '') l.pop();
+    return l;
+  };
+  const a = lines(before);
+  const b = lines(after);
   const script = diffLines(a, b);
   const out = [`--- ${file}`, `+++ ${file}`];
   let i = 0;

@@ -323,11 +323,23 @@ function planFutures(parts: WithParts, ex: string): FuturesPlan | { reason: stri
   for (const name of futuresBindings(parts.body, ex).keys()) {
     const seen = new Set<Evidence>();
     let readAfter = false;
+    let awaitedInBlock = false;
     for (const { id, nested } of occurrencesOf(fn, name)) {
       const evidence = occurrenceEvidence(id, ex, nested);
       seen.add(evidence);
       if (evidence === 'read' && id.startIndex >= parts.stmt.endIndex) readAfter = true;
+      // `futures = await asyncio.gather(*futures)` in the block: after it the name holds results.
+      const p = id.parent;
+      if (
+        p?.type === 'assignment' &&
+        p.childForFieldName('left')?.id === id.id &&
+        p.childForFieldName('right')?.type === 'await' &&
+        id.startIndex > parts.body.startIndex &&
+        id.startIndex < parts.stmt.endIndex
+      )
+        awaitedInBlock = true;
     }
+    if (awaitedInBlock) readAfter = false;
     if (!seen.has('read')) {
       return {
         reason: `the future \`${name}\` is never awaited or read: leaving the \`with\` waits for it, the rewrite would cancel it`,

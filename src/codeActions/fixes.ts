@@ -208,7 +208,12 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
         offer('Use await asyncio.sleep(...)', true, 'fix', awaitFix(finding, tree, source, options, 'sleep'));
         break;
       case 'BHD007':
-        offer('Run it in a thread: await asyncio.to_thread(...)', true, 'fix', toThreadFix(finding, tree, source, options.eol));
+        offer(
+          'Run it in a thread: await asyncio.to_thread(...)',
+          true,
+          'fix',
+          toThreadFix(finding, tree, source, options.eol),
+        );
         break;
     }
   }

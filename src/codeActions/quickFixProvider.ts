@@ -104,7 +104,9 @@ export class QuickFixProvider implements vscode.CodeActionProvider, vscode.Dispo
     const pythonVersion = parseVersionSetting(setting)
       ? resolvePythonVersion(setting, undefined)
       : (project?.targetVersion ??
-        (isFile ? pythonVersionForFile(document.uri.fsPath, setting) : resolvePythonVersion(setting, undefined)));
+        (isFile
+          ? pythonVersionForFile(document.uri.fsPath, setting)
+          : resolvePythonVersion(setting, undefined)));
     return fixOptionsFor(text, {
       pythonVersion,
       httpTimeoutSeconds: timeoutSet ?? project?.httpTimeout ?? 10,

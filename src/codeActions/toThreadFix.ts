@@ -29,7 +29,10 @@ export function toThreadFix(finding: Finding, tree: Tree, source: string, eol: s
   if (args.namedChildren.some((c) => c?.type === 'comment'))
     return { reason: 'comments inside the call would be lost' };
   const asyncio = importEdit(tree, source, 'asyncio', eol, call);
-  const inner = source.slice(args.startIndex + 1, args.endIndex - 1).trim().replace(/,\s*$/, '');
+  const inner = source
+    .slice(args.startIndex + 1, args.endIndex - 1)
+    .trim()
+    .replace(/,\s*$/, '');
   const expr = `await ${asyncio.name}.to_thread(${fn.text}${inner ? `, ${inner}` : ''})`;
   const edits: TextEdit[] = [{ start: call.startIndex, end: call.endIndex, newText: expr }];
   if (asyncio.edit) edits.push(asyncio.edit);
@@ -37,6 +40,7 @@ export function toThreadFix(finding: Finding, tree: Tree, source: string, eol: s
     edits,
     name: asyncio.name,
     applicability: 'unsafe',
-    unsafeBecause: 'the function then runs in a worker thread, which code that is not thread-safe may not survive',
+    unsafeBecause:
+      'the function then runs in a worker thread, which code that is not thread-safe may not survive',
   };
 }

@@ -32,6 +32,8 @@ export interface ResolvedConfig {
   httpTimeout: number;
   /** target-version, else `requires-python` of the nearest pyproject.toml; undefined: the default (3.9). */
   targetVersion?: PythonVersion;
+  /** target-version was set (config file or command line), not inferred from requires-python. */
+  explicitTarget: boolean;
   src: readonly string[];
   respectGitignore: boolean;
   noqaAliases: Readonly<Record<string, readonly string[]>>;
@@ -119,9 +121,13 @@ export class ConfigResolver {
     return result;
   }
 
-  /** A directory without its own config: the parent's, but requires-python may come from a pyproject here. */
+  /**
+   * A directory without its own config: the parent's. Without an explicit target-version, a pyproject.toml
+   * here (even without a [tool.backend-hang] table) says which Python the code runs on: its requires-python
+   * wins, so a nested 3.7 package never gets `cancel_futures` (3.9+) from a parent's requires-python.
+   */
   private inherit(parent: ResolvedConfig, dir: string): ResolvedConfig {
-    if (parent.file || this.options.overrides?.targetVersion) return parent;
+    if (parent.explicitTarget) return parent;
     const version = requiresPython(path.join(dir, 'pyproject.toml'));
     return version ? { ...parent, targetVersion: version } : parent;
   }
@@ -174,6 +180,7 @@ export class ConfigResolver {
       severity,
       httpTimeout: s.httpTimeout ?? 10,
       targetVersion: s.targetVersion ?? requiresPython(path.join(dir, 'pyproject.toml')),
+      explicitTarget: s.targetVersion !== undefined,
       src: s.src ?? ['.'],
       respectGitignore: s.respectGitignore ?? true,
       noqaAliases: aliases,

@@ -15,7 +15,6 @@ interface IgnoreFile {
   rules: Rules;
 }
 
-
 function readRules(file: string): Rules | undefined {
   try {
     const rules = parseGitignore(fs.readFileSync(file, 'utf8'));

@@ -65,6 +65,16 @@ interface Case {
   /** Declined: the file stays as it is and the report says why. */
   declined?: RegExp;
   check?: (fixed: string) => void;
+  /** `--unsafe-fixes` (default: safe fixes only, as `--fix`). */
+  unsafe?: boolean;
+  /** The file's name (test files never get a safe fix). */
+  saveAs?: string;
+  /** The rules whose fixes must have been applied (default: BHD001). */
+  applied?: string[];
+  /** Fixes left because they are unsafe: the report says why. */
+  unsafeLeft?: RegExp;
+  /** Whether the original freezes the loop when cancelled and the fix must stop that (default: yes). */
+  stall?: boolean;
 }
 
 const CASE_LIST: Case[] = [
@@ -97,6 +107,50 @@ const CASE_LIST: Case[] = [
   { name: 'processPool' },
   { name: 'nestedUsedAfter' },
   { name: 'fireAndForget', declined: /without keeping its future/ },
+  // Futures read after the block: the work is kept (no cancel_futures, nothing cancelled), read via
+  // wrap_future. Unsafe (the results may not be finished when read), so only with --unsafe-fixes.
+  {
+    name: 'keepWorkAfter',
+    unsafe: true,
+    applied: ['BHD001', 'BHD003'],
+    check: (t) => {
+      assert.doesNotMatch(t, /cancel_futures|\.cancel\(\)/);
+      assert.match(t, /ex\.shutdown\(wait=False\)/);
+      assert.match(t, /return \[await asyncio\.wrap_future\(f\) for f in futs\]/);
+      assert.equal(t.match(/^import asyncio\b/gm)?.length, 1, 'asyncio imported once');
+    },
+  },
+  {
+    name: 'keepWorkAfter',
+    variant: 'safe fixes only',
+    applied: ['BHD003'],
+    unsafeLeft: /BHD001:.*`futs` is read after the block/,
+    stall: false,
+  },
+  // time.sleep -> asyncio.sleep: unsafe; the now unused `import time` goes, asyncio (imported in a try) is reused.
+  {
+    name: 'sleepImports',
+    unsafe: true,
+    applied: ['BHD006'],
+    stall: false,
+    check: (t) => {
+      assert.doesNotMatch(t, /import time/);
+      assert.equal(t.match(/^ *import asyncio\b/gm)?.length, 1);
+      assert.match(t, /await asyncio\.sleep\(0\.01\)/);
+    },
+  },
+  { name: 'sleepImports', variant: 'safe fixes only', applied: [], unsafeLeft: /BHD006/, stall: false },
+  // A test file never gets a safe fix; a line commented as deliberate neither.
+  {
+    name: 'seedStream',
+    variant: 'test file',
+    saveAs: 'tests/test_stream.py',
+    applied: [],
+    unsafeLeft: /BHD001:.*test code/,
+    stall: false,
+  },
+  { name: 'deliberateWith', applied: [], unsafeLeft: /BHD001:.*deliberate/, stall: false },
+  { name: 'deliberateWith', variant: '--unsafe-fixes', unsafe: true },
 ];
 
 let dir: string;
@@ -117,11 +171,12 @@ test('fixed programs behave the same and no longer freeze the loop when cancelle
         fs.readFileSync(path.join(CASES, `${c.name}.py`), 'utf8'),
       );
       const original = path.join(caseDir, 'original.py');
-      const fixed = path.join(caseDir, 'fixed.py');
+      const fixed = path.join(caseDir, c.saveAs ?? 'fixed.py');
+      fs.mkdirSync(path.dirname(fixed), { recursive: true });
       fs.writeFileSync(original, source);
       fs.writeFileSync(fixed, source);
-      const [report] = await fixFiles([fixed]);
-      const [again] = await fixFiles([fixed]);
+      const [report] = await fixFiles([fixed], { unsafeFixes: c.unsafe });
+      const [again] = await fixFiles([fixed], { unsafeFixes: c.unsafe });
       return { c, source, original, fixed, report: report!, again: again! };
     }),
   );
@@ -134,18 +189,28 @@ test('fixed programs behave the same and no longer freeze the loop when cancelle
       assert.match(p.report.declined.map((d) => d.reason).join('\n'), p.c.declined, label(p.c));
       continue;
     }
+    const expected = p.c.applied ?? ['BHD001'];
     assert.equal(
       p.report.status,
-      'fixed',
+      expected.length ? 'fixed' : 'unchanged',
       `${label(p.c)}: ${JSON.stringify(p.report satisfies FixFileReport)}`,
     );
-    assert.ok(
-      p.report.applied.some((a) => a.code === 'BHD001'),
+    assert.deepEqual(
+      [...new Set(p.report.applied.map((a) => a.code))].sort(),
+      [...expected].sort(),
       label(p.c),
     );
+    if (p.c.unsafeLeft)
+      assert.match(
+        (p.report.unsafe ?? []).map((u) => `${u.code}: ${u.reason}`).join('\n'),
+        p.c.unsafeLeft,
+        label(p.c),
+      );
+    else assert.deepEqual(p.report.unsafe ?? [], [], `${label(p.c)}: no unsafe fix left`);
     assert.equal(p.again.status, 'unchanged', `${label(p.c)}: a second --fix changes nothing`);
     p.c.check?.(text);
   }
+  // A test-file name is only for the fixer: Python runs it under any name.
   const runs = await pool(prepared.flatMap((p) => [() => runCase(p.original), () => runCase(p.fixed)]));
   const lines: string[] = [];
   prepared.forEach((p, i) => {
@@ -156,7 +221,7 @@ test('fixed programs behave the same and no longer freeze the loop when cancelle
     );
     assert.equal(afterFix.normal, before.normal, `${label(p.c)}: same result when not cancelled`);
     assert.doesNotMatch(afterFix.normal, /Error/, `${label(p.c)}: ${afterFix.normal}`);
-    if (p.c.declined) return;
+    if (p.c.declined || p.c.stall === false) return;
     assert.ok(before.stall > 0.2, `${label(p.c)}: the original freezes the loop (${before.stall} s)`);
     assert.ok(afterFix.stall < 0.1, `${label(p.c)}: the fixed code does not (${afterFix.stall} s)`);
   });

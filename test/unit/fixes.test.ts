@@ -89,7 +89,10 @@ describe('fixAll: input -> expected output', () => {
       const t = c.transform ?? ((s: string) => s);
       const input = t(read(`${c.name}.in.py`));
       const expected = t(read(c.out ?? (c.name === 'alreadyFixed' ? `${c.name}.in.py` : `${c.name}.out.py`)));
-      const options = { ...fixOptionsFor(input, { pythonVersion: c.version ?? [3, 11] }), unsafeFixes: !c.safeOnly };
+      const options = {
+        ...fixOptionsFor(input, { pythonVersion: c.version ?? [3, 11] }),
+        unsafeFixes: !c.safeOnly,
+      };
       const once = fixAll(input, parser, options);
       assert.equal(once.text, expected);
       assert.deepEqual(once.applied.map((f) => f.code).sort(), [...c.applied].sort());

@@ -1,0 +1,234 @@
+// `backend-hang` behaves like its neighbours (Ruff): end to end through the bundled CLI (dist/cli.js) on temp
+// trees — help on every command, `check` with no path, full output with the source line and a caret, colour,
+// --diff, --statistics, --exit-zero, the messages for missing paths, no Python files, syntax errors, binary and
+// non-UTF-8 files, and a project's [tool.backend-hang] configuration.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const CLI = path.join(__dirname, '..', '..', '..', 'dist', 'cli.js');
+let dir: string;
+
+function run(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): { code: number | null; stdout: string; stderr: string } {
+  const env = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...opts.env };
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? dir, encoding: 'utf8', env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const write = (rel: string, text: string | Buffer): void => {
+  fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+  fs.writeFileSync(path.join(dir, rel), text);
+};
+
+const SLEEPER = 'import time\n\n\nasync def tick():\n    time.sleep(1)  # é\n';
+const STREAM = [
+  'from concurrent.futures import ThreadPoolExecutor',
+  '',
+  '',
+  'async def stream(loop):',
+  '    with ThreadPoolExecutor() as ex:',
+  '        return await loop.run_in_executor(ex, len, "x")',
+  '',
+].join('\n');
+
+before(() => {
+  assert.ok(fs.existsSync(CLI), 'dist/cli.js exists (run node esbuild.mjs)');
+  dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-ruffcli-')));
+  write('proj/app/sleeper.py', SLEEPER);
+  write('proj/app/stream.py', STREAM);
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('--help on every command, exit 0, on stdout', () => {
+  for (const command of ['check', 'dump', 'profile', 'triage', 'verify']) {
+    for (const args of [
+      [command, '--help'],
+      [command, '-h'],
+      ['help', command],
+    ]) {
+      const r = run(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stdout, new RegExp(`backend-hang ${command}`, 'i'), args.join(' '));
+    }
+  }
+  const top = run(['--help']);
+  assert.equal(top.code, 0);
+  for (const command of ['check', 'dump', 'triage', 'verify'])
+    assert.match(top.stdout, new RegExp(`^  ${command} `, 'm'));
+  assert.match(run(['check', '--help']).stdout, /--unsafe-fixes[\s\S]*--diff[\s\S]*--output-format/);
+});
+
+test('check with no path checks `.`; full output shows the line and a caret; counts safe and unsafe fixes', () => {
+  const r = run(['check'], { cwd: path.join(dir, 'proj') });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr, '');
+  const lines = r.stdout.split('\n');
+  const at = lines.indexOf('BHD006 `time.sleep()` blocks the event loop');
+  assert.ok(at >= 0, r.stdout);
+  assert.deepEqual(lines.slice(at + 1, at + 6), [
+    ' --> app/sleeper.py:5:5',
+    '  |',
+    '4 | async def tick():',
+    '5 |     time.sleep(1)  # é',
+    '  |     ^^^^^^^^^^^^^',
+  ]);
+  assert.match(r.stdout, /^BHD001 \[\*\] `with ThreadPoolExecutor\(\.\.\.\)`/m, 'the safe fix is marked [*]');
+  assert.match(r.stdout, /^help: unsafe fix available with --unsafe-fixes/m);
+  assert.match(
+    r.stdout,
+    /^Found 2 findings in 2 files\.\n\[\*\] 1 fixable with the `--fix` option\.\n1 more fix available with --unsafe-fixes\.\n$/m,
+  );
+});
+
+test('colour on --color always / FORCE_COLOR, never with NO_COLOR or when piped', () => {
+  const cwd = path.join(dir, 'proj');
+  assert.match(run(['check', '--color', 'always'], { cwd }).stdout, /\x1b\[1m/);
+  assert.match(run(['check'], { cwd, env: { FORCE_COLOR: '1' } }).stdout, /\x1b\[/);
+  assert.doesNotMatch(run(['check'], { cwd }).stdout, /\x1b\[/, 'a pipe is not a terminal');
+  assert.doesNotMatch(run(['check'], { cwd, env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stdout, /\x1b\[/);
+  assert.equal(run(['check', '--color', 'sometimes'], { cwd }).code, 2);
+});
+
+test('--diff shows what --fix would change, changes nothing, exit 1 (0 when nothing would change)', () => {
+  const cwd = path.join(dir, 'proj');
+  const before = fs.readFileSync(path.join(cwd, 'app/stream.py'), 'utf8');
+  const r = run(['check', '--diff'], { cwd });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /^--- app\/stream\.py\n\+\+\+ app\/stream\.py\n@@ -2,5 \+2,8 @@/m);
+  assert.match(r.stdout, /^-    with ThreadPoolExecutor\(\) as ex:$/m);
+  assert.match(r.stdout, /^\+        ex\.shutdown\(wait=False, cancel_futures=True\)$/m);
+  assert.doesNotMatch(r.stdout, /sleeper/, 'unsafe fixes are not in the diff');
+  assert.match(r.stderr, /Would fix 1 finding\.\n1 more fix available with --unsafe-fixes\./);
+  assert.equal(fs.readFileSync(path.join(cwd, 'app/stream.py'), 'utf8'), before);
+  // The diff is a real patch: applied (git apply) to a copy it gives what --fix writes to another copy.
+  const patched = path.join(dir, 'patched');
+  const fixed = path.join(dir, 'fixed');
+  fs.cpSync(cwd, patched, { recursive: true });
+  fs.cpSync(cwd, fixed, { recursive: true });
+  const diffFile = path.join(dir, 'fix.diff');
+  fs.writeFileSync(
+    diffFile,
+    r.stdout.replace(/^(---|\+\+\+) /gm, '$1 a/').replace(/^\+\+\+ a\//gm, '+++ b/'),
+  );
+  const applied = spawnSync('git', ['apply', '-p1', diffFile], { cwd: patched, encoding: 'utf8' });
+  assert.equal(applied.status, 0, applied.stderr);
+  assert.equal(run(['check', '--fix', '-q', '.'], { cwd: fixed }).code, 1);
+  for (const f of ['app/stream.py', 'app/sleeper.py'])
+    assert.equal(
+      fs.readFileSync(path.join(patched, f), 'utf8'),
+      fs.readFileSync(path.join(fixed, f), 'utf8'),
+      f,
+    );
+  assert.match(
+    run(['check', '--diff', '--unsafe-fixes'], { cwd }).stdout,
+    /^\+    await asyncio\.sleep\(1\)  # é$/m,
+  );
+  const none = run(['check', '--diff', '--select', 'BHD002'], { cwd });
+  assert.equal(none.code, 0, none.stderr);
+  assert.equal(none.stdout, '');
+  assert.equal(run(['check', '--diff', '--fix'], { cwd }).code, 2);
+});
+
+test('--statistics and --exit-zero', () => {
+  const cwd = path.join(dir, 'proj');
+  const s = run(['check', '--statistics'], { cwd });
+  assert.equal(s.code, 1);
+  assert.match(s.stdout, /^1\tBHD001\t\[\*\] `with` on an executor in async code$/m);
+  assert.match(s.stdout, /^1\tBHD006\t {4}Blocking call in async code$/m);
+  const z = run(['check', '--exit-zero'], { cwd });
+  assert.equal(z.code, 0);
+  assert.match(z.stdout, /Found 2 findings/);
+});
+
+test('missing paths, no Python files, binary and non-UTF-8 files: clear messages, exit codes like Ruff', () => {
+  const missing = run(['check', 'nope.py']);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stdout, '', 'no "All checks passed!" when nothing could be checked');
+  assert.match(missing.stderr, /error: nope\.py: no such file or directory/);
+  fs.mkdirSync(path.join(dir, 'empty/sub'), { recursive: true });
+  write('empty/notes.txt', 'x');
+  const empty = run(['check', 'empty']);
+  assert.equal(empty.code, 0);
+  assert.equal(empty.stdout, '');
+  assert.equal(empty.stderr, 'warning: No Python files found under the given path(s)\n');
+  write('odd/bin.py', Buffer.from([0x61, 0x73, 0x79, 0x6e, 0x63, 0x00, 0x01, 0x02]));
+  write('odd/latin.py', Buffer.concat([Buffer.from('import requests\n# caf'), Buffer.from([0xe9, 0x0a])]));
+  const odd = run(['check', 'odd']);
+  assert.equal(odd.code, 2);
+  assert.match(odd.stderr, /odd\/bin\.py: a binary file, not Python source; not checked/);
+  assert.match(odd.stderr, /odd\/latin\.py: not UTF-8 text; not checked/);
+});
+
+test('a file with a syntax error is reported like E999 and never fixed', () => {
+  const source = `${SLEEPER}\n\ndef broken(:\n    pass\n`;
+  write('syntax/bad.py', source);
+  const r = run(['check', '--output-format', 'concise', 'syntax']);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^syntax\/bad\.py:8:\d+: E999 SyntaxError: /m);
+  const fix = run(['check', '--fix', '--unsafe-fixes', '--output-format', 'concise', 'syntax']);
+  assert.equal(fix.code, 1);
+  assert.match(fix.stdout, /^Not fixed: syntax\/bad\.py:8:\d+: E999 SyntaxError: .* never fixed\)$/m);
+  assert.equal(fs.readFileSync(path.join(dir, 'syntax/bad.py'), 'utf8'), source, 'left as it was');
+  const json = JSON.parse(run(['check', '--output-format', 'json', 'syntax']).stdout) as {
+    code: string;
+    fixable: boolean;
+    reason?: string;
+  }[];
+  assert.deepEqual(
+    json.map((j) => [j.code, j.fixable, j.reason]),
+    [
+      ['BHD006', false, 'the file has a syntax error'],
+      ['E999', false, 'the file does not parse'],
+    ],
+  );
+});
+
+test("a project's [tool.backend-hang]: exclude, per-file-ignores, severity, http-timeout, gitignore", () => {
+  write(
+    'cfg/pyproject.toml',
+    [
+      '[tool.backend-hang]',
+      'extend-exclude = ["legacy"]',
+      'http-timeout = 2.5',
+      'per-file-ignores = { "scripts/*" = ["BHD006"] }',
+      'severity = { BHD005 = "error" }',
+      '',
+    ].join('\n'),
+  );
+  write('cfg/.gitignore', 'generated/\n');
+  fs.mkdirSync(path.join(dir, 'cfg/.git'), { recursive: true });
+  const net = 'import requests\n\n\ndef get(u):\n    return requests.get(u)\n';
+  write('cfg/app/net.py', net);
+  write('cfg/legacy/old.py', net);
+  write('cfg/generated/gen.py', net);
+  write('cfg/scripts/tool.py', SLEEPER);
+  const cwd = path.join(dir, 'cfg');
+  const r = run(['check', '--output-format', 'concise'], { cwd });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(
+    r.stdout.split('\n')[0],
+    'app/net.py:5:12: BHD005 [error] `requests.get()` has no timeout (unsafe fix)',
+  );
+  assert.match(r.stdout, /^Found 1 finding in 1 file\.$/m);
+  const fixed = run(['check', '--fix', '--unsafe-fixes', 'app'], { cwd });
+  assert.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+  assert.match(fs.readFileSync(path.join(cwd, 'app/net.py'), 'utf8'), /requests\.get\(u, timeout=2\.5\)/);
+  // The command line wins over the file.
+  write('cfg/app/net.py', net);
+  run(['check', '--fix', '--unsafe-fixes', '--http-timeout', '7', 'app'], { cwd });
+  assert.match(fs.readFileSync(path.join(cwd, 'app/net.py'), 'utf8'), /timeout=7\)/);
+  // A config mistake is a warning, not a crash.
+  write('cfg2/backend-hang.toml', 'select = ["BHD001"\n');
+  write('cfg2/a.py', SLEEPER);
+  const bad = run(['check', 'cfg2']);
+  assert.match(
+    bad.stderr,
+    /^warning: .*backend-hang\.toml: not valid TOML \(line \d+: .*\); its settings are ignored$/m,
+  );
+});

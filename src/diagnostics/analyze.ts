@@ -13,7 +13,6 @@ import { MESSAGES } from './rules';
 import { applyNoqa } from './noqa';
 import { type CheckPlan, planCheck } from './regions';
 import { treeChangeOf } from './treeChanges';
-import type { ProjectIndex } from './callGraph/projectIndex';
 import {
   type Binding,
   type ImportTable,
@@ -993,7 +992,16 @@ export function blockingOps(tree: Tree, source: string): Finding[] {
     if (!DEFINITIONS.has(child.type)) moduleRanges.push([child.startIndex, child.endIndex]);
   const inFunction = (n: Node): boolean => enclosingScope(n)?.type === 'function_definition';
   const select = new Set(BLOCKING_OP_CODES);
-  const ctx = makeContext(tree, source, select, moduleRanges, imports, deriveFromImports(imports), undefined, inFunction);
+  const ctx = makeContext(
+    tree,
+    source,
+    select,
+    moduleRanges,
+    imports,
+    deriveFromImports(imports),
+    undefined,
+    inFunction,
+  );
   const analysis = new Analysis(ctx, 0, source.length);
   analysis.run();
   return sortUnique(analysis.findings);
@@ -1013,10 +1021,20 @@ function parserForChecks(): Promise<Parser> {
   return sharedParser;
 }
 
+/**
+ * What checkSource needs of BHD007's project index (./callGraph/projectIndex implements it; declared here so
+ * this module does not import the index, which imports this module).
+ */
+export interface ChainIndex {
+  parser: Parser | undefined;
+  mayHaveChains(file: string, source: string): boolean;
+  findings(file: string, source: string, tree: Tree): Finding[];
+}
+
 /** Options of `checkSource`. */
 export interface CheckSourceOptions extends AnalyzeOptions {
   /** BHD007: the project's index and this file's path (without them BHD007 finds nothing). */
-  project?: ProjectIndex;
+  project?: ChainIndex;
   file?: string;
   /**
    * Parse only the top-level statements that can hold a finding (see ./regions; default true). Same
@@ -1058,7 +1076,8 @@ export async function checkSource(source: string, options: CheckSourceOptions = 
     project !== undefined &&
     file !== undefined &&
     (!options.select || options.select.includes('BHD007')) &&
-    project.mayHaveChains(file, source);
+    // regions: false is the whole-file reference: no text pre-filter for BHD007 either.
+    (options.regions === false || project.mayHaveChains(file, source));
   if (!chains) return checkOwnRules(source, options);
   // BHD007 needs the whole file's summary: one full parse serves the other rules too (same findings as
   // planned parsing, which the planning tests prove).

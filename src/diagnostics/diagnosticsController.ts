@@ -7,14 +7,10 @@ import * as vscode from 'vscode';
 import { log } from '../log';
 import { createPythonParser, type Parser } from '../python/treeSitter';
 import { AnalysisCache, analyze, checkSource } from './analyze';
-import {
-  excludeGlob,
-  fileSeverity,
-  parseDiagnosticsConfig,
-  type DiagnosticsConfig,
-} from './config';
+import { excludeGlob, fileSeverity, parseDiagnosticsConfig, type DiagnosticsConfig } from './config';
 import { ConfigResolver } from '../config/discovery';
 import { IncrementalParse } from './incrementalParse';
+import { ProjectIndexController } from './projectIndexController';
 import { ruleDocPath } from './rules';
 import type { Finding, RuleCode, Severity } from './types';
 
@@ -38,7 +34,14 @@ interface DocumentState {
   /** Findings of unchanged top-level statements, reused on the next analysis. */
   cache: AnalysisCache;
   timer: NodeJS.Timeout | undefined;
+  /** The other rules' findings of the last analysis, and BHD007's of the last chain run (./projectIndexController). */
+  own: readonly Finding[];
+  chains: readonly Finding[];
+  chainTimer: NodeJS.Timeout | undefined;
 }
+
+/** Quiet time after the last keystroke before BHD007 is recomputed (it summarises the whole file). */
+const CHAIN_DEBOUNCE_MS = 500;
 
 /** Result of one Check Workspace run (also the command's return value, for tests and other features). */
 export interface CheckWorkspaceResult {
@@ -59,13 +62,26 @@ export class DiagnosticsController implements vscode.Disposable {
   private parser: Promise<Parser> | undefined;
   private config: DiagnosticsConfig;
   private disposed = false;
+  private readonly index: ProjectIndexController;
 
   /** Fires after the findings of a document or file were (re)computed or cleared. */
   readonly onDidChangeFindings: vscode.Event<vscode.Uri> = this.changed.event;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.config = readConfig();
+    this.index = new ProjectIndexController(
+      () => this.getParser(),
+      () => excludeGlob(this.config),
+    );
     this.disposables.push(
+      this.index,
+      // A helper changed (edit, save, file event): BHD007 of every open document may change.
+      this.index.onDidChange(() => {
+        for (const doc of vscode.workspace.textDocuments) {
+          const state = this.documents.get(doc.uri.toString());
+          if (state?.parse) this.scheduleChains(doc, state, 0);
+        }
+      }),
       this.collection,
       this.changed,
       vscode.workspace.onDidOpenTextDocument((doc) => this.open(doc)),
@@ -118,13 +134,21 @@ export class DiagnosticsController implements vscode.Disposable {
     if (this.documents.has(key) || !this.wanted(doc)) return;
     // Reserve the slot synchronously so edits arriving while the grammar loads are not lost: they are
     // covered by the full parse of the then-current text below.
-    const placeholder: DocumentState = { parse: undefined, cache: new AnalysisCache(), timer: undefined };
+    const placeholder: DocumentState = {
+      parse: undefined,
+      cache: new AnalysisCache(),
+      timer: undefined,
+      own: [],
+      chains: [],
+      chainTimer: undefined,
+    };
     this.documents.set(key, placeholder);
     void this.getParser().then(
       (parser) => {
         if (this.disposed || this.documents.get(key) !== placeholder) return;
         placeholder.parse = new IncrementalParse(parser, doc.getText());
         this.publish(doc, placeholder);
+        this.scheduleChains(doc, placeholder, 0);
       },
       (err: unknown) => {
         this.documents.delete(key);
@@ -147,6 +171,7 @@ export class DiagnosticsController implements vscode.Disposable {
         this.publish(e.document, state);
       }
     }, DEBOUNCE_MS);
+    this.scheduleChains(e.document, state, CHAIN_DEBOUNCE_MS);
   }
 
   private close(doc: vscode.TextDocument): void {
@@ -163,7 +188,9 @@ export class DiagnosticsController implements vscode.Disposable {
 
   private disposeState(state: DocumentState): void {
     if (state.timer) clearTimeout(state.timer);
+    if (state.chainTimer) clearTimeout(state.chainTimer);
     state.timer = undefined;
+    state.chainTimer = undefined;
     state.parse?.dispose();
   }
 
@@ -177,7 +204,40 @@ export class DiagnosticsController implements vscode.Disposable {
       `analyzed ${vscode.workspace.asRelativePath(doc.uri)} v${doc.version}: ${findings.length} finding(s) in ` +
         `${(performance.now() - started).toFixed(1)} ms`,
     );
-    this.setFindings(doc.uri, findings);
+    state.own = findings;
+    this.setFindings(doc.uri, merge(findings, state.chains));
+  }
+
+  /**
+   * BHD007 on the document's current tree, after `delay` ms: off the keystroke path (it summarises the whole
+   * file), and again whenever the index reports a changed helper. Until it runs, the last chain findings stay.
+   */
+  private scheduleChains(doc: vscode.TextDocument, state: DocumentState, delay: number): void {
+    if (state.chainTimer) clearTimeout(state.chainTimer);
+    state.chainTimer = setTimeout(() => {
+      state.chainTimer = undefined;
+      if (this.disposed || doc.isClosed || this.documents.get(doc.uri.toString()) !== state) return;
+      // Edits not yet re-parsed: the tree does not match the text; the pending publish reschedules.
+      if (state.timer) return this.scheduleChains(doc, state, CHAIN_DEBOUNCE_MS);
+      const tree = state.parse?.tree;
+      if (!tree) return;
+      void this.getParser().then((parser) => {
+        if (this.documents.get(doc.uri.toString()) !== state || state.timer || state.parse?.tree !== tree)
+          return;
+        const started = performance.now();
+        try {
+          state.chains = this.index.chainFindings(doc, tree, parser);
+        } catch (err) {
+          log.warn(`BHD007 on ${doc.uri.fsPath} failed: ${String(err)}`);
+          state.chains = [];
+        }
+        log.debug(
+          `BHD007 ${vscode.workspace.asRelativePath(doc.uri)}: ${state.chains.length} finding(s) in ` +
+            `${(performance.now() - started).toFixed(1)} ms`,
+        );
+        this.setFindings(doc.uri, merge(state.own, state.chains));
+      });
+    }, delay);
   }
 
   private setFindings(uri: vscode.Uri, findings: readonly Finding[]): void {
@@ -215,6 +275,22 @@ export class DiagnosticsController implements vscode.Disposable {
       const d = new vscode.Diagnostic(range, `${f.message}\n${f.detail}`, SEVERITY[setting]);
       d.source = DIAGNOSTIC_SOURCE;
       d.code = { value: f.code, target: this.docUri(f.code) };
+      if (f.related?.length)
+        d.relatedInformation = f.related.map(
+          (r) =>
+            new vscode.DiagnosticRelatedInformation(
+              new vscode.Location(
+                vscode.Uri.file(r.file),
+                new vscode.Range(
+                  r.range.start.row,
+                  r.range.start.column,
+                  r.range.end.row,
+                  r.range.end.column,
+                ),
+              ),
+              r.message,
+            ),
+        );
       diagnostics.push(d);
     }
     return diagnostics;
@@ -247,7 +323,10 @@ export class DiagnosticsController implements vscode.Disposable {
     if (!this.config.enable) this.collection.clear();
     for (const [key, entry] of this.findings) {
       if (!this.documents.has(key)) {
-        this.collection.set(entry.uri, this.config.enable ? this.toDiagnostics(entry.findings, entry.uri) : []);
+        this.collection.set(
+          entry.uri,
+          this.config.enable ? this.toDiagnostics(entry.findings, entry.uri) : [],
+        );
       }
     }
   }
@@ -287,7 +366,7 @@ export class DiagnosticsController implements vscode.Disposable {
             try {
               const doc = openDocs.get(key);
               const text = doc ? doc.getText() : decoder.decode(await vscode.workspace.fs.readFile(uri));
-              findings = await checkSource(text);
+              findings = await checkSource(text, { project: await this.index.project(), file: uri.fsPath });
             } catch (err) {
               log.warn(`Check Workspace: could not read ${uri.fsPath}: ${String(err)}`);
               continue;
@@ -317,8 +396,18 @@ function readConfig(): DiagnosticsConfig {
     (key) => {
       const i = section.inspect(key);
       return (
-        i?.globalValue !== undefined || i?.workspaceValue !== undefined || i?.workspaceFolderValue !== undefined
+        i?.globalValue !== undefined ||
+        i?.workspaceValue !== undefined ||
+        i?.workspaceFolderValue !== undefined
       );
     },
+  );
+}
+
+/** The other rules' findings and BHD007's, in position order. */
+function merge(own: readonly Finding[], chains: readonly Finding[]): readonly Finding[] {
+  if (chains.length === 0) return own;
+  return [...own, ...chains].sort(
+    (a, b) => a.startIndex - b.startIndex || a.endIndex - b.endIndex || a.code.localeCompare(b.code),
   );
 }

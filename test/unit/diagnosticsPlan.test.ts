@@ -11,6 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkSource, mightContainFindings } from '../../src/diagnostics/analyze';
 import { planCheck } from '../../src/diagnostics/regions';
+import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
+import { rootsForFiles } from '../../src/diagnostics/callGraph/roots';
 
 const repo = path.join(__dirname, '../../..');
 
@@ -87,6 +89,29 @@ test('planned check == full parse on fixtures, the demo app and their variants',
   // The planner must actually skip and trim (else this test would prove nothing about its shortcuts).
   assert.ok(skipped > 10, `files not parsed at all: ${skipped} of ${checked}`);
   assert.ok(partial > 10, `files parsed in part: ${partial} of ${checked}`);
+});
+
+test('BHD007: the text pre-filter and planned parsing == whole-file analysis, with a project index', async () => {
+  // Every fixture file and its variants, checked as that file of its project (imports resolve from its
+  // roots): skipping by text (mayHaveChains) must never lose a chain the full summary finds.
+  let chains = 0;
+  let skipped = 0;
+  const projects = new Map<string, ProjectIndex>();
+  for (const { file, source } of SOURCES) {
+    const roots = rootsForFiles([file]);
+    const key = roots.join('\u0000');
+    let project = projects.get(key);
+    if (!project) projects.set(key, (project = new ProjectIndex({ roots })));
+    for (const [name, variant] of variants(source)) {
+      const planned = await checkSource(variant, { project, file });
+      const full = await checkSource(variant, { project, file, regions: false });
+      assert.deepEqual(planned, full, `${path.relative(repo, file)} (${name})`);
+      chains += full.filter((f) => f.code === 'BHD007').length;
+      if (!project.mayHaveChains(file, variant)) skipped++;
+    }
+  }
+  assert.ok(chains > 20, `BHD007 findings: ${chains}`);
+  assert.ok(skipped > 20, `files the pre-filter spared: ${skipped}`);
 });
 
 test('planned check == full parse on pairs of files glued together', async () => {

@@ -80,7 +80,7 @@ test('BHD007 names the chain in the message and links each hop (related informat
   assert.equal(findings.find((f) => f.code === 'BHD007' && f.range.start.row === 42)!.fixable, false);
 });
 
-test('BHD007: a helper changed on disk changes the caller\'s findings (summaries keyed by content)', async () => {
+test("BHD007: a helper changed on disk changes the caller's findings (summaries keyed by content)", async () => {
   const texts = new Map<string, string>();
   const read = (f: string): string | undefined => texts.get(f) ?? fs.readFileSync(f, 'utf8');
   const project = new ProjectIndex({ roots: [pkg], readText: read });
@@ -102,7 +102,8 @@ test('BHD007: a helper changed on disk changes the caller\'s findings (summaries
 
 test('BHD007 with planned parsing equals whole-file parsing on the fixture package', async () => {
   const project = new ProjectIndex({ roots: [pkg] });
-  for (const file of pythonFiles(pkg)) assert.deepEqual(await found(file, project), await found(file, project, false));
+  for (const file of pythonFiles(pkg))
+    assert.deepEqual(await found(file, project), await found(file, project, false));
 });
 
 test('BHD007 is silent without a project index, and when deselected', async () => {

@@ -22,7 +22,8 @@ export const MAX_DEPTH = 5;
 /** Reads a file's current text (an open editor's buffer first, then disk); undefined when unreadable. */
 export type ReadText = (file: string) => string | undefined;
 
-const readDisk: ReadText = (file) => {
+/** Reads a file from disk as UTF-8 (undefined when it cannot be read). */
+export const readDisk: ReadText = (file) => {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
@@ -80,12 +81,17 @@ export class ProjectIndex {
     this.readText = options.readText ?? readDisk;
   }
 
-  /** Forgets what is known of `file` (on a file event: created, deleted, renamed). */
-  invalidate(file: string): void {
+  /** `file`'s text changed (an edit, a save): its summary and every "may block" answer are stale. */
+  changed(file: string): void {
     this.summaries.delete(path.resolve(file));
+    this.blocking.clear();
+  }
+
+  /** Files were created, deleted or renamed: module lookups are stale too. */
+  invalidate(file: string): void {
+    this.changed(file);
     this.exists.clear();
     this.modules.clear();
-    this.blocking.clear();
   }
 
   /** The summary of `file` (from `text` when given, else read), or undefined when it cannot be read. */

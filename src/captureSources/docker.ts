@@ -168,6 +168,7 @@ export async function listServerContainers(opts: DockerOptions = {}): Promise<Ca
       ports: [...new Set([...published, ...(port ? [port] : [])])],
       candidate: { ...root, cwd: undefined },
       container: row.name,
+      hostPids: top.map((p) => p.pid),
     });
   }
   if (out.length) {

@@ -33,6 +33,8 @@ export interface CaptureTarget {
   container?: string;
   /** Docker: its mounts as container -> host mappings (a mount of the workspace makes it the workspace's server). */
   mappings?: PathMapping[];
+  /** Docker: the host pids of its processes (`docker top`): the same processes are not listed again as local. */
+  hostPids?: number[];
 }
 
 /** One place stacks come from. */

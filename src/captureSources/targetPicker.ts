@@ -9,27 +9,21 @@ import * as vscode from 'vscode';
 import { log } from '../log';
 import { defaultCandidate, describeCommandLine, formatUptime, roleLabel } from '../pyspyView/processes';
 import type { ProcessCandidate } from '../pyspyView/types';
-import { listServerContainers } from './docker';
-import { filterByPort, listLocalTargets } from './localProcess';
+import { listAllTargets as listAll } from './allTargets';
+import { filterByPort } from './localProcess';
 import type { CaptureTarget } from './source';
+
+/** Every target, here and in containers; a source that fails is logged and left out. */
+export function listAllTargets(dockerPath: string | undefined): Promise<CaptureTarget[]> {
+  return listAll(dockerPath, (source, err) =>
+    source === 'docker'
+      ? log.debug(`Docker containers not listed: ${err instanceof Error ? err.message : String(err)}`)
+      : log.warn(`Could not list processes: ${String(err)}`),
+  );
+}
 
 /** What the person picked. */
 export type Picked = CaptureTarget | 'all' | undefined;
-
-/** Every target: local ones first, then containers; a source that fails is logged and left out. */
-export async function listAllTargets(dockerPath: string | undefined): Promise<CaptureTarget[]> {
-  const [local, containers] = await Promise.all([
-    listLocalTargets().catch((err: unknown) => {
-      log.warn(`Could not list processes: ${String(err)}`);
-      return [] as CaptureTarget[];
-    }),
-    listServerContainers({ docker: dockerPath || undefined }).catch((err: unknown) => {
-      log.debug(`Docker containers not listed: ${err instanceof Error ? err.message : String(err)}`);
-      return [] as CaptureTarget[];
-    }),
-  ]);
-  return [...local, ...containers];
-}
 
 const ROLE_ICON: Record<ProcessCandidate['role'], string> = {
   server: 'server-process',

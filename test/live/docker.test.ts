@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { listAllTargets } from '../../src/captureSources/allTargets';
 import { listServerContainers } from '../../src/captureSources/docker';
 import { demoWithLine } from './runtimeMatrix';
 import {
@@ -119,6 +120,13 @@ test('ptrace refused in the container: the exact SYS_PTRACE remedy for docker ru
 test('the picker lists containers that run a server, with their port', async () => {
   const targets = await listServerContainers();
   const mine = targets.find((t) => t.container === hung!.name);
+  // On Linux the container's uvicorn is also in this host's process table: listed once, as the container.
+  const all = await listAllTargets(undefined);
+  assert.equal(all.filter((t) => t.container === hung!.name).length, 1);
+  assert.ok(
+    !all.some((t) => !t.container && mine?.hostPids?.includes(t.pid)),
+    'not listed again as a local process',
+  );
   assert.ok(mine, `not listed: ${targets.map((t) => t.container).join(', ')}`);
   assert.deepEqual(mine.ports, [hung!.port]);
   assert.match(mine.candidate.commandLine, /uvicorn app\.main:app/);

@@ -148,6 +148,7 @@ const NOT_NEEDED: Record<Verdict, string> = {
   unhealthy: 'not needed: the server answers (with errors: see its log)',
   down: 'nothing to capture: no server answers',
   hung: 'not captured',
+  'partly-hung': 'not captured',
 };
 
 /** The last four path segments (`app/api/routes/stream.py`) for the one-line detail. */
@@ -168,7 +169,7 @@ export function triageChecklist(r: TriageResult): CheckItem[] {
     listenerItem(r.listener, r.listenerNote, port, r.verdict === 'down'),
     fdsItem(r.listener),
     stacksItem(r.capture, r.captureFailures, {
-      needed: r.verdict === 'hung',
+      needed: r.verdict === 'hung' || r.verdict === 'partly-hung',
       hasListener: r.listener !== null,
       notNeeded: NOT_NEEDED[r.verdict],
     }),
@@ -245,6 +246,8 @@ export function verdictHeadline(v: Verdict | 'pass' | 'fail' | 'error'): string 
       return 'HEALTHY: every probe answered';
     case 'hung':
       return 'HUNG: accepts connections, does not answer';
+    case 'partly-hung':
+      return 'PARTLY HUNG: the probes were answered by healthy workers, but a worker\'s event loop is blocked (requests it accepted hang)';
     case 'down':
       return 'DOWN: nothing answers';
     case 'unhealthy':

@@ -68,7 +68,7 @@ export function formatTriageText(r: TriageResult): string {
   out.push(...formatChecklist(triageChecklist(r)));
   for (const c of r.captures) out.push('', ...formatCaptureSummary(c));
   for (const f of r.captureFailures) out.push('', `Capture of pid ${f.pid} failed (${f.kind}): ${f.message}`);
-  if (r.verdict === 'hung') {
+  if (r.verdict === 'hung' || r.verdict === 'partly-hung') {
     const steps = nextSteps(r.url, r.capture, 'PATH');
     if (steps.length) out.push('', ...steps);
   } else if (r.verdict === 'down') {

@@ -97,11 +97,15 @@ export async function runTriage(opts: TriageOptions, deps: TriageDeps): Promise<
     (deps.probeAll ?? realProbeAll)(opts.url, paths, { timeoutMs }),
     lookUpListener(opts.url, deps.findListener),
   ]);
-  const verdict = verdictOf(probes);
-  const wantsCapture = verdict === 'hung' && opts.capture !== false;
+  let verdict = verdictOf(probes);
+  // Several workers share the socket: a worker whose loop is blocked stops accepting, so the probes land on
+  // the healthy ones and pass, while the requests the stuck worker had accepted hang. Only its stacks tell.
+  const severalWorkers = verdict === 'healthy' && (found.listener?.serving.length ?? 0) > 1;
+  const wantsCapture = (verdict === 'hung' || severalWorkers) && opts.capture !== false;
   const captured = wantsCapture
     ? await captureIfPossible(found.listener, deps.capture)
     : { captures: [], failures: [] };
+  if (severalWorkers && captured.captures.some((c) => c.capture.findings.length > 0)) verdict = 'partly-hung';
   const capture = primaryCapture(captured.captures);
   return {
     kind: 'triage',

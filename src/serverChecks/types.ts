@@ -30,7 +30,7 @@ export interface ProbeResult {
 }
 
 /** The triage verdict. */
-export type Verdict = 'healthy' | 'hung' | 'down' | 'unhealthy';
+export type Verdict = 'healthy' | 'hung' | 'partly-hung' | 'down' | 'unhealthy';
 
 /** Role of the listening process: uvicorn's roles, or `other` for a process no ASGI server pattern matched. */
 export type ListenerRole = ProcessRole | 'other';

@@ -134,6 +134,25 @@ describe('triage: --reload', () => {
   });
 });
 
+describe('triage: --workers 2 with one worker stuck', () => {
+  test('the probes may pass on the healthy worker: the verdict is still not healthy, the stuck worker captured', async () => {
+    const backend = await startNewsBackend({ workers: 2, feedDelaySeconds: 20 });
+    try {
+      await abortStream(backend.baseUrl, 1000);
+      const { code, json } = await triage([backend.baseUrl, '--timeout', '2']);
+      assert.equal(code, 1, `verdict ${json.verdict}`);
+      // A probe that lands on the stuck worker times out (hung); one answered by the other is partly-hung.
+      assert.ok(json.verdict === 'partly-hung' || json.verdict === 'hung', json.verdict);
+      assert.equal(json.listener?.serving.length, 2);
+      assertBlockedWith(json.capture, DEMO);
+      const text = await runCli(['triage', backend.baseUrl, '--timeout', '2']);
+      assert.match(text.stdout, /(PARTLY HUNG|HUNG): /);
+    } finally {
+      await backend.stop();
+    }
+  });
+});
+
 describe("verify: before and after the project's own fix (20 s feeds)", () => {
   let tmp: string;
   before(() => {

@@ -5,7 +5,8 @@
  * tested on recorded output; the `ps` path is also run live on Linux.
  */
 import { execa } from 'execa';
-import { readProcTable, type ProcInfo } from '../pyspyView/processes';
+import { classifyProcesses, readProcTable, type ProcInfo } from '../pyspyView/processes';
+import type { ProcessCandidate } from '../pyspyView/types';
 
 /** Pure: ps's etime (`[[dd-]hh:]mm:ss`) in seconds; undefined when unreadable. */
 export function parseEtime(etime: string): number | undefined {
@@ -144,4 +145,9 @@ export async function readProcessTable(platform = process.platform): Promise<Pro
     return parseWindowsCim(String(r.stdout ?? ''));
   }
   return readPsTable();
+}
+
+/** The server processes of this machine, classified (reloader/manager/server/worker), on any OS. */
+export async function findLocalServers(platform = process.platform): Promise<ProcessCandidate[]> {
+  return classifyProcesses(await readProcessTable(platform));
 }

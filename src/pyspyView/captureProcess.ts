@@ -11,7 +11,8 @@ import type { CaptureOrigin } from '../captureSources/source';
 import { addTasks } from '../asyncTasks/captureTasks';
 import { diagnose } from './diagnosis';
 import { resolveFramePath, type PathMapping } from './pathMapping';
-import { classifyProcesses, readProcTable } from './processes';
+import { readProcessTable } from '../captureSources/processTable';
+import { classifyProcesses } from './processes';
 import { locateAllPySpy, pySpyCandidates, type Located } from './pyspyLocator';
 import {
   captureDump,
@@ -185,7 +186,8 @@ export async function captureProcess(
  * reloader/manager, a gunicorn arbiter or a hypercorn parent.
  */
 export async function servingProcessesOf(pid: number): Promise<ProcessCandidate[]> {
-  const table = await readProcTable();
+  // /proc on Linux, ps on macOS, CIM on Windows.
+  const table = await readProcessTable();
   const sub = new Set([pid]);
   for (let grew = true; grew;) {
     grew = false;

@@ -17,7 +17,7 @@ import { CaptureErrorActions } from './captureErrors';
 import { CaptureStore, formatTime, type Capture } from './captureStore';
 import { CapturesTreeProvider, type CaptureNode, type FrameRef } from './capturesTreeProvider';
 import { resolveFramePath, type PathMapping } from './pathMapping';
-import { findServerProcesses } from './processes';
+import { findLocalServers } from '../captureSources/processTable';
 import { captureProcess, hostPySpy, pySpysFor, type ProcessCapture } from './captureProcess';
 import { checkSource } from '../diagnostics/analyze';
 import { lineToFix } from './staticLink';
@@ -132,7 +132,7 @@ export class PySpyViewController implements vscode.Disposable {
       return this.captureOne({ pid: opts.pid ?? 0, container: opts.container }, run);
     }
     if (opts?.pid !== undefined) {
-      const known = (await findServerProcesses().catch(() => [])).find((c) => c.pid === opts.pid);
+      const known = (await findLocalServers().catch(() => [])).find((c) => c.pid === opts.pid);
       return this.captureOne(known ?? { pid: opts.pid }, run);
     }
     const targets = await listAllTargets(readSettings().dockerPath);
@@ -158,7 +158,7 @@ export class PySpyViewController implements vscode.Disposable {
   }
 
   private async captureAllWorkers(): Promise<Capture[]> {
-    const workers = (await findServerProcesses()).filter((c) => c.serving);
+    const workers = (await findLocalServers()).filter((c) => c.serving);
     const out: Capture[] = [];
     // One at a time: py-spy pauses each process while it reads it; parallel dumps gain little on 2 cores.
     for (const w of workers) {
@@ -205,7 +205,7 @@ export class PySpyViewController implements vscode.Disposable {
       pathEnv: process.env.PATH,
       useTargetEnvironment: vscode.workspace.isTrusted,
     };
-    const servers = await findServerProcesses().catch(() => [] as ProcessCandidate[]);
+    const servers = await findLocalServers().catch(() => [] as ProcessCandidate[]);
     for (const target of [undefined, ...servers]) {
       try {
         const info = target ? await readTargetInfo(target.pid) : undefined;

@@ -131,9 +131,17 @@ test('Linux, live: a uvicorn-shaped process is listed with its port and found by
     );
     // ...and when it is one, the port comes from its socket.
     const fake = {
-      ...targets[0],
+      source: 'local',
+      key: `pid:${child.pid}`,
       pid: child.pid!,
       ports: (await listeningPorts([child.pid!], 'linux')).get(child.pid!) ?? [],
+      candidate: {
+        pid: child.pid!,
+        ppid: process.pid,
+        role: 'server' as const,
+        serving: true,
+        commandLine: 'uvicorn app:app',
+      },
     };
     assert.deepEqual(fake.ports, [port]);
     assert.equal(targetOnPort([fake], port)?.pid, child.pid);

@@ -7,8 +7,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.cache/venv"
 req="$root/examples/news-backend/requirements.txt"
+# Test tools (pre-commit, check-jsonschema) and the fix-property corpus (public packages, sources only).
+test_req="$root/scripts/requirements-test.txt"
+corpus_req="$root/scripts/fix-corpus.txt"
+corpus="$root/.cache/fix-corpus"
 stamp="$venv/.requirements.sha256"
-want="$(sha256sum "$req" | cut -d' ' -f1)"
+want="$(cat "$req" "$test_req" "$corpus_req" | sha256sum | cut -d' ' -f1)"
 up_to_date() { [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; }
 up_to_date && exit 0
 
@@ -29,6 +33,9 @@ command -v "$python" >/dev/null || {
 echo "ensure-venv: installing $req into $venv" >&2
 rm -f "$stamp" # a failed install below must not look finished
 "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" -r "$test_req"
+rm -rf "$corpus"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-compile --target "$corpus" \
+  -r "$corpus_req"
 # The stamp is written last: it is the "finished" marker.
 echo "$want" >"$stamp"

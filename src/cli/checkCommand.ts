@@ -144,7 +144,7 @@ async function confirmFixable(
     const options = fixes.fixOptionsFor(source, {
       pythonVersion,
       httpTimeoutSeconds: config.httpTimeout,
-      testFile: applicability.isTestFile(path.resolve(file)),
+      testFile: applicability.isTestFile(path.resolve(file), config.root),
     });
     return { findings: fixes.confirmFixable(findings, source, parser, options) };
   } finally {

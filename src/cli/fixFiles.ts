@@ -52,6 +52,8 @@ export interface FixFilesOptions {
   dryRun?: boolean;
   /** Per-file settings from the configuration (select, http-timeout, target-version), when there is one. */
   configFor?: (file: string) => {
+    /** The project directory (test directories are looked for below it). */
+    root?: string;
     select: ReadonlySet<RuleCode>;
     httpTimeout: number;
     targetVersion?: PythonVersion;
@@ -134,7 +136,7 @@ export async function fixFiles(
             pythonVersion,
             httpTimeoutSeconds: options.httpTimeoutSeconds ?? config?.httpTimeout,
             log: options.log,
-            testFile: isTestFile(path.resolve(file)),
+            testFile: isTestFile(path.resolve(file), config?.root ?? process.cwd()),
           }),
           select,
           unsafeFixes: options.unsafeFixes,

@@ -39,10 +39,15 @@ export const UNSAFE_BECAUSE: Readonly<Record<string, string>> = {
 
 /**
  * Test code (pytest's and unittest's conventions): `test_*.py`, `*_test.py`, `conftest.py`, or anything under a
- * `tests`/`test` directory. Tests block the loop on purpose (hung-worker tests, slow-callback monitors).
+ * `tests`/`test`/`testing` directory of the project. Tests block the loop on purpose (hung-worker tests,
+ * slow-callback monitors). Directories are looked at below `root` (the project: the config file's directory or
+ * the workspace folder) only, so a checkout under `/home/me/test/` is not all test code; without a root, only
+ * the file's own directory counts.
  */
-export function isTestFile(file: string): boolean {
-  const parts = file.split(/[\\/]+/);
+export function isTestFile(file: string, root?: string): boolean {
+  const rel = root ? path.relative(root, file) : '';
+  const inside = root !== undefined && rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  const parts = inside ? rel.split(/[\\/]+/) : file.split(/[\\/]+/).slice(-2);
   const base = path.basename(file);
   if (/^test_.*\.pyi?$/.test(base) || /_test\.pyi?$/.test(base) || base === 'conftest.py') return true;
   return parts.slice(0, -1).some((d) => d === 'tests' || d === 'test' || d === 'testing');

@@ -112,7 +112,12 @@ export class QuickFixProvider implements vscode.CodeActionProvider, vscode.Dispo
       httpTimeoutSeconds: timeoutSet ?? project?.httpTimeout ?? 10,
       eol: document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n',
       log: (m) => log.debug(m),
-      testFile: isFile && isTestFile(document.uri.fsPath),
+      testFile:
+        isFile &&
+        isTestFile(
+          document.uri.fsPath,
+          project?.file ? project.root : vscode.workspace.getWorkspaceFolder(document.uri)?.uri.fsPath,
+        ),
     });
   }
 
@@ -193,10 +198,14 @@ export class QuickFixProvider implements vscode.CodeActionProvider, vscode.Dispo
             actions.push(action);
           }
         }
-        // Only when fix-all would change something (a finding whose main fix applies).
+        // Only when fix-all would change something (a finding whose main fix applies and is safe: fix-all,
+        // like fix-all on save, applies safe fixes only; the unsafe ones are the per-diagnostic quick fixes).
         const fixable = findings.some(
           (f) =>
-            f.fixable && fixesFor(f, tree, text, { ...options, log: undefined }).some((a) => a.preferred),
+            f.fixable &&
+            fixesFor(f, tree, text, { ...options, log: undefined }).some(
+              (a) => a.preferred && a.applicability === 'safe',
+            ),
         );
         if (fixable) {
           const all = new vscode.CodeAction(

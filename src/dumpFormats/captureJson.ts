@@ -6,7 +6,7 @@
 import { isLibraryFile } from '../pyspyView/libraryFiles';
 import { UnparseableDumpError } from '../pyspyView/dumpParser';
 import type { ParsedDump } from '../pyspyView/types';
-import type { DumpFormat } from './format';
+import { jsonPart, jsonStartsWith, type DumpFormat } from './format';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
@@ -47,7 +47,7 @@ export function captureObjectToDump(data: Record<string, unknown>): ParsedDump {
 export function splitCaptureJson(text: string): Record<string, unknown>[] {
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(jsonPart(text));
   } catch (err) {
     throw new UnparseableDumpError(`not JSON: ${(err as Error).message}`, text);
   }
@@ -59,6 +59,6 @@ export function splitCaptureJson(text: string): Record<string, unknown>[] {
 export const captureJsonFormat: DumpFormat = {
   id: 'backend-hang-json',
   label: 'saved capture (backend-hang JSON)',
-  sniff: (text) => text.trimStart().startsWith('{') && /"osThreadId"\s*:/.test(text),
+  sniff: (text) => jsonStartsWith(text, '{') && /"osThreadId"\s*:/.test(text),
   parse: (text) => captureObjectToDump(splitCaptureJson(text)[0]),
 };

@@ -23,3 +23,21 @@ export interface DumpFormat {
    */
   parse(text: string, options?: ParseOptions): ParsedDump;
 }
+
+/**
+ * The JSON document in a pasted text: from the first line that starts with `[` or `{` (a shell prompt or the
+ * command line often precede it) to the last line that ends with `]` or `}`. The text itself when none.
+ */
+export function jsonPart(text: string): string {
+  const start = /^[ \t]*[[{]/m.exec(text);
+  if (!start) return text;
+  const body = text.slice(start.index);
+  const ends = [...body.matchAll(/[\]}][ \t]*$/gm)];
+  const last = ends[ends.length - 1];
+  return last ? body.slice(0, (last.index ?? 0) + 1) : body;
+}
+
+/** Whether the text's JSON part starts with `open` (`[` or `{`). */
+export function jsonStartsWith(text: string, open: '[' | '{'): boolean {
+  return jsonPart(text).trimStart().startsWith(open);
+}

@@ -5,7 +5,7 @@
  */
 import { parseJsonDump, parseTextDump, UnparseableDumpError } from '../pyspyView/dumpParser';
 import type { ParsedDump } from '../pyspyView/types';
-import type { DumpFormat } from './format';
+import { jsonPart, jsonStartsWith, type DumpFormat } from './format';
 
 export const pyspyTextFormat: DumpFormat = {
   id: 'py-spy-text',
@@ -18,8 +18,8 @@ export const pyspyTextFormat: DumpFormat = {
 export const pyspyJsonFormat: DumpFormat = {
   id: 'py-spy-json',
   label: 'py-spy dump --json',
-  sniff: (text) => text.trimStart().startsWith('['),
-  parse: (text, options) => ({ ...parseJsonDump(text, options?.pid), format: 'py-spy-json' }),
+  sniff: (text) => jsonStartsWith(text, '[') && /"frames"\s*:/.test(text),
+  parse: (text, options) => ({ ...parseJsonDump(jsonPart(text), options?.pid), format: 'py-spy-json' }),
 };
 
 /** One task of `--asyncio --json`, as far as the shape is known: fields are read defensively. */
@@ -38,11 +38,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export const pyspyAsyncioJsonFormat: DumpFormat = {
   id: 'py-spy-asyncio-json',
   label: 'py-spy dump --asyncio --json',
-  sniff: (text) => text.trimStart().startsWith('{') && /"threads"\s*:/.test(text),
+  sniff: (text) => jsonStartsWith(text, '{') && /"threads"\s*:/.test(text),
   parse: (text, options) => {
     let data: unknown;
     try {
-      data = JSON.parse(text);
+      data = JSON.parse(jsonPart(text));
     } catch (err) {
       throw new UnparseableDumpError(`not JSON: ${(err as Error).message}`, text);
     }

@@ -135,6 +135,17 @@ test('a saved capture (dump --format json) opens again with the same verdict', a
   assert.equal(parseAnyDumps(two).length, 2);
 });
 
+test('pasted with the shell prompt and command before it, CRLF line ends: still recognised', async () => {
+  const json = readFileSync(path.join(matrix, 'py3.12-asyncio-uvicorn-pyspy0.4.3.json'), 'utf8');
+  const pasted = `ana@prod-1:~$ sudo py-spy dump --pid 4242 --json\r\n${json.replace(/\n/g, '\r\n')}\r\nana@prod-1:~$ \r\n`;
+  assert.equal(detectFormat(pasted)?.id, 'py-spy-json');
+  assert.ok(parseAnyDump(pasted).threads.length > 1);
+  const fh = `INFO:     Started server process [7]\r\n${read('faulthandler-py3.9.txt').replace(/\n/g, '\r\n')}`;
+  const [c] = await captureFromText(fh, opts('log.txt'));
+  assert.equal(c.dump.format, 'faulthandler');
+  assert.equal(c.diagnosis.findings[0]?.static?.[0]?.line, withLine);
+});
+
 test('py-spy text dumps of several processes pasted together are split per process', () => {
   const both = `${read('pyspy0.4.3-py3.12.txt')}\n${read('pyspy0.4.3-py3.9.txt')}`;
   const dumps = parseAnyDumps(both);

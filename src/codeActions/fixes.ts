@@ -237,6 +237,11 @@ const NO_FIX: Readonly<Record<string, string>> = {
     'a blocking HTTP call has no mechanical rewrite: run it in a thread (`await asyncio.to_thread(...)`) or use an async client such as httpx.AsyncClient',
 };
 
+/** Why a finding the rule reports as not fixable has no automatic fix (undefined when it is fixable). */
+export function noFixReason(f: Finding): string | undefined {
+  return f.fixable ? undefined : (NO_FIX[f.code] ?? 'this rule has no automatic fix');
+}
+
 function withoutFix(f: Finding): CheckedFinding {
   if (f.fixable) return f;
   return { ...f, noFixReason: NO_FIX[f.code] ?? 'this rule has no automatic fix' };

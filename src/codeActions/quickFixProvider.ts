@@ -9,7 +9,7 @@ import { analyze } from '../diagnostics/analyze';
 import type { Finding } from '../diagnostics/types';
 import { createPythonParser, type Parser } from '../python/treeSitter';
 import { log } from '../log';
-import { fixAll, fixesFor, fixOptionsFor, type FixOptions, type TextEdit } from './fixes';
+import { fixAll, fixesFor, fixOptionsFor, noFixReason, type FixOptions, type TextEdit } from './fixes';
 import { parseVersionSetting, pythonVersionForFile, resolvePythonVersion } from './pythonVersion';
 import { isTestFile } from './applicability';
 import { ConfigResolver } from '../config/discovery';
@@ -175,6 +175,23 @@ export class QuickFixProvider implements vscode.CodeActionProvider, vscode.Dispo
         for (const d of ours) {
           const finding = matchFinding(findings, d);
           if (!finding) continue;
+          const why = noFixReason(finding);
+          if (why) {
+            // A rule that has no automatic fix for this shape says why, like a declined fix does.
+            const action = new vscode.CodeAction(
+              `Why is there no automatic fix for ${finding.code} here?`,
+              vscode.CodeActionKind.QuickFix,
+            );
+            action.diagnostics = [d];
+            action.command = {
+              title: action.title,
+              command: EXPLAIN_COMMAND,
+              arguments: [
+                `Backend Hang: no automatic fix for ${finding.code} at line ${d.range.start.line + 1}: ${why}.`,
+              ],
+            };
+            actions.push(action);
+          }
           for (const fix of fixesFor(finding, tree, text, options)) {
             const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
             action.diagnostics = [d];

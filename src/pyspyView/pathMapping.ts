@@ -1,7 +1,8 @@
 /**
- * Pure: where a frame's file lives on this machine. In order: the absolute path when it exists; the path
- * mappings (`backendHang.pathMappings`, e.g. `/app` -> `${workspaceFolder}/backend`, for containers and remote
- * hosts); a unique workspace file ending with the frame's path; else unresolved (the caller says so).
+ * Pure: where a frame's file lives on this machine. In order: under the process's root (chroot/container);
+ * the path mappings (`backendHang.pathMappings`, a container's mounts, `--path-map`; e.g. `/app` ->
+ * `${workspaceFolder}/backend`), which win over an absolute path that also exists here; the absolute path;
+ * relative to the process's cwd; a unique workspace file ending with the frame's path; else unresolved.
  */
 
 /** One `backendHang.pathMappings` entry. */
@@ -83,6 +84,10 @@ export function resolveFramePath(file: string, ctx: ResolveContext): ResolvedPat
     const under = trimEnd(slash(ctx.rootPrefix)) + file;
     if (ctx.exists(under)) return { kind: 'root', path: under };
   }
+  // An explicit mapping wins over a same-named path that happens to exist here (a dump from another machine
+  // whose /srv/app also exists locally).
+  const mapped = ctx.mappings?.length ? applyMappings(file, ctx.mappings, ctx.workspaceFolders) : undefined;
+  if (mapped && ctx.exists(mapped)) return { kind: 'mapped', path: mapped };
   if (isAbsolute && ctx.exists(file)) return { kind: 'absolute', path: file };
   if (!isAbsolute) {
     for (const dir of ctx.baseDirs ?? []) {
@@ -90,8 +95,6 @@ export function resolveFramePath(file: string, ctx: ResolveContext): ResolvedPat
       if (ctx.exists(joined)) return { kind: 'relative', path: joined };
     }
   }
-  const mapped = ctx.mappings?.length ? applyMappings(file, ctx.mappings, ctx.workspaceFolders) : undefined;
-  if (mapped && ctx.exists(mapped)) return { kind: 'mapped', path: mapped };
   const hits = matchBySuffix(file, ctx.workspaceFiles ?? []);
   if (hits.length === 1) return { kind: 'suffix', path: hits[0] };
   if (hits.length > 1) return { kind: 'ambiguous', candidates: hits };

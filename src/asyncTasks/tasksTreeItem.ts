@@ -22,6 +22,8 @@ export function taskTreeItem(d: TaskNodeData, id: string, ctx: TaskFrameContext)
   item.id = id;
   item.description = d.description;
   item.tooltip = d.tooltip;
+  // Screen readers (and UI tests) read the verdict and where, not the tooltip.
+  item.accessibilityInformation = { label: d.description ? `${d.label}, ${d.description}` : d.label };
   item.iconPath = new vscode.ThemeIcon(d.icon, d.color ? new vscode.ThemeColor(d.color) : undefined);
   item.contextValue = `tasks.${d.kind}${d.user ? '.user' : d.user === false ? '.library' : ''}`;
   if (d.open)

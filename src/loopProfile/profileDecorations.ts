@@ -16,7 +16,8 @@ export interface LocalHotspot {
 export class ProfileDecorations implements vscode.Disposable {
   private readonly type = vscode.window.createTextEditorDecorationType({
     isWholeLine: true,
-    backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
+    // A warm tint that reads on dark and light themes alike (no theme colour means "hot code").
+    backgroundColor: 'rgba(255, 140, 0, 0.13)',
     overviewRulerColor: new vscode.ThemeColor('editorWarning.foreground'),
     overviewRulerLane: vscode.OverviewRulerLane.Right,
     after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground') },

@@ -148,8 +148,8 @@ export async function linkHotspots(
   hotspots.forEach((h, i) => (h.static = items[i].static ?? []));
 }
 
-/** The inline annotation at the end of a hot line: `⏱ 42% of loop time (0.84 s) · time.sleep · BHD006`. */
+/** The inline annotation at the end of a hot line: `← 42% of loop time · time.sleep · BHD006`. */
 export function annotationText(h: Hotspot): string {
   const stat = h.static?.[0];
-  return `⏱ ${pct(h.share)} of loop time (${h.seconds.toFixed(2)} s) · ${h.call}${stat ? ` · ${stat.code}` : ''}`;
+  return `← ${pct(h.share)} of loop time · ${h.call}${stat ? ` · ${stat.code}` : ''}`;
 }

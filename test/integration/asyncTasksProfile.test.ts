@@ -93,7 +93,7 @@ suite('asyncio tasks and loop profile', function () {
 
   test('Profile Event Loop: ranked lines in the view, marks on the hot lines, cleared on edit', async function () {
     if (!haveRuntime('3.12') || !existsSync(pyspy043())) this.skip();
-    const hot = markedLines('loopload', '# HOT:');
+    const hot = markedLines('loopload', '# HOT');
     await vscode.workspace
       .getConfiguration('backendHang')
       .update('pyspy.path', pyspy043(), vscode.ConfigurationTarget.Global);

@@ -63,15 +63,19 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-/** Starts `app` under uvicorn on `python` with `loop` (`--workers N` when given). */
+/**
+ * Starts `app` under uvicorn on `python` with `loop` (`--workers N` when given), from its fixture folder or
+ * from `srcDir` (a copy of it, e.g. inside a screenshot's workspace).
+ */
 export async function startApp(
   app: 'loopload' | 'deadlock',
   python: string,
   loop: 'asyncio' | 'uvloop',
   workers?: number,
+  srcDir?: string,
 ): Promise<RunningApp> {
   const port = await freePort();
-  const src = path.join(repoRoot(), 'test', 'fixtures', 'apps', app);
+  const src = srcDir ?? path.join(repoRoot(), 'test', 'fixtures', 'apps', app);
   const args = [
     '-m',
     'uvicorn',

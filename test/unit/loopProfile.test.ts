@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { analyzeProfile, nameHotCall } from '../../src/loopProfile/analysis';
 import { parseRawFrame, parseRawProfile, shortPath } from '../../src/loopProfile/rawProfile';
-import { formatProfileText, linkHotspots, toProfileJson } from '../../src/loopProfile/report';
+import { annotationText, formatProfileText, linkHotspots, toProfileJson } from '../../src/loopProfile/report';
 import { UnparseableDumpError } from '../../src/pyspyView/dumpParser';
 import { DUMPS, fixture } from './pyspyFixtures';
 
@@ -20,7 +20,9 @@ const marked = (marker: string): { line: number; note: string }[] =>
   SOURCE.split('\n').flatMap((l, i) =>
     l.includes(marker) ? [{ line: i + 1, note: l.split(marker)[1].trim() }] : [],
   );
-const HOT = marked('# HOT:');
+const HOT = marked('# HOT');
+/** The call a profile must name under each HOT line, in line order. */
+const HOT_CALLS = ['time.sleep', 'CPU in hashlib.pbkdf2_hmac'];
 const COLD = marked('# COLD');
 /** Any recorded path of the app's main.py reads the repo's copy (recorded on another checkout or chroot). */
 const sourceText = (f: string): string | undefined => (f.endsWith('app/main.py') ? SOURCE : undefined);
@@ -100,9 +102,9 @@ describe('loop-busy analysis on recorded profiles', () => {
           .sort((a, b) => a - b),
         HOT.map((h) => h.line),
       );
-      for (const hot of HOT) {
+      for (const [i, hot] of HOT.entries()) {
         const h = p.hotspots.find((x) => x.line === hot.line)!;
-        assert.equal(h.call, hot.note);
+        assert.equal(h.call, HOT_CALLS[i]);
         assert.equal(h.evidence, 'source', 'a C call: named from the line');
         assert.ok(Math.abs(h.seconds - h.share * 2) < 1e-9);
       }
@@ -199,5 +201,7 @@ describe('loop-busy analysis on recorded profiles', () => {
     );
     assert.deepEqual(j.hotspots.find((h) => h.line === HOT[1].line)!.static, []);
     assert.match(formatProfileText(p), /time\.sleep {2}\[BHD006 line \d+\]/);
+    const hot = p.hotspots.find((h) => h.line === HOT[0].line)!;
+    assert.match(annotationText(hot), /^← \d+% of loop time · time\.sleep · BHD006$/);
   });
 });

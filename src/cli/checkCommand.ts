@@ -9,7 +9,7 @@ import { checkSource, preloadParser } from '../diagnostics/analyze';
 import { ProjectIndex } from '../diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../diagnostics/callGraph/roots';
 import type { Finding, RuleCode, Severity } from '../diagnostics/types';
-import type { CheckedFinding } from '../codeActions/fixes';
+import type { CheckedFinding } from '../codeActions/fixStatus';
 import { ConfigResolver, type ResolvedConfig } from '../config/discovery';
 import { collectPythonFiles } from '../config/fileWalk';
 import type { Settings } from '../config/settings';
@@ -121,8 +121,9 @@ async function confirmFixable(
   file: string,
   config: ResolvedConfig,
 ): Promise<{ findings: CheckedFinding[]; syntax?: { line: number; column: number; message: string } }> {
-  const [fixes, versions, treeSitter, applicability, text] = await Promise.all([
+  const [fixes, status, versions, treeSitter, applicability, text] = await Promise.all([
     import('../codeActions/fixes'),
+    import('../codeActions/fixStatus'),
     import('../codeActions/pythonVersion'),
     import('../python/treeSitter'),
     import('../codeActions/applicability'),
@@ -146,7 +147,7 @@ async function confirmFixable(
       httpTimeoutSeconds: config.httpTimeout,
       testFile: applicability.isTestFile(path.resolve(file), config.root),
     });
-    return { findings: fixes.confirmFixable(findings, source, parser, options) };
+    return { findings: status.confirmFixable(findings, source, parser, options) };
   } finally {
     parser.delete();
   }

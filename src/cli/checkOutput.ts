@@ -11,7 +11,7 @@ import {
   type SarifOptions,
 } from '../diagnostics/report';
 import type { RuleCode, Severity } from '../diagnostics/types';
-import type { CheckedFinding } from '../codeActions/fixes';
+import type { CheckedFinding } from '../codeActions/fixStatus';
 
 /** A file that could not be analysed as Python: reported like Ruff's E999. */
 export interface SyntaxProblem {

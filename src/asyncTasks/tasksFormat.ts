@@ -1,5 +1,7 @@
 /** Pure: a dump's asyncio tasks as the capture JSON's `tasks`/`findings` and as text for a person. */
+import { isLibraryFile } from '../pyspyView/libraryFiles';
 import type { ParsedDump } from '../pyspyView/types';
+import { shortTaskFile } from './pstree';
 import { diagnoseTasks, groupByAwait, where } from './tasksDiagnosis';
 import type { AsyncTask, TaskFrame, TasksWaitingFinding } from './types';
 
@@ -95,4 +97,34 @@ export function formatTasksText(dump: ParsedDump): string {
     }
   }
   return out.join('\n');
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
+
+function frameFromJson(f: Record<string, unknown>): TaskFrame {
+  const file = str(f.file);
+  return {
+    function: str(f.function, '?'),
+    file,
+    line: typeof f.line === 'number' ? f.line : 0,
+    shortFile: shortTaskFile(file),
+    library: typeof f.library === 'boolean' ? f.library : file ? isLibraryFile(file) : true,
+  };
+}
+
+/** Reads the `tasks` of a saved capture JSON back (fields read defensively: the file may be edited). */
+export function tasksFromJson(data: unknown): AsyncTask[] {
+  if (!Array.isArray(data)) return [];
+  return data.filter(isObj).map((t, i) => ({
+    id: str(t.id, String(i + 1)),
+    name: str(t.name, `Task-${i + 1}`),
+    frames: (Array.isArray(t.frames) ? t.frames : []).filter(isObj).map(frameFromJson),
+    awaitedBy: (Array.isArray(t.awaitedBy) ? t.awaitedBy : []).filter(isObj).map((a) => ({
+      id: str(a.id),
+      ...(typeof a.name === 'string' ? { name: a.name } : {}),
+      frames: (Array.isArray(a.frames) ? a.frames : []).filter(isObj).map(frameFromJson),
+    })),
+    ...(Array.isArray(t.cycle) ? { cycle: t.cycle.filter((x): x is string => typeof x === 'string') } : {}),
+  }));
 }

@@ -117,7 +117,8 @@ export function tasksTree(dump: ParsedDump): TaskNodeData | undefined {
   }
   const tasks = dump.tasks;
   const children = childrenOf(tasks);
-  const findings = diagnoseTasks(tasks).map((f, i): TaskNodeData => ({
+  const diagnosed = diagnoseTasks(tasks);
+  const findings = diagnosed.map((f, i): TaskNodeData => ({
     key: `w${i}`,
     kind: 'finding',
     label: f.deadlock ? 'Deadlock' : f.stuck ? 'Tasks stuck' : 'Tasks waiting',
@@ -137,7 +138,8 @@ export function tasksTree(dump: ParsedDump): TaskNodeData | undefined {
     expanded: g.kind !== 'sleep' && g.kind !== 'other',
     children: g.tasks.map(({ task }) => taskNode(task, tasks, children)),
   }));
-  const waiting = findings.length;
+  // Tasks, not findings: two consumers parked on one queue line are two tasks waiting.
+  const waiting = diagnosed.reduce((n, f) => n + f.tasks.length, 0);
   return {
     key: 'tasks',
     kind: 'root',
@@ -149,4 +151,24 @@ export function tasksTree(dump: ParsedDump): TaskNodeData | undefined {
     expanded: true,
     children: [...findings, ...groups],
   };
+}
+
+/**
+ * The capture's one-line task verdict (`2 tasks stuck`, `await cycle`, `3 tasks waiting in your code`), or
+ * undefined when no task waits in the user's code. `severe`: a deadlock or stuck tasks.
+ */
+export function tasksHeadline(dump: ParsedDump): { text: string; severe: boolean } | undefined {
+  if (!dump.tasks) return undefined;
+  const findings = diagnoseTasks(dump.tasks);
+  const count = (fs: typeof findings): number => fs.reduce((n, f) => n + f.tasks.length, 0);
+  const dead = findings.filter((f) => f.deadlock);
+  if (dead.length) return { text: `await cycle (${count(dead)} tasks)`, severe: true };
+  const stuck = findings.filter((f) => f.stuck);
+  if (stuck.length)
+    return { text: `${count(stuck)} task${count(stuck) === 1 ? '' : 's'} stuck`, severe: true };
+  if (findings.length) {
+    const n = count(findings);
+    return { text: `${n} task${n === 1 ? '' : 's'} waiting in your code`, severe: false };
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@
  * back so a saved capture can be opened again. A manager's capture (`{processes: [...]}`) holds several; see
  * {@link splitCaptureJson}.
  */
+import { tasksFromJson } from '../asyncTasks/tasksFormat';
 import { isLibraryFile } from '../pyspyView/libraryFiles';
 import { UnparseableDumpError } from '../pyspyView/dumpParser';
 import type { ParsedDump } from '../pyspyView/types';
@@ -40,6 +41,8 @@ export function captureObjectToDump(data: Record<string, unknown>): ParsedDump {
     })),
   };
   dump.hasLocals = dump.threads.some((t) => t.frames.some((f) => f.locals));
+  if (Array.isArray(data.tasks)) dump.tasks = tasksFromJson(data.tasks);
+  if (typeof data.tasksNote === 'string') dump.tasksNote = data.tasksNote;
   return dump;
 }
 
@@ -59,6 +62,9 @@ export function splitCaptureJson(text: string): Record<string, unknown>[] {
 export const captureJsonFormat: DumpFormat = {
   id: 'backend-hang-json',
   label: 'saved capture (backend-hang JSON)',
-  sniff: (text) => jsonStartsWith(text, '{') && /"osThreadId"\s*:/.test(text),
+  // A saved capture of asyncio tasks only (a pstree file) has no thread: its `tasks` and `findings` tell it.
+  sniff: (text) =>
+    jsonStartsWith(text, '{') &&
+    (/"osThreadId"\s*:/.test(text) || (/"tasks"\s*:\s*\[/.test(text) && /"findings"\s*:/.test(text))),
   parse: (text) => captureObjectToDump(splitCaptureJson(text)[0]),
 };

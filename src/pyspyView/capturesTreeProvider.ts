@@ -9,7 +9,7 @@ import { roleLabel } from './processes';
 import { formatTime, type Capture, type CaptureStore } from './captureStore';
 import { lineToFix } from './staticLink';
 import type { BlockedLoopFinding, Frame, FrameLocal, ThreadDump, WaitedGroup } from './types';
-import { tasksTree, type TaskNodeData } from '../asyncTasks/tasksTree';
+import { tasksHeadline, tasksTree, type TaskNodeData } from '../asyncTasks/tasksTree';
 import { taskTreeItem } from '../asyncTasks/tasksTreeItem';
 
 const baseName = (f: string): string => f.replace(/\\/g, '/').split('/').pop() ?? f;
@@ -209,16 +209,21 @@ export class CapturesTreeProvider
               : `pid ${c.pid}`;
         const item = new vscode.TreeItem(`${formatTime(c.capturedAt)}  ${where}${role}`, this.expandedFor(c));
         const blocked = c.diagnosis.findings.length > 0;
+        // A free loop is not a healthy server when its tasks are stuck (3.14 task view): say so beside it.
+        const tasks = tasksHeadline(c.dump);
         item.description =
           (blocked
             ? 'event loop blocked'
             : c.diagnosis.eventLoopThreadIds.length > 0
               ? 'event loop not blocked'
-              : 'no event loop found') +
+              : c.dump.threads.length === 0 && c.dump.tasks
+                ? 'asyncio tasks'
+                : 'no event loop found') +
+          (tasks ? ` · ${tasks.text}` : '') +
           (c.dump.format && !c.dump.format.startsWith('py-spy') ? ` · ${c.dump.format}` : '');
         item.iconPath = new vscode.ThemeIcon(
-          blocked ? 'error' : 'pass',
-          new vscode.ThemeColor(blocked ? 'errorForeground' : 'testing.iconPassed'),
+          blocked ? 'error' : tasks?.severe ? 'warning' : 'pass',
+          new vscode.ThemeColor(blocked ? 'errorForeground' : tasks?.severe ? 'editorWarning.foreground' : 'testing.iconPassed'),
         );
         item.tooltip = new vscode.MarkdownString(
           `**${where}**${role}, captured ${c.capturedAt.toLocaleString()}${c.source ? ` by ${c.source}` : ''}\n\n${c.commandLine ? `\`${c.commandLine}\`\n\n` : ''}${c.dump.threads.length} threads` +

@@ -12,6 +12,7 @@ import { mergeTaskViews, parsePsTable } from '../../src/asyncTasks/psTable';
 import { parseCycles, parseFrameLabel, parsePstree } from '../../src/asyncTasks/pstree';
 import { diagnoseTasks, groupByAwait, markStuck, taskWait } from '../../src/asyncTasks/tasksDiagnosis';
 import { formatTasksText } from '../../src/asyncTasks/tasksFormat';
+import { tasksHeadline, tasksTree } from '../../src/asyncTasks/tasksTree';
 import { supportsTaskView, inspectorFor } from '../../src/asyncTasks/captureTasks';
 import { detectFormat, parseAnyDump } from '../../src/dumpFormats';
 import { formatCaptureText, toCaptureJson } from '../../src/pyspyView/captureFormat';
@@ -252,6 +253,50 @@ describe('dump formats and capture output', () => {
     assert.equal(
       inspectorFor({ exe: '/usr/local/bin/python3.14', rootPrefix: '/proc/9/root' }, () => false)?.file,
       '/proc/9/root/usr/local/bin/python3.14',
+    );
+  });
+});
+
+describe('Tasks node data and saved captures', () => {
+  test('the Tasks node: findings first, then tasks grouped by what they wait on, frames with the user one marked', () => {
+    const dump = parseAnyDump(tree, { pid: 8940 });
+    const root = tasksTree(dump)!;
+    assert.equal(root.label, 'Tasks');
+    assert.equal(root.description, '8 asyncio tasks · 6 waiting in your code');
+    assert.deepEqual(root.children.map((c) => [c.kind, c.label]).slice(0, 6), [
+      ['finding', 'Tasks waiting'],
+      ['finding', 'Tasks waiting'],
+      ['finding', 'Tasks waiting'],
+      ['finding', 'Tasks waiting'],
+      ['finding', 'Tasks waiting'],
+      ['group', 'waiting on locks'],
+    ]);
+    const locks = root.children.find((c) => c.label === 'waiting on locks')!;
+    const task = locks.children[0];
+    assert.match(task.description!, /^asyncio\.Lock\.acquire · main\.py:(24|32)$/);
+    const user = task.children.filter((f) => f.user);
+    assert.equal(user.length, 1, 'one user frame among library frames');
+    assert.deepEqual(user[0].open, { file: '/app-rec/app/main.py', line: user[0].open!.line });
+    assert.ok(PARKED.includes(user[0].open!.line));
+    assert.deepEqual(tasksHeadline(dump), { text: '6 tasks waiting in your code', severe: false });
+    const again = { ...dump, tasks: markStuck(dump.tasks!, dump.tasks!) };
+    assert.equal(tasksHeadline(again)?.severe, true);
+    assert.match(tasksHeadline(again)!.text, /^\d+ tasks stuck$/);
+    assert.deepEqual(
+      tasksTree({ pid: 1, threads: [], hasLocals: false, tasksNote: 'needs 3.14' })?.kind,
+      'note',
+    );
+  });
+
+  test('a saved capture JSON with tasks reads back with its tasks and findings', () => {
+    const dump = parseAnyDump(tree, { pid: 8940 });
+    const saved = JSON.stringify(toCaptureJson(dump, diagnose(dump)));
+    const back = parseAnyDump(saved);
+    assert.equal(back.format, 'backend-hang-json');
+    assert.equal(back.tasks?.length, 8);
+    assert.deepEqual(
+      diagnoseTasks(back.tasks!).map((f) => f.message),
+      diagnoseTasks(dump.tasks!).map((f) => f.message),
     );
   });
 });

@@ -2,6 +2,7 @@
  * Small tree-sitter-python queries the fixes need: enclosing functions, names in scope, module-level imports,
  * rows that start statements or lie inside multi-line strings. Pure: no `vscode`.
  */
+import { isAsyncDef } from '../python/scope';
 import type { Node } from '../python/treeSitter';
 
 /** `(x)` -> `x`, repeatedly. */
@@ -15,11 +16,6 @@ export function unparen(node: Node): Node {
 export function enclosingFunction(node: Node): Node | null {
   for (let n = node.parent; n; n = n.parent) if (n.type === 'function_definition') return n;
   return null;
-}
-
-/** Whether a `function_definition` node is an `async def`. */
-export function isAsyncDef(fn: Node): boolean {
-  return fn.children.some((c) => c.type === 'async');
 }
 
 /**

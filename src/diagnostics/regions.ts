@@ -8,14 +8,8 @@
  * parsing more; tests check planned == full parse on fixtures, glued pairs and systematic variants.
  */
 
-import {
-  CF_WAITS,
-  EXECUTOR_CLASSES,
-  HTTP_METHODS,
-  REQUESTS_FUNCTIONS,
-  SESSION_CLASSES,
-  TIME_SLEEP,
-} from './targets';
+import { PLANNER_CALL_SITES, PLANNER_METHOD_SITES } from './rules/registry';
+import { CF_WAITS, EXECUTOR_CLASSES, SESSION_CLASSES } from './targets';
 
 const DEFINITION = /^(?:@|def\b|class\b|async\s+def\b)/;
 const CLAUSE = /^(?:else|elif|except|finally)\b/;
@@ -282,7 +276,10 @@ const DEF_OR_CLASS_HEAD = /^(?:def|class)(?![A-Za-z0-9_])/;
  * the indentation cannot be trusted (tabs, or a dedent to a level never opened: tree-sitter's error recovery
  * could nest the code anywhere).
  */
-export function asyncLocator(code: string, lines: readonly number[]): ((index: number) => boolean) | undefined {
+export function asyncLocator(
+  code: string,
+  lines: readonly number[],
+): ((index: number) => boolean) | undefined {
   const indent: number[] = []; // -1: blank line
   const kind: number[] = []; // 2 async def, 1 def/class, 0 other
   const stack: number[] = [0];
@@ -393,27 +390,37 @@ function attributeBinding(attr: string): RegExp {
   return regExp(`${a}${GAP}(?:=(?!=)|:(?!=))|(?<![A-Za-z0-9_])(?:as|for)${GAP}${a}`);
 }
 
-/** The target callables by the rule condition their call sites need (see planCheck). */
-const SITE_KINDS: readonly { kind: 'executor' | 'wait' | 'sleep' | 'http'; targets: readonly string[] }[] = [
+/**
+ * Call sites by what their statement needs, from the rule modules' subscriptions (./rules/registry), and the
+ * evidence classes (executors, concurrent.futures waits, Sessions) receivers are recognised by.
+ */
+const SITE_KINDS: readonly {
+  kind: string;
+  need: 'none' | 'async' | 'asyncWith';
+  targets: readonly string[];
+}[] = PLANNER_CALL_SITES.map(({ need, targets }) => ({ kind: `site:${need}`, need, targets }));
+const EVIDENCE_KINDS: readonly { kind: string; targets: readonly string[] }[] = [
   { kind: 'executor', targets: [...EXECUTOR_CLASSES] },
   { kind: 'wait', targets: [...CF_WAITS.keys()] },
-  { kind: 'sleep', targets: [TIME_SLEEP] },
-  { kind: 'http', targets: [...REQUESTS_FUNCTIONS] },
+  { kind: 'session', targets: [...SESSION_CLASSES] },
 ];
-/** Qualified target name -> its kind (Session classes: 'session'). */
-const TARGET_KIND = new Map<string, string>([
-  ...SITE_KINDS.flatMap(({ kind, targets }) => targets.map((t): [string, string] => [t, kind])),
-  ...[...SESSION_CLASSES].map((t): [string, string] => [t, 'session']),
-]);
+/** Qualified target name -> its kinds (a site kind and/or an evidence kind). */
+const TARGET_KINDS = new Map<string, string[]>();
+for (const { kind, targets } of [...SITE_KINDS, ...EVIDENCE_KINDS])
+  for (const t of targets) {
+    let kinds = TARGET_KINDS.get(t);
+    if (!kinds) TARGET_KINDS.set(t, (kinds = []));
+    kinds.push(kind);
+  }
 /** Module path (`requests`, `concurrent.futures`) -> the [kind, target] pairs below it. */
 const TARGETS_UNDER = new Map<string, [string, string][]>();
-for (const [target, kind] of TARGET_KIND) {
+for (const [target, kinds] of TARGET_KINDS) {
   const parts = target.split('.');
   for (let n = 1; n < parts.length; n++) {
     const module = parts.slice(0, n).join('.');
     let list = TARGETS_UNDER.get(module);
     if (!list) TARGETS_UNDER.set(module, (list = []));
-    list.push([kind, target]);
+    for (const kind of kinds) list.push([kind, target]);
   }
 }
 const WITH = /(?<![A-Za-z0-9_])with(?![A-Za-z0-9_])/;
@@ -463,8 +470,7 @@ export function planCheck(source: string): CheckPlan {
       if (under) for (const [kind, t] of under) add(full, kind, lastPart(t));
       continue;
     }
-    const kind = TARGET_KIND.get(q);
-    if (kind !== undefined) add(full, kind, b.local);
+    for (const kind of TARGET_KINDS.get(q) ?? []) add(full, kind, b.local);
     if (under) for (const [k] of under) add(prefix, k, b.local);
   }
   /** A name reaching one of `kind`'s targets, optionally followed by `.attr` chains ending in `last`. */
@@ -484,23 +490,26 @@ export function planCheck(source: string): CheckPlan {
   // Candidate calls: [regex, what the statement holding one needs]
   type Need = 'none' | 'async' | 'asyncWith' | 'executor' | 'future' | 'session';
   const sites: [RegExp, Need][] = [];
-  for (const { kind, targets } of SITE_KINDS) {
+  for (const { kind, need, targets } of SITE_KINDS) {
     const re = reach(kind, [...new Set(targets.map(lastPart))], true);
-    if (re) sites.push([re, kind === 'executor' ? 'asyncWith' : kind === 'http' ? 'none' : 'async']);
+    if (re) sites.push([re, need]);
   }
   const executorNames = reach('executor', ['ThreadPoolExecutor', 'ProcessPoolExecutor'], false);
   const executorEvidence = (text: string): boolean =>
     /executor/i.test(text) || (executorNames !== undefined && regExp(executorNames.source).test(text));
-  sites.push([regExp(`\\.${GAP}shutdown${GAP}\\(`, 'g'), 'executor']);
+
   // A future: from `executor.submit(...)` (executor evidence) or iterating `as_completed(...)`.
   const submit = SUBMIT_CALL.exec(source);
   const waitNames = reach('wait', ['wait', 'as_completed'], false);
   const futureEvidence = (text: string): boolean =>
     executorEvidence(text) || (waitNames !== undefined && regExp(waitNames.source).test(text));
-  if (submit) sites.push([regExp(`\\.${GAP}result${GAP}\\(`, 'g'), 'future']);
   const sessionNames = reach('session', ['Session', 'session'], false);
-  if (requestsImported && sessionNames) {
-    sites.push([regExp(`\\.${GAP}(?:${HTTP_METHODS.join('|')})${GAP}\\(`, 'g'), 'session']);
+  // Method calls the rules subscribe to, by what their receiver needs (futures need a `.submit(` in the
+  // text, Sessions an import of requests, as in the analysis).
+  for (const { need, names } of PLANNER_METHOD_SITES) {
+    if (need === 'future' && !submit) continue;
+    if (need === 'session' && !(requestsImported && sessionNames)) continue;
+    sites.push([regExp(`\\.${GAP}(?:${names.map(escape).join('|')})${GAP}\\(`, 'g'), need]);
   }
 
   const starts = lexed && lexed.starts.length > 0 ? lexed.starts : [0];

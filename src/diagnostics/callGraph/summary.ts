@@ -5,7 +5,7 @@
  */
 import type { Node, Tree } from '../../python/treeSitter';
 import { blockingOps } from '../analyze';
-import { enclosingScope, isAsyncDef } from '../pythonScope';
+import { enclosingScope, isAsyncDef } from '../../python/scope';
 import type { Range } from '../types';
 
 /** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`. */

@@ -5,7 +5,7 @@
  * the source and ask the tree about the node at that spot. Walking the whole tree from JavaScript costs a wasm
  * call per node, which a 12,000-line file cannot afford on every keystroke; a regex over the text is far cheaper.
  */
-import type { Node, Tree } from '../python/treeSitter';
+import type { Node, Tree } from './treeSitter';
 
 /** Import bindings of one file: local name -> qualified name, plus the modules star-imported. */
 export interface ImportTable {

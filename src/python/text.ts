@@ -1,0 +1,62 @@
+/**
+ * Text-level facts about Python source (pure, no parse): what the pre-filters of the rules ask before anything
+ * is parsed. Each answer errs towards "maybe" (a false yes costs a parse, a false no a missed finding).
+ */
+
+/** What may precede `requests` on its logical line in an import (after a `:` or `;`, or from the line start). */
+const IMPORT_BEFORE_REQUESTS = /^[ \t]*(?:[^\n#'"]*[:;][ \t]*)?(?:import[ \t\\][^#]*|from[\s\\]+)$/;
+/** pip's vendored copy: `pip._vendor.requests`, `from pip._vendor import (..., requests)`. */
+const VENDORED_REQUESTS = /_vendor\.requests|_vendor[\s\\]+import[\s\\]*\(?[^)#]*requests/;
+
+/**
+ * Whether an import can bind the requests package (`import requests`, `from requests...`, pip's vendored
+ * copy). An import statement starts a logical line (after indentation) or follows a `:` or `;` on it, which
+ * rules out doctest lines (`>>> import requests`) in docstrings. Each occurrence of "requests" is checked
+ * against the start of its logical line (one regex over the whole text was ten times slower).
+ */
+export function importsRequests(source: string): boolean {
+  if (!source.includes('requests')) return false;
+  for (let i = source.indexOf('requests'); i >= 0; i = source.indexOf('requests', i + 8)) {
+    let lineStart = source.lastIndexOf('\n', i - 1) + 1;
+    // a line continued from the previous one (`import os, \` + newline + `requests`)
+    while (lineStart >= 2 && (source[lineStart - 2] === '\\' || source.startsWith('\\\r', lineStart - 3)))
+      lineStart = source.lastIndexOf('\n', lineStart - 2) + 1;
+    if (IMPORT_BEFORE_REQUESTS.test(source.slice(lineStart, i))) return true;
+  }
+  return VENDORED_REQUESTS.test(source);
+}
+
+const ASYNC_DEF = /\basync\s+def\b/;
+const CONCURRENT_FUTURES = /\bconcurrent\s*\.\s*futures\b|\bfrom\s+concurrent\s+import\b/;
+const TIME_IMPORT = /(?<![\w.])import\s[^\n#]*(?<![\w.])time\b|\bfrom\s+time\s+import\b/;
+const SLEEP = /\bsleep\b/;
+
+/** `async def` anywhere in the text. */
+export function hasAsyncDef(source: string): boolean {
+  return source.includes('async') && ASYNC_DEF.test(source);
+}
+
+/** An import of concurrent.futures (or `from concurrent import futures`). */
+export function importsConcurrentFutures(source: string): boolean {
+  return source.includes('concurrent') && CONCURRENT_FUTURES.test(source);
+}
+
+/** A `sleep` name and an import of `time`. */
+export function mayCallTimeSleep(source: string): boolean {
+  return source.includes('sleep') && SLEEP.test(source) && TIME_IMPORT.test(source);
+}
+
+/** A `.name(` method call (with any spacing) somewhere in the text. */
+export function hasMethodCall(source: string, name: string): boolean {
+  return source.includes(name) && new RegExp(`\\.\\s*${name}\\s*\\(`).test(source);
+}
+
+/** Final identifier of a dotted name. */
+export function lastPart(qualified: string): string {
+  return qualified.slice(qualified.lastIndexOf('.') + 1);
+}
+
+/** The text without whitespace (`requests . get` -> `requests.get`), as messages show call names. */
+export function compact(text: string): string {
+  return text.replace(/\s+/g, '');
+}

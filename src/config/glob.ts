@@ -42,15 +42,24 @@ export function globSource(glob: string): string {
  * `/` matches the path from the start, or any directory prefix of it (`vendor/**`, `src/legacy`).
  */
 export function matchesPattern(pattern: string, relPath: string): boolean {
+  const c = compiled(pattern);
+  if (!c) return false;
+  return c.anywhere ? relPath.split('/').some((part) => c.re.test(part)) : c.re.test(relPath);
+}
+
+// A check walks thousands of entries against the same few dozen patterns: compile each pattern once.
+const cache = new Map<string, { re: RegExp; anywhere: boolean } | undefined>();
+function compiled(pattern: string): { re: RegExp; anywhere: boolean } | undefined {
+  if (cache.has(pattern)) return cache.get(pattern);
   const p = pattern.replace(/^\.\//, '').replace(/\/+$/, '');
-  if (p === '') return false;
-  const parts = relPath.split('/');
-  if (!p.includes('/')) {
-    const re = new RegExp(`^${globSource(p)}$`);
-    return parts.some((part) => re.test(part));
-  }
-  const re = new RegExp(`^${globSource(p.replace(/^\//, ''))}(?:/.*)?$`);
-  return re.test(relPath);
+  const result =
+    p === ''
+      ? undefined
+      : p.includes('/')
+        ? { re: new RegExp(`^${globSource(p.replace(/^\//, ''))}(?:/.*)?$`), anywhere: false }
+        : { re: new RegExp(`^${globSource(p)}$`), anywhere: true };
+  cache.set(pattern, result);
+  return result;
 }
 
 /** One `.gitignore` line, compiled. */

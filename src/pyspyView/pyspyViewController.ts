@@ -5,7 +5,6 @@
  * one click away, an inline "event loop blocked here" decoration).
  */
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DiagnosticsController } from '../diagnostics/diagnosticsController';
 import { log } from '../log';
@@ -13,6 +12,8 @@ import { listAllTargets, pickTarget } from '../captureSources/targetPicker';
 import { captureContainer } from '../captureSources/docker';
 import { needsRootToCapture } from '../captureSources/sudoCapture';
 import { formatCaptureText, toCaptureJson } from './captureFormat';
+import { BlockedMarks } from './blockedMarks';
+import { openFrame } from './frameLinks';
 import { CaptureErrorActions } from './captureErrors';
 import { CaptureStore, formatTime, type Capture } from './captureStore';
 import { CapturesTreeProvider, type CaptureNode, type FrameRef } from './capturesTreeProvider';
@@ -63,17 +64,11 @@ export class PySpyViewController implements vscode.Disposable {
   });
   private readonly tree: CapturesTreeProvider;
   private readonly view: vscode.TreeView<CaptureNode>;
-  private readonly decoration = vscode.window.createTextEditorDecorationType({
-    isWholeLine: true,
-    backgroundColor: new vscode.ThemeColor('editor.stackFrameHighlightBackground'),
-    after: { color: new vscode.ThemeColor('errorForeground'), margin: '0 0 0 2em', fontStyle: 'italic' },
-    overviewRulerColor: new vscode.ThemeColor('errorForeground'),
-    overviewRulerLane: vscode.OverviewRulerLane.Right,
-  });
-  /** Blocked lines per resolved file: `event loop blocked here, captured HH:MM:SS`. */
-  private blockedLines = new Map<string, { line: number; text: string }[]>();
-  /** When each file (URI) was last edited after it got a mark: captures older than that mark nothing there. */
-  private readonly editedSince = new Map<string, number>();
+  /** The inline "event loop blocked here" marks on the lines to fix. */
+  private readonly marks = new BlockedMarks(
+    () => this.store.list(),
+    (c) => this.processContext(c),
+  );
   private readonly errors = new CaptureErrorActions((target, dump, raw, capturedAt) =>
     this.addCapture(target, dump, raw, capturedAt),
   );
@@ -110,16 +105,14 @@ export class PySpyViewController implements vscode.Disposable {
     // Not in the palette: for tests and keybinding authors (the stored captures, newest first).
     cmd('backendHang.captures.list', () => [...this.store.list()]);
     // Not in the palette: the inline "event loop blocked here" marks per file URI (tests).
-    cmd('backendHang.captures.blockedLines', () => Object.fromEntries(this.blockedLines));
+    cmd('backendHang.captures.blockedLines', () => Object.fromEntries(this.marks.current));
     this.disposables.push(
       this.tree,
       this.view,
-      this.decoration,
+      this.marks,
       vscode.window.registerFileDecorationProvider(this.tree),
-      vscode.window.onDidChangeVisibleTextEditors(() => this.applyDecorations()),
-      vscode.workspace.onDidChangeTextDocument((e) => this.onDocumentChanged(e)),
       // Decorations follow the captures: removing/clearing captures removes their marks.
-      { dispose: this.store.onChange(() => this.recomputeBlockedLines()) },
+      { dispose: this.store.onChange(() => this.marks.recompute()) },
     );
   }
 
@@ -426,29 +419,6 @@ export class PySpyViewController implements vscode.Disposable {
 
   // -------------------------------------------------------------------------------------- editor linking
 
-  /** Resolves a frame's file: absolute, path mappings, unique workspace suffix; asks when ambiguous. */
-  private async resolveFile(file: string, capture?: Capture): Promise<string | undefined> {
-    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-    const base = {
-      exists: existsSync,
-      workspaceFolders: folders,
-      ...this.processContext(capture),
-    };
-    let r = resolveFramePath(file, base);
-    if (r.kind === 'unresolved' && folders.length > 0) {
-      const found = await vscode.workspace.findFiles(
-        `**/${path.posix.basename(file.replace(/\\/g, '/'))}`,
-        '**/{node_modules,.git,.venv,venv,.cache}/**',
-        200,
-      );
-      r = resolveFramePath(file, { ...base, workspaceFiles: found.map((u) => u.fsPath) });
-    }
-    if (r.kind === 'ambiguous') {
-      return vscode.window.showQuickPick(r.candidates, { title: `Several workspace files match ${file}` });
-    }
-    return r.kind === 'unresolved' ? undefined : r.path;
-  }
-
   /** Where a capture's process finds its files: under its root (chroot/container), relative to its cwd. */
   processContext(capture?: Capture): { rootPrefix?: string; baseDirs?: string[]; mappings: PathMapping[] } {
     const mappings = [...(capture?.mappings ?? []), ...readSettings().pathMappings];
@@ -475,44 +445,15 @@ export class PySpyViewController implements vscode.Disposable {
     return capture && frame ? { capture, file: frame.file, line: frame.line } : undefined;
   }
 
-  /**
-   * Opens the frame's file at its line. When a Backend Hang diagnostic sits on that line, selects its range so
-   * the quick fix is one Ctrl+. away. Returns where it went (tests), or undefined with a message.
-   */
+  /** Opens the frame's file at its line (see ./frameLinks); undefined with a message when it is not here. */
   private async revealFrame(
     ref?: FrameRef | CaptureNode,
   ): Promise<{ uri: string; line: number; diagnostic?: string } | undefined> {
     const f = this.frameOf(ref);
     if (!f) return undefined;
-    const local = await this.resolveFile(f.file, f.capture);
-    if (!local) {
-      void vscode.window
-        .showWarningMessage(
-          `Cannot find ${f.file} on this machine. Add a backendHang.pathMappings entry (e.g. {"remote": "/app", "local": "\${workspaceFolder}/backend"}).`,
-          'Open Settings',
-        )
-        .then(
-          (c) =>
-            c && vscode.commands.executeCommand('workbench.action.openSettings', 'backendHang.pathMappings'),
-        );
-      return undefined;
-    }
-    const uri = vscode.Uri.file(local);
-    const line = Math.max(0, f.line - 1);
-    const doc = await vscode.workspace.openTextDocument(uri);
-    const lineRange = doc.lineAt(Math.min(line, doc.lineCount - 1)).range;
-    // Opening the file may be what starts its analysis: give the diagnostics a moment to arrive.
-    const diag = await bhdDiagnosticAt(uri, line);
-    const selection = diag
-      ? diag.range
-      : new vscode.Selection(
-          lineRange.start.with(undefined, doc.lineAt(lineRange.start.line).firstNonWhitespaceCharacterIndex),
-          lineRange.end,
-        );
-    const editor = await vscode.window.showTextDocument(doc, { selection, preview: true });
-    editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    this.applyDecorations();
-    return { uri: uri.toString(), line: line + 1, diagnostic: diag ? diagCode(diag) : undefined };
+    const went = await openFrame(f.file, f.line, this.processContext(f.capture));
+    this.marks.apply();
+    return went;
   }
 
   /** Reveals the blocked line, then opens the quick-fix menu there. */
@@ -536,109 +477,9 @@ export class PySpyViewController implements vscode.Disposable {
     return readFileSync(r.path, 'utf8').split(/\r?\n/)[line - 1];
   }
 
-  /**
-   * Recomputes the "event loop blocked here" marks from the current captures: each blocked finding marks its
-   * line to fix, unless a later capture of the same process (same pid, or the same server command line: a
-   * --reload restart has a new pid) is not blocked, or the file changed since the capture.
-   */
-  private recomputeBlockedLines(): void {
-    const lines = new Map<string, { line: number; text: string }[]>();
-    const captures = this.store.list(); // newest first
-    for (const [i, c] of [...captures].entries()) {
-      const newer = captures.slice(0, i);
-      const sameProcess = (o: Capture): boolean =>
-        o.pid === c.pid || (!!o.commandLine && o.commandLine === c.commandLine && o.cwd === c.cwd);
-      if (newer.some((o) => sameProcess(o) && o.diagnosis.findings.length === 0)) continue;
-      for (const f of c.diagnosis.findings) {
-        const fix = lineToFix(f);
-        if (!fix) continue;
-        const local = resolveFramePath(fix.file, {
-          exists: existsSync,
-          workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((w) => w.uri.fsPath),
-          ...this.processContext(c),
-        });
-        if (local.kind === 'unresolved' || local.kind === 'ambiguous') continue;
-        const key = vscode.Uri.file(local.path).toString();
-        if (this.editedSince.has(key) && this.editedSince.get(key)! >= c.capturedAt.getTime()) continue;
-        const list = lines.get(key) ?? [];
-        if (list.some((l) => l.line === fix.line)) continue; // the newest capture's mark wins
-        list.push({
-          line: fix.line,
-          // The time first: it is what the mark shows and what survives a narrow editor.
-          text: `event loop blocked here, captured ${formatTime(c.capturedAt)} (${f.blockingCall})`,
-        });
-        lines.set(key, list);
-      }
-    }
-    this.blockedLines = lines;
-    this.applyDecorations();
-  }
-
-  /** A file changed after a capture: its marks describe code that is no longer there. */
-  private onDocumentChanged(e: vscode.TextDocumentChangeEvent): void {
-    if (e.contentChanges.length === 0) return;
-    const key = e.document.uri.toString();
-    if (!this.blockedLines.has(key)) return;
-    this.editedSince.set(key, Date.now());
-    this.recomputeBlockedLines();
-  }
-
-  private applyDecorations(): void {
-    for (const editor of vscode.window.visibleTextEditors) {
-      const marks = this.blockedLines.get(editor.document.uri.toString()) ?? [];
-      editor.setDecorations(
-        this.decoration,
-        marks
-          .filter((m) => m.line >= 1 && m.line <= editor.document.lineCount)
-          .map((m) => ({
-            range: editor.document.lineAt(m.line - 1).range,
-            renderOptions: { after: { contentText: m.text } },
-            hoverMessage: new vscode.MarkdownString(`**Backend Hang:** ${m.text}`),
-          })),
-      );
-    }
-  }
-
-  /** For tests: the decoration texts per file URI. */
-  get decorationsForTest(): ReadonlyMap<string, { line: number; text: string }[]> {
-    return this.blockedLines;
-  }
-
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
   }
-}
-
-function diagCode(d: vscode.Diagnostic): string {
-  const code = typeof d.code === 'object' ? d.code.value : d.code;
-  return String(code ?? '');
-}
-
-/** The BHD diagnostic covering `line` of `uri`; waits up to `waitMs` for diagnostics of a just-opened file. */
-async function bhdDiagnosticAt(
-  uri: vscode.Uri,
-  line: number,
-  waitMs = 2000,
-): Promise<vscode.Diagnostic | undefined> {
-  const find = (): vscode.Diagnostic | undefined =>
-    vscode.languages
-      .getDiagnostics(uri)
-      .find((d) => /^BHD\d+$/.test(diagCode(d)) && d.range.start.line <= line && d.range.end.line >= line);
-  const now = find();
-  if (now) return now;
-  return new Promise((resolve) => {
-    const done = (d: vscode.Diagnostic | undefined): void => {
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(d);
-    };
-    const timer = setTimeout(() => done(undefined), waitMs);
-    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
-      if (!e.uris.some((u) => u.toString() === uri.toString())) return;
-      const d = find();
-      if (d) done(d);
-    });
-  });
 }
 
 /** The selected interpreter from the ms-python extension, when it is installed (its environments API). */

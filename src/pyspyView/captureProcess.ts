@@ -100,7 +100,9 @@ export function pySpysFor(target: TargetInfo | undefined, opts: ProcessCaptureOp
 }
 
 /** The first py-spy of this machine (setting, interpreter, PATH): the one copied into a container. */
-export function hostPySpy(base: Pick<ProcessCaptureOptions, 'configured' | 'interpreterPath' | 'pathEnv'>): string | undefined {
+export function hostPySpy(
+  base: Pick<ProcessCaptureOptions, 'configured' | 'interpreterPath' | 'pathEnv'>,
+): string | undefined {
   try {
     return pySpysFor(undefined, base)[0]?.path;
   } catch {

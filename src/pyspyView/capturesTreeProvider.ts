@@ -109,7 +109,9 @@ export class CapturesTreeProvider
           ),
           ...[tasksTree(c.dump)]
             .filter((data): data is TaskNodeData => !!data)
-            .map((data) => this.node({ kind: 'tasks', id: `${c.id}/tasks`, capture: c, data, parent: element })),
+            .map((data) =>
+              this.node({ kind: 'tasks', id: `${c.id}/tasks`, capture: c, data, parent: element }),
+            ),
           ...threads.map((thread) =>
             this.node({
               kind: 'thread',
@@ -223,13 +225,16 @@ export class CapturesTreeProvider
           (c.dump.format && !c.dump.format.startsWith('py-spy') ? ` · ${c.dump.format}` : '');
         item.iconPath = new vscode.ThemeIcon(
           blocked ? 'error' : tasks?.severe ? 'warning' : 'pass',
-          new vscode.ThemeColor(blocked ? 'errorForeground' : tasks?.severe ? 'editorWarning.foreground' : 'testing.iconPassed'),
+          new vscode.ThemeColor(
+            blocked ? 'errorForeground' : tasks?.severe ? 'editorWarning.foreground' : 'testing.iconPassed',
+          ),
         );
         item.tooltip = new vscode.MarkdownString(
           `**${where}**${role}, captured ${c.capturedAt.toLocaleString()}${c.source ? ` by ${c.source}` : ''}\n\n${c.commandLine ? `\`${c.commandLine}\`\n\n` : ''}${c.dump.threads.length} threads` +
             (c.comparedWith ? `; frames compared with the previous capture of this process` : ''),
         );
-        item.contextValue = c.origin?.kind === 'file' || c.origin?.kind === 'clipboard' ? 'capture.file' : 'capture';
+        item.contextValue =
+          c.origin?.kind === 'file' || c.origin?.kind === 'clipboard' ? 'capture.file' : 'capture';
         item.id = n.id;
         return item;
       }

@@ -21,7 +21,8 @@ export interface ProcInfo {
 
 // Also Windows paths (`C:\\...\\python.exe`, console scripts `uvicorn.exe`) and macOS framework builds
 // (`.../Python.app/Contents/MacOS/Python`).
-const base = (p: string): string => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1).replace(/\.exe$/i, '');
+const base = (p: string): string =>
+  p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1).replace(/\.exe$/i, '');
 const isPython = (arg: string): boolean => /^(python|pypy)[\d.]*w?$/i.test(base(arg));
 const SERVERS = ['uvicorn', 'gunicorn', 'hypercorn'];
 

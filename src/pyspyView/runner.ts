@@ -181,7 +181,9 @@ export async function runPySpy(
   opts: RunOptions,
 ): Promise<RunResult> {
   const pid = pidOf(args);
-  const [command, ...commandArgs] = opts.via?.length ? [...opts.via, pyspyPath, ...args] : [pyspyPath, ...args];
+  const [command, ...commandArgs] = opts.via?.length
+    ? [...opts.via, pyspyPath, ...args]
+    : [pyspyPath, ...args];
   const result = await execa(command, commandArgs, {
     reject: false,
     timeout: opts.timeoutMs,
@@ -240,7 +242,8 @@ export async function captureDump(
   pid: number,
   opts: CaptureOptions,
 ): Promise<{ dump: ParsedDump; raw: string }> {
-  if (process.platform === 'linux' && !opts.via && !existsSync(`/proc/${pid}`)) throw new ProcessGoneError(pid);
+  if (process.platform === 'linux' && !opts.via && !existsSync(`/proc/${pid}`))
+    throw new ProcessGoneError(pid);
   const { stdout } = await runPySpy(pyspyPath, dumpArgs(pid, opts), opts);
   return { dump: parseDump(stdout, pid), raw: stdout };
 }

@@ -146,14 +146,17 @@ async function pySpyInContainer(
   return COPIED_PYSPY;
 }
 
+const LIST_TIMEOUT_MS = 5000;
+
 /** Containers running a uvicorn/gunicorn/hypercorn process (from `docker ps` + `docker top`, no exec). */
 export async function listServerContainers(opts: DockerOptions = {}): Promise<CaptureTarget[]> {
   const bin = opts.docker ?? 'docker';
-  const rows = parseDockerPs(await docker(bin, ['ps', '--format', '{{json .}}']));
+  // The picker waits for this: a daemon that does not answer quickly is left out, not waited for.
+  const rows = parseDockerPs(await docker(bin, ['ps', '--format', '{{json .}}'], LIST_TIMEOUT_MS));
   const out: CaptureTarget[] = [];
   for (const row of rows) {
     if (!isValidContainerName(row.name)) continue;
-    const top = parseDockerTop(await docker(bin, ['top', row.name]).catch(() => ''));
+    const top = parseDockerTop(await docker(bin, ['top', row.name], LIST_TIMEOUT_MS).catch(() => ''));
     const table = top.map((p) => ({ pid: p.pid, ppid: p.ppid, argv: p.command.split(/\s+/) }));
     const candidates = classifyProcesses(table);
     const root = candidates[0];
@@ -168,12 +171,13 @@ export async function listServerContainers(opts: DockerOptions = {}): Promise<Ca
       ports: [...new Set([...published, ...(port ? [port] : [])])],
       candidate: { ...root, cwd: undefined },
       container: row.name,
+      image: row.image,
       hostPids: top.map((p) => p.pid),
     });
   }
   if (out.length) {
     const mounts = mountsByName(
-      await docker(bin, ['inspect', ...out.map((t) => t.container!)]).catch(() => '[]'),
+      await docker(bin, ['inspect', ...out.map((t) => t.container!)], LIST_TIMEOUT_MS).catch(() => '[]'),
     );
     for (const t of out) t.mappings = mounts.get(t.container!) ?? [];
   }

@@ -29,8 +29,9 @@ export interface CaptureTarget {
   /** TCP ports it listens on, when known. */
   ports: number[];
   candidate: ProcessCandidate;
-  /** Docker: the container's name. */
+  /** Docker: the container's name and image. */
   container?: string;
+  image?: string;
   /** Docker: its mounts as container -> host mappings (a mount of the workspace makes it the workspace's server). */
   mappings?: PathMapping[];
   /** Docker: the host pids of its processes (`docker top`): the same processes are not listed again as local. */

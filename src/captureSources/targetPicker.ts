@@ -47,7 +47,7 @@ export async function pickTarget(targets: CaptureTarget[]): Promise<Picked> {
     return t.container
       ? {
           label: `$(package) ${t.container}${ports ? `  ${ports}` : ''}`,
-          description: `container · ${roleLabel(c)}`,
+          description: `container · ${roleLabel(c)}${t.image ? ` · ${t.image}` : ''}`,
           detail: describeCommandLine(c, []),
           target: t,
         }

@@ -39,19 +39,35 @@ export function supportsTaskView(version: string | undefined): boolean {
 export interface Inspector {
   file: string;
   args: string[];
+  /** The target's pid as the inspector sees it (inside a container's pid namespace); the host pid otherwise. */
+  pid?: number;
+}
+
+/** The innermost pid of a process (`NSpid:` of /proc/PID/status): its pid inside its container. */
+export async function namespacePid(pid: number, procRoot = '/proc'): Promise<number | undefined> {
+  const status = await fs.readFile(`${procRoot}/${pid}/status`, 'utf8').catch(() => '');
+  const m = /^NSpid:\s*([\d\s]+)$/m.exec(status);
+  const ids = m?.[1].trim().split(/\s+/).map(Number) ?? [];
+  return ids.length ? ids[ids.length - 1] : undefined;
 }
 
 /**
  * Pure apart from `exists`: the command that runs the target's interpreter here. Outside a root: the
- * interpreter itself. In a root: the root's dynamic loader with the root's library directories.
+ * interpreter itself. In a chroot (same mount namespace): the root's dynamic loader with the root's library
+ * directories. In a container (another mount namespace, `/proc/PID/root`): the interpreter inside it, through
+ * `nsenter` into its mount and pid namespaces, since CPython's remote reader opens the target's binary by the
+ * path the target's own memory map gives, which exists only in there.
  */
 export function inspectorFor(
-  info: Pick<TargetInfo, 'exe' | 'rootPrefix'>,
+  info: Pick<TargetInfo, 'pid' | 'exe' | 'rootPrefix'>,
   exists: (p: string) => boolean = existsSync,
+  nsPid?: number,
 ): Inspector | undefined {
   if (!info.exe) return undefined;
   const root = info.rootPrefix;
   if (!root) return { file: info.exe, args: [] };
+  if (/^\/proc\/\d+\/root$/.test(root) && !info.exe.startsWith(`${root}/`))
+    return { file: 'nsenter', args: ['-t', String(info.pid), '-m', '-p', '--', info.exe], pid: nsPid };
   const exe = info.exe.startsWith(`${root}/`) ? info.exe : path.posix.join(root, info.exe);
   const loaders = [
     'lib64/ld-linux-x86-64.so.2',
@@ -144,7 +160,7 @@ export async function captureTasks(pid: number, opts: CaptureTasksOptions = {}):
     return none(
       `The asyncio task view needs Python 3.14+ (this server runs ${python ? `Python ${python}` : 'an unknown Python'}); showing thread stacks.`,
     );
-  const insp = target && inspectorFor(target);
+  const insp = target && inspectorFor(target, existsSync, await namespacePid(pid));
   if (!insp)
     return none(
       `Cannot find the interpreter of process ${pid} (/proc/${pid}/exe) to read its asyncio tasks.`,
@@ -152,13 +168,15 @@ export async function captureTasks(pid: number, opts: CaptureTasksOptions = {}):
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const inspector = [insp.file, ...insp.args].join(' ');
   try {
-    const tree = await run(insp, 'pstree', pid, timeoutMs, opts.signal);
+    const tree = await run(insp, 'pstree', insp.pid ?? pid, timeoutMs, opts.signal);
     const cycleReport = tree.code !== 0 && CYCLE_HEADER.test(tree.stderr);
     if (tree.code !== 0 && !cycleReport) return none(failure(tree.stderr || tree.stdout, pid));
-    const table = await run(insp, 'ps', pid, timeoutMs, opts.signal);
+    const table = await run(insp, 'ps', insp.pid ?? pid, timeoutMs, opts.signal);
     // With a cycle pstree draws nothing: each task's own stack (files and lines) is then printed in pstree's
     // notation, one flat tree per task, by the same module's indexing (3.14's asyncio.tools).
-    const flat = cycleReport ? await run(insp, FLAT_TREE, pid, timeoutMs, opts.signal) : undefined;
+    const flat = cycleReport
+      ? await run(insp, FLAT_TREE, insp.pid ?? pid, timeoutMs, opts.signal)
+      : undefined;
     const fromTree = parsePstree(flat?.code === 0 ? flat.stdout : tree.stdout);
     const cycles = parseCycles(tree.stderr);
     const tasks =

@@ -2,17 +2,28 @@
  * Live: asyncio tasks of a real server. A CPython 3.14 target (Debian sid root, chrooted: its frames say
  * /app-PORT/...) with a lock-order deadlock (test/fixtures/apps/deadlock): the loop is free and /health answers,
  * but /reserve and /settle never finish. `backend-hang dump --format json` must list the tasks and name both
- * parked lines in `tasks-waiting` findings; a second capture marks them stuck. On 3.12 the capture says the
- * task view needs 3.14 and keeps the thread stacks.
+ * parked lines in `tasks-waiting` findings; a second capture marks them stuck. The same app in a Docker
+ * container, captured by its host pid (the inspector enters the container's namespaces). On 3.12 the capture
+ * says the task view needs 3.14 and keeps the thread stacks.
  */
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { diagnoseTasks, markStuck } from '../../src/asyncTasks/tasksDiagnosis';
 import type { TasksWaitingJson } from '../../src/asyncTasks/tasksFormat';
 import { captureProcess } from '../../src/pyspyView/captureProcess';
 import type { CaptureJson } from '../../src/pyspyView/captureFormat';
-import { haveRuntime, hangingRequest, markedLines, pyspy043, startApp, type RunningApp } from './asyncApps';
-import { probeHealth, runCli } from './liveBackend';
+import {
+  appMain,
+  haveRuntime,
+  hangingRequest,
+  markedLines,
+  pyspy043,
+  startApp,
+  type RunningApp,
+} from './asyncApps';
+import { docker, dockerAvailable, IMAGE } from './dockerTarget';
+import { probeHealth, runCli, waitUntil } from './liveBackend';
 
 const PARKED = markedLines('deadlock', '# PARKED').map((m) => m.line);
 
@@ -83,6 +94,60 @@ describe('asyncio tasks of a live server', () => {
         stuck.every((f) => f.stuck === true && /stuck/.test(f.message)),
         JSON.stringify(stuck),
       );
+    },
+  );
+
+  test(
+    '3.14 in a Docker container, by its host pid: the same two parked lines',
+    { skip: dockerAvailable() },
+    async () => {
+      const name = `bh-tasks-${process.pid}`;
+      const port = 18900 + Math.floor(Math.random() * 90);
+      const appDir = path.dirname(path.dirname(appMain('deadlock')));
+      docker([
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--network',
+        'host',
+        '-v',
+        `${appDir}:/app:ro`,
+        '-w',
+        '/app',
+        IMAGE,
+        '/opt/v/bin/python',
+        '-m',
+        'uvicorn',
+        'app.main:app',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+      ]);
+      try {
+        const baseUrl = `http://127.0.0.1:${port}`;
+        assert.ok(
+          await waitUntil(async () => (await probeHealth(baseUrl, 1000)).ok, 30_000, 200),
+          'container up',
+        );
+        requests.push(hangingRequest(`${baseUrl}/reserve`), hangingRequest(`${baseUrl}/settle`));
+        await new Promise((r) => setTimeout(r, 900));
+        const pid = Number(docker(['inspect', '-f', '{{.State.Pid}}', name]).trim());
+        const r = await runCli(['dump', '--pid', String(pid), '--format', 'json']);
+        assert.equal(r.code, 0, r.stderr);
+        const json = JSON.parse(r.stdout) as CaptureJson;
+        assert.deepEqual(
+          lockWaits(json)
+            .map((f) => [f.frame.file, f.frame.line])
+            .sort((a, b) => Number(a[1]) - Number(b[1])),
+          PARKED.map((line) => ['/app/app/main.py', line]),
+          JSON.stringify(json.findings),
+        );
+      } finally {
+        for (const r of requests.splice(0)) r.abort();
+        docker(['rm', '-f', name]);
+      }
     },
   );
 

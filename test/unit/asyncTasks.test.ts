@@ -231,15 +231,18 @@ describe('dump formats and capture output', () => {
     );
   });
 
-  test('the inspecting interpreter: itself, or through the root loader in a chroot/container', () => {
-    assert.deepEqual(inspectorFor({ exe: '/usr/bin/python3.14' }), { file: '/usr/bin/python3.14', args: [] });
+  test('the inspecting interpreter: itself, the root loader in a chroot, nsenter into a container', () => {
+    assert.deepEqual(inspectorFor({ pid: 9, exe: '/usr/bin/python3.14' }), {
+      file: '/usr/bin/python3.14',
+      args: [],
+    });
     const have = new Set([
       '/r/lib64/ld-linux-x86-64.so.2',
       '/r/lib/x86_64-linux-gnu',
       '/r/usr/lib/x86_64-linux-gnu',
     ]);
     assert.deepEqual(
-      inspectorFor({ exe: '/r/usr/bin/python3.14', rootPrefix: '/r' }, (p) => have.has(p)),
+      inspectorFor({ pid: 9, exe: '/r/usr/bin/python3.14', rootPrefix: '/r' }, (p) => have.has(p)),
       {
         file: '/r/lib64/ld-linux-x86-64.so.2',
         args: [
@@ -249,10 +252,15 @@ describe('dump formats and capture output', () => {
         ],
       },
     );
-    // A container's exe reads as its own path: it is found under /proc/PID/root.
-    assert.equal(
-      inspectorFor({ exe: '/usr/local/bin/python3.14', rootPrefix: '/proc/9/root' }, () => false)?.file,
-      '/proc/9/root/usr/local/bin/python3.14',
+    // A container (another mount namespace): its exe reads as its own path, and CPython's remote reader opens
+    // the binary the target maps by that path, so the inspector runs in there, given the pid it has in there.
+    assert.deepEqual(
+      inspectorFor({ pid: 9, exe: '/usr/local/bin/python3.14', rootPrefix: '/proc/9/root' }, () => false, 1),
+      {
+        file: 'nsenter',
+        args: ['-t', '9', '-m', '-p', '--', '/usr/local/bin/python3.14'],
+        pid: 1,
+      },
     );
   });
 });

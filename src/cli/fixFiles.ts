@@ -9,13 +9,16 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createPythonParser } from '../python/treeSitter';
+import { createPythonParser, type Tree } from '../python/treeSitter';
 import { mightContainFindings } from '../diagnostics/analyze';
 import type { RuleCode } from '../diagnostics/types';
 import { fixAll, fixOptionsFor } from '../codeActions/fixes';
 import { isTestFile } from '../codeActions/applicability';
 import { parseVersionSetting, pythonVersionForFile, type PythonVersion } from '../codeActions/pythonVersion';
 import { decodeUtf8, NotUtf8Error, syntaxProblem } from './sourceText';
+import { applyNoqa } from '../diagnostics/noqa';
+import { ProjectIndex } from '../diagnostics/callGraph/projectIndex';
+import { rootsForFiles } from '../diagnostics/callGraph/roots';
 
 export { decodeUtf8, NotUtf8Error } from './sourceText';
 
@@ -108,12 +111,20 @@ export async function fixFiles(
 ): Promise<FixFileReport[]> {
   const parser = await createPythonParser();
   const reports: FixFileReport[] = [];
+  // BHD007 (a sync def that blocks, called from async code) needs the other modules: one index for the run,
+  // as `check` builds it, so --fix applies what check reports as fixable.
+  let project: ProjectIndex | undefined;
+  const projectFindings = (file: string) => (tree: Tree, text: string) => {
+    project ??= new ProjectIndex({ roots: rootsForFiles(paths, [process.cwd()]), parser });
+    return applyNoqa(tree, text, project.findings(file, text, tree));
+  };
   try {
     for (const file of paths) {
       try {
         const bytes = await fs.readFile(file);
         const { text, bom } = decodeUtf8(file, bytes);
-        if (!mightContainFindings(text)) {
+        // BHD007 (calls into other modules from async code) is not in the file-local pre-filter.
+        if (!mightContainFindings(text) && !text.includes('async')) {
           reports.push({ file, status: 'unchanged', applied: [], declined: [] });
           continue;
         }
@@ -140,6 +151,7 @@ export async function fixFiles(
           }),
           select,
           unsafeFixes: options.unsafeFixes,
+          extraFindings: !select || select.includes('BHD007') ? projectFindings(file) : undefined,
         });
         const applied = result.applied.map((f) => ({ code: f.code, line: f.range.start.row + 1 }));
         const declined = result.declined.map((d) => ({

@@ -240,7 +240,12 @@ export interface FixAllResult {
 export function fixAll(
   source: string,
   parser: Parser,
-  options: FixOptions & { select?: readonly RuleCode[]; unsafeFixes?: boolean },
+  options: FixOptions & {
+    select?: readonly RuleCode[];
+    unsafeFixes?: boolean;
+    /** Findings of rules that need more than this file (BHD007's project index), for each round's text. */
+    extraFindings?: (tree: Tree, text: string) => Finding[];
+  },
 ): FixAllResult {
   let text = source;
   const applied: Finding[] = [];
@@ -255,7 +260,10 @@ export function fixAll(
     declined = [];
     unsafe = [];
     try {
-      for (const finding of analyze(tree, text, { select: options.select })) {
+      const extra = (options.extraFindings?.(tree, text) ?? []).filter(
+        (f) => !options.select || options.select.includes(f.code),
+      );
+      for (const finding of [...analyze(tree, text, { select: options.select }), ...extra]) {
         if (!finding.fixable) continue;
         const actions = fixesFor(finding, tree, text, options);
         const action = actions.find((a) => a.preferred);

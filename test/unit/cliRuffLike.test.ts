@@ -232,3 +232,27 @@ test("a project's [tool.backend-hang]: exclude, per-file-ignores, severity, http
     /^warning: .*backend-hang\.toml: not valid TOML \(line \d+: .*\); its settings are ignored$/m,
   );
 });
+
+test('cross-file BHD007: what check counts as fixable, --fix --unsafe-fixes applies (same project index)', () => {
+  const project = path.join(dir, 'bhd007');
+  fs.cpSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'rules', 'bhd007'), project, {
+    recursive: true,
+  });
+  const before = JSON.parse(
+    run(['check', '--output-format', 'json', '--select', 'BHD007'], { cwd: project }).stdout,
+  ) as {
+    fixable: boolean;
+    applicability?: string;
+  }[];
+  const fixable = before.filter((f) => f.fixable);
+  assert.ok(fixable.length >= 3, JSON.stringify(before));
+  assert.ok(fixable.every((f) => f.applicability === 'unsafe'));
+  const safeOnly = run(['check', '--fix', '--select', 'BHD007', '-q'], { cwd: project });
+  assert.doesNotMatch(safeOnly.stdout, /Fixed/, 'to_thread is unsafe: --fix alone leaves it');
+  const r = run(['check', '--fix', '--unsafe-fixes', '--select', 'BHD007', '--output-format', 'concise'], {
+    cwd: project,
+  });
+  const applied = [...r.stdout.matchAll(/^Fixed (\d+) in /gm)].reduce((n, m) => n + Number(m[1]), 0);
+  assert.equal(applied, fixable.length, r.stdout);
+  assert.doesNotMatch(r.stdout, /\(fixable\)|\(unsafe fix\)/, 'nothing fixable is left');
+});

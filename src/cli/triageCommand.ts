@@ -1,12 +1,11 @@
 /**
  * `backend-hang triage URL [--health PATH]... [--timeout S] [--format text|json] [--pyspy PATH]`: the seed's
- * checklist in one command. Exit 0 healthy, 1 hung/down/unhealthy, 2 usage or capture error.
+ * checklist in one command. Exit 0 healthy, 1 hung/partly-hung/down/unhealthy, 2 usage or capture error.
  */
-import { captureServer } from '../serverChecks/captureServer';
-import { ChecksUsageError, parseTriageArgs } from '../serverChecks/cliArgs';
+import { parseTriageArgs } from '../serverChecks/cliArgs';
 import { formatTriageText, triageJson } from '../serverChecks/format';
-import { findListener } from '../serverChecks/listener';
 import { runTriage } from '../serverChecks/triage';
+import { cliServerDeps, parseOrExit } from './serverCheckDeps';
 
 /** `triage --help`. */
 export const TRIAGE_USAGE = `Usage: backend-hang triage URL [--health PATH]... [--timeout S] [--format text|json] [--pyspy PATH]
@@ -22,34 +21,17 @@ serving worker of a --workers/--reload manager) and says where the event loop is
   --format F     text (default) or json
   --pyspy PATH   py-spy to use (default: beside the server's Python, then $VIRTUAL_ENV, then PATH)
 
-Verdicts: healthy, hung (accepts connections, does not answer), down (refused), unhealthy (answers with an error).
-Exit codes: 0 healthy, 1 hung/down/unhealthy, 2 usage error or the stack capture failed.`;
+Verdicts: healthy, hung (accepts connections, does not answer), partly-hung (several workers: the probes were
+answered, but a worker's event loop is blocked), down (refused), unhealthy (answers with an error).
+Exit codes: 0 healthy, 1 hung/partly-hung/down/unhealthy, 2 usage error or the stack capture failed.`;
 
 /** Runs `backend-hang triage`; resolves to the exit code. */
 export async function runTriageCommand(args: string[]): Promise<number> {
-  let opts;
-  try {
-    opts = parseTriageArgs(args);
-  } catch (err) {
-    if (!(err instanceof ChecksUsageError)) throw err;
-    process.stderr.write(`backend-hang triage: ${err.message}\n${TRIAGE_USAGE}\n`);
-    return 2;
-  }
-  if (opts.help) {
-    process.stdout.write(`${TRIAGE_USAGE}\n`);
-    return 0;
-  }
+  const opts = parseOrExit('triage', TRIAGE_USAGE, parseTriageArgs, args);
+  if (typeof opts === 'number') return opts;
   const result = await runTriage(
     { url: opts.url, healthPaths: opts.healthPaths, timeoutMs: opts.timeoutMs },
-    {
-      findListener: (port) => findListener(port),
-      capture: (listener) =>
-        captureServer(listener, {
-          pyspyPath: opts.pyspy ?? process.env.BACKEND_HANG_PYSPY,
-          interpreterPath: process.env.VIRTUAL_ENV ? `${process.env.VIRTUAL_ENV}/bin/python` : undefined,
-          pathEnv: process.env.PATH,
-        }),
-    },
+    cliServerDeps(opts.pyspy),
   );
   process.stdout.write(
     opts.format === 'json' ? `${JSON.stringify(triageJson(result), null, 2)}\n` : formatTriageText(result),

@@ -2,11 +2,10 @@
  * `backend-hang verify URL --stream PATH [--abort-after S] [--rounds N] [--health PATH] [--max-latency MS]
  * [--format text|json] [--pyspy PATH]`: proves a fix. Exit 0 pass, 1 fail, 2 error.
  */
-import { captureServer } from '../serverChecks/captureServer';
-import { ChecksUsageError, parseVerifyArgs } from '../serverChecks/cliArgs';
+import { parseVerifyArgs } from '../serverChecks/cliArgs';
 import { formatVerifyText, verifyJson } from '../serverChecks/format';
-import { findListener } from '../serverChecks/listener';
 import { runVerify } from '../serverChecks/verify';
+import { cliServerDeps, parseOrExit } from './serverCheckDeps';
 
 /** `verify --help`. */
 export const VERIFY_USAGE = `Usage: backend-hang verify URL --stream PATH [--abort-after S] [--rounds N] [--health PATH]
@@ -29,18 +28,8 @@ Exit codes: 0 pass, 1 fail, 2 error (usage, server not running, stream path wron
 
 /** Runs `backend-hang verify`; resolves to the exit code. */
 export async function runVerifyCommand(args: string[]): Promise<number> {
-  let opts;
-  try {
-    opts = parseVerifyArgs(args);
-  } catch (err) {
-    if (!(err instanceof ChecksUsageError)) throw err;
-    process.stderr.write(`backend-hang verify: ${err.message}\n${VERIFY_USAGE}\n`);
-    return 2;
-  }
-  if (opts.help) {
-    process.stdout.write(`${VERIFY_USAGE}\n`);
-    return 0;
-  }
+  const opts = parseOrExit('verify', VERIFY_USAGE, parseVerifyArgs, args);
+  if (typeof opts === 'number') return opts;
   const result = await runVerify(
     {
       url: opts.url,
@@ -50,15 +39,7 @@ export async function runVerifyCommand(args: string[]): Promise<number> {
       rounds: opts.rounds,
       maxLatencyMs: opts.maxLatencyMs,
     },
-    {
-      findListener: (port) => findListener(port),
-      capture: (listener) =>
-        captureServer(listener, {
-          pyspyPath: opts.pyspy ?? process.env.BACKEND_HANG_PYSPY,
-          interpreterPath: process.env.VIRTUAL_ENV ? `${process.env.VIRTUAL_ENV}/bin/python` : undefined,
-          pathEnv: process.env.PATH,
-        }),
-    },
+    cliServerDeps(opts.pyspy),
   );
   process.stdout.write(
     opts.format === 'json' ? `${JSON.stringify(verifyJson(result), null, 2)}\n` : formatVerifyText(result),

@@ -13,7 +13,7 @@ import {
   type MultiProfileJson,
   type ProfileJson,
 } from '../loopProfile/report';
-import { staticCheck } from './dumpCommand';
+import { checkWithChains } from '../loopProfile/staticCheck';
 
 /** Parsed options of `profile`. */
 export interface ProfileArgs {
@@ -136,7 +136,7 @@ export async function runProfileCommand(args: string[]): Promise<number> {
       configured: opts.pyspy ?? process.env.BACKEND_HANG_PYSPY,
       interpreterPath: process.env.VIRTUAL_ENV ? `${process.env.VIRTUAL_ENV}/bin/python` : undefined,
       pathEnv: process.env.PATH,
-      check: staticCheck,
+      check: checkWithChains,
     });
     process.stdout.write(
       opts.format === 'json'

@@ -117,7 +117,14 @@ export function analyzeProfile(stacks: readonly RawStack[], opts: AnalyzeProfile
     let framework = 0;
     const hot = new Map<
       string,
-      { frame: Frame; samples: number; calls: Map<string, { n: number; evidence: Hotspot['evidence'] }> }
+      {
+        frame: Frame;
+        samples: number;
+        calls: Map<string, { n: number; evidence: Hotspot['evidence'] }>;
+        /** The user frames calling the line in its most frequent stack, and that stack's count. */
+        callers: Frame[];
+        callersCount: number;
+      }
     >();
     for (const s of t.stacks) {
       if (isIdleLoop(asThread(t.name, t.threadId, s.frames))) {
@@ -138,8 +145,15 @@ export function analyzeProfile(stacks: readonly RawStack[], opts: AnalyzeProfile
       }
       const frame = s.frames[ui];
       const key = `${frame.file}:${frame.line}`;
-      const h = hot.get(key) ?? { frame, samples: 0, calls: new Map() };
+      const h = hot.get(key) ?? { frame, samples: 0, calls: new Map(), callers: [], callersCount: 0 };
       h.samples += s.count;
+      if (s.count > h.callersCount) {
+        h.callers = s.frames
+          .slice(ui + 1)
+          .filter((f) => !f.library)
+          .slice(0, 5);
+        h.callersCount = s.count;
+      }
       const { call, evidence } = nameHotCall(s.frames.slice(0, ui), facts.line(frame.file, frame.line));
       const c = h.calls.get(call) ?? { n: 0, evidence };
       c.n += s.count;
@@ -173,6 +187,9 @@ export function analyzeProfile(stacks: readonly RawStack[], opts: AnalyzeProfile
           samples: h.samples,
           call,
           evidence: c.evidence,
+          ...(h.callers.length
+            ? { callers: h.callers.map((f) => ({ file: f.file, line: f.line, function: f.function })) }
+            : {}),
         };
       })
       .sort((a, b) => b.samples - a.samples || a.file.localeCompare(b.file) || a.line - b.line);

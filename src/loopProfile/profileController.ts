@@ -12,6 +12,7 @@ import { PySpyError } from '../pyspyView/runner';
 import { ProfileDecorations } from './profileDecorations';
 import { profileServing, type ProcessProfile } from './profileProcess';
 import { ProfileTreeProvider } from './profileTreeProvider';
+import { checkWithChains } from './staticCheck';
 
 /** Arguments of the command when called programmatically (tests, other commands). */
 export interface ProfileRequest {
@@ -76,7 +77,7 @@ export class ProfileController implements vscode.Disposable {
             useTargetEnvironment: vscode.workspace.isTrusted,
             mappings: cfg.get<PathMapping[]>('pathMappings') ?? [],
             workspaceFolders: folders,
-            check: async (source) => (await import('../diagnostics/analyze')).checkSource(source),
+            check: checkWithChains,
           });
         },
       );

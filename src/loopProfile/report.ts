@@ -1,6 +1,6 @@
 /** Pure: a loop profile as the CLI's text and JSON, and its hotspots linked to the static findings of their line. */
 import { linkStatic, type LocalSource, type StaticFinding } from '../pyspyView/staticLink';
-import type { StaticLink } from '../pyspyView/types';
+import type { BlockedLoopFinding, StaticLink } from '../pyspyView/types';
 import type { Hotspot, LoopProfile, LoopUsage } from './types';
 
 /** The public JSON shape of one process's profile (`backend-hang profile --format json`). */
@@ -133,19 +133,31 @@ export function hotspotRow(h: Hotspot): string {
 
 /**
  * Fills `static` on every hotspot: the static findings of `backend-hang check` covering its line (`[]` when the
- * file is not readable here), through the same linking as a capture's blocked frame.
+ * file is not readable here), through the same linking as a capture's blocked frame. A line without one that
+ * was called from async code (a sync helper's `time.sleep`) gets the finding on the nearest calling line that
+ * has one: BHD007's call, the line to fix.
  */
 export async function linkHotspots(
   hotspots: Hotspot[],
   readLocal: LocalSource,
-  check: (source: string) => Promise<StaticFinding[]>,
+  check: (source: string, path?: string) => Promise<StaticFinding[]>,
 ): Promise<void> {
-  const items = hotspots.map((h) => ({
-    frame: { function: h.function, file: h.file, shortFile: h.shortFile, line: h.line },
-    static: undefined as StaticLink[] | undefined,
-  }));
-  await linkStatic(items, readLocal, check);
-  hotspots.forEach((h, i) => (h.static = items[i].static ?? []));
+  const at = (
+    file: string,
+    line: number,
+    fn: string,
+  ): { frame: BlockedLoopFinding['frame']; static?: StaticLink[] } => ({
+    frame: { function: fn, file, shortFile: file, line },
+    static: undefined,
+  });
+  const own = hotspots.map((h) => at(h.file, h.line, h.function));
+  const callers = hotspots.map((h) => (h.callers ?? []).map((c) => at(c.file, c.line, c.function)));
+  await linkStatic([...own, ...callers.flat()], readLocal, check);
+  hotspots.forEach((h, i) => {
+    h.static = own[i].static?.length
+      ? own[i].static
+      : (callers[i].find((c) => c.static?.length)?.static ?? []);
+  });
 }
 
 /** The inline annotation at the end of a hot line: `← 42% of loop time · time.sleep · BHD006`. */

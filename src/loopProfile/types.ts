@@ -29,6 +29,11 @@ export interface Hotspot {
   call: string;
   /** How `call` was named: a frame of the stack, the text of the line, or nothing better than library code. */
   evidence: 'stack' | 'source' | 'none';
+  /**
+   * The user frames that called this line (innermost first), from its most frequent stack: a sync helper's
+   * `time.sleep` is fixed where async code calls it (BHD007 reports that call).
+   */
+  callers?: { file: string; line: number; function: string }[];
   /** The file on this machine (chroot/container root, mappings resolved), when it is here. */
   localPath?: string;
   /** Static findings (`backend-hang check`) covering the line; filled by the caller when sources are readable. */

@@ -45,7 +45,7 @@ export function staticCovering(
 export async function linkStatic(
   findings: Pick<BlockedLoopFinding, 'frame' | 'static'>[],
   readLocal: LocalSource,
-  check: (source: string) => Promise<StaticFinding[]>,
+  check: (source: string, path?: string) => Promise<StaticFinding[]>,
 ): Promise<void> {
   const perFile = new Map<
     string,
@@ -68,7 +68,7 @@ export async function linkStatic(
             local = undefined;
           }
           if (!local) return undefined;
-          const found = await check(local.text).catch(() => [] as StaticFinding[]);
+          const found = await check(local.text, local.path).catch(() => [] as StaticFinding[]);
           return { path: local.path, lines: local.text.split(/\r?\n/), found };
         })(),
       );

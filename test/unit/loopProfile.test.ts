@@ -5,12 +5,14 @@
  * Every HOT line of the app must be ranked with its call, the COLD (awaiting) line never listed.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { analyzeProfile, nameHotCall } from '../../src/loopProfile/analysis';
 import { parseRawFrame, parseRawProfile, shortPath } from '../../src/loopProfile/rawProfile';
 import { annotationText, formatProfileText, linkHotspots, toProfileJson } from '../../src/loopProfile/report';
+import { checkWithChains } from '../../src/loopProfile/staticCheck';
 import { UnparseableDumpError } from '../../src/pyspyView/dumpParser';
 import { DUMPS, fixture } from './pyspyFixtures';
 
@@ -203,5 +205,56 @@ describe('loop-busy analysis on recorded profiles', () => {
     assert.match(formatProfileText(p), /time\.sleep {2}\[BHD006 line \d+\]/);
     const hot = p.hotspots.find((h) => h.line === HOT[0].line)!;
     assert.match(annotationText(hot), /^← \d+% of loop time · time\.sleep · BHD006$/);
+  });
+});
+
+describe('BHD007 chain', () => {
+  test("a sync helper's sleep links the BHD007 finding on the async line that calls it", async () => {
+    const src = [
+      'import time',
+      '',
+      '',
+      'def slow_helper():',
+      '    time.sleep(0.02)',
+      '',
+      '',
+      'async def route():',
+      '    slow_helper()',
+      '    return 1',
+      '',
+    ].join('\n');
+    const stacks = parseRawProfile(
+      [
+        'thread (1): MainThread;run (/usr/lib/python3.12/asyncio/runners.py:118);route (/srv/m.py:9);slow_helper (/srv/m.py:5) 10',
+        'thread (1): MainThread;run (/usr/lib/python3.12/asyncio/runners.py:118);base_events._run_once (/usr/lib/python3.12/asyncio/base_events.py:1922);select (/usr/lib/python3.12/selectors.py:468) 10',
+      ].join('\n'),
+    );
+    const p = analyzeProfile(stacks, {
+      pid: 1,
+      durationS: 1,
+      sourceText: (f) => (f === '/srv/m.py' ? src : undefined),
+    });
+    assert.deepEqual(
+      p.hotspots.map((h) => [h.function, h.line, h.call, h.callers]),
+      [['slow_helper', 5, 'time.sleep', [{ file: '/srv/m.py', line: 9, function: 'route' }]]],
+    );
+    // BHD007 needs the file's path and project: the chain-aware check of the CLI and the editor.
+    const dir = mkdtempSync(path.join(tmpdir(), 'bhd-chain-'));
+    const local = path.join(dir, 'm.py');
+    writeFileSync(local, src);
+    try {
+      await linkHotspots(
+        p.hotspots,
+        (f) => (f === '/srv/m.py' ? { path: local, text: src } : undefined),
+        checkWithChains,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(
+      p.hotspots[0].static?.map((s) => [s.code, s.line, s.file]),
+      [['BHD007', 9, local]],
+    );
+    assert.equal(annotationText(p.hotspots[0]), '← 50% of loop time · time.sleep · BHD007');
   });
 });

@@ -12,7 +12,7 @@ export const CHECK_HELP = `Check Python files for code that blocks the event loo
 ${CHECK_USAGE}
 
 Arguments:
-  [PATH]...  Files or directories to check [default: the config's \`src\`, else .]
+  [PATH]...  Files or directories to check [default: .]
 
 Fixes:
       --fix                  Apply the safe fixes, then report what is left

@@ -39,6 +39,19 @@ function displayPath(file: string, cwd: string): string {
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
 }
 
+/**
+ * The configured import roots (`src`/`roots`, like Ruff's `src`) of the projects the files belong to: where
+ * BHD007 resolves `from app.services import x` besides the roots found from the files themselves.
+ */
+export function srcRoots(files: readonly string[], resolver: ConfigResolver): string[] {
+  const roots = new Set<string>();
+  for (const file of files) {
+    const config = resolver.forFile(file);
+    if (config.file) for (const s of config.src) roots.add(path.resolve(config.root, s));
+  }
+  return [...roots];
+}
+
 /** Reads a file into a reused buffer (synchronous on purpose: see checkFiles). */
 function readBytes(file: string, state: { buffer: Buffer }): Buffer {
   const fd = openSync(file, 'r');
@@ -74,7 +87,7 @@ async function checkFiles(
   const regions = process.env.BACKEND_HANG_FULL_PARSE !== '1';
   const state = { buffer: Buffer.allocUnsafe(1 << 20) };
   // BHD007 (src/diagnostics/callGraph): modules resolve from the checked files' project roots.
-  const project = new ProjectIndex({ roots: rootsForFiles(files, [cwd]) });
+  const project = new ProjectIndex({ roots: rootsForFiles(files, [cwd, ...srcRoots(files, resolver)]) });
   for (const file of files) {
     let bytes: Buffer;
     try {
@@ -246,11 +259,8 @@ export async function runCheckCommand(args: string[]): Promise<number> {
       return 2;
     }
   }
-  let paths = options.paths;
-  if (paths.length === 0) {
-    const here = resolver.forDirectory(cwd);
-    paths = here.file ? here.src.map((s) => displayPath(path.resolve(here.root, s), cwd) || '.') : ['.'];
-  }
+  // Like `ruff check`: no path means the working directory.
+  const paths = options.paths.length > 0 ? options.paths : ['.'];
   const { files, errors: pathErrors } = collectPythonFiles(paths, resolver, {
     respectGitignore: options.respectGitignore,
     forceExclude: options.forceExclude,
@@ -272,6 +282,7 @@ export async function runCheckCommand(args: string[]): Promise<number> {
       unsafeFixes: options.unsafeFixes,
       dryRun: options.diff,
       configFor: (f) => resolver.forFile(f),
+      srcRoots: srcRoots(files, resolver),
     });
     for (const r of reports) if (r.error) errors.push(r.error);
     if (options.diff) {

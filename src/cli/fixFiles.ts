@@ -49,6 +49,8 @@ export interface FixFilesOptions {
   pythonVersion?: string;
   httpTimeoutSeconds?: number;
   select?: readonly RuleCode[];
+  /** Configured import roots (`src`) for BHD007's module resolution, besides those found from the files. */
+  srcRoots?: readonly string[];
   /** Apply unsafe fixes too (`--unsafe-fixes`). */
   unsafeFixes?: boolean;
   /** Compute the fixed text, write nothing (`--diff`). */
@@ -115,7 +117,10 @@ export async function fixFiles(
   // as `check` builds it, so --fix applies what check reports as fixable.
   let project: ProjectIndex | undefined;
   const projectFindings = (file: string) => (tree: Tree, text: string) => {
-    project ??= new ProjectIndex({ roots: rootsForFiles(paths, [process.cwd()]), parser });
+    project ??= new ProjectIndex({
+      roots: rootsForFiles(paths, [process.cwd(), ...(options.srcRoots ?? [])]),
+      parser,
+    });
     return applyNoqa(tree, text, project.findings(file, text, tree));
   };
   try {

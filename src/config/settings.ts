@@ -173,6 +173,12 @@ export function parseSettings(table: TomlTable, warn: (message: string) => void)
         }
         break;
       }
+      case 'lint': {
+        // Ruff keeps rule settings under [tool.ruff.lint]: accept [tool.backend-hang.lint] the same way.
+        if (typeof v !== 'object' || Array.isArray(v)) warn(`'lint' must be a table`);
+        else Object.assign(out, parseSettings(v, warn));
+        break;
+      }
       default:
         warn(`unknown setting '${rawKey}'`);
     }

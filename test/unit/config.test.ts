@@ -63,6 +63,14 @@ describe('settings', () => {
       (m) => warnings.push(m),
     );
     assert.deepEqual(s.select, ['BHD00']);
+    // Ruff's layout: rule settings under `lint`.
+    const lint = parseSettings(
+      parseToml('[lint]\nignore = ["BHD006"]\n[lint.per-file-ignores]\n"a.py" = ["BHD001"]\n'),
+      () => {
+        throw new Error('no warning expected');
+      },
+    );
+    assert.deepEqual(lint, { ignore: ['BHD006'], perFileIgnores: { 'a.py': ['BHD001'] } });
     assert.equal(s.httpTimeout, 3);
     assert.deepEqual(s.targetVersion, [3, 8]);
     assert.deepEqual(s.severity, { BHD001: 'warning' });

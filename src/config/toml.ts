@@ -24,6 +24,8 @@ const ESCAPES: Record<string, string> = { b: '\b', t: '\t', n: '\n', f: '\f', r:
 
 class Reader {
   i = 0;
+  /** Inline tables and arrays written as values: TOML forbids extending them later. */
+  readonly frozen = new WeakSet<object>();
   constructor(readonly s: string) {}
 
   get line(): number {
@@ -166,6 +168,7 @@ class Reader {
   array(): TomlValue[] {
     this.i++;
     const out: TomlValue[] = [];
+    this.frozen.add(out);
     for (;;) {
       this.wsnl();
       if (this.peek() === ']') {
@@ -182,6 +185,7 @@ class Reader {
   inlineTable(): TomlTable {
     this.i++;
     const out: TomlTable = {};
+    this.frozen.add(out);
     this.ws();
     if (this.peek() === '}') {
       this.i++;
@@ -213,6 +217,8 @@ function descend(root: TomlTable, path: string[], r: Reader): TomlTable {
   for (const k of path) {
     let next = t[k];
     if (next === undefined) next = t[k] = {};
+    if (typeof next === 'object' && r.frozen.has(next))
+      r.fail(`'${k}' was defined inline and cannot be extended`);
     if (Array.isArray(next)) next = next[next.length - 1];
     if (!isTable(next)) r.fail(`'${k}' is not a table`);
     t = next;
@@ -232,6 +238,8 @@ export function parseToml(text: string): TomlTable {
   const r = new Reader(text.replace(/^\uFEFF/, ''));
   const root: TomlTable = {};
   let current = root;
+  // `[a.b]` may appear once (implicitly created tables may be defined later, once).
+  const headers = new Set<string>();
   while (r.i < r.s.length) {
     r.wsnl();
     if (r.i >= r.s.length) break;
@@ -243,15 +251,22 @@ export function parseToml(text: string): TomlTable {
       const parent = descend(root, path.slice(0, -1), r);
       const last = path[path.length - 1]!;
       const list: TomlValue = (parent[last] ??= []);
-      if (!Array.isArray(list)) return r.fail(`'${path.join('.')}' is not an array of tables`);
+      if (!Array.isArray(list) || r.frozen.has(list))
+        return r.fail(`'${path.join('.')}' is not an array of tables (it was defined inline)`);
       const t: TomlTable = {};
       list.push(t);
       current = t;
+      // A new element: its sub-tables may be defined again.
+      const prefix = `${path.join('\u0000')}\u0000`;
+      for (const h of [...headers]) if (h.startsWith(prefix)) headers.delete(h);
     } else if (r.peek() === '[') {
       r.i++;
       const path = r.key();
       if (r.peek() !== ']') r.fail('expected ]');
       r.i++;
+      const id = path.join('\u0000');
+      if (headers.has(id)) r.fail(`table [${path.join('.')}] defined twice`);
+      headers.add(id);
       current = descend(root, path, r);
     } else {
       const key = r.key();

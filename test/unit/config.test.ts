@@ -49,6 +49,13 @@ describe('TOML reader', () => {
     assert.throws(() => parseToml('a = 1\nb = [1, 2\n'), /line \d/);
     assert.throws(() => parseToml('a = 1\na = 2\n'), /duplicate key 'a'/);
     assert.throws(() => parseToml('a = "x\n'), /unterminated string/);
+    assert.throws(() => parseToml('[t]\nx = 1\n[t]\ny = 2\n'), /table \[t\] defined twice/);
+    assert.throws(() => parseToml('t = { x = 1 }\n[t.u]\n'), /defined inline and cannot be extended/);
+    assert.throws(() => parseToml('a = [1]\n[[a]]\n'), /defined inline/);
+    // Sub-tables of each [[array]] element are their own.
+    assert.deepEqual(parseToml('[[a]]\n[a.s]\nx = 1\n[[a]]\n[a.s]\nx = 2\n'), {
+      a: [{ s: { x: 1 } }, { s: { x: 2 } }],
+    });
   });
 });
 

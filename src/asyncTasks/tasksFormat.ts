@@ -92,7 +92,7 @@ export function formatTasksText(dump: ParsedDump): string {
       const user = wait.userFrame >= 0 ? task.frames[wait.userFrame] : undefined;
       out.push(
         `    ${task.name}${task.id !== task.name ? ` ${task.id}` : ''}: ${wait.awaits}${user ? ` at ${where(user)}` : ''}` +
-          `${task.stuck ? ' [stuck]' : ''}${task.cycle ? ` [await cycle ${task.cycle.join(' → ')}]` : ''}`,
+          `${task.stuck && user ? ' [stuck]' : ''}${task.cycle ? ` [await cycle ${task.cycle.join(' → ')}]` : ''}`,
       );
     }
   }

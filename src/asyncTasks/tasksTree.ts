@@ -64,7 +64,9 @@ function taskNode(
 ): TaskNodeData {
   const w = taskWait(t, children.get(t.id));
   const user = w.userFrame >= 0 ? t.frames[w.userFrame] : undefined;
-  const flags = [...(t.cycle ? ['DEADLOCK'] : []), ...(t.stuck ? ['stuck'] : [])];
+  // Server tasks (uvicorn's lifespan queue) wait forever by design: stuck only means something in user code.
+  const stuck = !!t.stuck && !!user;
+  const flags = [...(t.cycle ? ['DEADLOCK'] : []), ...(stuck ? ['stuck'] : [])];
   const awaiters: TaskNodeData[] = t.awaitedBy.map((a, i) => {
     const by = tasks.find((x) => x.id === a.id);
     const at = a.frames?.find((f) => f.file && f.library === false) ?? a.frames?.[0];
@@ -92,9 +94,9 @@ function taskNode(
       (t.cycle
         ? `\nAwait cycle ${t.cycle.join(' → ')}: these tasks wait for each other and never finish.`
         : '') +
-      (t.stuck ? '\nStuck: its stack did not move since the previous capture of this process.' : ''),
-    icon: t.cycle ? 'error' : t.stuck ? 'debug-pause' : 'symbol-event',
-    ...(t.cycle || t.stuck ? { color: 'errorForeground' } : {}),
+      (stuck ? '\nStuck: its stack did not move since the previous capture of this process.' : ''),
+    icon: t.cycle ? 'error' : stuck ? 'debug-pause' : 'symbol-event',
+    ...(t.cycle || stuck ? { color: 'errorForeground' } : {}),
     ...(user?.file ? { open: { file: user.file, line: user.line } } : {}),
     children: [...t.frames.map(frameNode), ...awaiters],
   };

@@ -18,6 +18,7 @@ import {
   type Settings,
 } from './settings';
 import { parseToml, type TomlTable } from './toml';
+import { ruffExcludesIn } from './ruffConfig';
 
 /** Everything the checks and fixes need to know about one project (one config file, or none). */
 export interface ResolvedConfig {
@@ -195,13 +196,30 @@ export class ConfigResolver {
   excludedEntry(full: string): boolean {
     const absolute = path.resolve(full);
     const config = this.forDirectory(path.dirname(absolute));
-    const rel = path.relative(config.root, absolute).split(path.sep).join('/');
     const base = path.basename(absolute);
-    return config.exclude.some((p) =>
-      p.replace(/\/+$/, '').includes('/')
-        ? !rel.startsWith('..') && matchesPattern(p, rel)
-        : matchesPattern(p, base),
-    );
+    const matches = (patterns: readonly string[], root: string): boolean => {
+      const rel = path.relative(root, absolute).split(path.sep).join('/');
+      return patterns.some((p) =>
+        p.replace(/\/+$/, '').includes('/')
+          ? !rel.startsWith('..') && matchesPattern(p, rel)
+          : matchesPattern(p, base),
+      );
+    };
+    const ruff = this.ruffFor(path.dirname(absolute));
+    return matches(config.exclude, config.root) || (ruff !== undefined && matches(ruff.patterns, ruff.root));
+  }
+
+  private readonly ruffByDir = new Map<string, { root: string; patterns: string[] } | undefined>();
+  /** The closest Ruff config's exclusions (none with --config / --isolated). */
+  private ruffFor(dir: string): { root: string; patterns: string[] } | undefined {
+    if (this.options.configFile || this.options.isolated) return undefined;
+    const key = path.resolve(dir);
+    if (this.ruffByDir.has(key)) return this.ruffByDir.get(key);
+    const here = ruffExcludesIn(key);
+    const parent = path.dirname(key);
+    const result = here ? { root: key, patterns: here } : parent === key ? undefined : this.ruffFor(parent);
+    this.ruffByDir.set(key, result);
+    return result;
   }
 
   /** The configuration of one file, with its `per-file-ignores` applied to `select`. */
@@ -209,7 +227,13 @@ export class ConfigResolver {
     const absolute = path.resolve(file);
     const config = this.forDirectory(path.dirname(absolute));
     const rel = path.relative(config.root, absolute).split(path.sep).join('/');
-    const excluded = !rel.startsWith('..') && config.exclude.some((p) => matchesPattern(p, rel));
+    const ruff = this.ruffFor(path.dirname(absolute));
+    const ruffRel = ruff && path.relative(ruff.root, absolute).split(path.sep).join('/');
+    const excluded =
+      (!rel.startsWith('..') && config.exclude.some((p) => matchesPattern(p, rel))) ||
+      (ruffRel !== undefined &&
+        !ruffRel.startsWith('..') &&
+        ruff!.patterns.some((p) => matchesPattern(p, ruffRel)));
     const ignored = config.perFileIgnores.filter(
       ([p]) => matchesPattern(p, rel) || matchesPattern(p, path.basename(absolute)),
     );

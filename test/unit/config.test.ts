@@ -245,3 +245,33 @@ describe("other tools' suppressions of the same rule", () => {
     assert.deepEqual(codes(`x = """\n# ruff: noqa\n"""\n${head}    time.sleep(1)\n`), ['BHD006@9']);
   });
 });
+
+test('folders a repository keeps out of Ruff ([tool.ruff] exclude/extend-exclude, ruff.toml) are skipped too', () => {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-ruffcfg-')));
+  try {
+    const write = (rel: string, text: string): void => {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+    };
+    write(
+      'pyproject.toml',
+      '[project]\nname = "r"\n\n[tool.ruff]\nextend-exclude = ["vendored", "src/gen/*.py"]\n',
+    );
+    write('src/app.py', 'x = 1\n');
+    write('src/gen/api_pb2.py', 'x = 1\n');
+    write('vendored/lib.py', 'x = 1\n');
+    write('sub/ruff.toml', 'exclude = ["legacy"]\n');
+    write('sub/legacy/old.py', 'x = 1\n');
+    write('sub/new.py', 'x = 1\n');
+    const rel = (files: string[]): string[] => files.map((f) => path.relative(dir, f)).sort();
+    assert.deepEqual(rel(collectPythonFiles([dir], new ConfigResolver({ cwd: dir })).files), [
+      'src/app.py',
+      'sub/new.py',
+    ]);
+    // --isolated: no config file of any tool.
+    assert.equal(collectPythonFiles([dir], new ConfigResolver({ cwd: dir, isolated: true })).files.length, 5);
+    assert.ok(new ConfigResolver({ cwd: dir }).forFile(path.join(dir, 'vendored/lib.py')).excluded);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

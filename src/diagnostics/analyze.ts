@@ -21,6 +21,7 @@ import {
   DEFINITIONS,
   MAX_CACHED_SEGMENTS,
   absolute,
+  analyzeBounded,
   analyzeEdit,
   mergeImports,
   nodeKinds,
@@ -30,6 +31,7 @@ import {
 } from './incrementalAnalysis';
 
 export { AnalysisCache } from './incrementalAnalysis';
+import { treeChangeOf } from './treeChanges';
 import { BLOCKING_RULES, RULES, mayHaveFindings } from './rules/registry';
 import { RULE_CODES, type Finding, type RuleCode } from './types';
 
@@ -78,6 +80,14 @@ export function analyze(
   const select = new Set<RuleCode>(options.select ?? RULE_CODES);
   if (select.size === 0) return [];
   const selectKey = [...select].join(',');
+  const change = treeChangeOf(tree);
+  if (change?.bounded) {
+    // A bounded parse (IncrementalParse): the edited statement alone, else the whole document after all.
+    const found = cache?.last && analyzeBounded(tree, source, selectKey, select, cache, cache.last, change);
+    if (found) return found;
+    const full = change.bounded.full();
+    return full ? analyze(full, source, options) : [];
+  }
   if (cache?.last) {
     const findings = analyzeEdit(tree, source, selectKey, select, cache, cache.last);
     if (findings) return findings;

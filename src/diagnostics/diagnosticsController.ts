@@ -219,7 +219,17 @@ export class DiagnosticsController implements vscode.Disposable {
       if (this.disposed || doc.isClosed || this.documents.get(doc.uri.toString()) !== state) return;
       // Edits not yet re-parsed: the tree does not match the text; the pending publish reschedules.
       if (state.timer) return this.scheduleChains(doc, state, CHAIN_DEBOUNCE_MS);
-      const tree = state.parse?.tree;
+      const parse = state.parse;
+      if (!parse?.tree) return;
+      if (parse.isBounded) {
+        // Keystrokes parsed only the edited statement (IncrementalParse). Now idle: catch the whole tree up,
+        // unless the statement is mid-edit with a syntax error (an open bracket), where a whole-file parse
+        // would be error recovery over everything after it; BHD007 then waits for the next pause.
+        if (parse.tree.rootNode.hasError) return;
+        parse.full(doc.getText());
+        this.publish(doc, state);
+      }
+      const tree = parse.tree;
       if (!tree) return;
       void this.getParser().then((parser) => {
         if (this.documents.get(doc.uri.toString()) !== state || state.timer || state.parse?.tree !== tree)

@@ -7,7 +7,7 @@ import type { Node, Tree } from '../python/treeSitter';
 import { type ImportTable, collectImportsIn } from '../python/scope';
 import { Analysis, type DerivedFromImports, makeContext } from './evidence';
 import { applyNoqa } from './noqa';
-import { treeChangeOf } from './treeChanges';
+import { type TreeChange, editSpan, treeChangeOf } from './treeChanges';
 import type { Finding, RuleCode } from './types';
 
 /** A finding relative to the start of its segment (row offset, index offset; columns as they are). */
@@ -174,22 +174,10 @@ export function analyzeEdit(
   const old = last.source;
 
   // The edits as one span: [start, oldEnd) of the old text became [start, newEnd) of the new one.
-  let start = Infinity;
-  let oldEnd = -Infinity;
-  let newEnd = -Infinity;
-  for (const e of change.edits) {
-    if (start === Infinity) {
-      start = e.startIndex;
-      oldEnd = e.oldEndIndex;
-      newEnd = e.newEndIndex;
-      continue;
-    }
-    const delta = newEnd - oldEnd; // current text = old text shifted by delta after newEnd
-    const right = Math.max(newEnd, e.oldEndIndex);
-    start = Math.min(start, e.startIndex);
-    oldEnd = right - delta;
-    newEnd = right + (e.newEndIndex - e.oldEndIndex);
-  }
+  const span = editSpan(change.edits);
+  const start = span?.start ?? Infinity;
+  const oldEnd = span?.oldEnd ?? -Infinity;
+  const newEnd = span?.newEnd ?? -Infinity;
   const delta = start === Infinity ? 0 : newEnd - oldEnd;
   if (source.length - old.length !== delta) return undefined;
   const rows =
@@ -286,4 +274,84 @@ export function analyzeEdit(
   cache.last = { ...last, tree, source, segments, findings, moduleRanges };
   cache.incrementalRuns++;
   return findings.slice();
+}
+
+/**
+ * The keystroke path on a bounded parse (IncrementalParse: only the edited top-level statement and the
+ * module-level code were parsed): that statement is analysed on the bounded tree, every other statement keeps
+ * the findings of the last full run, moved by the edits. `cache.last` stays the full run: each bounded run
+ * is relative to it (the edits since accumulate). Undefined when that does not apply (the statement is not
+ * one whole def/class of the last run without imports, or module-level code appeared in it): the caller then
+ * analyses the whole re-parsed document.
+ */
+export function analyzeBounded(
+  tree: Tree,
+  source: string,
+  selectKey: string,
+  select: ReadonlySet<RuleCode>,
+  cache: AnalysisCache,
+  last: LastRun,
+  change: TreeChange,
+): Finding[] | undefined {
+  const bounded = change.bounded;
+  if (!bounded || last.selectKey !== selectKey || change.previous !== last.tree || !cache.derived)
+    return undefined;
+  const span = editSpan(change.edits);
+  const start = span?.start ?? Infinity;
+  const oldEnd = span?.oldEnd ?? -Infinity;
+  const newEnd = span?.newEnd ?? -Infinity;
+  if (start === Infinity) return undefined;
+  const delta = newEnd - oldEnd;
+  const old = last.source;
+  if (source.length - old.length !== delta) return undefined;
+  const rows = countLineBreaks(source, start, newEnd) - countLineBreaks(old, start, oldEnd);
+
+  // The statement as the last run knew it: one whole, local segment.
+  const segs = last.segments;
+  let lo = 0;
+  let hi = segs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (segs[mid]!.from <= bounded.from) lo = mid;
+    else hi = mid - 1;
+  }
+  const seg = segs[lo];
+  if (!seg || seg.skip || !seg.local || seg.from !== bounded.from || seg.to !== bounded.to - delta)
+    return undefined;
+
+  // Its nodes in the bounded tree: defs/classes, or what error recovery made of them; no module-level code.
+  const kinds = nodeKinds(tree);
+  const zone: { from: number; to: number }[] = [];
+  for (const node of tree.rootNode.children) {
+    if (!node || node.endIndex <= bounded.from || node.startIndex >= bounded.to) continue;
+    let kind = kinds.get(node.typeId);
+    if (kind === undefined) {
+      kind = { type: node.type, named: node.isNamed };
+      kinds.set(node.typeId, kind);
+    }
+    if (!kind.named || kind.type === 'comment') continue;
+    if (!DEFINITIONS.has(kind.type) && kind.type !== 'ERROR') return undefined;
+    zone.push({ from: Math.max(node.startIndex, bounded.from), to: Math.min(node.endIndex, bounded.to) });
+  }
+  const moduleRanges = last.moduleRanges.map(([from, to]): [number, number] =>
+    from >= seg.to ? [from + delta, to + delta] : [from, to],
+  );
+  const ctx = makeContext(tree, source, select, moduleRanges, last.imports, cache.derived, true);
+  const inside: Finding[] = [];
+  for (const z of zone) {
+    const part: ImportTable = { names: new Map(), starModules: [] };
+    collectImportsIn(tree, source, z.from, z.to, part);
+    if (part.names.size > 0 || part.starModules.length > 0) return undefined;
+    const analysis = new Analysis(ctx, z.from, z.to);
+    analysis.run();
+    inside.push(...analysis.findings);
+  }
+  const findings: Finding[] = [];
+  for (const s of segs) {
+    if (s === seg) findings.push(...applyNoqa(tree, source, sortUnique(inside)));
+    else if (s.from < seg.from) findings.push(...s.findings);
+    else for (const f of s.findings) findings.push(shifted(f, delta, rows));
+  }
+  cache.incrementalRuns++;
+  return findings;
 }

@@ -21,6 +21,12 @@ export interface TreeChange {
   previous: Tree;
   edits: readonly EditSpan[];
   changedRanges: readonly { startIndex: number; endIndex: number }[];
+  /**
+   * Set on a bounded parse (IncrementalParse): the tree holds only the top-level statement [from, to) being
+   * edited and the module-level statements, everything else of `previous` is unchanged but for the shift by
+   * the edits. `full()` re-parses the whole document (and returns that tree) when the caller needs it.
+   */
+  bounded?: { from: number; to: number; full: () => Tree | undefined };
 }
 
 const CHANGES = new WeakMap<Tree, TreeChange>();
@@ -33,4 +39,28 @@ export function recordTreeChange(tree: Tree, change: TreeChange): void {
 /** What changed between `tree` and the tree it was incrementally re-parsed from (undefined: full parse). */
 export function treeChangeOf(tree: Tree): TreeChange | undefined {
   return CHANGES.get(tree);
+}
+
+/**
+ * The edits, applied in order, as one span: [start, oldEnd) of the text before them became [start, newEnd)
+ * of the text after them. Undefined for no edits.
+ */
+export function editSpan(
+  edits: readonly EditSpan[],
+): { start: number; oldEnd: number; newEnd: number } | undefined {
+  let span: { start: number; oldEnd: number; newEnd: number } | undefined;
+  for (const e of edits) {
+    if (!span) {
+      span = { start: e.startIndex, oldEnd: e.oldEndIndex, newEnd: e.newEndIndex };
+      continue;
+    }
+    const delta = span.newEnd - span.oldEnd; // current text = old text shifted by delta after newEnd
+    const right = Math.max(span.newEnd, e.oldEndIndex);
+    span = {
+      start: Math.min(span.start, e.startIndex),
+      oldEnd: right - delta,
+      newEnd: right + (e.newEndIndex - e.oldEndIndex),
+    };
+  }
+  return span;
 }

@@ -18,7 +18,7 @@ import {
   type Settings,
 } from './settings';
 import { parseToml, type TomlTable } from './toml';
-import { ruffExcludesIn } from './ruffConfig';
+import { ruffSettingsIn, type RuffSettings } from './ruffConfig';
 
 /** Everything the checks and fixes need to know about one project (one config file, or none). */
 export interface ResolvedConfig {
@@ -206,18 +206,18 @@ export class ConfigResolver {
       );
     };
     const ruff = this.ruffFor(path.dirname(absolute));
-    return matches(config.exclude, config.root) || (ruff !== undefined && matches(ruff.patterns, ruff.root));
+    return matches(config.exclude, config.root) || (ruff !== undefined && matches(ruff.exclude, ruff.root));
   }
 
-  private readonly ruffByDir = new Map<string, { root: string; patterns: string[] } | undefined>();
+  private readonly ruffByDir = new Map<string, (RuffSettings & { root: string }) | undefined>();
   /** The closest Ruff config's exclusions (none with --config / --isolated). */
-  private ruffFor(dir: string): { root: string; patterns: string[] } | undefined {
+  private ruffFor(dir: string): (RuffSettings & { root: string }) | undefined {
     if (this.options.configFile || this.options.isolated) return undefined;
     const key = path.resolve(dir);
     if (this.ruffByDir.has(key)) return this.ruffByDir.get(key);
-    const here = ruffExcludesIn(key);
+    const here = ruffSettingsIn(key);
     const parent = path.dirname(key);
-    const result = here ? { root: key, patterns: here } : parent === key ? undefined : this.ruffFor(parent);
+    const result = here ? { ...here, root: key } : parent === key ? undefined : this.ruffFor(parent);
     this.ruffByDir.set(key, result);
     return result;
   }
@@ -233,15 +233,34 @@ export class ConfigResolver {
       (!rel.startsWith('..') && config.exclude.some((p) => matchesPattern(p, rel))) ||
       (ruffRel !== undefined &&
         !ruffRel.startsWith('..') &&
-        ruff!.patterns.some((p) => matchesPattern(p, ruffRel)));
+        ruff!.exclude.some((p) => matchesPattern(p, ruffRel)));
     const ignored = config.perFileIgnores.filter(
       ([p]) => matchesPattern(p, rel) || matchesPattern(p, path.basename(absolute)),
     );
-    if (ignored.length === 0) return { ...config, excluded };
+    // Ruff's per-file-ignores of the same problems (ASYNC251 -> BHD006, S113 -> BHD005; a prefix such as
+    // "ASYNC" covers its codes), through the noqa aliases.
+    const ruffIgnored =
+      ruffRel !== undefined && !ruffRel.startsWith('..')
+        ? ruff!.perFileIgnores
+            .filter(([p]) => matchesPattern(p, ruffRel) || matchesPattern(p, path.basename(absolute)))
+            .map(([, codes]) => aliasedCodes(codes, config.noqaAliases))
+        : [];
+    if (ignored.length === 0 && ruffIgnored.every((c) => c.length === 0)) return { ...config, excluded };
     const select = new Set(config.select);
     for (const [, codes] of ignored) for (const c of codes) select.delete(c);
+    for (const codes of ruffIgnored) for (const c of codes) select.delete(c);
     return { ...config, select, excluded };
   }
+}
+
+/** Our rules whose aliases `codes` (other tools' codes or prefixes, or ALL) name. */
+function aliasedCodes(
+  codes: readonly string[],
+  aliases: Readonly<Record<string, readonly string[]>>,
+): RuleCode[] {
+  return RULE_CODES.filter((rule) =>
+    codes.some((c) => c === 'ALL' || (aliases[rule] ?? []).some((alias) => alias.startsWith(c))),
+  );
 }
 
 /** The lower bound of `requires-python` in a pyproject.toml, if it exists and says. */

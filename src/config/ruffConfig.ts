@@ -1,14 +1,21 @@
 /**
- * What a project already told Ruff about files that are not its own (Node `fs`, no `vscode`): `exclude` and
- * `extend-exclude` of `[tool.ruff]` in pyproject.toml, `ruff.toml` or `.ruff.toml`. Vendored and generated code a
- * repository keeps out of Ruff stays out of backend-hang too, without a [tool.backend-hang] table.
+ * What a project already told Ruff (Node `fs`, no `vscode`), from `[tool.ruff]` in pyproject.toml, `ruff.toml` or
+ * `.ruff.toml`: `exclude`/`extend-exclude` (vendored and generated code stays out of backend-hang too) and
+ * `per-file-ignores` (top level or under `lint`): a file where Ruff ignores ASYNC251 is one where blocking sleeps
+ * are accepted, so BHD006 is ignored there as well (through the noqa aliases).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseToml, type TomlTable, type TomlValue } from './toml';
 
-/** Ruff's exclusion patterns found in `dir` (relative to it), or undefined when no Ruff config is there. */
-export function ruffExcludesIn(dir: string): string[] | undefined {
+/** The Ruff settings that matter here; patterns are relative to the config's directory. */
+export interface RuffSettings {
+  exclude: string[];
+  perFileIgnores: [pattern: string, codes: string[]][];
+}
+
+/** Ruff's settings found in `dir`, or undefined when no Ruff config is there. */
+export function ruffSettingsIn(dir: string): RuffSettings | undefined {
   for (const name of ['.ruff.toml', 'ruff.toml', 'pyproject.toml']) {
     let text: string;
     try {
@@ -28,7 +35,15 @@ export function ruffExcludesIn(dir: string): string[] | undefined {
     if (!table) continue;
     const strings = (v: TomlValue | undefined): string[] =>
       Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-    return [...strings(table.exclude), ...strings(table['extend-exclude'])];
+    const perFile: [string, string[]][] = [];
+    for (const t of [table, tableOf(table.lint)])
+      for (const key of ['per-file-ignores', 'extend-per-file-ignores'])
+        for (const [pattern, codes] of Object.entries(tableOf(t?.[key]) ?? {}))
+          perFile.push([pattern, strings(codes).map((c) => c.toUpperCase())]);
+    return {
+      exclude: [...strings(table.exclude), ...strings(table['extend-exclude'])],
+      perFileIgnores: perFile,
+    };
   }
   return undefined;
 }

@@ -246,7 +246,7 @@ describe("other tools' suppressions of the same rule", () => {
   });
 });
 
-test('folders a repository keeps out of Ruff ([tool.ruff] exclude/extend-exclude, ruff.toml) are skipped too', () => {
+test('what a repository tells Ruff: excluded folders are skipped, per-file-ignores of the same problems apply', () => {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-ruffcfg-')));
   try {
     const write = (rel: string, text: string): void => {
@@ -255,7 +255,8 @@ test('folders a repository keeps out of Ruff ([tool.ruff] exclude/extend-exclude
     };
     write(
       'pyproject.toml',
-      '[project]\nname = "r"\n\n[tool.ruff]\nextend-exclude = ["vendored", "src/gen/*.py"]\n',
+      '[project]\nname = "r"\n\n[tool.ruff]\nextend-exclude = ["vendored", "src/gen/*.py"]\n' +
+        '[tool.ruff.lint.per-file-ignores]\n"src/bench_*.py" = ["ASYNC251"]\n"src/scripts/*" = ["S"]\n',
     );
     write('src/app.py', 'x = 1\n');
     write('src/gen/api_pb2.py', 'x = 1\n');
@@ -270,7 +271,14 @@ test('folders a repository keeps out of Ruff ([tool.ruff] exclude/extend-exclude
     ]);
     // --isolated: no config file of any tool.
     assert.equal(collectPythonFiles([dir], new ConfigResolver({ cwd: dir, isolated: true })).files.length, 5);
-    assert.ok(new ConfigResolver({ cwd: dir }).forFile(path.join(dir, 'vendored/lib.py')).excluded);
+    const r = new ConfigResolver({ cwd: dir });
+    assert.ok(r.forFile(path.join(dir, 'vendored/lib.py')).excluded);
+    // Ruff's per-file-ignores of the same problems: ASYNC251 -> BHD006, the S prefix (S113) -> BHD005.
+    const bench = r.forFile(path.join(dir, 'src/bench_sleep.py')).select;
+    assert.ok(!bench.has('BHD006') && bench.has('BHD005') && bench.has('BHD001'));
+    const script = r.forFile(path.join(dir, 'src/scripts/fetch.py')).select;
+    assert.ok(!script.has('BHD005') && script.has('BHD006'));
+    assert.ok(r.forFile(path.join(dir, 'src/app.py')).select.has('BHD006'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

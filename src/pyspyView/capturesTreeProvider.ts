@@ -100,6 +100,11 @@ export class CapturesTreeProvider
     switch (element.kind) {
       case 'capture': {
         const loopIds = c.diagnosis.eventLoopThreadIds;
+        const tasksNodes = [tasksTree(c.dump)]
+          .filter((data): data is TaskNodeData => !!data)
+          .map((data) =>
+            this.node({ kind: 'tasks', id: `${c.id}/tasks`, capture: c, data, parent: element }),
+          );
         const threads = [...c.dump.threads].sort(
           (a, b) => Number(loopIds.includes(b.osThreadId)) - Number(loopIds.includes(a.osThreadId)),
         );
@@ -107,11 +112,8 @@ export class CapturesTreeProvider
           ...c.diagnosis.findings.map((finding, i) =>
             this.node({ kind: 'blocked', id: `${c.id}/blocked/${i}`, capture: c, finding, parent: element }),
           ),
-          ...[tasksTree(c.dump)]
-            .filter((data): data is TaskNodeData => !!data)
-            .map((data) =>
-              this.node({ kind: 'tasks', id: `${c.id}/tasks`, capture: c, data, parent: element }),
-            ),
+          // The asyncio Tasks node before the threads; its "needs Python 3.14" note (older targets) after them.
+          ...tasksNodes.filter((n) => n.data.kind !== 'note'),
           ...threads.map((thread) =>
             this.node({
               kind: 'thread',
@@ -122,6 +124,7 @@ export class CapturesTreeProvider
               parent: element,
             }),
           ),
+          ...tasksNodes.filter((n) => n.data.kind === 'note'),
         ];
       }
       case 'blocked':

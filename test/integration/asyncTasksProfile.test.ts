@@ -71,6 +71,8 @@ suite('asyncio tasks and loop profile', function () {
     await new Promise((r) => setTimeout(r, 300));
     await vscode.commands.executeCommand<Capture>('backendHang.captureDump', { pid: app.pid, silent: true });
     tree = await vscode.commands.executeCommand<SnapshotNode[]>('backendHang.captures.snapshot', 5);
+    // The capture itself says it: the loop is free, the tasks are not.
+    assert.equal(tree[0].description, 'event loop not blocked · 2 tasks stuck');
     tasks = find(tree[0].children, 'tasks', /^Tasks$/);
     const stuck = tasks!.children!.filter((c) => c.label === 'Tasks stuck').map((c) => c.description);
     for (const line of parked)

@@ -28,6 +28,8 @@ const CASES: Case[] = [
   { python: '3.12', loop: 'asyncio' },
   { python: '3.12', loop: 'uvloop' },
   { python: '3.9', loop: 'asyncio' },
+  { python: '3.11', loop: 'asyncio' },
+  { python: '3.13', loop: 'uvloop' },
   { python: '3.14', loop: 'uvloop', ownPySpy: true },
   { python: '3.12', loop: 'uvloop', workers: 2 },
 ];

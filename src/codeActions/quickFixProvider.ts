@@ -174,7 +174,7 @@ export class QuickFixProvider implements vscode.CodeActionProvider, vscode.Dispo
       try {
         const findings = analyze(tree, text);
         for (const d of ours) {
-          const finding = matchFinding(findings, d);
+          const finding = matchFinding(findings, d) ?? chainFinding(document, d);
           if (!finding) continue;
           const why = noFixReason(finding);
           if (why) {
@@ -284,4 +284,24 @@ function matchFinding(findings: readonly Finding[], d: vscode.Diagnostic): Findi
   return (
     exact ?? same.find((f) => f.range.start.row <= d.range.end.line && f.range.end.row >= d.range.start.line)
   );
+}
+
+/**
+ * BHD007 comes from the project index (DiagnosticsController), not from re-analysing this one file: its
+ * diagnostic is the finding (the fix only needs the call's span).
+ */
+function chainFinding(document: vscode.TextDocument, d: vscode.Diagnostic): Finding | undefined {
+  if (diagnosticCode(d) !== 'BHD007') return undefined;
+  return {
+    code: 'BHD007',
+    range: {
+      start: { row: d.range.start.line, column: d.range.start.character },
+      end: { row: d.range.end.line, column: d.range.end.character },
+    },
+    startIndex: document.offsetAt(d.range.start),
+    endIndex: document.offsetAt(d.range.end),
+    message: d.message.split('\n')[0] ?? '',
+    detail: '',
+    fixable: true,
+  };
 }

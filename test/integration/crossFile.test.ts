@@ -90,5 +90,28 @@ suite('BHD007 across files', () => {
     );
     assert.ok(await vscode.workspace.applyEdit(edit));
     await waitFor('no BHD007 on routes.py', () => chains(routes.uri).length === 0);
+
+    // Sleep again, then the quick fix on the call: `await asyncio.to_thread(load_feed, url)` (marked unsafe
+    // in the CLI: the helper then runs in a worker thread), after which the squiggle is gone.
+    edit = new vscode.WorkspaceEdit();
+    edit.replace(
+      helper.uri,
+      new vscode.Range(4, 0, 4, helper.lineAt(4).text.length),
+      '    time.sleep(2)\n    return url.upper()',
+    );
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await waitFor('BHD007 on routes.py again', () => chains(routes.uri).length === 1);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      routes.uri,
+      chains(routes.uri)[0]!.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+    const fix = actions.find((a) => a.title.startsWith('Run it in a thread'));
+    assert.ok(fix?.edit, `quick fix offered: ${actions.map((a) => a.title).join(' | ')}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.match(routes.getText(), /^import asyncio$/m);
+    assert.match(routes.getText(), /    data = await asyncio\.to_thread\(load_feed, url\)\n/);
+    await waitFor('no BHD007 after the fix', () => chains(routes.uri).length === 0);
   });
 });

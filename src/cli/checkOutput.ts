@@ -80,7 +80,31 @@ export function summary(report: CheckReport, paint: Paint): string[] {
 
 /** Column (in display cells, tabs kept) under which the caret of UTF-16 column `column` of `line` goes. */
 function padTo(line: string, column: number): string {
-  return line.slice(0, column).replace(/[^\t]/gu, ' ');
+  return [...line.slice(0, column)].map((ch) => (ch === '\t' ? '\t' : ' '.repeat(cellWidth(ch)))).join('');
+}
+
+/** Terminal cells of one code point: 2 for East Asian wide characters and emoji, else 1. */
+function cellWidth(ch: string): number {
+  const cp = ch.codePointAt(0)!;
+  const wide =
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1faff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd);
+  return wide ? 2 : 1;
+}
+
+/** Cells the text of `line` between two UTF-16 columns takes (at least 1: a caret is always shown). */
+function caretWidth(line: string, from: number, to: number): number {
+  return Math.max(
+    1,
+    [...line.slice(from, to)].reduce((n, ch) => n + cellWidth(ch), 0),
+  );
 }
 
 function helpLine(f: CheckedFinding, unsafeFixes: boolean): string {
@@ -117,7 +141,7 @@ export function toFull(report: CheckReport, paint: Paint): string {
       const end = f.range.end.row === row ? f.range.end.column : text.length;
       out.push(`${g(row + 1)} ${text}`);
       out.push(
-        `${g()} ${padTo(text, f.range.start.column)}${paint(sev === 'error' ? 'red' : 'yellow', '^'.repeat(Math.max(1, end - f.range.start.column)))}`,
+        `${g()} ${padTo(text, f.range.start.column)}${paint(sev === 'error' ? 'red' : 'yellow', '^'.repeat(caretWidth(text, f.range.start.column, end)))}`,
       );
       if (row + 1 < lines.length && lines[row + 1] !== '') out.push(`${g(row + 2)} ${lines[row + 1]}`);
       out.push(g(), `${paint('bold', helpLine(f, report.unsafeFixes).replace(/^help:/, 'help:'))}`);

@@ -256,3 +256,15 @@ test('cross-file BHD007: what check counts as fixable, --fix --unsafe-fixes appl
   assert.equal(applied, fixable.length, r.stdout);
   assert.doesNotMatch(r.stdout, /\(fixable\)|\(unsafe fix\)/, 'nothing fixable is left');
 });
+
+test('the caret sits under the finding with tabs, emoji and wide characters before it', () => {
+  write('wide/w.py', 'import requests\n\n\ndef f(u):\n\tx = "😀漢"; requests.get(u)\n');
+  const lines = run(['check', 'wide/w.py']).stdout.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('5 |'));
+  assert.equal(lines[at], '5 | \tx = "😀漢"; requests.get(u)');
+  // A tab stays a tab; 😀 and 漢 take two terminal cells each.
+  assert.equal(
+    lines[at + 1],
+    `  | \t${' '.repeat(4 + 1 + 2 + 2 + 3)}${'^'.repeat('requests.get(u)'.length)}`,
+  );
+});

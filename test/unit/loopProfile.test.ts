@@ -12,6 +12,7 @@ import { describe, test } from 'node:test';
 import { analyzeProfile, nameHotCall } from '../../src/loopProfile/analysis';
 import { parseRawFrame, parseRawProfile, shortPath } from '../../src/loopProfile/rawProfile';
 import { annotationText, formatProfileText, linkHotspots, toProfileJson } from '../../src/loopProfile/report';
+import { parseProfileArgs, ProfileUsageError } from '../../src/cli/profileCommand';
 import { checkWithChains } from '../../src/loopProfile/staticCheck';
 import { UnparseableDumpError } from '../../src/pyspyView/dumpParser';
 import { DUMPS, fixture } from './pyspyFixtures';
@@ -256,5 +257,43 @@ describe('BHD007 chain', () => {
       [['BHD007', 9, local]],
     );
     assert.equal(annotationText(p.hotspots[0]), '← 50% of loop time · time.sleep · BHD007');
+  });
+});
+
+describe('profile command arguments', () => {
+  test('defaults, values and usage errors', () => {
+    assert.deepEqual(parseProfileArgs(['--pid', '42']), { pid: 42, durationS: 5, rate: 100, format: 'text' });
+    assert.deepEqual(
+      parseProfileArgs([
+        '--pid=7',
+        '--duration',
+        '3',
+        '--rate=50',
+        '--format',
+        'json',
+        '--pyspy',
+        '/x/py-spy',
+      ]),
+      {
+        pid: 7,
+        durationS: 3,
+        rate: 50,
+        format: 'json',
+        pyspy: '/x/py-spy',
+      },
+    );
+    for (const [args, msg] of [
+      [[], /--pid is required/],
+      [['--pid', '0'], /process id/],
+      [['--pid', '1;rm'], /process id/],
+      [['--pid', '1', '--duration', '0.5'], /whole number of seconds/],
+      [['--pid', '1', '--rate', '5000'], /--rate/],
+      [['--pid', '1', '--format', 'sarif'], /text or json/],
+      [['--pid', '1', '--bogus'], /unknown option/],
+    ] as [string[], RegExp][])
+      assert.throws(
+        () => parseProfileArgs(args),
+        (e: Error) => e instanceof ProfileUsageError && msg.test(e.message),
+      );
   });
 });

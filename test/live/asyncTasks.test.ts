@@ -2,7 +2,7 @@
  * Live: asyncio tasks of a real server. A CPython 3.14 target (Debian sid root, chrooted: its frames say
  * /app-PORT/...) with a lock-order deadlock (test/fixtures/apps/deadlock): the loop is free and /health answers,
  * but /reserve and /settle never finish. `backend-hang dump --format json` must list the tasks and name both
- * parked lines in `tasks-waiting` findings; a second capture marks them stuck. The same app in a Docker
+ * parked lines in `tasks-waiting` findings; a second capture marks them stuck; the same under uvloop. The same app in a Docker
  * container, captured by its host pid (the inspector enters the container's namespaces). On 3.12 the capture
  * says the task view needs 3.14 and keeps the thread stacks.
  */
@@ -94,6 +94,32 @@ describe('asyncio tasks of a live server', () => {
         stuck.every((f) => f.stuck === true && /stuck/.test(f.message)),
         JSON.stringify(stuck),
       );
+    },
+  );
+
+  test(
+    '3.14 under uvloop: the same two parked lines',
+    { skip: !haveRuntime('3.14') && 'sid runtime not built' },
+    async () => {
+      await app?.stop();
+      app = await startApp('deadlock', '3.14', 'uvloop');
+      requests.push(hangingRequest(`${app.baseUrl}/reserve`), hangingRequest(`${app.baseUrl}/settle`));
+      await new Promise((r) => setTimeout(r, 900));
+      const r = await runCli(['dump', '--pid', String(app.pid), '--format', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      const json = JSON.parse(r.stdout) as CaptureJson;
+      assert.deepEqual(
+        lockWaits(json)
+          .map((f) => [f.frame.function, f.frame.line])
+          .sort((a, b) => Number(a[1]) - Number(b[1])),
+        [
+          ['reserve', PARKED[0]],
+          ['settle', PARKED[1]],
+        ],
+      );
+      for (const r of requests.splice(0)) r.abort();
+      await app.stop();
+      app = undefined;
     },
   );
 

@@ -5,12 +5,17 @@
 //                 is expanded to its coroutine frames, the parked line is open beside it;
 //   loop-profile  a loaded uvicorn/uvloop server on 3.12, profiled with "Profile Event Loop…": the Loop Profile
 //                 view ranks the sleeping and hashing lines and the file shows each line's share of loop time.
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+async function liveBackend() {
+  const mod = await import(path.join(root, 'out', 'test', 'live', 'liveBackend.js'));
+  return mod.default ?? mod;
+}
 
 async function helpers() {
   const file = path.join(root, 'out', 'test', 'live', 'asyncApps.js');
@@ -74,11 +79,16 @@ export const shots = [
     file: 'task-tree.png',
     async take(ui) {
       const { startApp, hangingRequest } = await helpers();
+      const { stopManaged } = await liveBackend();
       const app = await startApp('deadlock', '3.14', 'asyncio');
       const requests = [hangingRequest(`${app.baseUrl}/reserve`), hangingRequest(`${app.baseUrl}/settle`)];
+      // The server goes as soon as the tree is filled; its app copy under the chroot stays until this process
+      // exits, so the open editor still shows the file when the screenshot is taken.
+      const appCopy = path.dirname(path.dirname(app.mainPy));
+      process.once('exit', () => rmSync(appCopy, { recursive: true, force: true }));
       const stop = async () => {
         for (const r of requests) r.abort();
-        await app.stop();
+        await stopManaged(app.managed);
       };
       try {
         await ui.page.waitForTimeout(900);
@@ -106,11 +116,9 @@ export const shots = [
         await ui.page.locator(stuck).first().click();
         await ui.waitFor('.monaco-editor .view-line', 'main.py');
         await ui.page.waitForTimeout(800);
-      } catch (err) {
+      } finally {
         await stop();
-        throw err;
       }
-      setTimeout(() => void stop(), 5000);
     },
   },
   {
@@ -130,7 +138,8 @@ export const shots = [
       try {
         await ui.page.waitForTimeout(1000);
         await ui.runCommand('View: Close All Editors');
-        await ui.openFile('loopload/app/main.py');
+        // By absolute path: the deadlock shot's main.py (outside the workspace) would win a fuzzy "main.py".
+        await ui.openFile(path.join(dir, 'app', 'main.py'));
         await ui.runCommand('Backend Hang: Profile Event Loop');
         await pickPid(ui, app.pid, '.quick-input-widget .quick-input-title:has-text("how many seconds")');
         const seconds = ui.page.locator('.quick-input-widget .quick-input-box input');
@@ -142,11 +151,9 @@ export const shots = [
         await collapseView(ui, 'Checks');
         await collapseView(ui, 'py-spy Captures');
         await ui.page.waitForTimeout(800);
-      } catch (err) {
+      } finally {
         await stop();
-        throw err;
       }
-      setTimeout(() => void stop(), 3000);
     },
   },
 ];

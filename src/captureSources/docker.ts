@@ -13,7 +13,10 @@ import { classifyProcesses, serverKind } from '../pyspyView/processes';
 import { captureDump, PySpyError, PySpyNotFoundError, PySpyPermissionError } from '../pyspyView/runner';
 import { linkStatic } from '../pyspyView/staticLink';
 import type { ProcessCapture, ProcessCaptureOptions } from '../pyspyView/captureProcess';
-import type { ProcessCandidate } from '../pyspyView/types';
+import type { ParsedDump, ProcessCandidate } from '../pyspyView/types';
+import { supportsTaskView } from '../asyncTasks/captureTasks';
+import { CYCLE_HEADER, parseCycles, parsePstree } from '../asyncTasks/pstree';
+import { mergeTaskViews, parsePsTable } from '../asyncTasks/psTable';
 import {
   inspectSecurity,
   mountsByName,
@@ -244,6 +247,9 @@ export async function captureContainer(
         return undefined;
       }
     };
+    const proc = probe.processes.find((p) => p.pid === t.pid);
+    if (opts.tasks !== false)
+      await addContainerTasks(result.dump, bin, name, proc?.exe, probe.python, t.pid, opts.signal);
     const diagnosis = diagnose(result.dump, { sourceText: (f) => read(f)?.text });
     if (opts.check) await linkStatic(diagnosis.findings, read, opts.check);
     out.push({
@@ -262,6 +268,56 @@ export async function captureContainer(
     });
   }
   return out.sort((a, b) => b.diagnosis.findings.length - a.diagnosis.findings.length);
+}
+
+/**
+ * The asyncio tasks of a 3.14+ server in the container: `python -m asyncio pstree|ps PID` run inside it by
+ * the server's own interpreter (a remote read: no code runs in the server), parsed by ../asyncTasks. Older
+ * Pythons get the note instead. Never throws: the thread stacks are the capture.
+ */
+async function addContainerTasks(
+  dump: ParsedDump,
+  bin: string,
+  name: string,
+  exe: string | undefined,
+  probePython: string,
+  pid: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const version = /python(\d+\.\d+)/.exec(exe ?? '')?.[1] ?? probePython.split('.').slice(0, 2).join('.');
+  if (!supportsTaskView(version)) {
+    dump.tasksNote = `The asyncio task view needs Python 3.14+ (this container runs Python ${version || '?'}); showing thread stacks.`;
+    return;
+  }
+  const python = exe || 'python3';
+  const run = (sub: string) =>
+    execa(bin, ['exec', name, python, '-I', '-m', 'asyncio', sub, String(pid)], {
+      reject: false,
+      timeout: 15_000,
+      cancelSignal: signal,
+      stdin: 'ignore',
+    });
+  try {
+    const tree = await run('pstree');
+    const stderr = String(tree.stderr ?? '');
+    const cycles = CYCLE_HEADER.test(stderr) ? parseCycles(stderr) : [];
+    if (tree.exitCode !== 0 && !cycles.length) {
+      const said = `${stderr}\n${String(tree.stdout ?? '')}`;
+      const first = said.split('\n').find((l) => l.trim()) ?? `exit ${tree.exitCode}`;
+      dump.tasksNote = /insufficient permissions|Operation not permitted|Permission denied/i.test(said)
+        ? `Reading the asyncio tasks in container ${name} needs the SYS_PTRACE capability (docker run --cap-add SYS_PTRACE, or cap_add: [SYS_PTRACE] in compose); showing thread stacks.`
+        : `python -m asyncio pstree in container ${name} failed: ${first.trim()}`;
+      return;
+    }
+    const table = await run('ps');
+    const fromTree = parsePstree(String(tree.stdout ?? '')).tasks;
+    dump.tasks =
+      table.exitCode === 0
+        ? mergeTaskViews(parsePsTable(String(table.stdout ?? '')), fromTree, cycles)
+        : fromTree;
+  } catch (err) {
+    dump.tasksNote = `Reading asyncio tasks in container ${name} failed: ${(err as Error).message}`;
+  }
 }
 
 /** The Docker source for the picker. */

@@ -33,7 +33,8 @@ before(async () => {
   const why = dockerAvailable();
   if (why) throw new Error(why);
   [hung, bare, locked] = await Promise.all([
-    startHungContainer(),
+    // As the recipe runs it: SYS_PTRACE lets Python 3.14's remote reader list the asyncio tasks too.
+    startHungContainer({ extra: ['--cap-add', 'SYS_PTRACE'] }),
     startHungContainer({ image: IMAGE_NO_PYSPY }),
     startHungContainer({ extra: ['--security-opt', `seccomp=${noPtraceProfile(tmp)}`], hang: false }),
   ]);
@@ -58,6 +59,8 @@ test('dump --container: the hung server inside is found, its blocked frame maps 
       frame: { file: string; line: number };
       static: { code: string; line: number; file: string }[];
     }[];
+    tasks?: { frames: { function: string }[] }[];
+    tasksNote?: string;
   };
   console.log(`capture from container ${hung!.name}: ${r.ms} ms (CLI start to exit)`);
   assert.equal(out.pid, 1, 'uvicorn is pid 1 in the container');
@@ -76,6 +79,12 @@ test('dump --container: the hung server inside is found, its blocked frame maps 
     f.static[0]?.file,
     path.join(hung!.appDir, 'app', 'api', 'routes', 'stream.py'),
     'mapped through the bind mount',
+  );
+  // Python 3.14 in the container: its asyncio tasks, read inside it by the server's own interpreter.
+  assert.ok(out.tasks && out.tasks.length > 0, `no tasks: ${String(out.tasksNote)}`);
+  assert.ok(
+    out.tasks.some((t) => t.frames.some((fr) => /Server\.(main_loop|serve)/.test(fr.function))),
+    JSON.stringify(out.tasks).slice(0, 1500),
   );
 });
 
@@ -104,8 +113,14 @@ test('a container without py-spy: the message says how to get one in; --copy-pys
     'json',
   ]);
   assert.equal(copied.code, 0, copied.stderr);
-  const out = JSON.parse(copied.stdout) as { pyspy: string; findings: { blockingCall: string }[] };
+  const out = JSON.parse(copied.stdout) as {
+    pyspy: string;
+    findings: { blockingCall: string }[];
+    tasksNote?: string;
+  };
   assert.equal(out.pyspy, '/tmp/backend-hang-py-spy');
+  // Without SYS_PTRACE py-spy may still attach here, Python's own remote reader may not: it says so.
+  assert.match(out.tasksNote ?? '', /SYS_PTRACE/);
   assert.equal(out.findings[0]?.blockingCall, 'ThreadPoolExecutor.shutdown');
 });
 

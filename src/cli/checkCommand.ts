@@ -9,6 +9,7 @@ import { checkSource, preloadParser } from '../diagnostics/analyze';
 import { ProjectIndex } from '../diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../diagnostics/callGraph/roots';
 import type { Finding, RuleCode, Severity } from '../diagnostics/types';
+import type { Parser, Tree } from '../python/treeSitter';
 import type { CheckedFinding } from '../codeActions/fixStatus';
 import { ConfigResolver, type ResolvedConfig } from '../config/discovery';
 import { collectPythonFiles } from '../config/fileWalk';
@@ -72,8 +73,8 @@ function readBytes(file: string, state: { buffer: Buffer }): Buffer {
  * Checks files one after the other, on one thread (a worker_threads helper was measured slower on a loaded
  * 2-core machine). Reads are synchronous on purpose: for a thousand small files they beat promise-based reads.
  * A file whose bytes hold neither "requests" nor "async" cannot have a finding and is not even decoded (so
- * neither its encoding nor its syntax is looked at). Files with findings are parsed in full once more to
- * confirm each fix and to report a syntax error (E999).
+ * neither its encoding nor its syntax is looked at). Files with findings are parsed in full once more (one
+ * tree shared by the fix check, the E999 check and the noqa aliases).
  */
 async function checkFiles(
   files: readonly string[],
@@ -87,7 +88,11 @@ async function checkFiles(
   const regions = process.env.BACKEND_HANG_FULL_PARSE !== '1';
   const state = { buffer: Buffer.allocUnsafe(1 << 20) };
   // BHD007 (src/diagnostics/callGraph): modules resolve from the checked files' project roots.
-  const project = new ProjectIndex({ roots: rootsForFiles(files, [cwd, ...srcRoots(files, resolver)]) });
+  // The files do not change during a check: summaries are kept without re-reading (stable).
+  const project = new ProjectIndex({
+    roots: rootsForFiles(files, [cwd, ...srcRoots(files, resolver)]),
+    stable: true,
+  });
   for (const file of files) {
     let bytes: Buffer;
     try {
@@ -116,54 +121,69 @@ async function checkFiles(
     // that has nothing to report would be noise). Files with findings are parsed in full anyway (fixes).
     if (findings.length === 0) continue;
     const shown = displayPath(file, cwd);
-    const confirmed = await confirmFixable(findings, source, file, config);
-    const kept = await applyAliases(confirmed.findings, source, config);
+    const { confirmed, kept } = await withTree(source, async (tree, parser) => {
+      const confirmed = await confirmFixable(findings, source, file, config, tree, parser);
+      return { confirmed, kept: await applyAliases(confirmed.findings, source, config, tree) };
+    });
     if (confirmed.syntax) syntaxErrors.push({ file: shown, ...confirmed.syntax });
     if (kept.length > 0) reports.push({ file: shown, findings: kept, source });
   }
   return { reports, syntaxErrors, errors };
 }
 
+/** One parser for the files with findings, created on the first (the fix engine's, not the planner's). */
+let reportParser: Promise<Parser> | undefined;
+
+/** Runs `use` on a whole-file parse of `source` (deleted afterwards; undefined when it could not parse). */
+async function withTree<T>(
+  source: string,
+  use: (tree: Tree | undefined, parser: Parser) => Promise<T>,
+): Promise<T> {
+  reportParser ??= import('../python/treeSitter').then((m) => m.createPythonParser());
+  const parser = await reportParser;
+  const tree = parser.parse(source) ?? undefined;
+  try {
+    return await use(tree, parser);
+  } finally {
+    tree?.delete();
+  }
+}
+
 /**
  * Each finding's fix status as `--fix` would find it on this file (same target Python, http-timeout, test-file
- * rule), and the file's first syntax error. The fix engine is loaded only for files with findings.
+ * rule), and the file's first syntax error, on the caller's `tree` of `source`. The fix engine is loaded only
+ * for files with findings.
  */
 async function confirmFixable(
   findings: Finding[],
   source: string,
   file: string,
   config: ResolvedConfig,
+  tree: Tree | undefined,
+  parser: Parser,
 ): Promise<{ findings: CheckedFinding[]; syntax?: { line: number; column: number; message: string } }> {
-  const [fixes, status, versions, treeSitter, applicability, text] = await Promise.all([
+  const [fixes, status, versions, applicability, text] = await Promise.all([
     import('../codeActions/fixes'),
     import('../codeActions/fixStatus'),
     import('../codeActions/pythonVersion'),
-    import('../python/treeSitter'),
     import('../codeActions/applicability'),
     import('./sourceText'),
   ]);
-  const parser = await treeSitter.createPythonParser();
-  try {
-    const tree = parser.parse(source);
-    const syntax = tree ? text.syntaxProblem(tree) : undefined;
-    tree?.delete();
-    if (syntax) {
-      // A file that does not parse is never fixed.
-      return {
-        findings: findings.map((f) => ({ ...f, fixable: false, noFixReason: 'the file has a syntax error' })),
-        syntax,
-      };
-    }
-    const pythonVersion = config.targetVersion ?? versions.pythonVersionForFile(path.resolve(file));
-    const options = fixes.fixOptionsFor(source, {
-      pythonVersion,
-      httpTimeoutSeconds: config.httpTimeout,
-      testFile: applicability.isTestFile(path.resolve(file), config.root),
-    });
-    return { findings: status.confirmFixable(findings, source, parser, options) };
-  } finally {
-    parser.delete();
+  const syntax = tree ? text.syntaxProblem(tree) : undefined;
+  if (syntax) {
+    // A file that does not parse is never fixed.
+    return {
+      findings: findings.map((f) => ({ ...f, fixable: false, noFixReason: 'the file has a syntax error' })),
+      syntax,
+    };
   }
+  const pythonVersion = config.targetVersion ?? versions.pythonVersionForFile(path.resolve(file));
+  const options = fixes.fixOptionsFor(source, {
+    pythonVersion,
+    httpTimeoutSeconds: config.httpTimeout,
+    testFile: applicability.isTestFile(path.resolve(file), config.root),
+  });
+  return { findings: status.confirmFixable(findings, source, parser, options, tree) };
 }
 
 /** Drops findings suppressed by other tools' codes configured in `noqa-aliases` (the defaults apply already). */
@@ -171,20 +191,13 @@ async function applyAliases(
   findings: CheckedFinding[],
   source: string,
   config: ResolvedConfig,
+  tree: Tree | undefined,
 ): Promise<CheckedFinding[]> {
   const noqa = await import('../diagnostics/noqa');
   if (JSON.stringify(config.noqaAliases) === JSON.stringify(noqa.DEFAULT_NOQA_ALIASES)) return findings;
-  const { createPythonParser } = await import('../python/treeSitter');
-  const parser = await createPythonParser();
-  const tree = parser.parse(source);
-  try {
-    if (!tree) return findings;
-    const kept = new Set(noqa.applyNoqa(tree, source, findings, config.noqaAliases));
-    return findings.filter((f) => kept.has(f));
-  } finally {
-    tree?.delete();
-    parser.delete();
-  }
+  if (!tree) return findings;
+  const kept = new Set(noqa.applyNoqa(tree, source, findings, config.noqaAliases));
+  return findings.filter((f) => kept.has(f));
 }
 
 /**

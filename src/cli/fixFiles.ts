@@ -134,10 +134,11 @@ export async function fixFiles(
           continue;
         }
         // Like Ruff: a file that does not parse is never fixed (the fixes could not be checked on it).
+        // The same tree is fixAll's first round (one parse per file, not two).
         const tree = parser.parse(text);
         const problem = tree ? syntaxProblem(tree) : { line: 1, column: 1, message: 'could not be parsed' };
-        tree?.delete();
-        if (problem) {
+        if (problem || !tree) {
+          tree?.delete();
           reports.push({ file, status: 'unchanged', applied: [], declined: [], syntaxError: problem });
           continue;
         }
@@ -147,17 +148,23 @@ export async function fixFiles(
           parseVersionSetting(options.pythonVersion) ??
           config?.targetVersion ??
           pythonVersionForFile(path.resolve(file));
-        const result = fixAll(text, parser, {
-          ...fixOptionsFor(text, {
-            pythonVersion,
-            httpTimeoutSeconds: options.httpTimeoutSeconds ?? config?.httpTimeout,
-            log: options.log,
-            testFile: isTestFile(path.resolve(file), config?.root ?? process.cwd()),
-          }),
-          select,
-          unsafeFixes: options.unsafeFixes,
-          extraFindings: !select || select.includes('BHD007') ? projectFindings(file) : undefined,
-        });
+        let result: ReturnType<typeof fixAll>;
+        try {
+          result = fixAll(text, parser, {
+            ...fixOptionsFor(text, {
+              pythonVersion,
+              httpTimeoutSeconds: options.httpTimeoutSeconds ?? config?.httpTimeout,
+              log: options.log,
+              testFile: isTestFile(path.resolve(file), config?.root ?? process.cwd()),
+            }),
+            select,
+            unsafeFixes: options.unsafeFixes,
+            extraFindings: !select || select.includes('BHD007') ? projectFindings(file) : undefined,
+            parsed: tree,
+          });
+        } finally {
+          tree.delete();
+        }
         const applied = result.applied.map((f) => ({ code: f.code, line: f.range.start.row + 1 }));
         const declined = result.declined.map((d) => ({
           code: d.finding.code,

@@ -3,7 +3,7 @@
  * engine really does here (a shape the fix declines, a result that would not parse) and adds the fix's
  * applicability, or why there is no fix. The CLI reports this, so "(fixable)" always means `--fix` changes it.
  */
-import type { Parser } from 'web-tree-sitter';
+import type { Parser, Tree } from 'web-tree-sitter';
 import type { Finding } from '../diagnostics/types';
 import type { Applicability } from './applicability';
 import { checkEdits, fixesFor, type FixAction, type FixOptions, type TextEdit } from './fixes';
@@ -43,9 +43,11 @@ export function confirmFixable(
   source: string,
   parser: Parser,
   options: FixOptions,
+  /** `source` already parsed by the caller (who keeps and deletes it); else parsed here. */
+  parsed?: Tree,
 ): CheckedFinding[] {
   if (!findings.some((f) => f.fixable)) return findings.map(withoutFix);
-  const tree = parser.parse(source);
+  const tree = parsed ?? parser.parse(source);
   if (!tree)
     return findings.map((f) => ({ ...f, fixable: false, noFixReason: 'the file could not be parsed' }));
   try {
@@ -95,7 +97,7 @@ export function confirmFixable(
       return { ...f, fixable: false, noFixReason };
     });
   } finally {
-    tree.delete();
+    if (!parsed) tree.delete();
   }
 }
 

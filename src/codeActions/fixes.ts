@@ -245,6 +245,8 @@ export function fixAll(
     unsafeFixes?: boolean;
     /** Findings of rules that need more than this file (BHD007's project index), for each round's text. */
     extraFindings?: (tree: Tree, text: string) => Finding[];
+    /** `source` already parsed by the caller (used for the first round; the caller deletes it). */
+    parsed?: Tree;
   },
 ): FixAllResult {
   let text = source;
@@ -254,7 +256,8 @@ export function fixAll(
   const removedUses = new Set<string>();
   // Bounded: each round removes at least one finding; the bound only guards against a rule/fix disagreement.
   for (let round = 0; round < 25; round++) {
-    const tree = parser.parse(text);
+    const given = round === 0 ? options.parsed : undefined;
+    const tree = given ?? parser.parse(text);
     if (!tree) break;
     const chosen: { finding: Finding; edits: TextEdit[]; lo: number; hi: number; removes?: string[] }[] = [];
     declined = [];
@@ -283,7 +286,7 @@ export function fixAll(
         chosen.push({ finding, edits: action.edits, lo, hi, removes: action.removesUseOf });
       }
     } finally {
-      tree.delete();
+      if (tree !== given) tree.delete();
     }
     if (chosen.length === 0) break;
     text = applyEdits(

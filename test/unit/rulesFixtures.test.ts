@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkSource } from '../../src/diagnostics/analyze';
 import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
@@ -112,4 +113,32 @@ test('BHD007 is silent without a project index, and when deselected', async () =
   assert.deepEqual(await checkSource(source), []);
   const project = new ProjectIndex({ roots: [rules] });
   assert.deepEqual(await checkSource(source, { project, file, select: ['BHD006'] }), []);
+});
+
+test('BHD007 summarises only the modules async code reaches (the index is built on demand)', async () => {
+  // A project where one async def calls into one module; another is imported but not called from async
+  // code, a third has blocking helpers nobody imports, a fourth only sync code calling them.
+  const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'bhd007-lazy-'));
+  const write = (name: string, text: string): string => {
+    fs.writeFileSync(path.join(dir, name), text);
+    return path.join(dir, name);
+  };
+  try {
+    const main = write(
+      'main.py',
+      'import imported\nfrom helpers import load\n\n\nasync def handler():\n    load()\n\n\ndef sync():\n    imported.wait()\n',
+    );
+    write('helpers.py', 'import time\n\n\ndef load():\n    time.sleep(1)\n');
+    write('imported.py', 'import time\n\n\ndef wait():\n    time.sleep(1)\n');
+    write('unused.py', 'import time\n\n\ndef idle():\n    time.sleep(1)\n');
+    write('sync_only.py', 'from unused import idle\n\n\ndef run():\n    idle()\n');
+    const project = new ProjectIndex({ roots: [dir], stable: true });
+    const all = pythonFiles(dir);
+    const findings = (await Promise.all(all.map((f) => found(f, project)))).flat();
+    assert.deepEqual(findings, ['6:BHD007']);
+    assert.equal(project.builds, 2, 'main.py and helpers.py only');
+    assert.ok(all.includes(main));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

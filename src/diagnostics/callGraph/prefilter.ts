@@ -55,26 +55,68 @@ export function importedModules(source: string): [string, number][] {
   return textImports(code).flatMap((i) => i.modules);
 }
 
-/** See the file comment. `selfMayBlock`: this file may block (its own defs are candidates only then). */
-export function mayHaveChains(source: string, selfMayBlock: boolean, mayBlock: ModuleMayBlock): boolean {
+/**
+ * See the file comment. `selfMayBlock`: whether this file may block (its own defs are candidates only then).
+ * Both questions are asked lazily, only for names that a call in async code actually uses: answering them
+ * reads the imported modules (transitively), most of the pre-filter's cost.
+ */
+export function mayHaveChains(
+  source: string,
+  selfMayBlock: () => boolean,
+  mayBlock: ModuleMayBlock,
+): boolean {
   if (!source.includes('async') || !ASYNC_DEF.test(source)) return false;
   const lexed = lexTopLevel(source);
   if (!lexed) return true;
   const code = lexed.code;
-  const names = new Set<string>();
-  if (selfMayBlock) for (const m of code.matchAll(DEF_NAME)) names.add(m[1]!);
+  const defs = new Set<string>();
+  for (const m of code.matchAll(DEF_NAME)) defs.add(m[1]!);
+  const imported = new Map<string, [string, number][]>();
   for (const { local, modules } of textImports(code)) {
-    if (!modules.some(([module, level]) => mayBlock(module, level))) continue;
-    if (local === '*') return true; // a star import of a project module: any name may resolve
-    names.add(local);
+    // A star import of a project module that may block: any name may resolve.
+    if (local === '*') {
+      if (modules.some(([module, level]) => mayBlock(module, level))) return true;
+      continue;
+    }
+    imported.set(local, [...(imported.get(local) ?? []), ...modules]);
   }
-  if (names.size === 0) return false;
+  const answers = new Map<string, boolean>();
+  /** Whether a call to `name` may resolve to a function that may block (the eager version's `names`). */
+  const candidate = (name: string): boolean => {
+    let yes = answers.get(name);
+    if (yes === undefined) {
+      const modules = imported.get(name);
+      yes =
+        (defs.has(name) && selfMayBlock()) ||
+        (modules !== undefined && modules.some(([module, level]) => mayBlock(module, level)));
+      answers.set(name, yes);
+    }
+    return yes;
+  };
+  const all = new Set([...defs, ...imported.keys()]);
+  if (all.size === 0) return false;
   const asyncAt = asyncLocator(code, lexed.lines);
-  if (!asyncAt) return true;
+  // No locator, or a name `self`/`cls` (whose calls the prefix below could swallow): decide on every name.
+  if (!asyncAt || all.has('self') || all.has('cls')) {
+    const names = [...all].filter(candidate);
+    if (names.length === 0) return false;
+    if (!asyncAt) return true;
+    return callsInAsync(code, names, asyncAt, () => true);
+  }
+  return callsInAsync(code, [...all], asyncAt, candidate);
+}
+
+/** Whether a call in async code names one of `names` (also as `self.`/`cls.` attribute) for which `keep` holds. */
+function callsInAsync(
+  code: string,
+  names: readonly string[],
+  asyncAt: (index: number) => boolean,
+  keep: (name: string) => boolean,
+): boolean {
   const call = new RegExp(
-    `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t]*\\.[ \\t]*)?(?:${[...names].map(escape).join('|')})(?![A-Za-z0-9_])[ \\t]*[(.]`,
+    `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t]*\\.[ \\t]*)?(${names.map(escape).join('|')})(?![A-Za-z0-9_])[ \\t]*[(.]`,
     'g',
   );
-  for (const m of code.matchAll(call)) if (asyncAt(m.index)) return true;
+  for (const m of code.matchAll(call)) if (asyncAt(m.index) && keep(m[1]!)) return true;
   return false;
 }

@@ -49,6 +49,11 @@ export interface ProjectIndexOptions {
   /** Directories modules resolve from (each also with its `src/`). */
   roots: readonly string[];
   readText?: ReadText;
+  /**
+   * The files do not change while the index lives (one `check` run): a summary once built is kept without
+   * reading and hashing its file again at each question (a reached module is asked about many times).
+   */
+  stable?: boolean;
 }
 
 /**
@@ -58,6 +63,7 @@ export interface ProjectIndexOptions {
 export class ProjectIndex {
   private readonly roots: string[];
   private readonly readText: ReadText;
+  private readonly stable: boolean;
   private readonly summaries = new Map<string, { hash: string; summary: ModuleSummary | undefined }>();
   private readonly exists = new Map<string, 'file' | 'dir' | undefined>();
   private readonly modules = new Map<string, string | undefined>();
@@ -79,6 +85,7 @@ export class ProjectIndex {
     // Longest first: a file is shown relative to the innermost root holding it.
     this.roots = [...new Set(roots)].sort((a, b) => b.length - a.length);
     this.readText = options.readText ?? readDisk;
+    this.stable = options.stable ?? false;
   }
 
   /** `file`'s text changed (an edit, a save): its summary and every "may block" answer are stale. */
@@ -96,6 +103,11 @@ export class ProjectIndex {
 
   /** The summary of `file` (from `text` when given, else read), or undefined when it cannot be read. */
   summary(file: string, text?: string, tree?: Tree): ModuleSummary | undefined {
+    if (text === undefined && this.stable) {
+      // Resolved module paths are absolute and normalised already: no path.resolve on this hot path.
+      const kept = this.summaries.get(file) ?? this.summaries.get(path.resolve(file));
+      if (kept) return kept.summary;
+    }
     const key = path.resolve(file);
     const source = text ?? this.readText(key);
     if (source === undefined) return undefined;
@@ -225,10 +237,14 @@ export class ProjectIndex {
   /** Whether `file` (with `source`) can have a BHD007 finding at all, from its text (./prefilter). */
   mayHaveChains(file: string, source: string): boolean {
     const key = path.resolve(file);
-    return mayHaveChains(source, this.mayBlock(key, source), (module, level) => {
-      const dep = this.resolveModule(module, key, level);
-      return dep !== undefined && this.mayBlock(dep);
-    });
+    return mayHaveChains(
+      source,
+      () => this.mayBlock(key, source),
+      (module, level) => {
+        const dep = this.resolveModule(module, key, level);
+        return dep !== undefined && this.mayBlock(dep);
+      },
+    );
   }
 
   /**

@@ -65,6 +65,21 @@ function readText(file: string): string | undefined {
 }
 
 /** Resolves and caches per-directory configuration. */
+const kinds = new WeakMap<readonly string[], { names: string[]; paths: string[] }>();
+/**
+ * Exclude patterns split once per list (a walk asks about every entry): those without a `/` match the entry's
+ * name, the others its path relative to the config's root.
+ */
+function byKind(patterns: readonly string[]): { names: string[]; paths: string[] } {
+  let split = kinds.get(patterns);
+  if (!split) {
+    split = { names: [], paths: [] };
+    for (const p of patterns) (p.replace(/\/+$/, '').includes('/') ? split.paths : split.names).push(p);
+    kinds.set(patterns, split);
+  }
+  return split;
+}
+
 export class ConfigResolver {
   private readonly byDir = new Map<string, ResolvedConfig>();
   private readonly byFile = new Map<string, ResolvedConfig>();
@@ -198,12 +213,11 @@ export class ConfigResolver {
     const config = this.forDirectory(path.dirname(absolute));
     const base = path.basename(absolute);
     const matches = (patterns: readonly string[], root: string): boolean => {
+      const { names, paths } = byKind(patterns);
+      if (names.some((p) => matchesPattern(p, base))) return true;
+      if (paths.length === 0) return false;
       const rel = path.relative(root, absolute).split(path.sep).join('/');
-      return patterns.some((p) =>
-        p.replace(/\/+$/, '').includes('/')
-          ? !rel.startsWith('..') && matchesPattern(p, rel)
-          : matchesPattern(p, base),
-      );
+      return !rel.startsWith('..') && paths.some((p) => matchesPattern(p, rel));
     };
     const ruff = this.ruffFor(path.dirname(absolute));
     return matches(config.exclude, config.root) || (ruff !== undefined && matches(ruff.exclude, ruff.root));

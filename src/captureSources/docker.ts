@@ -8,7 +8,7 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { diagnose } from '../pyspyView/diagnosis';
-import { applyMappings, type PathMapping } from '../pyspyView/pathMapping';
+import { applyMappings, resolveFramePath, type PathMapping } from '../pyspyView/pathMapping';
 import { classifyProcesses, serverKind } from '../pyspyView/processes';
 import { captureDump, PySpyError, PySpyNotFoundError, PySpyPermissionError } from '../pyspyView/runner';
 import { linkStatic } from '../pyspyView/staticLink';
@@ -224,6 +224,11 @@ export async function captureContainer(
       );
   }
   const mappings: PathMapping[] = [...mountsToMappings(inspect), ...(opts.mappings ?? [])];
+  // Code baked into the image (no mount): on Linux the container's files are readable here under
+  // /proc/<host pid>/root, so its frames still link their static findings.
+  const rootOnHost = top
+    .map((p) => `/proc/${p.pid}/root`)
+    .find((r) => process.platform === 'linux' && existsSync(`${r}/proc`));
   const security = inspectSecurity(inspect);
   const out: ProcessCapture[] = [];
   for (const t of targets) {
@@ -238,15 +243,7 @@ export async function captureContainer(
       if (err instanceof PySpyNotFoundError) throw new ContainerPySpyMissingError(name);
       throw err;
     }
-    const read = (file: string): { path: string; text: string } | undefined => {
-      const local = applyMappings(file, mappings, opts.workspaceFolders);
-      if (!local || !existsSync(local)) return undefined;
-      try {
-        return { path: local, text: readFileSync(local, 'utf8') };
-      } catch {
-        return undefined;
-      }
-    };
+    const read = containerSourceReader(mappings, opts, rootOnHost);
     const proc = probe.processes.find((p) => p.pid === t.pid);
     if (opts.tasks !== false)
       await addContainerTasks(result.dump, bin, name, proc?.exe, probe.python, t.pid, opts.signal);
@@ -268,6 +265,37 @@ export async function captureContainer(
     });
   }
   return out.sort((a, b) => b.diagnosis.findings.length - a.diagnosis.findings.length);
+}
+
+/**
+ * Where a container frame's file is read from here: through the mounts (the host file the person edits), else
+ * a workspace file with the same path suffix (the repository the image was built from), else the container's
+ * own copy under /proc/<host pid>/root.
+ */
+function containerSourceReader(
+  mappings: PathMapping[],
+  opts: Pick<ProcessCaptureOptions, 'workspaceFolders' | 'workspaceFiles'>,
+  rootOnHost: string | undefined,
+): (file: string) => { path: string; text: string } | undefined {
+  const cache = new Map<string, { path: string; text: string } | undefined>();
+  const readable = (p: string | undefined): { path: string; text: string } | undefined => {
+    if (!p || !existsSync(p)) return undefined;
+    try {
+      return { path: p, text: readFileSync(p, 'utf8') };
+    } catch {
+      return undefined;
+    }
+  };
+  return (file) => {
+    if (cache.has(file)) return cache.get(file);
+    const bySuffix = resolveFramePath(file, { exists: () => false, workspaceFiles: opts.workspaceFiles });
+    const out =
+      readable(applyMappings(file, mappings, opts.workspaceFolders)) ??
+      (bySuffix.kind === 'suffix' ? readable(bySuffix.path) : undefined) ??
+      (rootOnHost && file.startsWith('/') ? readable(`${rootOnHost}${file}`) : undefined);
+    cache.set(file, out);
+    return out;
+  };
 }
 
 /**

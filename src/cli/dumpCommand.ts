@@ -113,6 +113,8 @@ async function capture(
     const { captureContainer } = await import('../captureSources/docker');
     const captures = await captureContainer(opts.container, {
       ...base,
+      // The image may hold the code without a mount: the checkout here finds its files by path suffix.
+      workspaceFiles: listPythonFiles(process.cwd()),
       pid: opts.pid,
       docker: opts.docker ?? process.env.BACKEND_HANG_DOCKER,
       copyPySpy: opts.copyPySpy,

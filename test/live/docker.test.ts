@@ -27,21 +27,23 @@ const hostPySpy = path.join(repoRoot(), '.cache', 'runtimes', 'pyspy', '0.4.3', 
 let hung: HungContainer | undefined;
 let bare: HungContainer | undefined;
 let locked: HungContainer | undefined;
+let baked: HungContainer | undefined;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bh-docker-test-'));
 
 before(async () => {
   const why = dockerAvailable();
   if (why) throw new Error(why);
-  [hung, bare, locked] = await Promise.all([
+  [hung, bare, locked, baked] = await Promise.all([
     // As the recipe runs it: SYS_PTRACE lets Python 3.14's remote reader list the asyncio tasks too.
     startHungContainer({ extra: ['--cap-add', 'SYS_PTRACE'] }),
     startHungContainer({ image: IMAGE_NO_PYSPY }),
     startHungContainer({ extra: ['--security-opt', `seccomp=${noPtraceProfile(tmp)}`], hang: false }),
+    startHungContainer({ bake: true }),
   ]);
 });
 
 after(async () => {
-  await Promise.all([hung?.stop(), bare?.stop(), locked?.stop()]);
+  await Promise.all([hung?.stop(), bare?.stop(), locked?.stop(), baked?.stop()]);
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -130,6 +132,29 @@ test('ptrace refused in the container: the exact SYS_PTRACE remedy for docker ru
   assert.match(r.stderr, /SYS_PTRACE/);
   assert.match(r.stderr, /--cap-add SYS_PTRACE/);
   assert.match(r.stderr, /cap_add: \[SYS_PTRACE\]/);
+});
+
+test("code baked into the image (no mount): the static link reads the container's own file, or the checkout here by path suffix", async () => {
+  type Out = { findings: { blockingCall: string; static: { code: string; line: number; file: string }[] }[] };
+  const elsewhere = await runCliIn(tmp, ['dump', '--container', baked!.name, '--format', 'json']);
+  assert.equal(elsewhere.code, 0, elsewhere.stderr);
+  const a = (JSON.parse(elsewhere.stdout) as Out).findings[0];
+  assert.equal(a.blockingCall, 'ThreadPoolExecutor.shutdown');
+  assert.equal(a.static[0]?.line, demoWithLine());
+  assert.match(a.static[0]?.file ?? '', /^\/proc\/\d+\/root\/app\/app\/api\/routes\/stream\.py$/);
+  const inCheckout = await runCliIn(path.join(repoRoot(), 'examples', 'news-backend'), [
+    'dump',
+    '--container',
+    baked!.name,
+    '--format',
+    'json',
+  ]);
+  assert.equal(inCheckout.code, 0, inCheckout.stderr);
+  const b = (JSON.parse(inCheckout.stdout) as Out).findings[0];
+  assert.equal(
+    b.static[0]?.file,
+    path.join(repoRoot(), 'examples', 'news-backend', 'backend', 'app', 'api', 'routes', 'stream.py'),
+  );
 });
 
 test('the picker lists containers that run a server, with their port', async () => {

@@ -52,7 +52,7 @@ export function dockerAvailable(): string | undefined {
  * @param extra `docker run` options (e.g. a seccomp profile)
  */
 export async function startHungContainer(
-  opts: { image?: string; extra?: string[]; hang?: boolean; appDir?: string } = {},
+  opts: { image?: string; extra?: string[]; hang?: boolean; appDir?: string; bake?: boolean } = {},
 ): Promise<HungContainer> {
   const feed = await startFeedServer({ delaySeconds: 30 });
   const port = nextPort++;
@@ -67,9 +67,10 @@ export async function startHungContainer(
     if (!opts.appDir) fs.rmSync(appDir, { recursive: true, force: true });
   };
   try {
+    // bake: the code copied into the container (like an image built with COPY . /app), no mount.
     docker([
-      'run',
-      '-d',
+      opts.bake ? 'create' : 'run',
+      ...(opts.bake ? [] : ['-d']),
       '--name',
       name,
       '--network',
@@ -78,8 +79,7 @@ export async function startHungContainer(
       `NEWS_FEED_BASE_URL=${feed.url}`,
       '-e',
       'PYTHONDONTWRITEBYTECODE=1',
-      '-v',
-      `${appDir}:/app${opts.appDir ? ':ro' : ''}`,
+      ...(opts.bake ? [] : ['-v', `${appDir}:/app${opts.appDir ? ':ro' : ''}`]),
       '-w',
       '/app',
       ...(opts.extra ?? []),
@@ -95,6 +95,10 @@ export async function startHungContainer(
       '--timeout-graceful-shutdown',
       '1',
     ]);
+    if (opts.bake) {
+      docker(['cp', `${appDir}/.`, `${name}:/app`]);
+      docker(['start', name]);
+    }
     const baseUrl = `http://127.0.0.1:${port}`;
     if (!(await waitUntil(async () => (await probeHealth(baseUrl, 1000)).ok, 40_000, 200))) {
       throw new Error(`container ${name} did not answer /health: ${docker(['logs', '--tail', '20', name])}`);

@@ -88,10 +88,12 @@ async function checkFiles(
   const regions = process.env.BACKEND_HANG_FULL_PARSE !== '1';
   const state = { buffer: Buffer.allocUnsafe(1 << 20) };
   // BHD007 (src/diagnostics/callGraph): modules resolve from the checked files' project roots.
-  // The files do not change during a check: summaries are kept without re-reading (stable).
+  // The files do not change during a check: summaries are kept without re-reading (stable). Installed
+  // packages count only when checked (checked: the site-packages beside a checked package is third-party).
   const project = new ProjectIndex({
     roots: rootsForFiles(files, [cwd, ...srcRoots(files, resolver)]),
     stable: true,
+    checked: files,
   });
   for (const file of files) {
     let bytes: Buffer;

@@ -119,6 +119,7 @@ export async function fixFiles(
   const projectFindings = (file: string) => (tree: Tree, text: string) => {
     project ??= new ProjectIndex({
       roots: rootsForFiles(paths, [process.cwd(), ...(options.srcRoots ?? [])]),
+      checked: paths,
       parser,
     });
     return applyNoqa(tree, text, project.findings(file, text, tree));

@@ -115,30 +115,56 @@ test('BHD007 is silent without a project index, and when deselected', async () =
   assert.deepEqual(await checkSource(source, { project, file, select: ['BHD006'] }), []);
 });
 
-test('BHD007 summarises only the modules async code reaches (the index is built on demand)', async () => {
-  // A project where one async def calls into one module; another is imported but not called from async
-  // code, a third has blocking helpers nobody imports, a fourth only sync code calling them.
-  const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'bhd007-lazy-'));
-  const write = (name: string, text: string): string => {
-    fs.writeFileSync(path.join(dir, name), text);
-    return path.join(dir, name);
-  };
+/** Runs `body` on a temporary directory holding `files` (relative path -> text), removed afterwards. */
+async function withTree(files: Record<string, string>, body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'bhd007-'));
   try {
-    const main = write(
-      'main.py',
-      'import imported\nfrom helpers import load\n\n\nasync def handler():\n    load()\n\n\ndef sync():\n    imported.wait()\n',
-    );
-    write('helpers.py', 'import time\n\n\ndef load():\n    time.sleep(1)\n');
-    write('imported.py', 'import time\n\n\ndef wait():\n    time.sleep(1)\n');
-    write('unused.py', 'import time\n\n\ndef idle():\n    time.sleep(1)\n');
-    write('sync_only.py', 'from unused import idle\n\n\ndef run():\n    idle()\n');
-    const project = new ProjectIndex({ roots: [dir], stable: true });
-    const all = pythonFiles(dir);
-    const findings = (await Promise.all(all.map((f) => found(f, project)))).flat();
-    assert.deepEqual(findings, ['6:BHD007']);
-    assert.equal(project.builds, 2, 'main.py and helpers.py only');
-    assert.ok(all.includes(main));
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), text);
+    }
+    await body(dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const SLEEPS = (name: string): string => `import time\n\n\ndef ${name}():\n    time.sleep(1)\n`;
+
+test('BHD007 summarises only the modules async code reaches (the index is built on demand)', async () => {
+  // One async def calls into one module; another is imported but not called from async code, a third has
+  // blocking helpers nobody imports, a fourth only sync code calling them.
+  const files = {
+    'main.py':
+      'import imported\nfrom helpers import load\n\n\nasync def handler():\n    load()\n\n\ndef sync():\n    imported.wait()\n',
+    'helpers.py': SLEEPS('load'),
+    'imported.py': SLEEPS('wait'),
+    'unused.py': SLEEPS('idle'),
+    'sync_only.py': 'from unused import idle\n\n\ndef run():\n    idle()\n',
+  };
+  await withTree(files, async (dir) => {
+    const project = new ProjectIndex({ roots: [dir], stable: true });
+    const findings = (await Promise.all(pythonFiles(dir).map((f) => found(f, project)))).flat();
+    assert.deepEqual(findings, ['6:BHD007']);
+    assert.equal(project.builds, 2, 'main.py and helpers.py only');
+  });
+});
+
+test('BHD007 in the CLI: an installed package beside the checked one is third-party (not followed)', async () => {
+  const files = {
+    'site-packages/app/main.py':
+      'from other.helpers import load\nfrom app.own import wait\n\n\nasync def handler():\n    load()\n    wait()\n',
+    'site-packages/app/__init__.py': '',
+    'site-packages/app/own.py': SLEEPS('wait'),
+    'site-packages/other/__init__.py': '',
+    'site-packages/other/helpers.py': SLEEPS('load'),
+  };
+  await withTree(files, async (dir) => {
+    const checked = pythonFiles(path.join(dir, 'site-packages/app'));
+    const main = path.join(dir, 'site-packages/app/main.py');
+    const cli = new ProjectIndex({ roots: rootsForFiles(checked), stable: true, checked });
+    assert.deepEqual(await found(main, cli), ['7:BHD007'], 'own package followed, the other not');
+    const editor = new ProjectIndex({ roots: rootsForFiles(checked) });
+    assert.deepEqual(await found(main, editor), ['6:BHD007', '7:BHD007'], 'without `checked`: both');
+  });
 });

@@ -54,6 +54,22 @@ export interface ProjectIndexOptions {
    * reading and hashing its file again at each question (a reached module is asked about many times).
    */
   stable?: boolean;
+  /**
+   * The files being checked. Given, an installed package (under `site-packages`/`dist-packages`) is a
+   * project module only when one of them is in it: checking `site-packages/gradio` follows gradio's own
+   * calls, not those into every package installed beside it (third-party, as for Ruff's first-party).
+   */
+  checked?: Iterable<string>;
+}
+
+const INSTALLED = /[\\/](?:site|dist)-packages[\\/]([^\\/]+)/;
+
+/** `file`'s installed top-level package (or module file) when it is under site-packages, with its path. */
+function installedPackage(file: string): string | undefined {
+  const m = INSTALLED.exec(file);
+  if (!m) return undefined;
+  const top = m[1]!.replace(/\.pyi?$/, '');
+  return `${file.slice(0, m.index + m[0].length - m[1]!.length)}${top}`;
 }
 
 /**
@@ -64,6 +80,8 @@ export class ProjectIndex {
   private readonly roots: string[];
   private readonly readText: ReadText;
   private readonly stable: boolean;
+  /** With `checked`: the installed packages holding a checked file (others are not project modules). */
+  private readonly installed: Set<string> | undefined;
   private readonly summaries = new Map<string, { hash: string; summary: ModuleSummary | undefined }>();
   private readonly exists = new Map<string, 'file' | 'dir' | undefined>();
   private readonly modules = new Map<string, string | undefined>();
@@ -86,6 +104,13 @@ export class ProjectIndex {
     this.roots = [...new Set(roots)].sort((a, b) => b.length - a.length);
     this.readText = options.readText ?? readDisk;
     this.stable = options.stable ?? false;
+    if (options.checked) {
+      this.installed = new Set();
+      for (const file of options.checked) {
+        const top = installedPackage(path.resolve(file));
+        if (top !== undefined) this.installed.add(top);
+      }
+    }
   }
 
   /** `file`'s text changed (an edit, a save): its summary and every "may block" answer are stale. */
@@ -169,6 +194,10 @@ export class ProjectIndex {
       if (parts.length > 0 && this.isFile(`${dir}.py`)) found = `${dir}.py`;
       else if (this.isFile(path.join(dir, '__init__.py'))) found = path.join(dir, '__init__.py');
       if (found) break;
+    }
+    if (found !== undefined && this.installed) {
+      const top = installedPackage(found);
+      if (top !== undefined && !this.installed.has(top)) found = undefined;
     }
     this.modules.set(key, found);
     return found;

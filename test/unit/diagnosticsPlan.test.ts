@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkSource, mightContainFindings } from '../../src/diagnostics/analyze';
 import { planCheck } from '../../src/diagnostics/regions';
@@ -112,6 +113,30 @@ test('BHD007: the text pre-filter and planned parsing == whole-file analysis, wi
   }
   assert.ok(chains > 20, `BHD007 findings: ${chains}`);
   assert.ok(skipped > 20, `files the pre-filter spared: ${skipped}`);
+});
+
+test('BHD007 pre-filter: a call from async code to an async def (or a name only an async def has) starts no chain', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-prefilter-'));
+  try {
+    // helpers.py may block (time.sleep) but its `fetch` is async; `load` is sync.
+    fs.writeFileSync(
+      path.join(dir, 'helpers.py'),
+      'import time\n\nasync def fetch():\n    time.sleep(1)\n\ndef load():\n    time.sleep(1)\n',
+    );
+    const project = new ProjectIndex({ roots: [dir] });
+    const file = path.join(dir, 'main.py');
+    const own = (def: string): string =>
+      `import time\n\n${def} helper():\n    time.sleep(1)\n\nasync def main():\n    await helper()\n`;
+    assert.equal(project.mayHaveChains(file, own('async def')), false);
+    assert.equal(project.mayHaveChains(file, own('def')), true);
+    assert.equal(project.mayHaveChains(file, own('async \\\n  def')), false);
+    const imported = (name: string): string =>
+      `from helpers import ${name}\n\nasync def main():\n    await ${name}()\n`;
+    assert.equal(project.mayHaveChains(file, imported('fetch')), false);
+    assert.equal(project.mayHaveChains(file, imported('load')), true);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('planned check == full parse on pairs of files glued together', async () => {

@@ -1,8 +1,9 @@
 /**
  * Whether a file can have a BHD007 finding, from its text alone (no parse; pure). Errs towards yes: it says no
  * only when no call in async code (by indentation, ../regions asyncLocator) names something that could
- * resolve to a function that may block: a `def` or class of this file (also through `self.`/`cls.`) when this
- * file may block, or a name imported from a project module that may block. "May block" is decided from text
+ * resolve to a function that may block: a sync `def` or class of this file (also through `self.`/`cls.`) when
+ * this file may block, or a name imported from a project module that may block and names it other than as an
+ * `async def` (a call to an async def never starts a chain). "May block" is decided from text
  * by the caller (ProjectIndex.mayBlock: blocking tokens in the module or, transitively, in a project module
  * it imports). Most files with `async def` are then never parsed for BHD007.
  */
@@ -10,17 +11,39 @@ import { asyncLocator, importBindings, lexTopLevel } from '../regions';
 
 const ASYNC_DEF = /(?<![A-Za-z0-9_])async[ \t]+def(?![A-Za-z0-9_])/;
 const DEF_NAME = /(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)/g;
+/** Text that ends with `async def ` (also across a backslash continuation): what precedes an async def's name. */
+const ASYNC_DEF_BEFORE = /(?<![A-Za-z0-9_.])async(?:[ \t]|\\\r?\n)+def[ \t]+$/;
 const RELATIVE_IMPORT =
   /(?<![A-Za-z0-9_.])from[ \t]+(\.+)([A-Za-z0-9_.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n;]*)/g;
 const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Whether module `module` (relative to the file when `level` > 0) is a project module that may block. */
-export type ModuleMayBlock = (module: string, level: number) => boolean;
+/** Whether the name at `index` of `code` is an `async def`'s. */
+const asyncDefName = (code: string, index: number): boolean =>
+  ASYNC_DEF_BEFORE.test(code.slice(Math.max(0, index - 60), index));
+
+/** Whether `code` has the word `name` other than as an `async def`'s name (a def, class, import, call...). */
+export function namesSync(code: string, name: string): boolean {
+  const word = new RegExp(`(?<![A-Za-z0-9_])${escape(name)}(?![A-Za-z0-9_])`, 'g');
+  for (const m of code.matchAll(word)) if (!asyncDefName(code, m.index)) return true;
+  return false;
+}
+
+/**
+ * Whether module `module` (relative to the file when `level` > 0) is a project module that may block; with
+ * `name`, also one whose text names `name` (a def, class or import of it: what the call graph looks up there).
+ */
+export type ModuleMayBlock = (module: string, level: number, name?: string) => boolean;
+
+/**
+ * A module an import may come from, relative when the level > 0; with a name when the import names a member
+ * of it (`from a import f`: f of a), without one for the module itself (`a.f` as a submodule).
+ */
+type ImportSource = [module: string, level: number, name?: string];
 
 /** One import of the text: local name ('*' for a star import) and the modules it may come from. */
 interface TextImport {
   local: string;
-  modules: [string, number][];
+  modules: ImportSource[];
 }
 
 /** The imports of `code` (strings and comments blanked), relative ones included. */
@@ -28,8 +51,8 @@ function textImports(code: string): TextImport[] {
   const out: TextImport[] = [];
   for (const b of importBindings(code)) {
     const dot = b.qualified.lastIndexOf('.');
-    const modules: [string, number][] = [[b.qualified, 0]];
-    if (dot > 0 && b.local !== '*') modules.push([b.qualified.slice(0, dot), 0]);
+    const modules: ImportSource[] = [[b.qualified, 0]];
+    if (dot > 0 && b.local !== '*') modules.push([b.qualified.slice(0, dot), 0, b.qualified.slice(dot + 1)]);
     out.push({ local: b.local, modules });
   }
   for (const m of code.matchAll(RELATIVE_IMPORT)) {
@@ -41,7 +64,7 @@ function textImports(code: string): TextImport[] {
       if (!name) continue;
       const local = parts[1] === 'as' && parts[2] ? parts[2] : name;
       // `from . import helpers` names a submodule; `from .x import f` a name of module x.
-      const modules: [string, number][] = [[base, level]];
+      const modules: ImportSource[] = [name === '*' ? [base, level] : [base, level, name]];
       if (name !== '*') modules.push([base ? `${base}.${name}` : name, level]);
       out.push({ local, modules });
     }
@@ -52,7 +75,9 @@ function textImports(code: string): TextImport[] {
 /** The project modules `source` imports, as [module, level] pairs (what may-block follows). */
 export function importedModules(source: string): [string, number][] {
   const code = lexTopLevel(source)?.code ?? source;
-  return textImports(code).flatMap((i) => i.modules);
+  return textImports(code).flatMap((i) =>
+    i.modules.map(([module, level]): [string, number] => [module, level]),
+  );
 }
 
 /**
@@ -70,8 +95,13 @@ export function mayHaveChains(
   if (!lexed) return true;
   const code = lexed.code;
   const defs = new Set<string>();
-  for (const m of code.matchAll(DEF_NAME)) defs.add(m[1]!);
-  const imported = new Map<string, [string, number][]>();
+  // Names with a sync def or a class: a call to an `async def` never starts a chain (the index skips them).
+  const syncDefs = new Set<string>();
+  for (const m of code.matchAll(DEF_NAME)) {
+    defs.add(m[1]!);
+    if (!asyncDefName(code, m.index + m[0].length - m[1]!.length)) syncDefs.add(m[1]!);
+  }
+  const imported = new Map<string, ImportSource[]>();
   for (const { local, modules } of textImports(code)) {
     // A star import of a project module that may block: any name may resolve.
     if (local === '*') {
@@ -87,8 +117,8 @@ export function mayHaveChains(
     if (yes === undefined) {
       const modules = imported.get(name);
       yes =
-        (defs.has(name) && selfMayBlock()) ||
-        (modules !== undefined && modules.some(([module, level]) => mayBlock(module, level)));
+        (syncDefs.has(name) && selfMayBlock()) ||
+        (modules !== undefined && modules.some(([module, level, member]) => mayBlock(module, level, member)));
       answers.set(name, yes);
     }
     return yes;

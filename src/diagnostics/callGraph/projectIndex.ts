@@ -13,7 +13,7 @@ import type { Parser, Tree } from '../../python/treeSitter';
 import { MESSAGES } from '../rules';
 import type { Finding, RelatedLocation } from '../types';
 import { mightHaveBlockingOps } from '../analyze';
-import { importedModules, mayHaveChains } from './prefilter';
+import { importedModules, mayHaveChains, namesSync } from './prefilter';
 import { type CallSite, type FunctionSummary, type ModuleSummary, summarize } from './summary';
 
 /** Hops followed from the called function down to the blocking operation (the call itself is hop 1). */
@@ -87,6 +87,9 @@ export class ProjectIndex {
   private readonly modules = new Map<string, string | undefined>();
   /** File -> whether it may block (text-level, transitive; see mayBlock). Cleared with the summaries. */
   private readonly blocking = new Map<string, boolean>();
+  /** File -> its text, and file + name -> whether it names it (see names). */
+  private readonly codes = new Map<string, string>();
+  private readonly named = new Map<string, boolean>();
   /** Files summarised (tests and the status bar read it). */
   builds = 0;
 
@@ -117,6 +120,8 @@ export class ProjectIndex {
   changed(file: string): void {
     this.summaries.delete(path.resolve(file));
     this.blocking.clear();
+    this.codes.clear();
+    this.named.clear();
   }
 
   /** Files were created, deleted or renamed: module lookups are stale too. */
@@ -269,11 +274,32 @@ export class ProjectIndex {
     return mayHaveChains(
       source,
       () => this.mayBlock(key, source),
-      (module, level) => {
+      (module, level, name) => {
         const dep = this.resolveModule(module, key, level);
-        return dep !== undefined && this.mayBlock(dep);
+        return dep !== undefined && (name === undefined || this.names(dep, name)) && this.mayBlock(dep);
       },
     );
+  }
+
+  /**
+   * Whether `file`'s text has the word `name` other than as an `async def`'s name: a sync function (or class,
+   * or re-export) `name` there needs its def or its import, so without such a word the call graph finds
+   * nothing to follow (an async def never starts a chain). Asked before mayBlock, which reads the imports
+   * transitively.
+   */
+  private names(file: string, name: string): boolean {
+    const key = `${file}\u0000${name}`;
+    let yes = this.named.get(key);
+    if (yes === undefined) {
+      let code = this.codes.get(file);
+      if (code === undefined) {
+        code = this.readText(file) ?? '';
+        this.codes.set(file, code);
+      }
+      yes = code.includes(name) && namesSync(code, name);
+      this.named.set(key, yes);
+    }
+    return yes;
   }
 
   /**

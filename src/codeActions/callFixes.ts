@@ -5,8 +5,7 @@
  */
 import type { Node, Tree } from '../python/treeSitter';
 import type { Finding } from '../diagnostics/types';
-import type { Rewrite } from './executorFix';
-import type { FixOptions, TextEdit } from './fixes';
+import type { FixOptions, Rewrite, TextEdit } from './fixTypes';
 import { importEdit } from './imports';
 import { directlyInAsyncDef, unparen } from './pythonTree';
 import { lineEnd, lineStart } from './textStyle';

@@ -5,7 +5,7 @@
  */
 import type { Node, Tree } from '../python/treeSitter';
 import type { Finding } from '../diagnostics/types';
-import type { TextEdit } from './fixes';
+import type { Rewrite, TextEdit } from './fixTypes';
 import {
   enclosingFunction,
   freshName,
@@ -15,7 +15,6 @@ import {
   stringInteriorRows,
 } from './pythonTree';
 import { importEdit } from './imports';
-import type { Applicability } from './applicability';
 import { boundBefore, planFutures, type FuturesKind } from './executorFutures';
 import { lineEnd, lineStart, nextLineStart } from './textStyle';
 
@@ -25,22 +24,6 @@ export interface ExecutorFixOptions {
   eol: string;
   indent: string;
 }
-
-/**
- * Either edits to apply or the reason no fix is offered (shown to the user). A rewrite may declare its own
- * applicability (else its rule's default holds, see ./applicability) and the names whose uses it removes (their
- * imports are dropped when nothing else uses them).
- */
-export type Rewrite =
-  | {
-      edits: TextEdit[];
-      name: string;
-      applicability?: Applicability;
-      /** Why it is unsafe, when it declares itself unsafe. */
-      unsafeBecause?: string;
-      removesUseOf?: string[];
-    }
-  | { reason: string };
 
 interface WithParts {
   call: Node;

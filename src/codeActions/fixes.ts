@@ -10,60 +10,18 @@ import type { Language, Node, Tree } from '../python/treeSitter';
 import type { Finding, RuleCode } from '../diagnostics/types';
 import { analyze } from '../diagnostics/analyze';
 import { parseEdited } from '../python/editedParse';
-import { executorModuleLevel, executorTryFinally, type Rewrite } from './executorFix';
+import { executorModuleLevel, executorTryFinally } from './executorFix';
 import { toThreadFix } from './toThreadFix';
 import { importRemovalEdit, nameUsed } from './imports';
 import { awaitFix, formatNumber, shutdownFix, suppressFix, timeoutFix } from './callFixes';
-import { applicabilityFor, deliberateComment, type Applicability } from './applicability';
-import { compareVersions, DEFAULT_PYTHON_VERSION, type PythonVersion } from './pythonVersion';
+import { applicabilityFor, deliberateComment } from './applicability';
+import { compareVersions, DEFAULT_PYTHON_VERSION } from './pythonVersion';
 import { detectEol, detectIndent } from './textStyle';
+import type { FixAction, FixOptions, Rewrite, TextEdit } from './fixTypes';
 
-/** Replace `[start, end)` (UTF-16 offsets into the source) with `newText`. */
-export interface TextEdit {
-  start: number;
-  end: number;
-  newText: string;
-}
-
-/** One code action: all its edits are applied together (one undo step in the editor). */
-export interface FixAction {
-  title: string;
-  code: RuleCode;
-  /** The main fix of the finding (at most one per finding); fix-all applies only these. */
-  preferred: boolean;
-  /** 'fix' rewrites the code; 'suppress' adds a `# noqa` comment. */
-  kind: 'fix' | 'suppress';
-  edits: TextEdit[];
-  /**
-   * Set (with no edits) when the rule's main fix cannot be applied to this shape: why not, in words for the
-   * user (the editor shows it as a disabled action, `check --fix` prints it). Never preferred.
-   */
-  disabled?: string;
-  /** 'safe': keeps what the code does (fix-all and `--fix` apply it); 'unsafe': only on explicit request. */
-  applicability: Applicability;
-  /** Why the fix is unsafe (set when it is). */
-  unsafeBecause?: string;
-  /** Names whose uses the fix removes (an import left unused by several fixes is dropped by fixAll). */
-  removesUseOf?: string[];
-}
-
-/** What the fixes depend on besides the code itself. */
-export interface FixOptions {
-  /** Target Python: below 3.9 there is no `shutdown(cancel_futures=...)`. */
-  pythonVersion: PythonVersion;
-  /** The timeout the BHD005 fix adds. */
-  httpTimeoutSeconds: number;
-  /** The file's line terminator; inserted lines use it. */
-  eol: '\n' | '\r\n';
-  /** The file's indentation unit (used where the code around a fix does not show one). */
-  indent: string;
-  /** Told why a fix is not offered (e.g. the result would not parse). */
-  log?: (message: string) => void;
-  /** The file is test code (see isTestFile): no fix is safe there. */
-  testFile?: boolean;
-  /** Internal (confirmFixable): only the preferred fix, its edits not yet checked to parse. */
-  mainOnly?: boolean;
-}
+// The shared shapes live in the leaf ./fixTypes (so the fix modules need not import this file back);
+// re-exported for the importers of this module's API (src/cli, fixStatus, tests).
+export type { FixAction, FixOptions, Rewrite, TextEdit } from './fixTypes';
 
 /** FixOptions for `source`: its own line endings and indentation, 3.9 and 10 s unless given. */
 export function fixOptionsFor(source: string, given: Partial<FixOptions> = {}): FixOptions {

@@ -4,7 +4,7 @@
  * fix never leaves a pyflakes F401/F811 warning behind.
  */
 import type { Node, Tree } from '../python/treeSitter';
-import type { TextEdit } from './fixes';
+import type { TextEdit } from './fixTypes';
 import { nodesOfType, topLevelNodes } from '../python/treeIndex';
 import { lineEnd, lineStart, nextLineStart } from './textStyle';
 

@@ -7,8 +7,7 @@
 import type { Finding } from '../diagnostics/types';
 import type { Tree } from '../python/treeSitter';
 import { callAt } from './callFixes';
-import type { Rewrite } from './executorFix';
-import type { TextEdit } from './fixes';
+import type { Rewrite, TextEdit } from './fixTypes';
 import { importEdit } from './imports';
 import { directlyInAsyncDef } from './pythonTree';
 

@@ -10,6 +10,8 @@
 // initialiser in the CJS bundle): `check` never pays for `dump`'s execa/py-spy code and vice versa, which
 // is a visible share of a short check's wall time.
 
+import { isMainThread, workerData } from 'node:worker_threads';
+
 const USAGE = `Usage: backend-hang <COMMAND> [OPTIONS]
 
 Commands:
@@ -34,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'check':
-      return (await import('./cli/checkCommand')).runCheckCommand(rest);
+      return (await import('./cli/checkCommand')).runCheckCommand(rest, __filename);
     case 'dump':
       return (await import('./cli/dumpCommand')).runDumpCommand(rest);
     case 'profile':
@@ -70,12 +72,17 @@ async function main(argv: string[]): Promise<number> {
 
 declare const VERSION: string;
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`backend-hang: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 2;
-  },
-);
+// A `check` worker thread (src/cli/parallelCheck) runs this bundle too: it checks files, not a command line.
+if (!isMainThread && (workerData as { backendHangCheck?: unknown } | undefined)?.backendHangCheck) {
+  void import('./cli/parallelCheck').then((m) => m.runCheckWorker());
+} else {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`backend-hang: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

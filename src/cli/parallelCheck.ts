@@ -1,0 +1,173 @@
+/**
+ * `backend-hang check` on several threads, like Ruff: the main thread and `worker_threads` workers (the CLI
+ * bundle started again, see src/cli.ts) each check a contiguous share of the files (a package's modules stay
+ * together, so BHD007's per-thread index reads few modules twice), then help with what is left. Results are
+ * put back in file order, so the output is the same as on one thread. A worker that fails loses nothing: the
+ * files it took without reporting are checked again on the main thread.
+ *
+ * Threads: BACKEND_HANG_THREADS (1 = no worker), else one per CPU (at most 4), and only when there are enough
+ * files to pay for a worker's start (loading the bundle and the grammar, ~150 ms of CPU).
+ */
+import { availableParallelism } from 'node:os';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { ConfigResolver, type ResolverOptions } from '../config/discovery';
+import type { FileReport, SyntaxProblem } from './checkOutput';
+import { checkClaimed, type FileOutcome } from './checkFiles';
+
+/** What every thread needs to check its share (plain data: it crosses to the workers). */
+export interface CheckJob {
+  files: readonly string[];
+  /** BHD007's import roots (checkRoots), found once on the main thread. */
+  roots: readonly string[];
+  cwd: string;
+  resolver: Omit<ResolverOptions, 'warn'>;
+}
+
+export interface CheckResult {
+  reports: FileReport[];
+  syntaxErrors: SyntaxProblem[];
+  errors: string[];
+  /** Config warnings met while checking (workers' included), each once. */
+  warnings: string[];
+}
+
+interface WorkerInput {
+  backendHangCheck: CheckJob;
+  list: Int32Array;
+  thread: number;
+}
+
+interface WorkerOutput {
+  outcomes: FileOutcome[];
+  warnings: string[];
+}
+
+/** Files handed out per claim: small enough to share the tail evenly, large enough to keep packages together. */
+const BATCH = 8;
+/** Files per thread below which a worker costs more than it saves. */
+const FILES_PER_THREAD = 150;
+const MAX_THREADS = 4;
+
+/** How many threads to check `count` files with (`env`: BACKEND_HANG_THREADS). */
+export function threadCount(
+  count: number,
+  env: NodeJS.ProcessEnv = process.env,
+  cpus = availableParallelism(),
+): number {
+  const asked = Number.parseInt(env.BACKEND_HANG_THREADS ?? '', 10);
+  if (Number.isInteger(asked) && asked >= 1) return Math.min(asked, 64);
+  return Math.max(1, Math.min(cpus, MAX_THREADS, Math.floor(count / FILES_PER_THREAD)));
+}
+
+/**
+ * The shared work list: `[lock, lo0, hi0, lo1, hi1, ...]`. Thread t owns the contiguous range [lo_t, hi_t) of
+ * the files (in walk order, so one package's modules) and takes batches from its front; a thread whose range is
+ * empty takes from the back of the largest range left. Claims are rare (one per batch), so a spin lock will do.
+ */
+export function workList(total: number, threads: number): Int32Array {
+  const list = new Int32Array(new SharedArrayBuffer(4 * (1 + 2 * threads)));
+  for (let t = 0; t < threads; t++) {
+    list[1 + 2 * t] = Math.floor((total * t) / threads);
+    list[2 + 2 * t] = Math.floor((total * (t + 1)) / threads);
+  }
+  return list;
+}
+
+/** Thread `thread`'s claims on `list` (see workList): the next file index, undefined when all are taken. */
+export function claimer(list: Int32Array, thread: number): () => number | undefined {
+  const threads = (list.length - 1) / 2;
+  let at = 0;
+  let end = 0;
+  const claim = (): void => {
+    while (Atomics.compareExchange(list, 0, 0, 1) !== 0);
+    try {
+      const lo = 1 + 2 * thread;
+      if (list[lo]! < list[lo + 1]!) {
+        at = list[lo]!;
+        end = Math.min(at + BATCH, list[lo + 1]!);
+        list[lo] = end;
+        return;
+      }
+      let best = -1;
+      for (let t = 0; t < threads; t++) {
+        const left = list[2 + 2 * t]! - list[1 + 2 * t]!;
+        if (left > 0 && (best < 0 || left > list[2 + 2 * best]! - list[1 + 2 * best]!)) best = t;
+      }
+      if (best < 0) return;
+      end = list[2 + 2 * best]!;
+      at = Math.max(list[1 + 2 * best]!, end - BATCH);
+      list[2 + 2 * best] = at;
+    } finally {
+      Atomics.store(list, 0, 0);
+    }
+  };
+  return () => {
+    if (at >= end) {
+      claim();
+      if (at >= end) return undefined;
+    }
+    return at++;
+  };
+}
+
+/** Checks one thread's share of `job`; returns its outcomes and the config warnings it met. */
+async function checkShare(job: CheckJob, next: () => number | undefined): Promise<WorkerOutput> {
+  const warnings: string[] = [];
+  const resolver = new ConfigResolver({ ...job.resolver, warn: (m) => warnings.push(m) });
+  return { outcomes: await checkClaimed(job.files, job.roots, resolver, job.cwd, next), warnings };
+}
+
+/** Starts a worker on `script` (the CLI bundle); resolves with its output, or undefined when it failed. */
+function startWorker(script: string, input: WorkerInput): Promise<WorkerOutput | undefined> {
+  return new Promise((resolve) => {
+    let output: WorkerOutput | undefined;
+    const worker = new Worker(script, { workerData: input, stdout: false, stderr: true });
+    worker.once('message', (m: WorkerOutput) => (output = m));
+    worker.once('error', () => resolve(undefined));
+    worker.once('exit', () => resolve(output));
+  });
+}
+
+/**
+ * Checks `job.files` on `threads` threads (workers run `script`, the CLI bundle); `resolver` is the main
+ * thread's (its warnings go where the caller said).
+ */
+export async function checkInParallel(
+  job: CheckJob,
+  resolver: ConfigResolver,
+  script: string | undefined,
+  threads = threadCount(job.files.length),
+): Promise<CheckResult> {
+  const total = job.files.length;
+  const n = script === undefined ? 1 : threads;
+  const list = workList(total, n);
+  const workers = Array.from({ length: n - 1 }, (_, t) =>
+    startWorker(script!, { backendHangCheck: job, list, thread: t + 1 }),
+  );
+  const outcomes = await checkClaimed(job.files, job.roots, resolver, job.cwd, claimer(list, 0));
+  const warnings = new Set<string>();
+  for (const output of await Promise.all(workers)) {
+    if (!output) continue;
+    outcomes.push(...output.outcomes);
+    for (const w of output.warnings) warnings.add(w);
+  }
+  // Files taken by a worker that failed (or never reported): checked here.
+  const done = new Set(outcomes.map((o) => o.index));
+  const missed = Array.from({ length: total }, (_, i) => i).filter((i) => !done.has(i));
+  if (missed.length > 0)
+    outcomes.push(...(await checkClaimed(job.files, job.roots, resolver, job.cwd, () => missed.shift())));
+  outcomes.sort((a, b) => a.index - b.index);
+  return {
+    reports: outcomes.flatMap((o) => (o.report ? [o.report] : [])),
+    syntaxErrors: outcomes.flatMap((o) => (o.syntax ? [o.syntax] : [])),
+    errors: outcomes.flatMap((o) => (o.error ? [o.error] : [])),
+    warnings: [...warnings],
+  };
+}
+
+/** A worker's body (src/cli.ts runs it when its workerData has `backendHangCheck`): check, then report. */
+export async function runCheckWorker(): Promise<void> {
+  const input = workerData as WorkerInput;
+  const output = await checkShare(input.backendHangCheck, claimer(input.list, input.thread));
+  parentPort!.postMessage(output);
+}

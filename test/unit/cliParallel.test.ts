@@ -1,0 +1,109 @@
+/**
+ * `backend-hang check` on several threads (src/cli/parallelCheck): the work list hands every file out exactly
+ * once, and the built CLI (dist/cli.js) reports byte for byte the same on one thread and on three, BHD007 chains
+ * across modules included, with the workers really started (one CPU profile per thread).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { claimer, threadCount, workList } from '../../src/cli/parallelCheck';
+
+const repo = path.resolve(__dirname, '../../..');
+const cli = path.join(repo, 'dist/cli.js');
+const rules = path.join(repo, 'test/fixtures/rules');
+
+test('the work list hands every index out once: own range first, then the rest of the largest range', () => {
+  for (const [total, threads] of [
+    [0, 2],
+    [1, 3],
+    [7, 2],
+    [100, 3],
+    [1001, 4],
+  ] as const) {
+    const list = workList(total, threads);
+    const claims = Array.from({ length: threads }, (_, t) => claimer(list, t));
+    const got: number[][] = claims.map(() => []);
+    // Thread 0 is slow (one claim per round), the others fast: they finish their ranges and steal.
+    for (let round = 0, live = threads; live > 0; round++) {
+      live = 0;
+      for (let t = 0; t < threads; t++) {
+        const times = t === 0 ? 1 : 3;
+        for (let k = 0; k < times; k++) {
+          const i = claims[t]!();
+          if (i === undefined) continue;
+          got[t]!.push(i);
+          live++;
+        }
+      }
+      assert.ok(round < 10_000);
+    }
+    const all = got.flat().sort((a, b) => a - b);
+    assert.deepEqual(
+      all,
+      Array.from({ length: total }, (_, i) => i),
+      `${total} files on ${threads} threads`,
+    );
+    if (total >= 100) {
+      // Each thread started at the front of its own range, and the fast ones helped with thread 0's.
+      for (let t = 0; t < threads; t++) assert.equal(got[t]![0], Math.floor((total * t) / threads));
+      const ownEnd = Math.floor(total / threads);
+      assert.ok(
+        got.slice(1).some((g) => g.some((i) => i < ownEnd)),
+        'a fast thread took files of thread 0',
+      );
+    }
+  }
+});
+
+test('thread count: one per CPU (at most 4) when there are enough files, BACKEND_HANG_THREADS wins', () => {
+  assert.equal(threadCount(10, {}, 8), 1);
+  assert.equal(threadCount(400, {}, 8), 2);
+  assert.equal(threadCount(100_000, {}, 8), 4);
+  assert.equal(threadCount(100_000, {}, 2), 2);
+  assert.equal(threadCount(100_000, {}, 1), 1);
+  assert.equal(threadCount(100_000, { BACKEND_HANG_THREADS: '1' }, 8), 1);
+  assert.equal(threadCount(3, { BACKEND_HANG_THREADS: '3' }, 1), 3);
+  assert.equal(threadCount(400, { BACKEND_HANG_THREADS: 'many' }, 8), 2);
+});
+
+test('the CLI reports the same on one thread and on three, with the workers really running', () => {
+  assert.ok(fs.existsSync(cli), 'dist/cli.js exists (run node esbuild.mjs)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-parallel-'));
+  try {
+    // 12 copies of the rule fixtures (BHD007's package across modules included) among plain modules.
+    for (let k = 0; k < 12; k++) {
+      const pkg = path.join(dir, `proj${k}`);
+      fs.cpSync(rules, pkg, { recursive: true });
+      for (let j = 0; j < 20; j++)
+        fs.writeFileSync(path.join(pkg, `plain${j}.py`), `async def f${j}():\n    return ${j}\n`);
+    }
+    const run = (threads: string, profiles?: string) => {
+      const args = [...(profiles ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []), cli, 'check'];
+      const r = spawnSync(process.execPath, [...args, '.', '--output-format', 'json'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, BACKEND_HANG_THREADS: threads },
+      });
+      assert.equal(r.status, 1, r.stderr);
+      return r.stdout;
+    };
+    const one = run('1');
+    const profiles = path.join(dir, '.profiles');
+    const three = run('3', profiles);
+    assert.equal(three, one);
+    const findings = JSON.parse(one) as { code: string; file: string }[];
+    const codes = new Set(findings.map((f) => f.code));
+    for (const code of ['BHD001', 'BHD002', 'BHD005', 'BHD006', 'BHD007']) assert.ok(codes.has(code), code);
+    assert.ok(findings.filter((f) => f.code === 'BHD007').length >= 24, 'BHD007 in every copy');
+    assert.equal(
+      fs.readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile')).length,
+      3,
+      'three threads',
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -43,6 +43,22 @@ export interface Lexed {
  * starts): then only a full parse will do.
  */
 export function lexTopLevel(source: string): Lexed | undefined {
+  // A check asks about one source several times in a row (BHD007's pre-filter, the import scan of its
+  // may-block question, the planner): the last few results are kept (read-only for the callers).
+  for (const entry of lexedRecently) if (entry.source === source) return entry.lexed;
+  const lexed = lex(source);
+  lexedRecently[lexedNext] = { source, lexed };
+  lexedNext = (lexedNext + 1) % lexedRecently.length;
+  return lexed;
+}
+
+const lexedRecently: { source: string | undefined; lexed: Lexed | undefined }[] = [
+  { source: undefined, lexed: undefined },
+  { source: undefined, lexed: undefined },
+];
+let lexedNext = 0;
+
+function lex(source: string): Lexed | undefined {
   // Regex jumps from one character that matters to the next: a CLI runs this once per file, before the JIT
   // has warmed up, and a per-character loop in cold JavaScript costs more than the regex engine's scan.
   const starts: number[] = [];
@@ -201,7 +217,22 @@ const DOTTED =
  * Every binding any import-like text of `code` could make (a superset of what the parsed import table holds:
  * text that only looks like an import adds names, it never hides one). Star imports give `*` as local.
  */
-export function importBindings(code: string): ImportBinding[] {
+export function importBindings(code: string): readonly ImportBinding[] {
+  // Asked for the same code-only text by the planner and BHD007's pre-filter: the last results are kept.
+  for (const entry of bindingsRecently) if (entry.code === code) return entry.bindings;
+  const bindings = bindingsOf(code);
+  bindingsRecently[bindingsNext] = { code, bindings };
+  bindingsNext = (bindingsNext + 1) % bindingsRecently.length;
+  return bindings;
+}
+
+const bindingsRecently: { code: string | undefined; bindings: readonly ImportBinding[] }[] = [
+  { code: undefined, bindings: [] },
+  { code: undefined, bindings: [] },
+];
+let bindingsNext = 0;
+
+function bindingsOf(code: string): ImportBinding[] {
   const result: ImportBinding[] = [];
   IMPORT_STATEMENT.lastIndex = 0;
   for (let m = IMPORT_STATEMENT.exec(code); m; m = IMPORT_STATEMENT.exec(code)) {

@@ -87,8 +87,8 @@ export class ProjectIndex {
   private readonly modules = new Map<string, string | undefined>();
   /** File -> whether it may block (text-level, transitive; see mayBlock). Cleared with the summaries. */
   private readonly blocking = new Map<string, boolean>();
-  /** File -> its text, and file + name -> whether it names it (see names). */
-  private readonly codes = new Map<string, string>();
+  /** File -> its text (read once for names, mayBlock and, when stable, summary), file + name -> names(). */
+  private readonly codes = new Map<string, string | undefined>();
   private readonly named = new Map<string, boolean>();
   /** Files summarised (tests and the status bar read it). */
   builds = 0;
@@ -139,7 +139,7 @@ export class ProjectIndex {
       if (kept) return kept.summary;
     }
     const key = path.resolve(file);
-    const source = text ?? this.readText(key);
+    const source = text ?? (this.stable ? this.textOf(key) : this.readText(key));
     if (source === undefined) return undefined;
     const hash = createHash('sha1').update(source).digest('base64');
     const cached = this.summaries.get(key);
@@ -281,6 +281,14 @@ export class ProjectIndex {
     );
   }
 
+  /** `file`'s text, read once until the next change (undefined: unreadable). */
+  private textOf(file: string): string | undefined {
+    if (this.codes.has(file)) return this.codes.get(file);
+    const text = this.readText(file);
+    this.codes.set(file, text);
+    return text;
+  }
+
   /**
    * Whether `file`'s text has the word `name` other than as an `async def`'s name: a sync function (or class,
    * or re-export) `name` there needs its def or its import, so without such a word the call graph finds
@@ -291,11 +299,7 @@ export class ProjectIndex {
     const key = `${file}\u0000${name}`;
     let yes = this.named.get(key);
     if (yes === undefined) {
-      let code = this.codes.get(file);
-      if (code === undefined) {
-        code = this.readText(file) ?? '';
-        this.codes.set(file, code);
-      }
+      const code = this.textOf(file) ?? '';
       yes = code.includes(name) && namesSync(code, name);
       this.named.set(key, yes);
     }
@@ -309,7 +313,7 @@ export class ProjectIndex {
   private mayBlock(file: string, text?: string): boolean {
     const known = this.blocking.get(file);
     if (known !== undefined) return known;
-    const source = text ?? this.readText(file);
+    const source = text ?? this.textOf(file);
     if (source === undefined) return false;
     this.blocking.set(file, false); // cycles
     let result = mightHaveBlockingOps(source);

@@ -1,0 +1,149 @@
+/**
+ * BHD007's pre-filter looks for calls in async code with one identifier scan and a set lookup
+ * (src/diagnostics/callGraph/prefilter.ts callsInAsync). It must see the same calls, in the same order, as the
+ * alternation regex it replaced: the questions it asks (`keep`) have side effects in the project index (its
+ * may-block answers are cached in the order they are asked), so even the order matters. Checked against that
+ * regex on systematic snippets and on every fixture file, and the lexer/import caches of ../regions return
+ * what a fresh computation does.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { callsInAsync } from '../../src/diagnostics/callGraph/prefilter';
+import { asyncLocator, importBindings, lexTopLevel } from '../../src/diagnostics/regions';
+
+const repo = path.join(__dirname, '../../..');
+const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The alternation regex the scan replaced (the reference). */
+function byRegex(
+  code: string,
+  names: readonly string[],
+  asyncAt: (index: number) => boolean,
+  keep: (name: string) => boolean,
+): boolean {
+  const call = new RegExp(
+    `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t]*\\.[ \\t]*)?(${names.map(escape).join('|')})(?![A-Za-z0-9_])[ \\t]*[(.]`,
+    'g',
+  );
+  for (const m of code.matchAll(call)) if (asyncAt(m.index) && keep(m[1]!)) return true;
+  return false;
+}
+
+/** Both versions' answers and the sequence of questions they asked. */
+function compare(code: string, names: readonly string[], yes: (name: string) => boolean, label: string): void {
+  const lexed = lexTopLevel(code);
+  const locator = lexed ? asyncLocator(lexed.code, lexed.lines) : undefined;
+  const asyncAt = locator ?? ((): boolean => true);
+  const text = lexed?.code ?? code;
+  const run = (f: typeof byRegex): { result: boolean; asked: string[] } => {
+    const asked: string[] = [];
+    const result = f(
+      text,
+      names,
+      (i) => {
+        asked.push(`@${i}:${asyncAt(i)}`);
+        return asyncAt(i);
+      },
+      (name) => {
+        asked.push(name);
+        return yes(name);
+      },
+    );
+    // Positions may differ only within a line (the regex starts at a `self.` prefix): compare answers.
+    return { result, asked: asked.map((a) => (a.startsWith('@') ? a.replace(/^@\d+/, '@') : a)) };
+  };
+  if (names.includes('self') || names.includes('cls')) {
+    // Then the pre-filter asks about every name first and passes the candidates with a `keep` that is always
+    // true (a `self.x` call is one match of `self` or of `x`): only the answer counts.
+    const candidates = names.filter(yes);
+    if (candidates.length === 0) return; // not asked then (an empty alternation would match anywhere)
+    assert.equal(
+      callsInAsync(text, candidates, asyncAt, () => true),
+      byRegex(text, candidates, asyncAt, () => true),
+      label,
+    );
+    return;
+  }
+  assert.deepEqual(run(callsInAsync), run(byRegex), label);
+}
+
+const SNIPPETS = [
+  'async def f():\n    helper()\n',
+  'async def f():\n    self.helper()\n    cls . helper ()\n',
+  'async def f():\n    x.helper()\n    x. helper()\n    x .helper()\n',
+  'async def f():\n    myself.helper()\n    a.self.helper()\n    self.self.helper()\n',
+  'async def f():\n    helper2()\n    _helper()\n    helper.sub()\n    helper\t(\n        1)\n',
+  'def g():\n    helper()\nasync def f():\n    def inner():\n        helper()\n    return other()\n',
+  'async def f():\n    é.helper()\n    éhelper()\n    helperé()\n',
+  'class C:\n    async def f(self):\n        self.helper(); cls.other(); self.  other.x()\n',
+  'async def f():\n    s = "helper()"  # helper()\n    return [helper(x) for x in other(y)]\n',
+  'async def f():\n    await helper()\n    self.helper.other()\n    self\n    .helper()\n',
+];
+const NAME_SETS: readonly (readonly string[])[] = [
+  ['helper'],
+  ['helper', 'other'],
+  ['other', 'helper', 'helper2', 'sub'],
+  ['self', 'helper', 'other'],
+  ['cls', 'helper'],
+  ['x', 'helper', 'inner', 'g', 'f'],
+  ['he.per', 'helper'], // not a word: the regex path
+  ['é', 'helper', 'helperé'],
+];
+
+test('callsInAsync: same calls, same questions, same order as the alternation regex', () => {
+  for (const [s, snippet] of SNIPPETS.entries())
+    for (const [n, names] of NAME_SETS.entries())
+      for (const yes of [
+        (): boolean => false,
+        (): boolean => true,
+        (name: string): boolean => name === 'other',
+        (name: string): boolean => name === 'helper',
+      ])
+        compare(snippet, names, yes, `snippet ${s}, names ${n}`);
+});
+
+test('callsInAsync: same as the regex on every fixture file', () => {
+  const dirs = [path.join(repo, 'test/fixtures'), path.join(repo, 'examples')];
+  let files = 0;
+  for (const dir of dirs) {
+    if (!fs.existsSync(dir)) continue;
+    for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (!e.isFile() || !/\.pyi?$/.test(e.name)) continue;
+      const source = fs.readFileSync(path.join(e.parentPath, e.name), 'utf8');
+      const code = lexTopLevel(source)?.code ?? source;
+      const names = new Set<string>();
+      for (const m of code.matchAll(/(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)/g))
+        names.add(m[1]!);
+      for (const b of importBindings(code)) if (b.local !== '*') names.add(b.local);
+      if (names.size === 0) continue;
+      files++;
+      const list = [...names];
+      const every3rd = (name: string): boolean => list.indexOf(name) % 3 === 2;
+      compare(source, list, () => false, e.name);
+      compare(source, list, every3rd, e.name);
+    }
+  }
+  assert.ok(files > 10, `expected fixture files, found ${files}`);
+});
+
+test('lexTopLevel and importBindings: a kept result is the one a fresh run gives', () => {
+  const a = 'import time\nasync def f():\n    time.sleep(1)\n';
+  const b = 'from x import (y as z)\n';
+  const first = lexTopLevel(a);
+  assert.equal(lexTopLevel(a), first, 'asked again: the kept result');
+  assert.deepEqual(lexTopLevel(b)?.starts, [0]);
+  assert.deepEqual(lexTopLevel(a), first);
+  assert.equal(lexTopLevel('x = "open'), undefined, 'does not lex');
+  assert.deepEqual(lexTopLevel(''), { starts: [], lines: [], code: '' }, 'the empty text lexes');
+  assert.deepEqual(
+    importBindings('import a.b as c\n').map((x) => [x.local, x.qualified]),
+    [['c', 'a.b']],
+  );
+  assert.deepEqual(
+    importBindings(b).map((x) => [x.local, x.qualified]),
+    [['z', 'x.y']],
+  );
+  assert.deepEqual(importBindings(''), []);
+});

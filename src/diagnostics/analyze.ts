@@ -8,8 +8,8 @@
  *    string/comment nodes and are dropped, so text never matches.
  * 3. Names resolve through the file's imports (aliases, `import a.b as c`, star imports).
  */
-import type { Node, Parser, Tree } from '../python/treeSitter';
-import { type ImportTable, collectImportsIn, enclosingScope } from '../python/scope';
+import type { Parser, Tree } from '../python/treeSitter';
+import { type ImportTable, collectImportsIn } from '../python/scope';
 import { applyNoqa } from './noqa';
 import { type CheckPlan, planCheck } from './regions';
 import { Analysis, type FileContext, deriveFromImports, makeContext } from './evidence';
@@ -147,7 +147,7 @@ export function analyze(
       }
       if (cached) mergeImports(imports, cached.imports);
     }
-    segments.push({ from, to, row, column, cached });
+    segments.push({ from, to, row, column, cached, node: child });
     const definition = DEFINITIONS.has(type);
     if (!definition) moduleRanges.push([from, to]);
     const noImports =
@@ -187,7 +187,7 @@ export function analyze(
       for (const f of cached.findings) all.push(absolute(f, seg.from, seg.row));
       continue;
     }
-    const analysis = new Analysis(ctx, seg.from, seg.to);
+    const analysis = new Analysis(ctx, seg.from, seg.to, seg.node);
     analysis.run();
     all.push(...analysis.findings);
     if (cached) {
@@ -236,7 +236,6 @@ export function blockingOps(tree: Tree, source: string): Finding[] {
   const moduleRanges: [number, number][] = [];
   for (const child of tree.rootNode.namedChildren)
     if (!DEFINITIONS.has(child.type)) moduleRanges.push([child.startIndex, child.endIndex]);
-  const inFunction = (n: Node): boolean => enclosingScope(n)?.type === 'function_definition';
   const select = new Set(BLOCKING_OP_CODES);
   const ctx = makeContext(
     tree,
@@ -246,9 +245,9 @@ export function blockingOps(tree: Tree, source: string): Finding[] {
     imports,
     deriveFromImports(imports),
     undefined,
-    inFunction,
+    'function',
   );
-  const analysis = new Analysis(ctx, 0, source.length);
+  const analysis = new Analysis(ctx, 0, source.length, tree.rootNode);
   analysis.run();
   return sortUnique(analysis.findings);
 }

@@ -11,7 +11,7 @@ import {
   type ImportTable,
   bindingOfTarget,
   callArguments,
-  callOf,
+  enclosingScope,
   callee,
   enclosingClass,
   identifierNodesMatching,
@@ -50,6 +50,67 @@ export interface FileContext {
   moduleRanges: readonly (readonly [number, number])[];
   /** Where a blocking operation counts: async code (the rules), or any function body (blockingOps). */
   inAsync: (node: Node) => boolean;
+  /** Which of the two `inAsync` is (what a statement's scope table answers instead of walking up the tree). */
+  scopeRule: ScopeRule;
+  /** Per name: its tokens and their bindings in each module range (index as in moduleRanges), once asked. */
+  moduleNames: Map<string, ({ tokens: Node[]; bindings: Binding[] } | undefined)[]>;
+}
+
+/** What counts as "async code": an `async def` body (the rules), or any function body (blockingOps). */
+export type ScopeRule = 'async' | 'function';
+
+/** The body of one def/lambda/class of a statement: code in [from, to) belongs to that scope. */
+interface ScopeBody {
+  from: number;
+  to: number;
+  /** The answer of `inAsync` for code directly in this body. */
+  counts: boolean;
+}
+
+const SCOPE_TYPES = ['function_definition', 'lambda', 'class_definition'];
+
+/** Statement -> its scopes' bodies in text order, for `inAsync` without walking up from every call. */
+function scopeBodies(statement: Node, rule: ScopeRule): ScopeBody[] {
+  const bodies: ScopeBody[] = [];
+  // One walk in wasm; includes `statement` itself when it is a def.
+  for (const scope of statement.descendantsOfType(SCOPE_TYPES)) {
+    const body = scope.childForFieldName('body');
+    if (!body) continue;
+    const type = scope.type;
+    const counts =
+      type === 'function_definition' && (rule === 'function' || scope.firstChild?.type === 'async');
+    bodies.push({ from: body.startIndex, to: body.endIndex, counts });
+  }
+  return bodies;
+}
+
+/** `isField` (../python/scope), deciding by node id first: the same node needs no range and type compared. */
+function inField(parent: Node, field: string, child: Node): boolean {
+  const f = parent.childForFieldName(field);
+  return (
+    f !== null &&
+    (f.id === child.id ||
+      (f.startIndex === child.startIndex && f.endIndex === child.endIndex && f.type === child.type))
+  );
+}
+
+/**
+ * The parent types under which `bindingOfTarget` finds a binding (it returns undefined under any other):
+ * asking here first spares its chain of type checks, a wasm call each, for the many tokens that bind nothing.
+ * Must list every parent type `bindingOfTarget` (../python/scope) handles.
+ */
+const BINDING_PARENTS = new Set([
+  'assignment',
+  'as_pattern_target',
+  'for_statement',
+  'for_in_clause',
+  'typed_parameter',
+  'typed_default_parameter',
+]);
+
+function bindingOf(target: Node): Binding | undefined {
+  const parent = target.parent;
+  return parent && BINDING_PARENTS.has(parent.type) ? bindingOfTarget(target) : undefined;
 }
 
 /** What the rules need from the import table (depends on the imports only). */
@@ -85,7 +146,7 @@ export function makeContext(
   imports: ImportTable,
   derived: DerivedFromImports,
   knownHasSubmit?: boolean,
-  inAsync: (node: Node) => boolean = isInAsyncCode,
+  scopeRule: ScopeRule = 'async',
 ): FileContext {
   let hasSubmit: boolean | undefined = knownHasSubmit;
   return {
@@ -101,8 +162,14 @@ export function makeContext(
       return hasSubmit;
     },
     moduleRanges,
-    inAsync,
+    inAsync: scopeRule === 'async' ? isInAsyncCode : inFunctionBody,
+    scopeRule,
+    moduleNames: new Map(),
   };
+}
+
+function inFunctionBody(node: Node): boolean {
+  return enclosingScope(node)?.type === 'function_definition';
 }
 
 /**
@@ -111,8 +178,11 @@ export function makeContext(
  */
 export class Analysis implements RuleContext {
   readonly findings: Finding[] = [];
-  private readonly tokenCache = new Map<string, Node[]>();
+  private readonly tokenCache = new Map<string, { nodes: Node[]; re: RegExp | undefined }>();
   private readonly bindingCache = new Map<string, Binding[]>();
+  /** isSession per receiver node (BHD005 and BHD006 both ask it of every requests method call). */
+  private readonly sessionCache = new Map<number, boolean>();
+  private scopes: ScopeBody[] | undefined;
   private readonly tree: Tree;
   private readonly source: string;
   private readonly select: ReadonlySet<RuleCode>;
@@ -122,6 +192,8 @@ export class Analysis implements RuleContext {
     readonly ctx: FileContext,
     private readonly from: number,
     private readonly to: number,
+    /** The node holding [from, to) (its top-level statement, or the root): enables the scope table. */
+    private readonly statement?: Node,
   ) {
     this.tree = ctx.tree;
     this.source = ctx.source;
@@ -129,8 +201,29 @@ export class Analysis implements RuleContext {
     this.imports = ctx.imports;
   }
 
+  /**
+   * `ctx.inAsync(node)`, answered from the statement's scope bodies (one query per statement) instead of a
+   * walk up the tree per call: the innermost def/lambda/class whose body holds the node is the scope
+   * `enclosingScope` finds (bodies nest; a node in a def's parameters or decorators is outside its body).
+   */
   inAsync(node: Node): boolean {
-    return this.ctx.inAsync(node);
+    const start = node.startIndex;
+    const end = node.endIndex;
+    if (!this.statement || start === end) return this.ctx.inAsync(node);
+    const bodies = (this.scopes ??= scopeBodies(this.statement, this.ctx.scopeRule));
+    // The last body starting at or before the node, then back to the first that holds it.
+    let lo = 0;
+    let hi = bodies.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (bodies[mid]!.from <= start) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    for (let i = hi; i >= 0; i--) {
+      const body = bodies[i]!;
+      if (body.to >= end) return body.counts;
+    }
+    return false;
   }
 
   run(): void {
@@ -163,21 +256,53 @@ export class Analysis implements RuleContext {
     return qualify(expr, this.imports, isTarget);
   }
 
-  /** Identifier nodes named `name` in this segment and in the module-level statements (cached for this run). */
-  private tokens(name: string): Node[] {
-    let nodes = this.tokenCache.get(name);
-    if (!nodes) {
+  /**
+   * The tokens and bindings of `name` in module range `i`: the same for every segment of the file, so looked
+   * for once per file, name and range.
+   */
+  private moduleRange(name: string, re: RegExp, i: number): { tokens: Node[]; bindings: Binding[] } {
+    let found = this.ctx.moduleNames.get(name);
+    if (!found) this.ctx.moduleNames.set(name, (found = []));
+    let range = found[i];
+    if (!range) {
+      const [from, to] = this.ctx.moduleRanges[i]!;
+      const tokens = identifierNodesMatching(this.tree, this.source, re, from, to);
+      const bindings: Binding[] = [];
+      for (const token of tokens) {
+        const binding = bindingOf(token);
+        if (binding) bindings.push(binding);
+      }
+      found[i] = range = { tokens, bindings };
+    }
+    return range;
+  }
+
+  /** Whether module range `i` is (inside) this segment: its tokens are then among the segment's own. */
+  private ownRange(i: number): boolean {
+    const [from, to] = this.ctx.moduleRanges[i]!;
+    return from >= this.from && to <= this.to;
+  }
+
+  /** Identifier nodes named `name` in this segment (cached for this run), and the regex that found them. */
+  private segmentTokens(name: string): { nodes: Node[]; re: RegExp | undefined } {
+    let found = this.tokenCache.get(name);
+    if (!found) {
       const re = wordsRegExp([name]);
       // An empty name: a MISSING identifier that error recovery inserted (zero width). Nothing binds it.
-      if (!re) return [];
-      nodes = identifierNodesMatching(this.tree, this.source, re, this.from, this.to);
-      for (const [from, to] of this.ctx.moduleRanges) {
-        if (from >= this.from && to <= this.to) continue; // this segment itself
-        nodes.push(...identifierNodesMatching(this.tree, this.source, re, from, to));
-      }
-      this.tokenCache.set(name, nodes);
+      found = { nodes: re ? identifierNodesMatching(this.tree, this.source, re, this.from, this.to) : [], re };
+      this.tokenCache.set(name, found);
     }
-    return nodes;
+    return found;
+  }
+
+  /** Identifier nodes named `name` in this segment and in the module-level statements. */
+  private tokens(name: string): Node[] {
+    const { nodes, re } = this.segmentTokens(name);
+    if (!re) return [];
+    const all = nodes.slice();
+    for (let i = 0; i < this.ctx.moduleRanges.length; i++)
+      if (!this.ownRange(i)) all.push(...this.moduleRange(name, re, i).tokens);
+    return all;
   }
 
   /** Every binding of the plain name `name` in the file (computed once per name for this run). */
@@ -185,9 +310,14 @@ export class Analysis implements RuleContext {
     let bindings = this.bindingCache.get(name);
     if (!bindings) {
       bindings = [];
-      for (const token of this.tokens(name)) {
-        const binding = bindingOfTarget(token);
-        if (binding) bindings.push(binding);
+      const { nodes, re } = this.segmentTokens(name);
+      if (re) {
+        for (const token of nodes) {
+          const binding = bindingOf(token);
+          if (binding) bindings.push(binding);
+        }
+        for (let i = 0; i < this.ctx.moduleRanges.length; i++)
+          if (!this.ownRange(i)) bindings.push(...this.moduleRange(name, re, i).bindings);
       }
       this.bindingCache.set(name, bindings);
     }
@@ -276,13 +406,19 @@ export class Analysis implements RuleContext {
     );
   }
 
-  /** Evidence that `expr` is a requests Session instance. */
-  isSession(expr: Node, depth = 0): boolean {
+  /** Evidence that `expr` is a requests Session instance (asked once per receiver). */
+  isSession(expr: Node): boolean {
+    let known = this.sessionCache.get(expr.id);
+    if (known === undefined) this.sessionCache.set(expr.id, (known = this.sessionEvidence(expr, 0)));
+    return known;
+  }
+
+  private sessionEvidence(expr: Node, depth: number): boolean {
     if (this.constructs(expr, SESSION_CLASSES)) return true;
     if (depth > 2) return false;
     return this.receiverBindings(expr).some((b) =>
       b.kind === 'value'
-        ? this.isSession(b.value, depth + 1)
+        ? this.sessionEvidence(b.value, depth + 1)
         : b.kind === 'annotation' && this.annotationNames(b.type, SESSION_CLASSES),
     );
   }
@@ -349,19 +485,23 @@ export class Analysis implements RuleContext {
   /** Calls of imported callables, dispatched to the rules that subscribe to their qualified names. */
   private moduleCalls(roots: RegExp): void {
     for (const token of this.candidates(roots)) {
-      // Climb `a.b.c` (token is the root `a`), trying each prefix that is called.
+      // Climb `a.b.c` (token is the root `a`), trying each prefix that is called (a call ends the climb).
       let expr: Node = token;
       for (;;) {
-        const call = callOf(expr);
-        if (call) {
-          const q = this.qualify(expr);
-          const handlers = q === undefined ? undefined : CALL_HANDLERS.get(q);
-          if (handlers)
-            for (const { code, subscription } of handlers)
-              if (this.select.has(code)) subscription.check(this, call, expr, q!);
-        }
         const parent = expr.parent;
-        if (parent?.type !== 'attribute' || !isField(parent, 'object', expr)) break;
+        if (!parent) break;
+        const type = parent.type;
+        if (type === 'call') {
+          if (inField(parent, 'function', expr)) {
+            const q = this.qualify(expr);
+            const handlers = q === undefined ? undefined : CALL_HANDLERS.get(q);
+            if (handlers)
+              for (const { code, subscription } of handlers)
+                if (this.select.has(code)) subscription.check(this, parent, expr, q!);
+          }
+          break;
+        }
+        if (type !== 'attribute' || !inField(parent, 'object', expr)) break;
         expr = parent;
       }
     }
@@ -396,9 +536,10 @@ export class Analysis implements RuleContext {
     if (!re) return;
     for (const token of this.candidates(re)) {
       const attribute = token.parent;
-      if (attribute?.type !== 'attribute' || !isField(attribute, 'attribute', token)) continue;
-      const call = callOf(attribute);
-      const receiver = attribute.childForFieldName('object');
+      if (attribute?.type !== 'attribute' || !inField(attribute, 'attribute', token)) continue;
+      const parent = attribute.parent;
+      const call = parent?.type === 'call' && inField(parent, 'function', attribute) ? parent : undefined;
+      const receiver = call && attribute.childForFieldName('object');
       if (!call || !receiver) continue;
       const method = token.text;
       for (const { code, subscription } of METHOD_HANDLERS.get(method) ?? []) {

@@ -97,6 +97,8 @@ export interface Segment {
   row: number;
   column: number;
   cached: CachedSegment | undefined;
+  /** The statement itself. */
+  node: Node;
 }
 
 /** Type name and namedness per node type id, per language (asking the node costs a wasm call each). */
@@ -252,7 +254,7 @@ export function analyzeEdit(
     const part: ImportTable = { names: new Map(), starModules: [] };
     collectImportsIn(tree, source, z.from, z.to, part);
     if (part.names.size > 0 || part.starModules.length > 0) return undefined;
-    const analysis = new Analysis(ctx, z.from, z.to);
+    const analysis = new Analysis(ctx, z.from, z.to, z.node);
     analysis.run();
     const found = applyNoqa(tree, source, sortUnique(analysis.findings));
     zoneSegments.push({ from: z.from, to: z.to, skip: false, local: true, findings: found });
@@ -321,7 +323,7 @@ export function analyzeBounded(
 
   // Its nodes in the bounded tree: defs/classes, or what error recovery made of them; no module-level code.
   const kinds = nodeKinds(tree);
-  const zone: { from: number; to: number }[] = [];
+  const zone: { from: number; to: number; node: Node }[] = [];
   for (const node of tree.rootNode.children) {
     if (!node || node.endIndex <= bounded.from || node.startIndex >= bounded.to) continue;
     let kind = kinds.get(node.typeId);
@@ -331,7 +333,7 @@ export function analyzeBounded(
     }
     if (!kind.named || kind.type === 'comment') continue;
     if (!DEFINITIONS.has(kind.type) && kind.type !== 'ERROR') return undefined;
-    zone.push({ from: Math.max(node.startIndex, bounded.from), to: Math.min(node.endIndex, bounded.to) });
+    zone.push({ from: Math.max(node.startIndex, bounded.from), to: Math.min(node.endIndex, bounded.to), node });
   }
   const moduleRanges = last.moduleRanges.map(([from, to]): [number, number] =>
     from >= seg.to ? [from + delta, to + delta] : [from, to],
@@ -342,7 +344,7 @@ export function analyzeBounded(
     const part: ImportTable = { names: new Map(), starModules: [] };
     collectImportsIn(tree, source, z.from, z.to, part);
     if (part.names.size > 0 || part.starModules.length > 0) return undefined;
-    const analysis = new Analysis(ctx, z.from, z.to);
+    const analysis = new Analysis(ctx, z.from, z.to, z.node);
     analysis.run();
     inside.push(...analysis.findings);
   }

@@ -39,6 +39,11 @@ Configuration:
       --config <FILE>        Use this pyproject.toml / backend-hang.toml for every file
       --isolated             Ignore all configuration files
 
+Cache (results of unchanged files are reused, like Ruff's):
+  -n, --no-cache             Check every file again (also BACKEND_HANG_NO_CACHE=1)
+      --cache-dir <DIR>      Where the cache lives [default: .backend-hang-cache in the working directory;
+                             env: BACKEND_HANG_CACHE_DIR]
+
 Output:
       --output-format <F>    full (source line and caret), concise, json, sarif [default: full]
       --format <F>           Same as --output-format (text = concise)
@@ -75,6 +80,9 @@ export interface CheckOptions {
   forceExclude: boolean;
   config?: string;
   isolated: boolean;
+  /** --no-cache: no cache read or written. */
+  noCache: boolean;
+  cacheDir?: string;
   help: boolean;
   paths: string[];
 }
@@ -120,6 +128,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
     color: 'auto',
     forceExclude: false,
     isolated: false,
+    noCache: false,
     help: false,
     paths: [],
   };
@@ -230,6 +239,13 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
         break;
       case '--isolated':
         o.isolated = flag();
+        break;
+      case '-n':
+      case '--no-cache':
+        o.noCache = flag();
+        break;
+      case '--cache-dir':
+        o.cacheDir = value();
         break;
       case '-h':
       case '--help':

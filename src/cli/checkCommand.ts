@@ -22,7 +22,8 @@ import {
   type CheckReport,
 } from './checkOutput';
 import { checkRoots, displayPath, srcRoots } from './checkFiles';
-import { checkInParallel } from './parallelCheck';
+import { CheckCache } from './checkCache';
+import { runCheck } from './parallelCheck';
 import { decodeUtf8 } from './sourceText';
 
 export { parseCheckArgs, UsageError, type CheckOptions } from './checkArgs';
@@ -157,11 +158,12 @@ export async function runCheckCommand(args: string[], workerScript?: string): Pr
   }
 
   const roots = checkRoots(files, resolver, cwd);
-  const checked = await checkInParallel(
-    { files, roots, cwd, resolver: resolverOptions },
-    resolver,
-    workerScript,
-  );
+  // The cache (like Ruff's): on unless --no-cache / BACKEND_HANG_NO_CACHE; only for the CLI bundle (workerScript).
+  const noCache = options.noCache || ['1', 'true'].includes(process.env.BACKEND_HANG_NO_CACHE ?? '');
+  const cacheDir = options.cacheDir ?? process.env.BACKEND_HANG_CACHE_DIR ?? '.backend-hang-cache';
+  const cache = noCache || !workerScript ? undefined : CheckCache.open(cacheDir, cwd, workerScript);
+  const job = { files, roots, cwd, resolver: resolverOptions };
+  const checked = await runCheck(job, resolver, workerScript, cache);
   const { reports, syntaxErrors } = checked;
   errors.push(...checked.errors);
   for (const w of checked.warnings) if (!warned.has(w) && !warnings.includes(w)) warnings.push(w);

@@ -58,6 +58,8 @@ function readBytes(file: string, state: { buffer: Buffer }): Buffer {
 /** What checking one file gave: nothing (most files), a report, a syntax error and/or an error message. */
 export interface FileOutcome {
   index: number;
+  /** The file has async code: BHD007 may have looked at other modules for it (see ./checkCache). */
+  project?: boolean;
   report?: FileReport;
   syntax?: SyntaxProblem;
   error?: string;
@@ -98,7 +100,9 @@ export async function checkClaimed(
       outcome.error = `${file}: ${code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code === 'ENOENT' ? 'no such file or directory' : String(err)}`;
       continue;
     }
-    if (!bytes.includes('requests') && !bytes.includes('async')) continue;
+    const hasAsync = bytes.includes('async');
+    if (hasAsync) outcome.project = true;
+    if (!hasAsync && !bytes.includes('requests')) continue;
     let source: string;
     try {
       source = decodeUtf8(file, bytes).text;

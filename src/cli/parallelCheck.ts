@@ -10,15 +10,20 @@
  */
 import { availableParallelism } from 'node:os';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
-import { ConfigResolver, type ResolverOptions } from '../config/discovery';
+import { readFileSync } from 'node:fs';
+import { ConfigResolver, type ResolvedConfig, type ResolverOptions } from '../config/discovery';
+import { CheckCache, configKey, fileStamp, projectKey, type StoredOutcome } from './checkCache';
 import type { FileReport, SyntaxProblem } from './checkOutput';
-import { checkClaimed, type FileOutcome } from './checkFiles';
+import { checkClaimed, displayPath, type FileOutcome } from './checkFiles';
+import { decodeUtf8 } from './sourceText';
 
 /** What every thread needs to check its share (plain data: it crosses to the workers). */
 export interface CheckJob {
   files: readonly string[];
   /** BHD007's import roots (checkRoots), found once on the main thread. */
   roots: readonly string[];
+  /** The indices of the files to check (default: all). */
+  todo?: readonly number[];
   cwd: string;
   resolver: Omit<ResolverOptions, 'warn'>;
 }
@@ -111,10 +116,21 @@ export function claimer(list: Int32Array, thread: number): () => number | undefi
 }
 
 /** Checks one thread's share of `job`; returns its outcomes and the config warnings it met. */
-async function checkShare(job: CheckJob, next: () => number | undefined): Promise<WorkerOutput> {
+async function checkShare(job: CheckJob, claim: () => number | undefined): Promise<WorkerOutput> {
+  const next = todoClaimer(job, claim);
   const warnings: string[] = [];
   const resolver = new ConfigResolver({ ...job.resolver, warn: (m) => warnings.push(m) });
   return { outcomes: await checkClaimed(job.files, job.roots, resolver, job.cwd, next), warnings };
+}
+
+/** `claim`'s positions as indices of job.todo. */
+function todoClaimer(job: CheckJob, claim: () => number | undefined): () => number | undefined {
+  const todo = job.todo;
+  if (!todo) return claim;
+  return () => {
+    const at = claim();
+    return at === undefined ? undefined : todo[at];
+  };
 }
 
 /** Starts a worker on `script` (the CLI bundle); resolves with its output, or undefined when it failed. */
@@ -129,22 +145,29 @@ function startWorker(script: string, input: WorkerInput): Promise<WorkerOutput |
 }
 
 /**
- * Checks `job.files` on `threads` threads (workers run `script`, the CLI bundle); `resolver` is the main
- * thread's (its warnings go where the caller said).
+ * Checks the files of `job.todo` (all by default) on `threads` threads (workers run `script`, the CLI bundle;
+ * none without it); `resolver` is the main thread's (its warnings go where the caller said). Outcomes in file
+ * order; the workers' config warnings beside them.
  */
 export async function checkInParallel(
   job: CheckJob,
   resolver: ConfigResolver,
   script: string | undefined,
-  threads = threadCount(job.files.length),
-): Promise<CheckResult> {
-  const total = job.files.length;
-  const n = script === undefined ? 1 : threads;
-  const list = workList(total, n);
+  threads = threadCount((job.todo ?? job.files).length),
+): Promise<{ outcomes: FileOutcome[]; warnings: string[] }> {
+  const todo = job.todo ?? Array.from(job.files, (_, i) => i);
+  const n = script === undefined || todo.length === 0 ? 1 : threads;
+  const list = workList(todo.length, n);
   const workers = Array.from({ length: n - 1 }, (_, t) =>
     startWorker(script!, { backendHangCheck: job, list, thread: t + 1 }),
   );
-  const outcomes = await checkClaimed(job.files, job.roots, resolver, job.cwd, claimer(list, 0));
+  const outcomes = await checkClaimed(
+    job.files,
+    job.roots,
+    resolver,
+    job.cwd,
+    todoClaimer(job, claimer(list, 0)),
+  );
   const warnings = new Set<string>();
   for (const output of await Promise.all(workers)) {
     if (!output) continue;
@@ -153,15 +176,84 @@ export async function checkInParallel(
   }
   // Files taken by a worker that failed (or never reported): checked here.
   const done = new Set(outcomes.map((o) => o.index));
-  const missed = Array.from({ length: total }, (_, i) => i).filter((i) => !done.has(i));
+  const missed = todo.filter((i) => !done.has(i));
   if (missed.length > 0)
     outcomes.push(...(await checkClaimed(job.files, job.roots, resolver, job.cwd, () => missed.shift())));
   outcomes.sort((a, b) => a.index - b.index);
+  return { outcomes, warnings: [...warnings] };
+}
+
+/** A cached outcome as the report needs it (the file's text read again when it has findings). */
+function fromCache(index: number, file: string, cwd: string, stored: StoredOutcome): FileOutcome | undefined {
+  const outcome: FileOutcome = { index };
+  const shown = displayPath(file, cwd);
+  if (stored.syntax) outcome.syntax = { file: shown, ...stored.syntax };
+  if (stored.findings) {
+    try {
+      outcome.report = {
+        file: shown,
+        findings: stored.findings,
+        source: decodeUtf8(file, readFileSync(file)).text,
+      };
+    } catch {
+      return undefined;
+    }
+  }
+  return outcome;
+}
+
+/**
+ * `check`'s files: those whose cached outcome is still valid (./checkCache) from the cache, the others checked
+ * (checkInParallel) and stored. Without a cache, all are checked.
+ */
+export async function runCheck(
+  job: CheckJob,
+  resolver: ConfigResolver,
+  script: string | undefined,
+  cache: CheckCache | undefined,
+): Promise<CheckResult> {
+  let outcomes: FileOutcome[];
+  let warnings: string[];
+  if (!cache) {
+    ({ outcomes, warnings } = await checkInParallel(job, resolver, script));
+  } else {
+    const stamps = job.files.map(fileStamp);
+    const project = projectKey(job.files, stamps);
+    const keys = new Map<ResolvedConfig, string>();
+    const keyOf = (file: string): string => {
+      const config = resolver.forFile(file);
+      let key = keys.get(config);
+      if (key === undefined) keys.set(config, (key = configKey(config)));
+      return key;
+    };
+    const fileKeys = job.files.map(keyOf);
+    const cached: FileOutcome[] = [];
+    const todo: number[] = [];
+    job.files.forEach((file, i) => {
+      const stamp = stamps[i];
+      const stored = stamp && cache.lookup(file, stamp, fileKeys[i]!, project);
+      const outcome = stored && fromCache(i, file, job.cwd, stored);
+      if (outcome) cached.push(outcome);
+      else todo.push(i);
+    });
+    ({ outcomes, warnings } = await checkInParallel({ ...job, todo }, resolver, script));
+    for (const o of outcomes) {
+      const stamp = stamps[o.index];
+      if (!stamp || o.error) continue;
+      const stored: StoredOutcome = {};
+      if (o.report) stored.findings = [...o.report.findings];
+      if (o.syntax)
+        stored.syntax = { line: o.syntax.line, column: o.syntax.column, message: o.syntax.message };
+      cache.store(job.files[o.index]!, stamp, fileKeys[o.index]!, o.project ? project : undefined, stored);
+    }
+    cache.save();
+    outcomes = [...cached, ...outcomes].sort((a, b) => a.index - b.index);
+  }
   return {
     reports: outcomes.flatMap((o) => (o.report ? [o.report] : [])),
     syntaxErrors: outcomes.flatMap((o) => (o.syntax ? [o.syntax] : [])),
     errors: outcomes.flatMap((o) => (o.error ? [o.error] : [])),
-    warnings: [...warnings],
+    warnings,
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * `backend-hang check` on several threads (src/cli/parallelCheck): the work list hands every file out exactly
  * once, and the built CLI (dist/cli.js) reports byte for byte the same on one thread and on three, BHD007 chains
- * across modules included, with the workers really started (one CPU profile per thread).
+ * across modules included, with the workers really started (one CPU profile per thread). The cache
+ * (src/cli/checkCache): a second run reads it and reports the same; a change to the file, to a module its chain
+ * goes through, or to the settings is seen; a broken cache file is ignored; --no-cache writes none.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +24,7 @@ test('the work list hands every index out once: own range first, then the rest o
     [7, 2],
     [100, 3],
     [1001, 4],
-  ] as const) {
+  ] as [number, number][]) {
     const list = workList(total, threads);
     const claims = Array.from({ length: threads }, (_, t) => claimer(list, t));
     const got: number[][] = claims.map(() => []);
@@ -82,7 +84,7 @@ test('the CLI reports the same on one thread and on three, with the workers real
     }
     const run = (threads: string, profiles?: string) => {
       const args = [...(profiles ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []), cli, 'check'];
-      const r = spawnSync(process.execPath, [...args, '.', '--output-format', 'json'], {
+      const r = spawnSync(process.execPath, [...args, '.', '--no-cache', '--output-format', 'json'], {
         cwd: dir,
         encoding: 'utf8',
         env: { ...process.env, BACKEND_HANG_THREADS: threads },
@@ -103,6 +105,57 @@ test('the CLI reports the same on one thread and on three, with the workers real
       3,
       'three threads',
     );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the cache: same report from it, and a change to a file, a callee module or the settings is seen', () => {
+  assert.ok(fs.existsSync(cli), 'dist/cli.js exists (run node esbuild.mjs)');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-cache-'));
+  try {
+    fs.cpSync(path.join(rules, 'bhd007'), dir, { recursive: true });
+    fs.copyFileSync(path.join(rules, 'BHD005.py'), path.join(dir, 'bhd005.py'));
+    const run = (...extra: string[]) => {
+      const r = spawnSync(process.execPath, [cli, 'check', '.', '--output-format', 'json', ...extra], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, BACKEND_HANG_THREADS: '1' },
+      });
+      assert.ok(r.status === 0 || r.status === 1, r.stderr);
+      return r.stdout;
+    };
+    const count = (out: string, code: string) =>
+      (JSON.parse(out) as { code: string }[]).filter((f) => f.code === code).length;
+    const fresh = run('--no-cache');
+    assert.ok(!fs.existsSync(path.join(dir, '.backend-hang-cache')), '--no-cache writes no cache');
+    assert.equal(run(), fresh);
+    const cacheDir = path.join(dir, '.backend-hang-cache');
+    const cacheFiles = fs
+      .readdirSync(cacheDir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.json'));
+    assert.equal(cacheFiles.length, 1);
+    assert.match(fs.readFileSync(path.join(cacheDir, '.gitignore'), 'utf8'), /^\*$/m);
+    assert.equal(run(), fresh, 'from the cache');
+    // The chain's end changes in another module: the caller's BHD007 findings follow.
+    const services = path.join(dir, 'app/services/files.py');
+    const before = count(fresh, 'BHD007');
+    assert.ok(before > 0);
+    fs.writeFileSync(services, fs.readFileSync(services, 'utf8').replace('    time.sleep(0.5)', '    pass'));
+    const edited = run();
+    assert.ok(count(edited, 'BHD007') < before, 'a callee module changed');
+    assert.equal(edited, run('--no-cache'));
+    // The settings change: --select is part of each entry's key.
+    assert.equal(count(run('--select', 'BHD005'), 'BHD007'), 0);
+    assert.ok(count(run('--select', 'BHD005'), 'BHD005') > 0);
+    // A broken cache file is not an error.
+    fs.writeFileSync(path.join(cacheDir, cacheFiles[0]!), '{not json');
+    assert.equal(run(), edited);
+    // --cache-dir puts it elsewhere.
+    const elsewhere = path.join(dir, 'elsewhere');
+    assert.equal(run('--cache-dir', elsewhere), edited);
+    assert.ok(fs.existsSync(path.join(elsewhere, '.gitignore')));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -280,20 +280,21 @@ function benchCorpus() {
   const empty = path.join(cacheDir, 'empty');
   mkdirSync(empty, { recursive: true });
   const nodeStart = median([0, 1, 2].map(() => wall(process.execPath, ['-e', '0']).ms));
-  const cliStart = median([0, 1, 2].map(() => wall(process.execPath, [cli, 'check', empty]).ms));
+  const cliStart = median([0, 1, 2].map(() => wall(process.execPath, [cli, 'check', '--no-cache', empty]).ms));
   // Planned parsing (default: most files not parsed, others in part) must find what parsing whole files finds.
-  const full = wall(process.execPath, [cli, 'check', '--format', 'json', sitePackages], {
+  const full = wall(process.execPath, [cli, 'check', '--no-cache', '--format', 'json', sitePackages], {
     env: { ...process.env, BACKEND_HANG_FULL_PARSE: '1' },
   });
   const ourFindings = run.oursFindings;
   const ruffFindings = run.ruffFindings;
   console.log(`\n2) corpus: ${path.relative(repo, sitePackages)} (${files} .py files, ${lines} lines)`);
   console.log(
-    `   backend-hang check: ${ms(run.ours)}  (${ourFindings.length} findings)`,
+    `   backend-hang check --no-cache: ${ms(run.ours)} (one thread: ${ms(run.oursOne)})  (${ourFindings.length} findings)`,
   );
   console.log(
     `   ruff check --isolated --select ASYNC,S113 --no-cache: ${ms(run.ruff)}  (${ruffFindings.length} findings)  [target: ours <= ruff]`,
   );
+  console.log(`   warm (each with its cache, nothing changed): ours ${ms(run.oursWarm)}, ruff ${ms(run.ruffWarm)}`);
   console.log(
     `   context: node -e 0 ${ms(nodeStart)}, backend-hang check on an empty dir ${ms(cliStart)} (start-up + bundle load);` +
       ` whole-file parsing instead of planning: ${ms(full.ms)}, same findings: ${JSON.stringify(JSON.parse(full.stdout || '[]')) === JSON.stringify(ourFindings)}`,

@@ -60,34 +60,43 @@ export function countPy(dir) {
   return { files, lines };
 }
 
-/** Ours and Ruff on one target, interleaved (one warm-up each, then `runs` each): medians and outputs. */
-export function compare({ cli, ruff }, target, runs) {
-  const ours = [];
-  const theirs = [];
+/**
+ * Ours and Ruff on one target, interleaved (one warm-up each, then `runs` each): medians and outputs.
+ * Cold: both without a cache (`--no-cache`) on all threads. Warm: both with their cache (each in its own folder
+ * under .cache/bench, filled by the warm-up), nothing changed since: what a second run in CI or pre-commit costs.
+ * Single thread: ours with BACKEND_HANG_THREADS=1, cold (what the check costs on one core).
+ */
+export function compare({ cli, ruff, cacheRoot }, target, runs) {
+  const acc = { ours: [], ruff: [], oursWarm: [], ruffWarm: [], oursOne: [] };
+  const cache = (tool) => path.join(cacheRoot ?? path.join(path.dirname(cli), '../.cache/bench'), 'check-cache', tool);
   let oursOut;
   let ruffOut;
+  const ruffArgs = ['check', '--isolated', '--select', 'ASYNC,S113', '--output-format', 'json'];
   for (let k = 0; k <= runs; k++) {
-    const a = wall(process.execPath, [cli, 'check', '--format', 'json', target]);
-    const b = wall(ruff, [
-      'check',
-      '--isolated',
-      '--select',
-      'ASYNC,S113',
-      '--no-cache',
-      '--output-format',
-      'json',
-      target,
-    ]);
+    const a = wall(process.execPath, [cli, 'check', '--no-cache', '--format', 'json', target]);
+    const b = wall(ruff, [...ruffArgs, '--no-cache', target]);
+    const c = wall(process.execPath, [cli, 'check', '--cache-dir', cache('ours'), '--format', 'json', target]);
+    const d = wall(ruff, [...ruffArgs, '--cache-dir', cache('ruff'), target]);
+    const e = wall(process.execPath, [cli, 'check', '--no-cache', '--format', 'json', target], {
+      env: { ...process.env, BACKEND_HANG_THREADS: '1' },
+    });
+    if (c.stdout !== a.stdout || e.stdout !== a.stdout) throw new Error(`bench: cached or one-thread output differs on ${target}`);
     if (k > 0) {
-      ours.push(a.ms);
-      theirs.push(b.ms);
+      acc.ours.push(a.ms);
+      acc.ruff.push(b.ms);
+      acc.oursWarm.push(c.ms);
+      acc.ruffWarm.push(d.ms);
+      acc.oursOne.push(e.ms);
     }
     oursOut = a;
     ruffOut = b;
   }
   return {
-    ours: median(ours),
-    ruff: median(theirs),
+    ours: median(acc.ours),
+    ruff: median(acc.ruff),
+    oursWarm: median(acc.oursWarm),
+    ruffWarm: median(acc.ruffWarm),
+    oursOne: median(acc.oursOne),
     oursFindings: JSON.parse(oursOut.stdout || '[]'),
     ruffFindings: JSON.parse(ruffOut.stdout || '[]'),
   };
@@ -103,28 +112,39 @@ export function benchRealPackages(tools, repo, runs = 5) {
     `\n2b) real packages with findings (${path.relative(repo, site)}), wall time, median of ${runs}, interleaved:`,
   );
   console.log(
-    `   ${pad('package', 22)}${padl('files', 7)}${padl('lines', 9)}${padl('ours', 10)}${padl('ruff', 9)}${padl('ratio', 8)}  findings ours / ruff   [target: ours <= ruff]`,
+    '   cold: no cache, all threads (1 thread: ours on one core); warm: each with its cache, nothing changed',
+  );
+  console.log(
+    `   ${pad('package', 22)}${padl('files', 7)}${padl('lines', 9)}${padl('ours', 10)}${padl('ruff', 9)}${padl('ratio', 8)}${padl('1 thread', 10)}${padl('warm ours', 11)}${padl('warm ruff', 11)}  findings ours / ruff   [target: ours <= ruff]`,
   );
   const all = [];
   let sumOurs = 0;
   let sumRuff = 0;
+  let sumWarm = 0;
+  let sumRuffWarm = 0;
+  let sumOne = 0;
   for (const { dir } of REAL_PACKAGES) {
     const target = path.join(site, dir);
     const { files, lines } = countPy(target);
     const r = compare(tools, target, runs);
     sumOurs += r.ours;
     sumRuff += r.ruff;
+    sumWarm += r.oursWarm;
+    sumRuffWarm += r.ruffWarm;
+    sumOne += r.oursOne;
     const byCode = {};
     for (const f of r.oursFindings) byCode[f.code] = (byCode[f.code] ?? 0) + 1;
     console.log(
-      `   ${pad(dir, 22)}${padl(files, 7)}${padl(lines, 9)}${padl(ms(r.ours), 10)}${padl(ms(r.ruff), 9)}${padl(`${(r.ours / r.ruff).toFixed(1)}x`, 8)}  ` +
+      `   ${pad(dir, 22)}${padl(files, 7)}${padl(lines, 9)}${padl(ms(r.ours), 10)}${padl(ms(r.ruff), 9)}${padl(`${(r.ours / r.ruff).toFixed(1)}x`, 8)}${padl(ms(r.oursOne), 10)}${padl(ms(r.oursWarm), 11)}${padl(ms(r.ruffWarm), 11)}  ` +
         `${r.oursFindings.length} (${Object.entries(byCode)
           .map(([c, n]) => `${c} ${n}`)
           .join(', ')}) / ${r.ruffFindings.length}`,
     );
     all.push(...r.oursFindings.map((f) => ({ ...f, file: path.relative(site, f.file) })));
   }
-  console.log(`   ${pad('total', 38)}${padl(ms(sumOurs), 10)}${padl(ms(sumRuff), 9)}${padl(`${(sumOurs / sumRuff).toFixed(1)}x`, 8)}`);
+  console.log(
+    `   ${pad('total', 38)}${padl(ms(sumOurs), 10)}${padl(ms(sumRuff), 9)}${padl(`${(sumOurs / sumRuff).toFixed(1)}x`, 8)}${padl(ms(sumOne), 10)}${padl(ms(sumWarm), 11)}${padl(ms(sumRuffWarm), 11)}`,
+  );
   return all;
 }
 
@@ -149,7 +169,7 @@ export function benchDense(tools, cacheDir, runs = 3) {
     const r = compare(tools, file, runs);
     const growth = previous ? `   x${(r.ours / previous).toFixed(1)} time for x4 lines` : '';
     console.log(
-      `   ${pad(lines, 8)}${padl(r.oursFindings.length, 10)}${padl(ms(r.ours), 10)}${padl(ms(r.ruff), 9)}${growth}`,
+      `   ${pad(lines, 8)}${padl(r.oursFindings.length, 10)}${padl(ms(r.ours), 10)}${padl(ms(r.ruff), 9)}${growth}   (warm: ours ${ms(r.oursWarm)}, ruff ${ms(r.ruffWarm)})`,
     );
     previous = r.ours;
   }

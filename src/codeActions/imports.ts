@@ -6,6 +6,7 @@
 import type { Node, Tree } from '../python/treeSitter';
 import type { TextEdit } from './fixTypes';
 import { nodesOfType, topLevelNodes } from '../python/treeIndex';
+import { readImport } from '../python/imports';
 import { lineEnd, lineStart, nextLineStart } from './textStyle';
 
 const SCOPES = new Set(['function_definition', 'class_definition', 'lambda']);
@@ -26,12 +27,8 @@ function underTypeChecking(node: Node): boolean {
 
 /** The name `import module [as alias]` in `stmt` binds for `module`, if it imports it. */
 function boundName(stmt: Node, module: string): string | undefined {
-  for (const c of stmt.namedChildren) {
-    if (c.type === 'dotted_name' && c.text === module) return module;
-    if (c.type === 'aliased_import' && c.childForFieldName('name')?.text === module)
-      return c.childForFieldName('alias')?.text ?? module;
-  }
-  return undefined;
+  const name = readImport(stmt)?.names.find((n) => n.member === undefined && n.module === module);
+  return name && (name.aliased ? name.local : module);
 }
 
 /**
@@ -101,21 +98,6 @@ export function nameUsed(root: Node, name: string): boolean {
   return root.descendantsOfType('string_content').some((s) => s.text === name);
 }
 
-/** The binding items of a top-level import statement: `[item, boundName]`. */
-function bindings(stmt: Node): [Node, string][] {
-  const items =
-    stmt.type === 'import_statement'
-      ? stmt.namedChildren
-      : stmt.children.filter((c) => stmt.childForFieldName('module_name')?.id !== c.id && c.isNamed);
-  const out: [Node, string][] = [];
-  for (const c of items) {
-    if (c.type === 'dotted_name')
-      out.push([c, stmt.type === 'import_statement' ? c.text.split('.')[0]! : c.text]);
-    else if (c.type === 'aliased_import') out.push([c, c.childForFieldName('alias')?.text ?? '']);
-  }
-  return out;
-}
-
 /**
  * The edit removing `name` from the module's top-level imports (the whole statement when it imports only that
  * name, else the name and its comma), or undefined when no top-level import binds it or the statement shares
@@ -123,10 +105,10 @@ function bindings(stmt: Node): [Node, string][] {
  */
 export function importRemovalEdit(tree: Tree, source: string, name: string): TextEdit | undefined {
   for (const stmt of topLevelNodes(tree)) {
-    if (stmt.type !== 'import_statement' && stmt.type !== 'import_from_statement') continue;
-    if (/^from\s+__future__\b/.test(stmt.text) || /\*\s*$/.test(stmt.text)) continue;
-    const items = bindings(stmt);
-    const i = items.findIndex(([, n]) => n === name);
+    const read = readImport(stmt);
+    if (!read || read.star) continue; // `from __future__` is not an import_from_statement
+    const items = read.names;
+    const i = items.findIndex((n) => n.local === name);
     if (i < 0) continue;
     if (items.length === 1) {
       const start = lineStart(source, stmt.startIndex);
@@ -137,9 +119,9 @@ export function importRemovalEdit(tree: Tree, source: string, name: string): Tex
         return undefined;
       return { start, end: nextLineStart(source, end), newText: '' };
     }
-    const [item] = items[i]!;
-    if (i > 0) return { start: items[i - 1]![0].endIndex, end: item.endIndex, newText: '' };
-    return { start: item.startIndex, end: items[1]![0].startIndex, newText: '' };
+    const item = items[i]!.node;
+    if (i > 0) return { start: items[i - 1]!.node.endIndex, end: item.endIndex, newText: '' };
+    return { start: item.startIndex, end: items[1]!.node.startIndex, newText: '' };
   }
   return undefined;
 }

@@ -3,6 +3,7 @@
  * rows that start statements or lie inside multi-line strings. Pure: no `vscode`.
  */
 import { isAsyncDef } from '../python/scope';
+import { qualifiedName, readImports } from '../python/imports';
 import type { Node } from '../python/treeSitter';
 
 /** `(x)` -> `x`, repeatedly. */
@@ -43,47 +44,14 @@ export function freshName(taken: Set<string>, ...candidates: string[]): string {
   for (let i = 2; ; i++) if (!taken.has(`${base}_${i}`)) return `${base}_${i}`;
 }
 
-/** Top-level `import` / `from ... import` statements, in order. */
-export function moduleImports(root: Node): Node[] {
-  return root.namedChildren.filter(
-    (n) => n.type === 'import_statement' || n.type === 'import_from_statement',
-  );
-}
-
-/** Whether an import statement is `from __future__ import ...` (these must stay first). */
-export function isFutureImport(n: Node): boolean {
-  return (
-    n.type === 'future_import_statement' ||
-    (n.type === 'import_from_statement' && /^from\s+__future__\b/.test(n.text))
-  );
-}
-
-/** Names bound by top-level imports: `import a.b` binds `a`, `import a as x` / `from m import y as x` bind `x`. */
+/**
+ * Names bound by top-level imports, and the dotted name each stands for (see qualifiedName): `import a.b`
+ * binds `a`, `import a as x` / `from m import y as x` bind `x`.
+ */
 export function moduleImportedNames(root: Node): Map<string, string> {
-  // name -> what it stands for ("asyncio", "concurrent.futures.ThreadPoolExecutor", ...)
   const names = new Map<string, string>();
-  for (const stmt of moduleImports(root)) {
-    if (stmt.type === 'import_statement') {
-      for (const c of stmt.namedChildren) {
-        if (c.type === 'dotted_name') names.set(c.text.split('.')[0]!, c.text.split('.')[0]!);
-        else if (c.type === 'aliased_import') {
-          const alias = c.childForFieldName('alias')?.text;
-          const name = c.childForFieldName('name')?.text;
-          if (alias && name) names.set(alias, name);
-        }
-      }
-    } else {
-      const from = stmt.childForFieldName('module_name')?.text ?? '';
-      for (const c of stmt.childrenForFieldName('name')) {
-        if (c.type === 'dotted_name') names.set(c.text, `${from}.${c.text}`);
-        else if (c.type === 'aliased_import') {
-          const alias = c.childForFieldName('alias')?.text;
-          const name = c.childForFieldName('name')?.text;
-          if (alias && name) names.set(alias, `${from}.${name}`);
-        }
-      }
-    }
-  }
+  for (const statement of readImports(root.namedChildren))
+    for (const name of statement.names) names.set(name.local, qualifiedName(name));
   return names;
 }
 

@@ -6,6 +6,7 @@
  * call per node, which a 12,000-line file cannot afford on every keystroke; a regex over the text is far cheaper.
  */
 import type { Node, Tree } from './treeSitter';
+import { normaliseModule, qualifiedName, readImport } from './imports';
 
 /** Import bindings of one file: local name -> qualified name, plus the modules star-imported. */
 export interface ImportTable {
@@ -67,57 +68,21 @@ function window(source: string, from: number, to: number): { text: string; base:
   return { text: source.slice(base, Math.min(source.length, to + WINDOW_MARGIN)), base };
 }
 
-/** Strips a vendoring prefix (`pip._vendor.requests` is `requests`). */
-function normaliseModule(name: string): string {
-  const i = name.lastIndexOf('._vendor.');
-  return i >= 0 ? name.slice(i + '._vendor.'.length) : name;
-}
-
-function dottedName(node: Node | null): string | undefined {
-  if (!node) return undefined;
-  if (node.type === 'dotted_name' || node.type === 'identifier') return node.text.replace(/\s+/g, '');
-  return undefined;
-}
-
-/** Adds the bindings of one `import` / `from ... import` statement to `table`. */
+/**
+ * Adds the bindings of one `import` / `from ... import` statement to `table` (read by ./imports; relative
+ * imports are left out: resolving them is not this table's business).
+ */
 function addImport(statement: Node, table: ImportTable): void {
-  if (statement.type === 'import_statement') {
-    for (const child of statement.childrenForFieldName('name')) {
-      if (!child) continue;
-      if (child.type === 'aliased_import') {
-        const full = dottedName(child.childForFieldName('name'));
-        const alias = child.childForFieldName('alias')?.text;
-        if (full && alias) table.names.set(alias, normaliseModule(full));
-      } else {
-        const full = dottedName(child);
-        if (full) {
-          // `import a.b.c` binds `a` to the package `a`; attribute access walks down from there.
-          const head = full.split('.')[0]!;
-          table.names.set(head, normaliseModule(head));
-        }
-      }
-    }
+  const read = readImport(statement);
+  if (!read || read.level > 0) return;
+  if (read.star) {
+    table.starModules.push(normaliseModule(read.module));
     return;
   }
-  if (statement.type !== 'import_from_statement') return;
-  const moduleNode = statement.childForFieldName('module_name');
-  const moduleName = dottedName(moduleNode); // undefined for relative imports: not ours to resolve
-  if (!moduleName) return;
-  const module = normaliseModule(moduleName);
-  if (statement.namedChildren.some((c) => c?.type === 'wildcard_import')) {
-    table.starModules.push(module);
-    return;
-  }
-  for (const child of statement.childrenForFieldName('name')) {
-    if (!child) continue;
-    if (child.type === 'aliased_import') {
-      const name = dottedName(child.childForFieldName('name'));
-      const alias = child.childForFieldName('alias')?.text;
-      if (name && alias) table.names.set(alias, normaliseModule(`${module}.${name}`));
-    } else {
-      const name = dottedName(child);
-      if (name) table.names.set(name, normaliseModule(`${module}.${name}`));
-    }
+  for (const name of read.names) {
+    const target =
+      name.member === undefined ? qualifiedName(name) : `${normaliseModule(name.module)}.${name.member}`;
+    table.names.set(name.local, normaliseModule(target));
   }
 }
 

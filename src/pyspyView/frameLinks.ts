@@ -2,11 +2,15 @@
  * Glue: from a frame of a capture to the editor. Resolves the frame's file on this machine (the process's root,
  * mappings, absolute, cwd, a unique workspace file with the same path suffix; asks when several match), opens
  * it at the line and, when a Backend Hang diagnostic sits there, selects it so the quick fix is one Ctrl+. away.
+ * Also: which frame a tree node points at, and a frame's source line (the diagnosis reads it).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { resolveFramePath, type ResolveContext } from './pathMapping';
+import type { Capture, CaptureStore } from './captureStore';
+import type { CaptureNode, FrameRef } from './capturesTreeProvider';
+import { resolveFramePath, type PathMapping, type ResolveContext } from './pathMapping';
+import { lineToFix } from './staticLink';
 
 /** The local file of a frame, or undefined (asks the person when several workspace files match). */
 export async function resolveFrameFile(
@@ -96,4 +100,36 @@ async function bhdDiagnosticAt(
       if (d) done(d);
     });
   });
+}
+
+/** The capture, file and line a tree node or frame reference points at (the blocked node: the line to fix). */
+export function frameOfRef(
+  ref: FrameRef | CaptureNode | undefined,
+  store: CaptureStore,
+): { capture: Capture; file: string; line: number } | undefined {
+  if (!ref) return undefined;
+  if ('kind' in ref) {
+    if (ref.kind === 'frame') return { capture: ref.capture, file: ref.frame.file, line: ref.frame.line };
+    if (ref.kind === 'blocked') {
+      // The line to fix: the linked static finding (the `with` statement), else the frame's own line.
+      const fix = lineToFix(ref.finding);
+      return fix && { capture: ref.capture, file: fix.file, line: fix.line };
+    }
+    return undefined;
+  }
+  const capture = store.get(ref.captureId);
+  const frame = capture?.dump.threads.find((t) => t.osThreadId === ref.osThreadId)?.frames[ref.frameIndex];
+  return capture && frame ? { capture, file: frame.file, line: frame.line } : undefined;
+}
+
+/** A line of a frame's file, found like openFrame finds it (absolute, then path mappings); else undefined. */
+export function readFrameSourceLine(file: string, line: number, mappings: PathMapping[]): string | undefined {
+  const r = resolveFramePath(file, {
+    exists: existsSync,
+    mappings,
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((w) => w.uri.fsPath),
+  });
+  if (r.kind === 'unresolved' || r.kind === 'ambiguous' || r.kind === 'suffix') return undefined;
+  // The file on disk, not an editor's unsaved text: the process runs what was saved.
+  return readFileSync(r.path, 'utf8').split(/\r?\n/)[line - 1];
 }

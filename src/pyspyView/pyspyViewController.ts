@@ -4,24 +4,23 @@
  * capture in the tree, and links the blocked user frame to the editor (reveal, highlight, the BHD quick fix
  * one click away, an inline "event loop blocked here" decoration).
  */
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { DiagnosticsController } from '../diagnostics/diagnosticsController';
 import { log } from '../log';
 import { listAllTargets, pickTarget } from '../captureSources/targetPicker';
 import { captureContainer } from '../captureSources/docker';
 import { needsRootToCapture } from '../captureSources/sudoCapture';
-import { formatCaptureText, toCaptureJson } from './captureFormat';
+import { copyCaptureText, saveCaptureJson } from './captureExport';
+import { activeInterpreter, readSettings, type Settings } from './pyspySettings';
 import { BlockedMarks } from './blockedMarks';
-import { openFrame } from './frameLinks';
+import { frameOfRef, openFrame, readFrameSourceLine } from './frameLinks';
 import { CaptureErrorActions } from './captureErrors';
-import { CaptureStore, formatTime, type Capture } from './captureStore';
+import { CaptureStore, type Capture } from './captureStore';
 import { CapturesTreeProvider, type CaptureNode, type FrameRef } from './capturesTreeProvider';
-import { resolveFramePath, type PathMapping } from './pathMapping';
+import type { PathMapping } from './pathMapping';
 import { findLocalServers } from '../captureSources/processTable';
 import { captureProcess, hostPySpy, pySpysFor, type ProcessCapture } from './captureProcess';
 import { checkSource } from '../diagnostics/analyze';
-import { lineToFix } from './staticLink';
 import { readTargetInfo } from './targetEnv';
 import { PySpyPermissionError } from './runner';
 import type { ProcessCandidate } from './types';
@@ -29,29 +28,6 @@ import type { ProcessCandidate } from './types';
 /** Arguments `backendHang.captureDump` accepts besides nothing (picker): a pid, or options. */
 export type CaptureArgs =
   number | { pid?: number; container?: string; locals?: boolean; native?: boolean; silent?: boolean };
-
-interface Settings {
-  pyspyPath: string;
-  timeoutSeconds: number;
-  nonblocking: boolean;
-  locals: boolean;
-  native: boolean;
-  pathMappings: PathMapping[];
-  dockerPath: string;
-}
-
-function readSettings(): Settings {
-  const c = vscode.workspace.getConfiguration('backendHang');
-  return {
-    pyspyPath: c.get<string>('pyspy.path', '').trim(),
-    timeoutSeconds: c.get<number>('pyspy.timeoutSeconds', 30),
-    nonblocking: c.get<boolean>('pyspy.nonblocking', false),
-    locals: c.get<boolean>('pyspy.locals', false),
-    native: c.get<boolean>('pyspy.native', false),
-    pathMappings: c.get<PathMapping[]>('pathMappings', []),
-    dockerPath: c.get<string>('docker.path', '').trim(),
-  };
-}
 
 const JUST_MY_CODE_KEY = 'backendHang.justMyCode';
 
@@ -386,29 +362,12 @@ export class PySpyViewController implements vscode.Disposable {
 
   private async copyCapture(node?: CaptureNode): Promise<string | undefined> {
     const c = this.pick(node);
-    if (!c) return undefined;
-    const text = formatCaptureText(c.dump, c.diagnosis, c.capturedAt);
-    await vscode.env.clipboard.writeText(text);
-    void vscode.window.setStatusBarMessage('py-spy capture copied', 3000);
-    return text;
+    return c && copyCaptureText(c);
   }
 
   private async saveCaptureJson(node?: CaptureNode, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const c = this.pick(node);
-    if (!c) return undefined;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const uri =
-      target ??
-      (await vscode.window.showSaveDialog({
-        defaultUri:
-          folder &&
-          vscode.Uri.joinPath(folder, `py-spy-${c.pid}-${formatTime(c.capturedAt).replace(/:/g, '')}.json`),
-        filters: { JSON: ['json'] },
-      }));
-    if (!uri) return undefined;
-    const json = toCaptureJson(c.dump, c.diagnosis, c.capturedAt);
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(`${JSON.stringify(json, null, 2)}\n`, 'utf8'));
-    return uri;
+    return c && saveCaptureJson(c, target);
   }
 
   private setJustMyCode(on: boolean): void {
@@ -427,29 +386,11 @@ export class PySpyViewController implements vscode.Disposable {
     return { rootPrefix: capture.rootPrefix, baseDirs: cwd ? [cwd] : [], mappings };
   }
 
-  private frameOf(
-    ref: FrameRef | CaptureNode | undefined,
-  ): { capture: Capture; file: string; line: number } | undefined {
-    if (!ref) return undefined;
-    if ('kind' in ref) {
-      if (ref.kind === 'frame') return { capture: ref.capture, file: ref.frame.file, line: ref.frame.line };
-      if (ref.kind === 'blocked') {
-        // The line to fix: the linked static finding (the `with` statement), else the frame's own line.
-        const fix = lineToFix(ref.finding);
-        return fix && { capture: ref.capture, file: fix.file, line: fix.line };
-      }
-      return undefined;
-    }
-    const capture = this.store.get(ref.captureId);
-    const frame = capture?.dump.threads.find((t) => t.osThreadId === ref.osThreadId)?.frames[ref.frameIndex];
-    return capture && frame ? { capture, file: frame.file, line: frame.line } : undefined;
-  }
-
   /** Opens the frame's file at its line (see ./frameLinks); undefined with a message when it is not here. */
   private async revealFrame(
     ref?: FrameRef | CaptureNode,
   ): Promise<{ uri: string; line: number; diagnostic?: string } | undefined> {
-    const f = this.frameOf(ref);
+    const f = frameOfRef(ref, this.store);
     if (!f) return undefined;
     const went = await openFrame(f.file, f.line, this.processContext(f.capture));
     this.marks.apply();
@@ -467,42 +408,10 @@ export class PySpyViewController implements vscode.Disposable {
 
   /** A line of a frame's file, found like revealFrame finds it (absolute, then path mappings); else undefined. */
   private readSourceLine(file: string, line: number): string | undefined {
-    const r = resolveFramePath(file, {
-      exists: existsSync,
-      mappings: readSettings().pathMappings,
-      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((w) => w.uri.fsPath),
-    });
-    if (r.kind === 'unresolved' || r.kind === 'ambiguous' || r.kind === 'suffix') return undefined;
-    // The file on disk, not an editor's unsaved text: the process runs what was saved.
-    return readFileSync(r.path, 'utf8').split(/\r?\n/)[line - 1];
+    return readFrameSourceLine(file, line, readSettings().pathMappings);
   }
 
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
-  }
-}
-
-/** The selected interpreter from the ms-python extension, when it is installed (its environments API). */
-async function activeInterpreter(): Promise<string | undefined> {
-  // The selected interpreter often lives in the workspace (.venv/bin/python): in an untrusted workspace its
-  // py-spy (or its pip) is code from the workspace, so only the machine-scoped setting and PATH are used.
-  if (!vscode.workspace.isTrusted) return undefined;
-  const ext = vscode.extensions.getExtension<{
-    environments?: { getActiveEnvironmentPath(resource?: vscode.Uri): { path: string } };
-  }>('ms-python.python');
-  if (!ext) return undefined;
-  try {
-    const api = ext.isActive ? ext.exports : await ext.activate();
-    const p = api?.environments?.getActiveEnvironmentPath(vscode.workspace.workspaceFolders?.[0]?.uri)?.path;
-    return p &&
-      (await fs.stat(p).then(
-        (s) => s.isFile(),
-        () => false,
-      ))
-      ? p
-      : undefined;
-  } catch (err) {
-    log.debug(`ms-python API unavailable: ${String(err)}`);
-    return undefined;
   }
 }

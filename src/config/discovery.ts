@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { DEFAULT_SEVERITY } from '../diagnostics/rules';
 import { RULE_CODES, type RuleCode } from '../diagnostics/types';
 import { lowerBoundOf, requiresPythonOf, type PythonVersion } from '../codeActions/pythonVersion';
-import { matchesPattern } from './glob';
+import { matchesPattern, namesMatcher } from './glob';
 import {
   DEFAULT_EXCLUDE,
   DEFAULT_NOQA_ALIASES,
@@ -65,16 +65,24 @@ function readText(file: string): string | undefined {
 }
 
 /** Resolves and caches per-directory configuration. */
-const kinds = new WeakMap<readonly string[], { names: string[]; paths: string[] }>();
+interface PatternKinds {
+  names: string[];
+  paths: string[];
+  /** Whether any of `names` matches a name (one regex for them all). */
+  anyName: (name: string) => boolean;
+}
+const kinds = new WeakMap<readonly string[], PatternKinds>();
 /**
  * Exclude patterns split once per list (a walk asks about every entry): those without a `/` match the entry's
  * name, the others its path relative to the config's root.
  */
-function byKind(patterns: readonly string[]): { names: string[]; paths: string[] } {
+function byKind(patterns: readonly string[]): PatternKinds {
   let split = kinds.get(patterns);
   if (!split) {
-    split = { names: [], paths: [] };
-    for (const p of patterns) (p.replace(/\/+$/, '').includes('/') ? split.paths : split.names).push(p);
+    const names: string[] = [];
+    const paths: string[] = [];
+    for (const p of patterns) (p.replace(/\/+$/, '').includes('/') ? paths : names).push(p);
+    split = { names, paths, anyName: namesMatcher(names) };
     kinds.set(patterns, split);
   }
   return split;
@@ -210,18 +218,29 @@ export class ConfigResolver {
    */
   excludedEntry(full: string): boolean {
     const absolute = path.resolve(full);
-    const config = this.forDirectory(path.dirname(absolute));
+    const dir = path.dirname(absolute);
+    let settings = this.entrySettings.get(dir);
+    if (!settings) {
+      settings = { config: this.forDirectory(dir), ruff: this.ruffFor(dir) };
+      this.entrySettings.set(dir, settings);
+    }
+    const { config, ruff } = settings;
     const base = path.basename(absolute);
     const matches = (patterns: readonly string[], root: string): boolean => {
-      const { names, paths } = byKind(patterns);
-      if (names.some((p) => matchesPattern(p, base))) return true;
+      const { paths, anyName } = byKind(patterns);
+      if (anyName(base)) return true;
       if (paths.length === 0) return false;
       const rel = path.relative(root, absolute).split(path.sep).join('/');
       return !rel.startsWith('..') && paths.some((p) => matchesPattern(p, rel));
     };
-    const ruff = this.ruffFor(path.dirname(absolute));
     return matches(config.exclude, config.root) || (ruff !== undefined && matches(ruff.exclude, ruff.root));
   }
+
+  /** Directory -> its configuration and Ruff exclusions (excludedEntry asks for every entry of a walk). */
+  private readonly entrySettings = new Map<
+    string,
+    { config: ResolvedConfig; ruff: (RuffSettings & { root: string }) | undefined }
+  >();
 
   private readonly ruffByDir = new Map<string, (RuffSettings & { root: string }) | undefined>();
   /** The closest Ruff config's exclusions (none with --config / --isolated). */
@@ -236,9 +255,18 @@ export class ConfigResolver {
     return result;
   }
 
+  /** Absolute file -> forFile's answer (a check asks about each file more than once). */
+  private readonly fileConfigs = new Map<string, ResolvedConfig & { excluded: boolean }>();
+
   /** The configuration of one file, with its `per-file-ignores` applied to `select`. */
   forFile(file: string): ResolvedConfig & { excluded: boolean } {
     const absolute = path.resolve(file);
+    let known = this.fileConfigs.get(absolute);
+    if (!known) this.fileConfigs.set(absolute, (known = this.configOfFile(absolute)));
+    return known;
+  }
+
+  private configOfFile(absolute: string): ResolvedConfig & { excluded: boolean } {
     const config = this.forDirectory(path.dirname(absolute));
     const rel = path.relative(config.root, absolute).split(path.sep).join('/');
     const ruff = this.ruffFor(path.dirname(absolute));

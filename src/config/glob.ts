@@ -44,7 +44,25 @@ export function globSource(glob: string): string {
 export function matchesPattern(pattern: string, relPath: string): boolean {
   const c = compiled(pattern);
   if (!c) return false;
-  return c.anywhere ? relPath.split('/').some((part) => c.re.test(part)) : c.re.test(relPath);
+  if (!c.anywhere) return c.re.test(relPath);
+  return relPath.includes('/') ? relPath.split('/').some((part) => c.re.test(part)) : c.re.test(relPath);
+}
+
+/**
+ * One test for a list of patterns without `/` against one name (no `/` in it): whether any of them matches it,
+ * as `patterns.some((p) => matchesPattern(p, name))` says, with one regex for the whole list.
+ */
+export function namesMatcher(patterns: readonly string[]): (name: string) => boolean {
+  const sources: string[] = [];
+  for (const p of patterns) {
+    const c = compiled(p);
+    if (!c) continue;
+    if (!c.anywhere) return (name) => patterns.some((q) => matchesPattern(q, name)); // not a name pattern
+    sources.push(`(?:${c.re.source})`);
+  }
+  if (sources.length === 0) return () => false;
+  const re = new RegExp(sources.join('|'));
+  return (name) => re.test(name);
 }
 
 // A check walks thousands of entries against the same few dozen patterns: compile each pattern once.

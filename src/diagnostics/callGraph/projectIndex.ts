@@ -14,7 +14,7 @@ import { MESSAGES } from '../rules';
 import type { Finding, RelatedLocation } from '../types';
 import { mightHaveBlockingOps } from '../analyze';
 import { importedModules, mayHaveChains, namesSync } from './prefilter';
-import { type CallSite, type FunctionSummary, type ModuleSummary, summarize } from './summary';
+import { type CalleeSite, type FunctionSummary, type ModuleSummary, summarize } from './summary';
 
 /** Hops followed from the called function down to the blocking operation (the call itself is hop 1). */
 export const MAX_DEPTH = 5;
@@ -129,6 +129,7 @@ export class ProjectIndex {
     this.changed(file);
     this.exists.clear();
     this.modules.clear();
+    this.relativeBases.clear();
   }
 
   /** The summary of `file` (from `text` when given, else read), or undefined when it cannot be read. */
@@ -162,8 +163,9 @@ export class ProjectIndex {
     if (this.exists.has(file)) return this.exists.get(file);
     let kind: 'file' | 'dir' | undefined;
     try {
-      const st = fs.statSync(file);
-      kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : undefined;
+      // Most paths asked about do not exist: no exception (and its stack trace) for those.
+      const st = fs.statSync(file, { throwIfNoEntry: false });
+      kind = st?.isFile() ? 'file' : st?.isDirectory() ? 'dir' : undefined;
     } catch {
       kind = undefined;
     }
@@ -179,13 +181,21 @@ export class ProjectIndex {
     return this.stat(file) === 'dir';
   }
 
+  /** From -> level -> the directory a relative import of that level starts from (path.resolve is not cheap). */
+  private readonly relativeBases = new Map<string, string[]>();
+  private relativeBase(from: string, level: number): string {
+    let bases = this.relativeBases.get(from);
+    if (!bases) this.relativeBases.set(from, (bases = []));
+    return (bases[level] ??= path.resolve(path.dirname(from), ...Array<string>(level - 1).fill('..')));
+  }
+
   /** The file of module `name` (`a.b`), relative to `from` when `level` > 0; undefined outside the roots. */
   resolveModule(name: string, from: string, level: number): string | undefined {
-    const parts = name ? name.split('.') : [];
-    const bases =
-      level > 0 ? [path.resolve(path.dirname(from), ...Array<string>(level - 1).fill('..'))] : this.roots;
-    const key = `${level > 0 ? bases[0] : ''}\u0000${name}`;
+    const base = level > 0 ? this.relativeBase(from, level) : '';
+    const key = `${base}\u0000${name}`;
     if (this.modules.has(key)) return this.modules.get(key);
+    const parts = name ? name.split('.') : [];
+    const bases = level > 0 ? [base] : this.roots;
     let found: string | undefined;
     for (const base of bases) {
       // A package that is not there at all (most imports: other distributions) costs one stat per root, once.
@@ -226,7 +236,7 @@ export class ProjectIndex {
   resolve(
     file: string,
     summary: ModuleSummary,
-    site: CallSite,
+    site: CalleeSite,
     className: string | undefined,
   ): Target | undefined {
     const callee = site.callee;

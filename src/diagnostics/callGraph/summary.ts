@@ -42,7 +42,13 @@ export interface FunctionSummary {
   nameRange: Range;
   /** The first blocking operation directly in the body, if any. */
   blocks?: BlockingOp;
-  calls: CallSite[];
+  /** The calls of a sync def (an async def's are in ModuleSummary.asyncCalls): only what they call is kept. */
+  calls: CalleeSite[];
+}
+
+/** A call in a sync def: what it calls (a chain goes through it; its place and text are never shown). */
+export interface CalleeSite {
+  callee: Callee;
 }
 
 /** An import binding: `import a.b as m` -> {module 'a.b'}; `from .x import f` -> {module 'x', name 'f', level 1}. */
@@ -129,18 +135,31 @@ function shownOp(message: string): string {
   return /`([^`]+)`/.exec(message)?.[1] ?? message;
 }
 
+/** What `fn`, the function expression of a call, names (`f`, `a.b.f`, `self.f`), or undefined. */
+function calleeOf(fn: Node): Callee | undefined {
+  if (fn.type === 'identifier') return { name: fn.text };
+  if (fn.type === 'attribute') {
+    const object = fn.childForFieldName('object');
+    const attr = fn.childForFieldName('attribute');
+    const base = object ? dotted(object) : undefined;
+    if (base !== undefined && attr) return { base, attr: attr.text };
+  }
+  return undefined;
+}
+
+/** A call in a sync def: its callee only (a chain's hop is shown by the def it reaches). */
+function calleeSite(call: Node): CalleeSite | undefined {
+  const fn = call.childForFieldName('function');
+  if (!fn || !call.childForFieldName('arguments')) return undefined;
+  const callee = calleeOf(fn);
+  return callee && { callee };
+}
+
 function callSite(call: Node): CallSite | undefined {
   const fn = call.childForFieldName('function');
   const args = call.childForFieldName('arguments');
   if (!fn || !args) return undefined;
-  let callee: Callee | undefined;
-  if (fn.type === 'identifier') callee = { name: fn.text };
-  else if (fn.type === 'attribute') {
-    const object = fn.childForFieldName('object');
-    const attr = fn.childForFieldName('attribute');
-    const base = object ? dotted(object) : undefined;
-    if (base !== undefined && attr) callee = { base, attr: attr.text };
-  }
+  const callee = calleeOf(fn);
   if (!callee) return undefined;
   const parent = call.parent;
   const statement =
@@ -208,12 +227,14 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       const isAsync = asyncIds.has(scope.node.id);
       if (!owner && !isAsync) continue;
       if (node.parent?.type === 'await') continue; // awaited: it returns an awaitable, not a plain helper
-      const site = callSite(node);
-      if (!site) continue;
-      if (owner && !owner.isAsync) owner.calls.push(site);
       if (isAsync) {
+        const site = callSite(node);
+        if (!site) continue;
         asyncCalls.push(site);
         asyncCallOwners.push(asyncIds.get(scope.node.id));
+      } else if (owner && !owner.isAsync) {
+        const site = calleeSite(node);
+        if (site) owner.calls.push(site);
       }
       continue;
     }

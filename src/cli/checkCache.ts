@@ -1,9 +1,9 @@
 /**
  * `backend-hang check`'s cache, like Ruff's `.ruff_cache`: what each file gave last time, reused while the file
  * (modification time and size), its resolved settings and the tool itself are unchanged. A file with async code
- * may get BHD007 findings through other modules, so its entry also needs the same project: the same checked
- * files with the same times and sizes. (A change to a module outside the checked files is not seen: run with
- * --no-cache after changing only those.)
+ * may get BHD007 findings through other modules: its entry also lists the project modules it imports,
+ * transitively (ImportClosure: what the call graph can look at), and is reused only while none of them changed.
+ * (A module that did not exist then and shadows nothing is not watched for appearing.)
  *
  * One JSON file per working directory under `<cache dir>/<tool stamp>/`, written whole through a temporary
  * file and a rename (a concurrent run loses its additions, never the file). A cache that cannot be read or
@@ -26,19 +26,24 @@ interface Entry {
   mtimeMs: number;
   size: number;
   config: string;
-  /** The project key the outcome was computed in, when the file's outcome may depend on other files. */
-  project?: string;
+  /** The modules the outcome may depend on (indices into CacheFile.paths) and a key of their stamps then. */
+  deps?: number[];
+  depsKey?: string;
   outcome: StoredOutcome;
 }
 
 interface CacheFile {
+  /** Paths of the modules entries depend on (interned: a module is listed once, however many import it). */
+  paths: string[];
   entries: Record<string, Entry>;
 }
+
+export type Stamp = { mtimeMs: number; size: number };
 
 const hash = (text: string): string => createHash('sha1').update(text).digest('hex').slice(0, 16);
 
 /** The file's modification time and size, or undefined when it cannot be stat'ed. */
-export function fileStamp(file: string): { mtimeMs: number; size: number } | undefined {
+export function fileStamp(file: string): Stamp | undefined {
   try {
     const s = fs.statSync(file);
     return { mtimeMs: s.mtimeMs, size: s.size };
@@ -63,23 +68,69 @@ export function configKey(config: ResolvedConfig): string {
   );
 }
 
-/** The key of a set of checked files: their paths, times and sizes (any change, addition or removal changes it). */
-export function projectKey(
-  files: readonly string[],
-  stamps: readonly ({ mtimeMs: number; size: number } | undefined)[],
-): string {
+/** A key of the stamps of `files` now (`stampOf` memoised by the caller; a missing file counts too). */
+function stampsKey(files: readonly string[], stampOf: (file: string) => Stamp | undefined): string {
   const h = createHash('sha1');
-  files.forEach((f, i) => h.update(`${f}\0${stamps[i]?.mtimeMs ?? -1}\0${stamps[i]?.size ?? -1}\n`));
+  for (const f of files) {
+    const s = stampOf(f);
+    h.update(`${f}\0${s?.mtimeMs ?? -1}\0${s?.size ?? -1}\n`);
+  }
   return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * The project modules a file imports, transitively, as the BHD007 index resolves them (`resolve`: its
+ * resolveModule; `importsOf`: the [module, level] pairs of a module's text). Direct imports are memoised per
+ * module, so a thread reads each module once whatever the number of files importing it.
+ */
+export class ImportClosure {
+  private readonly direct = new Map<string, string[]>();
+
+  constructor(
+    private readonly resolve: (name: string, from: string, level: number) => string | undefined,
+    private readonly importsOf: (source: string) => [string, number][],
+    private readonly read: (file: string) => string | undefined,
+  ) {}
+
+  private directOf(file: string, source?: string): string[] {
+    let deps = this.direct.get(file);
+    if (!deps) {
+      const text = source ?? this.read(file);
+      const found = new Set<string>();
+      for (const [module, level] of text === undefined ? [] : this.importsOf(text)) {
+        const dep = this.resolve(module, file, level);
+        if (dep !== undefined && dep !== file) found.add(dep);
+      }
+      this.direct.set(file, (deps = [...found]));
+    }
+    return deps;
+  }
+
+  /** The modules `file` (whose text is `source`) depends on, itself excluded, sorted. */
+  of(file: string, source: string): string[] {
+    const seen = new Set([file]);
+    const queue = [file];
+    for (let f = queue.pop(); f !== undefined; f = queue.pop())
+      for (const d of this.directOf(f, f === file ? source : undefined))
+        if (!seen.has(d)) {
+          seen.add(d);
+          queue.push(d);
+        }
+    seen.delete(file);
+    return [...seen].sort();
+  }
 }
 
 export class CheckCache {
   private dirty = false;
+  private readonly pathIndex = new Map<string, number>();
 
   private constructor(
     private readonly file: string,
     private readonly data: CacheFile,
-  ) {}
+  ) {
+    data.paths.forEach((p, i) => this.pathIndex.set(p, i));
+  }
 
   /**
    * The cache of `cwd` in `dir`, for the tool whose bundle is `script` (its size and time stamp the entries, so
@@ -93,37 +144,55 @@ export class CheckCache {
       `v1-${hash(`${tool.size}:${tool.mtimeMs}`)}`,
       `${hash(cwd)}.json`,
     );
-    let data: CacheFile = { entries: {} };
+    let data: CacheFile = { paths: [], entries: {} };
     try {
       const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as CacheFile;
-      if (parsed && typeof parsed.entries === 'object') data = parsed;
+      if (parsed && typeof parsed.entries === 'object' && Array.isArray(parsed.paths)) data = parsed;
     } catch {
       // missing or unreadable: start empty
     }
     return new CheckCache(file, data);
   }
 
-  /** The stored outcome of `file` when still valid. */
+  /** The stored outcome of `file` when still valid (`stampOf`: the stamps now, memoised by the caller). */
   lookup(
     file: string,
-    stamp: { mtimeMs: number; size: number },
+    stamp: Stamp,
     config: string,
-    project: string,
+    stampOf: (file: string) => Stamp | undefined,
   ): StoredOutcome | undefined {
     const e = this.data.entries[file];
     if (!e || e.mtimeMs !== stamp.mtimeMs || e.size !== stamp.size || e.config !== config) return undefined;
-    if (e.project !== undefined && e.project !== project) return undefined;
+    if (e.deps) {
+      const deps = e.deps.map((i) => this.data.paths[i]);
+      if (deps.some((d) => d === undefined) || stampsKey(deps as string[], stampOf) !== e.depsKey)
+        return undefined;
+    }
     return e.outcome;
   }
 
+  /** Stores what `file` gave; `deps`: the modules it depends on (their stamps are taken now). */
   store(
     file: string,
-    stamp: { mtimeMs: number; size: number },
+    stamp: Stamp,
     config: string,
-    project: string | undefined,
+    deps: readonly string[] | undefined,
+    stampOf: (file: string) => Stamp | undefined,
     outcome: StoredOutcome,
   ): void {
-    this.data.entries[file] = { mtimeMs: stamp.mtimeMs, size: stamp.size, config, project, outcome };
+    const entry: Entry = { mtimeMs: stamp.mtimeMs, size: stamp.size, config, outcome };
+    if (deps) {
+      entry.deps = deps.map((d) => {
+        let i = this.pathIndex.get(d);
+        if (i === undefined) {
+          this.pathIndex.set(d, (i = this.data.paths.length));
+          this.data.paths.push(d);
+        }
+        return i;
+      });
+      entry.depsKey = stampsKey(deps, stampOf);
+    }
+    this.data.entries[file] = entry;
     this.dirty = true;
   }
 

@@ -5,12 +5,14 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkSource } from '../diagnostics/analyze';
-import { ProjectIndex } from '../diagnostics/callGraph/projectIndex';
+import { importedModules } from '../diagnostics/callGraph/prefilter';
+import { ProjectIndex, readDisk } from '../diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../diagnostics/callGraph/roots';
 import type { Finding } from '../diagnostics/types';
 import type { Parser, Tree } from '../python/treeSitter';
 import type { CheckedFinding } from '../codeActions/fixStatus';
 import type { ConfigResolver, ResolvedConfig } from '../config/discovery';
+import { ImportClosure } from './checkCache';
 import type { FileReport, SyntaxProblem } from './checkOutput';
 import { decodeUtf8, NotUtf8Error } from './sourceText';
 
@@ -58,8 +60,8 @@ function readBytes(file: string, state: { buffer: Buffer }): Buffer {
 /** What checking one file gave: nothing (most files), a report, a syntax error and/or an error message. */
 export interface FileOutcome {
   index: number;
-  /** The file has async code: BHD007 may have looked at other modules for it (see ./checkCache). */
-  project?: boolean;
+  /** With `deps` asked: the modules a file with async code imports, transitively (./checkCache). */
+  deps?: string[];
   report?: FileReport;
   syntax?: SyntaxProblem;
   error?: string;
@@ -78,6 +80,7 @@ export async function checkClaimed(
   resolver: ConfigResolver,
   cwd: string,
   next: () => number | undefined,
+  options: { deps?: boolean } = {},
 ): Promise<FileOutcome[]> {
   const outcomes: FileOutcome[] = [];
   // BACKEND_HANG_FULL_PARSE=1: parse whole files (the bench checks that planned parsing finds the same).
@@ -88,6 +91,9 @@ export async function checkClaimed(
   // The files do not change during a check: summaries are kept without re-reading (stable). Installed
   // packages count only when checked (checked: the site-packages beside a checked package is third-party).
   const project = new ProjectIndex({ roots: [...roots], stable: true, checked: files });
+  const closure = options.deps
+    ? new ImportClosure((n, f, l) => project.resolveModule(n, f, l), importedModules, readDisk)
+    : undefined;
   for (let index = next(); index !== undefined; index = next()) {
     const outcome: FileOutcome = { index };
     outcomes.push(outcome);
@@ -101,7 +107,6 @@ export async function checkClaimed(
       continue;
     }
     const hasAsync = bytes.includes('async');
-    if (hasAsync) outcome.project = true;
     if (!hasAsync && !bytes.includes('requests')) continue;
     let source: string;
     try {
@@ -113,6 +118,8 @@ export async function checkClaimed(
     }
     const config = resolver.forFile(file);
     if (config.select.size === 0) continue;
+    // BHD007 (async code only) may look at the modules this one imports: their changes must reach the cache.
+    if (closure && hasAsync && config.select.has('BHD007')) outcome.deps = closure.of(file, source);
     const findings = await checkSource(source, { select: [...config.select], regions, project, file });
     // Syntax errors are looked for in files with findings only: a full parse of every file would cost about
     // half the check again, and tree-sitter's grammar misreads a few valid constructs (a false E999 on a file

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { ConfigResolver, type ResolvedConfig, type ResolverOptions } from '../config/discovery';
-import { CheckCache, configKey, fileStamp, projectKey, type StoredOutcome } from './checkCache';
+import { CheckCache, configKey, fileStamp, type Stamp, type StoredOutcome } from './checkCache';
 import type { FileReport, SyntaxProblem } from './checkOutput';
 import { checkClaimed, displayPath, type FileOutcome } from './checkFiles';
 import { decodeUtf8 } from './sourceText';
@@ -24,6 +24,8 @@ export interface CheckJob {
   roots: readonly string[];
   /** The indices of the files to check (default: all). */
   todo?: readonly number[];
+  /** Find each file's module dependencies (for the cache). */
+  deps?: boolean;
   cwd: string;
   resolver: Omit<ResolverOptions, 'warn'>;
 }
@@ -120,7 +122,10 @@ async function checkShare(job: CheckJob, claim: () => number | undefined): Promi
   const next = todoClaimer(job, claim);
   const warnings: string[] = [];
   const resolver = new ConfigResolver({ ...job.resolver, warn: (m) => warnings.push(m) });
-  return { outcomes: await checkClaimed(job.files, job.roots, resolver, job.cwd, next), warnings };
+  return {
+    outcomes: await checkClaimed(job.files, job.roots, resolver, job.cwd, next, { deps: job.deps }),
+    warnings,
+  };
 }
 
 /** `claim`'s positions as indices of job.todo. */
@@ -167,6 +172,7 @@ export async function checkInParallel(
     resolver,
     job.cwd,
     todoClaimer(job, claimer(list, 0)),
+    { deps: job.deps },
   );
   const warnings = new Set<string>();
   for (const output of await Promise.all(workers)) {
@@ -178,7 +184,11 @@ export async function checkInParallel(
   const done = new Set(outcomes.map((o) => o.index));
   const missed = todo.filter((i) => !done.has(i));
   if (missed.length > 0)
-    outcomes.push(...(await checkClaimed(job.files, job.roots, resolver, job.cwd, () => missed.shift())));
+    outcomes.push(
+      ...(await checkClaimed(job.files, job.roots, resolver, job.cwd, () => missed.shift(), {
+        deps: job.deps,
+      })),
+    );
   outcomes.sort((a, b) => a.index - b.index);
   return { outcomes, warnings: [...warnings] };
 }
@@ -218,7 +228,11 @@ export async function runCheck(
     ({ outcomes, warnings } = await checkInParallel(job, resolver, script));
   } else {
     const stamps = job.files.map(fileStamp);
-    const project = projectKey(job.files, stamps);
+    const known = new Map<string, Stamp | undefined>(job.files.map((f, i) => [f, stamps[i]]));
+    const stampOf = (file: string): Stamp | undefined => {
+      if (!known.has(file)) known.set(file, fileStamp(file));
+      return known.get(file);
+    };
     const keys = new Map<ResolvedConfig, string>();
     const keyOf = (file: string): string => {
       const config = resolver.forFile(file);
@@ -231,12 +245,12 @@ export async function runCheck(
     const todo: number[] = [];
     job.files.forEach((file, i) => {
       const stamp = stamps[i];
-      const stored = stamp && cache.lookup(file, stamp, fileKeys[i]!, project);
+      const stored = stamp && cache.lookup(file, stamp, fileKeys[i]!, stampOf);
       const outcome = stored && fromCache(i, file, job.cwd, stored);
       if (outcome) cached.push(outcome);
       else todo.push(i);
     });
-    ({ outcomes, warnings } = await checkInParallel({ ...job, todo }, resolver, script));
+    ({ outcomes, warnings } = await checkInParallel({ ...job, todo, deps: true }, resolver, script));
     for (const o of outcomes) {
       const stamp = stamps[o.index];
       if (!stamp || o.error) continue;
@@ -244,7 +258,7 @@ export async function runCheck(
       if (o.report) stored.findings = [...o.report.findings];
       if (o.syntax)
         stored.syntax = { line: o.syntax.line, column: o.syntax.column, message: o.syntax.message };
-      cache.store(job.files[o.index]!, stamp, fileKeys[o.index]!, o.project ? project : undefined, stored);
+      cache.store(job.files[o.index]!, stamp, fileKeys[o.index]!, o.deps, stampOf, stored);
     }
     cache.save();
     outcomes = [...cached, ...outcomes].sort((a, b) => a.index - b.index);

@@ -3,7 +3,8 @@
  * once, and the built CLI (dist/cli.js) reports byte for byte the same on one thread and on three, BHD007 chains
  * across modules included, with the workers really started (one CPU profile per thread). The cache
  * (src/cli/checkCache): a second run reads it and reports the same; a change to the file, to a module its chain
- * goes through, or to the settings is seen; a broken cache file is ignored; --no-cache writes none.
+ * goes through (checked or not), or to the settings is seen; a broken cache file is ignored; --no-cache writes
+ * none.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,7 +118,8 @@ test('the cache: same report from it, and a change to a file, a callee module or
     fs.cpSync(path.join(rules, 'bhd007'), dir, { recursive: true });
     fs.copyFileSync(path.join(rules, 'BHD005.py'), path.join(dir, 'bhd005.py'));
     const run = (...extra: string[]) => {
-      const r = spawnSync(process.execPath, [cli, 'check', '.', '--output-format', 'json', ...extra], {
+      const paths = extra[0] && !extra[0].startsWith('-') ? [] : ['.'];
+      const r = spawnSync(process.execPath, [cli, 'check', ...paths, '--output-format', 'json', ...extra], {
         cwd: dir,
         encoding: 'utf8',
         env: { ...process.env, BACKEND_HANG_THREADS: '1' },
@@ -146,6 +148,13 @@ test('the cache: same report from it, and a change to a file, a callee module or
     const edited = run();
     assert.ok(count(edited, 'BHD007') < before, 'a callee module changed');
     assert.equal(edited, run('--no-cache'));
+    // A callee module that is not among the checked files is watched too (the import closure).
+    const routes = run('app/api/routes.py');
+    fs.writeFileSync(services, fs.readFileSync(services, 'utf8').replace('    pass', '    time.sleep(0.5)'));
+    const routesAfter = run('app/api/routes.py');
+    assert.ok(count(routesAfter, 'BHD007') > count(routes, 'BHD007'), 'an unchecked callee module changed');
+    assert.equal(routesAfter, run('app/api/routes.py', '--no-cache'));
+    fs.writeFileSync(services, fs.readFileSync(services, 'utf8').replace('    time.sleep(0.5)', '    pass'));
     // The settings change: --select is part of each entry's key.
     assert.equal(count(run('--select', 'BHD005'), 'BHD007'), 0);
     assert.ok(count(run('--select', 'BHD005'), 'BHD005') > 0);

@@ -217,7 +217,11 @@ export class ConfigResolver {
    * config's directory. A path given explicitly is never matched this way (Ruff checks it anyway).
    */
   excludedEntry(full: string): boolean {
-    const absolute = path.resolve(full);
+    return this.excludedPath(path.resolve(full));
+  }
+
+  /** excludedEntry for an absolute, normalised path (the walk has one already). */
+  excludedPath(absolute: string): boolean {
     const dir = path.dirname(absolute);
     let settings = this.entrySettings.get(dir);
     if (!settings) {
@@ -272,10 +276,8 @@ export class ConfigResolver {
     const ruff = this.ruffFor(path.dirname(absolute));
     const ruffRel = ruff && path.relative(ruff.root, absolute).split(path.sep).join('/');
     const excluded =
-      (!rel.startsWith('..') && config.exclude.some((p) => matchesPattern(p, rel))) ||
-      (ruffRel !== undefined &&
-        !ruffRel.startsWith('..') &&
-        ruff!.exclude.some((p) => matchesPattern(p, ruffRel)));
+      (!rel.startsWith('..') && anyMatches(config.exclude, rel)) ||
+      (ruffRel !== undefined && !ruffRel.startsWith('..') && anyMatches(ruff!.exclude, ruffRel));
     const ignored = config.perFileIgnores.filter(
       ([p]) => matchesPattern(p, rel) || matchesPattern(p, path.basename(absolute)),
     );
@@ -293,6 +295,12 @@ export class ConfigResolver {
     for (const codes of ruffIgnored) for (const c of codes) select.delete(c);
     return { ...config, select, excluded };
   }
+}
+
+/** `patterns.some((p) => matchesPattern(p, rel))`, the name patterns tested together on each part of `rel`. */
+function anyMatches(patterns: readonly string[], rel: string): boolean {
+  const { paths, anyName } = byKind(patterns);
+  return rel.split('/').some(anyName) || paths.some((p) => matchesPattern(p, rel));
 }
 
 /** Our rules whose aliases `codes` (other tools' codes or prefixes, or ALL) name. */

@@ -73,8 +73,8 @@ export function collectPythonFiles(
   const files: string[] = [];
   const errors: PathError[] = [];
   const seen = new Set<string>();
-  const add = (file: string): void => {
-    const key = path.resolve(file);
+  const add = (file: string, absolute = path.resolve(file)): void => {
+    const key = absolute;
     if (!seen.has(key)) {
       seen.add(key);
       files.push(file);
@@ -82,7 +82,8 @@ export function collectPythonFiles(
   };
   const respect = (dir: string): boolean =>
     options.respectGitignore ?? resolver.forDirectory(dir).respectGitignore;
-  const walk = (dir: string, stack: IgnoreFile[]): void => {
+  /** `dir` as given (files are listed under it) and `absolute`, the same resolved. */
+  const walk = (dir: string, absolute: string, stack: IgnoreFile[]): void => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -90,18 +91,23 @@ export function collectPythonFiles(
       errors.push(new PathError(dir, reasonOf(err)));
       return;
     }
-    const own = respect(dir) ? readRules(path.join(dir, '.gitignore')) : undefined;
-    const here = own ? [...stack, { base: path.resolve(dir), rules: own }] : stack;
     const useGit = respect(dir);
+    // Read only when listed: most directories have none (and a failed read costs an exception).
+    const own =
+      useGit && entries.some((e) => e.name === '.gitignore')
+        ? readRules(path.join(dir, '.gitignore'))
+        : undefined;
+    const here = own ? [...stack, { base: absolute, rules: own }] : stack;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      const full = path.join(dir, entry.name);
       const isDir = entry.isDirectory();
       if (!isDir && !(entry.isFile() && /\.pyi?$/.test(entry.name))) continue;
-      if (useGit && ignoredByGit(here, path.resolve(full), isDir)) continue;
-      if (resolver.excludedEntry(full)) continue;
-      if (isDir) walk(full, here);
-      else add(full);
+      // A listed name has no separator and is never `.`/`..`: joined to a resolved path, it is resolved.
+      const full = path.join(absolute, entry.name);
+      if (useGit && ignoredByGit(here, full, isDir)) continue;
+      if (resolver.excludedPath(full)) continue;
+      if (isDir) walk(path.join(dir, entry.name), full, here);
+      else add(path.join(dir, entry.name), full);
     }
   };
   for (const root of roots) {
@@ -114,7 +120,7 @@ export function collectPythonFiles(
     }
     if (stat.isDirectory()) {
       const absolute = path.resolve(root);
-      walk(root, respect(absolute) ? ancestorIgnores(absolute) : []);
+      walk(root, absolute, respect(absolute) ? ancestorIgnores(absolute) : []);
     } else if (!(options.forceExclude && resolver.forFile(root).excluded)) add(root);
   }
   return { files, errors };

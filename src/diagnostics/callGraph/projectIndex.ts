@@ -82,9 +82,16 @@ export class ProjectIndex {
   private readonly stable: boolean;
   /** With `checked`: the installed packages holding a checked file (others are not project modules). */
   private readonly installed: Set<string> | undefined;
+  /**
+   * File -> its summary and what it was built from: the text's hash, or (stable) the text itself, which the
+   * index keeps anyway (a string comparison instead of a hash of every file).
+   */
   private readonly summaries = new Map<string, { hash: string; summary: ModuleSummary | undefined }>();
   private readonly exists = new Map<string, 'file' | 'dir' | undefined>();
-  private readonly modules = new Map<string, string | undefined>();
+  /** Base directory of a relative import ('' for absolute ones) -> module name -> its file. */
+  private readonly modules = new Map<string, Map<string, string | undefined>>();
+  /** Base -> top-level name -> whether a package or module of that name is there (a stat or two, once). */
+  private readonly present = new Map<string, Map<string, boolean>>();
   /** File -> whether it may block (text-level, transitive; see mayBlock). Cleared with the summaries. */
   private readonly blocking = new Map<string, boolean>();
   /** File -> its text (read once for names, mayBlock and, when stable, summary), file + name -> names(). */
@@ -129,6 +136,7 @@ export class ProjectIndex {
     this.changed(file);
     this.exists.clear();
     this.modules.clear();
+    this.present.clear();
     this.relativeBases.clear();
   }
 
@@ -142,7 +150,7 @@ export class ProjectIndex {
     const key = path.resolve(file);
     const source = text ?? (this.stable ? this.textOf(key) : this.readText(key));
     if (source === undefined) return undefined;
-    const hash = createHash('sha1').update(source).digest('base64');
+    const hash = this.stable ? source : createHash('sha1').update(source).digest('base64');
     const cached = this.summaries.get(key);
     if (cached?.hash === hash) return cached.summary;
     let summary: ModuleSummary | undefined;
@@ -192,19 +200,15 @@ export class ProjectIndex {
   /** The file of module `name` (`a.b`), relative to `from` when `level` > 0; undefined outside the roots. */
   resolveModule(name: string, from: string, level: number): string | undefined {
     const base = level > 0 ? this.relativeBase(from, level) : '';
-    const key = `${base}\u0000${name}`;
-    if (this.modules.has(key)) return this.modules.get(key);
+    let byName = this.modules.get(base);
+    if (!byName) this.modules.set(base, (byName = new Map()));
+    if (byName.has(name)) return byName.get(name);
     const parts = name ? name.split('.') : [];
     const bases = level > 0 ? [base] : this.roots;
     let found: string | undefined;
     for (const base of bases) {
       // A package that is not there at all (most imports: other distributions) costs one stat per root, once.
-      if (
-        parts.length > 0 &&
-        !this.isDir(path.join(base, parts[0]!)) &&
-        !this.isFile(path.join(base, `${parts[0]}.py`))
-      )
-        continue;
+      if (parts.length > 0 && !this.isPresent(base, parts[0]!)) continue;
       const dir = path.join(base, ...parts);
       if (parts.length > 0 && this.isFile(`${dir}.py`)) found = `${dir}.py`;
       else if (this.isFile(path.join(dir, '__init__.py'))) found = path.join(dir, '__init__.py');
@@ -214,8 +218,20 @@ export class ProjectIndex {
       const top = installedPackage(found);
       if (top !== undefined && !this.installed.has(top)) found = undefined;
     }
-    this.modules.set(key, found);
+    byName.set(name, found);
     return found;
+  }
+
+  /** Whether `base` holds a package (directory) or module file named `top`. */
+  private isPresent(base: string, top: string): boolean {
+    let names = this.present.get(base);
+    if (!names) this.present.set(base, (names = new Map()));
+    let yes = names.get(top);
+    if (yes === undefined) {
+      yes = this.isDir(path.join(base, top)) || this.isFile(path.join(base, `${top}.py`));
+      names.set(top, yes);
+    }
+    return yes;
   }
 
   /** A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package). */

@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
 declare const VERSION: string;
 
 // A `check` worker thread (src/cli/parallelCheck) runs this bundle too: it checks files, not a command line.
-if (!isMainThread && (workerData as { backendHangCheck?: unknown } | undefined)?.backendHangCheck) {
+if (!isMainThread && (workerData as { backendHangCheck?: boolean } | undefined)?.backendHangCheck === true) {
   void import('./cli/parallelCheck').then((m) => m.runCheckWorker());
 } else {
   main(process.argv.slice(2)).then(

@@ -9,13 +9,15 @@
  * files to pay for a worker's start (loading the bundle and the grammar, ~150 ms of CPU).
  */
 import { availableParallelism } from 'node:os';
-import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
+import { preloadParser } from '../diagnostics/analyze';
 import { readFileSync } from 'node:fs';
 import { ConfigResolver, type ResolvedConfig, type ResolverOptions } from '../config/discovery';
 import { CheckCache, configKey, fileStamp, type Stamp, type StoredOutcome } from './checkCache';
 import type { FileReport, SyntaxProblem } from './checkOutput';
 import { checkClaimed, displayPath, type FileOutcome } from './checkFiles';
 import { decodeUtf8 } from './sourceText';
+import { WorkerPool } from './workerPool';
 
 /** What every thread needs to check its share (plain data: it crosses to the workers). */
 export interface CheckJob {
@@ -38,10 +40,27 @@ export interface CheckResult {
   warnings: string[];
 }
 
+/** A worker's input (its workerData only says it is a check worker: the job comes once files are known). */
 interface WorkerInput {
-  backendHangCheck: CheckJob;
+  job: CheckJob;
   list: Int32Array;
   thread: number;
+}
+
+/** The workerData of a check worker (src/cli.ts looks for it). */
+export const CHECK_WORKER = { backendHangCheck: true } as const;
+
+/**
+ * Starts the workers a check of a tree may use (one per CPU but this thread, at most MAX_THREADS - 1;
+ * BACKEND_HANG_THREADS caps them) before the files are known; undefined when there is one CPU or one thread.
+ */
+export function startCheckWorkers(
+  script: string,
+  env: NodeJS.ProcessEnv = process.env,
+  cpus = availableParallelism(),
+): WorkerPool | undefined {
+  const count = Math.min(threadCount(Number.MAX_SAFE_INTEGER, env, cpus), MAX_THREADS) - 1;
+  return count > 0 ? new WorkerPool(script, count, CHECK_WORKER) : undefined;
 }
 
 interface WorkerOutput {
@@ -52,7 +71,7 @@ interface WorkerOutput {
 /** Files handed out per claim: small enough to share the tail evenly, large enough to keep packages together. */
 const BATCH = 8;
 /** Files per thread below which a worker costs more than it saves. */
-const FILES_PER_THREAD = 150;
+export const FILES_PER_THREAD = 150;
 const MAX_THREADS = 4;
 
 /** How many threads to check `count` files with (`env`: BACKEND_HANG_THREADS). */
@@ -138,34 +157,24 @@ function todoClaimer(job: CheckJob, claim: () => number | undefined): () => numb
   };
 }
 
-/** Starts a worker on `script` (the CLI bundle); resolves with its output, or undefined when it failed. */
-function startWorker(script: string, input: WorkerInput): Promise<WorkerOutput | undefined> {
-  return new Promise((resolve) => {
-    let output: WorkerOutput | undefined;
-    const worker = new Worker(script, { workerData: input, stdout: false, stderr: true });
-    worker.once('message', (m: WorkerOutput) => (output = m));
-    worker.once('error', () => resolve(undefined));
-    worker.once('exit', () => resolve(output));
-  });
-}
-
 /**
- * Checks the files of `job.todo` (all by default) on `threads` threads (workers run `script`, the CLI bundle;
- * none without it); `resolver` is the main thread's (its warnings go where the caller said). Outcomes in file
+ * Checks the files of `job.todo` (all by default) on `threads` threads (this one and workers of `pool`, whose
+ * idle workers are then stopped); `resolver` is the main thread's (its warnings go where the caller said). Outcomes in file
  * order; the workers' config warnings beside them.
  */
 export async function checkInParallel(
   job: CheckJob,
   resolver: ConfigResolver,
-  script: string | undefined,
+  pool: WorkerPool | undefined,
   threads = threadCount((job.todo ?? job.files).length),
 ): Promise<{ outcomes: FileOutcome[]; warnings: string[] }> {
   const todo = job.todo ?? Array.from(job.files, (_, i) => i);
-  const n = script === undefined || todo.length === 0 ? 1 : threads;
+  const n = todo.length === 0 ? 1 : Math.min(threads, (pool?.size ?? 0) + 1);
   const list = workList(todo.length, n);
   const workers = Array.from({ length: n - 1 }, (_, t) =>
-    startWorker(script!, { backendHangCheck: job, list, thread: t + 1 }),
+    pool!.run<WorkerOutput>({ job, list, thread: t + 1 } satisfies WorkerInput),
   );
+  pool?.close();
   const outcomes = await checkClaimed(
     job.files,
     job.roots,
@@ -219,13 +228,13 @@ function fromCache(index: number, file: string, cwd: string, stored: StoredOutco
 export async function runCheck(
   job: CheckJob,
   resolver: ConfigResolver,
-  script: string | undefined,
+  pool: WorkerPool | undefined,
   cache: CheckCache | undefined,
 ): Promise<CheckResult> {
   let outcomes: FileOutcome[];
   let warnings: string[];
   if (!cache) {
-    ({ outcomes, warnings } = await checkInParallel(job, resolver, script));
+    ({ outcomes, warnings } = await checkInParallel(job, resolver, pool));
   } else {
     const stamps = job.files.map(fileStamp);
     const known = new Map<string, Stamp | undefined>(job.files.map((f, i) => [f, stamps[i]]));
@@ -250,7 +259,7 @@ export async function runCheck(
       if (outcome) cached.push(outcome);
       else todo.push(i);
     });
-    ({ outcomes, warnings } = await checkInParallel({ ...job, todo, deps: true }, resolver, script));
+    ({ outcomes, warnings } = await checkInParallel({ ...job, todo, deps: true }, resolver, pool));
     for (const o of outcomes) {
       const stamp = stamps[o.index];
       if (!stamp || o.error) continue;
@@ -273,7 +282,9 @@ export async function runCheck(
 
 /** A worker's body (src/cli.ts runs it when its workerData has `backendHangCheck`): check, then report. */
 export async function runCheckWorker(): Promise<void> {
-  const input = workerData as WorkerInput;
-  const output = await checkShare(input.backendHangCheck, claimer(input.list, input.thread));
+  // The grammar loads while the main thread walks the tree.
+  preloadParser();
+  const input = await new Promise<WorkerInput>((resolve) => parentPort!.once('message', resolve));
+  const output = await checkShare(input.job, claimer(input.list, input.thread));
   parentPort!.postMessage(output);
 }

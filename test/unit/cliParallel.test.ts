@@ -169,3 +169,28 @@ test('the cache: same report from it, and a change to a file, a callee module or
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('workers started ahead never keep the CLI up: --diff, no Python files, a usage error after the start', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-pool-'));
+  try {
+    fs.cpSync(rules, path.join(dir, 'pkg'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'empty'));
+    for (const [args, code] of [
+      [['pkg', '--diff'], 1],
+      [['empty'], 0],
+      [['pkg', '--no-cache', '--exit-zero'], 0],
+      [['pkg', '--config', 'missing.toml'], 2],
+    ] as [string[], number][]) {
+      const r = spawnSync(process.execPath, [cli, 'check', ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, BACKEND_HANG_THREADS: '3' },
+      });
+      assert.equal(r.error, undefined, `${args.join(' ')} exited by itself`);
+      assert.equal(r.status, code, `${args.join(' ')}: ${r.stderr}`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

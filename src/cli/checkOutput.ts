@@ -80,8 +80,14 @@ export function summary(report: CheckReport, paint: Paint): string[] {
 
 /** Column (in display cells, tabs kept) under which the caret of UTF-16 column `column` of `line` goes. */
 function padTo(line: string, column: number): string {
-  return [...line.slice(0, column)].map((ch) => (ch === '\t' ? '\t' : ' '.repeat(cellWidth(ch)))).join('');
+  const before = line.slice(0, column);
+  // Printable ASCII (most code): one cell per character.
+  if (NARROW.test(before)) return ' '.repeat(before.length);
+  return [...before].map((ch) => (ch === '\t' ? '\t' : ' '.repeat(cellWidth(ch)))).join('');
 }
+
+/** Text whose every UTF-16 unit is a one-cell character (no tab, nothing wide, no surrogate). */
+const NARROW = /^[\x20-\x7e]*$/;
 
 /** Terminal cells of one code point: 2 for East Asian wide characters and emoji, else 1. */
 function cellWidth(ch: string): number {
@@ -101,9 +107,11 @@ function cellWidth(ch: string): number {
 
 /** Cells the text of `line` between two UTF-16 columns takes (at least 1: a caret is always shown). */
 function caretWidth(line: string, from: number, to: number): number {
+  const text = line.slice(from, to);
+  if (NARROW.test(text)) return Math.max(1, text.length);
   return Math.max(
     1,
-    [...line.slice(from, to)].reduce((n, ch) => n + cellWidth(ch), 0),
+    [...text].reduce((n, ch) => n + cellWidth(ch), 0),
   );
 }
 

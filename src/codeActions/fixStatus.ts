@@ -57,22 +57,30 @@ export function confirmFixable(
     // several fixes could offset each other there).
     const main = new Map<Finding, TextEdit[]>();
     const status = new Map<Finding, FixAction>();
+    const mainOnly = { ...options, mainOnly: true };
     for (const f of findings) {
       if (!f.fixable) continue;
-      const actions = fixesFor(f, tree, source, { ...options, mainOnly: true });
+      const actions = fixesFor(f, tree, source, mainOnly);
       const action = actions.find((a) => a.preferred) ?? actions.find((a) => a.disabled);
       if (action) status.set(f, action);
       if (action?.preferred) main.set(f, action.edits);
     }
     // An edit several fixes share (`import asyncio` at the top) is applied once and does not make them overlap.
+    // Each edit's key is made once (thousands of findings: the strings are a visible share of the check).
+    const keys = new Map<TextEdit, string>();
     const seen = new Map<string, number>();
-    const key = (e: TextEdit): string => `${e.start}:${e.end}:${e.newText}`;
-    for (const edits of main.values()) for (const e of edits) seen.set(key(e), (seen.get(key(e)) ?? 0) + 1);
-    const own = (f: Finding): TextEdit[] => main.get(f)!.filter((e) => seen.get(key(e))! < 2);
+    for (const edits of main.values())
+      for (const e of edits) {
+        const k = `${e.start}:${e.end}:${e.newText}`;
+        keys.set(e, k);
+        seen.set(k, (seen.get(k) ?? 0) + 1);
+      }
+    const own = (f: Finding): TextEdit[] => main.get(f)!.filter((e) => seen.get(keys.get(e)!)! < 2);
     const ok = new Set<Finding>();
     const check = (set: Finding[]): void => {
       if (set.length === 0) return;
-      const edits = new Map(set.flatMap((f) => main.get(f)!.map((e) => [key(e), e] as const)));
+      const edits = new Map<string, TextEdit>();
+      for (const f of set) for (const e of main.get(f)!) edits.set(keys.get(e)!, e);
       if (checkEdits(tree, source, [...edits.values()]) === undefined) {
         for (const f of set) ok.add(f);
       } else if (set.length > 1) {

@@ -286,6 +286,13 @@ export interface CheckSourceOptions extends AnalyzeOptions {
    * findings as a full parse; false forces the full parse (the bench compares the two).
    */
   regions?: boolean;
+  /**
+   * When given: a parse of the whole `source` made by the check is handed over in `keepTree.tree` (the caller
+   * then owns and deletes it) instead of being deleted, so a caller that needs the whole file's tree anyway
+   * (the CLI's fix status, E999 and noqa aliases) does not parse it again. Left undefined when the check
+   * parsed only part of the file, or nothing.
+   */
+  keepTree?: { tree?: Tree };
 }
 
 /**
@@ -335,8 +342,14 @@ export async function checkSource(source: string, options: CheckSourceOptions = 
     const own = select.length > 0 ? analyze(tree, source, { select }) : [];
     return sortUnique([...own, ...applyNoqa(tree, source, project.findings(file, source, tree))]);
   } finally {
-    tree.delete();
+    handOver(tree, options);
   }
+}
+
+/** Deletes a whole-file tree, or hands it to the caller who asked to keep it. */
+function handOver(tree: Tree, options: CheckSourceOptions): void {
+  if (options.keepTree && !options.keepTree.tree) options.keepTree.tree = tree;
+  else tree.delete();
 }
 
 async function checkOwnRules(source: string, options: CheckSourceOptions): Promise<Finding[]> {
@@ -368,6 +381,6 @@ async function checkOwnRules(source: string, options: CheckSourceOptions): Promi
   try {
     return analyze(tree, source, analyzeOptions);
   } finally {
-    tree.delete();
+    handOver(tree, options);
   }
 }

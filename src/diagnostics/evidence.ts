@@ -289,7 +289,10 @@ export class Analysis implements RuleContext {
     if (!found) {
       const re = wordsRegExp([name]);
       // An empty name: a MISSING identifier that error recovery inserted (zero width). Nothing binds it.
-      found = { nodes: re ? identifierNodesMatching(this.tree, this.source, re, this.from, this.to) : [], re };
+      found = {
+        nodes: re ? identifierNodesMatching(this.tree, this.source, re, this.from, this.to) : [],
+        re,
+      };
       this.tokenCache.set(name, found);
     }
     return found;

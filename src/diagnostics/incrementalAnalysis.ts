@@ -333,7 +333,11 @@ export function analyzeBounded(
     }
     if (!kind.named || kind.type === 'comment') continue;
     if (!DEFINITIONS.has(kind.type) && kind.type !== 'ERROR') return undefined;
-    zone.push({ from: Math.max(node.startIndex, bounded.from), to: Math.min(node.endIndex, bounded.to), node });
+    zone.push({
+      from: Math.max(node.startIndex, bounded.from),
+      to: Math.min(node.endIndex, bounded.to),
+      node,
+    });
   }
   const moduleRanges = last.moduleRanges.map(([from, to]): [number, number] =>
     from >= seg.to ? [from + delta, to + delta] : [from, to],

@@ -139,6 +139,25 @@ test('BHD007 pre-filter: a call from async code to an async def (or a name only 
   }
 });
 
+test('BHD007 pre-filter: a module in an import cycle that reaches a blocking one is not cached as "no"', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-cycle-'));
+  try {
+    // a imports b and c; b imports a back; c blocks. Asking about a first walks a -> b -> a (a cycle) -> c.
+    fs.writeFileSync(path.join(dir, 'a.py'), 'import b\nimport c\n\ndef fa():\n    return c.fc()\n');
+    fs.writeFileSync(path.join(dir, 'b.py'), 'import a\n\ndef fb():\n    return a.fa()\n');
+    fs.writeFileSync(path.join(dir, 'c.py'), 'import time\n\ndef fc():\n    time.sleep(1)\n');
+    const project = new ProjectIndex({ roots: [dir] });
+    const viaA = 'from a import fa\n\nasync def main():\n    fa()\n';
+    const viaB = 'from b import fb\n\nasync def main():\n    fb()\n';
+    assert.equal(project.mayHaveChains(path.join(dir, 'm1.py'), viaA), true);
+    assert.equal(project.mayHaveChains(path.join(dir, 'm2.py'), viaB), true, 'b reaches c through a');
+    const findings = await checkSource(viaB, { project, file: path.join(dir, 'm2.py') });
+    assert.match(findings.find((f) => f.code === 'BHD007')?.message ?? '', /fb\(\).*a\.fa|fa\(\)/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('planned check == full parse on pairs of files glued together', async () => {
   for (let i = 0; i < SOURCES.length; i++) {
     for (const j of [i + 1, i + 7, i + 13]) {

@@ -334,25 +334,38 @@ export class ProjectIndex {
 
   /**
    * Whether `file` may block anywhere, from text only: it has a blocking operation's tokens, or a project
-   * module it imports may block (transitively; a module in the middle of the question counts as no).
+   * module it imports, transitively, has them (import cycles included).
    */
   private mayBlock(file: string, text?: string): boolean {
     const known = this.blocking.get(file);
     if (known !== undefined) return known;
+    // Reachability: one depth-first search per question. A "no" holds for every module the search visited
+    // (each reaches a subset of what this one reaches); a "yes" for the modules on the path to the blocking one.
+    // (A module met again inside an import cycle answers "not yet" without that answer being kept.)
+    const visited = new Set<string>();
+    const found = this.reachesBlocking(file, text, visited);
+    if (!found) for (const f of visited) this.blocking.set(f, false);
+    return found;
+  }
+
+  private reachesBlocking(file: string, text: string | undefined, visited: Set<string>): boolean {
+    const known = this.blocking.get(file);
+    if (known !== undefined) return known;
+    if (visited.has(file)) return false;
+    visited.add(file);
     const source = text ?? this.textOf(file);
     if (source === undefined) return false;
-    this.blocking.set(file, false); // cycles
     let result = mightHaveBlockingOps(source);
     if (!result) {
       for (const [module, level] of importedModules(source)) {
         const dep = this.resolveModule(module, file, level);
-        if (dep !== undefined && dep !== file && this.mayBlock(dep)) {
+        if (dep !== undefined && dep !== file && this.reachesBlocking(dep, undefined, visited)) {
           result = true;
           break;
         }
       }
     }
-    this.blocking.set(file, result);
+    if (result) this.blocking.set(file, true);
     return result;
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Node, Tree } from '../../python/treeSitter';
 import { blockingOps } from '../analyze';
+import { qualifiedName, readImports } from '../../python/imports';
 import { enclosingScope, isAsyncDef } from '../../python/scope';
 import type { Range } from '../types';
 
@@ -92,41 +93,15 @@ function dotted(n: Node): string | undefined {
 
 function importsOf(statements: readonly Node[]): Map<string, ImportBinding> {
   const imports = new Map<string, ImportBinding>();
-  for (const st of statements) {
-    if (st.type === 'import_statement') {
-      for (const c of st.namedChildren) {
-        if (!c) continue;
-        if (c.type === 'dotted_name') {
-          // `import a.b` binds `a` (to the package a); `a.b.f()` is resolved through the dotted base.
-          const head = c.text.split('.')[0]!;
-          imports.set(head, { module: head, level: 0 });
-        } else if (c.type === 'aliased_import') {
-          const name = c.childForFieldName('name')?.text;
-          const alias = c.childForFieldName('alias')?.text;
-          if (name && alias) imports.set(alias, { module: name, level: 0 });
-        }
-      }
-      continue;
-    }
-    const moduleNode = st.childForFieldName('module_name');
-    if (!moduleNode) continue;
-    let level = 0;
-    let module = moduleNode.text;
-    if (moduleNode.type === 'relative_import') {
-      const prefix = moduleNode.text.match(/^\.+/)?.[0] ?? '';
-      level = prefix.length;
-      module = moduleNode.text.slice(prefix.length);
-    }
-    for (const c of st.namedChildren) {
-      if (!c || c.startIndex === moduleNode.startIndex) continue;
-      if (c.type === 'dotted_name') imports.set(c.text, { module, name: c.text, level });
-      else if (c.type === 'aliased_import') {
-        const name = c.childForFieldName('name')?.text;
-        const alias = c.childForFieldName('alias')?.text;
-        if (name && alias) imports.set(alias, { module, name, level });
-      }
-    }
-  }
+  for (const statement of readImports(statements))
+    for (const n of statement.names)
+      imports.set(
+        n.local,
+        // `import a.b` binds `a` (the package a); `a.b.f()` is resolved through the dotted base.
+        n.member === undefined
+          ? { module: qualifiedName(n), level: 0 }
+          : { module: n.module, name: n.member, level: n.level },
+      );
   return imports;
 }
 

@@ -6,7 +6,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkSource } from '../diagnostics/analyze';
 import { importedModules } from '../diagnostics/callGraph/prefilter';
-import { ProjectIndex, readDisk } from '../diagnostics/callGraph/projectIndex';
+import { ProjectIndex } from '../diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../diagnostics/callGraph/roots';
 import type { Finding } from '../diagnostics/types';
 import type { Parser, Tree } from '../python/treeSitter';
@@ -92,7 +92,11 @@ export async function checkClaimed(
   // packages count only when checked (checked: the site-packages beside a checked package is third-party).
   const project = new ProjectIndex({ roots: [...roots], stable: true, checked: files });
   const closure = options.deps
-    ? new ImportClosure((n, f, l) => project.resolveModule(n, f, l), importedModules, readDisk)
+    ? new ImportClosure(
+        (n, f, l) => project.resolveModule(n, f, l),
+        importedModules,
+        (f) => project.textOf(f),
+      )
     : undefined;
   for (let index = next(); index !== undefined; index = next()) {
     const outcome: FileOutcome = { index };

@@ -308,7 +308,7 @@ export class ProjectIndex {
   }
 
   /** `file`'s text, read once until the next change (undefined: unreadable). */
-  private textOf(file: string): string | undefined {
+  textOf(file: string): string | undefined {
     if (this.codes.has(file)) return this.codes.get(file);
     const text = this.readText(file);
     this.codes.set(file, text);

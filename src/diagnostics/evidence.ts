@@ -54,6 +54,8 @@ export interface FileContext {
   scopeRule: ScopeRule;
   /** Per name: its tokens and their bindings in each module range (index as in moduleRanges), once asked. */
   moduleNames: Map<string, ({ tokens: Node[]; bindings: Binding[] } | undefined)[]>;
+  /** Per name: the regex finding it as a whole identifier (compiled once per file, not per segment). */
+  nameRegExps: Map<string, RegExp | undefined>;
 }
 
 /** What counts as "async code": an `async def` body (the rules), or any function body (blockingOps). */
@@ -165,6 +167,7 @@ export function makeContext(
     inAsync: scopeRule === 'async' ? isInAsyncCode : inFunctionBody,
     scopeRule,
     moduleNames: new Map(),
+    nameRegExps: new Map(),
   };
 }
 
@@ -287,7 +290,9 @@ export class Analysis implements RuleContext {
   private segmentTokens(name: string): { nodes: Node[]; re: RegExp | undefined } {
     let found = this.tokenCache.get(name);
     if (!found) {
-      const re = wordsRegExp([name]);
+      let re = this.ctx.nameRegExps.get(name);
+      if (re === undefined && !this.ctx.nameRegExps.has(name))
+        this.ctx.nameRegExps.set(name, (re = wordsRegExp([name])));
       // An empty name: a MISSING identifier that error recovery inserted (zero width). Nothing binds it.
       found = {
         nodes: re ? identifierNodesMatching(this.tree, this.source, re, this.from, this.to) : [],

@@ -124,13 +124,24 @@ export async function checkClaimed(
     if (config.select.size === 0) continue;
     // BHD007 (async code only) may look at the modules this one imports: their changes must reach the cache.
     if (closure && hasAsync && config.select.has('BHD007')) outcome.deps = closure.of(file, source);
-    const findings = await checkSource(source, { select: [...config.select], regions, project, file });
+    // A whole-file tree the check made is kept for the fix status below (no second parse of the file).
+    const keepTree: { tree?: Tree } = {};
+    const findings = await checkSource(source, {
+      select: [...config.select],
+      regions,
+      project,
+      file,
+      keepTree,
+    });
     // Syntax errors are looked for in files with findings only: a full parse of every file would cost about
     // half the check again, and tree-sitter's grammar misreads a few valid constructs (a false E999 on a file
     // that has nothing to report would be noise). Files with findings are parsed in full anyway (fixes).
-    if (findings.length === 0) continue;
+    if (findings.length === 0) {
+      keepTree.tree?.delete();
+      continue;
+    }
     const shown = displayPath(file, cwd);
-    const { confirmed, kept } = await withTree(source, async (tree, parser) => {
+    const { confirmed, kept } = await withTree(source, keepTree.tree, async (tree, parser) => {
       const confirmed = await confirmFixable(findings, source, file, config, tree, parser);
       return { confirmed, kept: await applyAliases(confirmed.findings, source, config, tree) };
     });
@@ -143,14 +154,18 @@ export async function checkClaimed(
 /** One parser for the files with findings, created on the first (the fix engine's, not the planner's). */
 let reportParser: Promise<Parser> | undefined;
 
-/** Runs `use` on a whole-file parse of `source` (deleted afterwards; undefined when it could not parse). */
+/**
+ * Runs `use` on a whole-file tree of `source`: `given` (the check's own, when it parsed the whole file) or a new
+ * parse; deleted afterwards (undefined when it could not parse).
+ */
 async function withTree<T>(
   source: string,
+  given: Tree | undefined,
   use: (tree: Tree | undefined, parser: Parser) => Promise<T>,
 ): Promise<T> {
   reportParser ??= import('../python/treeSitter').then((m) => m.createPythonParser());
   const parser = await reportParser;
-  const tree = parser.parse(source) ?? undefined;
+  const tree = given ?? parser.parse(source) ?? undefined;
   try {
     return await use(tree, parser);
   } finally {

@@ -54,7 +54,8 @@ export function applyEdits(source: string, edits: readonly TextEdit[]): string {
 /** The fixes offered for one finding: the rule's fixes (preferred first) and "Suppress ... on this line". */
 export function fixesFor(finding: Finding, tree: Tree, source: string, options: FixOptions): FixAction[] {
   const actions: FixAction[] = [];
-  const line = tree.rootNode.descendantForIndex(finding.startIndex)?.startPosition.row ?? 0;
+  // The finding's line, for the log only: two wasm calls, not spent on every finding when nothing logs.
+  const line = (): number => tree.rootNode.descendantForIndex(finding.startIndex)?.startPosition.row ?? 0;
   const offer = (
     title: string,
     preferred: boolean,
@@ -71,7 +72,7 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
           ? undefined
           : checkEdits(tree, source, rewrite.edits);
     if (problem || 'reason' in rewrite) {
-      options.log?.(`${finding.code} at line ${line + 1}: "${title}" not offered: ${problem}`);
+      options.log?.(`${finding.code} at line ${line() + 1}: "${title}" not offered: ${problem}`);
       // The main fix's reason is shown to the user; an alternative that does not apply just stays away.
       if (preferred)
         actions.push({

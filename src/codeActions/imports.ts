@@ -31,6 +31,40 @@ function boundName(stmt: Node, module: string): string | undefined {
   return name && (name.aliased ? name.local : module);
 }
 
+/** One `import module [as alias]` outside `if TYPE_CHECKING:`: the name it binds, its scope, where it starts. */
+interface ModuleImport {
+  name: string;
+  /** The id of the innermost function/class/lambda holding it; null at module level. */
+  scopeId: number | null;
+  start: number;
+}
+
+/**
+ * Per tree and module, the `import module` statements that bind it at run time, in text order. importEdit runs
+ * once per finding; reading every import statement each time cost wasm calls in findings × imports. Keyed by
+ * the Tree object (like src/python/treeIndex): a fix's edit re-parses into a new tree, so this is never stale.
+ */
+const MODULE_IMPORTS = new WeakMap<Tree, Map<string, ModuleImport[]>>();
+
+function moduleImports(tree: Tree, module: string): readonly ModuleImport[] {
+  let byModule = MODULE_IMPORTS.get(tree);
+  if (!byModule) {
+    byModule = new Map();
+    MODULE_IMPORTS.set(tree, byModule);
+  }
+  let list = byModule.get(module);
+  if (!list) {
+    list = [];
+    for (const stmt of nodesOfType(tree, 'import_statement')) {
+      const name = boundName(stmt, module);
+      if (!name || underTypeChecking(stmt)) continue;
+      list.push({ name, scopeId: scopeOf(stmt)?.id ?? null, start: stmt.startIndex });
+    }
+    byModule.set(module, list);
+  }
+  return list;
+}
+
 /**
  * The name under which `module` is usable where the fix puts it (`asyncio`, or `aio` for
  * `import asyncio as aio`), and, when nothing imports it in a scope that reaches `at` (module level, also inside
@@ -44,15 +78,17 @@ export function importEdit(
   eol: string,
   at?: Node,
 ): { name: string; edit?: TextEdit } {
-  const reaching = new Set<number>();
-  for (let s: Node | null = at ? scopeOf(at) : null; s; s = scopeOf(s))
-    if (s.type === 'function_definition') reaching.add(s.id);
-  for (const stmt of nodesOfType(tree, 'import_statement')) {
-    const name = boundName(stmt, module);
-    if (!name || underTypeChecking(stmt)) continue;
-    const scope = scopeOf(stmt);
+  let reaching: Set<number> | undefined; // built on the first function-level import met
+  for (const imp of moduleImports(tree, module)) {
     // At module level the import binds before any function body runs; in a function, only when it comes first.
-    if (scope === null || (reaching.has(scope.id) && at && stmt.startIndex < at.startIndex)) return { name };
+    if (imp.scopeId === null) return { name: imp.name };
+    if (!at || imp.start >= at.startIndex) continue;
+    if (!reaching) {
+      reaching = new Set<number>();
+      for (let s: Node | null = scopeOf(at); s; s = scopeOf(s))
+        if (s.type === 'function_definition') reaching.add(s.id);
+    }
+    if (reaching.has(imp.scopeId)) return { name: imp.name };
   }
   const top = topLevelNodes(tree);
   const line = `import ${module}${eol}`;

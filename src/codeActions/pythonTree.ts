@@ -2,7 +2,6 @@
  * Small tree-sitter-python queries the fixes need: enclosing functions, names in scope, module-level imports,
  * rows that start statements or lie inside multi-line strings. Pure: no `vscode`.
  */
-import { isAsyncDef } from '../python/scope';
 import { qualifiedName, readImports } from '../python/imports';
 import type { Node } from '../python/treeSitter';
 
@@ -25,9 +24,9 @@ export function enclosingFunction(node: Node): Node | null {
  */
 export function directlyInAsyncDef(node: Node): boolean {
   for (let n = node.parent; n; n = n.parent) {
-    if (n.type === 'function_definition') return isAsyncDef(n);
-    if (n.type === 'lambda' || n.type === 'class_definition' || n.type === 'generator_expression')
-      return false;
+    const type = n.type; // a wasm call: read once per ancestor
+    if (type === 'function_definition') return n.firstChild?.type === 'async'; // isAsyncDef, type known
+    if (type === 'lambda' || type === 'class_definition' || type === 'generator_expression') return false;
   }
   return false;
 }

@@ -123,7 +123,8 @@ export function collectImportsIn(
  * `known(qualified)` accepts it.
  */
 export function qualify(node: Node, table: ImportTable, known: (q: string) => boolean): string | undefined {
-  if (node.type === 'identifier') {
+  const type = node.type; // each `.type` is a wasm call: read once
+  if (type === 'identifier') {
     const bound = table.names.get(node.text);
     if (bound !== undefined) return bound;
     for (const module of table.starModules) {
@@ -132,7 +133,7 @@ export function qualify(node: Node, table: ImportTable, known: (q: string) => bo
     }
     return undefined;
   }
-  if (node.type === 'attribute') {
+  if (type === 'attribute') {
     const object = node.childForFieldName('object');
     const attribute = node.childForFieldName('attribute');
     if (!object || !attribute) return undefined;
@@ -152,15 +153,19 @@ export function isField(parent: Node, field: string, child: Node): boolean {
 
 /** The function/lambda/class whose body lexically holds `node`, or undefined at module level. */
 export function enclosingScope(node: Node): Node | undefined {
+  return enclosingScopeTyped(node)?.scope;
+}
+
+/** enclosingScope with the scope's type (read once here: each `.type` is a wasm call). */
+function enclosingScopeTyped(node: Node): { scope: Node; type: string } | undefined {
   let child = node;
   for (let parent = node.parent; parent; child = parent, parent = parent.parent) {
+    const type = parent.type; // read once per ancestor
     if (
-      (parent.type === 'function_definition' ||
-        parent.type === 'lambda' ||
-        parent.type === 'class_definition') &&
+      (type === 'function_definition' || type === 'lambda' || type === 'class_definition') &&
       isField(parent, 'body', child)
     ) {
-      return parent;
+      return { scope: parent, type };
     }
   }
   return undefined;
@@ -177,8 +182,8 @@ export function isAsyncDef(fn: Node): boolean {
  * decorators of a nested def are evaluated by the enclosing code, so they count as the enclosing scope.
  */
 export function isInAsyncCode(node: Node): boolean {
-  const scope = enclosingScope(node);
-  return scope !== undefined && isAsyncDef(scope);
+  const found = enclosingScopeTyped(node);
+  return found?.type === 'function_definition' && found.scope.firstChild?.type === 'async'; // isAsyncDef
 }
 
 /** The nearest enclosing class of `node` (through any functions), or undefined. */
@@ -212,13 +217,15 @@ export function callArguments(call: Node): {
   const args = call.childForFieldName('arguments');
   if (args && args.type === 'argument_list') {
     for (const arg of args.namedChildren) {
-      if (!arg || arg.type === 'comment') continue;
-      if (arg.type === 'keyword_argument') {
+      if (!arg) continue;
+      const type = arg.type; // a wasm call: read once per argument
+      if (type === 'comment') continue;
+      if (type === 'keyword_argument') {
         const name = arg.childForFieldName('name')?.text;
         const value = arg.childForFieldName('value');
         if (name && value) keywords.set(name, value);
-      } else if (arg.type === 'list_splat') listSplat = true;
-      else if (arg.type === 'dictionary_splat') dictSplat = true;
+      } else if (type === 'list_splat') listSplat = true;
+      else if (type === 'dictionary_splat') dictSplat = true;
       else positional.push(arg);
     }
   }
@@ -235,15 +242,16 @@ export type Binding =
 export function bindingOfTarget(target: Node): Binding | undefined {
   const parent = target.parent;
   if (!parent) return undefined;
-  if (parent.type === 'assignment' && isField(parent, 'left', target)) {
+  const type = parent.type; // a wasm call: read once, not once per case below
+  if (type === 'assignment' && isField(parent, 'left', target)) {
     const right = parent.childForFieldName('right');
-    const type = parent.childForFieldName('type');
+    const annotation = parent.childForFieldName('type');
     const scope = enclosingScope(parent);
     if (right) return { kind: 'value', value: right, scope };
-    if (type) return { kind: 'annotation', type, scope };
+    if (annotation) return { kind: 'annotation', type: annotation, scope };
     return undefined;
   }
-  if (parent.type === 'as_pattern_target') {
+  if (type === 'as_pattern_target') {
     const pattern = parent.parent; // as_pattern: value `as` target
     if (pattern?.type === 'as_pattern' && pattern.parent?.type === 'with_item') {
       const value = pattern.firstNamedChild;
@@ -251,20 +259,20 @@ export function bindingOfTarget(target: Node): Binding | undefined {
     }
     return undefined;
   }
-  if (parent.type === 'for_statement' && isField(parent, 'left', target)) {
+  if (type === 'for_statement' && isField(parent, 'left', target)) {
     const right = parent.childForFieldName('right');
     if (right) return { kind: 'iteration', iterable: right, scope: enclosingScope(parent) };
     return undefined;
   }
-  if (parent.type === 'for_in_clause' && isField(parent, 'left', target)) {
+  if (type === 'for_in_clause' && isField(parent, 'left', target)) {
     const right = parent.childForFieldName('right');
     if (right) return { kind: 'iteration', iterable: right, scope: enclosingScope(parent.parent ?? parent) };
     return undefined;
   }
-  if (parent.type === 'typed_parameter' || parent.type === 'typed_default_parameter') {
-    const type = parent.childForFieldName('type');
+  if (type === 'typed_parameter' || type === 'typed_default_parameter') {
+    const annotation = parent.childForFieldName('type');
     const fn = parent.parent?.parent;
-    if (type && fn) return { kind: 'annotation', type, scope: fn };
+    if (annotation && fn) return { kind: 'annotation', type: annotation, scope: fn };
   }
   return undefined;
 }
@@ -272,8 +280,8 @@ export function bindingOfTarget(target: Node): Binding | undefined {
 /** The scopes (innermost first) whose bindings are visible at `node`: enclosing functions, then the module. */
 export function visibleScopes(node: Node): (Node | undefined)[] {
   const scopes: (Node | undefined)[] = [];
-  for (let s = enclosingScope(node); s; s = enclosingScope(s)) {
-    if (s.type !== 'class_definition') scopes.push(s); // class bodies are not visible from methods
+  for (let s = enclosingScopeTyped(node); s; s = enclosingScopeTyped(s.scope)) {
+    if (s.type !== 'class_definition') scopes.push(s.scope); // class bodies are not visible from methods
   }
   scopes.push(undefined);
   return scopes;

@@ -96,25 +96,6 @@ function inField(parent: Node, field: string, child: Node): boolean {
   );
 }
 
-/**
- * The parent types under which `bindingOfTarget` finds a binding (it returns undefined under any other):
- * asking here first spares its chain of type checks, a wasm call each, for the many tokens that bind nothing.
- * Must list every parent type `bindingOfTarget` (../python/scope) handles.
- */
-const BINDING_PARENTS = new Set([
-  'assignment',
-  'as_pattern_target',
-  'for_statement',
-  'for_in_clause',
-  'typed_parameter',
-  'typed_default_parameter',
-]);
-
-function bindingOf(target: Node): Binding | undefined {
-  const parent = target.parent;
-  return parent && BINDING_PARENTS.has(parent.type) ? bindingOfTarget(target) : undefined;
-}
-
 /** What the rules need from the import table (depends on the imports only). */
 export interface DerivedFromImports {
   roots: RegExp | undefined;
@@ -272,7 +253,7 @@ export class Analysis implements RuleContext {
       const tokens = identifierNodesMatching(this.tree, this.source, re, from, to);
       const bindings: Binding[] = [];
       for (const token of tokens) {
-        const binding = bindingOf(token);
+        const binding = bindingOfTarget(token);
         if (binding) bindings.push(binding);
       }
       found[i] = range = { tokens, bindings };
@@ -321,7 +302,7 @@ export class Analysis implements RuleContext {
       const { nodes, re } = this.segmentTokens(name);
       if (re) {
         for (const token of nodes) {
-          const binding = bindingOf(token);
+          const binding = bindingOfTarget(token);
           if (binding) bindings.push(binding);
         }
         for (let i = 0; i < this.ctx.moduleRanges.length; i++)

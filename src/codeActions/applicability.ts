@@ -5,7 +5,7 @@
  */
 import { nodesOfType } from '../python/treeIndex';
 import * as path from 'node:path';
-import type { Tree } from '../python/treeSitter';
+import type { Node, Tree } from '../python/treeSitter';
 import type { Finding, RuleCode } from '../diagnostics/types';
 import { lineEnd, lineStart } from './textStyle';
 
@@ -68,14 +68,42 @@ export function deliberateComment(finding: Finding, tree: Tree, source: string):
   const from = lineStart(source, finding.startIndex);
   const above = from > 0 ? lineStart(source, from - 1) : from;
   const to = lineEnd(source, finding.endIndex);
-  // nodesOfType: one walk per tree, not one per finding (src/python/treeIndex).
-  const comments = nodesOfType(tree, 'comment').filter((c) => {
-    if (c.startIndex < above || c.startIndex > to) return false;
+  // nodesOfType: one walk per tree, not one per finding (src/python/treeIndex); in text order, so the comments
+  // in [above, to] are found by a binary search, not by a pass over every comment of the file per finding.
+  const comments = nodesOfType(tree, 'comment');
+  const starts = commentStarts(tree, comments);
+  for (let i = firstAtOrAfter(starts, above); i < starts.length && starts[i]! <= to; i++) {
+    const c = comments[i]!;
     // The line above counts only when it is a comment line of its own.
-    if (c.startIndex < from) return /^[ \t]*$/.test(source.slice(above, c.startIndex));
-    return true;
-  });
-  return comments.find((c) => DELIBERATE.test(c.text))?.text.trim();
+    if (c.startIndex < from && !/^[ \t]*$/.test(source.slice(above, c.startIndex))) continue;
+    const text = c.text; // a wasm call: read once
+    if (DELIBERATE.test(text)) return text.trim();
+  }
+  return undefined;
+}
+
+/** Per tree, the start offsets of its comments (ascending: nodesOfType lists them in text order). */
+const COMMENT_STARTS = new WeakMap<Tree, number[]>();
+
+function commentStarts(tree: Tree, comments: readonly Node[]): number[] {
+  let starts = COMMENT_STARTS.get(tree);
+  if (!starts) {
+    starts = comments.map((c) => c.startIndex);
+    COMMENT_STARTS.set(tree, starts);
+  }
+  return starts;
+}
+
+/** The index of the first entry of ascending `values` that is >= `x` (values.length when none is). */
+function firstAtOrAfter(values: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** What decides one finding's applicability besides its rule. */

@@ -6,6 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPythonParser, type Node, type Parser } from '../../src/python/treeSitter';
 import { importEdit } from '../../src/codeActions/imports';
+import { deliberateComment } from '../../src/codeActions/applicability';
+import type { Finding } from '../../src/diagnostics/types';
 
 let parser: Parser;
 before(async () => {
@@ -62,5 +64,37 @@ test('importEdit: the import list is per tree (a re-parse after an edit sees the
   } finally {
     t1.delete();
     t2.delete();
+  }
+});
+
+test('deliberateComment: same line, last line, own line above; not a trailing comment above, not farther', () => {
+  const source = [
+    '# deliberately far above', // 0
+    'x = 1',
+    'y = 2  # on purpose, for y', // 2: trailing comment on the line above the finding: does not count
+    'time.sleep(1)',
+    '# intentional: own line above', // 4
+    'time.sleep(2)',
+    'time.sleep(3)  # simulated load',
+    'f(',
+    '  a,',
+    ')  # by design',
+    'time.sleep(4)',
+    '',
+  ].join('\n');
+  const tree = parser.parse(source)!;
+  try {
+    const at = (text: string): string | undefined => {
+      const node = find(tree.rootNode, 'call', text);
+      const finding = { startIndex: node.startIndex, endIndex: node.endIndex } as Finding;
+      return deliberateComment(finding, tree, source);
+    };
+    assert.equal(at('time.sleep(1)'), undefined);
+    assert.equal(at('time.sleep(2)'), '# intentional: own line above');
+    assert.equal(at('time.sleep(3)'), '# simulated load');
+    assert.equal(at('f(\n  a,\n)'), '# by design');
+    assert.equal(at('time.sleep(4)'), undefined);
+  } finally {
+    tree.delete();
   }
 });

@@ -2,7 +2,7 @@
  * `backend-hang check [OPTIONS] [PATH]...` (options: src/cli/checkArgs.ts; output: src/cli/checkOutput.ts).
  * Exit codes: 0 no findings (or --exit-zero), 1 findings or --diff with changes, 2 usage, I/O or config error.
  */
-import { readFileSync, statSync, writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { preloadParser } from '../diagnostics/analyze';
@@ -23,7 +23,7 @@ import {
 } from './checkOutput';
 import { checkRoots, displayPath, srcRoots } from './checkFiles';
 import { CheckCache } from './checkCache';
-import { FILES_PER_THREAD, runCheck, startCheckWorkers } from './parallelCheck';
+import { runCheck } from './parallelCheck';
 import { decodeUtf8 } from './sourceText';
 
 export { parseCheckArgs, UsageError, type CheckOptions } from './checkArgs';
@@ -43,14 +43,6 @@ function writeStdout(text: string): void {
     if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
     process.stdout.write(bytes.subarray(written));
   }
-}
-
-/** Whether checking `paths` may need several threads: a directory among them, or many files. */
-function mayBeLarge(paths: readonly string[]): boolean {
-  return (
-    paths.length >= FILES_PER_THREAD ||
-    paths.some((p) => statSync(p, { throwIfNoEntry: false })?.isDirectory())
-  );
 }
 
 /** Colour: --color always/never, else a terminal without NO_COLOR (FORCE_COLOR forces it). */
@@ -95,8 +87,6 @@ export async function runCheckCommand(args: string[], workerScript?: string): Pr
   preloadParser();
   // Like `ruff check`: no path means the working directory.
   const paths = options.paths.length > 0 ? options.paths : ['.'];
-  // Workers for a tree start now: their start-up overlaps the walk (./parallelCheck, ./workerPool).
-  const pool = workerScript && mayBeLarge(paths) ? startCheckWorkers(workerScript) : undefined;
   const cwd = process.cwd();
   const warnings: string[] = [];
   const resolverOptions: Omit<ResolverOptions, 'warn'> = {
@@ -173,7 +163,7 @@ export async function runCheckCommand(args: string[], workerScript?: string): Pr
   const cacheDir = options.cacheDir ?? process.env.BACKEND_HANG_CACHE_DIR ?? '.backend-hang-cache';
   const cache = noCache || !workerScript ? undefined : CheckCache.open(cacheDir, cwd, workerScript);
   const job = { files, roots, cwd, resolver: resolverOptions };
-  const checked = await runCheck(job, resolver, pool, cache);
+  const checked = await runCheck(job, resolver, workerScript, cache);
   const { reports, syntaxErrors } = checked;
   errors.push(...checked.errors);
   for (const w of checked.warnings) if (!warned.has(w) && !warnings.includes(w)) warnings.push(w);

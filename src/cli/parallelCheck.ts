@@ -5,8 +5,10 @@
  * put back in file order, so the output is the same as on one thread. A worker that fails loses nothing: the
  * files it took without reporting are checked again on the main thread.
  *
- * Threads: BACKEND_HANG_THREADS (1 = no worker), else one per CPU (at most 4), and only when there are enough
- * files to pay for a worker's start (loading the bundle and the grammar, ~150 ms of CPU).
+ * Threads: BACKEND_HANG_THREADS (1 = no worker), else one per CPU (at most 4) and one per FILES_PER_THREAD
+ * files to check. A worker pays its own start (the bundle, the grammar, a cold JIT) and re-reads the modules
+ * BHD007 follows, ~0.3-0.9 s of CPU on the bench packages: measured on 2 cores, a second thread gained 16% on
+ * 1,204 files and nothing or less on 66-234 files of tightly coupled packages.
  */
 import { availableParallelism } from 'node:os';
 import { parentPort } from 'node:worker_threads';
@@ -50,19 +52,6 @@ interface WorkerInput {
 /** The workerData of a check worker (src/cli.ts looks for it). */
 export const CHECK_WORKER = { backendHangCheck: true } as const;
 
-/**
- * Starts the workers a check of a tree may use (one per CPU but this thread, at most MAX_THREADS - 1;
- * BACKEND_HANG_THREADS caps them) before the files are known; undefined when there is one CPU or one thread.
- */
-export function startCheckWorkers(
-  script: string,
-  env: NodeJS.ProcessEnv = process.env,
-  cpus = availableParallelism(),
-): WorkerPool | undefined {
-  const count = Math.min(threadCount(Number.MAX_SAFE_INTEGER, env, cpus), MAX_THREADS) - 1;
-  return count > 0 ? new WorkerPool(script, count, CHECK_WORKER) : undefined;
-}
-
 interface WorkerOutput {
   outcomes: FileOutcome[];
   warnings: string[];
@@ -70,8 +59,8 @@ interface WorkerOutput {
 
 /** Files handed out per claim: small enough to share the tail evenly, large enough to keep packages together. */
 const BATCH = 8;
-/** Files per thread below which a worker costs more than it saves. */
-export const FILES_PER_THREAD = 150;
+/** Files per thread below which a worker costs more than it saves (see the file comment). */
+export const FILES_PER_THREAD = 400;
 const MAX_THREADS = 4;
 
 /** How many threads to check `count` files with (`env`: BACKEND_HANG_THREADS). */
@@ -158,23 +147,24 @@ function todoClaimer(job: CheckJob, claim: () => number | undefined): () => numb
 }
 
 /**
- * Checks the files of `job.todo` (all by default) on `threads` threads (this one and workers of `pool`, whose
- * idle workers are then stopped); `resolver` is the main thread's (its warnings go where the caller said). Outcomes in file
+ * Checks the files of `job.todo` (all by default) on `threads` threads (this one and workers running `script`,
+ * the CLI bundle; none without it); `resolver` is the main thread's (its warnings go where the caller said). Outcomes in file
  * order; the workers' config warnings beside them.
  */
 export async function checkInParallel(
   job: CheckJob,
   resolver: ConfigResolver,
-  pool: WorkerPool | undefined,
+  script: string | undefined,
   threads = threadCount((job.todo ?? job.files).length),
 ): Promise<{ outcomes: FileOutcome[]; warnings: string[] }> {
   const todo = job.todo ?? Array.from(job.files, (_, i) => i);
-  const n = todo.length === 0 ? 1 : Math.min(threads, (pool?.size ?? 0) + 1);
+  const n = todo.length === 0 || script === undefined ? 1 : threads;
   const list = workList(todo.length, n);
+  // The workers start loading while this thread already checks its share.
+  const pool = n > 1 ? new WorkerPool(script!, n - 1, CHECK_WORKER) : undefined;
   const workers = Array.from({ length: n - 1 }, (_, t) =>
     pool!.run<WorkerOutput>({ job, list, thread: t + 1 } satisfies WorkerInput),
   );
-  pool?.close();
   const outcomes = await checkClaimed(
     job.files,
     job.roots,
@@ -228,13 +218,13 @@ function fromCache(index: number, file: string, cwd: string, stored: StoredOutco
 export async function runCheck(
   job: CheckJob,
   resolver: ConfigResolver,
-  pool: WorkerPool | undefined,
+  script: string | undefined,
   cache: CheckCache | undefined,
 ): Promise<CheckResult> {
   let outcomes: FileOutcome[];
   let warnings: string[];
   if (!cache) {
-    ({ outcomes, warnings } = await checkInParallel(job, resolver, pool));
+    ({ outcomes, warnings } = await checkInParallel(job, resolver, script));
   } else {
     const stamps = job.files.map(fileStamp);
     const known = new Map<string, Stamp | undefined>(job.files.map((f, i) => [f, stamps[i]]));
@@ -259,7 +249,7 @@ export async function runCheck(
       if (outcome) cached.push(outcome);
       else todo.push(i);
     });
-    ({ outcomes, warnings } = await checkInParallel({ ...job, todo, deps: true }, resolver, pool));
+    ({ outcomes, warnings } = await checkInParallel({ ...job, todo, deps: true }, resolver, script));
     for (const o of outcomes) {
       const stamp = stamps[o.index];
       if (!stamp || o.error) continue;

@@ -1,8 +1,7 @@
 /**
- * Worker threads started ahead of their work: `check` starts them before it walks the tree, so loading the CLI
- * bundle and the grammar in each overlaps the walk instead of delaying the check. A started worker waits for
- * one message (its input), answers with one message and exits. Idle workers do not keep the process alive (an
- * early exit, e.g. no Python files, needs no clean-up), and `close` stops them.
+ * Worker threads that each take one message (their input), answer with one message and exit. They start
+ * loading (the CLI bundle, the grammar) as soon as they are created, and the input can follow later; until a
+ * worker has work it does not keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -44,10 +43,5 @@ export class WorkerPool {
     slot.worker.once('message', (m: unknown) => (slot.answer = m));
     slot.worker.postMessage(input);
     return slot.done as Promise<T | undefined>;
-  }
-
-  /** Stops the workers that got no work. */
-  close(): void {
-    for (const slot of this.idle.splice(0)) void slot.worker.terminate();
   }
 }

@@ -61,15 +61,16 @@ test('the work list hands every index out once: own range first, then the rest o
   }
 });
 
-test('thread count: one per CPU (at most 4) when there are enough files, BACKEND_HANG_THREADS wins', () => {
+test('thread count: one per CPU (at most 4) and per 400 files, BACKEND_HANG_THREADS wins', () => {
   assert.equal(threadCount(10, {}, 8), 1);
-  assert.equal(threadCount(400, {}, 8), 2);
+  assert.equal(threadCount(799, {}, 8), 1);
+  assert.equal(threadCount(800, {}, 8), 2);
   assert.equal(threadCount(100_000, {}, 8), 4);
   assert.equal(threadCount(100_000, {}, 2), 2);
   assert.equal(threadCount(100_000, {}, 1), 1);
   assert.equal(threadCount(100_000, { BACKEND_HANG_THREADS: '1' }, 8), 1);
   assert.equal(threadCount(3, { BACKEND_HANG_THREADS: '3' }, 1), 3);
-  assert.equal(threadCount(400, { BACKEND_HANG_THREADS: 'many' }, 8), 2);
+  assert.equal(threadCount(800, { BACKEND_HANG_THREADS: 'many' }, 8), 2);
 });
 
 test('the CLI reports the same on one thread and on three, with the workers really running', () => {
@@ -170,7 +171,7 @@ test('the cache: same report from it, and a change to a file, a callee module or
   }
 });
 
-test('workers started ahead never keep the CLI up: --diff, no Python files, a usage error after the start', () => {
+test('workers never keep the CLI up: --diff, no Python files, a config error, a normal run', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-pool-'));
   try {
     fs.cpSync(rules, path.join(dir, 'pkg'), { recursive: true });

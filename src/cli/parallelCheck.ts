@@ -148,8 +148,8 @@ function todoClaimer(job: CheckJob, claim: () => number | undefined): () => numb
 
 /**
  * Checks the files of `job.todo` (all by default) on `threads` threads (this one and workers running `script`,
- * the CLI bundle; none without it); `resolver` is the main thread's (its warnings go where the caller said). Outcomes in file
- * order; the workers' config warnings beside them.
+ * the CLI bundle; none without it); `resolver` is the main thread's (its warnings go where the caller said).
+ * Outcomes in file order; the workers' config warnings beside them.
  */
 export async function checkInParallel(
   job: CheckJob,

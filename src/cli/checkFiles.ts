@@ -71,8 +71,9 @@ export interface FileOutcome {
  * Checks the files whose indices `next` hands out (one thread's share: see ./parallelCheck), one after the
  * other. Reads are synchronous on purpose: for a thousand small files they beat promise-based reads.
  * A file whose bytes hold neither "requests" nor "async" cannot have a finding and is not even decoded (so
- * neither its encoding nor its syntax is looked at). Files with findings are parsed in full once more (one
- * tree shared by the fix check, the E999 check and the noqa aliases). Every handed-out index gets an outcome.
+ * neither its encoding nor its syntax is looked at). A file with findings needs a whole-file tree (shared by the
+ * fix check, the E999 check and the noqa aliases): the check's own when it parsed the whole file, else a new
+ * parse. Every handed-out index gets an outcome.
  */
 export async function checkClaimed(
   files: readonly string[],

@@ -3,7 +3,7 @@
  * applied by `check --fix` and fix-all on save) or `unsafe` (may change behaviour: applied only with
  * `--unsafe-fixes` or when the user picks that one quick fix in the editor).
  */
-import { nodesOfType } from '../python/treeIndex';
+import { nodesOfType, perTree } from '../python/treeIndex';
 import * as path from 'node:path';
 import type { Node, Tree } from '../python/treeSitter';
 import type { Finding, RuleCode } from '../diagnostics/types';
@@ -83,15 +83,8 @@ export function deliberateComment(finding: Finding, tree: Tree, source: string):
 }
 
 /** Per tree, the start offsets of its comments (ascending: nodesOfType lists them in text order). */
-const COMMENT_STARTS = new WeakMap<Tree, number[]>();
-
 function commentStarts(tree: Tree, comments: readonly Node[]): number[] {
-  let starts = COMMENT_STARTS.get(tree);
-  if (!starts) {
-    starts = comments.map((c) => c.startIndex);
-    COMMENT_STARTS.set(tree, starts);
-  }
-  return starts;
+  return perTree(tree, 'commentStarts', () => comments.map((c) => c.startIndex));
 }
 
 /** The index of the first entry of ascending `values` that is >= `x` (values.length when none is). */

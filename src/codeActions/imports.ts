@@ -5,7 +5,7 @@
  */
 import type { Node, Tree } from '../python/treeSitter';
 import type { TextEdit } from './fixTypes';
-import { nodesOfType, topLevelNodes } from '../python/treeIndex';
+import { nodesOfType, perTree, topLevelNodes } from '../python/treeIndex';
 import { readImport } from '../python/imports';
 import { lineEnd, lineStart, nextLineStart } from './textStyle';
 
@@ -41,28 +41,19 @@ interface ModuleImport {
 
 /**
  * Per tree and module, the `import module` statements that bind it at run time, in text order. importEdit runs
- * once per finding; reading every import statement each time cost wasm calls in findings × imports. Keyed by
- * the Tree object (like src/python/treeIndex): a fix's edit re-parses into a new tree, so this is never stale.
+ * once per finding; reading every import statement each time cost wasm calls in findings × imports. Kept per
+ * Tree object (src/python/treeIndex perTree): a fix's edit re-parses into a new tree, so this is never stale.
  */
-const MODULE_IMPORTS = new WeakMap<Tree, Map<string, ModuleImport[]>>();
-
 function moduleImports(tree: Tree, module: string): readonly ModuleImport[] {
-  let byModule = MODULE_IMPORTS.get(tree);
-  if (!byModule) {
-    byModule = new Map();
-    MODULE_IMPORTS.set(tree, byModule);
-  }
-  let list = byModule.get(module);
-  if (!list) {
-    list = [];
+  return perTree(tree, `imports:${module}`, () => {
+    const list: ModuleImport[] = [];
     for (const stmt of nodesOfType(tree, 'import_statement')) {
       const name = boundName(stmt, module);
       if (!name || underTypeChecking(stmt)) continue;
       list.push({ name, scopeId: scopeOf(stmt)?.id ?? null, start: stmt.startIndex });
     }
-    byModule.set(module, list);
-  }
-  return list;
+    return list;
+  });
 }
 
 /**

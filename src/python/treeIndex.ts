@@ -6,31 +6,28 @@
  */
 import type { Node, Tree } from './treeSitter';
 
-const MEMO = new WeakMap<Tree, Map<string, Node[]>>();
+const MEMO = new WeakMap<Tree, Map<string, unknown>>();
+
+/**
+ * `compute()` once per tree and `key` (keys are namespaced by their users: `type:`, `imports:` ...); the value
+ * goes away with the tree object.
+ */
+export function perTree<T>(tree: Tree, key: string, compute: () => T): T {
+  let memo = MEMO.get(tree);
+  if (!memo) {
+    memo = new Map();
+    MEMO.set(tree, memo);
+  }
+  if (!memo.has(key)) memo.set(key, compute());
+  return memo.get(key) as T;
+}
 
 /** Every node of `type` in `tree`, in text order (the same array on every call: do not modify it). */
 export function nodesOfType(tree: Tree, type: string): readonly Node[] {
-  let byType = MEMO.get(tree);
-  if (!byType) {
-    byType = new Map();
-    MEMO.set(tree, byType);
-  }
-  let nodes = byType.get(type);
-  if (!nodes) {
-    nodes = tree.rootNode.descendantsOfType(type);
-    byType.set(type, nodes);
-  }
-  return nodes;
+  return perTree(tree, `type:${type}`, () => tree.rootNode.descendantsOfType(type));
 }
-
-const TOP = new WeakMap<Tree, Node[]>();
 
 /** The named top-level children of `tree` (memoised like nodesOfType; marshalling them costs O(file)). */
 export function topLevelNodes(tree: Tree): readonly Node[] {
-  let nodes = TOP.get(tree);
-  if (!nodes) {
-    nodes = tree.rootNode.namedChildren;
-    TOP.set(tree, nodes);
-  }
-  return nodes;
+  return perTree(tree, 'top', () => tree.rootNode.namedChildren);
 }

@@ -60,7 +60,7 @@ interface WorkerOutput {
 /** Files handed out per claim: small enough to share the tail evenly, large enough to keep packages together. */
 const BATCH = 8;
 /** Files per thread below which a worker costs more than it saves (see the file comment). */
-export const FILES_PER_THREAD = 400;
+const FILES_PER_THREAD = 400;
 const MAX_THREADS = 4;
 
 /** How many threads to check `count` files with (`env`: BACKEND_HANG_THREADS). */

@@ -30,11 +30,6 @@ export class WorkerPool {
     });
   }
 
-  /** Workers still waiting for work. */
-  get size(): number {
-    return this.idle.length;
-  }
-
   /** Gives `input` to an idle worker; resolves with its answer (undefined when it failed or none was idle). */
   run<T>(input: unknown): Promise<T | undefined> {
     const slot = this.idle.shift();

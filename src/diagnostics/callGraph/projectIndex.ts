@@ -88,10 +88,13 @@ export class ProjectIndex {
    */
   private readonly summaries = new Map<string, { hash: string; summary: ModuleSummary | undefined }>();
   private readonly exists = new Map<string, 'file' | 'dir' | undefined>();
+  private readonly listings = new Map<string, Map<string, 'file' | 'dir' | 'other'> | undefined>();
   /** Base directory of a relative import ('' for absolute ones) -> module name -> its file. */
   private readonly modules = new Map<string, Map<string, string | undefined>>();
   /** Base -> top-level name -> whether a package or module of that name is there (a stat or two, once). */
   private readonly present = new Map<string, Map<string, boolean>>();
+  /** Top-level name -> the roots holding it (see rootsWith). */
+  private readonly rootsByTop = new Map<string, string[]>();
   /** File -> whether it may block (text-level, transitive; see mayBlock). Cleared with the summaries. */
   private readonly blocking = new Map<string, boolean>();
   /** File -> its text (read once for names, mayBlock and, when stable, summary), file + name -> names(). */
@@ -135,8 +138,10 @@ export class ProjectIndex {
   invalidate(file: string): void {
     this.changed(file);
     this.exists.clear();
+    this.listings.clear();
     this.modules.clear();
     this.present.clear();
+    this.rootsByTop.clear();
     this.relativeBases.clear();
   }
 
@@ -169,16 +174,35 @@ export class ProjectIndex {
 
   private stat(file: string): 'file' | 'dir' | undefined {
     if (this.exists.has(file)) return this.exists.get(file);
-    let kind: 'file' | 'dir' | undefined;
-    try {
-      // Most paths asked about do not exist: no exception (and its stack trace) for those.
-      const st = fs.statSync(file, { throwIfNoEntry: false });
-      kind = st?.isFile() ? 'file' : st?.isDirectory() ? 'dir' : undefined;
-    } catch {
-      kind = undefined;
+    // One directory listing answers every question about its entries (most paths asked about do not exist:
+    // a stat each was most of module resolution's time); a link or an odd entry is stat'ed.
+    const entry = this.listing(path.dirname(file))?.get(path.basename(file));
+    let kind: 'file' | 'dir' | undefined = entry === 'other' ? undefined : entry;
+    if (entry === 'other') {
+      try {
+        const st = fs.statSync(file, { throwIfNoEntry: false });
+        kind = st?.isFile() ? 'file' : st?.isDirectory() ? 'dir' : undefined;
+      } catch {
+        kind = undefined;
+      }
     }
     this.exists.set(file, kind);
     return kind;
+  }
+
+  /** `dir`'s entries by name (undefined when it cannot be listed), read once until invalidate(). */
+  private listing(dir: string): Map<string, 'file' | 'dir' | 'other'> | undefined {
+    if (this.listings.has(dir)) return this.listings.get(dir);
+    let entries: Map<string, 'file' | 'dir' | 'other'> | undefined;
+    try {
+      entries = new Map();
+      for (const d of fs.readdirSync(dir, { withFileTypes: true }))
+        entries.set(d.name, d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other');
+    } catch {
+      entries = undefined;
+    }
+    this.listings.set(dir, entries);
+    return entries;
   }
 
   private isFile(file: string): boolean {
@@ -204,11 +228,17 @@ export class ProjectIndex {
     if (!byName) this.modules.set(base, (byName = new Map()));
     if (byName.has(name)) return byName.get(name);
     const parts = name ? name.split('.') : [];
-    const bases = level > 0 ? [base] : this.roots;
+    // A package that is not there at all (most imports: other distributions) is looked up once per root.
+    const bases =
+      level > 0
+        ? parts.length === 0 || this.isPresent(base, parts[0]!)
+          ? [base]
+          : []
+        : parts.length > 0
+          ? this.rootsWith(parts[0]!)
+          : this.roots;
     let found: string | undefined;
     for (const base of bases) {
-      // A package that is not there at all (most imports: other distributions) costs one stat per root, once.
-      if (parts.length > 0 && !this.isPresent(base, parts[0]!)) continue;
       const dir = path.join(base, ...parts);
       if (parts.length > 0 && this.isFile(`${dir}.py`)) found = `${dir}.py`;
       else if (this.isFile(path.join(dir, '__init__.py'))) found = path.join(dir, '__init__.py');
@@ -222,13 +252,27 @@ export class ProjectIndex {
     return found;
   }
 
+  /** The roots holding a package or module named `top`, in root order (once per name). */
+  private rootsWith(top: string): string[] {
+    let bases = this.rootsByTop.get(top);
+    if (!bases) this.rootsByTop.set(top, (bases = this.roots.filter((r) => this.isPresent(r, top))));
+    return bases;
+  }
+
   /** Whether `base` holds a package (directory) or module file named `top`. */
   private isPresent(base: string, top: string): boolean {
     let names = this.present.get(base);
     if (!names) this.present.set(base, (names = new Map()));
     let yes = names.get(top);
     if (yes === undefined) {
-      yes = this.isDir(path.join(base, top)) || this.isFile(path.join(base, `${top}.py`));
+      const entries = this.listing(base);
+      const dir = entries?.get(top);
+      const file = entries?.get(`${top}.py`);
+      yes =
+        dir === 'dir' ||
+        file === 'file' ||
+        (dir === 'other' && this.isDir(path.join(base, top))) ||
+        (file === 'other' && this.isFile(path.join(base, `${top}.py`)));
       names.set(top, yes);
     }
     return yes;

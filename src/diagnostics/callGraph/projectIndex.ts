@@ -280,6 +280,9 @@ export class ProjectIndex {
 
   /** A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package). */
   private functionIn(file: string, name: string, depth = 0): Target | undefined {
+    // A module that cannot block, nor any module it imports (text-level, see mayBlock), starts no chain: no
+    // function there is worth a parse. (A re-export is one of its imports: it keeps the module in.)
+    if (!this.mayBlock(file)) return undefined;
     const summary = this.summary(file);
     if (!summary) return undefined;
     const fn = summary.functions.get(name);

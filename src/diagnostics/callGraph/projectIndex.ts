@@ -95,6 +95,10 @@ export class ProjectIndex {
   private readonly present = new Map<string, Map<string, boolean>>();
   /** Top-level name -> the roots holding it (see rootsWith). */
   private readonly rootsByTop = new Map<string, string[]>();
+  /** Own root + top-level name -> where an absolute import resolves from (see absoluteBases). */
+  private readonly basesByOwnTop = new Map<string, string[]>();
+  /** Directory -> the directory above its top-most package (see ownRoot). */
+  private readonly ownRoots = new Map<string, string>();
   /** File -> whether it may block (text-level, transitive; see mayBlock). Cleared with the summaries. */
   private readonly blocking = new Map<string, boolean>();
   /** File -> its text (read once for names, mayBlock and, when stable, summary), file + name -> names(). */
@@ -142,6 +146,8 @@ export class ProjectIndex {
     this.modules.clear();
     this.present.clear();
     this.rootsByTop.clear();
+    this.basesByOwnTop.clear();
+    this.ownRoots.clear();
     this.relativeBases.clear();
   }
 
@@ -223,9 +229,11 @@ export class ProjectIndex {
 
   /** The file of module `name` (`a.b`), relative to `from` when `level` > 0; undefined outside the roots. */
   resolveModule(name: string, from: string, level: number): string | undefined {
-    const base = level > 0 ? this.relativeBase(from, level) : '';
-    let byName = this.modules.get(base);
-    if (!byName) this.modules.set(base, (byName = new Map()));
+    const base = level > 0 ? this.relativeBase(from, level) : this.ownRoot(from);
+    // Absolute imports resolve from the importing file's own root first: keyed apart from relative bases.
+    const key = level > 0 ? base : `\u0000${base}`;
+    let byName = this.modules.get(key);
+    if (!byName) this.modules.set(key, (byName = new Map()));
     if (byName.has(name)) return byName.get(name);
     const parts = name ? name.split('.') : [];
     // A package that is not there at all (most imports: other distributions) is looked up once per root.
@@ -235,7 +243,7 @@ export class ProjectIndex {
           ? [base]
           : []
         : parts.length > 0
-          ? this.rootsWith(parts[0]!)
+          ? this.absoluteBases(base, parts[0]!)
           : this.roots;
     let found: string | undefined;
     for (const base of bases) {
@@ -250,6 +258,35 @@ export class ProjectIndex {
     }
     byName.set(name, found);
     return found;
+  }
+
+  /**
+   * Where an absolute import of `top` from a file whose own root is `own` may resolve, in order: that root
+   * (and its `src/`), as Python finds the file's own package or script directory first; then the other roots
+   * holding `top`. A project with several roots (scripts and tests beside the package, each its own root)
+   * often has a `common` or `utils` in more than one of them: the importing file's own comes first.
+   */
+  private absoluteBases(own: string, top: string): string[] {
+    const key = `${own}\u0000${top}`;
+    let bases = this.basesByOwnTop.get(key);
+    if (!bases) {
+      const first = [own, path.join(own, 'src')].filter((b) => this.isPresent(b, top));
+      bases = first.length === 0 ? this.rootsWith(top) : [...new Set([...first, ...this.rootsWith(top)])];
+      this.basesByOwnTop.set(key, bases);
+    }
+    return bases;
+  }
+
+  /** The directory above the top-most package holding `file` (its directory when not in a package). */
+  private ownRoot(file: string): string {
+    const start = path.dirname(file);
+    let root = this.ownRoots.get(start);
+    if (root === undefined) {
+      let dir = start;
+      while (this.isFile(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+      this.ownRoots.set(start, (root = dir));
+    }
+    return root;
   }
 
   /** The roots holding a package or module named `top`, in root order (once per name). */

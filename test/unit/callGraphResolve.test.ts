@@ -1,0 +1,49 @@
+/**
+ * BHD007 module resolution (src/diagnostics/callGraph/projectIndex.ts) in a project with several roots: a
+ * package and, beside it, a tests directory that is a root of its own (no `__init__.py`). Both have a
+ * `common`; an absolute import resolves from the importing file's own root first, as Python does.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkSource } from '../../src/diagnostics/analyze';
+import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
+import { rootsForFiles } from '../../src/diagnostics/callGraph/roots';
+
+const BLOCKS = 'import time\n\ndef fetch():\n    time.sleep(1)\n';
+const FINE = 'def fetch():\n    return 1\n';
+const CALLER = 'from common import fetch\n\nasync def route():\n    fetch()\n';
+
+async function chains(blockingIn: 'package' | 'tests'): Promise<{ app: number; tests: number }> {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-roots-')));
+  try {
+    const write = (rel: string, text: string): string => {
+      const file = path.join(dir, rel);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+      return file;
+    };
+    write('app/__init__.py', '');
+    write('common/__init__.py', blockingIn === 'package' ? BLOCKS : FINE);
+    write('tests/common.py', blockingIn === 'tests' ? BLOCKS : FINE);
+    const app = write('app/routes.py', CALLER);
+    const tests = write('tests/test_routes.py', CALLER);
+    const roots = rootsForFiles([app, tests]);
+    // The tests root is the longer path: it came first in the old lookup, for every file.
+    assert.deepEqual([...roots].sort(), [dir, path.join(dir, 'tests')].sort());
+    const project = new ProjectIndex({ roots, stable: true, checked: [app, tests] });
+    const count = async (file: string): Promise<number> =>
+      (await checkSource(CALLER, { project, file })).filter((f) => f.code === 'BHD007').length;
+    return { app: await count(app), tests: await count(tests) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("BHD007: an absolute import resolves from the importing file's own root first", async () => {
+  // app/routes.py imports the package `common` (project root); tests/test_routes.py its own tests/common.py.
+  assert.deepEqual(await chains('package'), { app: 1, tests: 0 });
+  assert.deepEqual(await chains('tests'), { app: 0, tests: 1 });
+});

@@ -8,6 +8,7 @@
  * it imports). Most files with `async def` are then never parsed for BHD007.
  */
 import { asyncLocator, importBindings, lexTopLevel } from '../regions';
+import { blocksReach, defBlocks } from './defBlocks';
 
 const ASYNC_DEF = /(?<![A-Za-z0-9_])async[ \t]+def(?![A-Za-z0-9_])/;
 const DEF_NAME = /(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -32,22 +33,22 @@ export function namesSync(code: string, name: string): boolean {
  * Whether module `module` (relative to the file when `level` > 0) is a project module that may block; with
  * `name`, also one whose text names `name` (a def, class or import of it: what the call graph looks up there).
  */
-export type ModuleMayBlock = (module: string, level: number, name?: string) => boolean;
+export type ModuleMayBlock = (module: string, level: number, name?: string, call?: boolean) => boolean;
 
 /**
  * A module an import may come from, relative when the level > 0; with a name when the import names a member
  * of it (`from a import f`: f of a), without one for the module itself (`a.f` as a submodule).
  */
-type ImportSource = [module: string, level: number, name?: string];
+export type ImportSource = [module: string, level: number, name?: string];
 
 /** One import of the text: local name ('*' for a star import) and the modules it may come from. */
-interface TextImport {
+export interface TextImport {
   local: string;
   modules: ImportSource[];
 }
 
 /** The imports of `code` (strings and comments blanked), relative ones included. */
-function textImports(code: string): TextImport[] {
+export function textImports(code: string): TextImport[] {
   const out: TextImport[] = [];
   for (const b of importBindings(code)) {
     const dot = b.qualified.lastIndexOf('.');
@@ -81,15 +82,14 @@ export function importedModules(source: string): [string, number][] {
 }
 
 /**
- * See the file comment. `selfMayBlock`: whether this file may block (its own defs are candidates only then).
- * Both questions are asked lazily, only for names that a call in async code actually uses: answering them
- * reads the imported modules (transitively), most of the pre-filter's cost.
+ * See the file comment. `selfBlocks`: whether this file's own text has a blocking operation's tokens. A def
+ * or class of this file is a candidate when it does, or when its block names (transitively through the
+ * file's other defs and classes) a name imported from a project module where it may block: a chain leaves
+ * the file only through one of its imports. Both questions are asked lazily, only for names that a call in
+ * async code actually uses: answering them reads the imported modules (transitively), most of the
+ * pre-filter's cost.
  */
-export function mayHaveChains(
-  source: string,
-  selfMayBlock: () => boolean,
-  mayBlock: ModuleMayBlock,
-): boolean {
+export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBlock: ModuleMayBlock): boolean {
   if (!source.includes('async') || !ASYNC_DEF.test(source)) return false;
   const lexed = lexTopLevel(source);
   if (!lexed) return true;
@@ -97,9 +97,14 @@ export function mayHaveChains(
   const defs = new Set<string>();
   // Names with a sync def or a class: a call to an `async def` never starts a chain (the index skips them).
   const syncDefs = new Set<string>();
+  // Names with a sync def: calling a class constructs it, which never starts a chain either.
+  const syncFunctions = new Set<string>();
   for (const m of code.matchAll(DEF_NAME)) {
-    defs.add(m[1]!);
-    if (!asyncDefName(code, m.index + m[0].length - m[1]!.length)) syncDefs.add(m[1]!);
+    const name = m[1]!;
+    defs.add(name);
+    if (asyncDefName(code, m.index + m[0].length - name.length)) continue;
+    syncDefs.add(name);
+    if (!m[0].startsWith('class')) syncFunctions.add(name);
   }
   const imported = new Map<string, ImportSource[]>();
   for (const { local, modules } of textImports(code)) {
@@ -110,16 +115,67 @@ export function mayHaveChains(
     }
     imported.set(local, [...(imported.get(local) ?? []), ...modules]);
   }
-  const answers = new Map<string, boolean>();
-  /** Whether a call to `name` may resolve to a function that may block (the eager version's `names`). */
-  const candidate = (name: string): boolean => {
-    let yes = answers.get(name);
+  const importAnswers = new Map<string, boolean>();
+  /**
+   * Whether `name` is imported from a project module where it may block (naming it other than as an async
+   * def); `call`: as `name(...)`, which constructs a class there.
+   */
+  const importMayBlock = (name: string, call = false): boolean => {
+    const key = call ? `(${name}` : name;
+    let yes = importAnswers.get(key);
     if (yes === undefined) {
       const modules = imported.get(name);
       yes =
-        (syncDefs.has(name) && selfMayBlock()) ||
-        (modules !== undefined && modules.some(([module, level, member]) => mayBlock(module, level, member)));
-      answers.set(name, yes);
+        modules !== undefined &&
+        modules.some(([module, level, member]) => mayBlock(module, level, member, call));
+      importAnswers.set(key, yes);
+    }
+    return yes;
+  };
+  let blocks: ReturnType<typeof defBlocks> | null = null;
+  const localAnswers = new Map<string, boolean>();
+  /**
+   * Whether the blocks of the defs and classes named `name` reach, through the file's other defs and classes,
+   * a name imported from where it may block. Reachability, as ProjectIndex.mayBlock: a "no" holds for every
+   * name the search visited.
+   */
+  const localReaches = (name: string): boolean => {
+    const known = localAnswers.get(name);
+    if (known !== undefined) return known;
+    if (blocks === null) blocks = defBlocks(code, lexed.lines);
+    if (blocks === undefined) {
+      // Indentation not trusted: any import of the file may be what a def calls.
+      const yes = [...imported.keys()].some((n) => importMayBlock(n));
+      localAnswers.set(name, yes);
+      return yes;
+    }
+    const reached = blocksReach(
+      code,
+      blocks,
+      name,
+      ({ word, call }) =>
+        localAnswers.get(word) === true || (imported.has(word) && importMayBlock(word, call)),
+    );
+    if (reached === true) {
+      localAnswers.set(name, true);
+      return true;
+    }
+    for (const n of reached) localAnswers.set(n, false);
+    return false;
+  };
+  const answers = new Map<string, boolean>();
+  /**
+   * Whether a use of `name` in async code may resolve to a function that may block: `name.f(...)`, or with
+   * `call` `name(...)` (also `self.name(...)`), where a class is only constructed.
+   */
+  const candidate = (name: string, call = false): boolean => {
+    const key = call ? `(${name}` : name;
+    let yes = answers.get(key);
+    if (yes === undefined) {
+      yes =
+        ((call ? syncFunctions : syncDefs).has(name) && (selfBlocks() || localReaches(name))) ||
+        importMayBlock(name, call);
+      answers.set(key, yes);
     }
     return yes;
   };
@@ -128,7 +184,7 @@ export function mayHaveChains(
   const asyncAt = asyncLocator(code, lexed.lines);
   // No locator, or a name `self`/`cls` (whose calls the prefix below could swallow): decide on every name.
   if (!asyncAt || all.has('self') || all.has('cls')) {
-    const names = [...all].filter(candidate);
+    const names = [...all].filter((n) => candidate(n));
     if (names.length === 0) return false;
     if (!asyncAt) return true;
     return callsInAsync(code, names, asyncAt, () => true);
@@ -171,7 +227,7 @@ export function callsInAsync(
   code: string,
   names: readonly string[],
   asyncAt: (index: number) => boolean,
-  keep: (name: string) => boolean,
+  keep: (name: string, call: boolean) => boolean,
 ): boolean {
   if (names.every((n) => WORD_NAME.test(n))) {
     // One scan over the words followed by `(`/`.` and a set lookup: the same matches, in the same order,
@@ -184,7 +240,9 @@ export function callsInAsync(
       const start = callStart(code, m.index);
       if (start < 0 || !asyncAt(start)) continue;
       const next = WORD_CALL.lastIndex; // keep() runs other code: leave the shared regex as it was
-      const yes = keep(name);
+      let after = next;
+      while (code.charCodeAt(after) === 32 || code.charCodeAt(after) === 9) after++;
+      const yes = keep(name, code.charCodeAt(after) === 40 /* ( */);
       WORD_CALL.lastIndex = yes ? 0 : next;
       if (yes) return true;
     }
@@ -194,6 +252,6 @@ export function callsInAsync(
     `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t]*\\.[ \\t]*)?(${names.map(escape).join('|')})(?![A-Za-z0-9_])[ \\t]*[(.]`,
     'g',
   );
-  for (const m of code.matchAll(call)) if (asyncAt(m.index) && keep(m[1]!)) return true;
+  for (const m of code.matchAll(call)) if (asyncAt(m.index) && keep(m[1]!, m[0].endsWith('('))) return true;
   return false;
 }

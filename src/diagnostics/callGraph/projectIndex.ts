@@ -14,6 +14,7 @@ import { MESSAGES } from '../rules';
 import type { Finding, RelatedLocation } from '../types';
 import { mightHaveBlockingOps } from '../analyze';
 import { importedModules, mayHaveChains, namesSync } from './prefilter';
+import { NameReach } from './nameReach';
 import { type CalleeSite, type FunctionSummary, type ModuleSummary, summarize } from './summary';
 
 /** Hops followed from the called function down to the blocking operation (the call itself is hop 1). */
@@ -104,6 +105,14 @@ export class ProjectIndex {
   /** File -> its text (read once for names, mayBlock and, when stable, summary), file + name -> names(). */
   private readonly codes = new Map<string, string | undefined>();
   private readonly named = new Map<string, boolean>();
+  /** Which defs and classes may block, from the text (what the pre-filter and lookups ask first). */
+  private readonly reach = new NameReach({
+    textOf: (file) => this.textOf(file),
+    resolveModule: (module, from, level) => this.resolveModule(module, from, level),
+    names: (file, name) => this.names(file, name),
+    blocksDirectly: mightHaveBlockingOps,
+    moduleMayBlock: (file) => this.mayBlock(file),
+  });
   /** Files summarised (tests and the status bar read it). */
   builds = 0;
 
@@ -134,6 +143,7 @@ export class ProjectIndex {
   changed(file: string): void {
     this.summaries.delete(path.resolve(file));
     this.blocking.clear();
+    this.reach.clear();
     this.codes.clear();
     this.named.clear();
   }
@@ -317,14 +327,14 @@ export class ProjectIndex {
 
   /** A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package). */
   private functionIn(file: string, name: string, depth = 0): Target | undefined {
-    // A module that cannot block, nor any module it imports (text-level, see mayBlock), starts no chain: no
-    // function there is worth a parse. (A re-export is one of its imports: it keeps the module in.)
-    if (!this.mayBlock(file)) return undefined;
+    // A def or class that cannot block, nor anything it names (text-level, ./nameReach), starts no chain: not
+    // worth a parse of its module. (A re-export is an import of the module: followed there.)
+    const dot = name.indexOf('.');
+    if (!this.reach.mayBlock(file, dot < 0 ? name : name.slice(0, dot))) return undefined;
     const summary = this.summary(file);
     if (!summary) return undefined;
     const fn = summary.functions.get(name);
     if (fn) return { file, fn };
-    const dot = name.indexOf('.');
     const head = dot < 0 ? name : name.slice(0, dot);
     const bound = summary.imports.get(head);
     if (!bound || bound.name === undefined || depth >= 3) return undefined;
@@ -383,10 +393,13 @@ export class ProjectIndex {
     const key = path.resolve(file);
     return mayHaveChains(
       source,
-      () => this.mayBlock(key, source),
-      (module, level, name) => {
+      () => mightHaveBlockingOps(source),
+      (module, level, name, call) => {
         const dep = this.resolveModule(module, key, level);
-        return dep !== undefined && (name === undefined || this.names(dep, name)) && this.mayBlock(dep);
+        if (dep === undefined) return false;
+        return name === undefined
+          ? this.mayBlock(dep)
+          : this.names(dep, name) && this.reach.mayBlock(dep, name, call);
       },
     );
   }

@@ -1,0 +1,121 @@
+/**
+ * The text of every def and class block, by the name it defines, from the indentation of the logical lines
+ * (pure, no parse): for the BHD007 pre-filter (./prefilter), which asks what a local function's body can call.
+ * A block runs from its header to the next logical line indented no deeper than the header (nested blocks
+ * included, decorators not): a superset of what the function body holds.
+ */
+/** A def or class block: [start, end) of the code, and whether it is a class. */
+export type Block = readonly [start: number, end: number, isClass: boolean];
+
+const HEAD = /^(?:async[\s\\]+)?(?:def|class)[\s\\]+([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)/;
+
+/**
+ * Name -> the blocks of `code` (strings and comments blanked) of the defs and classes of that name, at any
+ * depth. Undefined when the indentation cannot be trusted (tabs or form feeds at line starts).
+ */
+export function defBlocks(code: string, lines: readonly number[]): Map<string, Block[]> | undefined {
+  const indent: number[] = []; // -1: blank line
+  for (const from of lines) {
+    let i = from;
+    while (code.charCodeAt(i) === 32) i++;
+    const c = code.charCodeAt(i);
+    if (c === 9 || c === 12) return undefined;
+    indent.push(Number.isNaN(c) || c === 10 || c === 13 ? -1 : i - from);
+  }
+  const blocks = new Map<string, Block[]>();
+  for (let j = 0; j < lines.length; j++) {
+    const width = indent[j]!;
+    if (width < 0) continue;
+    const at = lines[j]! + width;
+    const c = code.charCodeAt(at);
+    if (c !== 97 /* a */ && c !== 99 /* c */ && c !== 100 /* d */) continue;
+    const head = HEAD.exec(code.slice(at, at + 200));
+    if (!head) continue;
+    const name = head[1]!;
+    let k = j + 1;
+    while (k < lines.length && (indent[k]! < 0 || indent[k]! > width)) k++;
+    const range: Block = [at, k < lines.length ? lines[k]! : code.length, c === 99];
+    const list = blocks.get(name);
+    if (list) list.push(range);
+    else blocks.set(name, [range]);
+  }
+  return blocks;
+}
+
+/** A word of code followed by `(` or `.` (spaces and tabs between): where a call or a dotted callee starts. */
+const USE = /(?<![A-Za-z0-9_\u0080-\uffff])[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*(?=[ \t]*[(.])/g;
+
+/**
+ * How a call graph can use a word of a block: the head of a call or of a dotted callee (`f(`, `m.f(`, `C.f(`;
+ * `call`: followed by `(`), or a method through `self.`/`cls.` (`self.f(`). Other words (attributes of
+ * other receivers, names not called) cannot start a hop.
+ */
+export type Use = { word: string; call: boolean; self: boolean };
+
+/** The uses (see Use) in `code[from, to)`. */
+function* usesIn(code: string, from: number, to: number): Generator<Use> {
+  const text = code.slice(from, to);
+  for (const m of text.matchAll(USE)) {
+    const word = m[0];
+    let after = m.index + word.length;
+    while (text.charCodeAt(after) === 32 || text.charCodeAt(after) === 9) after++;
+    const call = text.charCodeAt(after) === 40; /* ( */
+    let i = m.index - 1;
+    while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+    if (text.charCodeAt(i) !== 46 /* . */) {
+      // Not a def's or class's own name, nor `self`/`cls` (their methods are the `self: true` uses).
+      if (
+        word === 'self' ||
+        word === 'cls' ||
+        /(?:^|[^A-Za-z0-9_])(?:def|class)$/.test(text.slice(Math.max(0, i - 5), i + 1))
+      )
+        continue;
+      yield { word, call, self: false };
+      continue;
+    }
+    // An attribute: only `self.word` / `cls.word` names something of this module (a method).
+    let k = i - 1;
+    while (k >= 0 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k--;
+    const end = k + 1;
+    while (k >= 0 && /[A-Za-z0-9_]/.test(text[k]!)) k--;
+    const receiver = text.slice(k + 1, end);
+    if ((receiver === 'self' || receiver === 'cls') && text.charCodeAt(k) !== 46)
+      yield { word, call, self: true };
+  }
+}
+
+/**
+ * Whether `hit` holds for a use (see Use) in the blocks named `name`, or in the blocks of the local defs and
+ * classes those uses name, transitively (a class only constructed, `C(...)`, is not followed; each use asked
+ * once): true, or the local names visited when none hit.
+ */
+export function blocksReach(
+  code: string,
+  blocks: ReadonlyMap<string, readonly Block[]>,
+  name: string,
+  hit: (use: Use) => boolean,
+): true | Set<string> {
+  const seen = new Set([name]);
+  const asked = new Set<string>();
+  const stack = [name];
+  while (stack.length > 0) {
+    for (const [from, to] of blocks.get(stack.pop()!) ?? []) {
+      for (const use of usesIn(code, from, to)) {
+        const key = `${use.self ? 's' : use.call ? 'c' : 'd'}${use.word}`;
+        if (asked.has(key)) continue;
+        asked.add(key);
+        if (!use.self && hit(use)) return true;
+        const local = blocks.has(use.word) && !(use.call && !use.self && onlyClasses(blocks, use.word));
+        if (local && !seen.has(use.word)) {
+          seen.add(use.word);
+          stack.push(use.word);
+        }
+      }
+    }
+  }
+  return seen;
+}
+
+/** Whether `name` has blocks and all of them are classes (a call `name(...)` then constructs one). */
+export const onlyClasses = (blocks: ReadonlyMap<string, readonly Block[]>, name: string): boolean =>
+  blocks.get(name)?.every((b) => b[2]) ?? false;

@@ -1,0 +1,143 @@
+/**
+ * Whether a def or class of a module may block, from the text alone (pure, no parse): BHD007's pre-filter
+ * asks it for each name a call in async code imports, so a file whose async code only calls helpers that
+ * cannot block is never parsed for BHD007.
+ *
+ * `f` of module M may block when M's text has a blocking operation's tokens, or when the blocks (./defBlocks)
+ * of the defs and classes named `f` in M name, through M's other defs and classes, a name M imports that may
+ * block there (the same question in that module, transitively), or a module M imports that may block as a
+ * whole (`import a.b as m`: any attribute of m may be called). A chain only leaves a module through one of its
+ * imports, and the text's imports and words are supersets of what the call graph resolves: a "no" is sound.
+ * Without trustworthy indentation (tabs), the module-level answer is used.
+ */
+import { lexTopLevel } from '../regions';
+import { type Block, type Use, blocksReach, defBlocks, onlyClasses } from './defBlocks';
+import { type ImportSource, textImports } from './prefilter';
+
+export interface NameReachHost {
+  textOf(file: string): string | undefined;
+  resolveModule(module: string, from: string, level: number): string | undefined;
+  /** Whether `file`'s text names `name` other than as an `async def`'s name (what a lookup there needs). */
+  names(file: string, name: string): boolean;
+  /** Whether `text` has a blocking operation's tokens. */
+  blocksDirectly(text: string): boolean;
+  /** Whether module `file` or one it imports, transitively, has blocking operations' tokens. */
+  moduleMayBlock(file: string): boolean;
+}
+
+interface ModuleText {
+  direct: boolean;
+  code: string;
+  /** Undefined: indentation not trusted (the module-level answer then). */
+  blocks: Map<string, Block[]> | undefined;
+  imports: Map<string, ImportSource[]>;
+  stars: ImportSource[];
+}
+
+export class NameReach {
+  private readonly modules = new Map<string, ModuleText | undefined>();
+  /** `file\0name` -> answer (a "no" only once a whole search found nothing). */
+  private readonly known = new Map<string, boolean>();
+
+  constructor(private readonly host: NameReachHost) {}
+
+  clear(): void {
+    this.modules.clear();
+    this.known.clear();
+  }
+
+  /**
+   * Whether a def or class `name` of `file` may block (see the file comment). `call`: it is called as
+   * `name(...)`: a class (constructed, never followed by the call graph) then starts no chain.
+   */
+  mayBlock(file: string, name: string, call = false): boolean {
+    const visited = new Set<string>();
+    const found = this.reaches(file, name, call, visited);
+    // Each visited name reaches a subset of what this one reaches (cycles included): all "no" now.
+    if (!found) for (const key of visited) this.known.set(key, false);
+    return found;
+  }
+
+  private reaches(file: string, name: string, call: boolean, visited: Set<string>): boolean {
+    const key = `${call ? 'c' : 'n'}${file}\u0000${name}`;
+    const known = this.known.get(key);
+    if (known !== undefined) return known;
+    if (visited.has(key)) return false; // met again in a cycle: not yet (not kept)
+    visited.add(key);
+    const text = this.module(file);
+    let found = false;
+    if (text === undefined) found = false;
+    else if (
+      text.blocks !== undefined &&
+      (!text.blocks.has(name) || (call && onlyClasses(text.blocks, name)))
+    )
+      // A name not defined here (a lookup finds it only through an import), or a class of this module being
+      // constructed: what an import of that name brings, if anything.
+      found = this.importReaches(file, text, name, call, visited);
+    else
+      found =
+        text.direct ||
+        (text.blocks === undefined
+          ? this.host.moduleMayBlock(file)
+          : this.localReaches(file, text, name, visited));
+    if (found) this.known.set(key, true);
+    return found;
+  }
+
+  /** Through the blocks named `name` and the local names they use, to an import that may block. */
+  private localReaches(file: string, text: ModuleText, name: string, visited: Set<string>): boolean {
+    for (const [module, level] of text.stars) {
+      const dep = this.host.resolveModule(module, file, level);
+      if (dep !== undefined && this.host.moduleMayBlock(dep)) return true;
+    }
+    if (this.importReaches(file, text, name, false, visited)) return true;
+    const hit = ({ word, call }: Use): boolean => this.importReaches(file, text, word, call, visited);
+    return blocksReach(text.code, text.blocks!, name, hit) === true;
+  }
+
+  /** Whether local name `n` of `file` is imported from where it may block (`call`: as `n(...)`). */
+  private importReaches(
+    file: string,
+    text: ModuleText,
+    n: string,
+    call: boolean,
+    visited: Set<string>,
+  ): boolean {
+    for (const [module, level, member] of text.imports.get(n) ?? []) {
+      const dep = this.host.resolveModule(module, file, level);
+      if (dep === undefined) continue;
+      if (
+        member === undefined
+          ? this.host.moduleMayBlock(dep)
+          : this.host.names(dep, member) && this.reaches(dep, member, call, visited)
+      )
+        return true;
+    }
+    return false;
+  }
+
+  private module(file: string): ModuleText | undefined {
+    if (this.modules.has(file)) return this.modules.get(file);
+    const source = this.host.textOf(file);
+    let text: ModuleText | undefined;
+    if (source !== undefined) {
+      const lexed = lexTopLevel(source);
+      const code = lexed?.code ?? source;
+      const imports = new Map<string, ImportSource[]>();
+      const stars: ImportSource[] = [];
+      for (const { local, modules } of textImports(code)) {
+        if (local === '*') stars.push(...modules);
+        else imports.set(local, [...(imports.get(local) ?? []), ...modules]);
+      }
+      text = {
+        direct: this.host.blocksDirectly(source),
+        code,
+        blocks: lexed ? defBlocks(code, lexed.lines) : undefined,
+        imports,
+        stars,
+      };
+    }
+    this.modules.set(file, text);
+    return text;
+  }
+}

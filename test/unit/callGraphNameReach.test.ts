@@ -1,0 +1,241 @@
+/**
+ * BHD007's text-level pre-filter at the level of names (src/diagnostics/callGraph/nameReach.ts, defBlocks.ts,
+ * prefilter.ts): a call in async code is a candidate only when what it names may block, through the blocks of
+ * the defs and classes it reaches, across modules. It must never hide a finding: on random projects (modules
+ * importing each other, classes, constructors, `self.` methods, module aliases, blocking calls here and
+ * there) the findings with the pre-filter equal those of the full search, and a file it skips has none.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkSource } from '../../src/diagnostics/analyze';
+import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
+import { blocksReach, defBlocks } from '../../src/diagnostics/callGraph/defBlocks';
+import { lexTopLevel } from '../../src/diagnostics/regions';
+
+function project(files: Record<string, string>): {
+  dir: string;
+  index: ProjectIndex;
+  file: (n: string) => string;
+} {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-reach-')));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  const index = new ProjectIndex({ roots: [dir], stable: true });
+  return { dir, index, file: (n) => path.join(dir, n) };
+}
+
+test('defBlocks: each def and class block by name, nested ones included; tabs are not trusted', () => {
+  const code = [
+    'import x',
+    '@decorator',
+    'def f(a):',
+    '    return g(a)',
+    '',
+    'class C:',
+    '    def m(self):',
+    '        self.n()',
+    '    async def n(self):',
+    '        pass',
+    'y = 1',
+  ].join('\n');
+  const lexed = lexTopLevel(code)!;
+  const blocks = defBlocks(lexed.code, lexed.lines)!;
+  const text = (name: string): string[] =>
+    (blocks.get(name) ?? []).map(([a, b]) => code.slice(a, b).trimEnd());
+  assert.deepEqual(text('f'), ['def f(a):\n    return g(a)']);
+  assert.deepEqual(text('m'), ['def m(self):\n        self.n()']);
+  assert.deepEqual(text('n'), ['async def n(self):\n        pass']);
+  assert.match(text('C')[0]!, /^class C:[\s\S]*pass$/);
+  assert.equal(blocks.get('C')![0]![2], true, 'a class');
+  assert.equal(blocks.get('f')![0]![2], false);
+  const uses: string[] = [];
+  const visited = blocksReach(lexed.code, blocks, 'f', (u) => {
+    uses.push(`${u.word}${u.call ? '(' : '.'}`);
+    return false;
+  });
+  // f calls g (asked: an import maybe); not its own name, not `x` (never called).
+  assert.deepEqual(uses, ['g(']);
+  assert.deepEqual([...(visited as Set<string>)], ['f']);
+  uses.length = 0;
+  blocksReach(lexed.code, blocks, 'C', (u) => {
+    uses.push(u.word);
+    return false;
+  });
+  // In C, `self.n()` is followed as a method, never asked as an import.
+  assert.deepEqual(uses, []);
+  const tabbed = 'def f():\n\treturn 1\n';
+  const lexedTabs = lexTopLevel(tabbed)!;
+  assert.equal(defBlocks(lexedTabs.code, lexedTabs.lines), undefined);
+});
+
+test('pre-filter: constructing an imported class starts no chain; its static methods and helpers may', () => {
+  const { dir, index, file } = project({
+    'models.py': [
+      'import time',
+      '',
+      'class Agent:',
+      '    def run(self):',
+      '        time.sleep(1)',
+      '',
+      'def make():',
+      '    return 1',
+    ].join('\n'),
+    'helpers.py': [
+      'from models import Agent, make',
+      '',
+      'def fine():',
+      '    return make()',
+      '',
+      'def builds():',
+      '    return Agent()',
+      '',
+      'def slow():',
+      '    return Agent.run(None)',
+    ].join('\n'),
+  });
+  try {
+    const main = file('main.py');
+    const chains = (
+      body: string,
+      imports = 'from models import Agent\nfrom helpers import fine, builds, slow\n',
+    ) => index.mayHaveChains(main, `${imports}\nasync def route():\n    ${body}\n`);
+    assert.equal(chains('a = Agent()'), false, 'a constructor call');
+    // models.py has time.sleep: any function there may block (tokens, module-wide).
+    assert.equal(chains('Agent.run(None)'), true, 'a method through the class');
+    assert.equal(chains('fine()'), true, 'helpers imports models, which has blocking tokens');
+    assert.equal(chains('builds()'), false, 'builds() only constructs an Agent');
+    assert.equal(chains('slow()'), true);
+    // A module without tokens whose helper only constructs: no chain through it.
+    fs.writeFileSync(
+      path.join(dir, 'plain.py'),
+      'from models import Agent\n\ndef build():\n    return Agent()\n',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'calls.py'),
+      'from models import Agent\n\ndef go():\n    return Agent.run(None)\n',
+    );
+    const fresh = new ProjectIndex({ roots: [dir], stable: true });
+    const text = (imp: string, call: string): string => `${imp}\n\nasync def route():\n    ${call}\n`;
+    assert.equal(fresh.mayHaveChains(main, text('from plain import build', 'build()')), false);
+    assert.equal(fresh.mayHaveChains(main, text('from calls import go', 'go()')), true);
+    // The same through a local helper of the checked file.
+    const local = (helper: string): string =>
+      `from models import Agent\n\ndef helper():\n    ${helper}\n\nasync def route():\n    helper()\n`;
+    assert.equal(fresh.mayHaveChains(main, local('return Agent()')), false);
+    assert.equal(fresh.mayHaveChains(main, local('return Agent.run(None)')), true);
+    // Through methods of the checked file's own class (`self.`), to an import that blocks.
+    const service = (k: string): string =>
+      'from models import Agent\n\nclass Svc:\n    def m(self):\n        self.k()\n\n' +
+      `    def k(self):\n        ${k}\n\n    async def am(self):\n        self.m()\n`;
+    assert.equal(fresh.mayHaveChains(main, service('Agent.run(None)')), true);
+    assert.equal(fresh.mayHaveChains(main, service('Agent()')), false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A small seeded PRNG (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A random project of `n` modules m0..m{n-1} that import each other (from-imports with aliases, modules,
+ * module aliases, classes), each with functions f0, f1, a helper h, a class with a static method, methods
+ * reached through `self.`, and async code calling all of these; blocking calls in a few modules only.
+ */
+function randomProject(seed: number, n = 5): Record<string, string> {
+  const r = random(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const files: Record<string, string> = {};
+  for (let i = 0; i < n; i++) {
+    const others = [...Array(n).keys()].filter((j) => j !== i);
+    const lines: string[] = [];
+    const blocking = r() < 0.4;
+    if (blocking) lines.push('import time');
+    const imported = others.filter(() => r() < 0.5);
+    const uses: string[] = [];
+    for (const j of imported) {
+      const style = pick(['from', 'module', 'alias', 'class']);
+      if (style === 'from') {
+        lines.push(`from m${j} import f0 as f0_${j}, f1 as f1_${j}`);
+        uses.push(`f0_${j}()`, `f1_${j}()`);
+      } else if (style === 'module') {
+        lines.push(`import m${j}`);
+        uses.push(`m${j}.f0()`, `m${j}.f1()`, `m${j}.C${j}.s()`);
+      } else if (style === 'alias') {
+        lines.push(`import m${j} as mod${j}`);
+        uses.push(`mod${j}.f1()`);
+      } else {
+        lines.push(`from m${j} import C${j}`);
+        uses.push(`C${j}()`, `C${j}.s()`);
+      }
+    }
+    const calls = (method: boolean, count = 1 + Math.floor(r() * 3)): string[] => {
+      const out: string[] = [];
+      for (let k = 0; k < count; k++) {
+        const choices = ['h()', 'f0()', 'f1()', `C${i}.s()`, `C${i}()`, 'len([])', ...uses, ...uses];
+        if (method) choices.push('self.k()', 'self.k()', 'self.m()');
+        if (blocking && r() < 0.6) choices.push('time.sleep(1)');
+        out.push(pick(choices));
+      }
+      return out;
+    };
+    const body = (indent: string, method = false, count?: number): string[] =>
+      calls(method, count).map((c) => `${indent}${c}`);
+    lines.push('', 'def h():', ...body('    '));
+    lines.push('', 'def f0():', ...body('    '));
+    lines.push('', 'def f1():', ...body('    '));
+    lines.push('', `class C${i}:`, '    def __init__(self):', '        self.x = 1');
+    lines.push('    @staticmethod', '    def s():', ...body('        '));
+    lines.push('    def m(self):', ...body('        ', true));
+    lines.push('    def k(self):', ...body('        '));
+    // One call in async code per file: the pre-filter decides per file, so each chain is seen on its own.
+    if (r() < 0.5) lines.push('    async def am(self):', ...body('        ', true, 1), '');
+    else lines.push('', 'async def route():', ...body('    ', false, 1), '');
+    files[`m${i}.py`] = lines.join('\n');
+  }
+  return files;
+}
+
+test('pre-filter never hides a finding: random projects, with and without it', async () => {
+  let withFindings = 0;
+  let skipped = 0;
+  for (let seed = 1; seed <= 80; seed++) {
+    const files = randomProject(seed);
+    const { dir, file } = project(files);
+    try {
+      const filtered = new ProjectIndex({ roots: [dir], stable: true });
+      const full = new ProjectIndex({ roots: [dir], stable: true });
+      for (const [name, source] of Object.entries(files)) {
+        const f = file(name);
+        const bhd007 = async (index: ProjectIndex, regions: boolean): Promise<string[]> =>
+          (await checkSource(source, { project: index, file: f, regions, select: ['BHD007'] })).map(
+            (x) => `${x.range.start.row}:${x.range.start.column} ${x.message}`,
+          );
+        const expected = await bhd007(full, false);
+        const actual = await bhd007(filtered, true);
+        assert.deepEqual(actual, expected, `seed ${seed}, ${name}:\n${source}`);
+        if (expected.length > 0) withFindings++;
+        if (!filtered.mayHaveChains(f, source)) {
+          skipped++;
+          assert.deepEqual(expected, [], `seed ${seed}, ${name}: skipped with findings`);
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  // The generator makes both kinds: files with chains, and files the pre-filter spares.
+  assert.ok(withFindings > 15, `files with BHD007 findings: ${withFindings}`);
+  assert.ok(skipped > 20, `files the pre-filter skipped: ${skipped}`);
+});

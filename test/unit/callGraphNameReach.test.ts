@@ -14,6 +14,7 @@ import { checkSource } from '../../src/diagnostics/analyze';
 import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
 import { blocksReach, defBlocks } from '../../src/diagnostics/callGraph/defBlocks';
 import { lexTopLevel } from '../../src/diagnostics/regions';
+import { seededRandom } from './seededRandom';
 
 function project(files: Record<string, string>): {
   dir: string;
@@ -136,25 +137,13 @@ test('pre-filter: constructing an imported class starts no chain; its static met
   }
 });
 
-/** A small seeded PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A random project of `n` modules m0..m{n-1} that import each other (from-imports with aliases, modules,
  * module aliases, classes), each with functions f0, f1, a helper h, a class with a static method, methods
  * reached through `self.`, and async code calling all of these; blocking calls in a few modules only.
  */
 function randomProject(seed: number, n = 5): Record<string, string> {
-  const r = random(seed);
+  const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const files: Record<string, string> = {};
   for (let i = 0; i < n; i++) {

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { createPythonParser } from '../../src/python/treeSitter';
 import { AnalysisCache, analyze } from '../../src/diagnostics/analyze';
 import { IncrementalParse, type ContentChange } from '../../src/diagnostics/incrementalParse';
+import { seededRandom } from './seededRandom';
 
 const BASE = [
   'import asyncio',
@@ -94,18 +95,6 @@ const FRAGMENTS = [
   '\t',
 ];
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function position(text: string, index: number): { line: number; character: number } {
   let line = 0;
   let lineStart = 0;
@@ -138,7 +127,7 @@ test('incremental analysis equals a fresh analysis after random edit sequences',
   let unbalanced = 0;
   try {
     for (let seed = 1; seed <= 30; seed++) {
-      const random = rng(seed);
+      const random = seededRandom(seed);
       // A bigger file (more statements than the zone around an edit), so most statements stay cached.
       let text = BASE + BASE.replace(/\b(handler|other|third|Fetcher|sync_helper)\b/g, '$1_2');
       const doc = new IncrementalParse(parser, text);

@@ -189,8 +189,15 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     lines.push('    def m(self):', ...body('        ', true));
     lines.push('    def k(self):', ...body('        '));
     // One call in async code per file: the pre-filter decides per file, so each chain is seen on its own.
-    if (r() < 0.5) lines.push('    async def am(self):', ...body('        ', true, 1), '');
-    else lines.push('', 'async def route():', ...body('    ', false, 1), '');
+    // Sometimes awaited (the call graph skips the operand of `await`), or awaited through `.result()`.
+    const awaited = (line: string): string =>
+      r() < 0.3
+        ? line.replace(/^(\s*)/, '$1await ')
+        : r() < 0.15
+          ? line.replace(/^(\s*)(.*)$/, '$1await $2.result()')
+          : line;
+    if (r() < 0.5) lines.push('    async def am(self):', ...body('        ', true, 1).map(awaited), '');
+    else lines.push('', 'async def route():', ...body('    ', false, 1).map(awaited), '');
     files[`m${i}.py`] = lines.join('\n');
   }
   return files;

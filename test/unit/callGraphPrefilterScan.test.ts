@@ -10,29 +10,41 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { callsInAsync } from '../../src/diagnostics/callGraph/prefilter';
+import { callsInAsync, directlyAwaited } from '../../src/diagnostics/callGraph/prefilter';
 import { asyncLocator, importBindings, lexTopLevel } from '../../src/diagnostics/regions';
 
 const repo = path.join(__dirname, '../../..');
 const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The alternation regex the scan replaced (the reference). */
+/**
+ * The alternation regex the scan replaced (the reference), with what was added since: calls `await` takes
+ * as its operand are skipped (directlyAwaited, tested below), and `keep` learns whether the name is called.
+ */
 function byRegex(
   code: string,
   names: readonly string[],
   asyncAt: (index: number) => boolean,
-  keep: (name: string) => boolean,
+  keep: (name: string, call: boolean) => boolean,
 ): boolean {
   const call = new RegExp(
     `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t]*\\.[ \\t]*)?(${names.map(escape).join('|')})(?![A-Za-z0-9_])[ \\t]*[(.]`,
     'g',
   );
-  for (const m of code.matchAll(call)) if (asyncAt(m.index) && keep(m[1]!)) return true;
+  for (const m of code.matchAll(call)) {
+    const end = m.index + m[0].length - 1; // at the `(` or `.`, spaces before it are gaps
+    if (asyncAt(m.index) && !directlyAwaited(code, m.index, end) && keep(m[1]!, m[0].endsWith('(')))
+      return true;
+  }
   return false;
 }
 
 /** Both versions' answers and the sequence of questions they asked. */
-function compare(code: string, names: readonly string[], yes: (name: string) => boolean, label: string): void {
+function compare(
+  code: string,
+  names: readonly string[],
+  yes: (name: string) => boolean,
+  label: string,
+): void {
   const lexed = lexTopLevel(code);
   const locator = lexed ? asyncLocator(lexed.code, lexed.lines) : undefined;
   const asyncAt = locator ?? ((): boolean => true);
@@ -46,8 +58,8 @@ function compare(code: string, names: readonly string[], yes: (name: string) => 
         asked.push(`@${i}:${asyncAt(i)}`);
         return asyncAt(i);
       },
-      (name) => {
-        asked.push(name);
+      (name, call) => {
+        asked.push(`${name}${call ? '(' : '.'}`);
         return yes(name);
       },
     );
@@ -126,6 +138,27 @@ test('callsInAsync: same as the regex on every fixture file', () => {
     }
   }
   assert.ok(files > 10, `expected fixture files, found ${files}`);
+});
+
+test('directlyAwaited: the calls `await` takes as its operand, and only those', () => {
+  const at = (code: string, name: string): boolean => {
+    const start = code.indexOf(name);
+    const head = /^(?:(?:self|cls)\s*\.\s*)?[A-Za-z_]\w*/.exec(code.slice(start))![0];
+    return directlyAwaited(code, start, start + head.length);
+  };
+  assert.equal(at('x = await helper(1)\n', 'helper'), true);
+  assert.equal(at('x = await  m.sub.helper(a, (b))\n', 'm.sub'), true);
+  assert.equal(at('await self.helper()\n', 'self'), true);
+  assert.equal(at('[await helper(x)\n for x in y]', 'helper'), true);
+  assert.equal(at('x = await helper(1) if c else 2\n', 'helper'), true);
+  assert.equal(at('x = await helper(1).result()\n', 'helper'), false, 'the operand is .result()');
+  assert.equal(at('x = await helper(1)()\n', 'helper'), false);
+  assert.equal(at('x = await helper(1)[0]\n', 'helper'), false);
+  assert.equal(at('x = await helper(1)\n    .done()\n', 'helper'), false, 'continued on the next line');
+  assert.equal(at('x = await (helper(1))\n', 'helper'), false, 'parenthesised');
+  assert.equal(at('x = helper(1)\n', 'helper'), false);
+  assert.equal(at('x = my_await helper(1)\n', 'helper'), false);
+  assert.equal(at('x = await helper(f"{a})")\n', 'helper'), false, 'an f-string: not sure');
 });
 
 test('lexTopLevel and importBindings: a kept result is the one a fresh run gives', () => {

@@ -199,6 +199,45 @@ const WORD_CALL = /(?<![A-Za-z0-9_])[A-Za-z0-9_]+(?=[ \t]*[(.])/g;
 
 const isWordChar = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+/** Space, tab, line break or backslash (a continuation): what may separate tokens. */
+const isGap = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 92;
+
+/**
+ * Whether the call whose callee starts at `start` (a name or a `self.`/`cls.` prefix), with the name (its
+ * head) ending at `end`, is the operand of `await` itself (`await f(...)`, `await m.f(...)`; not
+ * `await f().g()` nor `await (f())`): the call graph skips those (an awaited call returns an awaitable, not
+ * a sync helper's result). False when unsure: arguments with an f-string (its text is kept, brackets in it
+ * are not code) or a name that is not plain ASCII.
+ */
+export function directlyAwaited(code: string, start: number, end: number): boolean {
+  let i = start - 1;
+  while (i >= 0 && isGap(code.charCodeAt(i))) i--;
+  if (i < 4 || code.slice(i - 4, i + 1) !== 'await') return false;
+  const before = code.charCodeAt(i - 5);
+  if (isWordChar(before) || before === 46 /* . */ || before > 127) return false;
+  let j = end;
+  for (;;) {
+    while (isGap(code.charCodeAt(j))) j++;
+    if (code.charCodeAt(j) !== 46 /* . */) break;
+    j++;
+    while (isGap(code.charCodeAt(j))) j++;
+    const name = j;
+    while (isWordChar(code.charCodeAt(j))) j++;
+    if (j === name || code.charCodeAt(j) > 127) return false;
+  }
+  if (code.charCodeAt(j) !== 40 /* ( */) return false;
+  let depth = 0;
+  for (; j < code.length; j++) {
+    const c = code.charCodeAt(j);
+    if (c === 34 || c === 39) return false; // a quote: an f-string's kept text
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if ((c === 41 || c === 93 || c === 125) && --depth === 0) break;
+  }
+  if (j >= code.length) return false;
+  for (j++; isGap(code.charCodeAt(j)); j++);
+  const next = code.charCodeAt(j);
+  return next !== 46 /* . */ && next !== 40 /* ( */ && next !== 91; /* [ */
+}
 
 /**
  * Where the call regex below would start a match for the name at `at` (a whole word followed by `(`/`.`):
@@ -238,7 +277,7 @@ export function callsInAsync(
       const name = m[0];
       if (!set.has(name)) continue;
       const start = callStart(code, m.index);
-      if (start < 0 || !asyncAt(start)) continue;
+      if (start < 0 || !asyncAt(start) || directlyAwaited(code, start, m.index + name.length)) continue;
       const next = WORD_CALL.lastIndex; // keep() runs other code: leave the shared regex as it was
       let after = next;
       while (code.charCodeAt(after) === 32 || code.charCodeAt(after) === 9) after++;
@@ -252,6 +291,9 @@ export function callsInAsync(
     `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t]*\\.[ \\t]*)?(${names.map(escape).join('|')})(?![A-Za-z0-9_])[ \\t]*[(.]`,
     'g',
   );
-  for (const m of code.matchAll(call)) if (asyncAt(m.index) && keep(m[1]!, m[0].endsWith('('))) return true;
+  for (const m of code.matchAll(call)) {
+    if (!asyncAt(m.index) || directlyAwaited(code, m.index, m.index + m[0].search(/[ \t]*[(.]$/))) continue;
+    if (keep(m[1]!, m[0].endsWith('('))) return true;
+  }
   return false;
 }

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { callsInAsync, directlyAwaited } from '../../src/diagnostics/callGraph/prefilter';
+import { callsInAsync, directlyAwaited, useShape } from '../../src/diagnostics/callGraph/prefilter';
 import { asyncLocator, importBindings, lexTopLevel } from '../../src/diagnostics/regions';
 
 const repo = path.join(__dirname, '../../..');
@@ -18,13 +18,14 @@ const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The alternation regex the scan replaced (the reference), with what was added since: calls `await` takes
- * as its operand are skipped (directlyAwaited, tested below), and `keep` learns whether the name is called.
+ * as its operand are skipped (directlyAwaited, tested below), and `keep` learns how the name is used
+ * (useShape, tested below: called, or a dotted callee's attributes; no question when no call starts there).
  */
 function byRegex(
   code: string,
   names: readonly string[],
   asyncAt: (index: number) => boolean,
-  keep: (name: string, call: boolean) => boolean,
+  keep: (name: string, call: boolean, tail?: readonly string[]) => boolean,
 ): boolean {
   const call = new RegExp(
     `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t]*\\.[ \\t]*)?(${names.map(escape).join('|')})(?![A-Za-z0-9_])[ \\t]*[(.]`,
@@ -32,8 +33,9 @@ function byRegex(
   );
   for (const m of code.matchAll(call)) {
     const end = m.index + m[0].length - 1; // at the `(` or `.`, spaces before it are gaps
-    if (asyncAt(m.index) && !directlyAwaited(code, m.index, end) && keep(m[1]!, m[0].endsWith('(')))
-      return true;
+    if (!asyncAt(m.index) || directlyAwaited(code, m.index, end)) continue;
+    const shape = useShape(code, !m[0].startsWith(m[1]!), end);
+    if (shape !== null && keep(m[1]!, shape.call, shape.tail)) return true;
   }
   return false;
 }
@@ -58,8 +60,8 @@ function compare(
         asked.push(`@${i}:${asyncAt(i)}`);
         return asyncAt(i);
       },
-      (name, call) => {
-        asked.push(`${name}${call ? '(' : '.'}`);
+      (name, call, tail) => {
+        asked.push(`${name}${call ? '(' : '.'}${tail?.join('.') ?? '?'}`);
         return yes(name);
       },
     );
@@ -159,6 +161,20 @@ test('directlyAwaited: the calls `await` takes as its operand, and only those', 
   assert.equal(at('x = helper(1)\n', 'helper'), false);
   assert.equal(at('x = my_await helper(1)\n', 'helper'), false);
   assert.equal(at('x = await helper(f"{a})")\n', 'helper'), false, 'an f-string: not sure');
+});
+
+test('useShape: called, or the attributes of a dotted callee up to the call', () => {
+  const shape = (code: string, viaSelf = false): ReturnType<typeof useShape> =>
+    useShape(code, viaSelf, code.indexOf('name') + 4);
+  assert.deepEqual(shape('name (1)'), { call: true, tail: [] });
+  assert.deepEqual(shape('name.f(1)'), { call: false, tail: ['f'] });
+  assert.deepEqual(shape('name . a .\\\n  f (1)'), { call: false, tail: ['a', 'f'] });
+  assert.deepEqual(shape('name.a\n    .f(1)'), { call: false, tail: ['a', 'f'] }, 'inside brackets');
+  assert.equal(shape('name.a[0](1)'), null, 'a subscript: not a dotted callee');
+  assert.equal(shape('name.a = 1'), null, 'not called');
+  assert.deepEqual(shape('self.name.a(1)', true), { call: false }, 'after self.: nothing assumed');
+  assert.deepEqual(shape('self.name(1)', true), { call: true, tail: [] });
+  assert.deepEqual(shape('name.é(1)'), { call: false }, 'not sure');
 });
 
 test('lexTopLevel and importBindings: a kept result is the one a fresh run gives', () => {

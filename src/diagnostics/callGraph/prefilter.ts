@@ -33,7 +33,13 @@ export function namesSync(code: string, name: string): boolean {
  * Whether module `module` (relative to the file when `level` > 0) is a project module that may block; with
  * `name`, also one whose text names `name` (a def, class or import of it: what the call graph looks up there).
  */
-export type ModuleMayBlock = (module: string, level: number, name?: string, call?: boolean) => boolean;
+export type ModuleMayBlock = (
+  module: string,
+  level: number,
+  name?: string,
+  call?: boolean,
+  tail?: readonly string[],
+) => boolean;
 
 /**
  * A module an import may come from, relative when the level > 0; with a name when the import names a member
@@ -120,14 +126,14 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
    * Whether `name` is imported from a project module where it may block (naming it other than as an async
    * def); `call`: as `name(...)`, which constructs a class there.
    */
-  const importMayBlock = (name: string, call = false): boolean => {
-    const key = call ? `(${name}` : name;
+  const importMayBlock = (name: string, call = false, tail?: readonly string[]): boolean => {
+    const key = `${call ? '(' : ''}${name}${tail ? `.${tail.join('.')}` : ''}`;
     let yes = importAnswers.get(key);
     if (yes === undefined) {
       const modules = imported.get(name);
       yes =
         modules !== undefined &&
-        modules.some(([module, level, member]) => mayBlock(module, level, member, call));
+        modules.some(([module, level, member]) => mayBlock(module, level, member, call, tail));
       importAnswers.set(key, yes);
     }
     return yes;
@@ -165,16 +171,17 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   };
   const answers = new Map<string, boolean>();
   /**
-   * Whether a use of `name` in async code may resolve to a function that may block: `name.f(...)`, or with
-   * `call` `name(...)` (also `self.name(...)`), where a class is only constructed.
+   * Whether a use of `name` in async code may resolve to a function that may block: `name.f(...)` (`tail`:
+   * the attributes up to the call, when known), or with `call` `name(...)` (also `self.name(...)`), where a
+   * class is only constructed.
    */
-  const candidate = (name: string, call = false): boolean => {
-    const key = call ? `(${name}` : name;
+  const candidate = (name: string, call = false, tail?: readonly string[]): boolean => {
+    const key = `${call ? '(' : ''}${name}${tail ? `.${tail.join('.')}` : ''}`;
     let yes = answers.get(key);
     if (yes === undefined) {
       yes =
         ((call ? syncFunctions : syncDefs).has(name) && (selfBlocks() || localReaches(name))) ||
-        importMayBlock(name, call);
+        importMayBlock(name, call, tail);
       answers.set(key, yes);
     }
     return yes;
@@ -201,6 +208,35 @@ const isWordChar = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 /** Space, tab, line break or backslash (a continuation): what may separate tokens. */
 const isGap = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 92;
+
+/**
+ * How the name ending at `end` (followed by `(` or `.`) is used: called (`name(`), or the head of a dotted
+ * callee with `tail` its attributes up to the call (`name.a.f(`: ['a', 'f']; undefined when not sure: an
+ * attribute that is not plain ASCII, or after `self.`: `viaSelf`). Null when no call can start there: a
+ * chain that is not called (`name.a[0]`, `name.a = 1`).
+ */
+export function useShape(
+  code: string,
+  viaSelf: boolean,
+  end: number,
+): { call: boolean; tail?: readonly string[] } | null {
+  let j = end;
+  while (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9) j++;
+  if (code.charCodeAt(j) === 40 /* ( */) return { call: true, tail: [] };
+  const tail: string[] = [];
+  while (code.charCodeAt(j) === 46 /* . */) {
+    for (j++; isGap(code.charCodeAt(j)); j++);
+    const from = j;
+    while (isWordChar(code.charCodeAt(j))) j++;
+    if (j === from || code.charCodeAt(j) > 127) return { call: false };
+    tail.push(code.slice(from, j));
+    while (isGap(code.charCodeAt(j))) j++;
+  }
+  if (code.charCodeAt(j) !== 40 /* ( */) return null;
+  // `self.name.a(...)` is not resolved by the call graph, but `self` may be a name of its own here (the
+  // regex reference and the scan see the chain from different words): nothing assumed.
+  return viaSelf ? { call: false } : { call: false, tail };
+}
 
 /**
  * Whether the call whose callee starts at `start` (a name or a `self.`/`cls.` prefix), with the name (its
@@ -266,7 +302,7 @@ export function callsInAsync(
   code: string,
   names: readonly string[],
   asyncAt: (index: number) => boolean,
-  keep: (name: string, call: boolean) => boolean,
+  keep: (name: string, call: boolean, tail?: readonly string[]) => boolean,
 ): boolean {
   if (names.every((n) => WORD_NAME.test(n))) {
     // One scan over the words followed by `(`/`.` and a set lookup: the same matches, in the same order,
@@ -278,10 +314,10 @@ export function callsInAsync(
       if (!set.has(name)) continue;
       const start = callStart(code, m.index);
       if (start < 0 || !asyncAt(start) || directlyAwaited(code, start, m.index + name.length)) continue;
+      const shape = useShape(code, start !== m.index, m.index + name.length);
+      if (shape === null) continue;
       const next = WORD_CALL.lastIndex; // keep() runs other code: leave the shared regex as it was
-      let after = next;
-      while (code.charCodeAt(after) === 32 || code.charCodeAt(after) === 9) after++;
-      const yes = keep(name, code.charCodeAt(after) === 40 /* ( */);
+      const yes = keep(name, shape.call, shape.tail);
       WORD_CALL.lastIndex = yes ? 0 : next;
       if (yes) return true;
     }
@@ -292,8 +328,10 @@ export function callsInAsync(
     'g',
   );
   for (const m of code.matchAll(call)) {
-    if (!asyncAt(m.index) || directlyAwaited(code, m.index, m.index + m[0].search(/[ \t]*[(.]$/))) continue;
-    if (keep(m[1]!, m[0].endsWith('('))) return true;
+    const end = m.index + m[0].search(/[ \t]*[(.]$/);
+    if (!asyncAt(m.index) || directlyAwaited(code, m.index, end)) continue;
+    const shape = useShape(code, !m[0].startsWith(m[1]!), end);
+    if (shape !== null && keep(m[1]!, shape.call, shape.tail)) return true;
   }
   return false;
 }

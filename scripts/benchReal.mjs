@@ -15,6 +15,7 @@ export const REAL_PACKAGES = [
   { pip: 'gradio==6.31.0', dir: 'gradio' },
   { pip: 'slack-bolt==1.30.0', dir: 'slack_bolt' },
   { pip: 'chainlit==2.12.0', dir: 'chainlit' },
+  { pip: 'agno==3.1.10', dir: 'agno' },
 ];
 
 const ms = (x) => `${x.toFixed(0)} ms`;

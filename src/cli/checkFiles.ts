@@ -5,7 +5,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkSource } from '../diagnostics/analyze';
-import { importedModules } from '../diagnostics/callGraph/prefilter';
+import { importedModules } from '../diagnostics/callGraph/textImports';
 import { ProjectIndex } from '../diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../diagnostics/callGraph/roots';
 import type { Finding } from '../diagnostics/types';

@@ -50,7 +50,29 @@ const USE = /(?<![A-Za-z0-9_\u0080-\uffff])[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u00
  * `call`: followed by `(`), or a method through `self.`/`cls.` (`self.f(`). Other words (attributes of
  * other receivers, names not called) cannot start a hop.
  */
-export type Use = { word: string; call: boolean; self: boolean };
+export type Use = {
+  word: string;
+  call: boolean;
+  self: boolean;
+  /** The attributes after the word up to the call (`m.a.f(`: ['a', 'f']; [] for `f(`); undefined: not sure. */
+  tail?: readonly string[];
+};
+
+const gap = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 92;
+
+/** The attributes from `at` (a `.` or `(`) up to a call, undefined when no call or not sure. */
+function calledTail(text: string, at: number): string[] | undefined {
+  const tail: string[] = [];
+  let j = at;
+  while (text.charCodeAt(j) === 46 /* . */) {
+    for (j++; gap(text.charCodeAt(j)); j++);
+    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(j, j + 100));
+    if (!m || text.charCodeAt(j + m[0].length) > 127) return undefined;
+    tail.push(m[0]);
+    for (j += m[0].length; gap(text.charCodeAt(j)); j++);
+  }
+  return text.charCodeAt(j) === 40 /* ( */ ? tail : undefined;
+}
 
 /** The uses (see Use) in `code[from, to)`. */
 function* usesIn(code: string, from: number, to: number): Generator<Use> {
@@ -70,7 +92,7 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
         /(?:^|[^A-Za-z0-9_])(?:def|class)$/.test(text.slice(Math.max(0, i - 5), i + 1))
       )
         continue;
-      yield { word, call, self: false };
+      yield { word, call, self: false, tail: calledTail(text, after) };
       continue;
     }
     // An attribute: only `self.word` / `cls.word` names something of this module (a method).
@@ -87,21 +109,23 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
 /**
  * Whether `hit` holds for a use (see Use) in the blocks named `name`, or in the blocks of the local defs and
  * classes those uses name, transitively (a class only constructed, `C(...)`, is not followed; each use asked
- * once): true, or the local names visited when none hit.
+ * once), or `blockHit` for one of those blocks: true, or the local names visited when none hit.
  */
 export function blocksReach(
   code: string,
   blocks: ReadonlyMap<string, readonly Block[]>,
   name: string,
   hit: (use: Use) => boolean,
+  blockHit?: (from: number, to: number) => boolean,
 ): true | Set<string> {
   const seen = new Set([name]);
   const asked = new Set<string>();
   const stack = [name];
   while (stack.length > 0) {
     for (const [from, to] of blocks.get(stack.pop()!) ?? []) {
+      if (blockHit?.(from, to)) return true;
       for (const use of usesIn(code, from, to)) {
-        const key = `${use.self ? 's' : use.call ? 'c' : 'd'}${use.word}`;
+        const key = `${use.self ? 's' : use.call ? 'c' : 'd'}${use.word}${use.tail ? `.${use.tail.join('.')}` : '?'}`;
         if (asked.has(key)) continue;
         asked.add(key);
         if (!use.self && hit(use)) return true;

@@ -12,7 +12,8 @@
  */
 import { lexTopLevel } from '../regions';
 import { type Block, type Use, blocksReach, defBlocks, onlyClasses } from './defBlocks';
-import { type ImportSource, textImports } from './prefilter';
+import { type ImportSource, textImports } from './textImports';
+import { type BlockingText, blockingText } from './blockingText';
 
 export interface NameReachHost {
   textOf(file: string): string | undefined;
@@ -26,7 +27,10 @@ export interface NameReachHost {
 }
 
 interface ModuleText {
+  /** The module's text has a blocking operation's tokens (used when `blocks` is undefined). */
   direct: boolean;
+  /** Where, block by block, a blocking operation can be (./blockingText). */
+  blocking: BlockingText;
   code: string;
   /** Undefined: indentation not trusted (the module-level answer then). */
   blocks: Map<string, Block[]> | undefined;
@@ -76,10 +80,9 @@ export class NameReach {
       found = this.importReaches(file, text, name, call, visited);
     else
       found =
-        text.direct ||
-        (text.blocks === undefined
-          ? this.host.moduleMayBlock(file)
-          : this.localReaches(file, text, name, visited));
+        text.blocks === undefined
+          ? text.direct || this.host.moduleMayBlock(file)
+          : this.localReaches(file, text, name, visited);
     if (found) this.known.set(key, true);
     return found;
   }
@@ -91,8 +94,11 @@ export class NameReach {
       if (dep !== undefined && this.host.moduleMayBlock(dep)) return true;
     }
     if (this.importReaches(file, text, name, false, visited)) return true;
-    const hit = ({ word, call }: Use): boolean => this.importReaches(file, text, word, call, visited);
-    return blocksReach(text.code, text.blocks!, name, hit) === true;
+    const { root, methodCall } = text.blocking;
+    const hit = ({ word, call, tail }: Use): boolean =>
+      root(word, tail) || this.importReaches(file, text, word, call, visited);
+    const blockHit = (from: number, to: number): boolean => methodCall(text.code, from, to);
+    return blocksReach(text.code, text.blocks!, name, hit, blockHit) === true;
   }
 
   /** Whether local name `n` of `file` is imported from where it may block (`call`: as `n(...)`). */
@@ -131,6 +137,7 @@ export class NameReach {
       }
       text = {
         direct: this.host.blocksDirectly(source),
+        blocking: blockingText(code),
         code,
         blocks: lexed ? defBlocks(code, lexed.lines) : undefined,
         imports,

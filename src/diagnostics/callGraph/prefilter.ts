@@ -7,15 +7,15 @@
  * by the caller (ProjectIndex.mayBlock: blocking tokens in the module or, transitively, in a project module
  * it imports). Most files with `async def` are then never parsed for BHD007.
  */
-import { asyncLocator, importBindings, lexTopLevel } from '../regions';
+import { asyncLocator, lexTopLevel } from '../regions';
+import { type ImportSource, textImports } from './textImports';
 import { blocksReach, defBlocks } from './defBlocks';
+import { type BlockingText, blockingText } from './blockingText';
 
 const ASYNC_DEF = /(?<![A-Za-z0-9_])async[ \t]+def(?![A-Za-z0-9_])/;
 const DEF_NAME = /(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)/g;
 /** Text that ends with `async def ` (also across a backslash continuation): what precedes an async def's name. */
 const ASYNC_DEF_BEFORE = /(?<![A-Za-z0-9_.])async(?:[ \t]|\\\r?\n)+def[ \t]+$/;
-const RELATIVE_IMPORT =
-  /(?<![A-Za-z0-9_.])from[ \t]+(\.+)([A-Za-z0-9_.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n;]*)/g;
 const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Whether the name at `index` of `code` is an `async def`'s. */
@@ -42,58 +42,12 @@ export type ModuleMayBlock = (
 ) => boolean;
 
 /**
- * A module an import may come from, relative when the level > 0; with a name when the import names a member
- * of it (`from a import f`: f of a), without one for the module itself (`a.f` as a submodule).
- */
-export type ImportSource = [module: string, level: number, name?: string];
-
-/** One import of the text: local name ('*' for a star import) and the modules it may come from. */
-export interface TextImport {
-  local: string;
-  modules: ImportSource[];
-}
-
-/** The imports of `code` (strings and comments blanked), relative ones included. */
-export function textImports(code: string): TextImport[] {
-  const out: TextImport[] = [];
-  for (const b of importBindings(code)) {
-    const dot = b.qualified.lastIndexOf('.');
-    const modules: ImportSource[] = [[b.qualified, 0]];
-    if (dot > 0 && b.local !== '*') modules.push([b.qualified.slice(0, dot), 0, b.qualified.slice(dot + 1)]);
-    out.push({ local: b.local, modules });
-  }
-  for (const m of code.matchAll(RELATIVE_IMPORT)) {
-    const level = m[1]!.length;
-    const base = m[2]!;
-    for (const item of m[3]!.replace(/[()\\]/g, ' ').split(',')) {
-      const parts = item.trim().split(/\s+/);
-      const name = parts[0];
-      if (!name) continue;
-      const local = parts[1] === 'as' && parts[2] ? parts[2] : name;
-      // `from . import helpers` names a submodule; `from .x import f` a name of module x.
-      const modules: ImportSource[] = [name === '*' ? [base, level] : [base, level, name]];
-      if (name !== '*') modules.push([base ? `${base}.${name}` : name, level]);
-      out.push({ local, modules });
-    }
-  }
-  return out;
-}
-
-/** The project modules `source` imports, as [module, level] pairs (what may-block follows). */
-export function importedModules(source: string): [string, number][] {
-  const code = lexTopLevel(source)?.code ?? source;
-  return textImports(code).flatMap((i) =>
-    i.modules.map(([module, level]): [string, number] => [module, level]),
-  );
-}
-
-/**
- * See the file comment. `selfBlocks`: whether this file's own text has a blocking operation's tokens. A def
- * or class of this file is a candidate when it does, or when its block names (transitively through the
- * file's other defs and classes) a name imported from a project module where it may block: a chain leaves
- * the file only through one of its imports. Both questions are asked lazily, only for names that a call in
- * async code actually uses: answering them reads the imported modules (transitively), most of the
- * pre-filter's cost.
+ * See the file comment. A def or class of this file is a candidate when its block, or one of the file's defs
+ * and classes it names (transitively), may hold a blocking operation (./blockingText) or names a name imported
+ * from a project module where it may block: a chain leaves the file only through one of its imports. Both
+ * questions are asked lazily, only for names that a call in async code actually uses: answering them reads
+ * the imported modules (transitively), most of the pre-filter's cost. `selfBlocks` (whether the text has a
+ * blocking operation's tokens) decides when the indentation is not trusted.
  */
 export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBlock: ModuleMayBlock): boolean {
   if (!source.includes('async') || !ASYNC_DEF.test(source)) return false;
@@ -139,6 +93,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     return yes;
   };
   let blocks: ReturnType<typeof defBlocks> | null = null;
+  let blocking: BlockingText | undefined;
   const localAnswers = new Map<string, boolean>();
   /**
    * Whether the blocks of the defs and classes named `name` reach, through the file's other defs and classes,
@@ -150,17 +105,21 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     if (known !== undefined) return known;
     if (blocks === null) blocks = defBlocks(code, lexed.lines);
     if (blocks === undefined) {
-      // Indentation not trusted: any import of the file may be what a def calls.
-      const yes = [...imported.keys()].some((n) => importMayBlock(n));
+      // Indentation not trusted: an operation anywhere in the file, or any import may be what a def calls.
+      const yes = selfBlocks() || [...imported.keys()].some((n) => importMayBlock(n));
       localAnswers.set(name, yes);
       return yes;
     }
+    const { root, methodCall } = (blocking ??= blockingText(code));
     const reached = blocksReach(
       code,
       blocks,
       name,
-      ({ word, call }) =>
-        localAnswers.get(word) === true || (imported.has(word) && importMayBlock(word, call)),
+      ({ word, call, tail }) =>
+        root(word, tail) ||
+        localAnswers.get(word) === true ||
+        (imported.has(word) && importMayBlock(word, call)),
+      (from, to) => methodCall(code, from, to),
     );
     if (reached === true) {
       localAnswers.set(name, true);
@@ -180,7 +139,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     let yes = answers.get(key);
     if (yes === undefined) {
       yes =
-        ((call ? syncFunctions : syncDefs).has(name) && (selfBlocks() || localReaches(name))) ||
+        ((call ? syncFunctions : syncDefs).has(name) && localReaches(name)) ||
         importMayBlock(name, call, tail);
       answers.set(key, yes);
     }

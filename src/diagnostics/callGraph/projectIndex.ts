@@ -13,7 +13,8 @@ import type { Parser, Tree } from '../../python/treeSitter';
 import { MESSAGES } from '../rules';
 import type { Finding, RelatedLocation } from '../types';
 import { mightHaveBlockingOps } from '../analyze';
-import { importedModules, mayHaveChains, namesSync } from './prefilter';
+import { mayHaveChains, namesSync } from './prefilter';
+import { importedModules } from './textImports';
 import { NameReach } from './nameReach';
 import { type CalleeSite, type FunctionSummary, type ModuleSummary, summarize } from './summary';
 

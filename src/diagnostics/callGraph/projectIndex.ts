@@ -16,6 +16,7 @@ import { mightHaveBlockingOps } from '../analyze';
 import { mayHaveChains, namesSync } from './prefilter';
 import { importedModules } from './textImports';
 import { NameReach } from './nameReach';
+import { ModuleResolver, installedPackage } from './moduleResolver';
 import { type CalleeSite, type FunctionSummary, type ModuleSummary, summarize } from './summary';
 
 /** Hops followed from the called function down to the blocking operation (the call itself is hop 1). */
@@ -64,16 +65,6 @@ export interface ProjectIndexOptions {
   checked?: Iterable<string>;
 }
 
-const INSTALLED = /[\\/](?:site|dist)-packages[\\/]([^\\/]+)/;
-
-/** `file`'s installed top-level package (or module file) when it is under site-packages, with its path. */
-function installedPackage(file: string): string | undefined {
-  const m = INSTALLED.exec(file);
-  if (!m) return undefined;
-  const top = m[1]!.replace(/\.pyi?$/, '');
-  return `${file.slice(0, m.index + m[0].length - m[1]!.length)}${top}`;
-}
-
 /**
  * Summaries by file, each kept with the hash of the text it was built from: a file that changed is
  * summarised again on the next question about it, one that did not costs a hash.
@@ -82,25 +73,13 @@ export class ProjectIndex {
   private readonly roots: string[];
   private readonly readText: ReadText;
   private readonly stable: boolean;
-  /** With `checked`: the installed packages holding a checked file (others are not project modules). */
-  private readonly installed: Set<string> | undefined;
   /**
    * File -> its summary and what it was built from: the text's hash, or (stable) the text itself, which the
    * index keeps anyway (a string comparison instead of a hash of every file).
    */
   private readonly summaries = new Map<string, { hash: string; summary: ModuleSummary | undefined }>();
-  private readonly exists = new Map<string, 'file' | 'dir' | undefined>();
-  private readonly listings = new Map<string, Map<string, 'file' | 'dir' | 'other'> | undefined>();
-  /** Base directory of a relative import ('' for absolute ones) -> module name -> its file. */
-  private readonly modules = new Map<string, Map<string, string | undefined>>();
-  /** Base -> top-level name -> whether a package or module of that name is there (a stat or two, once). */
-  private readonly present = new Map<string, Map<string, boolean>>();
-  /** Top-level name -> the roots holding it (see rootsWith). */
-  private readonly rootsByTop = new Map<string, string[]>();
-  /** Own root + top-level name -> where an absolute import resolves from (see absoluteBases). */
-  private readonly basesByOwnTop = new Map<string, string[]>();
-  /** Directory -> the directory above its top-most package (see ownRoot). */
-  private readonly ownRoots = new Map<string, string>();
+  /** Where imports lead (./moduleResolver). */
+  private readonly resolver: ModuleResolver;
   /** File -> whether it may block (text-level, transitive; see mayBlock). Cleared with the summaries. */
   private readonly blocking = new Map<string, boolean>();
   /** File -> its text (read once for names, mayBlock and, when stable, summary), file + name -> names(). */
@@ -131,13 +110,15 @@ export class ProjectIndex {
     this.roots = [...new Set(roots)].sort((a, b) => b.length - a.length);
     this.readText = options.readText ?? readDisk;
     this.stable = options.stable ?? false;
+    let installed: Set<string> | undefined;
     if (options.checked) {
-      this.installed = new Set();
+      installed = new Set();
       for (const file of options.checked) {
         const top = installedPackage(path.resolve(file));
-        if (top !== undefined) this.installed.add(top);
+        if (top !== undefined) installed.add(top);
       }
     }
+    this.resolver = new ModuleResolver(this.roots, installed);
   }
 
   /** `file`'s text changed (an edit, a save): its summary and every "may block" answer are stale. */
@@ -152,14 +133,12 @@ export class ProjectIndex {
   /** Files were created, deleted or renamed: module lookups are stale too. */
   invalidate(file: string): void {
     this.changed(file);
-    this.exists.clear();
-    this.listings.clear();
-    this.modules.clear();
-    this.present.clear();
-    this.rootsByTop.clear();
-    this.basesByOwnTop.clear();
-    this.ownRoots.clear();
-    this.relativeBases.clear();
+    this.resolver.clear();
+  }
+
+  /** The file of module `name` (`a.b`), relative to `from` when `level` > 0; undefined outside the roots. */
+  resolveModule(name: string, from: string, level: number): string | undefined {
+    return this.resolver.resolveModule(name, from, level);
   }
 
   /** The summary of `file` (from `text` when given, else read), or undefined when it cannot be read. */
@@ -187,143 +166,6 @@ export class ProjectIndex {
     }
     this.summaries.set(key, { hash, summary });
     return summary;
-  }
-
-  private stat(file: string): 'file' | 'dir' | undefined {
-    if (this.exists.has(file)) return this.exists.get(file);
-    // One directory listing answers every question about its entries (most paths asked about do not exist:
-    // a stat each was most of module resolution's time); a link or an odd entry is stat'ed.
-    const entry = this.listing(path.dirname(file))?.get(path.basename(file));
-    let kind: 'file' | 'dir' | undefined = entry === 'other' ? undefined : entry;
-    if (entry === 'other') {
-      try {
-        const st = fs.statSync(file, { throwIfNoEntry: false });
-        kind = st?.isFile() ? 'file' : st?.isDirectory() ? 'dir' : undefined;
-      } catch {
-        kind = undefined;
-      }
-    }
-    this.exists.set(file, kind);
-    return kind;
-  }
-
-  /** `dir`'s entries by name (undefined when it cannot be listed), read once until invalidate(). */
-  private listing(dir: string): Map<string, 'file' | 'dir' | 'other'> | undefined {
-    if (this.listings.has(dir)) return this.listings.get(dir);
-    let entries: Map<string, 'file' | 'dir' | 'other'> | undefined;
-    try {
-      entries = new Map();
-      for (const d of fs.readdirSync(dir, { withFileTypes: true }))
-        entries.set(d.name, d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other');
-    } catch {
-      entries = undefined;
-    }
-    this.listings.set(dir, entries);
-    return entries;
-  }
-
-  private isFile(file: string): boolean {
-    return this.stat(file) === 'file';
-  }
-
-  private isDir(file: string): boolean {
-    return this.stat(file) === 'dir';
-  }
-
-  /** From -> level -> the directory a relative import of that level starts from (path.resolve is not cheap). */
-  private readonly relativeBases = new Map<string, string[]>();
-  private relativeBase(from: string, level: number): string {
-    let bases = this.relativeBases.get(from);
-    if (!bases) this.relativeBases.set(from, (bases = []));
-    return (bases[level] ??= path.resolve(path.dirname(from), ...Array<string>(level - 1).fill('..')));
-  }
-
-  /** The file of module `name` (`a.b`), relative to `from` when `level` > 0; undefined outside the roots. */
-  resolveModule(name: string, from: string, level: number): string | undefined {
-    const base = level > 0 ? this.relativeBase(from, level) : this.ownRoot(from);
-    // Absolute imports resolve from the importing file's own root first: keyed apart from relative bases.
-    const key = level > 0 ? base : `\u0000${base}`;
-    let byName = this.modules.get(key);
-    if (!byName) this.modules.set(key, (byName = new Map()));
-    if (byName.has(name)) return byName.get(name);
-    const parts = name ? name.split('.') : [];
-    // A package that is not there at all (most imports: other distributions) is looked up once per root.
-    const bases =
-      level > 0
-        ? parts.length === 0 || this.isPresent(base, parts[0]!)
-          ? [base]
-          : []
-        : parts.length > 0
-          ? this.absoluteBases(base, parts[0]!)
-          : this.roots;
-    let found: string | undefined;
-    for (const base of bases) {
-      const dir = path.join(base, ...parts);
-      if (parts.length > 0 && this.isFile(`${dir}.py`)) found = `${dir}.py`;
-      else if (this.isFile(path.join(dir, '__init__.py'))) found = path.join(dir, '__init__.py');
-      if (found) break;
-    }
-    if (found !== undefined && this.installed) {
-      const top = installedPackage(found);
-      if (top !== undefined && !this.installed.has(top)) found = undefined;
-    }
-    byName.set(name, found);
-    return found;
-  }
-
-  /**
-   * Where an absolute import of `top` from a file whose own root is `own` may resolve, in order: that root
-   * (and its `src/`), as Python finds the file's own package or script directory first; then the other roots
-   * holding `top`. A project with several roots (scripts and tests beside the package, each its own root)
-   * often has a `common` or `utils` in more than one of them: the importing file's own comes first.
-   */
-  private absoluteBases(own: string, top: string): string[] {
-    const key = `${own}\u0000${top}`;
-    let bases = this.basesByOwnTop.get(key);
-    if (!bases) {
-      const first = [own, path.join(own, 'src')].filter((b) => this.isPresent(b, top));
-      bases = first.length === 0 ? this.rootsWith(top) : [...new Set([...first, ...this.rootsWith(top)])];
-      this.basesByOwnTop.set(key, bases);
-    }
-    return bases;
-  }
-
-  /** The directory above the top-most package holding `file` (its directory when not in a package). */
-  private ownRoot(file: string): string {
-    const start = path.dirname(file);
-    let root = this.ownRoots.get(start);
-    if (root === undefined) {
-      let dir = start;
-      while (this.isFile(path.join(dir, '__init__.py')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-      this.ownRoots.set(start, (root = dir));
-    }
-    return root;
-  }
-
-  /** The roots holding a package or module named `top`, in root order (once per name). */
-  private rootsWith(top: string): string[] {
-    let bases = this.rootsByTop.get(top);
-    if (!bases) this.rootsByTop.set(top, (bases = this.roots.filter((r) => this.isPresent(r, top))));
-    return bases;
-  }
-
-  /** Whether `base` holds a package (directory) or module file named `top`. */
-  private isPresent(base: string, top: string): boolean {
-    let names = this.present.get(base);
-    if (!names) this.present.set(base, (names = new Map()));
-    let yes = names.get(top);
-    if (yes === undefined) {
-      const entries = this.listing(base);
-      const dir = entries?.get(top);
-      const file = entries?.get(`${top}.py`);
-      yes =
-        dir === 'dir' ||
-        file === 'file' ||
-        (dir === 'other' && this.isDir(path.join(base, top))) ||
-        (file === 'other' && this.isFile(path.join(base, `${top}.py`)));
-      names.set(top, yes);
-    }
-    return yes;
   }
 
   /** A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package). */

@@ -3,12 +3,12 @@
  * asks it for each name a call in async code imports, so a file whose async code only calls helpers that
  * cannot block is never parsed for BHD007.
  *
- * `f` of module M may block when M's text has a blocking operation's tokens, or when the blocks (./defBlocks)
- * of the defs and classes named `f` in M name, through M's other defs and classes, a name M imports that may
- * block there (the same question in that module, transitively), or a module M imports that may block as a
- * whole (`import a.b as m`: any attribute of m may be called). A chain only leaves a module through one of its
- * imports, and the text's imports and words are supersets of what the call graph resolves: a "no" is sound.
- * Without trustworthy indentation (tabs), the module-level answer is used.
+ * `f` of module M may block when the blocks (./defBlocks) of the defs and classes named `f` in M, or of M's
+ * other defs and classes they name (transitively), may hold a blocking operation (./blockingText), or name a
+ * name M imports that may block there (the same question in that module, transitively), or a module M imports
+ * that may block as a whole (`import a.b as m`: any attribute of m may be called). A chain only leaves a module
+ * through one of its imports, and the text's imports and words are supersets of what the call graph resolves:
+ * a "no" is sound. Without trustworthy indentation (tabs), the module-level answer is used.
  */
 import { lexTopLevel } from '../regions';
 import { type Block, type Use, blocksReach, defBlocks, onlyClasses } from './defBlocks';

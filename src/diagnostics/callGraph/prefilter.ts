@@ -1,11 +1,11 @@
 /**
  * Whether a file can have a BHD007 finding, from its text alone (no parse; pure). Errs towards yes: it says no
  * only when no call in async code (by indentation, ../regions asyncLocator) names something that could
- * resolve to a function that may block: a sync `def` or class of this file (also through `self.`/`cls.`) when
- * this file may block, or a name imported from a project module that may block and names it other than as an
- * `async def` (a call to an async def never starts a chain). "May block" is decided from text
- * by the caller (ProjectIndex.mayBlock: blocking tokens in the module or, transitively, in a project module
- * it imports). Most files with `async def` are then never parsed for BHD007.
+ * resolve to a function that may block. Not awaited (`await f()` is skipped by the call graph), the call names
+ * a sync `def` of this file (also through `self.`/`cls.`; a class only when used as `C.f(...)`: constructing
+ * one starts no chain) whose block may block (see mayHaveChains), or a name imported from a project module
+ * where that name may block (the caller decides, from text: ./nameReach), other than as an `async def`.
+ * Most files with `async def` are then never parsed for BHD007.
  */
 import { asyncLocator, lexTopLevel } from '../regions';
 import { type ImportSource, textImports } from './textImports';

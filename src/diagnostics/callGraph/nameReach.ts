@@ -62,6 +62,42 @@ export class NameReach {
     return found;
   }
 
+  /**
+   * Whether a name `file` imports from `source` may lead to a blocking operation, used as `local(...)`
+   * (`call`) or as `local.a.f(...)` (`tail`: ['a', 'f']; [] for `local(...)`; undefined: not known, then a
+   * module imported as a whole may block as a whole). Looked up as ProjectIndex.resolve looks it up.
+   */
+  sourceMayBlock(file: string, source: ImportSource, call: boolean, tail?: readonly string[]): boolean {
+    const visited = new Set<string>();
+    const found = this.sourceReaches(file, source, call, tail, visited);
+    if (!found) for (const key of visited) this.known.set(key, false);
+    return found;
+  }
+
+  private sourceReaches(
+    file: string,
+    [module, level, member]: ImportSource,
+    call: boolean,
+    tail: readonly string[] | undefined,
+    visited: Set<string>,
+  ): boolean {
+    if (tail !== undefined && tail.length > 0) {
+      const last = tail[tail.length - 1]!;
+      if (member === undefined) {
+        // A module, then its submodules `a`, then the function `f` there.
+        const within = [module, ...tail.slice(0, -1)].filter((p) => p !== '').join('.');
+        const dep = this.host.resolveModule(within, file, level);
+        return dep !== undefined && this.host.names(dep, last) && this.reaches(dep, last, true, visited);
+      }
+      // A member `C` of the module: `C.f(...)` (a class there); a longer chain only through a submodule.
+      if (tail.length > 1) return false;
+    }
+    const dep = this.host.resolveModule(module, file, level);
+    if (dep === undefined) return false;
+    if (member === undefined) return tail === undefined && this.host.moduleMayBlock(dep); // `m(...)`: no function
+    return this.host.names(dep, member) && this.reaches(dep, member, call, visited);
+  }
+
   private reaches(file: string, name: string, call: boolean, visited: Set<string>): boolean {
     const key = `${call ? 'c' : 'n'}${file}\u0000${name}`;
     const known = this.known.get(key);
@@ -77,7 +113,7 @@ export class NameReach {
     )
       // A name not defined here (a lookup finds it only through an import), or a class of this module being
       // constructed: what an import of that name brings, if anything.
-      found = this.importReaches(file, text, name, call, visited);
+      found = this.importReaches(file, text, name, call, visited, []);
     else
       found =
         text.blocks === undefined
@@ -93,32 +129,28 @@ export class NameReach {
       const dep = this.host.resolveModule(module, file, level);
       if (dep !== undefined && this.host.moduleMayBlock(dep)) return true;
     }
-    if (this.importReaches(file, text, name, false, visited)) return true;
+    if (this.importReaches(file, text, name, false, visited, [])) return true;
     const { root, methodCall } = text.blocking;
     const hit = ({ word, call, tail }: Use): boolean =>
-      root(word, tail) || this.importReaches(file, text, word, call, visited);
+      root(word, tail) || this.importReaches(file, text, word, call, visited, tail);
     const blockHit = (from: number, to: number): boolean => methodCall(text.code, from, to);
     return blocksReach(text.code, text.blocks!, name, hit, blockHit) === true;
   }
 
-  /** Whether local name `n` of `file` is imported from where it may block (`call`: as `n(...)`). */
+  /**
+   * Whether local name `n` of `file` is imported from where it may block, used as `n(...)` (`call`) or with
+   * `tail` (see sourceMayBlock; [] when `n` is looked up as a function: a module is none).
+   */
   private importReaches(
     file: string,
     text: ModuleText,
     n: string,
     call: boolean,
     visited: Set<string>,
+    tail: readonly string[] | undefined,
   ): boolean {
-    for (const [module, level, member] of text.imports.get(n) ?? []) {
-      const dep = this.host.resolveModule(module, file, level);
-      if (dep === undefined) continue;
-      if (
-        member === undefined
-          ? this.host.moduleMayBlock(dep)
-          : this.host.names(dep, member) && this.reaches(dep, member, call, visited)
-      )
-        return true;
-    }
+    for (const source of text.imports.get(n) ?? [])
+      if (this.sourceReaches(file, source, call, tail, visited)) return true;
     return false;
   }
 

@@ -237,25 +237,8 @@ export class ProjectIndex {
     return mayHaveChains(
       source,
       () => mightHaveBlockingOps(source),
-      (module, level, name, call, tail) => {
-        if (tail !== undefined && tail.length > 0) {
-          // `m.a.f(...)` through this import: as resolve() looks it up.
-          const last = tail[tail.length - 1]!;
-          if (name === undefined) {
-            // A module: then its submodule `a`, then the function `f` there.
-            const within = [module, ...tail.slice(0, -1)].filter((p) => p !== '').join('.');
-            const dep = this.resolveModule(within, key, level);
-            return dep !== undefined && this.names(dep, last) && this.reach.mayBlock(dep, last, true);
-          }
-          // A member `C` of the module: `C.f(...)` (a class there); a longer chain only through a submodule.
-          if (tail.length > 1) return false;
-        }
-        const dep = this.resolveModule(module, key, level);
-        if (dep === undefined) return false;
-        return name === undefined
-          ? this.mayBlock(dep)
-          : this.names(dep, name) && this.reach.mayBlock(dep, name, call);
-      },
+      (module, level, name, call, tail) =>
+        this.reach.sourceMayBlock(key, [module, level, name], call ?? false, tail),
     );
   }
 

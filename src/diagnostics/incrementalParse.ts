@@ -7,7 +7,7 @@ import { Edit } from 'web-tree-sitter';
 import { endAfterInsert } from '../python/editedParse';
 import type { Parser, Point, Tree } from '../python/treeSitter';
 
-import { lexTopLevel } from './regions';
+import { lexTopLevel } from '../python/lexer';
 import { type EditSpan, editSpan, recordTreeChange } from './treeChanges';
 
 export { type EditSpan, type TreeChange, treeChangeOf } from './treeChanges';

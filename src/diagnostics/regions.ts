@@ -1,184 +1,16 @@
 /**
  * Planning of whole-file checks (CLI, Check Workspace), without parsing. Pure, no `vscode`, no tree-sitter:
- * a small Python lexer finds where the top-level statements and logical lines start and blanks strings and
- * comments; `planCheck` then looks for the calls a rule can report (through the file's import-like text),
- * and what each needs (async code by indentation, executor/Session evidence where the analysis looks for
- * it). Files with no such call are not parsed at all; of the others only the statements that can matter
- * are parsed (whole lines, columns unchanged, positions mapped back). The planning only ever errs towards
- * parsing more; tests check planned == full parse on fixtures, glued pairs and systematic variants.
+ * a small Python lexer (../python/lexer) finds where the top-level statements and logical lines start and
+ * blanks strings and comments; `planCheck` then looks for the calls a rule can report (through the file's
+ * import-like text), and what each needs (async code by indentation, executor/Session evidence where the
+ * analysis looks for it). Files with no such call are not parsed at all; of the others only the statements
+ * that can matter are parsed (whole lines, columns unchanged, positions mapped back). The planning only ever
+ * errs towards parsing more; tests check planned == full parse on fixtures, glued pairs and systematic variants.
  */
 
 import { PLANNER_CALL_SITES, PLANNER_METHOD_SITES } from './rules/registry';
+import { definitionAt, lexTopLevel } from '../python/lexer';
 import { CF_WAITS, EXECUTOR_CLASSES, SESSION_CLASSES } from './targets';
-
-const DEFINITION = /^(?:@|def\b|class\b|async\s+def\b)/;
-const CLAUSE = /^(?:else|elif|except|finally)\b/;
-
-/** Letters a string prefix may have whose strings hold code (`f"{requests.get(u)}"`, t-strings). */
-const CODE_STRING_PREFIX = /[fFtT]/;
-const PREFIX_LETTER = /[rRbBuUfFtT]/;
-/** Where a string may end or escape (per quote, triple or not; a single-quoted string stops at a line end). */
-const STOP_DQ3 = /["\\]/g;
-const STOP_DQ = /["\\\n]/g;
-const STOP_SQ3 = /['\\]/g;
-const STOP_SQ = /['\\\n]/g;
-const SPECIAL = /[\n#\\()[\]{}'"]/g;
-
-/** What `lexTopLevel` finds: where top-level statements start, and the text with comments and strings blanked. */
-export interface Lexed {
-  starts: number[];
-  /** Where every logical line starts (a physical line outside brackets, strings and continuations). */
-  lines: number[];
-  /**
-   * `source` with every comment and every string literal replaced by spaces (line breaks kept; f- and
-   * t-strings kept as they are, their braces hold code): a regex over it never matches text in a string.
-   */
-  code: string;
-}
-
-/**
- * One pass of a small Python lexer: start offsets of the top-level statements (a decorated definition is one
- * statement; `else`, `elif`, `except`, `finally` clauses belong to the statement before) and the code-only
- * text. Undefined when the text does not lex cleanly (unterminated string or bracket, form feeds at line
- * starts): then only a full parse will do.
- */
-export function lexTopLevel(source: string): Lexed | undefined {
-  // A check asks about one source several times in a row (BHD007's pre-filter, the import scan of its
-  // may-block question, the planner): the last few results are kept (read-only for the callers).
-  for (const entry of lexedRecently) if (entry.source === source) return entry.lexed;
-  const lexed = lex(source);
-  lexedRecently[lexedNext] = { source, lexed };
-  lexedNext = (lexedNext + 1) % lexedRecently.length;
-  return lexed;
-}
-
-const lexedRecently: { source: string | undefined; lexed: Lexed | undefined }[] = [
-  { source: undefined, lexed: undefined },
-  { source: undefined, lexed: undefined },
-];
-let lexedNext = 0;
-
-function lex(source: string): Lexed | undefined {
-  // Regex jumps from one character that matters to the next: a CLI runs this once per file, before the JIT
-  // has warmed up, and a per-character loop in cold JavaScript costs more than the regex engine's scan.
-  const starts: number[] = [];
-  const lines: number[] = [];
-  const pieces: string[] = [];
-  let copied = 0; // source[0, copied) is in pieces
-  const blankOut = (from: number, to: number): void => {
-    pieces.push(source.slice(copied, from), blank(source.slice(from, to)));
-    copied = to;
-  };
-  const n = source.length;
-  let depth = 0;
-  let decoratorOnly = false;
-  /** A physical line starting at `i` that begins a logical line: record a statement start if it is one. */
-  const lineAt = (i: number): boolean => {
-    if (i < n) lines.push(i);
-    const c = source.charCodeAt(i);
-    if (c === 12) return false; // form feed: indentation rules we do not model
-    if (i < n && c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 35 /* # */) {
-      const head = source.slice(i, i + 12);
-      if (CLAUSE.test(head)) {
-        // continues the previous compound statement
-      } else if (decoratorOnly) {
-        if (!head.startsWith('@')) decoratorOnly = false;
-      } else {
-        starts.push(i);
-        decoratorOnly = head.startsWith('@');
-      }
-    }
-    return true;
-  };
-  if (!lineAt(0)) return undefined;
-  const special = SPECIAL;
-  let i = 0;
-  for (;;) {
-    // `test` (no match object to allocate): the one-character match ends at lastIndex.
-    special.lastIndex = i;
-    if (!special.test(source)) break;
-    i = special.lastIndex - 1;
-    const c = source.charCodeAt(i);
-    if (c === 10) {
-      i++;
-      if (depth === 0 && !lineAt(i)) return undefined;
-      continue;
-    }
-    if (c === 35) {
-      // comment: to the end of the line
-      const end = source.indexOf('\n', i);
-      const to = end < 0 ? n : end;
-      blankOut(i, to);
-      i = to;
-      continue;
-    }
-    if (c === 92 /* \ */) {
-      // line continuation (or a stray escape): the next line does not start a statement
-      i += source.startsWith('\r\n', i + 1) ? 3 : 2;
-      continue;
-    }
-    if (c === 40 || c === 91 || c === 123) {
-      depth++;
-      i++;
-      continue;
-    }
-    if (c === 41 || c === 93 || c === 125) {
-      depth = Math.max(0, depth - 1);
-      i++;
-      continue;
-    }
-    // a string literal
-    const q = source[i]!;
-    const triple = source.startsWith(q + q + q, i);
-    const stop = q === '"' ? (triple ? STOP_DQ3 : STOP_DQ) : triple ? STOP_SQ3 : STOP_SQ;
-    let j = i + (triple ? 3 : 1);
-    for (;;) {
-      stop.lastIndex = j;
-      if (!stop.test(source)) return undefined; // unterminated
-      j = stop.lastIndex - 1;
-      const d = source.charCodeAt(j);
-      if (d === 92) {
-        j += 2;
-        continue;
-      }
-      if (d === 10) break; // unterminated single-line string: the parser reports an error
-      if (!triple) {
-        j++;
-        break;
-      }
-      if (source.startsWith(q + q + q, j)) {
-        j += 3;
-        break;
-      }
-      j++;
-    }
-    if (j > n) return undefined;
-    // The prefix: up to three letters right before the quote, not part of a longer name.
-    let p = i;
-    while (p > 0 && i - p < 3 && PREFIX_LETTER.test(source[p - 1]!)) p--;
-    const codeString =
-      p > 0 && /\w/.test(source[p - 1]!) ? false : CODE_STRING_PREFIX.test(source.slice(p, i));
-    if (!codeString) blankOut(i, j);
-    i = j;
-  }
-  if (depth !== 0) return undefined;
-  pieces.push(source.slice(copied));
-  return { starts, lines, code: pieces.join('') };
-}
-
-/**
- * Start offsets of the top-level statements of `source` (see lexTopLevel), or undefined when the text does
- * not lex cleanly.
- */
-export function topLevelStarts(source: string): number[] | undefined {
-  return lexTopLevel(source)?.starts;
-}
-
-/** Spaces for every character except line breaks. */
-function blank(text: string): string {
-  if (text.indexOf('\n') < 0 && text.indexOf('\r') < 0) return ' '.repeat(text.length);
-  return text.replace(/[^\r\n]+/g, (run) => ' '.repeat(run.length));
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Check planning: which statements of a file can hold a finding, decided on the code-only text (no parse).
@@ -557,8 +389,7 @@ export function planCheck(source: string): CheckPlan {
   };
   const statementCode = (k: number): string =>
     lexed ? code.slice(k === 0 ? 0 : starts[k]!, k + 1 < count ? starts[k + 1]! : code.length) : code;
-  const definition = (k: number): boolean =>
-    lexed !== undefined && DEFINITION.test(source.slice(starts[k]!, starts[k]! + 12));
+  const definition = (k: number): boolean => lexed !== undefined && definitionAt(source, starts[k]!);
   let moduleCode: string | undefined;
   const moduleLevel = (): string => {
     if (moduleCode === undefined) {

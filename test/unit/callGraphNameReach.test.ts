@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { checkSource } from '../../src/diagnostics/analyze';
 import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
 import { blocksReach, defBlocks } from '../../src/diagnostics/callGraph/defBlocks';
-import { lexTopLevel } from '../../src/diagnostics/regions';
+import { lexTopLevel } from '../../src/python/lexer';
 import { seededRandom } from './seededRandom';
 
 function project(files: Record<string, string>): {

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { callsInAsync, directlyAwaited, useShape } from '../../src/diagnostics/callGraph/prefilter';
-import { asyncLocator, importBindings, lexTopLevel } from '../../src/diagnostics/regions';
+import { asyncLocator, importBindings } from '../../src/diagnostics/regions';
+import { lexTopLevel } from '../../src/python/lexer';
 
 const repo = path.join(__dirname, '../../..');
 const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkSource } from '../../src/diagnostics/analyze';
-import { planCheck, topLevelStarts } from '../../src/diagnostics/regions';
+import { planCheck } from '../../src/diagnostics/regions';
+import { topLevelStarts } from '../../src/python/lexer';
 
 const repo = path.join(__dirname, '../../..');
 

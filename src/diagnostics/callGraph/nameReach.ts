@@ -10,7 +10,7 @@
  * through one of its imports, and the text's imports and words are supersets of what the call graph resolves:
  * a "no" is sound. Without trustworthy indentation (tabs), the module-level answer is used.
  */
-import { lexTopLevel } from '../regions';
+import { lexTopLevel } from '../../python/lexer';
 import { type Block, type Use, blocksReach, defBlocks, onlyClasses } from './defBlocks';
 import { type ImportSource, textImports } from './textImports';
 import { type BlockingText, blockingText } from './blockingText';

@@ -7,7 +7,8 @@
  * where that name may block (the caller decides, from text: ./nameReach), other than as an `async def`.
  * Most files with `async def` are then never parsed for BHD007.
  */
-import { asyncLocator, lexTopLevel } from '../regions';
+import { asyncLocator } from '../regions';
+import { lexTopLevel } from '../../python/lexer';
 import { type ImportSource, textImports } from './textImports';
 import { blocksReach, defBlocks } from './defBlocks';
 import { type BlockingText, blockingText } from './blockingText';

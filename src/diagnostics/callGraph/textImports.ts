@@ -3,7 +3,8 @@
  * text-level reachability (./prefilter, ./nameReach, ./blockingText) follow. A superset of what the call
  * graph resolves: every import statement anywhere in the file, relative ones included.
  */
-import { importBindings, lexTopLevel } from '../regions';
+import { importBindings } from '../regions';
+import { lexTopLevel } from '../../python/lexer';
 
 const RELATIVE_IMPORT =
   /(?<![A-Za-z0-9_.])from[ \t]+(\.+)([A-Za-z0-9_.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n;]*)/g;

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { callsInAsync, directlyAwaited, useShape } from '../../src/diagnostics/callGraph/prefilter';
+import { callsInAsync, directlyAwaited } from '../../src/diagnostics/callGraph/prefilter';
+import { useShape } from '../../src/diagnostics/callGraph/callShape';
 import { asyncLocator, importBindings } from '../../src/diagnostics/regions';
 import { lexTopLevel } from '../../src/python/lexer';
 

@@ -4,6 +4,8 @@
  * A block runs from its header to the next logical line indented no deeper than the header (nested blocks
  * included, decorators not): a superset of what the function body holds.
  */
+import { useShape } from './callShape';
+
 /** A def or class block: [start, end) of the code, and whether it is a class. */
 export type Block = readonly [start: number, end: number, isClass: boolean];
 
@@ -58,22 +60,6 @@ export type Use = {
   tail?: readonly string[];
 };
 
-const gap = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 92;
-
-/** The attributes from `at` (a `.` or `(`) up to a call, undefined when no call or not sure. */
-function calledTail(text: string, at: number): string[] | undefined {
-  const tail: string[] = [];
-  let j = at;
-  while (text.charCodeAt(j) === 46 /* . */) {
-    for (j++; gap(text.charCodeAt(j)); j++);
-    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(j, j + 100));
-    if (!m || text.charCodeAt(j + m[0].length) > 127) return undefined;
-    tail.push(m[0]);
-    for (j += m[0].length; gap(text.charCodeAt(j)); j++);
-  }
-  return text.charCodeAt(j) === 40 /* ( */ ? tail : undefined;
-}
-
 /** The uses (see Use) in `code[from, to)`. */
 function* usesIn(code: string, from: number, to: number): Generator<Use> {
   const text = code.slice(from, to);
@@ -92,7 +78,9 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
         /(?:^|[^A-Za-z0-9_])(?:def|class)$/.test(text.slice(Math.max(0, i - 5), i + 1))
       )
         continue;
-      yield { word, call, self: false, tail: calledTail(text, after) };
+      // A chain that is not called, or one not read for sure: no tail (nothing assumed).
+      const tail = useShape(text, false, m.index + word.length)?.tail;
+      yield { word, call, self: false, tail };
       continue;
     }
     // An attribute: only `self.word` / `cls.word` names something of this module (a method).

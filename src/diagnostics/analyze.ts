@@ -12,7 +12,8 @@ import type { Parser, Tree } from '../python/treeSitter';
 import { type ImportTable, collectImportsIn } from '../python/scope';
 import { applyNoqa } from './noqa';
 import { type CheckPlan, planCheck } from './regions';
-import { Analysis, type FileContext, deriveFromImports, makeContext } from './evidence';
+import { Analysis } from './evidence';
+import { type FileContext, deriveFromImports, makeContext } from './fileContext';
 import {
   type CachedSegment,
   type LastSegment,

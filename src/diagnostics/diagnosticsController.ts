@@ -1,7 +1,7 @@
 /**
  * Editor glue for the diagnostics: keeps one incrementally parsed tree per open Python document, runs the pure
  * rules (./analyze) debounced after each change, publishes them to a DiagnosticCollection, and implements
- * "Backend Hang: Check Workspace". Every conversion to vscode types happens here and nowhere else.
+ * "Backend Hang: Check Workspace". Findings become vscode diagnostics in ./toDiagnostics.
  */
 import * as vscode from 'vscode';
 import { log } from '../log';
@@ -12,20 +12,11 @@ import { ConfigResolver } from '../config/discovery';
 import { IncrementalParse } from './incrementalParse';
 import { ProjectIndexController } from './projectIndexController';
 import { ruleDocPath } from './rules';
-import type { Finding, RuleCode, Severity } from './types';
-
-/** Diagnostic.source of everything this extension reports. */
-export const DIAGNOSTIC_SOURCE = 'backend-hang';
+import type { Finding, RuleCode } from './types';
+import { DIAGNOSTIC_SOURCE, toDiagnostics } from './toDiagnostics';
 
 /** Quiet time after the last keystroke before re-analysing. */
 const DEBOUNCE_MS = 150;
-
-const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
-  error: vscode.DiagnosticSeverity.Error,
-  warning: vscode.DiagnosticSeverity.Warning,
-  information: vscode.DiagnosticSeverity.Information,
-  hint: vscode.DiagnosticSeverity.Hint,
-};
 
 /** Per open document: its tree and the pending debounce timer. */
 interface DocumentState {
@@ -271,39 +262,9 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   private toDiagnostics(findings: readonly Finding[], uri?: vscode.Uri): vscode.Diagnostic[] {
-    const diagnostics: vscode.Diagnostic[] = [];
-    const severity = uri ? this.severityFor(uri) : this.config.severity;
-    for (const f of findings) {
-      const setting = severity[f.code];
-      if (setting === 'off') continue;
-      const range = new vscode.Range(
-        f.range.start.row,
-        f.range.start.column,
-        f.range.end.row,
-        f.range.end.column,
-      );
-      const d = new vscode.Diagnostic(range, `${f.message}\n${f.detail}`, SEVERITY[setting]);
-      d.source = DIAGNOSTIC_SOURCE;
-      d.code = { value: f.code, target: this.docUri(f.code) };
-      if (f.related?.length)
-        d.relatedInformation = f.related.map(
-          (r) =>
-            new vscode.DiagnosticRelatedInformation(
-              new vscode.Location(
-                vscode.Uri.file(r.file),
-                new vscode.Range(
-                  r.range.start.row,
-                  r.range.start.column,
-                  r.range.end.row,
-                  r.range.end.column,
-                ),
-              ),
-              r.message,
-            ),
-        );
-      diagnostics.push(d);
-    }
-    return diagnostics;
+    return toDiagnostics(findings, uri ? this.severityFor(uri) : this.config.severity, (code) =>
+      this.docUri(code),
+    );
   }
 
   private docUri(code: RuleCode): vscode.Uri {

@@ -1,65 +1,32 @@
 /**
  * The evidence the rules look at, over one segment (a top-level statement) of a parsed file (pure, no
  * `vscode`): candidate calls found by a regex over the text and the node at each match (never a walk of the
- * whole tree), names resolved through the imports, bindings of names and `self.attr` in reach, and whether an
- * expression is an executor, a Session or an executor future. Calls are dispatched to the rule modules that
- * subscribe to them (./rules/registry); the rules report through `report`.
+ * whole tree), names resolved through the imports, and bindings of names and `self.attr` in reach, which
+ * ./valueKinds reads to tell an executor, a Session or an executor future (./fileContext: what the segments
+ * of a file share). Calls are dispatched to the rule modules that subscribe to them (./rules/registry); the
+ * rules report through `report`.
  */
 import type { Node, Tree } from '../python/treeSitter';
 import {
   type Binding,
   type ImportTable,
   bindingOfTarget,
-  callArguments,
-  enclosingScope,
-  callee,
   enclosingClass,
   identifierNodesMatching,
   isField,
-  isInAsyncCode,
   qualify,
   sameNode,
   visibleScopes,
   wordsRegExp,
 } from '../python/scope';
-import { lastPart } from '../python/text';
 import { CALL_HANDLERS, METHOD_HANDLERS } from './rules/registry';
 import type { RuleContext, RuleText } from './rules/rule';
-import { CF_WAITS, EXECUTOR_CLASSES, SESSION_CLASSES, TARGETS } from './targets';
+import { TARGETS } from './targets';
+import type { FileContext, ScopeRule } from './fileContext';
+import { ValueKinds } from './valueKinds';
 import type { Finding, RuleCode } from './types';
 
 const isTarget = (q: string): boolean => TARGETS.has(q);
-
-/** Names that mark a receiver as an executor without other evidence: `executor`, `self._executor`, `io_executor`. */
-const EXECUTOR_NAME = /^(?:executor|.*_executor)$/i;
-const SUBMIT_CALL = /\.\s*submit\s*\(/;
-
-/** What every segment's analysis shares: the import table and where module-level bindings may live. */
-export interface FileContext {
-  tree: Tree;
-  source: string;
-  select: ReadonlySet<RuleCode>;
-  imports: ImportTable;
-  /** Matches the local names that can start a call of a TARGETS callable (`requests`, `cf`, `TPE`...). */
-  roots: RegExp | undefined;
-  /** Whether requests is imported at all (Session method calls are only looked for then). */
-  requestsImported: boolean;
-  /** Whether `.submit(` occurs anywhere (else no `.result()` can be on a submitted future). */
-  readonly hasSubmit: boolean;
-  /** Ranges of the top-level statements that are not def/class: where module-level names are bound. */
-  moduleRanges: readonly (readonly [number, number])[];
-  /** Where a blocking operation counts: async code (the rules), or any function body (blockingOps). */
-  inAsync: (node: Node) => boolean;
-  /** Which of the two `inAsync` is (what a statement's scope table answers instead of walking up the tree). */
-  scopeRule: ScopeRule;
-  /** Per name: its tokens and their bindings in each module range (index as in moduleRanges), once asked. */
-  moduleNames: Map<string, ({ tokens: Node[]; bindings: Binding[] } | undefined)[]>;
-  /** Per name: the regex finding it as a whole identifier (compiled once per file, not per segment). */
-  nameRegExps: Map<string, RegExp | undefined>;
-}
-
-/** What counts as "async code": an `async def` body (the rules), or any function body (blockingOps). */
-export type ScopeRule = 'async' | 'function';
 
 /** The body of one def/lambda/class of a statement: code in [from, to) belongs to that scope. */
 interface ScopeBody {
@@ -96,66 +63,6 @@ function inField(parent: Node, field: string, child: Node): boolean {
   );
 }
 
-/** What the rules need from the import table (depends on the imports only). */
-export interface DerivedFromImports {
-  roots: RegExp | undefined;
-  requestsImported: boolean;
-}
-
-export function deriveFromImports(imports: ImportTable): DerivedFromImports {
-  const roots = new Set<string>();
-  let requestsImported = false;
-  for (const [local, q] of imports.names) {
-    if (q === 'requests' || q.startsWith('requests.')) requestsImported = true;
-    for (const target of TARGETS) {
-      if (target === q || target.startsWith(`${q}.`)) {
-        roots.add(local);
-        break;
-      }
-    }
-  }
-  for (const module of imports.starModules) {
-    if (module === 'requests') requestsImported = true;
-    for (const target of TARGETS) if (target.startsWith(`${module}.`)) roots.add(lastPart(target));
-  }
-  return { roots: wordsRegExp(roots), requestsImported };
-}
-
-export function makeContext(
-  tree: Tree,
-  source: string,
-  select: ReadonlySet<RuleCode>,
-  moduleRanges: [number, number][],
-  imports: ImportTable,
-  derived: DerivedFromImports,
-  knownHasSubmit?: boolean,
-  scopeRule: ScopeRule = 'async',
-): FileContext {
-  let hasSubmit: boolean | undefined = knownHasSubmit;
-  return {
-    tree,
-    source,
-    select,
-    imports,
-    roots: derived.roots,
-    requestsImported: derived.requestsImported,
-    // Only needed when a statement is analysed: not computed on a keystroke where everything is cached.
-    get hasSubmit(): boolean {
-      hasSubmit ??= source.includes('submit') && SUBMIT_CALL.test(source);
-      return hasSubmit;
-    },
-    moduleRanges,
-    inAsync: scopeRule === 'async' ? isInAsyncCode : inFunctionBody,
-    scopeRule,
-    moduleNames: new Map(),
-    nameRegExps: new Map(),
-  };
-}
-
-function inFunctionBody(node: Node): boolean {
-  return enclosingScope(node)?.type === 'function_definition';
-}
-
 /**
  * The rules over one segment (one top-level statement) of a file: candidates are looked for inside
  * [from, to); bindings inside it and in the module-level statements. Caches per-name lookups for this run.
@@ -164,13 +71,13 @@ export class Analysis implements RuleContext {
   readonly findings: Finding[] = [];
   private readonly tokenCache = new Map<string, { nodes: Node[]; re: RegExp | undefined }>();
   private readonly bindingCache = new Map<string, Binding[]>();
-  /** isSession per receiver node (BHD005 and BHD006 both ask it of every requests method call). */
-  private readonly sessionCache = new Map<number, boolean>();
   private scopes: ScopeBody[] | undefined;
   private readonly tree: Tree;
   private readonly source: string;
   private readonly select: ReadonlySet<RuleCode>;
   private readonly imports: ImportTable;
+  /** What an expression is (an executor, a Session, a future), from the bindings this analysis finds. */
+  private readonly kinds: ValueKinds;
 
   constructor(
     readonly ctx: FileContext,
@@ -183,6 +90,11 @@ export class Analysis implements RuleContext {
     this.source = ctx.source;
     this.select = ctx.select;
     this.imports = ctx.imports;
+    this.kinds = new ValueKinds({
+      qualify: (expr) => this.qualify(expr),
+      bindingsOf: (name, at) => this.bindingsOf(name, at),
+      receiverBindings: (expr) => this.receiverBindings(expr),
+    });
   }
 
   /**
@@ -351,124 +263,16 @@ export class Analysis implements RuleContext {
     return [];
   }
 
-  /** Whether an annotation mentions one of `classes` (e.g. `Optional[ThreadPoolExecutor]`). */
-  private annotationNames(type: Node, classes: ReadonlySet<string>): boolean {
-    const stack: Node[] = [type];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (n.type === 'identifier' || n.type === 'attribute') {
-        const q = this.qualify(n);
-        if (q !== undefined && classes.has(q)) return true;
-        if (n.type === 'identifier') continue;
-      }
-      for (const c of n.namedChildren) if (c) stack.push(c);
-    }
-    return false;
+  isExecutor(expr: Node): boolean {
+    return this.kinds.isExecutor(expr);
   }
 
-  private constructs(expr: Node, classes: ReadonlySet<string>): boolean {
-    if (expr.type !== 'call') return false;
-    const fn = callee(expr);
-    const q = fn && this.qualify(fn);
-    return q !== undefined && classes.has(q);
-  }
-
-  /**
-   * Evidence that `expr` is a concurrent.futures executor: constructed right there, bound from a constructor
-   * (in the function, an enclosing one or the module; `self.attr` anywhere in the class), annotated as one,
-   * or named like one.
-   */
-  isExecutor(expr: Node, depth = 0): boolean {
-    if (this.constructs(expr, EXECUTOR_CLASSES)) return true;
-    const name =
-      expr.type === 'identifier'
-        ? expr.text
-        : expr.type === 'attribute'
-          ? expr.childForFieldName('attribute')?.text
-          : undefined;
-    if (name !== undefined && EXECUTOR_NAME.test(name)) return true;
-    if (depth > 2) return false;
-    return this.receiverBindings(expr).some((b) =>
-      b.kind === 'value'
-        ? this.isExecutor(b.value, depth + 1)
-        : b.kind === 'annotation' && this.annotationNames(b.type, EXECUTOR_CLASSES),
-    );
-  }
-
-  /** Evidence that `expr` is a requests Session instance (asked once per receiver). */
   isSession(expr: Node): boolean {
-    let known = this.sessionCache.get(expr.id);
-    if (known === undefined) this.sessionCache.set(expr.id, (known = this.sessionEvidence(expr, 0)));
-    return known;
+    return this.kinds.isSession(expr);
   }
 
-  private sessionEvidence(expr: Node, depth: number): boolean {
-    if (this.constructs(expr, SESSION_CLASSES)) return true;
-    if (depth > 2) return false;
-    return this.receiverBindings(expr).some((b) =>
-      b.kind === 'value'
-        ? this.sessionEvidence(b.value, depth + 1)
-        : b.kind === 'annotation' && this.annotationNames(b.type, SESSION_CLASSES),
-    );
-  }
-
-  /** Evidence that `expr` is a concurrent.futures Future: `executor.submit(...)`, directly or through a name. */
-  isFuture(expr: Node, depth = 0): boolean {
-    if (expr.type === 'call') {
-      const fn = callee(expr);
-      if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'submit') {
-        const receiver = fn.childForFieldName('object');
-        return receiver !== null && this.isExecutor(receiver);
-      }
-      return false;
-    }
-    if (depth > 2 || expr.type !== 'identifier') return false;
-    return this.bindingsOf(expr.text, expr).some((b) =>
-      b.kind === 'value'
-        ? this.isFuture(b.value, depth + 1)
-        : b.kind === 'iteration' && this.isFutureCollection(b.iterable, depth + 1),
-    );
-  }
-
-  /** Evidence that iterating `expr` yields executor futures (a comprehension of submits, `as_completed(...)`). */
-  private isFutureCollection(expr: Node, depth: number): boolean {
-    if (depth > 3) return false;
-    switch (expr.type) {
-      case 'call': {
-        const fn = callee(expr);
-        const q = fn && this.qualify(fn);
-        if (q !== undefined && CF_WAITS.get(q) === 'as_completed') return true;
-        // list(futures), sorted(futures), set(...): look through the first argument
-        if (
-          fn?.type === 'identifier' &&
-          ['list', 'set', 'tuple', 'sorted', 'iter', 'reversed'].includes(fn.text)
-        ) {
-          const first = callArguments(expr).positional[0];
-          return first !== undefined && this.isFutureCollection(first, depth + 1);
-        }
-        return false;
-      }
-      case 'list_comprehension':
-      case 'set_comprehension':
-      case 'generator_expression': {
-        const body = expr.childForFieldName('body');
-        return body !== null && this.isFuture(body, depth + 1);
-      }
-      case 'dictionary_comprehension': {
-        const key = expr.childForFieldName('body')?.childForFieldName('key');
-        return key != null && this.isFuture(key, depth + 1);
-      }
-      case 'list':
-      case 'set':
-      case 'tuple':
-        return expr.namedChildren.some((c) => c !== null && this.isFuture(c, depth + 1));
-      case 'identifier':
-        return this.bindingsOf(expr.text, expr).some(
-          (b) => b.kind === 'value' && this.isFutureCollection(b.value, depth + 1),
-        );
-      default:
-        return false;
-    }
+  isFuture(expr: Node): boolean {
+    return this.kinds.isFuture(expr);
   }
 
   /** Calls of imported callables, dispatched to the rules that subscribe to their qualified names. */

@@ -5,7 +5,8 @@
  */
 import type { Node, Tree } from '../python/treeSitter';
 import { type ImportTable, collectImportsIn } from '../python/scope';
-import { Analysis, type DerivedFromImports, makeContext } from './evidence';
+import { Analysis } from './evidence';
+import { type DerivedFromImports, makeContext } from './fileContext';
 import { applyNoqa } from './noqa';
 import { type TreeChange, editSpan, treeChangeOf } from './treeChanges';
 import type { Finding, RuleCode } from './types';

@@ -9,7 +9,8 @@
  */
 
 import { PLANNER_CALL_SITES, PLANNER_METHOD_SITES } from './rules/registry';
-import { definitionAt, lexTopLevel } from '../python/lexer';
+import { asyncLocator, definitionAt, lexTopLevel } from '../python/lexer';
+import { importBindings } from '../python/importText';
 import { CF_WAITS, EXECUTOR_CLASSES, SESSION_CLASSES } from './targets';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -24,80 +25,6 @@ import { CF_WAITS, EXECUTOR_CLASSES, SESSION_CLASSES } from './targets';
 export type CheckPlan =
   | { parse: false }
   | { parse: true; text: string; pieces?: readonly { at: number; delta: number; rows: number }[] };
-
-/** One binding an import statement can make: local name -> qualified name (`_vendor.` prefixes stripped). */
-interface ImportBinding {
-  local: string;
-  qualified: string;
-  /** Where the statement starts in the text. */
-  at: number;
-}
-
-/** Strips a vendoring prefix (`pip._vendor.requests` is `requests`), like the analysis does. */
-function normaliseModule(name: string): string {
-  const i = name.lastIndexOf('._vendor.');
-  return i >= 0 ? name.slice(i + '._vendor.'.length) : name;
-}
-
-const IMPORT_STATEMENT =
-  /(?<![\w.])(?:from[\s\\]+([^\n;]*?)[\s\\]+import(?![\w])[\s\\]*(\([^)]*\)|(?:[^\n;\\]|\\[\s\S])*)|import(?![\w])[\s\\]+((?:[^\n;\\]|\\[\s\S])*))/g;
-const IDENT = /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*$/;
-const DOTTED =
-  /^[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*(?:\.[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)*$/;
-
-/**
- * Every binding any import-like text of `code` could make (a superset of what the parsed import table holds:
- * text that only looks like an import adds names, it never hides one). Star imports give `*` as local.
- */
-export function importBindings(code: string): readonly ImportBinding[] {
-  // Asked for the same code-only text by the planner and BHD007's pre-filter: the last results are kept.
-  for (const entry of bindingsRecently) if (entry.code === code) return entry.bindings;
-  const bindings = bindingsOf(code);
-  bindingsRecently[bindingsNext] = { code, bindings };
-  bindingsNext = (bindingsNext + 1) % bindingsRecently.length;
-  return bindings;
-}
-
-const bindingsRecently: { code: string | undefined; bindings: readonly ImportBinding[] }[] = [
-  { code: undefined, bindings: [] },
-  { code: undefined, bindings: [] },
-];
-let bindingsNext = 0;
-
-function bindingsOf(code: string): ImportBinding[] {
-  const result: ImportBinding[] = [];
-  IMPORT_STATEMENT.lastIndex = 0;
-  for (let m = IMPORT_STATEMENT.exec(code); m; m = IMPORT_STATEMENT.exec(code)) {
-    const at = m.index;
-    const items = (m[2] ?? m[3] ?? '').replace(/[()\\]/g, ' ').split(',');
-    if (m[1] !== undefined) {
-      const module = m[1].replace(/[\s\\]+/g, '');
-      if (!DOTTED.test(module)) continue; // relative import (or not an import): not resolved by the analysis
-      const base = normaliseModule(module);
-      for (const item of items) {
-        const parts = item.trim().split(/\s+/);
-        if (parts[0] === '*') result.push({ local: '*', qualified: base, at });
-        else if (parts[0] && IDENT.test(parts[0])) {
-          const local = parts[1] === 'as' && parts[2] && IDENT.test(parts[2]) ? parts[2] : parts[0];
-          result.push({ local, qualified: normaliseModule(`${base}.${parts[0]}`), at });
-        }
-      }
-    } else {
-      for (const item of items) {
-        const parts = item.trim().split(/\s+/);
-        const name = (parts[0] ?? '').replace(/\s+/g, '');
-        if (!DOTTED.test(name)) continue;
-        if (parts[1] === 'as' && parts[2] && IDENT.test(parts[2])) {
-          result.push({ local: parts[2], qualified: normaliseModule(name), at });
-        } else {
-          const head = name.split('.')[0]!;
-          result.push({ local: head, qualified: normaliseModule(head), at });
-        }
-      }
-    }
-  }
-  return result;
-}
 
 const lastPart = (q: string): string => q.slice(q.lastIndexOf('.') + 1);
 const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -127,69 +54,6 @@ function wordsAlternation(words: Iterable<string>): string | undefined {
   const list = [...new Set(words)];
   if (list.length === 0) return undefined;
   return `(?<![A-Za-z0-9_.])(?:${list.map(escape).join('|')})(?![A-Za-z0-9_])`;
-}
-
-const ASYNC_DEF_HEAD = /^async[\s\\]+def(?![A-Za-z0-9_])/;
-const DEF_OR_CLASS_HEAD = /^(?:def|class)(?![A-Za-z0-9_])/;
-
-/**
- * `asyncAt(index)`: whether code at `index` can be lexically inside an `async def` (not inside a nested def
- * or class), from the indentation of the logical lines: the innermost enclosing def/class header decides.
- * Errs towards true (lambdas, a site on a def line: defaults belong to the enclosing scope). Undefined when
- * the indentation cannot be trusted (tabs, or a dedent to a level never opened: tree-sitter's error recovery
- * could nest the code anywhere).
- */
-export function asyncLocator(
-  code: string,
-  lines: readonly number[],
-): ((index: number) => boolean) | undefined {
-  const indent: number[] = []; // -1: blank line
-  const kind: number[] = []; // 2 async def, 1 def/class, 0 other
-  const stack: number[] = [0];
-  for (let j = 0; j < lines.length; j++) {
-    const from = lines[j]!;
-    let i = from;
-    while (code.charCodeAt(i) === 32) i++;
-    const c = code.charCodeAt(i);
-    if (c === 9 || c === 12) return undefined;
-    if (Number.isNaN(c) || c === 10 || c === 13) {
-      indent.push(-1);
-      kind.push(0);
-      continue;
-    }
-    const width = i - from;
-    if (width > stack[stack.length - 1]!) stack.push(width);
-    else {
-      while (stack.length > 1 && width < stack[stack.length - 1]!) stack.pop();
-      if (width !== stack[stack.length - 1]) return undefined;
-    }
-    indent.push(width);
-    const head = code.slice(i, i + 24);
-    kind.push(ASYNC_DEF_HEAD.test(head) ? 2 : DEF_OR_CLASS_HEAD.test(head) ? 1 : 0);
-  }
-  const enclosedInAsync = (j: number): boolean => {
-    let level = indent[j]!;
-    for (let k = j - 1; k >= 0 && level > 0; k--) {
-      const w = indent[k]!;
-      if (w < 0 || w >= level) continue;
-      if (kind[k] === 2) return true;
-      if (kind[k] === 1) return false;
-      level = w;
-    }
-    return false;
-  };
-  return (index: number): boolean => {
-    let lo = 0;
-    let hi = lines.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lines[mid]! <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    while (lo > 0 && indent[lo]! < 0) lo--;
-    if (kind[lo] === 2) return true;
-    return enclosedInAsync(lo);
-  };
 }
 
 /** The receiver expression's text before the `.` at `dot` (`self._pool`, `requests.Session()`, `a[0]`). */

@@ -3,6 +3,7 @@
  * lines of a source start, and its text with every string literal and comment blanked (positions unchanged).
  * What the text-only parts of the analysis read instead of a parse: the check planner (../diagnostics/regions),
  * BHD007's pre-filter (../diagnostics/callGraph) and the bounded re-parse of an edit (incrementalParse).
+ * From the logical lines' indentation, asyncLocator tells whether code can be inside an `async def`.
  */
 
 const DEFINITION = /^(?:@|def\b|class\b|async\s+def\b)/;
@@ -176,4 +177,67 @@ export function topLevelStarts(source: string): number[] | undefined {
 function blank(text: string): string {
   if (text.indexOf('\n') < 0 && text.indexOf('\r') < 0) return ' '.repeat(text.length);
   return text.replace(/[^\r\n]+/g, (run) => ' '.repeat(run.length));
+}
+
+const ASYNC_DEF_HEAD = /^async[\s\\]+def(?![A-Za-z0-9_])/;
+const DEF_OR_CLASS_HEAD = /^(?:def|class)(?![A-Za-z0-9_])/;
+
+/**
+ * `asyncAt(index)`: whether code at `index` can be lexically inside an `async def` (not inside a nested def
+ * or class), from the indentation of the logical lines: the innermost enclosing def/class header decides.
+ * Errs towards true (lambdas, a site on a def line: defaults belong to the enclosing scope). Undefined when
+ * the indentation cannot be trusted (tabs, or a dedent to a level never opened: tree-sitter's error recovery
+ * could nest the code anywhere).
+ */
+export function asyncLocator(
+  code: string,
+  lines: readonly number[],
+): ((index: number) => boolean) | undefined {
+  const indent: number[] = []; // -1: blank line
+  const kind: number[] = []; // 2 async def, 1 def/class, 0 other
+  const stack: number[] = [0];
+  for (let j = 0; j < lines.length; j++) {
+    const from = lines[j]!;
+    let i = from;
+    while (code.charCodeAt(i) === 32) i++;
+    const c = code.charCodeAt(i);
+    if (c === 9 || c === 12) return undefined;
+    if (Number.isNaN(c) || c === 10 || c === 13) {
+      indent.push(-1);
+      kind.push(0);
+      continue;
+    }
+    const width = i - from;
+    if (width > stack[stack.length - 1]!) stack.push(width);
+    else {
+      while (stack.length > 1 && width < stack[stack.length - 1]!) stack.pop();
+      if (width !== stack[stack.length - 1]) return undefined;
+    }
+    indent.push(width);
+    const head = code.slice(i, i + 24);
+    kind.push(ASYNC_DEF_HEAD.test(head) ? 2 : DEF_OR_CLASS_HEAD.test(head) ? 1 : 0);
+  }
+  const enclosedInAsync = (j: number): boolean => {
+    let level = indent[j]!;
+    for (let k = j - 1; k >= 0 && level > 0; k--) {
+      const w = indent[k]!;
+      if (w < 0 || w >= level) continue;
+      if (kind[k] === 2) return true;
+      if (kind[k] === 1) return false;
+      level = w;
+    }
+    return false;
+  };
+  return (index: number): boolean => {
+    let lo = 0;
+    let hi = lines.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lines[mid]! <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    while (lo > 0 && indent[lo]! < 0) lo--;
+    if (kind[lo] === 2) return true;
+    return enclosedInAsync(lo);
+  };
 }

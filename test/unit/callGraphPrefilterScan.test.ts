@@ -10,10 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { callsInAsync, directlyAwaited } from '../../src/diagnostics/callGraph/prefilter';
+import { callsInAsync, directlyAwaited, namesSync } from '../../src/diagnostics/callGraph/prefilter';
 import { useShape } from '../../src/diagnostics/callGraph/callShape';
-import { asyncLocator, importBindings } from '../../src/diagnostics/regions';
-import { lexTopLevel } from '../../src/python/lexer';
+import { importBindings } from '../../src/python/importText';
+import { asyncLocator, lexTopLevel } from '../../src/python/lexer';
 
 const repo = path.join(__dirname, '../../..');
 const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -142,6 +142,45 @@ test('callsInAsync: same as the regex on every fixture file', () => {
     }
   }
   assert.ok(files > 10, `expected fixture files, found ${files}`);
+});
+
+/** The regex namesSync replaced: a whole word `name` that is not an `async def`'s name. */
+function namesByRegex(code: string, name: string): boolean {
+  const word = new RegExp(`(?<![A-Za-z0-9_])${escape(name)}(?![A-Za-z0-9_])`, 'g');
+  const asyncBefore = /(?<![A-Za-z0-9_.])async(?:[ \t]|\\\r?\n)+def[ \t]+$/;
+  for (const m of code.matchAll(word))
+    if (!asyncBefore.test(code.slice(Math.max(0, m.index - 60), m.index))) return true;
+  return false;
+}
+
+test('namesSync: the same answer as the word regex it replaced, on every word of the fixtures', () => {
+  const snippets = [
+    'async def f(): pass\nf2 = 1',
+    'async def f(): pass\nx = f',
+    'async  def\tf(): pass',
+    'async \\\ndef f(): pass\ndef f(): pass',
+    'class f_: pass\n_f = f1',
+    'é = 1\nfé = 2\nf = éf',
+  ];
+  let asked = 0;
+  const check = (code: string, label: string): void => {
+    const words = new Set(code.match(/[A-Za-z0-9_\u0080-\uffff]+/g) ?? []);
+    for (const w of ['f', 'é', 'fé', 'def', 'async', 'zz']) words.add(w);
+    for (const w of words) {
+      asked++;
+      assert.equal(namesSync(code, w), namesByRegex(code, w), `${label}: ${w}`);
+      if (w.length > 1)
+        assert.equal(namesSync(code, w.slice(1)), namesByRegex(code, w.slice(1)), `${label}: ${w}`);
+    }
+  };
+  snippets.forEach((s, i) => check(s, `snippet ${i}`));
+  for (const dir of [path.join(repo, 'test/fixtures'), path.join(repo, 'examples')]) {
+    if (!fs.existsSync(dir)) continue;
+    for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true }))
+      if (e.isFile() && /\.pyi?$/.test(e.name))
+        check(fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'), e.name);
+  }
+  assert.ok(asked > 1000, `expected many words, asked ${asked}`);
 });
 
 test('directlyAwaited: the calls `await` takes as its operand, and only those', () => {

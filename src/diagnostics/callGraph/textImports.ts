@@ -3,7 +3,7 @@
  * text-level reachability (./prefilter, ./nameReach, ./blockingText) follow. A superset of what the call
  * graph resolves: every import statement anywhere in the file, relative ones included.
  */
-import { importBindings } from '../regions';
+import { importBindings } from '../../python/importText';
 import { lexTopLevel } from '../../python/lexer';
 
 const RELATIVE_IMPORT =

@@ -1,0 +1,155 @@
+/**
+ * What an expression is, from the evidence in one parsed file (pure, no `vscode`): a concurrent.futures
+ * executor, a requests Session, an executor future or a collection of them. Constructed right there, bound
+ * from a constructor (followed through a few bindings), annotated as one, or (executors) named like one. The
+ * bindings come from the caller (./evidence Analysis, which finds them per segment and caches them).
+ */
+import type { Node } from '../python/treeSitter';
+import { type Binding, callArguments, callee } from '../python/scope';
+import { CF_WAITS, EXECUTOR_CLASSES, SESSION_CLASSES } from './targets';
+
+/** Names that mark a receiver as an executor without other evidence: `executor`, `self._executor`, `io_executor`. */
+const EXECUTOR_NAME = /^(?:executor|.*_executor)$/i;
+
+/** How ValueKinds finds names and bindings (./evidence Analysis). */
+export interface BindingLookup {
+  /** The qualified name of a name or attribute through the imports (`cf.ThreadPoolExecutor`). */
+  qualify(expr: Node): string | undefined;
+  /** Bindings of the plain name `name` visible at `at`. */
+  bindingsOf(name: string, at: Node): Binding[];
+  /** Bindings of a receiver expression (a name or `self.attr`). */
+  receiverBindings(expr: Node): Binding[];
+}
+
+export class ValueKinds {
+  /** isSession per receiver node (BHD005 and BHD006 both ask it of every requests method call). */
+  private readonly sessionCache = new Map<number, boolean>();
+
+  constructor(private readonly lookup: BindingLookup) {}
+
+  /** Whether an annotation mentions one of `classes` (e.g. `Optional[ThreadPoolExecutor]`). */
+  private annotationNames(type: Node, classes: ReadonlySet<string>): boolean {
+    const stack: Node[] = [type];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.type === 'identifier' || n.type === 'attribute') {
+        const q = this.lookup.qualify(n);
+        if (q !== undefined && classes.has(q)) return true;
+        if (n.type === 'identifier') continue;
+      }
+      for (const c of n.namedChildren) if (c) stack.push(c);
+    }
+    return false;
+  }
+
+  private constructs(expr: Node, classes: ReadonlySet<string>): boolean {
+    if (expr.type !== 'call') return false;
+    const fn = callee(expr);
+    const q = fn && this.lookup.qualify(fn);
+    return q !== undefined && classes.has(q);
+  }
+
+  /**
+   * Evidence that `expr` is a concurrent.futures executor: constructed right there, bound from a constructor
+   * (in the function, an enclosing one or the module; `self.attr` anywhere in the class), annotated as one,
+   * or named like one.
+   */
+  isExecutor(expr: Node, depth = 0): boolean {
+    if (this.constructs(expr, EXECUTOR_CLASSES)) return true;
+    const name =
+      expr.type === 'identifier'
+        ? expr.text
+        : expr.type === 'attribute'
+          ? expr.childForFieldName('attribute')?.text
+          : undefined;
+    if (name !== undefined && EXECUTOR_NAME.test(name)) return true;
+    if (depth > 2) return false;
+    return this.lookup
+      .receiverBindings(expr)
+      .some((b) =>
+        b.kind === 'value'
+          ? this.isExecutor(b.value, depth + 1)
+          : b.kind === 'annotation' && this.annotationNames(b.type, EXECUTOR_CLASSES),
+      );
+  }
+
+  /** Evidence that `expr` is a requests Session instance (asked once per receiver). */
+  isSession(expr: Node): boolean {
+    let known = this.sessionCache.get(expr.id);
+    if (known === undefined) this.sessionCache.set(expr.id, (known = this.sessionEvidence(expr, 0)));
+    return known;
+  }
+
+  private sessionEvidence(expr: Node, depth: number): boolean {
+    if (this.constructs(expr, SESSION_CLASSES)) return true;
+    if (depth > 2) return false;
+    return this.lookup
+      .receiverBindings(expr)
+      .some((b) =>
+        b.kind === 'value'
+          ? this.sessionEvidence(b.value, depth + 1)
+          : b.kind === 'annotation' && this.annotationNames(b.type, SESSION_CLASSES),
+      );
+  }
+
+  /** Evidence that `expr` is a concurrent.futures Future: `executor.submit(...)`, directly or through a name. */
+  isFuture(expr: Node, depth = 0): boolean {
+    if (expr.type === 'call') {
+      const fn = callee(expr);
+      if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'submit') {
+        const receiver = fn.childForFieldName('object');
+        return receiver !== null && this.isExecutor(receiver);
+      }
+      return false;
+    }
+    if (depth > 2 || expr.type !== 'identifier') return false;
+    return this.lookup
+      .bindingsOf(expr.text, expr)
+      .some((b) =>
+        b.kind === 'value'
+          ? this.isFuture(b.value, depth + 1)
+          : b.kind === 'iteration' && this.isFutureCollection(b.iterable, depth + 1),
+      );
+  }
+
+  /** Evidence that iterating `expr` yields executor futures (a comprehension of submits, `as_completed(...)`). */
+  private isFutureCollection(expr: Node, depth: number): boolean {
+    if (depth > 3) return false;
+    switch (expr.type) {
+      case 'call': {
+        const fn = callee(expr);
+        const q = fn && this.lookup.qualify(fn);
+        if (q !== undefined && CF_WAITS.get(q) === 'as_completed') return true;
+        // list(futures), sorted(futures), set(...): look through the first argument
+        if (
+          fn?.type === 'identifier' &&
+          ['list', 'set', 'tuple', 'sorted', 'iter', 'reversed'].includes(fn.text)
+        ) {
+          const first = callArguments(expr).positional[0];
+          return first !== undefined && this.isFutureCollection(first, depth + 1);
+        }
+        return false;
+      }
+      case 'list_comprehension':
+      case 'set_comprehension':
+      case 'generator_expression': {
+        const body = expr.childForFieldName('body');
+        return body !== null && this.isFuture(body, depth + 1);
+      }
+      case 'dictionary_comprehension': {
+        const key = expr.childForFieldName('body')?.childForFieldName('key');
+        return key != null && this.isFuture(key, depth + 1);
+      }
+      case 'list':
+      case 'set':
+      case 'tuple':
+        return expr.namedChildren.some((c) => c !== null && this.isFuture(c, depth + 1));
+      case 'identifier':
+        return this.lookup
+          .bindingsOf(expr.text, expr)
+          .some((b) => b.kind === 'value' && this.isFutureCollection(b.value, depth + 1));
+      default:
+        return false;
+    }
+  }
+}

@@ -22,7 +22,10 @@ function project(files: Record<string, string>): {
   file: (n: string) => string;
 } {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-reach-')));
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
   const index = new ProjectIndex({ roots: [dir], stable: true });
   return { dir, index, file: (n) => path.join(dir, n) };
 }
@@ -137,6 +140,50 @@ test('pre-filter: constructing an imported class starts no chain; its static met
   }
 });
 
+test('pre-filter: `C.f(...)` reaches the method f, not the whole class; longer chains and references start nothing', () => {
+  const { dir, index, file } = project({
+    'models.py': [
+      'import time',
+      '',
+      'class Agent:',
+      '    handlers = {}',
+      '',
+      '    def run(self):',
+      '        time.sleep(1)',
+      '',
+      '    def name(self):',
+      '        return "a"',
+      '',
+      'def helper():',
+      '    return 1',
+    ].join('\n'),
+    'pkg/__init__.py': 'from .impl import Agent as Reexported\n',
+    'pkg/impl.py': 'from models import Agent\n',
+  });
+  try {
+    const main = file('main.py');
+    const chains = (body: string, imports = 'from models import Agent, helper\n'): boolean =>
+      index.mayHaveChains(main, `${imports}\nasync def route():\n    ${body}\n`);
+    assert.equal(chains('Agent.run(None)'), true, 'the blocking method');
+    assert.equal(chains('Agent.name(None)'), false, 'another method of the same class');
+    assert.equal(chains('Agent.handlers.items()'), false, 'a class attribute: no callee');
+    assert.equal(chains('helper.cache_clear()'), false, "a function's attribute: no callee");
+    assert.equal(chains('Reexported.run(None)', 'from pkg import Reexported\n'), true, 'through a re-export');
+    assert.equal(chains('Reexported.name(None)', 'from pkg import Reexported\n'), false);
+    // The same in the checked file's own class, and a blocking function taken as a value, not called.
+    const own = (body: string): string =>
+      'import time\n\nclass Svc:\n    def slow(self):\n        time.sleep(1)\n\n' +
+      `    def quick(self):\n        return 1\n\nasync def route():\n    ${body}\n`;
+    assert.equal(index.mayHaveChains(main, own('Svc.slow(None)')), true);
+    assert.equal(index.mayHaveChains(main, own('Svc.quick(None)')), false);
+    const reference =
+      'import time\n\ndef later():\n    t = time.sleep\n    return t\n\nasync def route():\n    later()\n';
+    assert.equal(index.mayHaveChains(main, reference), false, '`t = time.sleep` is no call of it');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /**
  * A random project of `n` modules m0..m{n-1} that import each other (from-imports with aliases, modules,
  * module aliases, classes), each with functions f0, f1, a helper h, a class with a static method, methods
@@ -160,7 +207,8 @@ function randomProject(seed: number, n = 5): Record<string, string> {
         uses.push(`f0_${j}()`, `f1_${j}()`);
       } else if (style === 'module') {
         lines.push(`import m${j}`);
-        uses.push(`m${j}.f0()`, `m${j}.f1()`, `m${j}.C${j}.s()`);
+        // A function taken as a value, then called through a local name: not a chain (calls only are).
+        uses.push(`m${j}.f0()`, `m${j}.f1()`, `m${j}.C${j}.s()`, `cb = m${j}.f0; cb()`);
       } else if (style === 'alias') {
         lines.push(`import m${j} as mod${j}`);
         uses.push(`mod${j}.f1()`);
@@ -179,6 +227,8 @@ function randomProject(seed: number, n = 5): Record<string, string> {
         // time.time() first: the same head as time.sleep(), which must still be seen after it.
         if (blocking) choices.push('time.time()', 'time.time()');
         if (blocking && r() < 0.6) choices.push('time.sleep(1)');
+        // A blocking function taken as a value (no call of it: not a blocking operation for the rules).
+        if (blocking && r() < 0.3) choices.push('t = time.sleep; t(1)', `g = C${i}.s; g()`);
         out.push(pick(choices));
       }
       return out;

@@ -78,9 +78,11 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
         /(?:^|[^A-Za-z0-9_])(?:def|class)$/.test(text.slice(Math.max(0, i - 5), i + 1))
       )
         continue;
-      // A chain that is not called, or one not read for sure: no tail (nothing assumed).
-      const tail = useShape(text, false, m.index + word.length)?.tail;
-      yield { word, call, self: false, tail };
+      // A chain that is not called starts nothing (`t = time.sleep`: the call graph follows calls only, as a
+      // plain name that is not called is no use); one not read for sure has no tail (nothing assumed).
+      const shape = useShape(text, false, m.index + word.length);
+      if (shape === null) continue;
+      yield { word, call, self: false, tail: shape.tail };
       continue;
     }
     // An attribute: only `self.word` / `cls.word` names something of this module (a method).
@@ -95,9 +97,29 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
 }
 
 /**
+ * The local def or class whose blocks a use of a name (not through `self.`) may lead the call graph into, as
+ * ProjectIndex.resolve resolves a callee of this module: `f(...)` a def `f` (a class is only constructed);
+ * `C.f(...)` the method `f` of a class `C` (looked for in every block named `f`: a superset); nothing for a
+ * longer chain or a def's attribute (`f.cache_clear()`, `C.attr.items()`: no callee of this module). Not
+ * sure of the chain (no tail): the blocks of the name itself.
+ */
+export function localTarget(
+  blocks: ReadonlyMap<string, readonly Block[]>,
+  { word, call, tail }: Pick<Use, 'word' | 'call' | 'tail'>,
+): string | undefined {
+  const own = blocks.get(word);
+  if (own === undefined) return undefined;
+  // Called (`tail` [] also when the `(` comes after a line continuation).
+  if (call || tail?.length === 0) return own.every((b) => b[2]) ? undefined : word;
+  if (tail === undefined) return word;
+  if (tail.length === 1 && own.some((b) => b[2]) && blocks.has(tail[0]!)) return tail[0];
+  return undefined;
+}
+
+/**
  * Whether `hit` holds for a use (see Use) in the blocks named `name`, or in the blocks of the local defs and
- * classes those uses name, transitively (a class only constructed, `C(...)`, is not followed; each use asked
- * once), or `blockHit` for one of those blocks: true, or the local names visited when none hit.
+ * classes those uses lead to (localTarget; `self.f` the blocks named `f`), transitively (each use asked once),
+ * or `blockHit` for one of those blocks: true, or the local names visited when none hit.
  */
 export function blocksReach(
   code: string,
@@ -117,10 +139,10 @@ export function blocksReach(
         if (asked.has(key)) continue;
         asked.add(key);
         if (!use.self && hit(use)) return true;
-        const local = blocks.has(use.word) && !(use.call && !use.self && onlyClasses(blocks, use.word));
-        if (local && !seen.has(use.word)) {
-          seen.add(use.word);
-          stack.push(use.word);
+        const local = use.self ? (blocks.has(use.word) ? use.word : undefined) : localTarget(blocks, use);
+        if (local !== undefined && !seen.has(local)) {
+          seen.add(local);
+          stack.push(local);
         }
       }
     }

@@ -63,6 +63,17 @@ export class NameReach {
   }
 
   /**
+   * Whether `C.attr(...)`, with `C` a def or class `member` of `file`, may block: as ProjectIndex.functionIn
+   * looks `C.attr` up (a method of a class there, or through the import of `C`), not the whole of `C`.
+   */
+  memberMayBlock(file: string, member: string, attr: string): boolean {
+    const visited = new Set<string>();
+    const found = this.memberReaches(file, member, attr, visited);
+    if (!found) for (const key of visited) this.known.set(key, false);
+    return found;
+  }
+
+  /**
    * Whether a name `file` imports from `source` may lead to a blocking operation, used as `local(...)`
    * (`call`) or as `local.a.f(...)` (`tail`: ['a', 'f']; [] for `local(...)`; undefined: not known, then a
    * module imported as a whole may block as a whole). Looked up as ProjectIndex.resolve looks it up.
@@ -91,6 +102,10 @@ export class NameReach {
       }
       // A member `C` of the module: `C.f(...)` (a class there); a longer chain only through a submodule.
       if (tail.length > 1) return false;
+      const dep = this.host.resolveModule(module, file, level);
+      return (
+        dep !== undefined && this.host.names(dep, member) && this.memberReaches(dep, member, last, visited)
+      );
     }
     const dep = this.host.resolveModule(module, file, level);
     if (dep === undefined) return false;
@@ -98,29 +113,49 @@ export class NameReach {
     return this.host.names(dep, member) && this.reaches(dep, member, call, visited);
   }
 
-  private reaches(file: string, name: string, call: boolean, visited: Set<string>): boolean {
-    const key = `${call ? 'c' : 'n'}${file}\u0000${name}`;
+  /**
+   * `search()` once per `key` (a question about one module): a kept answer, else "not yet" when the key is
+   * met again in a cycle (not kept), else the search, whose "yes" is kept (a "no" by the caller: see mayBlock).
+   */
+  private once(key: string, visited: Set<string>, search: () => boolean): boolean {
     const known = this.known.get(key);
     if (known !== undefined) return known;
-    if (visited.has(key)) return false; // met again in a cycle: not yet (not kept)
+    if (visited.has(key)) return false;
     visited.add(key);
-    const text = this.module(file);
-    let found = false;
-    if (text === undefined) found = false;
-    else if (
-      text.blocks !== undefined &&
-      (!text.blocks.has(name) || (call && onlyClasses(text.blocks, name)))
-    )
-      // A name not defined here (a lookup finds it only through an import), or a class of this module being
-      // constructed: what an import of that name brings, if anything.
-      found = this.importReaches(file, text, name, call, visited, []);
-    else
-      found =
-        text.blocks === undefined
-          ? text.direct || this.host.moduleMayBlock(file)
-          : this.localReaches(file, text, name, visited);
+    const found = search();
     if (found) this.known.set(key, true);
     return found;
+  }
+
+  private reaches(file: string, name: string, call: boolean, visited: Set<string>): boolean {
+    return this.once(`${call ? 'c' : 'n'}${file}\u0000${name}`, visited, () => {
+      const text = this.module(file);
+      if (text === undefined) return false;
+      if (text.blocks === undefined) return text.direct || this.host.moduleMayBlock(file);
+      // A name not defined here (a lookup finds it only through an import), or a class of this module being
+      // constructed: what an import of that name brings, if anything.
+      if (!text.blocks.has(name) || (call && onlyClasses(text.blocks, name)))
+        return this.importReaches(file, text, name, call, visited, []);
+      return this.localReaches(file, text, name, visited);
+    });
+  }
+
+  private memberReaches(file: string, member: string, attr: string, visited: Set<string>): boolean {
+    return this.once(`m${file}\u0000${member}.${attr}`, visited, () => {
+      const text = this.module(file);
+      if (text === undefined) return false;
+      if (text.blocks === undefined) return text.direct || this.host.moduleMayBlock(file);
+      // A method `attr` of a class `member` here (every block named `attr`: a superset), or what the import
+      // of `member` brings (a re-export: `from .impl import C`).
+      const own = text.blocks.get(member);
+      return (
+        (own !== undefined &&
+          own.some((b) => b[2]) &&
+          text.blocks.has(attr) &&
+          this.localReaches(file, text, attr, visited)) ||
+        this.importReaches(file, text, member, false, visited, [attr])
+      );
+    });
   }
 
   /** Through the blocks named `name` and the local names they use, to an import that may block. */

@@ -9,7 +9,7 @@
  */
 import { asyncLocator, lexTopLevel } from '../../python/lexer';
 import { type ImportSource, textImports } from './textImports';
-import { blocksReach, defBlocks } from './defBlocks';
+import { blocksReach, defBlocks, localTarget } from './defBlocks';
 import { isGap, isWordChar, useShape } from './callShape';
 import { type BlockingText, blockingText } from './blockingText';
 
@@ -136,6 +136,20 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     for (const n of reached) localAnswers.set(n, false);
     return false;
   };
+  /**
+   * Whether a use of `name` (as in candidate) may enter a sync def of this file that may block: `name(...)` a
+   * sync def `name` (not a class, not only an async def), `name.f(...)` a method `f` of a class `name`
+   * (localTarget), or a chain not read for sure: the blocks of `name`.
+   */
+  const localMayBlock = (name: string, call: boolean, tail?: readonly string[]): boolean => {
+    if (call || tail?.length === 0) return syncFunctions.has(name) && localReaches(name);
+    if (!syncDefs.has(name)) return false;
+    if (tail === undefined) return localReaches(name);
+    if (blocks === null) blocks = defBlocks(code, lexed.lines);
+    if (blocks === undefined) return localReaches(name); // indentation not trusted: the file-level answer
+    const target = localTarget(blocks, { word: name, call, tail });
+    return target !== undefined && syncDefs.has(target) && localReaches(target);
+  };
   const answers = new Map<string, boolean>();
   /**
    * Whether a use of `name` in async code may resolve to a function that may block: `name.f(...)` (`tail`:
@@ -146,9 +160,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     const key = `${call ? '(' : ''}${name}${tail ? `.${tail.join('.')}` : ''}`;
     let yes = answers.get(key);
     if (yes === undefined) {
-      yes =
-        ((call ? syncFunctions : syncDefs).has(name) && localReaches(name)) ||
-        importMayBlock(name, call, tail);
+      yes = localMayBlock(name, call, tail) || importMayBlock(name, call, tail);
       answers.set(key, yes);
     }
     return yes;

@@ -173,7 +173,13 @@ export class ProjectIndex {
     // A def or class that cannot block, nor anything it names (text-level, ./nameReach), starts no chain: not
     // worth a parse of its module. (A re-export is an import of the module: followed there.)
     const dot = name.indexOf('.');
-    if (!this.reach.mayBlock(file, dot < 0 ? name : name.slice(0, dot))) return undefined;
+    const may =
+      dot < 0
+        ? this.reach.mayBlock(file, name)
+        : name.indexOf('.', dot + 1) < 0
+          ? this.reach.memberMayBlock(file, name.slice(0, dot), name.slice(dot + 1))
+          : this.reach.mayBlock(file, name.slice(0, dot));
+    if (!may) return undefined;
     const summary = this.summary(file);
     if (!summary) return undefined;
     const fn = summary.functions.get(name);

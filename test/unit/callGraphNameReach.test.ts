@@ -184,6 +184,52 @@ test('pre-filter: `C.f(...)` reaches the method f, not the whole class; longer c
   }
 });
 
+test('pre-filter: a method call counts where the module can carry its receiver evidence, as in the analysis', async () => {
+  // Each helper module holds one method call a blocking rule subscribes to; whether a chain starts there
+  // depends on the evidence the rule needs of the receiver, which lives in that module's text.
+  const helpers: Record<string, [string, boolean]> = {
+    // A future's `.result()` needs a `.submit(` somewhere in the module (BHD003).
+    result_no_submit: ['def h(f):\n    return f.result()\n', false],
+    result_submit: [
+      'import concurrent.futures as cf\n\ndef h(executor):\n    f = executor.submit(len, [])\n    f.result()\n',
+      true,
+    ],
+    // An executor's `.shutdown()` needs executor evidence (a class or an `executor` name, BHD002).
+    shutdown_pool: ['def h(pool):\n    pool.shutdown()\n', false],
+    shutdown_executor: ['def h(executor):\n    executor.shutdown()\n', true],
+    // A Session's HTTP methods need requests imported and a Session (BHD006); `dict.get` is not one.
+    get_dict: ['import requests\n\ndef h(d):\n    return d.get("k")\n', false],
+    get_session: ['import requests\n\nS = requests.Session()\n\ndef h():\n    return S.get("u")\n', true],
+    get_session_alias: [
+      'import requests as rq\n\nS = rq.sessions.Session()\n\ndef h():\n    return S.get("u")\n',
+      true,
+    ],
+    get_session_class: [
+      'from requests import Session\n\nS = Session()\n\ndef h():\n    return S.get("u")\n',
+      true,
+    ],
+  };
+  const { dir, index, file } = project(
+    Object.fromEntries(Object.entries(helpers).map(([name, [text]]) => [`${name}.py`, text])),
+  );
+  try {
+    for (const [name, [, blocks]] of Object.entries(helpers)) {
+      const source = `from ${name} import h\n\nasync def route():\n    h(None)\n`;
+      const main = file(`main_${name}.py`);
+      const full = await checkSource(source, {
+        project: new ProjectIndex({ roots: [dir], stable: true }),
+        file: main,
+        regions: false,
+        select: ['BHD007'],
+      });
+      assert.equal(full.length > 0, blocks, `${name}: the full search`);
+      assert.equal(index.mayHaveChains(main, source), blocks, `${name}: the pre-filter`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /**
  * A random project of `n` modules m0..m{n-1} that import each other (from-imports with aliases, modules,
  * module aliases, classes), each with functions f0, f1, a helper h, a class with a static method, methods
@@ -198,6 +244,9 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     const lines: string[] = [];
     const blocking = r() < 0.4;
     if (blocking) lines.push('import time');
+    // HTTP through a Session (BHD006 needs a Session, from this module's text); dict.get decoys beside it.
+    const http = r() < 0.3;
+    if (http) lines.push('import requests');
     const imported = others.filter(() => r() < 0.5);
     const uses: string[] = [];
     for (const j of imported) {
@@ -229,6 +278,13 @@ function randomProject(seed: number, n = 5): Record<string, string> {
         if (blocking && r() < 0.6) choices.push('time.sleep(1)');
         // A blocking function taken as a value (no call of it: not a blocking operation for the rules).
         if (blocking && r() < 0.3) choices.push('t = time.sleep; t(1)', `g = C${i}.s; g()`);
+        if (http) {
+          choices.push('d = {}; d.get(1)', 'd = {}; d.get(1)');
+          if (r() < 0.3) choices.push('requests.Session().get("u")', 's = requests.Session(); s.get("u")');
+        }
+        // A future's result (BHD003 needs a `.submit(` in the module), and one without any submit.
+        if (r() < 0.1) choices.push('fut = executor.submit(len, []); fut.result()');
+        if (r() < 0.1) choices.push('x = None; x.result()');
         out.push(pick(choices));
       }
       return out;
@@ -245,11 +301,13 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     // One call in async code per file: the pre-filter decides per file, so each chain is seen on its own.
     // Sometimes awaited (the call graph skips the operand of `await`), or awaited through `.result()`.
     const awaited = (line: string): string =>
-      r() < 0.3
-        ? line.replace(/^(\s*)/, '$1await ')
-        : r() < 0.15
-          ? line.replace(/^(\s*)(.*)$/, '$1await $2.result()')
-          : line;
+      /[;=]/.test(line)
+        ? line
+        : r() < 0.3
+          ? line.replace(/^(\s*)/, '$1await ')
+          : r() < 0.15
+            ? line.replace(/^(\s*)(.*)$/, '$1await $2.result()')
+            : line;
     if (r() < 0.5) lines.push('    async def am(self):', ...body('        ', true, 1).map(awaited), '');
     else lines.push('', 'async def route():', ...body('    ', false, 1).map(awaited), '');
     files[`m${i}.py`] = lines.join('\n');

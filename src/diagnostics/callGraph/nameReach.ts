@@ -204,7 +204,7 @@ export class NameReach {
       }
       text = {
         direct: this.host.blocksDirectly(source),
-        blocking: blockingText(code),
+        blocking: blockingText(code, source),
         code,
         blocks: lexed ? defBlocks(code, lexed.lines) : undefined,
         imports,

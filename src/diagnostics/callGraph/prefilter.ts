@@ -118,7 +118,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
       localAnswers.set(name, yes);
       return yes;
     }
-    const { root, methodCall } = (blocking ??= blockingText(code));
+    const { root, methodCall } = (blocking ??= blockingText(code, source));
     const reached = blocksReach(
       code,
       blocks,

@@ -11,7 +11,7 @@
 import { BLOCKING_RULES } from '../rules/registry';
 import type { MethodNeed } from '../rules/rule';
 import { lastPart } from '../../python/text';
-import { textImports } from './textImports';
+import { type TextImport, textImports } from './textImports';
 import { SESSION_CLASSES } from '../targets';
 
 const TARGETS: readonly string[] = [
@@ -55,13 +55,17 @@ export interface BlockingText {
 
 /**
  * The blocking-operation names of a module's code (strings and comments blanked; `source`: its text, when the
- * code was blanked from it). A method call counts only when the module can carry the evidence its rule
+ * code was blanked from it; `imports`: textImports of the code, when known). A method call counts only when the module can carry the evidence its rule
  * needs of the receiver (../evidence, ../valueKinds: all of it in the same file): an executor's method when
  * the code says "executor" (the classes' names, the `executor`/`*_executor` names); a future's when the
  * text has a `.submit(` (as the analysis asks); a Session's when requests is imported and a Session class
  * can be named (imported as one, `requests.Session`, `rq.sessions.session`, a star import's `Session`).
  */
-export function blockingText(code: string, source = code): BlockingText {
+export function blockingText(
+  code: string,
+  source = code,
+  imports: readonly TextImport[] = textImports(code),
+): BlockingText {
   /** Local name -> what imports bind it to (a target or a module on the way to one); '*': star-import names. */
   const roots = new Map<string, string[]>();
   const bind = (local: string, q: string): void => {
@@ -73,7 +77,7 @@ export function blockingText(code: string, source = code): BlockingText {
   let session = false;
   /** Locals naming requests or requests.sessions: `local.Session(`, `local.sessions.session(`. */
   const sessionPrefixes: string[] = [];
-  for (const { local, modules } of textImports(code)) {
+  for (const { local, modules } of imports) {
     for (const [module, level, member] of modules) {
       if (level > 0) continue;
       const q = member === undefined ? module : `${module}.${member}`;

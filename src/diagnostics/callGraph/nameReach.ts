@@ -27,8 +27,8 @@ export interface NameReachHost {
 }
 
 interface ModuleText {
-  /** The module's text has a blocking operation's tokens (used when `blocks` is undefined). */
-  direct: boolean;
+  /** Whether the module's text has a blocking operation's tokens (asked when `blocks` is undefined). */
+  direct: () => boolean;
   /** Where, block by block, a blocking operation can be (./blockingText). */
   blocking: BlockingText;
   code: string;
@@ -131,7 +131,7 @@ export class NameReach {
     return this.once(`${call ? 'c' : 'n'}${file}\u0000${name}`, visited, () => {
       const text = this.module(file);
       if (text === undefined) return false;
-      if (text.blocks === undefined) return text.direct || this.host.moduleMayBlock(file);
+      if (text.blocks === undefined) return text.direct() || this.host.moduleMayBlock(file);
       // A name not defined here (a lookup finds it only through an import), or a class of this module being
       // constructed: what an import of that name brings, if anything.
       if (!text.blocks.has(name) || (call && onlyClasses(text.blocks, name)))
@@ -144,7 +144,7 @@ export class NameReach {
     return this.once(`m${file}\u0000${member}.${attr}`, visited, () => {
       const text = this.module(file);
       if (text === undefined) return false;
-      if (text.blocks === undefined) return text.direct || this.host.moduleMayBlock(file);
+      if (text.blocks === undefined) return text.direct() || this.host.moduleMayBlock(file);
       // A method `attr` of a class `member` here (every block named `attr`: a superset), or what the import
       // of `member` brings (a re-export: `from .impl import C`).
       const own = text.blocks.get(member);
@@ -198,13 +198,15 @@ export class NameReach {
       const code = lexed?.code ?? source;
       const imports = new Map<string, ImportSource[]>();
       const stars: ImportSource[] = [];
-      for (const { local, modules } of textImports(code)) {
+      const all = textImports(code);
+      let direct: boolean | undefined;
+      for (const { local, modules } of all) {
         if (local === '*') stars.push(...modules);
         else imports.set(local, [...(imports.get(local) ?? []), ...modules]);
       }
       text = {
-        direct: this.host.blocksDirectly(source),
-        blocking: blockingText(code, source),
+        direct: () => (direct ??= this.host.blocksDirectly(source)),
+        blocking: blockingText(code, source, all),
         code,
         blocks: lexed ? defBlocks(code, lexed.lines) : undefined,
         imports,

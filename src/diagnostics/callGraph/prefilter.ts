@@ -75,7 +75,8 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     if (!m[0].startsWith('class')) syncFunctions.add(name);
   }
   const imported = new Map<string, ImportSource[]>();
-  for (const { local, modules } of textImports(code)) {
+  const imports = textImports(code);
+  for (const { local, modules } of imports) {
     // A star import of a project module that may block: any name may resolve.
     if (local === '*') {
       if (modules.some(([module, level]) => mayBlock(module, level))) return true;
@@ -118,7 +119,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
       localAnswers.set(name, yes);
       return yes;
     }
-    const { root, methodCall } = (blocking ??= blockingText(code, source));
+    const { root, methodCall } = (blocking ??= blockingText(code, source, imports));
     const reached = blocksReach(
       code,
       blocks,

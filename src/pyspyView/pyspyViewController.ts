@@ -11,7 +11,8 @@ import { listAllTargets, pickTarget } from '../captureSources/targetPicker';
 import { captureContainer } from '../captureSources/docker';
 import { needsRootToCapture } from '../captureSources/sudoCapture';
 import { copyCaptureText, saveCaptureJson } from './captureExport';
-import { activeInterpreter, readSettings, type Settings } from './pyspySettings';
+import { activeInterpreter, readSettings } from './pyspySettings';
+import { pySpyAvailable } from './pyspyPreflight';
 import { BlockedMarks } from './blockedMarks';
 import { frameOfRef, openFrame, readFrameSourceLine } from './frameLinks';
 import { CaptureErrorActions } from './captureErrors';
@@ -19,9 +20,8 @@ import { CaptureStore, type Capture } from './captureStore';
 import { CapturesTreeProvider, type CaptureNode, type FrameRef } from './capturesTreeProvider';
 import type { PathMapping } from './pathMapping';
 import { findLocalServers } from '../captureSources/processTable';
-import { captureProcess, hostPySpy, pySpysFor, type ProcessCapture } from './captureProcess';
+import { captureProcess, hostPySpy, type ProcessCapture } from './captureProcess';
 import { checkSource } from '../diagnostics/analyze';
-import { readTargetInfo } from './targetEnv';
 import { PySpyPermissionError } from './runner';
 import type { ProcessCandidate } from './types';
 
@@ -107,7 +107,8 @@ export class PySpyViewController implements vscode.Disposable {
     const targets = await listAllTargets(readSettings().dockerPath);
     // py-spy first: a picker followed by "py-spy was not found" wastes the person's pick. Containers bring
     // their own py-spy (or get a copy), so only local processes need one here.
-    if (!targets.some((t) => t.container) && !(await this.preflight(readSettings()))) return undefined;
+    if (!targets.some((t) => t.container) && !(await pySpyAvailable(readSettings(), this.errors)))
+      return undefined;
     if (targets.length === 0) {
       const pid = await vscode.window.showInputBox({
         title: 'Capture py-spy Dump',
@@ -160,38 +161,6 @@ export class PySpyViewController implements vscode.Disposable {
       },
       {},
     );
-  }
-
-  /**
-   * Is there any py-spy to run, before the picker opens: beside one of the server processes (their venv or
-   * container), the setting, the selected interpreter, PATH. Offers the install / Set Path actions when not.
-   */
-  private async preflight(settings: Settings): Promise<boolean> {
-    const interpreter = await activeInterpreter();
-    const base = {
-      configured: settings.pyspyPath || undefined,
-      interpreterPath: interpreter,
-      pathEnv: process.env.PATH,
-      useTargetEnvironment: vscode.workspace.isTrusted,
-    };
-    const servers = await findLocalServers().catch(() => [] as ProcessCandidate[]);
-    for (const target of [undefined, ...servers]) {
-      try {
-        const info = target ? await readTargetInfo(target.pid) : undefined;
-        if (!target || info) {
-          pySpysFor(info, base);
-          return true;
-        }
-      } catch {
-        // none here: try the next server's environment
-      }
-    }
-    log.warn('py-spy not found: not beside any server process, not in the setting, interpreter or PATH');
-    void this.errors.offerInstall(
-      interpreter,
-      "py-spy was not found: not in the server's environment, the backendHang.pyspy.path setting, the selected interpreter or PATH.",
-    );
-    return false;
   }
 
   private async captureOne(

@@ -189,13 +189,16 @@ const DEF_OR_CLASS_HEAD = /^(?:def|class)(?![A-Za-z0-9_])/;
  * the indentation cannot be trusted (tabs, or a dedent to a level never opened: tree-sitter's error recovery
  * could nest the code anywhere).
  */
-export function asyncLocator(
-  code: string,
-  lines: readonly number[],
-): ((index: number) => boolean) | undefined {
+export function asyncLocator(code: string, lines: readonly number[]): AsyncLocator | undefined {
   const indent: number[] = []; // -1: blank line
   const kind: number[] = []; // 2 async def, 1 def/class, 0 other
+  /** Per logical line: whether code on it is async (its own `async def` header, or its innermost enclosing
+   * def/class header is one). */
+  const inAsync: boolean[] = [];
   const stack: number[] = [0];
+  // The lines enclosing the current one (each indented less than the next), with what they decide for the
+  // lines they enclose: true under an async def, false under a def/class, else what encloses them.
+  const chain: { width: number; decides: boolean }[] = [];
   for (let j = 0; j < lines.length; j++) {
     const from = lines[j]!;
     let i = from;
@@ -205,6 +208,7 @@ export function asyncLocator(
     if (Number.isNaN(c) || c === 10 || c === 13) {
       indent.push(-1);
       kind.push(0);
+      inAsync.push(false);
       continue;
     }
     const width = i - from;
@@ -215,20 +219,14 @@ export function asyncLocator(
     }
     indent.push(width);
     const head = code.slice(i, i + 24);
-    kind.push(ASYNC_DEF_HEAD.test(head) ? 2 : DEF_OR_CLASS_HEAD.test(head) ? 1 : 0);
+    const k = ASYNC_DEF_HEAD.test(head) ? 2 : DEF_OR_CLASS_HEAD.test(head) ? 1 : 0;
+    kind.push(k);
+    while (chain.length > 0 && chain[chain.length - 1]!.width >= width) chain.pop();
+    const enclosing = chain.length > 0 && chain[chain.length - 1]!.decides;
+    inAsync.push(k === 2 || enclosing);
+    chain.push({ width, decides: k === 2 ? true : k === 1 ? false : enclosing });
   }
-  const enclosedInAsync = (j: number): boolean => {
-    let level = indent[j]!;
-    for (let k = j - 1; k >= 0 && level > 0; k--) {
-      const w = indent[k]!;
-      if (w < 0 || w >= level) continue;
-      if (kind[k] === 2) return true;
-      if (kind[k] === 1) return false;
-      level = w;
-    }
-    return false;
-  };
-  return (index: number): boolean => {
+  const at = (index: number): boolean => {
     let lo = 0;
     let hi = lines.length - 1;
     while (lo < hi) {
@@ -237,7 +235,24 @@ export function asyncLocator(
       else hi = mid - 1;
     }
     while (lo > 0 && indent[lo]! < 0) lo--;
-    if (kind[lo] === 2) return true;
-    return enclosedInAsync(lo);
+    return inAsync[lo]!;
   };
+  // Code is async only under an `async def` header: its line and the lines indented deeper after it (blank
+  // lines up to the next statement included, as `at` judges them by the line before).
+  const ranges: [number, number][] = [];
+  for (let j = 0; j < lines.length; j++) {
+    if (kind[j] !== 2) continue;
+    let k = j + 1;
+    while (k < lines.length && (indent[k]! < 0 || indent[k]! > indent[j]!)) k++;
+    ranges.push([lines[j]!, k < lines.length ? lines[k]! : code.length]);
+    j = k - 1; // nested async defs are inside this range
+  }
+  return Object.assign(at, { ranges });
+}
+
+/** See asyncLocator: whether code at an index can be in async code, and where async code can be at all. */
+export interface AsyncLocator {
+  (index: number): boolean;
+  /** [from, to) of every outermost `async def` block, header included: `(index)` is false outside them. */
+  readonly ranges: readonly (readonly [number, number])[];
 }

@@ -67,22 +67,30 @@ function compare(
         return yes(name);
       },
     );
-    // Positions may differ only within a line (the regex starts at a `self.` prefix): compare answers.
-    return { result, asked: asked.map((a) => (a.startsWith('@') ? a.replace(/^@\d+/, '@') : a)) };
+    // Positions may differ only within a line (the regex starts at a `self.` prefix): compare answers. The
+    // scan asks nothing outside the async ranges, where every answer is false: only the true ones compare.
+    return {
+      result,
+      asked: asked
+        .map((a) => (a.startsWith('@') ? a.replace(/^@\d+/, '@') : a))
+        .filter((a) => a !== '@:false'),
+    };
   };
+  // The scan over the locator's async ranges only (the whole text without a locator).
+  const scan: typeof byRegex = (c, n, a, k) => callsInAsync(c, n, a, k, locator?.ranges);
   if (names.includes('self') || names.includes('cls')) {
     // Then the pre-filter asks about every name first and passes the candidates with a `keep` that is always
     // true (a `self.x` call is one match of `self` or of `x`): only the answer counts.
     const candidates = names.filter(yes);
     if (candidates.length === 0) return; // not asked then (an empty alternation would match anywhere)
     assert.equal(
-      callsInAsync(text, candidates, asyncAt, () => true),
+      scan(text, candidates, asyncAt, () => true),
       byRegex(text, candidates, asyncAt, () => true),
       label,
     );
     return;
   }
-  assert.deepEqual(run(callsInAsync), run(byRegex), label);
+  assert.deepEqual(run(scan), run(byRegex), label);
 }
 
 const SNIPPETS = [
@@ -181,6 +189,83 @@ test('namesSync: the same answer as the word regex it replaced, on every word of
         check(fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'), e.name);
   }
   assert.ok(asked > 1000, `expected many words, asked ${asked}`);
+});
+
+/**
+ * asyncLocator's answer as it was computed before it kept one answer per line: from each line, back to the
+ * innermost enclosing def/class header (the reference for the one-pass version).
+ */
+function asyncByWalk(code: string, lines: readonly number[]): ((index: number) => boolean) | undefined {
+  const indent: number[] = [];
+  const kind: number[] = [];
+  for (const from of lines) {
+    let i = from;
+    while (code.charCodeAt(i) === 32) i++;
+    const c = code.charCodeAt(i);
+    if (c === 9 || c === 12) return undefined;
+    const blank = Number.isNaN(c) || c === 10 || c === 13;
+    indent.push(blank ? -1 : i - from);
+    const head = code.slice(i, i + 24);
+    kind.push(
+      blank
+        ? 0
+        : /^async[\s\\]+def(?![A-Za-z0-9_])/.test(head)
+          ? 2
+          : /^(?:def|class)(?![A-Za-z0-9_])/.test(head)
+            ? 1
+            : 0,
+    );
+  }
+  return (index) => {
+    let j = 0;
+    while (j + 1 < lines.length && lines[j + 1]! <= index) j++;
+    while (j > 0 && indent[j]! < 0) j--;
+    if (kind[j] === 2) return true;
+    let level = indent[j]!;
+    for (let k = j - 1; k >= 0 && level > 0; k--) {
+      const w = indent[k]!;
+      if (w < 0 || w >= level) continue;
+      if (kind[k] === 2) return true;
+      if (kind[k] === 1) return false;
+      level = w;
+    }
+    return false;
+  };
+}
+
+test('asyncLocator: the same answer as walking back to the enclosing header, and false outside its ranges', () => {
+  const sources = [...SNIPPETS];
+  for (const dir of [path.join(repo, 'test/fixtures'), path.join(repo, 'examples')]) {
+    if (!fs.existsSync(dir)) continue;
+    for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true }))
+      if (e.isFile() && /\.pyi?$/.test(e.name))
+        sources.push(fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'));
+  }
+  let asked = 0;
+  let inAsync = 0;
+  for (const source of sources) {
+    const lexed = lexTopLevel(source);
+    if (!lexed) continue;
+    const locator = asyncLocator(lexed.code, lexed.lines);
+    const reference = asyncByWalk(lexed.code, lexed.lines);
+    assert.equal(locator === undefined, reference === undefined);
+    if (!locator || !reference) continue;
+    // Every line start, and a point inside each line.
+    const points = lexed.lines.flatMap((l) => [l, l + 4]).filter((i) => i < source.length);
+    for (const i of points) {
+      const answer: boolean = locator(i);
+      assert.equal(answer, reference(i), `index ${i} of:\n${source.slice(0, 200)}`);
+      if (answer) {
+        inAsync++;
+        assert.ok(
+          locator.ranges.some(([from, to]) => from <= i && i < to),
+          `index ${i}: outside the ranges`,
+        );
+      }
+      asked++;
+    }
+  }
+  assert.ok(asked > 1000 && inAsync > 100, `asked ${asked}, in async code ${inAsync}`);
 });
 
 test('directlyAwaited: the calls `await` takes as its operand, and only those', () => {

@@ -174,9 +174,9 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     const names = [...all].filter((n) => candidate(n));
     if (names.length === 0) return false;
     if (!asyncAt) return true;
-    return callsInAsync(code, names, asyncAt, () => true);
+    return callsInAsync(code, names, asyncAt, () => true, asyncAt.ranges);
   }
-  return callsInAsync(code, [...all], asyncAt, candidate);
+  return callsInAsync(code, [...all], asyncAt, candidate, asyncAt.ranges);
 }
 
 /** Names the identifier scan handles: runs of ASCII word characters (anything else goes to the regex). */
@@ -249,23 +249,27 @@ export function callsInAsync(
   names: readonly string[],
   asyncAt: (index: number) => boolean,
   keep: (name: string, call: boolean, tail?: readonly string[]) => boolean,
+  /** Where async code can be at all (asyncAt is false outside; whole logical lines): only these are scanned. */
+  ranges: readonly (readonly [number, number])[] = [[0, code.length]],
 ): boolean {
   if (names.every((n) => WORD_NAME.test(n))) {
     // One scan over the words followed by `(`/`.` and a set lookup: the same matches, in the same order,
     // as the alternation below (a name there is a whole word too), without compiling a regex per file.
     const set = new Set(names);
-    WORD_CALL.lastIndex = 0;
-    for (let m = WORD_CALL.exec(code); m; m = WORD_CALL.exec(code)) {
-      const name = m[0];
-      if (!set.has(name)) continue;
-      const start = callStart(code, m.index);
-      if (start < 0 || !asyncAt(start) || directlyAwaited(code, start, m.index + name.length)) continue;
-      const shape = useShape(code, start !== m.index, m.index + name.length);
-      if (shape === null) continue;
-      const next = WORD_CALL.lastIndex; // keep() runs other code: leave the shared regex as it was
-      const yes = keep(name, shape.call, shape.tail);
-      WORD_CALL.lastIndex = yes ? 0 : next;
-      if (yes) return true;
+    for (const [from, to] of ranges) {
+      WORD_CALL.lastIndex = from;
+      for (let m = WORD_CALL.exec(code); m && m.index < to; m = WORD_CALL.exec(code)) {
+        const name = m[0];
+        if (!set.has(name)) continue;
+        const start = callStart(code, m.index);
+        if (start < 0 || !asyncAt(start) || directlyAwaited(code, start, m.index + name.length)) continue;
+        const shape = useShape(code, start !== m.index, m.index + name.length);
+        if (shape === null) continue;
+        const next = WORD_CALL.lastIndex; // keep() runs other code: leave the shared regex as it was
+        const yes = keep(name, shape.call, shape.tail);
+        WORD_CALL.lastIndex = yes ? 0 : next;
+        if (yes) return true;
+      }
     }
     return false;
   }

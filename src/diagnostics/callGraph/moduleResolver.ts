@@ -51,6 +51,7 @@ export class ModuleResolver {
     this.basesByOwnTop.clear();
     this.ownRoots.clear();
     this.relativeBases.clear();
+    this.entryIndex = undefined;
   }
 
   private stat(file: string): 'file' | 'dir' | undefined {
@@ -167,8 +168,28 @@ export class ModuleResolver {
   /** The roots holding a package or module named `top`, in root order (once per name). */
   private rootsWith(top: string): string[] {
     let bases = this.rootsByTop.get(top);
-    if (!bases) this.rootsByTop.set(top, (bases = this.roots.filter((r) => this.isPresent(r, top))));
+    if (!bases) {
+      // Only the roots with an entry of that name can hold it (a project with a thousand script directories
+      // has as many roots: asking each of them about every imported name was a visible share of a check).
+      const candidates = this.rootsByEntry().get(top) ?? [];
+      this.rootsByTop.set(top, (bases = candidates.filter((r) => this.isPresent(r, top))));
+    }
     return bases;
+  }
+
+  /** Entry name (`a` for `a/` and `a.py`) -> the roots listing one, in root order; made once. */
+  private entryIndex: Map<string, string[]> | undefined;
+  private rootsByEntry(): Map<string, string[]> {
+    if (this.entryIndex) return this.entryIndex;
+    const index = new Map<string, string[]>();
+    for (const root of this.roots)
+      for (const entry of this.listing(root)?.keys() ?? []) {
+        const name = entry.endsWith('.py') ? entry.slice(0, -3) : entry;
+        const list = index.get(name);
+        if (!list) index.set(name, [root]);
+        else if (list[list.length - 1] !== root) list.push(root);
+      }
+    return (this.entryIndex = index);
   }
 
   /** Whether `base` holds a package (directory) or module file named `top`. */

@@ -29,8 +29,11 @@ export function displayPath(file: string, cwd: string): string {
  */
 export function srcRoots(files: readonly string[], resolver: ConfigResolver): string[] {
   const roots = new Set<string>();
-  for (const file of files) {
-    const config = resolver.forFile(file);
+  // The configuration is a directory's: asked once per directory, not per file.
+  const dirs = new Set<string>();
+  for (const file of files) dirs.add(path.dirname(path.resolve(file)));
+  for (const dir of dirs) {
+    const config = resolver.forDirectory(dir);
     if (config.file) for (const s of config.src) roots.add(path.resolve(config.root, s));
   }
   return [...roots];

@@ -57,6 +57,8 @@ export interface ResolverOptions {
 const NAMES = ['.backend-hang.toml', 'backend-hang.toml', 'pyproject.toml'];
 
 function readText(file: string): string | undefined {
+  // Asked for every directory a check walks: most have no such file, and a failed read costs an exception.
+  if (!fs.existsSync(file)) return undefined;
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {

@@ -17,9 +17,12 @@ export interface RuffSettings {
 /** Ruff's settings found in `dir`, or undefined when no Ruff config is there. */
 export function ruffSettingsIn(dir: string): RuffSettings | undefined {
   for (const name of ['.ruff.toml', 'ruff.toml', 'pyproject.toml']) {
+    const file = path.join(dir, name);
+    // Asked for every directory a check walks: most have none, and a failed read costs an exception.
+    if (!fs.existsSync(file)) continue;
     let text: string;
     try {
-      text = fs.readFileSync(path.join(dir, name), 'utf8');
+      text = fs.readFileSync(file, 'utf8');
     } catch {
       continue;
     }

@@ -257,6 +257,33 @@ test('cross-file BHD007: what check counts as fixable, --fix --unsafe-fixes appl
   assert.doesNotMatch(r.stdout, /\(fixable\)|\(unsafe fix\)/, 'nothing fixable is left');
 });
 
+test("BHD007 resolves imports from the project's `src` roots (like Ruff's `src`), checked from anywhere", () => {
+  // The helpers live in lib/, which is not a package beside the checked file: only `src` makes it a root.
+  const project = path.join(dir, 'srcroots');
+  fs.mkdirSync(path.join(project, 'lib', 'helpers'), { recursive: true });
+  fs.mkdirSync(path.join(project, 'app'), { recursive: true });
+  fs.writeFileSync(path.join(project, 'lib', 'helpers', '__init__.py'), '');
+  fs.writeFileSync(
+    path.join(project, 'lib', 'helpers', 'slow.py'),
+    'import time\n\n\ndef wait():\n    time.sleep(1)\n',
+  );
+  fs.writeFileSync(
+    path.join(project, 'app', 'routes.py'),
+    'from helpers.slow import wait\n\n\nasync def route():\n    wait()\n',
+  );
+  const codes = (cwd: string, target: string): string[] =>
+    (
+      JSON.parse(
+        run(['check', '--output-format', 'json', '--select', 'BHD007', '--exit-zero', target], { cwd })
+          .stdout,
+      ) as { code: string }[]
+    ).map((f) => f.code);
+  assert.deepEqual(codes(project, 'app'), [], 'without `src`, helpers is not importable from app/');
+  fs.writeFileSync(path.join(project, 'pyproject.toml'), '[tool.backend-hang]\nsrc = ["lib"]\n');
+  assert.deepEqual(codes(project, 'app'), ['BHD007']);
+  assert.deepEqual(codes(path.join(project, 'app'), 'routes.py'), ['BHD007'], 'from inside app/ too');
+});
+
 test('the caret sits under the finding with tabs, emoji and wide characters before it', () => {
   write('wide/w.py', 'import requests\n\n\ndef f(u):\n\tx = "😀漢"; requests.get(u)\n');
   const lines = run(['check', 'wide/w.py']).stdout.split('\n');

@@ -55,11 +55,12 @@ export interface BlockingText {
 
 /**
  * The blocking-operation names of a module's code (strings and comments blanked; `source`: its text, when the
- * code was blanked from it; `imports`: textImports of the code, when known). A method call counts only when the module can carry the evidence its rule
- * needs of the receiver (../evidence, ../valueKinds: all of it in the same file): an executor's method when
- * the code says "executor" (the classes' names, the `executor`/`*_executor` names); a future's when the
- * text has a `.submit(` (as the analysis asks); a Session's when requests is imported and a Session class
- * can be named (imported as one, `requests.Session`, `rq.sessions.session`, a star import's `Session`).
+ * code was blanked from it; `imports`: textImports of the code, when known). A method call counts only when
+ * the module can carry the evidence its rule needs of the receiver (../evidence, ../valueKinds: all of it in
+ * the same file): an executor's method when the code says "executor" (the classes' names, the
+ * `executor`/`*_executor` names); a future's when the text has a `.submit(` (as the analysis asks); a
+ * Session's when requests is imported and a Session class can be named (imported as one, `requests.Session`,
+ * `rq.sessions.session`, a star import's `Session`).
  */
 export function blockingText(
   code: string,

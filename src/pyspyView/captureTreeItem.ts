@@ -52,8 +52,11 @@ export interface FrameRef {
 /** The scheme of the URIs that carry a frame's decoration data (dimmed, unchanged). */
 export const FRAME_SCHEME = 'backendhang-frame';
 
-/** `n` as a tree item; `expanded`: how a capture node opens (the provider remembers it per capture). */
-export function captureTreeItem(n: CaptureNode, expanded: vscode.TreeItemCollapsibleState): vscode.TreeItem {
+/** `n` as a tree item; `expanded`: how a capture node opens (the newest capture opens expanded). */
+export function captureTreeItem(
+  n: CaptureNode,
+  expanded: (c: Capture) => vscode.TreeItemCollapsibleState,
+): vscode.TreeItem {
   const c = n.capture;
   switch (n.kind) {
     case 'capture': {
@@ -65,7 +68,7 @@ export function captureTreeItem(n: CaptureNode, expanded: vscode.TreeItemCollaps
           : c.origin?.kind === 'file' || c.origin?.kind === 'clipboard'
             ? `${c.origin.label}${c.pid ? ` · pid ${c.pid}` : ''}`
             : `pid ${c.pid}`;
-      const item = new vscode.TreeItem(`${formatTime(c.capturedAt)}  ${where}${role}`, expanded);
+      const item = new vscode.TreeItem(`${formatTime(c.capturedAt)}  ${where}${role}`, expanded(c));
       const blocked = c.diagnosis.findings.length > 0;
       // A free loop is not a healthy server when its tasks are stuck (3.14 task view): say so beside it.
       const tasks = tasksHeadline(c.dump);

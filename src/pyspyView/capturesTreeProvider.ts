@@ -162,7 +162,7 @@ export class CapturesTreeProvider
   }
 
   getTreeItem(n: CaptureNode): vscode.TreeItem {
-    return captureTreeItem(n, this.expandedFor(n.capture));
+    return captureTreeItem(n, (c) => this.expandedFor(c));
   }
 
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {

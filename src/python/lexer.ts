@@ -235,7 +235,7 @@ export function asyncLocator(code: string, lines: readonly number[]): AsyncLocat
       else hi = mid - 1;
     }
     while (lo > 0 && indent[lo]! < 0) lo--;
-    return inAsync[lo]!;
+    return inAsync[lo] === true; // no line at all (an empty text): not async
   };
   // Code is async only under an `async def` header: its line and the lines indented deeper after it (blank
   // lines up to the next statement included, as `at` judges them by the line before).

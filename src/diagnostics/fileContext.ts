@@ -5,11 +5,9 @@
  */
 import type { Node, Tree } from '../python/treeSitter';
 import { type Binding, type ImportTable, enclosingScope, isInAsyncCode, wordsRegExp } from '../python/scope';
-import { lastPart } from '../python/text';
+import { hasMethodCall, lastPart } from '../python/text';
 import { TARGETS } from './targets';
 import type { RuleCode } from './types';
-
-const SUBMIT_CALL = /\.\s*submit\s*\(/;
 
 /** What every segment's analysis shares: the import table and where module-level bindings may live. */
 export interface FileContext {
@@ -83,7 +81,7 @@ export function makeContext(
     requestsImported: derived.requestsImported,
     // Only needed when a statement is analysed: not computed on a keystroke where everything is cached.
     get hasSubmit(): boolean {
-      hasSubmit ??= source.includes('submit') && SUBMIT_CALL.test(source);
+      hasSubmit ??= hasMethodCall(source, 'submit');
       return hasSubmit;
     },
     moduleRanges,

@@ -10,7 +10,7 @@
  */
 import { BLOCKING_RULES } from '../rules/registry';
 import type { MethodNeed } from '../rules/rule';
-import { lastPart } from '../../python/text';
+import { hasMethodCall, lastPart } from '../../python/text';
 import { type TextImport, textImports } from './textImports';
 import { SESSION_CLASSES } from '../targets';
 
@@ -18,7 +18,6 @@ const TARGETS: readonly string[] = [
   ...new Set(BLOCKING_RULES.flatMap((r) => (r.calls ?? []).flatMap((c) => [...c.targets]))),
 ];
 const TARGET_SET = new Set(TARGETS);
-const SUBMIT_CALL = /\.\s*submit\s*\(/;
 /** A word that can name a Session class through a star import of requests (`Session()`, `session()`). */
 const SESSION_WORD = /(?<![A-Za-z0-9_])[Ss]ession(?![A-Za-z0-9_])/;
 
@@ -99,7 +98,7 @@ export function blockingText(
     ).test(code);
   const evident = new Set<MethodNeed>();
   if (/executor/i.test(code)) evident.add('executor');
-  if (source.includes('submit') && SUBMIT_CALL.test(source)) evident.add('future');
+  if (hasMethodCall(source, 'submit')) evident.add('future'); // the analysis's hasSubmit
   if (requests && session) evident.add('session');
   const re = methodsFor(evident);
   return {

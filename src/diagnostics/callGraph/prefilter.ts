@@ -101,7 +101,10 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     }
     return yes;
   };
-  let blocks: ReturnType<typeof defBlocks> | null = null;
+  let blocksRead: ReturnType<typeof defBlocks> | null = null;
+  /** The file's def and class blocks, read on the first question that needs them. */
+  const fileBlocks = (): ReturnType<typeof defBlocks> =>
+    blocksRead === null ? (blocksRead = defBlocks(code, lexed.lines)) : blocksRead;
   let blocking: BlockingText | undefined;
   const localAnswers = new Map<string, boolean>();
   /**
@@ -112,7 +115,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   const localReaches = (name: string): boolean => {
     const known = localAnswers.get(name);
     if (known !== undefined) return known;
-    if (blocks === null) blocks = defBlocks(code, lexed.lines);
+    const blocks = fileBlocks();
     if (blocks === undefined) {
       // Indentation not trusted: an operation anywhere in the file, or any import may be what a def calls.
       const yes = selfBlocks() || [...imported.keys()].some((n) => importMayBlock(n));
@@ -146,7 +149,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     if (call || tail?.length === 0) return syncFunctions.has(name) && localReaches(name);
     if (!syncDefs.has(name)) return false;
     if (tail === undefined) return localReaches(name);
-    if (blocks === null) blocks = defBlocks(code, lexed.lines);
+    const blocks = fileBlocks();
     if (blocks === undefined) return localReaches(name); // indentation not trusted: the file-level answer
     const target = localTarget(blocks, { word: name, call, tail });
     return target !== undefined && syncDefs.has(target) && localReaches(target);

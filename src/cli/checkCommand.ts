@@ -172,6 +172,7 @@ export async function runCheckCommand(args: string[], workerScript?: string): Pr
     files: reports,
     syntaxErrors,
     unsafeFixes: options.unsafeFixes,
+    show: (file) => displayPath(file, cwd),
     severity: (file: string, code: RuleCode): Severity => {
       let s = severityCache.get(file);
       if (!s) severityCache.set(file, (s = resolver.forFile(path.resolve(cwd, file)).severity));

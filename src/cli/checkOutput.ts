@@ -4,11 +4,13 @@
  */
 import { RULE_TITLES } from '../diagnostics/rules';
 import {
+  hopLabel,
   toJsonRecords,
   toSarif,
   type FileFindings,
   type JsonRecord,
   type SarifOptions,
+  type ShowPath,
 } from '../diagnostics/report';
 import type { RuleCode, Severity } from '../diagnostics/types';
 import type { CheckedFinding } from '../codeActions/fixStatus';
@@ -35,6 +37,8 @@ export interface CheckReport {
   /** --unsafe-fixes: unsafe fixes count as fixable. */
   unsafeFixes: boolean;
   severity: (file: string, code: RuleCode) => Severity;
+  /** How the absolute paths of a chain's hops are shown (as the files are: relative to the working directory). */
+  show?: ShowPath;
 }
 
 const ANSI = {
@@ -126,6 +130,7 @@ function helpLine(f: CheckedFinding, unsafeFixes: boolean): string {
 /** Ruff's "full" format: header, location, the lines around it with a caret under the finding. */
 export function toFull(report: CheckReport, paint: Paint): string {
   const blocks: string[] = [];
+  const show = report.show ?? ((p: string) => p);
   for (const { file, findings, source } of report.files) {
     const lines = source.split(/\r?\n/);
     for (const f of findings) {
@@ -152,7 +157,13 @@ export function toFull(report: CheckReport, paint: Paint): string {
         `${g()} ${padTo(text, f.range.start.column)}${paint(sev === 'error' ? 'red' : 'yellow', '^'.repeat(caretWidth(text, f.range.start.column, end)))}`,
       );
       if (row + 1 < lines.length && lines[row + 1] !== '') out.push(`${g(row + 2)} ${lines[row + 1]}`);
-      out.push(g(), `${paint('bold', helpLine(f, report.unsafeFixes).replace(/^help:/, 'help:'))}`);
+      out.push(g());
+      // BHD007: the chain, one hop per line, each `path:line:col` (a terminal makes them links).
+      for (const r of f.related ?? [])
+        out.push(
+          `${' '.repeat(gutter)} ${paint('blue', '=')} ${paint('bold', 'note:')} ${paint('cyan', `${show(r.file)}:${r.range.start.row + 1}:${r.range.start.column + 1}`)} ${hopLabel(r)}`,
+        );
+      out.push(`${paint('bold', helpLine(f, report.unsafeFixes))}`);
       blocks.push(out.join('\n'));
     }
   }
@@ -191,7 +202,7 @@ export type CheckJsonRecord = JsonRecord & {
 export function toJson(report: CheckReport): CheckJsonRecord[] {
   const records: CheckJsonRecord[] = [];
   for (const r of report.files) {
-    const base = toJsonRecords([{ file: r.file, findings: r.findings }]);
+    const base = toJsonRecords([{ file: r.file, findings: r.findings }], undefined, report.show);
     r.findings.forEach((f, i) => {
       // Completed in place (the base records are ours): same keys in the same order as a copy, without
       // copying thousands of records.
@@ -223,7 +234,7 @@ export function toJson(report: CheckReport): CheckJsonRecord[] {
 /** SARIF 2.1.0 with each result's fix status in `properties`. */
 export function toSarifLog(report: CheckReport, options: SarifOptions): object {
   const results: FileFindings[] = report.files.map((f) => ({ file: f.file, findings: f.findings }));
-  const log = toSarif(results, options) as {
+  const log = toSarif(results, { show: report.show, ...options }) as {
     runs: { results: { properties?: Record<string, unknown> }[] }[];
   };
   const flat = report.files.flatMap((f) => f.findings);

@@ -4,7 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_SEVERITY, RULE_TITLES, ruleDocPath } from './rules';
-import { RULE_CODES, type Finding, type RuleCode, type Severity } from './types';
+import { RULE_CODES, type Finding, type RelatedLocation, type RuleCode, type Severity } from './types';
 
 /** Findings of one file; `file` is the path as displayed (relative to the working directory when inside it). */
 export interface FileFindings {
@@ -23,25 +23,64 @@ export interface JsonRecord {
   message: string;
   severity: Severity;
   fixable: boolean;
+  /** BHD007: each hop of the chain, then the blocking operation (absent for the other rules). */
+  related?: JsonRelated[];
+}
+
+/** One hop of a chain in `--format json` (1-based, as the finding's own position). */
+export interface JsonRelated {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  message: string;
+}
+
+/** How a related location's absolute path is shown (the CLI: relative to the working directory). */
+export type ShowPath = (absolute: string) => string;
+
+/**
+ * A related location's message without the location it ends with (`f() (pkg/m.py:12)` -> `f()`): the
+ * formats give the location on its own, as the output shows paths.
+ */
+export function hopLabel(r: RelatedLocation): string {
+  return r.message.replace(/ \([^()]*:\d+\)$/, '');
+}
+
+function jsonRelated(related: readonly RelatedLocation[], show: ShowPath): JsonRelated[] {
+  return related.map((r) => ({
+    file: show(r.file),
+    line: r.range.start.row + 1,
+    column: r.range.start.column + 1,
+    endLine: r.range.end.row + 1,
+    endColumn: r.range.end.column + 1,
+    message: hopLabel(r),
+  }));
 }
 
 /** Flattens results into the JSON records (in file order, then position). */
 export function toJsonRecords(
   results: readonly FileFindings[],
   severity: Readonly<Record<RuleCode, Severity>> = DEFAULT_SEVERITY,
+  show: ShowPath = (f) => f,
 ): JsonRecord[] {
   return results.flatMap(({ file, findings }) =>
-    findings.map((f) => ({
-      file,
-      line: f.range.start.row + 1,
-      column: f.range.start.column + 1,
-      endLine: f.range.end.row + 1,
-      endColumn: f.range.end.column + 1,
-      code: f.code,
-      message: f.message,
-      severity: severity[f.code],
-      fixable: f.fixable,
-    })),
+    findings.map((f) => {
+      const record: JsonRecord = {
+        file,
+        line: f.range.start.row + 1,
+        column: f.range.start.column + 1,
+        endLine: f.range.end.row + 1,
+        endColumn: f.range.end.column + 1,
+        code: f.code,
+        message: f.message,
+        severity: severity[f.code],
+        fixable: f.fixable,
+      };
+      if (f.related?.length) record.related = jsonRelated(f.related, show);
+      return record;
+    }),
   );
 }
 
@@ -78,6 +117,32 @@ export interface SarifOptions {
   srcRoot: string;
   informationUri?: string;
   severity?: Readonly<Record<RuleCode, Severity>>;
+  /** How related locations' absolute paths are shown (relative ones get `%SRCROOT%`); default: as they are. */
+  show?: ShowPath;
+}
+
+/** A SARIF artifact location: a relative path against `%SRCROOT%`, an absolute one as a file URI. */
+function sarifArtifact(file: string): { uri: string; uriBaseId?: string } {
+  const isAbsolute = file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file);
+  return isAbsolute
+    ? { uri: pathToFileURL(file).href }
+    : { uri: file.split(/[\\/]/).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+}
+
+function sarifRelated(related: readonly RelatedLocation[], show: ShowPath): object[] {
+  return related.map((r, id) => ({
+    id,
+    physicalLocation: {
+      artifactLocation: sarifArtifact(show(r.file)),
+      region: {
+        startLine: r.range.start.row + 1,
+        startColumn: r.range.start.column + 1,
+        endLine: r.range.end.row + 1,
+        endColumn: r.range.end.column + 1,
+      },
+    },
+    message: { text: hopLabel(r) },
+  }));
 }
 
 /** A SARIF 2.1.0 log with one run. Relative paths use `%SRCROOT%`; absolute ones become file URIs. */
@@ -91,10 +156,7 @@ export function toSarif(results: readonly FileFindings[], options: SarifOptions)
     defaultConfiguration: { level: SARIF_LEVEL[severity[code]] },
   }));
   const sarifResults = results.flatMap(({ file, findings }) => {
-    const isAbsolute = file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file);
-    const artifactLocation = isAbsolute
-      ? { uri: pathToFileURL(file).href }
-      : { uri: file.split(/[\\/]/).map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+    const artifactLocation = sarifArtifact(file);
     return findings.map((f) => ({
       ruleId: f.code,
       ruleIndex: RULE_CODES.indexOf(f.code),
@@ -113,6 +175,7 @@ export function toSarif(results: readonly FileFindings[], options: SarifOptions)
           },
         },
       ],
+      ...(f.related?.length ? { relatedLocations: sarifRelated(f.related, options.show ?? ((p) => p)) } : {}),
       properties: { fixable: f.fixable },
     }));
   });

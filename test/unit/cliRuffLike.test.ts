@@ -260,17 +260,9 @@ test('cross-file BHD007: what check counts as fixable, --fix --unsafe-fixes appl
 test("BHD007 resolves imports from the project's `src` roots (like Ruff's `src`), checked from anywhere", () => {
   // The helpers live in lib/, which is not a package beside the checked file: only `src` makes it a root.
   const project = path.join(dir, 'srcroots');
-  fs.mkdirSync(path.join(project, 'lib', 'helpers'), { recursive: true });
-  fs.mkdirSync(path.join(project, 'app'), { recursive: true });
-  fs.writeFileSync(path.join(project, 'lib', 'helpers', '__init__.py'), '');
-  fs.writeFileSync(
-    path.join(project, 'lib', 'helpers', 'slow.py'),
-    'import time\n\n\ndef wait():\n    time.sleep(1)\n',
-  );
-  fs.writeFileSync(
-    path.join(project, 'app', 'routes.py'),
-    'from helpers.slow import wait\n\n\nasync def route():\n    wait()\n',
-  );
+  write('srcroots/lib/helpers/__init__.py', '');
+  write('srcroots/lib/helpers/slow.py', 'import time\n\n\ndef wait():\n    time.sleep(1)\n');
+  write('srcroots/app/routes.py', 'from helpers.slow import wait\n\n\nasync def route():\n    wait()\n');
   const codes = (cwd: string, target: string): string[] =>
     (
       JSON.parse(
@@ -282,6 +274,73 @@ test("BHD007 resolves imports from the project's `src` roots (like Ruff's `src`)
   fs.writeFileSync(path.join(project, 'pyproject.toml'), '[tool.backend-hang]\nsrc = ["lib"]\n');
   assert.deepEqual(codes(project, 'app'), ['BHD007']);
   assert.deepEqual(codes(path.join(project, 'app'), 'routes.py'), ['BHD007'], 'from inside app/ too');
+});
+
+test("BHD007's chain in every format: each hop's path:line:col as the files are shown (full, JSON, SARIF)", () => {
+  // store/ has no __init__.py (a namespace package, and a root of its own): the message must still name
+  // app/store/client.py, not a bare client.py.
+  const project = path.join(dir, 'chainout');
+  write('chainout/app/__init__.py', '');
+  write('chainout/app/store/client.py', 'import time\n\n\ndef fetch():\n    time.sleep(1)\n');
+  write(
+    'chainout/app/routes.py',
+    'from app.store.client import fetch\n\n\nasync def route():\n    fetch()\n',
+  );
+  const check = (format: string, cwd = project): string =>
+    run(['check', '--no-cache', '--select', 'BHD007', '--exit-zero', '--output-format', format, '.'], { cwd })
+      .stdout;
+  const full = check('full');
+  assert.match(full, /blocks the event loop: → time\.sleep\(\) \(app\/store\/client\.py:5\)/, full);
+  assert.match(full, /^ += note: app\/store\/client\.py:4:5 fetch\(\)$/m, full);
+  assert.match(full, /^ += note: app\/store\/client\.py:5:5 time\.sleep\(\) blocks$/m, full);
+  assert.ok(full.indexOf('= note:') < full.indexOf('help:'), 'the chain comes before the help line');
+  const [record] = JSON.parse(check('json')) as {
+    file: string;
+    related?: { file: string; line: number; column: number; message: string }[];
+  }[];
+  assert.equal(record!.file, 'app/routes.py');
+  assert.deepEqual(
+    record!.related?.map((r) => [r.file, r.line, r.column, r.message]),
+    [
+      ['app/store/client.py', 4, 5, 'fetch()'],
+      ['app/store/client.py', 5, 5, 'time.sleep() blocks'],
+    ],
+  );
+  const sarif = JSON.parse(check('sarif')) as {
+    runs: {
+      results: {
+        relatedLocations?: {
+          physicalLocation: {
+            artifactLocation: { uri: string; uriBaseId?: string };
+            region: { startLine: number };
+          };
+          message: { text: string };
+        }[];
+      }[];
+    }[];
+  };
+  const related = sarif.runs[0]!.results[0]!.relatedLocations ?? [];
+  assert.deepEqual(
+    related.map((r) => [
+      r.physicalLocation.artifactLocation.uri,
+      r.physicalLocation.artifactLocation.uriBaseId,
+      r.physicalLocation.region.startLine,
+      r.message.text,
+    ]),
+    [
+      ['app/store/client.py', '%SRCROOT%', 4, 'fetch()'],
+      ['app/store/client.py', '%SRCROOT%', 5, 'time.sleep() blocks'],
+    ],
+  );
+  // Checked from inside app/: the hops are shown from there too, as the file is.
+  const inner = JSON.parse(check('json', path.join(project, 'app'))) as {
+    file: string;
+    related?: { file: string }[];
+  }[];
+  assert.deepEqual(
+    [inner[0]!.file, inner[0]!.related?.map((r) => r.file)],
+    ['routes.py', ['store/client.py', 'store/client.py']],
+  );
 });
 
 test('the caret sits under the finding with tabs, emoji and wide characters before it', () => {

@@ -333,13 +333,20 @@ export class ProjectIndex {
     return undefined;
   }
 
-  /** How a file is named in a message: relative to the root holding it. */
+  /**
+   * How a file is named in a message: relative to the innermost root holding it in a directory (its import
+   * path: `pkg/db/m.py`). A file directly in a root (a script directory, a folder without `__init__.py`, each
+   * a root of its own) is named from the outermost root holding it: a bare `client.py` names one of many.
+   */
   private shown(file: string): string {
+    let outer: string | undefined;
     for (const root of this.roots) {
       const rel = path.relative(root, file);
-      if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return rel.split(path.sep).join('/');
+      if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+      if (rel.includes(path.sep)) return rel.split(path.sep).join('/');
+      outer = rel;
     }
-    return path.basename(file);
+    return outer ?? path.basename(file);
   }
 
   /**

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPythonParser } from '../../src/python/treeSitter';
 import { AnalysisCache, analyze } from '../../src/diagnostics/analyze';
-import { IncrementalParse, type ContentChange } from '../../src/diagnostics/incrementalParse';
+import { IncrementalParse, rangeReader, type ContentChange } from '../../src/diagnostics/incrementalParse';
 import { seededRandom } from './seededRandom';
 
 const BASE = [
@@ -286,6 +286,56 @@ test('typing an unclosed `(` in one function: bounded parse of that statement, f
     assert.deepEqual(findings, analyze(tree, text));
   } finally {
     doc.dispose();
+    parser.delete();
+  }
+});
+
+test('a bounded parse reads its ranges through rangeReader: the same tree as from the whole string', async () => {
+  const parser = await createPythonParser();
+  // Long statements (reads longer than one chunk), non-ASCII text and CRLF line ends.
+  const long = `x = [${Array.from({ length: 900 }, (_, i) => `"é${i}"`).join(', ')}]\r\n`;
+  const text = (BASE + long + BASE.replace(/handler/g, 'h2') + long + 'y = "日本"\n').repeat(3);
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const point = (index: number): { row: number; column: number } => {
+    let row = 0;
+    while (row + 1 < lineStarts.length && lineStarts[row + 1]! <= index) row++;
+    return { row, column: index - lineStarts[row]! };
+  };
+  const random = seededRandom(7);
+  try {
+    for (let round = 0; round < 60; round++) {
+      // Sorted, disjoint ranges of whole lines (as boundedZone makes them), 1 to 6 of them.
+      const rows = [
+        ...new Set(
+          Array.from({ length: 2 + Math.floor(random() * 10) }, () =>
+            Math.floor(random() * (lineStarts.length - 1)),
+          ),
+        ),
+      ].sort((a, b) => a - b);
+      const ranges = [];
+      for (let k = 0; k + 1 < rows.length; k += 2) {
+        const startIndex = lineStarts[rows[k]!]!;
+        const endIndex = lineStarts[rows[k + 1]!]!;
+        ranges.push({ startIndex, endIndex, startPosition: point(startIndex), endPosition: point(endIndex) });
+      }
+      if (ranges.length === 0) continue;
+      const fromString = parser.parse(text, null, { includedRanges: ranges })!;
+      const fromReader = parser.parse(rangeReader(text, ranges), null, { includedRanges: ranges })!;
+      try {
+        assert.equal(fromReader.rootNode.toString(), fromString.rootNode.toString(), `round ${round}`);
+        assert.equal(fromReader.rootNode.endIndex, fromString.rootNode.endIndex);
+        const texts = (t: typeof fromString): string[] =>
+          t.rootNode
+            .descendantsOfType(['identifier', 'string_content'])
+            .map((n) => `${n.startIndex}:${n.text}`);
+        assert.deepEqual(texts(fromReader), texts(fromString), `round ${round}`);
+      } finally {
+        fromString.delete();
+        fromReader.delete();
+      }
+    }
+  } finally {
     parser.delete();
   }
 });

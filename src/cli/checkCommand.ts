@@ -157,12 +157,11 @@ export async function runCheckCommand(args: string[], workerScript?: string): Pr
         else say(line);
   }
 
-  const roots = checkRoots(files, resolver, cwd);
   // The cache (like Ruff's): on unless --no-cache / BACKEND_HANG_NO_CACHE; only for the CLI bundle (workerScript).
   const noCache = options.noCache || ['1', 'true'].includes(process.env.BACKEND_HANG_NO_CACHE ?? '');
   const cacheDir = options.cacheDir ?? process.env.BACKEND_HANG_CACHE_DIR ?? '.backend-hang-cache';
   const cache = noCache || !workerScript ? undefined : CheckCache.open(cacheDir, cwd, workerScript);
-  const job = { files, roots, cwd, resolver: resolverOptions };
+  const job = { files, roots: () => checkRoots(files, resolver, cwd), cwd, resolver: resolverOptions };
   const checked = await runCheck(job, resolver, workerScript, cache);
   const { reports, syntaxErrors } = checked;
   errors.push(...checked.errors);

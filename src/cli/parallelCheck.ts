@@ -216,15 +216,17 @@ function fromCache(index: number, file: string, cwd: string, stored: StoredOutco
  * (checkInParallel) and stored. Without a cache, all are checked.
  */
 export async function runCheck(
-  job: CheckJob,
+  job: Omit<CheckJob, 'roots'> & { roots: () => readonly string[] },
   resolver: ConfigResolver,
   script: string | undefined,
   cache: CheckCache | undefined,
 ): Promise<CheckResult> {
   let outcomes: FileOutcome[];
   let warnings: string[];
+  // The import roots are looked for only when a file is checked (not on a run that the cache answers).
+  const withRoots = (more: Partial<CheckJob>): CheckJob => ({ ...job, roots: job.roots(), ...more });
   if (!cache) {
-    ({ outcomes, warnings } = await checkInParallel(job, resolver, script));
+    ({ outcomes, warnings } = await checkInParallel(withRoots({}), resolver, script));
   } else {
     const stamps = job.files.map(fileStamp);
     const known = new Map<string, Stamp | undefined>(job.files.map((f, i) => [f, stamps[i]]));
@@ -249,7 +251,10 @@ export async function runCheck(
       if (outcome) cached.push(outcome);
       else todo.push(i);
     });
-    ({ outcomes, warnings } = await checkInParallel({ ...job, todo, deps: true }, resolver, script));
+    ({ outcomes, warnings } =
+      todo.length === 0
+        ? { outcomes: [], warnings: [] }
+        : await checkInParallel(withRoots({ todo, deps: true }), resolver, script));
     for (const o of outcomes) {
       const stamp = stamps[o.index];
       if (!stamp || o.error) continue;

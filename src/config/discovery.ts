@@ -261,6 +261,17 @@ export class ConfigResolver {
     return result;
   }
 
+  /**
+   * A directory's configuration as a file's answer, one object per (configuration, excluded): the files of a
+   * directory share it, and what is derived from it per object (the cache's key of the settings) once.
+   */
+  private readonly plainConfigs = new WeakMap<ResolvedConfig, (ResolvedConfig & { excluded: boolean })[]>();
+  private plain(config: ResolvedConfig, excluded: boolean): ResolvedConfig & { excluded: boolean } {
+    let pair = this.plainConfigs.get(config);
+    if (!pair) this.plainConfigs.set(config, (pair = []));
+    return (pair[excluded ? 1 : 0] ??= { ...config, excluded });
+  }
+
   /** Absolute file -> forFile's answer (a check asks about each file more than once). */
   private readonly fileConfigs = new Map<string, ResolvedConfig & { excluded: boolean }>();
 
@@ -291,7 +302,7 @@ export class ConfigResolver {
             .filter(([p]) => matchesPattern(p, ruffRel) || matchesPattern(p, path.basename(absolute)))
             .map(([, codes]) => aliasedCodes(codes, config.noqaAliases))
         : [];
-    if (ignored.length === 0 && ruffIgnored.every((c) => c.length === 0)) return { ...config, excluded };
+    if (ignored.length === 0 && ruffIgnored.every((c) => c.length === 0)) return this.plain(config, excluded);
     const select = new Set(config.select);
     for (const [, codes] of ignored) for (const c of codes) select.delete(c);
     for (const codes of ruffIgnored) for (const c of codes) select.delete(c);

@@ -94,7 +94,13 @@ export async function checkClaimed(
   // this thread checks, so every thread finds the same chains).
   // The files do not change during a check: summaries are kept without re-reading (stable). Installed
   // packages count only when checked (checked: the site-packages beside a checked package is third-party).
-  const project = new ProjectIndex({ roots: [...roots], stable: true, checked: files });
+  // A chain's files are named in its message as the output shows paths (relative to the working directory).
+  const project = new ProjectIndex({
+    roots: [...roots],
+    stable: true,
+    checked: files,
+    show: (f) => displayPath(f, cwd),
+  });
   const closure = options.deps
     ? new ImportClosure(
         (n, f, l) => project.resolveModule(n, f, l),

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { checkSource } from '../../src/diagnostics/analyze';
 import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../../src/diagnostics/callGraph/roots';
+import { rootRelative } from '../../src/diagnostics/callGraph/chainFinding';
 
 const BLOCKS = 'import time\n\ndef fetch():\n    time.sleep(1)\n';
 const FINE = 'def fetch():\n    return 1\n';
@@ -46,4 +47,15 @@ test("BHD007: an absolute import resolves from the importing file's own root fir
   // app/routes.py imports the package `common` (project root); tests/test_routes.py its own tests/common.py.
   assert.deepEqual(await chains('package'), { app: 1, tests: 0 });
   assert.deepEqual(await chains('tests'), { app: 0, tests: 1 });
+});
+
+test("a chain's file is named from the innermost root holding it in a directory, else the outermost", () => {
+  const p = path.join(os.tmpdir(), 'proj');
+  const roots = [path.join(p, 'app', 'store'), path.join(p, 'src'), p]; // innermost first, as the index sorts them
+  // A folder without __init__.py is a root of its own: its files are named from the root above.
+  assert.equal(rootRelative(roots, path.join(p, 'app', 'store', 'client.py')), 'app/store/client.py');
+  assert.equal(rootRelative(roots, path.join(p, 'src', 'pkg', 'db.py')), 'pkg/db.py');
+  assert.equal(rootRelative(roots, path.join(p, 'tool.py')), 'tool.py');
+  assert.equal(rootRelative([path.join(p, 'scripts')], path.join(p, 'scripts', 'run.py')), 'run.py');
+  assert.equal(rootRelative(roots, path.join(os.tmpdir(), 'elsewhere', 'x.py')), 'x.py');
 });

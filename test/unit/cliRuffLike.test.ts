@@ -332,15 +332,26 @@ test("BHD007's chain in every format: each hop's path:line:col as the files are 
       ['app/store/client.py', '%SRCROOT%', 5, 'time.sleep() blocks'],
     ],
   );
-  // Checked from inside app/: the hops are shown from there too, as the file is.
-  const inner = JSON.parse(check('json', path.join(project, 'app'))) as {
-    file: string;
-    related?: { file: string }[];
-  }[];
-  assert.deepEqual(
-    [inner[0]!.file, inner[0]!.related?.map((r) => r.file)],
-    ['routes.py', ['store/client.py', 'store/client.py']],
-  );
+  // Checked from inside app/ and from above the project: the message and the hops name the files as the
+  // output does, from the working directory (not from the project's import roots).
+  const shown = (cwd: string, target: string): [string, string | undefined, string[] | undefined] => {
+    const [r] = JSON.parse(
+      run(['check', '--no-cache', '--select', 'BHD007', '--exit-zero', '--output-format', 'json', target], {
+        cwd,
+      }).stdout,
+    ) as { file: string; message: string; related?: { file: string }[] }[];
+    return [r!.file, /\(([^()]*):5\)$/.exec(r!.message)?.[1], r!.related?.map((h) => h.file)];
+  };
+  assert.deepEqual(shown(path.join(project, 'app'), '.'), [
+    'routes.py',
+    'store/client.py',
+    ['store/client.py', 'store/client.py'],
+  ]);
+  assert.deepEqual(shown(dir, 'chainout'), [
+    'chainout/app/routes.py',
+    'chainout/app/store/client.py',
+    ['chainout/app/store/client.py', 'chainout/app/store/client.py'],
+  ]);
 });
 
 test('the caret sits under the finding with tabs, emoji and wide characters before it', () => {

@@ -10,14 +10,14 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Parser, Tree } from '../../python/treeSitter';
-import { MESSAGES } from '../rules';
-import type { Finding, RelatedLocation } from '../types';
+import type { Finding } from '../types';
 import { mightHaveBlockingOps } from '../analyze';
 import { mayHaveChains, namesSync } from './prefilter';
 import { importedModules } from './textImports';
 import { NameReach } from './nameReach';
 import { ModuleResolver, installedPackage } from './moduleResolver';
-import { type CalleeSite, type FunctionSummary, type ModuleSummary, summarize } from './summary';
+import { type CalleeSite, type ImportBinding, type ModuleSummary, summarize } from './summary';
+import { type Chain, type ShowFile, type Target, chainFinding, rootRelative } from './chainFinding';
 
 /** Hops followed from the called function down to the blocking operation (the call itself is hop 1). */
 export const MAX_DEPTH = 5;
@@ -34,20 +34,6 @@ export const readDisk: ReadText = (file) => {
   }
 };
 
-/** A resolved function: the file holding it and its summary. */
-interface Target {
-  file: string;
-  fn: FunctionSummary;
-}
-
-/** The chain under a function: the hops (caller to callee) and the blocking operation at the end. */
-interface Chain {
-  hops: Target[];
-  file: string;
-  what: string;
-  range: FunctionSummary['nameRange'];
-}
-
 export interface ProjectIndexOptions {
   /** Directories modules resolve from (each also with its `src/`). */
   roots: readonly string[];
@@ -63,6 +49,8 @@ export interface ProjectIndexOptions {
    * calls, not those into every package installed beside it (third-party, as for Ruff's first-party).
    */
   checked?: Iterable<string>;
+  /** How files are named in messages (the CLI: as it shows paths); default: from the roots (rootRelative). */
+  show?: ShowFile;
 }
 
 /**
@@ -73,6 +61,7 @@ export class ProjectIndex {
   private readonly roots: string[];
   private readonly readText: ReadText;
   private readonly stable: boolean;
+  private readonly show: ShowFile;
   /**
    * File -> its summary and what it was built from: the text's hash, or (stable) the text itself, which the
    * index keeps anyway (a string comparison instead of a hash of every file).
@@ -108,6 +97,7 @@ export class ProjectIndex {
     }
     // Longest first: a file is shown relative to the innermost root holding it.
     this.roots = [...new Set(roots)].sort((a, b) => b.length - a.length);
+    this.show = options.show ?? ((file) => rootRelative(this.roots, file));
     this.readText = options.readText ?? readDisk;
     this.stable = options.stable ?? false;
     let installed: Set<string> | undefined;
@@ -191,33 +181,49 @@ export class ProjectIndex {
     return next ? this.functionIn(next, bound.name + (dot < 0 ? '' : name.slice(dot)), depth + 1) : undefined;
   }
 
-  /** What `callee` at a call in `file` (in a method of `className`) resolves to, or undefined. */
+  /**
+   * What `callee` at a call in `file` (in a method of `className`, in a def whose own imports are `scope`)
+   * resolves to, or undefined. A generator called without being iterated there runs nothing: undefined.
+   */
   resolve(
     file: string,
     summary: ModuleSummary,
     site: CalleeSite,
     className: string | undefined,
+    scope?: Map<string, ImportBinding>,
+  ): Target | undefined {
+    const target = this.resolveCallee(file, summary, site, className, scope);
+    return target && (!target.fn.generator || site.consumed) ? target : undefined;
+  }
+
+  private resolveCallee(
+    file: string,
+    summary: ModuleSummary,
+    site: CalleeSite,
+    className: string | undefined,
+    scope: Map<string, ImportBinding> | undefined,
   ): Target | undefined {
     const callee = site.callee;
     if ('name' in callee) {
+      const inDef = scope?.get(callee.name);
+      if (inDef) return this.imported(file, inDef);
       const local = summary.functions.get(callee.name);
       if (local) return { file, fn: local };
       const bound = summary.imports.get(callee.name);
-      if (!bound || bound.name === undefined) return undefined;
-      const module = this.resolveModule(bound.module, file, bound.level);
-      return module ? this.functionIn(module, bound.name) : undefined;
+      return bound && this.imported(file, bound);
     }
     const { base, attr } = callee;
     if (base === 'self' || base === 'cls') {
       const fn = className ? summary.functions.get(`${className}.${attr}`) : undefined;
       return fn && { file, fn };
     }
-    if (!base.includes('.') && summary.classes.has(base)) {
+    const head = base.split('.')[0]!;
+    const inDef = scope?.get(head);
+    if (!inDef && !base.includes('.') && summary.classes.has(base)) {
       const fn = summary.functions.get(`${base}.${attr}`);
       return fn && { file, fn };
     }
-    const head = base.split('.')[0]!;
-    const bound = summary.imports.get(head);
+    const bound = inDef ?? summary.imports.get(head);
     if (!bound) return undefined;
     const rest = base.slice(head.length); // `.b.c` of `a.b.c`
     if (bound.name === undefined) {
@@ -235,6 +241,13 @@ export class ProjectIndex {
       bound.level,
     );
     return submodule ? this.functionIn(submodule, attr) : undefined;
+  }
+
+  /** The function a `from m import f` binding (`bound`, in `file`) names, or undefined (a module, not found). */
+  private imported(file: string, bound: ImportBinding): Target | undefined {
+    if (bound.name === undefined) return undefined;
+    const module = this.resolveModule(bound.module, file, bound.level);
+    return module ? this.functionIn(module, bound.name) : undefined;
   }
 
   /** Whether `file` (with `source`) can have a BHD007 finding at all, from its text (./prefilter). */
@@ -323,7 +336,7 @@ export class ProjectIndex {
     visiting.add(key);
     try {
       for (const site of fn.calls) {
-        const next = this.resolve(file, summary, site, fn.className);
+        const next = this.resolve(file, summary, site, fn.className, fn.imports);
         const below = next && this.chainFrom(next, depth + 1, visiting);
         if (below) return { ...below, hops: [target, ...below.hops] };
       }
@@ -331,22 +344,6 @@ export class ProjectIndex {
       visiting.delete(key);
     }
     return undefined;
-  }
-
-  /**
-   * How a file is named in a message: relative to the innermost root holding it in a directory (its import
-   * path: `pkg/db/m.py`). A file directly in a root (a script directory, a folder without `__init__.py`, each
-   * a root of its own) is named from the outermost root holding it: a bare `client.py` names one of many.
-   */
-  private shown(file: string): string {
-    let outer: string | undefined;
-    for (const root of this.roots) {
-      const rel = path.relative(root, file);
-      if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
-      if (rel.includes(path.sep)) return rel.split(path.sep).join('/');
-      outer = rel;
-    }
-    return outer ?? path.basename(file);
   }
 
   /**
@@ -359,27 +356,15 @@ export class ProjectIndex {
     if (!summary) return [];
     const findings: Finding[] = [];
     summary.asyncCalls.forEach((site, i) => {
-      const target = this.resolve(key, summary, site, summary.asyncCallOwners[i]);
+      const target = this.resolve(
+        key,
+        summary,
+        site,
+        summary.asyncCallOwners[i],
+        summary.asyncCallImports[i],
+      );
       const chain = target && this.chainFrom(target, 1, new Set());
-      if (!chain) return;
-      const hops = chain.hops.map((h) => `${h.fn.qualname}()`);
-      const where = `${this.shown(chain.file)}:${chain.range.start.row + 1}`;
-      const text = `→ ${[...hops.slice(1), chain.what].join(' → ')}`;
-      const related: RelatedLocation[] = chain.hops.map((h) => ({
-        file: h.file,
-        range: h.fn.nameRange,
-        message: `${h.fn.qualname}() (${this.shown(h.file)}:${h.fn.nameRange.start.row + 1})`,
-      }));
-      related.push({ file: chain.file, range: chain.range, message: `${chain.what} blocks (${where})` });
-      findings.push({
-        code: 'BHD007',
-        range: site.range,
-        startIndex: site.startIndex,
-        endIndex: site.endIndex,
-        ...MESSAGES.BHD007(site.calleeText, `${text} (${where})`),
-        fixable: site.statement,
-        related,
-      });
+      if (chain) findings.push(chainFinding(site, chain, this.show));
     });
     return findings;
   }

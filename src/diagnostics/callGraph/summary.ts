@@ -24,6 +24,8 @@ export interface CallSite {
   argsText: string;
   /** The call is a whole statement or the right side of an assignment statement (the quick fix applies). */
   statement: boolean;
+  /** Its result is iterated or entered where it is made (see consumedAt): a generator's body then runs. */
+  consumed: boolean;
 }
 
 /** One blocking operation found directly in a function body. */
@@ -43,6 +45,10 @@ export interface FunctionSummary {
   nameRange: Range;
   /** The first blocking operation directly in the body, if any. */
   blocks?: BlockingOp;
+  /** Its body has a `yield`: calling it only makes a generator (the body runs when that is iterated). */
+  generator?: boolean;
+  /** Imports inside its body (`from a import f` in the def): they bind names there before the module's do. */
+  imports?: Map<string, ImportBinding>;
   /** The calls of a sync def (an async def's are in ModuleSummary.asyncCalls): only what they call is kept. */
   calls: CalleeSite[];
 }
@@ -50,6 +56,8 @@ export interface FunctionSummary {
 /** A call in a sync def: what it calls (a chain goes through it; its place and text are never shown). */
 export interface CalleeSite {
   callee: Callee;
+  /** As CallSite.consumed. */
+  consumed: boolean;
 }
 
 /** An import binding: `import a.b as m` -> {module 'a.b'}; `from .x import f` -> {module 'x', name 'f', level 1}. */
@@ -70,6 +78,8 @@ export interface ModuleSummary {
   asyncCalls: CallSite[];
   /** For each async call, the async function holding it (same order as asyncCalls; `self.f` resolution). */
   asyncCallOwners: (string | undefined)[];
+  /** For each async call, the imports inside the async function holding it (same order; undefined: none). */
+  asyncCallImports: (Map<string, ImportBinding> | undefined)[];
 }
 
 function rangeOf(n: Node): Range {
@@ -122,15 +132,59 @@ function calleeOf(fn: Node): Callee | undefined {
   return undefined;
 }
 
+/** Calls that iterate the iterable they are given: `list(gen())` runs a generator's body. */
+const CONSUMERS = new Set([
+  'list',
+  'tuple',
+  'set',
+  'frozenset',
+  'dict',
+  'sorted',
+  'sum',
+  'min',
+  'max',
+  'any',
+  'all',
+  'next',
+  'enumerate',
+  'join',
+]);
+const isWord = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 92;
+
+/**
+ * Whether the call starting at `start` of `source` has its result iterated or entered right there, read from
+ * the text before it: `for x in f()`, `[... for x in f()]`, `x in f()`, `with f():`, `yield from f()`, or the
+ * argument of a consumer (`list(f())`, `", ".join(f())`). Only asked of calls to generators (a generator's body
+ * runs when iterated, not when called): errs towards "consumed", as the rule did before it looked.
+ */
+export function consumedAt(source: string, start: number): boolean {
+  let i = start - 1;
+  while (i >= 0 && isSpace(source.charCodeAt(i))) i--;
+  if (source.charCodeAt(i) === 40 /* ( */) {
+    let j = i - 1;
+    while (j >= 0 && (source.charCodeAt(j) === 32 || source.charCodeAt(j) === 9)) j--;
+    const end = j + 1;
+    while (j >= 0 && isWord(source.charCodeAt(j))) j--;
+    const name = source.slice(j + 1, end);
+    return CONSUMERS.has(name) && (name === 'join' || source.charCodeAt(j) !== 46); /* not `a.list(` */
+  }
+  const end = i + 1;
+  while (i >= 0 && isWord(source.charCodeAt(i))) i--;
+  const word = source.slice(i + 1, end);
+  return word === 'in' || word === 'with' || word === 'from';
+}
+
 /** A call in a sync def: its callee only (a chain's hop is shown by the def it reaches). */
-function calleeSite(call: Node): CalleeSite | undefined {
+function calleeSite(call: Node, source: string): CalleeSite | undefined {
   const fn = call.childForFieldName('function');
   if (!fn || !call.childForFieldName('arguments')) return undefined;
   const callee = calleeOf(fn);
-  return callee && { callee };
+  return callee && { callee, consumed: consumedAt(source, call.startIndex) };
 }
 
-function callSite(call: Node): CallSite | undefined {
+function callSite(call: Node, source: string): CallSite | undefined {
   const fn = call.childForFieldName('function');
   const args = call.childForFieldName('arguments');
   if (!fn || !args) return undefined;
@@ -150,6 +204,7 @@ function callSite(call: Node): CallSite | undefined {
     calleeText: fn.text,
     argsText: args.text,
     statement,
+    consumed: consumedAt(source, call.startIndex),
   };
 }
 
@@ -175,8 +230,12 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   const classes = new Set<string>();
   const asyncCalls: CallSite[] = [];
   const asyncCallOwners: (string | undefined)[] = [];
+  /** For each async call, the id of the async def holding it (its own imports are known after the sweep). */
+  const asyncCallScopes: number[] = [];
   const asyncIds = new Map<number, string | undefined>();
   const imports: Node[] = [];
+  /** Imports inside a def's body, by the def's node id. */
+  const localImports = new Map<number, Node[]>();
   const nodes = tree.rootNode.descendantsOfType([
     'function_definition',
     'class_definition',
@@ -184,6 +243,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     'call',
     'import_statement',
     'import_from_statement',
+    'yield',
   ]);
   const stack: OpenScope[] = [];
   /** The innermost open scope whose body holds [start, end) (defaults and decorators belong outside). */
@@ -203,18 +263,34 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       if (!owner && !isAsync) continue;
       if (node.parent?.type === 'await') continue; // awaited: it returns an awaitable, not a plain helper
       if (isAsync) {
-        const site = callSite(node);
+        const site = callSite(node, source);
         if (!site) continue;
         asyncCalls.push(site);
         asyncCallOwners.push(asyncIds.get(scope.node.id));
+        asyncCallScopes.push(scope.node.id);
       } else if (owner && !owner.isAsync) {
-        const site = calleeSite(node);
+        const site = calleeSite(node, source);
         if (site) owner.calls.push(site);
       }
       continue;
     }
+    if (type === 'yield') {
+      const scope = scopeAt(start);
+      const owner = scope?.node.type === 'function_definition' ? byId.get(scope.node.id) : undefined;
+      if (owner) owner.generator = true;
+      continue;
+    }
     if (type === 'import_statement' || type === 'import_from_statement') {
       if (stack.every((s) => start < s.bodyStart)) imports.push(node);
+      else {
+        // Inside a def (a lazy import, often to break an import cycle): it binds names in that def only.
+        const scope = scopeAt(start);
+        if (scope?.node.type === 'function_definition') {
+          const list = localImports.get(scope.node.id);
+          if (list) list.push(node);
+          else localImports.set(scope.node.id, [node]);
+        }
+      }
       continue;
     }
     const body = node.childForFieldName('body');
@@ -261,5 +337,13 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         owner.blocks = { what: shownOp(op.message), range: op.range };
     }
   }
-  return { functions, classes, imports: importsOf(imports), asyncCalls, asyncCallOwners };
+  const scopeImports = new Map<number, Map<string, ImportBinding>>();
+  for (const [id, list] of localImports) {
+    const table = importsOf(list);
+    scopeImports.set(id, table);
+    const owner = byId.get(id);
+    if (owner) owner.imports = table;
+  }
+  const asyncCallImports = asyncCallScopes.map((id) => scopeImports.get(id));
+  return { functions, classes, imports: importsOf(imports), asyncCalls, asyncCallOwners, asyncCallImports };
 }

@@ -1,0 +1,63 @@
+/**
+ * A BHD007 chain as a finding (pure): the message naming each hop and where the blocking operation is, and
+ * each hop as related information (a link in the editor, a `= note:` line of `check`).
+ */
+import * as path from 'node:path';
+import { MESSAGES } from '../rules';
+import type { Finding, RelatedLocation } from '../types';
+import type { CallSite, FunctionSummary } from './summary';
+
+/** A resolved function: the file holding it and its summary. */
+export interface Target {
+  file: string;
+  fn: FunctionSummary;
+}
+
+/** The chain under a function: the hops (caller to callee) and the blocking operation at the end. */
+export interface Chain {
+  hops: Target[];
+  file: string;
+  what: string;
+  range: FunctionSummary['nameRange'];
+}
+
+/** How a file is named in a chain's message. */
+export type ShowFile = (absolute: string) => string;
+
+/**
+ * A file named from `roots` (innermost first): relative to the innermost root holding it in a directory (its
+ * import path: `pkg/db/m.py`). A file directly in a root (a script directory, a folder without `__init__.py`,
+ * each a root of its own) is named from the outermost root holding it: a bare `client.py` names one of many.
+ */
+export function rootRelative(roots: readonly string[], file: string): string {
+  let outer: string | undefined;
+  for (const root of roots) {
+    const rel = path.relative(root, file);
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    if (rel.includes(path.sep)) return rel.split(path.sep).join('/');
+    outer = rel;
+  }
+  return outer ?? path.basename(file);
+}
+
+/** The finding of the call `site` in async code, whose callee leads down `chain`. */
+export function chainFinding(site: CallSite, chain: Chain, show: ShowFile): Finding {
+  const hops = chain.hops.map((h) => `${h.fn.qualname}()`);
+  const where = `${show(chain.file)}:${chain.range.start.row + 1}`;
+  const text = `→ ${[...hops.slice(1), chain.what].join(' → ')}`;
+  const related: RelatedLocation[] = chain.hops.map((h) => ({
+    file: h.file,
+    range: h.fn.nameRange,
+    message: `${h.fn.qualname}() (${show(h.file)}:${h.fn.nameRange.start.row + 1})`,
+  }));
+  related.push({ file: chain.file, range: chain.range, message: `${chain.what} blocks (${where})` });
+  return {
+    code: 'BHD007',
+    range: site.range,
+    startIndex: site.startIndex,
+    endIndex: site.endIndex,
+    ...MESSAGES.BHD007(site.calleeText, `${text} (${where})`),
+    fixable: site.statement,
+    related,
+  };
+}

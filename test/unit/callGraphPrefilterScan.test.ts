@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { callsInAsync, directlyAwaited, namesSync } from '../../src/diagnostics/callGraph/prefilter';
-import { useShape } from '../../src/diagnostics/callGraph/callShape';
+import { consumedAt, enteredAt, useShape } from '../../src/diagnostics/callGraph/callShape';
 import { importBindings } from '../../src/python/importText';
 import { asyncLocator, lexTopLevel } from '../../src/python/lexer';
 
@@ -37,7 +37,10 @@ function byRegex(
     const end = m.index + m[0].length - 1; // at the `(` or `.`, spaces before it are gaps
     if (!asyncAt(m.index) || directlyAwaited(code, m.index, end)) continue;
     const shape = useShape(code, !m[0].startsWith(m[1]!), end);
-    if (shape !== null && keep(m[1]!, shape.call, shape.tail)) return true;
+    if (shape === null) continue;
+    // A `with` item (enteredAt, tested below) is asked about as a whole name.
+    const entered = enteredAt(code, m.index);
+    if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail)) return true;
   }
   return false;
 }
@@ -150,6 +153,40 @@ test('callsInAsync: same as the regex on every fixture file', () => {
     }
   }
   assert.ok(files > 10, `expected fixture files, found ${files}`);
+});
+
+test('enteredAt and consumedAt read what the text before a call does with its result', () => {
+  const at = (code: string): number => code.indexOf('f(');
+  const entered = (code: string): boolean => enteredAt(code, at(code));
+  const consumed = (code: string): boolean => consumedAt(code, at(code));
+  assert.ok(entered('    with f():'));
+  assert.ok(entered('    with \\\n        f() as x:'));
+  assert.ok(!entered('    async with f():'), 'async with awaits __aenter__');
+  assert.ok(!entered('    x = f()'));
+  assert.ok(!entered('    with g(), f():'), 'only the first item is read');
+  assert.ok(!entered('    withf()'.replace('withf', 'with_f')));
+  for (const yes of [
+    'for x in f():',
+    '[x for x in f()]',
+    'if 1 in f():',
+    'with f():',
+    'yield from f()',
+    'list(f())',
+    'sorted( f())',
+    '", ".join(f())',
+    'next(f())',
+  ])
+    assert.ok(consumed(yes), yes);
+  for (const no of [
+    'x = f()',
+    'return f()',
+    'print(f())',
+    'self.list(f())',
+    'g(f())',
+    'within f()',
+    'x = f()',
+  ])
+    assert.ok(!consumed(no), no);
 });
 
 /** The regex namesSync replaced: a whole word `name` that is not an `async def`'s name. */

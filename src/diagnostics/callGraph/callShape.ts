@@ -38,3 +38,56 @@ export function useShape(
   // regex reference and the scan see the chain from different words): nothing assumed.
   return viaSelf ? { call: false } : { call: false, tail };
 }
+
+/** The word (identifier or keyword) ending right before `at` across gaps, and where it starts. */
+function wordBefore(code: string, at: number): [word: string, start: number] {
+  let i = at - 1;
+  while (i >= 0 && isGap(code.charCodeAt(i))) i--;
+  const end = i + 1;
+  while (i >= 0 && (isWordChar(code.charCodeAt(i)) || code.charCodeAt(i) > 127)) i--;
+  return [code.slice(i + 1, end), i + 1];
+}
+
+/** Calls that iterate the iterable they are given: `list(gen())` runs a generator's body. */
+const CONSUMERS = new Set([
+  'list',
+  'tuple',
+  'set',
+  'frozenset',
+  'dict',
+  'sorted',
+  'sum',
+  'min',
+  'max',
+  'any',
+  'all',
+  'next',
+  'enumerate',
+  'join',
+]);
+
+/**
+ * Whether the call starting at `start` of `code` has its result iterated or entered right there, read from
+ * the text before it: `for x in f()`, `[... for x in f()]`, `x in f()`, `with f():`, `yield from f()`, or the
+ * argument of a consumer (`list(f())`, `", ".join(f())`). Only asked of calls to generators (a generator's body
+ * runs when iterated, not when called): errs towards "consumed", as the rule did before it looked.
+ */
+export function consumedAt(code: string, start: number): boolean {
+  let i = start - 1;
+  while (i >= 0 && isGap(code.charCodeAt(i))) i--;
+  if (code.charCodeAt(i) === 40 /* ( */) {
+    const [name, at] = wordBefore(code, i);
+    return CONSUMERS.has(name) && (name === 'join' || code.charCodeAt(at - 1) !== 46); /* not `a.list(` */
+  }
+  const [word] = wordBefore(code, start);
+  return word === 'in' || word === 'with' || word === 'from';
+}
+
+/**
+ * Whether the call starting at `start` is a `with` statement's (first) item: `with C(...):` enters what the
+ * call returns (a class's `__enter__` and `__exit__` run). Not `async with` (`__aenter__`: awaited).
+ */
+export function enteredAt(code: string, start: number): boolean {
+  const [word, at] = wordBefore(code, start);
+  return word === 'with' && wordBefore(code, at)[0] !== 'async';
+}

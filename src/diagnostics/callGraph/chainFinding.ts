@@ -44,7 +44,9 @@ export function rootRelative(roots: readonly string[], file: string): string {
 export function chainFinding(site: CallSite, chain: Chain, show: ShowFile): Finding {
   const hops = chain.hops.map((h) => `${h.fn.qualname}()`);
   const where = `${show(chain.file)}:${chain.range.start.row + 1}`;
-  const text = `→ ${[...hops.slice(1), chain.what].join(' → ')}`;
+  // The called function is the call itself, not shown again; a `with C():` item's `C.__enter__()` is.
+  const entered = /\.__(?:enter|exit)__$/.test(chain.hops[0]?.fn.qualname ?? '');
+  const text = `→ ${[...hops.slice(entered ? 0 : 1), chain.what].join(' → ')}`;
   const related: RelatedLocation[] = chain.hops.map((h) => ({
     file: h.file,
     range: h.fn.nameRange,

@@ -4,7 +4,7 @@
  * A block runs from its header to the next logical line indented no deeper than the header (nested blocks
  * included, decorators not): a superset of what the function body holds.
  */
-import { useShape } from './callShape';
+import { enteredAt, useShape } from './callShape';
 
 /** A def or class block: [start, end) of the code, and whether it is a class. */
 export type Block = readonly [start: number, end: number, isClass: boolean];
@@ -82,7 +82,9 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
       // plain name that is not called is no use); one not read for sure has no tail (nothing assumed).
       const shape = useShape(text, false, m.index + word.length);
       if (shape === null) continue;
-      yield { word, call, self: false, tail: shape.tail };
+      // `with C():` enters what it makes (a class's __enter__/__exit__): the whole of `word` may matter.
+      if (enteredAt(text, m.index)) yield { word, call: false, self: false };
+      else yield { word, call, self: false, tail: shape.tail };
       continue;
     }
     // An attribute: only `self.word` / `cls.word` names something of this module (a method).

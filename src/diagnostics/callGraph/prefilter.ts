@@ -10,7 +10,7 @@
 import { asyncLocator, lexTopLevel } from '../../python/lexer';
 import { type ImportSource, textImports } from './textImports';
 import { blocksReach, defBlocks, localTarget } from './defBlocks';
-import { isGap, isWordChar, useShape } from './callShape';
+import { enteredAt, isGap, isWordChar, useShape } from './callShape';
 import { type BlockingText, blockingText } from './blockingText';
 
 const ASYNC_DEF = /(?<![A-Za-z0-9_])async[ \t]+def(?![A-Za-z0-9_])/;
@@ -269,7 +269,9 @@ export function callsInAsync(
         const shape = useShape(code, start !== m.index, m.index + name.length);
         if (shape === null) continue;
         const next = WORD_CALL.lastIndex; // keep() runs other code: leave the shared regex as it was
-        const yes = keep(name, shape.call, shape.tail);
+        // `with C():` enters what it makes (a class's __enter__/__exit__): the whole of `name` may matter.
+        const entered = enteredAt(code, start);
+        const yes = keep(name, entered ? false : shape.call, entered ? undefined : shape.tail);
         WORD_CALL.lastIndex = yes ? 0 : next;
         if (yes) return true;
       }
@@ -284,7 +286,9 @@ export function callsInAsync(
     const end = m.index + m[0].search(/[ \t]*[(.]$/);
     if (!asyncAt(m.index) || directlyAwaited(code, m.index, end)) continue;
     const shape = useShape(code, !m[0].startsWith(m[1]!), end);
-    if (shape !== null && keep(m[1]!, shape.call, shape.tail)) return true;
+    if (shape === null) continue;
+    const entered = enteredAt(code, m.index);
+    if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail)) return true;
   }
   return false;
 }

@@ -182,18 +182,28 @@ export class ProjectIndex {
   }
 
   /**
-   * What `callee` at a call in `file` (in a method of `className`, in a def whose own imports are `scope`)
-   * resolves to, or undefined. A generator called without being iterated there runs nothing: undefined.
+   * What runs when the call `site` in `file` runs (in a method of `className`, in a def whose own imports
+   * are `scope`): the function its callee resolves to (none for a generator not iterated there: its body
+   * does not run); for a `with C():` item of a class `C`, its sync `__enter__` and `__exit__`.
    */
-  resolve(
+  targets(
     file: string,
     summary: ModuleSummary,
     site: CalleeSite,
     className: string | undefined,
     scope?: Map<string, ImportBinding>,
-  ): Target | undefined {
+  ): Target[] {
+    const found: Target[] = [];
+    const callee = site.callee;
+    if (site.entered && 'name' in callee)
+      for (const attr of ['__enter__', '__exit__']) {
+        const method = { callee: { base: callee.name, attr }, consumed: false, entered: false };
+        const t = this.resolveCallee(file, summary, method, className, scope);
+        if (t && !t.fn.isAsync) found.push(t);
+      }
     const target = this.resolveCallee(file, summary, site, className, scope);
-    return target && (!target.fn.generator || site.consumed) ? target : undefined;
+    if (target && (!target.fn.generator || site.consumed)) found.push(target);
+    return found;
   }
 
   private resolveCallee(
@@ -335,11 +345,11 @@ export class ProjectIndex {
     if (!summary) return undefined;
     visiting.add(key);
     try {
-      for (const site of fn.calls) {
-        const next = this.resolve(file, summary, site, fn.className, fn.imports);
-        const below = next && this.chainFrom(next, depth + 1, visiting);
-        if (below) return { ...below, hops: [target, ...below.hops] };
-      }
+      for (const site of fn.calls)
+        for (const next of this.targets(file, summary, site, fn.className, fn.imports)) {
+          const below = this.chainFrom(next, depth + 1, visiting);
+          if (below) return { ...below, hops: [target, ...below.hops] };
+        }
     } finally {
       visiting.delete(key);
     }
@@ -356,15 +366,19 @@ export class ProjectIndex {
     if (!summary) return [];
     const findings: Finding[] = [];
     summary.asyncCalls.forEach((site, i) => {
-      const target = this.resolve(
+      for (const target of this.targets(
         key,
         summary,
         site,
         summary.asyncCallOwners[i],
         summary.asyncCallImports[i],
-      );
-      const chain = target && this.chainFrom(target, 1, new Set());
-      if (chain) findings.push(chainFinding(site, chain, this.show));
+      )) {
+        const chain = this.chainFrom(target, 1, new Set());
+        if (chain) {
+          findings.push(chainFinding(site, chain, this.show));
+          return;
+        }
+      }
     });
     return findings;
   }

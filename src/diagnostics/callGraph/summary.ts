@@ -8,6 +8,7 @@ import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
 import { enclosingScope, isAsyncDef } from '../../python/scope';
 import type { Range } from '../types';
+import { consumedAt, enteredAt } from './callShape';
 
 /** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`. */
 export type Callee = { name: string } | { base: string; attr: string };
@@ -26,6 +27,8 @@ export interface CallSite {
   statement: boolean;
   /** Its result is iterated or entered where it is made (see consumedAt): a generator's body then runs. */
   consumed: boolean;
+  /** It is a `with` item (`with C():`): a class's `__enter__`/`__exit__` run (see enteredAt). */
+  entered: boolean;
 }
 
 /** One blocking operation found directly in a function body. */
@@ -56,8 +59,9 @@ export interface FunctionSummary {
 /** A call in a sync def: what it calls (a chain goes through it; its place and text are never shown). */
 export interface CalleeSite {
   callee: Callee;
-  /** As CallSite.consumed. */
+  /** As CallSite.consumed and CallSite.entered. */
   consumed: boolean;
+  entered: boolean;
 }
 
 /** An import binding: `import a.b as m` -> {module 'a.b'}; `from .x import f` -> {module 'x', name 'f', level 1}. */
@@ -132,56 +136,13 @@ function calleeOf(fn: Node): Callee | undefined {
   return undefined;
 }
 
-/** Calls that iterate the iterable they are given: `list(gen())` runs a generator's body. */
-const CONSUMERS = new Set([
-  'list',
-  'tuple',
-  'set',
-  'frozenset',
-  'dict',
-  'sorted',
-  'sum',
-  'min',
-  'max',
-  'any',
-  'all',
-  'next',
-  'enumerate',
-  'join',
-]);
-const isWord = (c: number): boolean =>
-  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
-const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 92;
-
-/**
- * Whether the call starting at `start` of `source` has its result iterated or entered right there, read from
- * the text before it: `for x in f()`, `[... for x in f()]`, `x in f()`, `with f():`, `yield from f()`, or the
- * argument of a consumer (`list(f())`, `", ".join(f())`). Only asked of calls to generators (a generator's body
- * runs when iterated, not when called): errs towards "consumed", as the rule did before it looked.
- */
-export function consumedAt(source: string, start: number): boolean {
-  let i = start - 1;
-  while (i >= 0 && isSpace(source.charCodeAt(i))) i--;
-  if (source.charCodeAt(i) === 40 /* ( */) {
-    let j = i - 1;
-    while (j >= 0 && (source.charCodeAt(j) === 32 || source.charCodeAt(j) === 9)) j--;
-    const end = j + 1;
-    while (j >= 0 && isWord(source.charCodeAt(j))) j--;
-    const name = source.slice(j + 1, end);
-    return CONSUMERS.has(name) && (name === 'join' || source.charCodeAt(j) !== 46); /* not `a.list(` */
-  }
-  const end = i + 1;
-  while (i >= 0 && isWord(source.charCodeAt(i))) i--;
-  const word = source.slice(i + 1, end);
-  return word === 'in' || word === 'with' || word === 'from';
-}
-
 /** A call in a sync def: its callee only (a chain's hop is shown by the def it reaches). */
 function calleeSite(call: Node, source: string): CalleeSite | undefined {
   const fn = call.childForFieldName('function');
   if (!fn || !call.childForFieldName('arguments')) return undefined;
   const callee = calleeOf(fn);
-  return callee && { callee, consumed: consumedAt(source, call.startIndex) };
+  const start = call.startIndex;
+  return callee && { callee, consumed: consumedAt(source, start), entered: enteredAt(source, start) };
 }
 
 function callSite(call: Node, source: string): CallSite | undefined {
@@ -205,6 +166,7 @@ function callSite(call: Node, source: string): CallSite | undefined {
     argsText: args.text,
     statement,
     consumed: consumedAt(source, call.startIndex),
+    entered: enteredAt(source, call.startIndex),
   };
 }
 

@@ -21,6 +21,8 @@ const NO_FIX: Readonly<Record<string, string>> = {
     '`concurrent.futures.wait`/`as_completed` have no one-line asyncio equivalent: wrap the futures with `asyncio.wrap_future` and use `asyncio.wait`/`asyncio.as_completed`',
   BHD006:
     'a blocking HTTP call has no mechanical rewrite: run it in a thread (`await asyncio.to_thread(...)`) or use an async client such as httpx.AsyncClient',
+  BHD007:
+    'the fix wraps a call that is a whole statement or the right side of an assignment; here (a `with` item, a loop, an argument) move the code into a function run with `await asyncio.to_thread(...)`',
 };
 
 /** Why a finding the rule reports as not fixable has no automatic fix (undefined when it is fixable). */

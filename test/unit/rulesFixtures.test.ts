@@ -81,6 +81,28 @@ test('BHD007 names the chain in the message and links each hop (related informat
   assert.equal(findings.find((f) => f.code === 'BHD007' && f.range.start.row === 42)!.fixable, false);
 });
 
+test('BHD007 on a `with` item names what is entered: its __enter__/__exit__ hop is shown, no fix offered', async () => {
+  const locks = path.join(pkg, 'app/api/locks.py');
+  const project = new ProjectIndex({ roots: [pkg] });
+  const findings = await checkSource(fs.readFileSync(locks, 'utf8'), { project, file: locks });
+  assert.deepEqual(
+    findings.map((f) => [f.range.start.row + 1, f.message, f.fixable]),
+    [
+      [
+        11,
+        '`with FileLock()` blocks the event loop: → FileLock.__enter__() → time.sleep() (app/services/streams.py:34)',
+        false,
+      ],
+      [
+        16,
+        '`with PoolOwner()` blocks the event loop: → PoolOwner.__exit__() → self._executor.shutdown() (app/services/streams.py:52)',
+        false,
+      ],
+    ],
+  );
+  assert.match(findings[0]!.detail, /Entering `FileLock` runs its `__enter__`/);
+});
+
 test("BHD007: a helper changed on disk changes the caller's findings (summaries keyed by content)", async () => {
   const texts = new Map<string, string>();
   const read = (f: string): string | undefined => texts.get(f) ?? fs.readFileSync(f, 'utf8');

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { MESSAGES } from '../rules';
+import { enteredMessage } from '../rules/bhd007';
 import type { Finding, RelatedLocation } from '../types';
 import type { CallSite, FunctionSummary } from './summary';
 
@@ -58,7 +59,9 @@ export function chainFinding(site: CallSite, chain: Chain, show: ShowFile): Find
     range: site.range,
     startIndex: site.startIndex,
     endIndex: site.endIndex,
-    ...MESSAGES.BHD007(site.calleeText, `${text} (${where})`),
+    ...(entered
+      ? enteredMessage(site.calleeText, `${text} (${where})`)
+      : MESSAGES.BHD007(site.calleeText, `${text} (${where})`)),
     fixable: site.statement,
     related,
   };

@@ -14,6 +14,17 @@ export const message = (call: string, chain: string): RuleText => ({
     `thread (\`await asyncio.to_thread(${call}, ...)\`) or make the chain async.`,
 });
 
+/** The message of a `with C():` item whose class blocks in `__enter__` or `__exit__`. */
+export const enteredMessage = (cls: string, chain: string): RuleText => ({
+  message: `\`with ${cls}()\` blocks the event loop: ${chain}`,
+  detail:
+    `Entering \`${cls}\` runs its \`__enter__\` (and \`__exit__\` on the way out): plain \`def\`s that, directly or ` +
+    `through the functions they call, do a blocking operation (a \`with\` on an executor, \`shutdown()\`, a wait ` +
+    `on futures, \`time.sleep\` or a requests call). In \`async def\` they run on the event-loop thread, so no ` +
+    `other request is served meanwhile. Use an async context manager (\`async with\`), or move the whole ` +
+    `\`with\` block into a function run in a thread (\`await asyncio.to_thread(f, ...)\`).`,
+});
+
 export const BHD007: RuleModule = {
   code: 'BHD007',
   title: 'Sync function that blocks, called from async code',

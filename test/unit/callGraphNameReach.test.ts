@@ -250,7 +250,7 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     const imported = others.filter(() => r() < 0.5);
     const uses: string[] = [];
     for (const j of imported) {
-      const style = pick(['from', 'module', 'alias', 'class']);
+      const style = pick(['from', 'module', 'alias', 'class', 'lazy', 'generator']);
       if (style === 'from') {
         lines.push(`from m${j} import f0 as f0_${j}, f1 as f1_${j}`);
         uses.push(`f0_${j}()`, `f1_${j}()`);
@@ -261,6 +261,13 @@ function randomProject(seed: number, n = 5): Record<string, string> {
       } else if (style === 'alias') {
         lines.push(`import m${j} as mod${j}`);
         uses.push(`mod${j}.f1()`);
+      } else if (style === 'lazy') {
+        // An import inside the def that uses it (it binds the name there only).
+        uses.push(`from m${j} import f0 as lz${j}; lz${j}()`, `import m${j} as lm${j}; lm${j}.f1()`);
+      } else if (style === 'generator') {
+        lines.push(`from m${j} import g as g_${j}, W${j}`);
+        // A generator runs when iterated, not when called; a class's __enter__/__exit__ when entered.
+        uses.push(`g_${j}()`, `for _ in g_${j}(): pass`, `with W${j}(): pass`, `W${j}()`);
       } else {
         lines.push(`from m${j} import C${j}`);
         uses.push(`C${j}()`, `C${j}.s()`);
@@ -270,6 +277,7 @@ function randomProject(seed: number, n = 5): Record<string, string> {
       const out: string[] = [];
       for (let k = 0; k < count; k++) {
         const choices = ['h()', 'f0()', 'f1()', `C${i}.s()`, `C${i}()`, 'len([])', ...uses, ...uses];
+        choices.push('g()', 'x = list(g())', `with W${i}(): pass`);
         if (method) choices.push('self.k()', 'self.k()', 'self.m()');
         // A blocking method call whose receiver is an executor by its name (BHD002), no import needed.
         if (r() < 0.15) choices.push(method ? 'self._executor.shutdown()' : 'executor.shutdown()');
@@ -298,6 +306,9 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     lines.push('    @staticmethod', '    def s():', ...body('        '));
     lines.push('    def m(self):', ...body('        ', true));
     lines.push('    def k(self):', ...body('        '));
+    lines.push('', 'def g():', ...body('    '), '    yield 1');
+    lines.push('', `class W${i}:`, '    def __enter__(self):', ...body('        '), '        return self');
+    lines.push('    def __exit__(self, *exc):', ...body('        '));
     // One call in async code per file: the pre-filter decides per file, so each chain is seen on its own.
     // Sometimes awaited (the call graph skips the operand of `await`), or awaited through `.result()`.
     const awaited = (line: string): string =>

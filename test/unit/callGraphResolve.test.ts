@@ -12,6 +12,13 @@ import { checkSource } from '../../src/diagnostics/analyze';
 import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../../src/diagnostics/callGraph/roots';
 import { rootRelative } from '../../src/diagnostics/callGraph/chainFinding';
+import {
+  argumentShape,
+  assigns,
+  conditionFlag,
+  falsyParams,
+  passes,
+} from '../../src/diagnostics/callGraph/guards';
 
 const BLOCKS = 'import time\n\ndef fetch():\n    time.sleep(1)\n';
 const FINE = 'def fetch():\n    return 1\n';
@@ -58,4 +65,47 @@ test("a chain's file is named from the innermost root holding it in a directory,
   assert.equal(rootRelative(roots, path.join(p, 'tool.py')), 'tool.py');
   assert.equal(rootRelative([path.join(p, 'scripts')], path.join(p, 'scripts', 'run.py')), 'run.py');
   assert.equal(rootRelative(roots, path.join(os.tmpdir(), 'elsewhere', 'x.py')), 'x.py');
+});
+
+test('flags (guards.ts): falsy defaults, plain conditions, assignments, what a call passes', () => {
+  assert.deepEqual(
+    [...falsyParams('(self, items, parallel: bool = False, n=0, s="", *, wait=None, **kw)').entries()],
+    [
+      ['parallel', { param: 'parallel', index: 2 }],
+      ['n', { param: 'n', index: 3 }],
+      ['wait', { param: 'wait', index: -1 }],
+    ],
+  );
+  assert.deepEqual([...falsyParams('(a, b=True, c=1, d=f(x, y))').keys()], []);
+  for (const [condition, flag] of [
+    ['parallel', 'parallel'],
+    [' seconds is not None ', 'seconds'],
+    ['debug is True', 'debug'],
+    ['not parallel', undefined],
+    ['parallel and x', undefined],
+    ['self.parallel', undefined],
+  ] as const)
+    assert.equal(conditionFlag(condition), flag, condition);
+  for (const body of [
+    '\n    p = p or x\n',
+    '\n    p: bool = True\n',
+    '\n    p |= x\n',
+    '\n    for p in xs:\n',
+    '\n    with f() as p:\n',
+    '\n    global p\n',
+  ])
+    assert.ok(assigns(body, 'p'), body);
+  for (const body of ['\n    if p == 1:\n', '\n    q = p\n', '\n    f(p=1)\n', '\n    pp = 2\n'])
+    assert.ok(!assigns(body, 'p'), body);
+  const shape = argumentShape('(a, f(b, c), key="x,y", parallel=True)');
+  assert.deepEqual([shape.positional, [...shape.keywords], shape.spread], [2, ['key', 'parallel'], false]);
+  assert.equal(argumentShape('(*args)').spread, true);
+  assert.equal(argumentShape('(**kw)').spread, true);
+  assert.equal(argumentShape('()').positional, 0);
+  const g = { param: 'parallel', index: 2 };
+  assert.ok(!passes(argumentShape('(a, b)'), g, false));
+  assert.ok(passes(argumentShape('(a, b, True)'), g, false));
+  assert.ok(passes(argumentShape('(a, True)'), g, true), 'a method: self may be bound');
+  assert.ok(passes(argumentShape('(a, parallel=x)'), g, false));
+  assert.ok(!passes(argumentShape('(a, b, c)'), { param: 'wait', index: -1 }, false), 'keyword-only');
 });

@@ -17,6 +17,7 @@ import { importedModules } from './textImports';
 import { NameReach } from './nameReach';
 import { ModuleResolver, installedPackage } from './moduleResolver';
 import { type CalleeSite, type ImportBinding, type ModuleSummary, summarize } from './summary';
+import { type Guard, passer } from './guards';
 import { type Chain, type ShowFile, type Target, chainFinding, rootRelative } from './chainFinding';
 
 /** Hops followed from the called function down to the blocking operation (the call itself is hop 1). */
@@ -333,23 +334,41 @@ export class ProjectIndex {
     return result;
   }
 
-  /** The chain from `target` (a sync def) down to a blocking operation, or undefined. */
-  private chainFrom(target: Target, depth: number, visiting: Set<string>): Chain | undefined {
+  /**
+   * The chain from `target` (a sync def) down to a blocking operation, or undefined. `passed`: whether the
+   * call into it may pass a flag of it (./guards): code under a flag it does not pass does not run.
+   */
+  private chainFrom(
+    target: Target,
+    depth: number,
+    visiting: Set<string>,
+    passed: (guard: Guard) => boolean,
+  ): Chain | undefined {
     const { file, fn } = target;
     if (fn.isAsync) return undefined;
     const key = `${file}\u0000${fn.qualname}`;
     if (visiting.has(key)) return undefined; // recursion
-    if (fn.blocks) return { hops: [target], file, what: fn.blocks.what, range: fn.blocks.range };
+    const op = fn.blocks ?? fn.guarded?.find((b) => passed(b.guard))?.op;
+    if (op) return { hops: [target], file, what: op.what, range: op.range };
     if (depth >= MAX_DEPTH) return undefined;
     const summary = this.summary(file);
     if (!summary) return undefined;
     visiting.add(key);
     try {
-      for (const site of fn.calls)
+      for (const site of fn.calls) {
+        if (site.guard && !passed(site.guard)) continue;
+        const args = (): string =>
+          site.args ? (this.textOf(file) ?? '').slice(site.args[0], site.args[1]) : '(*_)';
         for (const next of this.targets(file, summary, site, fn.className, fn.imports)) {
-          const below = this.chainFrom(next, depth + 1, visiting);
+          const below = this.chainFrom(
+            next,
+            depth + 1,
+            visiting,
+            passer(args, next.fn.className !== undefined),
+          );
           if (below) return { ...below, hops: [target, ...below.hops] };
         }
+      }
     } finally {
       visiting.delete(key);
     }
@@ -373,7 +392,12 @@ export class ProjectIndex {
         summary.asyncCallOwners[i],
         summary.asyncCallImports[i],
       )) {
-        const chain = this.chainFrom(target, 1, new Set());
+        const chain = this.chainFrom(
+          target,
+          1,
+          new Set(),
+          passer(() => site.argsText, target.fn.className !== undefined),
+        );
         if (chain) {
           findings.push(chainFinding(site, chain, this.show));
           return;

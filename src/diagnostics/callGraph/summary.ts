@@ -9,6 +9,7 @@ import { qualifiedName, readImports } from '../../python/imports';
 import { enclosingScope, isAsyncDef } from '../../python/scope';
 import type { Range } from '../types';
 import { consumedAt, enteredAt } from './callShape';
+import { type Guard, assigns, conditionFlag, falsyParams } from './guards';
 
 /** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`. */
 export type Callee = { name: string } | { base: string; attr: string };
@@ -50,6 +51,8 @@ export interface FunctionSummary {
   blocks?: BlockingOp;
   /** Its body has a `yield`: calling it only makes a generator (the body runs when that is iterated). */
   generator?: boolean;
+  /** Blocking operations under a flag that is off unless the caller passes it (./guards), when `blocks` is not set. */
+  guarded?: { op: BlockingOp; guard: Guard }[];
   /** Imports inside its body (`from a import f` in the def): they bind names there before the module's do. */
   imports?: Map<string, ImportBinding>;
   /** The calls of a sync def (an async def's are in ModuleSummary.asyncCalls): only what they call is kept. */
@@ -62,6 +65,10 @@ export interface CalleeSite {
   /** As CallSite.consumed and CallSite.entered. */
   consumed: boolean;
   entered: boolean;
+  /** Where its argument list is in the file's text (read when a guard of the callee asks what it passes). */
+  args?: [from: number, to: number];
+  /** The call is under a flag of the calling def (./guards): made only when that def's caller passes it. */
+  guard?: Guard;
 }
 
 /** An import binding: `import a.b as m` -> {module 'a.b'}; `from .x import f` -> {module 'x', name 'f', level 1}. */
@@ -142,7 +149,15 @@ function calleeSite(call: Node, source: string): CalleeSite | undefined {
   if (!fn || !call.childForFieldName('arguments')) return undefined;
   const callee = calleeOf(fn);
   const start = call.startIndex;
-  return callee && { callee, consumed: consumedAt(source, start), entered: enteredAt(source, start) };
+  const args = call.childForFieldName('arguments')!;
+  return (
+    callee && {
+      callee,
+      consumed: consumedAt(source, start),
+      entered: enteredAt(source, start),
+      args: [args.startIndex, args.endIndex],
+    }
+  );
 }
 
 function callSite(call: Node, source: string): CallSite | undefined {
@@ -198,6 +213,10 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   const imports: Node[] = [];
   /** Imports inside a def's body, by the def's node id. */
   const localImports = new Map<number, Node[]>();
+  /** Branches of a sync def under a plain name (`if p:`), by the def's node id: what may be a flag (./guards). */
+  const branches = new Map<number, { def: Node; ranges: { from: number; to: number; name: string }[] }>();
+  /** Calls in such branches, checked once the def's flags are known. */
+  const branchCalls: { site: CalleeSite; id: number; at: number }[] = [];
   const nodes = tree.rootNode.descendantsOfType([
     'function_definition',
     'class_definition',
@@ -206,6 +225,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     'import_statement',
     'import_from_statement',
     'yield',
+    'if_statement',
+    'elif_clause',
   ]);
   const stack: OpenScope[] = [];
   /** The innermost open scope whose body holds [start, end) (defaults and decorators belong outside). */
@@ -233,7 +254,20 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       } else if (owner && !owner.isAsync) {
         const site = calleeSite(node, source);
         if (site) owner.calls.push(site);
+        if (site && branches.has(scope.node.id)) branchCalls.push({ site, id: scope.node.id, at: start });
       }
+      continue;
+    }
+    if (type === 'if_statement' || type === 'elif_clause') {
+      const scope = scopeAt(start);
+      const owner = scope && byId.get(scope.node.id);
+      if (!owner || owner.isAsync) continue;
+      const name = conditionFlag(node.childForFieldName('condition')?.text ?? '');
+      const consequence = node.childForFieldName('consequence');
+      if (name === undefined || !consequence) continue;
+      let entry = branches.get(scope.node.id);
+      if (!entry) branches.set(scope.node.id, (entry = { def: scope.node, ranges: [] }));
+      entry.ranges.push({ from: consequence.startIndex, to: consequence.endIndex, name });
       continue;
     }
     if (type === 'yield') {
@@ -290,13 +324,31 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     }
     stack.push(open);
   }
+  // Each def's flags: branches under a parameter with a falsy default that the body never assigns.
+  const flags = new Map<number, { from: number; to: number; guard: Guard }[]>();
+  for (const [id, { def, ranges }] of branches) {
+    const params = falsyParams(def.childForFieldName('parameters')?.text ?? '');
+    const body = def.childForFieldName('body');
+    const text = body ? source.slice(body.startIndex, body.endIndex) : '';
+    const kept = ranges.flatMap(({ from, to, name }) => {
+      const guard = params.get(name);
+      return guard && !assigns(text, name) ? [{ from, to, guard }] : [];
+    });
+    if (kept.length > 0) flags.set(id, kept);
+  }
+  const guardAt = (id: number, at: number): Guard | undefined =>
+    flags.get(id)?.find((r) => r.from <= at && at < r.to)?.guard;
+  for (const { site, id, at } of branchCalls) site.guard = guardAt(id, at);
   if (byId.size > 0) {
     for (const op of blockingOps(tree, source)) {
       const node = tree.rootNode.descendantForIndex(op.startIndex, op.endIndex);
       const scope = node && enclosingScope(node);
       const owner = scope && byId.get(scope.id);
-      if (owner && !owner.isAsync && !owner.blocks)
-        owner.blocks = { what: shownOp(op.message), range: op.range };
+      if (!owner || owner.isAsync || owner.blocks) continue;
+      const blocking = { what: shownOp(op.message), range: op.range };
+      const guard = guardAt(scope.id, op.startIndex);
+      if (guard) (owner.guarded ??= []).push({ op: blocking, guard });
+      else owner.blocks = blocking;
     }
   }
   const scopeImports = new Map<number, Map<string, ImportBinding>>();

@@ -1,0 +1,116 @@
+/**
+ * Blocking code behind a flag that is off unless the caller turns it on (pure, text only): in
+ * `def f(items, parallel=False): ... if parallel: with ThreadPoolExecutor() ...`, a call `f(items)` never
+ * enters the `if`. BHD007 follows such a guarded operation (or call) only when the call into the function
+ * may pass the flag: by keyword, by position, or through `*args`/`**kwargs`. Only a plain flag counts: a
+ * parameter with a `False`/`None`/`0` default, tested as `if p:`, `if p is not None:` or `if p is True:`
+ * (also as an `elif`), and never assigned in the body.
+ */
+
+/** A parameter whose falsy default keeps a branch off. */
+export interface Guard {
+  param: string;
+  /** Its position among the parameters (`self` included); -1 for keyword-only ones. */
+  index: number;
+}
+
+const CONDITION = /^([A-Za-z_][A-Za-z0-9_]*)(?:\s+is\s+not\s+None|\s+is\s+True)?$/;
+
+/** The parameter a branch condition tests as a plain flag (`p`, `p is not None`, `p is True`), if any. */
+export function conditionFlag(condition: string): string | undefined {
+  return CONDITION.exec(condition.trim())?.[1];
+}
+
+/** `text` split at its top-level commas (brackets and strings respected). */
+function topLevelParts(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  parts.push(text.slice(from));
+  return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+/** Inside the outer brackets of `(a, b)`, else the text itself. */
+const inner = (text: string): string => {
+  const t = text.trim();
+  return t.startsWith('(') && t.endsWith(')') ? t.slice(1, -1) : t;
+};
+
+const FALSY_DEFAULT = /^(?:False|None|0)$/;
+
+/** The parameters of a def's parameter list text (`(self, x, parallel: bool = False, *, y=None)`) with a falsy default. */
+export function falsyParams(parameters: string): Map<string, Guard> {
+  const found = new Map<string, Guard>();
+  let keywordOnly = false;
+  topLevelParts(inner(parameters)).forEach((part, index) => {
+    if (part === '*' || part.startsWith('*')) {
+      keywordOnly = true; // `*` or `*args`: what follows is keyword-only (`**kwargs` ends the list)
+      return;
+    }
+    if (part === '/') return;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=\s*(.+)$/s.exec(part);
+    if (m && FALSY_DEFAULT.test(m[2]!.trim()))
+      found.set(m[1]!, { param: m[1]!, index: keywordOnly ? -1 : index });
+  });
+  return found;
+}
+
+/** Whether `body` assigns `name` (`name = ...`, `name: T = ...`, `name += ...`, `for name in`, `as name`). */
+export function assigns(body: string, name: string): boolean {
+  const n = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(
+    `(?:^|[\\n;])[ \\t]*${n}[ \\t]*(?::[^=\\n]*)?(?:[-+*/%&|^@]|//|\\*\\*|>>|<<)?=(?!=)|\\bfor[ \\t]+(?:[^\\n]*[ ,(])?${n}\\b[^\\n]*\\bin\\b|\\bas[ \\t]+${n}\\b|\\bglobal\\b|\\bnonlocal\\b`,
+  ).test(body);
+}
+
+/** What a call's argument list text passes: how many positional arguments, which keywords, any `*`/`**`. */
+export interface ArgumentShape {
+  positional: number;
+  keywords: Set<string>;
+  spread: boolean;
+}
+
+export function argumentShape(args: string): ArgumentShape {
+  const shape: ArgumentShape = { positional: 0, keywords: new Set(), spread: false };
+  for (const part of topLevelParts(inner(args))) {
+    if (part.startsWith('*')) shape.spread = true;
+    else {
+      const kw = /^([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)/.exec(part);
+      if (kw) shape.keywords.add(kw[1]!);
+      else shape.positional++;
+    }
+  }
+  return shape;
+}
+
+/**
+ * Whether a call with `shape` may pass the flag `guard` of the function it calls (`method`: a method, whose
+ * first parameter may be bound: its positional arguments may start at the second). Errs towards "passed".
+ */
+export function passes(shape: ArgumentShape, guard: Guard, method: boolean): boolean {
+  if (shape.spread || shape.keywords.has(guard.param)) return true;
+  return guard.index >= 0 && shape.positional > guard.index - (method ? 1 : 0);
+}
+
+/**
+ * `passes` for the call whose argument list text `args` gives (read on the first question: most defs have no
+ * flag) into a def (`method`: a method).
+ */
+export function passer(args: () => string, method: boolean): (guard: Guard) => boolean {
+  let shape: ArgumentShape | undefined;
+  return (guard) => passes((shape ??= argumentShape(args())), guard, method);
+}

@@ -269,8 +269,15 @@ function randomProject(seed: number, n = 5): Record<string, string> {
         // A generator runs when iterated, not when called; a class's __enter__/__exit__ when entered.
         uses.push(`g_${j}()`, `for _ in g_${j}(): pass`, `with W${j}(): pass`, `W${j}()`);
       } else {
-        lines.push(`from m${j} import C${j}`);
-        uses.push(`C${j}()`, `C${j}.s()`);
+        // A subclass here: its methods reach the ones it inherits (through self, or through the class).
+        lines.push(
+          `from m${j} import C${j}`,
+          `class D${j}(C${j}):`,
+          '    def run(self):',
+          `        self.own${j}()`,
+        );
+        // (`own<j>` is defined in module j only: the inherited method is not also a name of this module.)
+        uses.push(`C${j}()`, `C${j}.s()`, `D${j}.run(None)`, `D${j}.own${j}(None)`);
       }
     }
     const calls = (method: boolean, count = 1 + Math.floor(r() * 3)): string[] => {
@@ -306,6 +313,7 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     lines.push('    @staticmethod', '    def s():', ...body('        '));
     lines.push('    def m(self):', ...body('        ', true));
     lines.push('    def k(self):', ...body('        '));
+    lines.push(`    def own${i}(self):`, ...body('        '));
     lines.push('', 'def g():', ...body('    '), '    yield 1');
     lines.push('', `class W${i}:`, '    def __enter__(self):', ...body('        '), '        return self');
     lines.push('    def __exit__(self, *exc):', ...body('        '));

@@ -129,6 +129,8 @@ export function blocksReach(
   name: string,
   hit: (use: Use) => boolean,
   blockHit?: (from: number, to: number) => boolean,
+  /** `self.f` with no `f` here: whether an inherited `f` (a base class imported from elsewhere) may block. */
+  inheritedHit?: (word: string) => boolean,
 ): true | Set<string> {
   const seen = new Set([name]);
   const asked = new Set<string>();
@@ -141,6 +143,7 @@ export function blocksReach(
         if (asked.has(key)) continue;
         asked.add(key);
         if (!use.self && hit(use)) return true;
+        if (use.self && inheritedHit && !blocks.has(use.word) && inheritedHit(use.word)) return true;
         const local = use.self ? (blocks.has(use.word) ? use.word : undefined) : localTarget(blocks, use);
         if (local !== undefined && !seen.has(local)) {
           seen.add(local);
@@ -155,3 +158,19 @@ export function blocksReach(
 /** Whether `name` has blocks and all of them are classes (a call `name(...)` then constructs one). */
 export const onlyClasses = (blocks: ReadonlyMap<string, readonly Block[]>, name: string): boolean =>
   blocks.get(name)?.every((b) => b[2]) ?? false;
+
+const CLASS_BASES = /(?<![A-Za-z0-9_])class[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\(([^)]*)\)/g;
+
+/**
+ * The bases written as a plain name in the class headers of `code` (`class C(Base, m.Other, metaclass=M)`:
+ * `Base`), the ones the call graph follows an inherited method into (ProjectIndex's CallResolver.methodIn).
+ */
+export function plainBases(code: string): string[] {
+  const found = new Set<string>();
+  for (const m of code.matchAll(CLASS_BASES))
+    for (const part of m[1]!.split(',')) {
+      const name = part.trim();
+      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) found.add(name);
+    }
+  return [...found];
+}

@@ -11,7 +11,7 @@
  * a "no" is sound. Without trustworthy indentation (tabs), the module-level answer is used.
  */
 import { lexTopLevel } from '../../python/lexer';
-import { type Block, type Use, blocksReach, defBlocks, onlyClasses } from './defBlocks';
+import { type Block, type Use, blocksReach, defBlocks, onlyClasses, plainBases } from './defBlocks';
 import { type ImportSource, textImports } from './textImports';
 import { type BlockingText, blockingText } from './blockingText';
 
@@ -36,6 +36,8 @@ interface ModuleText {
   blocks: Map<string, Block[]> | undefined;
   imports: Map<string, ImportSource[]>;
   stars: ImportSource[];
+  /** Bases of its classes imported by name (an inherited method may be there). */
+  bases: string[];
 }
 
 export class NameReach {
@@ -153,7 +155,10 @@ export class NameReach {
           own.some((b) => b[2]) &&
           text.blocks.has(attr) &&
           this.localReaches(file, text, attr, visited)) ||
-        this.importReaches(file, text, member, false, visited, [attr])
+        this.importReaches(file, text, member, false, visited, [attr]) ||
+        // Inherited from a base imported here (any class's: a superset of `member`'s).
+        (own !== undefined &&
+          text.bases.some((b) => this.importReaches(file, text, b, false, visited, [attr])))
       );
     });
   }
@@ -169,7 +174,9 @@ export class NameReach {
     const hit = ({ word, call, tail }: Use): boolean =>
       root(word, tail) || this.importReaches(file, text, word, call, visited, tail);
     const blockHit = (from: number, to: number): boolean => methodCall(text.code, from, to);
-    return blocksReach(text.code, text.blocks!, name, hit, blockHit) === true;
+    const inherited = (word: string): boolean =>
+      text.bases.some((b) => this.importReaches(file, text, b, false, visited, [word]));
+    return blocksReach(text.code, text.blocks!, name, hit, blockHit, inherited) === true;
   }
 
   /**
@@ -211,6 +218,7 @@ export class NameReach {
         blocks: lexed ? defBlocks(code, lexed.lines) : undefined,
         imports,
         stars,
+        bases: plainBases(code).filter((b) => imports.has(b)),
       };
     }
     this.modules.set(file, text);

@@ -9,7 +9,7 @@
  */
 import { asyncLocator, lexTopLevel } from '../../python/lexer';
 import { type ImportSource, textImports } from './textImports';
-import { blocksReach, defBlocks, localTarget } from './defBlocks';
+import { blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
 import { enteredAt, isGap, isWordChar, useShape } from './callShape';
 import { type BlockingText, blockingText } from './blockingText';
 
@@ -101,6 +101,18 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     }
     return yes;
   };
+  // A method inherited from a class imported from a project module: `self.f(...)`, `C.f(...)` may run it.
+  let importedBases: string[] | undefined;
+  const inheritedAnswers = new Map<string, boolean>();
+  const inheritedMayBlock = (attr: string): boolean => {
+    let yes = inheritedAnswers.get(attr);
+    if (yes === undefined) {
+      importedBases ??= plainBases(code).filter((b) => imported.has(b));
+      yes = importedBases.some((b) => importMayBlock(b, false, [attr]));
+      inheritedAnswers.set(attr, yes);
+    }
+    return yes;
+  };
   let blocksRead: ReturnType<typeof defBlocks> | null = null;
   /** The file's def and class blocks, read on the first question that needs them. */
   const fileBlocks = (): ReturnType<typeof defBlocks> =>
@@ -132,6 +144,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
         localAnswers.get(word) === true ||
         (imported.has(word) && importMayBlock(word, call)),
       (from, to) => methodCall(code, from, to),
+      inheritedMayBlock,
     );
     if (reached === true) {
       localAnswers.set(name, true);
@@ -164,12 +177,18 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     const key = `${call ? '(' : ''}${name}${tail ? `.${tail.join('.')}` : ''}`;
     let yes = answers.get(key);
     if (yes === undefined) {
-      yes = localMayBlock(name, call, tail) || importMayBlock(name, call, tail);
+      yes =
+        localMayBlock(name, call, tail) ||
+        importMayBlock(name, call, tail) ||
+        inheritedMayBlock(tail?.length === 1 ? tail[0]! : name);
       answers.set(key, yes);
     }
     return yes;
   };
   const all = new Set([...defs, ...imported.keys()]);
+  // A class here inheriting from an imported one: `self.f(...)` may run an `f` defined only over there.
+  importedBases ??= plainBases(code).filter((b) => imported.has(b));
+  if (importedBases.length > 0) for (const m of code.matchAll(SELF_CALL)) all.add(m[1]!);
   if (all.size === 0) return false;
   const asyncAt = asyncLocator(code, lexed.lines);
   // No locator, or a name `self`/`cls` (whose calls the prefix below could swallow): decide on every name.
@@ -181,6 +200,9 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   }
   return callsInAsync(code, [...all], asyncAt, candidate, asyncAt.ranges);
 }
+
+/** A method called through `self.`/`cls.`: its name. */
+const SELF_CALL = /(?<![A-Za-z0-9_.])(?:self|cls)[ \t]*\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(/g;
 
 /** Names the identifier scan handles: runs of ASCII word characters (anything else goes to the regex). */
 const WORD_NAME = /^[A-Za-z0-9_]+$/;

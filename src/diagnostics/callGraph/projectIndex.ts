@@ -16,9 +16,10 @@ import { mayHaveChains, namesSync } from './prefilter';
 import { importedModules } from './textImports';
 import { NameReach } from './nameReach';
 import { ModuleResolver, installedPackage } from './moduleResolver';
-import { type CalleeSite, type ImportBinding, type ModuleSummary, summarize } from './summary';
+import { type ModuleSummary, summarize } from './summary';
 import { type Guard, passer } from './guards';
 import { type Chain, type ShowFile, type Target, chainFinding, rootRelative } from './chainFinding';
+import { CallResolver } from './callResolver';
 
 /** Hops followed from the called function down to the blocking operation (the call itself is hop 1). */
 export const MAX_DEPTH = 5;
@@ -159,107 +160,13 @@ export class ProjectIndex {
     return summary;
   }
 
-  /** A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package). */
-  private functionIn(file: string, name: string, depth = 0): Target | undefined {
-    // A def or class that cannot block, nor anything it names (text-level, ./nameReach), starts no chain: not
-    // worth a parse of its module. (A re-export is an import of the module: followed there.)
-    const dot = name.indexOf('.');
-    const may =
-      dot < 0
-        ? this.reach.mayBlock(file, name)
-        : name.indexOf('.', dot + 1) < 0
-          ? this.reach.memberMayBlock(file, name.slice(0, dot), name.slice(dot + 1))
-          : this.reach.mayBlock(file, name.slice(0, dot));
-    if (!may) return undefined;
-    const summary = this.summary(file);
-    if (!summary) return undefined;
-    const fn = summary.functions.get(name);
-    if (fn) return { file, fn };
-    const head = dot < 0 ? name : name.slice(0, dot);
-    const bound = summary.imports.get(head);
-    if (!bound || bound.name === undefined || depth >= 3) return undefined;
-    const next = this.resolveModule(bound.module, file, bound.level);
-    return next ? this.functionIn(next, bound.name + (dot < 0 ? '' : name.slice(dot)), depth + 1) : undefined;
-  }
-
-  /**
-   * What runs when the call `site` in `file` runs (in a method of `className`, in a def whose own imports
-   * are `scope`): the function its callee resolves to (none for a generator not iterated there: its body
-   * does not run); for a `with C():` item of a class `C`, its sync `__enter__` and `__exit__`.
-   */
-  targets(
-    file: string,
-    summary: ModuleSummary,
-    site: CalleeSite,
-    className: string | undefined,
-    scope?: Map<string, ImportBinding>,
-  ): Target[] {
-    const found: Target[] = [];
-    const callee = site.callee;
-    if (site.entered && 'name' in callee)
-      for (const attr of ['__enter__', '__exit__']) {
-        const method = { callee: { base: callee.name, attr }, consumed: false, entered: false };
-        const t = this.resolveCallee(file, summary, method, className, scope);
-        if (t && !t.fn.isAsync) found.push(t);
-      }
-    const target = this.resolveCallee(file, summary, site, className, scope);
-    if (target && (!target.fn.generator || site.consumed)) found.push(target);
-    return found;
-  }
-
-  private resolveCallee(
-    file: string,
-    summary: ModuleSummary,
-    site: CalleeSite,
-    className: string | undefined,
-    scope: Map<string, ImportBinding> | undefined,
-  ): Target | undefined {
-    const callee = site.callee;
-    if ('name' in callee) {
-      const inDef = scope?.get(callee.name);
-      if (inDef) return this.imported(file, inDef);
-      const local = summary.functions.get(callee.name);
-      if (local) return { file, fn: local };
-      const bound = summary.imports.get(callee.name);
-      return bound && this.imported(file, bound);
-    }
-    const { base, attr } = callee;
-    if (base === 'self' || base === 'cls') {
-      const fn = className ? summary.functions.get(`${className}.${attr}`) : undefined;
-      return fn && { file, fn };
-    }
-    const head = base.split('.')[0]!;
-    const inDef = scope?.get(head);
-    if (!inDef && !base.includes('.') && summary.classes.has(base)) {
-      const fn = summary.functions.get(`${base}.${attr}`);
-      return fn && { file, fn };
-    }
-    const bound = inDef ?? summary.imports.get(head);
-    if (!bound) return undefined;
-    const rest = base.slice(head.length); // `.b.c` of `a.b.c`
-    if (bound.name === undefined) {
-      // `import a.b as m; m.f()` or `import a; a.b.f()`: a module, then maybe submodules, then the function.
-      const module = this.resolveModule(bound.module + rest, file, bound.level);
-      return module ? this.functionIn(module, attr) : undefined;
-    }
-    // `from a.b import C; C.f()` (a class there), or `from a import b; b.f()` (a submodule).
-    const module = this.resolveModule(bound.module, file, bound.level);
-    const viaClass = module && !rest ? this.functionIn(module, `${bound.name}.${attr}`) : undefined;
-    if (viaClass) return viaClass;
-    const submodule = this.resolveModule(
-      `${bound.module ? `${bound.module}.` : ''}${bound.name}${rest}`,
-      file,
-      bound.level,
-    );
-    return submodule ? this.functionIn(submodule, attr) : undefined;
-  }
-
-  /** The function a `from m import f` binding (`bound`, in `file`) names, or undefined (a module, not found). */
-  private imported(file: string, bound: ImportBinding): Target | undefined {
-    if (bound.name === undefined) return undefined;
-    const module = this.resolveModule(bound.module, file, bound.level);
-    return module ? this.functionIn(module, bound.name) : undefined;
-  }
+  /** What a call resolves to (./callResolver): asked by the chain search, one resolver per index. */
+  private readonly calls = new CallResolver({
+    summary: (file) => this.summary(file),
+    resolveModule: (module, from, level) => this.resolveModule(module, from, level),
+    mayBlock: (file, name) => this.reach.mayBlock(file, name),
+    memberMayBlock: (file, member, attr) => this.reach.memberMayBlock(file, member, attr),
+  });
 
   /** Whether `file` (with `source`) can have a BHD007 finding at all, from its text (./prefilter). */
   mayHaveChains(file: string, source: string): boolean {
@@ -359,7 +266,7 @@ export class ProjectIndex {
         if (site.guard && !passed(site.guard)) continue;
         const args = (): string =>
           site.args ? (this.textOf(file) ?? '').slice(site.args[0], site.args[1]) : '(*_)';
-        for (const next of this.targets(file, summary, site, fn.className, fn.imports)) {
+        for (const next of this.calls.targets(file, summary, site, fn.className, fn.imports)) {
           const below = this.chainFrom(
             next,
             depth + 1,
@@ -385,7 +292,7 @@ export class ProjectIndex {
     if (!summary) return [];
     const findings: Finding[] = [];
     summary.asyncCalls.forEach((site, i) => {
-      for (const target of this.targets(
+      for (const target of this.calls.targets(
         key,
         summary,
         site,

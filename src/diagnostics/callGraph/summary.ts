@@ -83,6 +83,8 @@ export interface ModuleSummary {
   functions: Map<string, FunctionSummary>;
   /** Classes defined at module level. */
   classes: Set<string>;
+  /** A module-level class's bases, as written (`Base`, `m.Base`), for those that have any. */
+  bases: Map<string, string[]>;
   /** Local name -> what it is bound to by a module-level import. */
   imports: Map<string, ImportBinding>;
   /** Calls in async code (lexically in `async def`, not in nested def/lambda/class): BHD007 candidates. */
@@ -205,6 +207,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   const functions = new Map<string, FunctionSummary>();
   const byId = new Map<number, FunctionSummary>();
   const classes = new Set<string>();
+  const bases = new Map<string, string[]>();
   const asyncCalls: CallSite[] = [];
   const asyncCallOwners: (string | undefined)[] = [];
   /** For each async call, the id of the async def holding it (its own imports are known after the sweep). */
@@ -299,7 +302,15 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     };
     if (type === 'class_definition') {
       const name = node.childForFieldName('name');
-      if (name && !outer) classes.add(name.text);
+      if (name && !outer) {
+        classes.add(name.text);
+        const list: string[] = [];
+        for (const b of node.childForFieldName('superclasses')?.namedChildren ?? []) {
+          const d = b && dotted(b); // a keyword (`metaclass=M`) is not a base
+          if (d !== undefined) list.push(d);
+        }
+        if (list.length > 0) bases.set(name.text, list);
+      }
     } else if (type === 'function_definition') {
       const name = node.childForFieldName('name');
       const isAsync = isAsyncDef(node);
@@ -359,5 +370,13 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     if (owner) owner.imports = table;
   }
   const asyncCallImports = asyncCallScopes.map((id) => scopeImports.get(id));
-  return { functions, classes, imports: importsOf(imports), asyncCalls, asyncCallOwners, asyncCallImports };
+  return {
+    functions,
+    classes,
+    bases,
+    imports: importsOf(imports),
+    asyncCalls,
+    asyncCallOwners,
+    asyncCallImports,
+  };
 }

@@ -1,0 +1,156 @@
+/**
+ * What a call in a summarised file resolves to (pure, no `vscode`): a def of the same file (also a method
+ * through `self`/`cls` or its class, inherited ones included), a function of a project module it imports
+ * (re-exports followed), a static/class method of an imported class; for a `with C():` item, the class's
+ * `__enter__`/`__exit__`. Precision first: anything else (an instance of unknown type, a dynamic attribute) is
+ * undefined. The index (./projectIndex) supplies summaries, module resolution and its text-level answers.
+ */
+import type { Target } from './chainFinding';
+import type { CalleeSite, ImportBinding, ModuleSummary } from './summary';
+
+export interface CallResolverHost {
+  summary(file: string): ModuleSummary | undefined;
+  resolveModule(module: string, from: string, level: number): string | undefined;
+  /** Text-level: whether a def or class `name` of `file` may block (./nameReach): not worth a parse if not. */
+  mayBlock(file: string, name: string): boolean;
+  memberMayBlock(file: string, member: string, attr: string): boolean;
+}
+
+/** Base classes followed for an inherited method (`class C(B)`: B's, then B's bases...). */
+const MAX_BASES = 4;
+
+export class CallResolver {
+  constructor(private readonly host: CallResolverHost) {}
+
+  /** A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package). */
+  private functionIn(file: string, name: string, depth = 0): Target | undefined {
+    // A def or class that cannot block, nor anything it names (text-level, ./nameReach), starts no chain: not
+    // worth a parse of its module. (A re-export is an import of the module: followed there.)
+    const dot = name.indexOf('.');
+    const may =
+      dot < 0
+        ? this.host.mayBlock(file, name)
+        : name.indexOf('.', dot + 1) < 0
+          ? this.host.memberMayBlock(file, name.slice(0, dot), name.slice(dot + 1))
+          : this.host.mayBlock(file, name.slice(0, dot));
+    if (!may) return undefined;
+    const summary = this.host.summary(file);
+    if (!summary) return undefined;
+    const fn = summary.functions.get(name);
+    if (fn) return { file, fn };
+    const head = dot < 0 ? name : name.slice(0, dot);
+    // `C.f` of a class here that inherits `f`.
+    if (dot >= 0 && summary.classes.has(head))
+      return this.methodIn(file, summary, head, name.slice(dot + 1), depth);
+    const bound = summary.imports.get(head);
+    if (!bound || bound.name === undefined || depth >= 3) return undefined;
+    const next = this.host.resolveModule(bound.module, file, bound.level);
+    return next ? this.functionIn(next, bound.name + (dot < 0 ? '' : name.slice(dot)), depth + 1) : undefined;
+  }
+
+  /**
+   * What runs when the call `site` in `file` runs (in a method of `className`, in a def whose own imports
+   * are `scope`): the function its callee resolves to (none for a generator not iterated there: its body
+   * does not run); for a `with C():` item of a class `C`, its sync `__enter__` and `__exit__`.
+   */
+  targets(
+    file: string,
+    summary: ModuleSummary,
+    site: CalleeSite,
+    className: string | undefined,
+    scope?: Map<string, ImportBinding>,
+  ): Target[] {
+    const found: Target[] = [];
+    const callee = site.callee;
+    if (site.entered && 'name' in callee)
+      for (const attr of ['__enter__', '__exit__']) {
+        const method = { callee: { base: callee.name, attr }, consumed: false, entered: false };
+        const t = this.resolveCallee(file, summary, method, className, scope);
+        if (t && !t.fn.isAsync) found.push(t);
+      }
+    const target = this.resolveCallee(file, summary, site, className, scope);
+    if (target && (!target.fn.generator || site.consumed)) found.push(target);
+    return found;
+  }
+
+  private resolveCallee(
+    file: string,
+    summary: ModuleSummary,
+    site: CalleeSite,
+    className: string | undefined,
+    scope: Map<string, ImportBinding> | undefined,
+  ): Target | undefined {
+    const callee = site.callee;
+    if ('name' in callee) {
+      const inDef = scope?.get(callee.name);
+      if (inDef) return this.imported(file, inDef);
+      const local = summary.functions.get(callee.name);
+      if (local) return { file, fn: local };
+      const bound = summary.imports.get(callee.name);
+      return bound && this.imported(file, bound);
+    }
+    const { base, attr } = callee;
+    if (base === 'self' || base === 'cls')
+      return className ? this.methodIn(file, summary, className, attr, 0) : undefined;
+    const head = base.split('.')[0]!;
+    const inDef = scope?.get(head);
+    if (!inDef && !base.includes('.') && summary.classes.has(base))
+      return this.methodIn(file, summary, base, attr, 0);
+    const bound = inDef ?? summary.imports.get(head);
+    if (!bound) return undefined;
+    const rest = base.slice(head.length); // `.b.c` of `a.b.c`
+    if (bound.name === undefined) {
+      // `import a.b as m; m.f()` or `import a; a.b.f()`: a module, then maybe submodules, then the function.
+      const module = this.host.resolveModule(bound.module + rest, file, bound.level);
+      return module ? this.functionIn(module, attr) : undefined;
+    }
+    // `from a.b import C; C.f()` (a class there), or `from a import b; b.f()` (a submodule).
+    const module = this.host.resolveModule(bound.module, file, bound.level);
+    const viaClass = module && !rest ? this.functionIn(module, `${bound.name}.${attr}`) : undefined;
+    if (viaClass) return viaClass;
+    const submodule = this.host.resolveModule(
+      `${bound.module ? `${bound.module}.` : ''}${bound.name}${rest}`,
+      file,
+      bound.level,
+    );
+    return submodule ? this.functionIn(submodule, attr) : undefined;
+  }
+
+  /**
+   * The method `attr` of class `cls` of `file`: its own, else inherited (bases in order, depth first as in
+   * Python's MRO for single inheritance): a class of the same file, or one imported by name (`from m import
+   * Base`). A base written with its module (`m.Base`) or computed is not followed.
+   */
+  private methodIn(
+    file: string,
+    summary: ModuleSummary,
+    cls: string,
+    attr: string,
+    depth: number,
+  ): Target | undefined {
+    const own = summary.functions.get(`${cls}.${attr}`);
+    if (own) return { file, fn: own };
+    if (depth >= MAX_BASES) return undefined;
+    for (const base of summary.bases.get(cls) ?? []) {
+      if (base.includes('.') || base === cls) continue;
+      if (summary.classes.has(base)) {
+        const local = this.methodIn(file, summary, base, attr, depth + 1);
+        if (local) return local;
+        continue;
+      }
+      const bound = summary.imports.get(base);
+      if (!bound || bound.name === undefined) continue;
+      const module = this.host.resolveModule(bound.module, file, bound.level);
+      const inherited = module && this.functionIn(module, `${bound.name}.${attr}`, depth + 1);
+      if (inherited) return inherited;
+    }
+    return undefined;
+  }
+
+  /** The function a `from m import f` binding (`bound`, in `file`) names, or undefined (a module, not found). */
+  private imported(file: string, bound: ImportBinding): Target | undefined {
+    if (bound.name === undefined) return undefined;
+    const module = this.host.resolveModule(bound.module, file, bound.level);
+    return module ? this.functionIn(module, bound.name) : undefined;
+  }
+}

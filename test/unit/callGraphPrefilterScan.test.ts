@@ -27,7 +27,7 @@ function byRegex(
   code: string,
   names: readonly string[],
   asyncAt: (index: number) => boolean,
-  keep: (name: string, call: boolean, tail?: readonly string[]) => boolean,
+  keep: (name: string, call: boolean, tail: readonly string[] | undefined, viaSelf: boolean) => boolean,
 ): boolean {
   const call = new RegExp(
     `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t]*\\.[ \\t]*)?(${names.map(escape).join('|')})(?![A-Za-z0-9_])[ \\t]*[(.]`,
@@ -40,7 +40,8 @@ function byRegex(
     if (shape === null) continue;
     // A `with` item (enteredAt, tested below) is asked about as a whole name.
     const entered = enteredAt(code, m.index);
-    if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail)) return true;
+    const viaSelf = !m[0].startsWith(m[1]!);
+    if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail, viaSelf)) return true;
   }
   return false;
 }
@@ -65,8 +66,8 @@ function compare(
         asked.push(`@${i}:${asyncAt(i)}`);
         return asyncAt(i);
       },
-      (name, call, tail) => {
-        asked.push(`${name}${call ? '(' : '.'}${tail?.join('.') ?? '?'}`);
+      (name, call, tail, viaSelf) => {
+        asked.push(`${viaSelf ? 'self.' : ''}${name}${call ? '(' : '.'}${tail?.join('.') ?? '?'}`);
         return yes(name);
       },
     );

@@ -12,13 +12,7 @@ import { checkSource } from '../../src/diagnostics/analyze';
 import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../../src/diagnostics/callGraph/roots';
 import { rootRelative } from '../../src/diagnostics/callGraph/chainFinding';
-import {
-  argumentShape,
-  assigns,
-  conditionFlag,
-  falsyParams,
-  passes,
-} from '../../src/diagnostics/callGraph/guards';
+import { argumentShape, assigns, falsyParams, passes } from '../../src/diagnostics/callGraph/guards';
 
 const BLOCKS = 'import time\n\ndef fetch():\n    time.sleep(1)\n';
 const FINE = 'def fetch():\n    return 1\n';
@@ -67,7 +61,7 @@ test("a chain's file is named from the innermost root holding it in a directory,
   assert.equal(rootRelative(roots, path.join(os.tmpdir(), 'elsewhere', 'x.py')), 'x.py');
 });
 
-test('flags (guards.ts): falsy defaults, plain conditions, assignments, what a call passes', () => {
+test('flags (guards.ts): falsy defaults, assignments, what a call passes', () => {
   assert.deepEqual(
     [...falsyParams('(self, items, parallel: bool = False, n=0, s="", *, wait=None, **kw)').entries()],
     [
@@ -77,15 +71,6 @@ test('flags (guards.ts): falsy defaults, plain conditions, assignments, what a c
     ],
   );
   assert.deepEqual([...falsyParams('(a, b=True, c=1, d=f(x, y))').keys()], []);
-  for (const [condition, flag] of [
-    ['parallel', 'parallel'],
-    [' seconds is not None ', 'seconds'],
-    ['debug is True', 'debug'],
-    ['not parallel', undefined],
-    ['parallel and x', undefined],
-    ['self.parallel', undefined],
-  ] as const)
-    assert.equal(conditionFlag(condition), flag, condition);
   for (const body of [
     '\n    p = p or x\n',
     '\n    p: bool = True\n',

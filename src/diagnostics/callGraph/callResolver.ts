@@ -6,6 +6,7 @@
  * undefined. The index (./projectIndex) supplies summaries, module resolution and its text-level answers.
  */
 import type { Target } from './chainFinding';
+import { consumedAt, enteredAt } from './callShape';
 import type { CalleeSite, ImportBinding, ModuleSummary } from './summary';
 
 export interface CallResolverHost {
@@ -20,7 +21,18 @@ export interface CallResolverHost {
 const MAX_BASES = 4;
 
 export class CallResolver {
+  /**
+   * Per summary (a file's text: the same file may be asked about with another text), `C.attr\0depth` -> the
+   * method a class inherits (null: none), asked again for every `self.attr()` of C.
+   */
+  private inherited = new WeakMap<ModuleSummary, Map<string, Target | null>>();
+
   constructor(private readonly host: CallResolverHost) {}
+
+  /** Summaries changed: inherited methods are looked up again. */
+  clear(): void {
+    this.inherited = new WeakMap();
+  }
 
   /** A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package). */
   private functionIn(file: string, name: string, depth = 0): Target | undefined {
@@ -58,18 +70,22 @@ export class CallResolver {
     summary: ModuleSummary,
     site: CalleeSite,
     className: string | undefined,
-    scope?: Map<string, ImportBinding>,
+    scope: Map<string, ImportBinding> | undefined,
+    /** The text the summary is of (what the text before a call does with its result is read there). */
+    textOf: () => string,
   ): Target[] {
-    const found: Target[] = [];
-    const callee = site.callee;
-    if (site.entered && 'name' in callee)
-      for (const attr of ['__enter__', '__exit__']) {
-        const method = { callee: { base: callee.name, attr }, consumed: false, entered: false };
-        const t = this.resolveCallee(file, summary, method, className, scope);
-        if (t && !t.fn.isAsync) found.push(t);
-      }
     const target = this.resolveCallee(file, summary, site, className, scope);
-    if (target && (!target.fn.generator || site.consumed)) found.push(target);
+    // A function: its body runs unless it is a generator that is not iterated right there.
+    if (target) return !target.fn.generator || consumedAt(textOf(), site.startIndex) ? [target] : [];
+    // Not a function: a class entered by `with` runs its __enter__ and __exit__.
+    const callee = site.callee;
+    if (!('name' in callee) || !enteredAt(textOf(), site.startIndex)) return [];
+    const found: Target[] = [];
+    for (const attr of ['__enter__', '__exit__']) {
+      const method = { callee: { base: callee.name, attr }, startIndex: site.startIndex };
+      const t = this.resolveCallee(file, summary, method, className, scope);
+      if (t && !t.fn.isAsync) found.push(t);
+    }
     return found;
   }
 
@@ -130,9 +146,28 @@ export class CallResolver {
   ): Target | undefined {
     const own = summary.functions.get(`${cls}.${attr}`);
     if (own) return { file, fn: own };
-    if (depth >= MAX_BASES) return undefined;
-    for (const base of summary.bases.get(cls) ?? []) {
-      if (base.includes('.') || base === cls) continue;
+    const bases = summary.bases.get(cls);
+    if (depth >= MAX_BASES || bases === undefined) return undefined;
+    let memo = this.inherited.get(summary);
+    if (!memo) this.inherited.set(summary, (memo = new Map()));
+    const key = `${cls}.${attr}\u0000${depth}`;
+    let found = memo.get(key);
+    if (found === undefined) {
+      found = this.fromBases(file, summary, bases, attr, depth) ?? null;
+      memo.set(key, found);
+    }
+    return found ?? undefined;
+  }
+
+  private fromBases(
+    file: string,
+    summary: ModuleSummary,
+    bases: readonly string[],
+    attr: string,
+    depth: number,
+  ): Target | undefined {
+    for (const base of bases) {
+      if (base.includes('.')) continue;
       if (summary.classes.has(base)) {
         const local = this.methodIn(file, summary, base, attr, depth + 1);
         if (local) return local;

@@ -143,7 +143,8 @@ export function blocksReach(
         if (asked.has(key)) continue;
         asked.add(key);
         if (!use.self && hit(use)) return true;
-        if (use.self && inheritedHit && !blocks.has(use.word) && inheritedHit(use.word)) return true;
+        if (use.self && use.call && inheritedHit && !blocks.has(use.word) && inheritedHit(use.word))
+          return true;
         const local = use.self ? (blocks.has(use.word) ? use.word : undefined) : localTarget(blocks, use);
         if (local !== undefined && !seen.has(local)) {
           seen.add(local);
@@ -154,6 +155,13 @@ export function blocksReach(
   }
   return seen;
 }
+
+/** Whether some block named `name` is a sync def or a class (not only `async def`s: calling one starts no chain). */
+export const syncNamed = (
+  blocks: ReadonlyMap<string, readonly Block[]>,
+  code: string,
+  name: string,
+): boolean => blocks.get(name)?.some((b) => code.charCodeAt(b[0]) !== 97 /* a(sync) */) ?? false;
 
 /** Whether `name` has blocks and all of them are classes (a call `name(...)` then constructs one). */
 export const onlyClasses = (blocks: ReadonlyMap<string, readonly Block[]>, name: string): boolean =>

@@ -14,13 +14,6 @@ export interface Guard {
   index: number;
 }
 
-const CONDITION = /^([A-Za-z_][A-Za-z0-9_]*)(?:\s+is\s+not\s+None|\s+is\s+True)?$/;
-
-/** The parameter a branch condition tests as a plain flag (`p`, `p is not None`, `p is True`), if any. */
-export function conditionFlag(condition: string): string | undefined {
-  return CONDITION.exec(condition.trim())?.[1];
-}
-
 /** `text` split at its top-level commas (brackets and strings respected). */
 function topLevelParts(text: string): string[] {
   const parts: string[] = [];

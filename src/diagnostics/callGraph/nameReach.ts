@@ -11,7 +11,15 @@
  * a "no" is sound. Without trustworthy indentation (tabs), the module-level answer is used.
  */
 import { lexTopLevel } from '../../python/lexer';
-import { type Block, type Use, blocksReach, defBlocks, onlyClasses, plainBases } from './defBlocks';
+import {
+  type Block,
+  type Use,
+  blocksReach,
+  defBlocks,
+  onlyClasses,
+  plainBases,
+  syncNamed,
+} from './defBlocks';
 import { type ImportSource, textImports } from './textImports';
 import { type BlockingText, blockingText } from './blockingText';
 
@@ -153,7 +161,7 @@ export class NameReach {
       return (
         (own !== undefined &&
           own.some((b) => b[2]) &&
-          text.blocks.has(attr) &&
+          syncNamed(text.blocks, text.code, attr) &&
           this.localReaches(file, text, attr, visited)) ||
         this.importReaches(file, text, member, false, visited, [attr]) ||
         // Inherited from a base imported here (any class's: a superset of `member`'s).

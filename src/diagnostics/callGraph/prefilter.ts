@@ -173,14 +173,16 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
    * the attributes up to the call, when known), or with `call` `name(...)` (also `self.name(...)`), where a
    * class is only constructed.
    */
-  const candidate = (name: string, call = false, tail?: readonly string[]): boolean => {
-    const key = `${call ? '(' : ''}${name}${tail ? `.${tail.join('.')}` : ''}`;
+  const candidate = (name: string, call = false, tail?: readonly string[], viaSelf = false): boolean => {
+    const key = `${viaSelf ? 's' : ''}${call ? '(' : ''}${name}${tail ? `.${tail.join('.')}` : ''}`;
     let yes = answers.get(key);
     if (yes === undefined) {
       yes =
         localMayBlock(name, call, tail) ||
         importMayBlock(name, call, tail) ||
-        inheritedMayBlock(tail?.length === 1 ? tail[0]! : name);
+        // An inherited method: `self.f(...)`, or `C.f(...)` of a class here (`self.a.f(...)` has no tail).
+        ((viaSelf || (tail?.length === 1 && syncDefs.has(name))) &&
+          inheritedMayBlock(tail?.length === 1 ? tail[0]! : name));
       answers.set(key, yes);
     }
     return yes;
@@ -193,7 +195,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   const asyncAt = asyncLocator(code, lexed.lines);
   // No locator, or a name `self`/`cls` (whose calls the prefix below could swallow): decide on every name.
   if (!asyncAt || all.has('self') || all.has('cls')) {
-    const names = [...all].filter((n) => candidate(n));
+    const names = [...all].filter((n) => candidate(n, false, undefined, true));
     if (names.length === 0) return false;
     if (!asyncAt) return true;
     return callsInAsync(code, names, asyncAt, () => true, asyncAt.ranges);
@@ -273,7 +275,8 @@ export function callsInAsync(
   code: string,
   names: readonly string[],
   asyncAt: (index: number) => boolean,
-  keep: (name: string, call: boolean, tail?: readonly string[]) => boolean,
+  /** `viaSelf`: the call is `self.name(...)`/`cls.name(...)`. */
+  keep: (name: string, call: boolean, tail: readonly string[] | undefined, viaSelf: boolean) => boolean,
   /** Where async code can be at all (asyncAt is false outside; whole logical lines): only these are scanned. */
   ranges: readonly (readonly [number, number])[] = [[0, code.length]],
 ): boolean {
@@ -293,7 +296,12 @@ export function callsInAsync(
         const next = WORD_CALL.lastIndex; // keep() runs other code: leave the shared regex as it was
         // `with C():` enters what it makes (a class's __enter__/__exit__): the whole of `name` may matter.
         const entered = enteredAt(code, start);
-        const yes = keep(name, entered ? false : shape.call, entered ? undefined : shape.tail);
+        const yes = keep(
+          name,
+          entered ? false : shape.call,
+          entered ? undefined : shape.tail,
+          start !== m.index,
+        );
         WORD_CALL.lastIndex = yes ? 0 : next;
         if (yes) return true;
       }
@@ -310,7 +318,8 @@ export function callsInAsync(
     const shape = useShape(code, !m[0].startsWith(m[1]!), end);
     if (shape === null) continue;
     const entered = enteredAt(code, m.index);
-    if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail)) return true;
+    const viaSelf = !m[0].startsWith(m[1]!);
+    if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail, viaSelf)) return true;
   }
   return false;
 }

@@ -116,6 +116,7 @@ export class ProjectIndex {
   /** `file`'s text changed (an edit, a save): its summary and every "may block" answer are stale. */
   changed(file: string): void {
     this.summaries.delete(path.resolve(file));
+    this.calls.clear();
     this.blocking.clear();
     this.reach.clear();
     this.codes.clear();
@@ -266,7 +267,8 @@ export class ProjectIndex {
         if (site.guard && !passed(site.guard)) continue;
         const args = (): string =>
           site.args ? (this.textOf(file) ?? '').slice(site.args[0], site.args[1]) : '(*_)';
-        for (const next of this.calls.targets(file, summary, site, fn.className, fn.imports)) {
+        const text = (): string => this.textOf(file) ?? '';
+        for (const next of this.calls.targets(file, summary, site, fn.className, fn.imports, text)) {
           const below = this.chainFrom(
             next,
             depth + 1,
@@ -290,6 +292,8 @@ export class ProjectIndex {
     const key = path.resolve(file);
     const summary = this.summary(key, text, tree);
     if (!summary) return [];
+    // The text the summary is of: what the resolver reads around a call (the editor's buffer, not the disk).
+    const fileText = (): string => text ?? this.textOf(key) ?? '';
     const findings: Finding[] = [];
     summary.asyncCalls.forEach((site, i) => {
       for (const target of this.calls.targets(
@@ -298,6 +302,7 @@ export class ProjectIndex {
         site,
         summary.asyncCallOwners[i],
         summary.asyncCallImports[i],
+        fileText,
       )) {
         const chain = this.chainFrom(
           target,

@@ -8,8 +8,7 @@ import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
 import { enclosingScope, isAsyncDef } from '../../python/scope';
 import type { Range } from '../types';
-import { consumedAt, enteredAt } from './callShape';
-import { type Guard, assigns, conditionFlag, falsyParams } from './guards';
+import { type Guard, assigns, falsyParams } from './guards';
 
 /** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`. */
 export type Callee = { name: string } | { base: string; attr: string };
@@ -26,10 +25,6 @@ export interface CallSite {
   argsText: string;
   /** The call is a whole statement or the right side of an assignment statement (the quick fix applies). */
   statement: boolean;
-  /** Its result is iterated or entered where it is made (see consumedAt): a generator's body then runs. */
-  consumed: boolean;
-  /** It is a `with` item (`with C():`): a class's `__enter__`/`__exit__` run (see enteredAt). */
-  entered: boolean;
 }
 
 /** One blocking operation found directly in a function body. */
@@ -62,9 +57,11 @@ export interface FunctionSummary {
 /** A call in a sync def: what it calls (a chain goes through it; its place and text are never shown). */
 export interface CalleeSite {
   callee: Callee;
-  /** As CallSite.consumed and CallSite.entered. */
-  consumed: boolean;
-  entered: boolean;
+  /**
+   * Where the call starts in the file's text: what the text before it does with the result (../callShape
+   * consumedAt, enteredAt) is read there when it matters (a generator called, a class entered).
+   */
+  startIndex: number;
   /** Where its argument list is in the file's text (read when a guard of the callee asks what it passes). */
   args?: [from: number, to: number];
   /** The call is under a flag of the calling def (./guards): made only when that def's caller passes it. */
@@ -146,23 +143,22 @@ function calleeOf(fn: Node): Callee | undefined {
 }
 
 /** A call in a sync def: its callee only (a chain's hop is shown by the def it reaches). */
-function calleeSite(call: Node, source: string): CalleeSite | undefined {
+function calleeSite(call: Node): CalleeSite | undefined {
   const fn = call.childForFieldName('function');
-  if (!fn || !call.childForFieldName('arguments')) return undefined;
+  const args = call.childForFieldName('arguments');
+  if (!fn || !args) return undefined;
   const callee = calleeOf(fn);
   const start = call.startIndex;
-  const args = call.childForFieldName('arguments')!;
   return (
     callee && {
       callee,
-      consumed: consumedAt(source, start),
-      entered: enteredAt(source, start),
+      startIndex: start,
       args: [args.startIndex, args.endIndex],
     }
   );
 }
 
-function callSite(call: Node, source: string): CallSite | undefined {
+function callSite(call: Node): CallSite | undefined {
   const fn = call.childForFieldName('function');
   const args = call.childForFieldName('arguments');
   if (!fn || !args) return undefined;
@@ -182,9 +178,49 @@ function callSite(call: Node, source: string): CallSite | undefined {
     calleeText: fn.text,
     argsText: args.text,
     statement,
-    consumed: consumedAt(source, call.startIndex),
-    entered: enteredAt(source, call.startIndex),
   };
+}
+
+/** A falsy default in a def's header (`parallel=False`, `wait: int | None = None`): a flag may be there. */
+const FALSY_DEFAULT = /=[ \t]*(?:False|None|0)[ \t]*[,)\n]/;
+/** A parameter with a falsy default in a def's header: its name. */
+const FALSY_NAME = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=,()]*)?=[ \t]*(?:False|None|0)[ \t]*[,)\n]/g;
+/** A branch line testing a plain name (`if p:`, `elif p is not None:`, `if p is True:`). */
+const FLAG_BRANCH =
+  /(?:^|\n)([ \t]*)((?:el)?if)[ \t]+([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]+is[ \t]+not[ \t]+None|[ \t]+is[ \t]+True)?[ \t]*:/g;
+
+/**
+ * The branches of `def` (body from `bodyStart`) under one of its flags (./guards): a parameter with a falsy
+ * default, tested plainly, never assigned in the body. Found in the text, confirmed in the tree (a line in a
+ * string is no branch).
+ */
+function flagBranches(
+  tree: Tree,
+  source: string,
+  def: Node,
+  bodyStart: number,
+): { from: number; to: number; guard: Guard }[] {
+  const body = source.slice(bodyStart, def.endIndex);
+  const found: { from: number; to: number; guard: Guard }[] = [];
+  // Most defs with a falsy default never test it as a plain flag: look for `if <name>` before any regex.
+  const header = source.slice(def.startIndex, bodyStart);
+  let tested = false;
+  for (const m of header.matchAll(FALSY_NAME)) if (body.includes(`if ${m[1]!}`)) tested = true;
+  if (!tested) return found;
+  let params: Map<string, Guard> | undefined; // read on the first branch line (most defs have none)
+  for (const m of body.matchAll(FLAG_BRANCH)) {
+    params ??= falsyParams(def.childForFieldName('parameters')?.text ?? '');
+    const guard = params.get(m[3]!);
+    if (!guard || assigns(body, guard.param)) continue;
+    const at = bodyStart + m.index + (m[0].startsWith('\n') ? 1 : 0) + m[1]!.length;
+    const keyword = tree.rootNode.descendantForIndex(at, at + m[2]!.length);
+    const branch = keyword?.type === m[2] ? keyword.parent : keyword;
+    if (branch?.type !== 'if_statement' && branch?.type !== 'elif_clause') continue;
+    if (branch.startIndex !== at) continue;
+    const consequence = branch.childForFieldName('consequence');
+    if (consequence) found.push({ from: consequence.startIndex, to: consequence.endIndex, guard });
+  }
+  return found;
 }
 
 /** A def/lambda/class open during the sweep in text order, with where its body starts. */
@@ -216,10 +252,10 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   const imports: Node[] = [];
   /** Imports inside a def's body, by the def's node id. */
   const localImports = new Map<number, Node[]>();
-  /** Branches of a sync def under a plain name (`if p:`), by the def's node id: what may be a flag (./guards). */
-  const branches = new Map<number, { def: Node; ranges: { from: number; to: number; name: string }[] }>();
-  /** Calls in such branches, checked once the def's flags are known. */
-  const branchCalls: { site: CalleeSite; id: number; at: number }[] = [];
+  /** Sync defs whose header has a falsy default (`=False`, `=None`, `=0`): they may have flags (./guards). */
+  const flagDefs = new Map<number, { def: Node; bodyStart: number }>();
+  /** Calls in those defs, checked once the defs' flags are known. */
+  const flagCalls: { site: CalleeSite; id: number; at: number }[] = [];
   const nodes = tree.rootNode.descendantsOfType([
     'function_definition',
     'class_definition',
@@ -228,8 +264,6 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     'import_statement',
     'import_from_statement',
     'yield',
-    'if_statement',
-    'elif_clause',
   ]);
   const stack: OpenScope[] = [];
   /** The innermost open scope whose body holds [start, end) (defaults and decorators belong outside). */
@@ -249,28 +283,16 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       if (!owner && !isAsync) continue;
       if (node.parent?.type === 'await') continue; // awaited: it returns an awaitable, not a plain helper
       if (isAsync) {
-        const site = callSite(node, source);
+        const site = callSite(node);
         if (!site) continue;
         asyncCalls.push(site);
         asyncCallOwners.push(asyncIds.get(scope.node.id));
         asyncCallScopes.push(scope.node.id);
       } else if (owner && !owner.isAsync) {
-        const site = calleeSite(node, source);
+        const site = calleeSite(node);
         if (site) owner.calls.push(site);
-        if (site && branches.has(scope.node.id)) branchCalls.push({ site, id: scope.node.id, at: start });
+        if (site && flagDefs.has(scope.node.id)) flagCalls.push({ site, id: scope.node.id, at: start });
       }
-      continue;
-    }
-    if (type === 'if_statement' || type === 'elif_clause') {
-      const scope = scopeAt(start);
-      const owner = scope && byId.get(scope.node.id);
-      if (!owner || owner.isAsync) continue;
-      const name = conditionFlag(node.childForFieldName('condition')?.text ?? '');
-      const consequence = node.childForFieldName('consequence');
-      if (name === undefined || !consequence) continue;
-      let entry = branches.get(scope.node.id);
-      if (!entry) branches.set(scope.node.id, (entry = { def: scope.node, ranges: [] }));
-      entry.ranges.push({ from: consequence.startIndex, to: consequence.endIndex, name });
       continue;
     }
     if (type === 'yield') {
@@ -331,25 +353,20 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         // A redefinition wins, as at run time (the later def).
         functions.set(qualname, summary);
         byId.set(node.id, summary);
+        if (!isAsync && FALSY_DEFAULT.test(source.slice(start, open.bodyStart)))
+          flagDefs.set(node.id, { def: node, bodyStart: open.bodyStart });
       }
     }
     stack.push(open);
   }
-  // Each def's flags: branches under a parameter with a falsy default that the body never assigns.
   const flags = new Map<number, { from: number; to: number; guard: Guard }[]>();
-  for (const [id, { def, ranges }] of branches) {
-    const params = falsyParams(def.childForFieldName('parameters')?.text ?? '');
-    const body = def.childForFieldName('body');
-    const text = body ? source.slice(body.startIndex, body.endIndex) : '';
-    const kept = ranges.flatMap(({ from, to, name }) => {
-      const guard = params.get(name);
-      return guard && !assigns(text, name) ? [{ from, to, guard }] : [];
-    });
-    if (kept.length > 0) flags.set(id, kept);
+  for (const [id, { def, bodyStart }] of flagDefs) {
+    const ranges = flagBranches(tree, source, def, bodyStart);
+    if (ranges.length > 0) flags.set(id, ranges);
   }
   const guardAt = (id: number, at: number): Guard | undefined =>
     flags.get(id)?.find((r) => r.from <= at && at < r.to)?.guard;
-  for (const { site, id, at } of branchCalls) site.guard = guardAt(id, at);
+  for (const { site, id, at } of flagCalls) site.guard = guardAt(id, at);
   if (byId.size > 0) {
     for (const op of blockingOps(tree, source)) {
       const node = tree.rootNode.descendantForIndex(op.startIndex, op.endIndex);

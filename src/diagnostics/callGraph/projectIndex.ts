@@ -262,12 +262,12 @@ export class ProjectIndex {
     const summary = this.summary(file);
     if (!summary) return undefined;
     visiting.add(key);
+    const text = (): string => this.textOf(file) ?? '';
     try {
       for (const site of fn.calls) {
         if (site.guard && !passed(site.guard)) continue;
-        const args = (): string =>
-          site.args ? (this.textOf(file) ?? '').slice(site.args[0], site.args[1]) : '(*_)';
-        const text = (): string => this.textOf(file) ?? '';
+        // No argument list known: assume it may pass anything (`*_`).
+        const args = (): string => (site.args ? text().slice(site.args[0], site.args[1]) : '(*_)');
         for (const next of this.calls.targets(file, summary, site, fn.className, fn.imports, text)) {
           const below = this.chainFrom(
             next,

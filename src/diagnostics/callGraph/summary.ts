@@ -181,9 +181,7 @@ function callSite(call: Node): CallSite | undefined {
   };
 }
 
-/** A falsy default in a def's header (`parallel=False`, `wait: int | None = None`): a flag may be there. */
-const FALSY_DEFAULT = /=[ \t]*(?:False|None|0)[ \t]*[,)\n]/;
-/** A parameter with a falsy default in a def's header: its name. */
+/** A parameter with a falsy default in a def's header (`parallel=False`, `wait: int | None = None`): its name. */
 const FALSY_NAME = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=,()]*)?=[ \t]*(?:False|None|0)[ \t]*[,)\n]/g;
 /** A branch line testing a plain name (`if p:`, `elif p is not None:`, `if p is True:`). */
 const FLAG_BRANCH =
@@ -353,7 +351,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         // A redefinition wins, as at run time (the later def).
         functions.set(qualname, summary);
         byId.set(node.id, summary);
-        if (!isAsync && FALSY_DEFAULT.test(source.slice(start, open.bodyStart)))
+        if (!isAsync && source.slice(start, open.bodyStart).search(FALSY_NAME) >= 0)
           flagDefs.set(node.id, { def: node, bodyStart: open.bodyStart });
       }
     }

@@ -250,7 +250,7 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     const imported = others.filter(() => r() < 0.5);
     const uses: string[] = [];
     for (const j of imported) {
-      const style = pick(['from', 'module', 'alias', 'class', 'lazy', 'generator']);
+      const style = pick(['from', 'module', 'alias', 'class', 'lazy', 'generator', 'instance']);
       if (style === 'from') {
         lines.push(`from m${j} import f0 as f0_${j}, f1 as f1_${j}`);
         uses.push(`f0_${j}()`, `f1_${j}()`);
@@ -264,6 +264,16 @@ function randomProject(seed: number, n = 5): Record<string, string> {
       } else if (style === 'lazy') {
         // An import inside the def that uses it (it binds the name there only).
         uses.push(`from m${j} import f0 as lz${j}; lz${j}()`, `import m${j} as lm${j}; lm${j}.f1()`);
+      } else if (style === 'instance') {
+        // Instances of module j's class: its module-level one imported, one made here, through the module.
+        lines.push(`from m${j} import inst${j}, C${j} as K${j}`, `import m${j} as im${j}`);
+        uses.push(
+          `inst${j}.k()`,
+          `inst${j}.own${j}()`,
+          `v${j} = K${j}(); v${j}.m()`,
+          `w${j} = im${j}.C${j}(); w${j}.k()`,
+        );
+        uses.push(`im${j}.C${j}.s()`, `im${j}.inst${j}.k()`);
       } else if (style === 'generator') {
         lines.push(`from m${j} import g as g_${j}, W${j}`);
         // A generator runs when iterated, not when called; a class's __enter__/__exit__ when entered.
@@ -285,6 +295,9 @@ function randomProject(seed: number, n = 5): Record<string, string> {
       for (let k = 0; k < count; k++) {
         const choices = ['h()', 'f0()', 'f1()', `C${i}.s()`, `C${i}()`, 'len([])', ...uses, ...uses];
         choices.push('g()', 'x = list(g())', `with W${i}(): pass`);
+        // This module's instance, one made here, one rebound (its class then unknown), an annotated parameter.
+        choices.push(`inst${i}.k()`, `loc = C${i}(); loc.m()`, `two = C${i}(); two = None; two.k()`);
+        if (count === 1) choices.push('p.k()', 'p.own' + i + '()');
         if (method) choices.push('self.k()', 'self.k()', 'self.m()');
         // A blocking method call whose receiver is an executor by its name (BHD002), no import needed.
         if (r() < 0.15) choices.push(method ? 'self._executor.shutdown()' : 'executor.shutdown()');
@@ -314,6 +327,8 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     lines.push('    def m(self):', ...body('        ', true));
     lines.push('    def k(self):', ...body('        '));
     lines.push(`    def own${i}(self):`, ...body('        '));
+    lines.push('', `inst${i} = C${i}()`);
+    if (r() < 0.2) lines.push(`inst${i} = None`);
     lines.push('', 'def g():', ...body('    '), '    yield 1');
     lines.push('', `class W${i}:`, '    def __enter__(self):', ...body('        '), '        return self');
     lines.push('    def __exit__(self, *exc):', ...body('        '));
@@ -327,8 +342,10 @@ function randomProject(seed: number, n = 5): Record<string, string> {
           : r() < 0.15
             ? line.replace(/^(\s*)(.*)$/, '$1await $2.result()')
             : line;
-    if (r() < 0.5) lines.push('    async def am(self):', ...body('        ', true, 1).map(awaited), '');
-    else lines.push('', 'async def route():', ...body('    ', false, 1).map(awaited), '');
+    // `p`: an annotated parameter (an instance of this module's class, or of nothing known).
+    const p = pick([`p: C${i}`, `p: Annotated[C${i}, 1]`, `p: "C${i}"`, 'p']);
+    if (r() < 0.5) lines.push(`    async def am(self, ${p}):`, ...body('        ', true, 1).map(awaited), '');
+    else lines.push('', `async def route(${p}):`, ...body('    ', false, 1).map(awaited), '');
     files[`m${i}.py`] = lines.join('\n');
   }
   return files;

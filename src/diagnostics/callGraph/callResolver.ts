@@ -54,6 +54,14 @@ export class CallResolver {
     // `C.f` of a class here that inherits `f`.
     if (dot >= 0 && summary.classes.has(head))
       return this.methodIn(file, summary, head, name.slice(dot + 1), depth);
+    // `x.f` of a module-level instance `x = C()` (`from m import x; x.f()`): `C.f` as seen from here.
+    const instance = dot >= 0 && name.indexOf('.', dot + 1) < 0 ? summary.instances.get(head) : undefined;
+    if (instance !== undefined) {
+      const callee = { base: instance, attr: name.slice(dot + 1) };
+      return depth < 3
+        ? this.resolveCallee(file, summary, { callee, startIndex: 0 }, undefined, undefined, depth + 1)
+        : undefined;
+    }
     const bound = summary.imports.get(head);
     if (!bound || bound.name === undefined || depth >= 3) return undefined;
     const next = this.host.resolveModule(bound.module, file, bound.level);
@@ -95,8 +103,14 @@ export class CallResolver {
     site: CalleeSite,
     className: string | undefined,
     scope: Map<string, ImportBinding> | undefined,
+    /** Lookups through instances so far (each may lead to another module's: bounded as re-exports are). */
+    depth = 0,
   ): Target | undefined {
-    const callee = site.callee;
+    // `x.f(...)` on an instance of a known class (./instanceTypes): as `C.f(...)`.
+    const callee =
+      site.cls !== undefined && 'base' in site.callee
+        ? { base: site.cls, attr: site.callee.attr }
+        : site.callee;
     if ('name' in callee) {
       const inDef = scope?.get(callee.name);
       if (inDef) return this.imported(file, inDef);
@@ -116,20 +130,46 @@ export class CallResolver {
     if (!bound) return undefined;
     const rest = base.slice(head.length); // `.b.c` of `a.b.c`
     if (bound.name === undefined) {
-      // `import a.b as m; m.f()` or `import a; a.b.f()`: a module, then maybe submodules, then the function.
+      // `import a.b as m; m.f()` or `import a; a.b.f()`: a module, then maybe submodules, then the function;
+      // or `m.C.f()`, a method of a class `C` there.
       const module = this.host.resolveModule(bound.module + rest, file, bound.level);
-      return module ? this.functionIn(module, attr) : undefined;
+      if (module) return this.functionIn(module, attr, depth);
+      return this.classMethod(file, bound.module, rest, attr, bound.level, depth);
     }
     // `from a.b import C; C.f()` (a class there), or `from a import b; b.f()` (a submodule).
     const module = this.host.resolveModule(bound.module, file, bound.level);
-    const viaClass = module && !rest ? this.functionIn(module, `${bound.name}.${attr}`) : undefined;
+    const viaClass = module && !rest ? this.functionIn(module, `${bound.name}.${attr}`, depth) : undefined;
     if (viaClass) return viaClass;
     const submodule = this.host.resolveModule(
       `${bound.module ? `${bound.module}.` : ''}${bound.name}${rest}`,
       file,
       bound.level,
     );
-    return submodule ? this.functionIn(submodule, attr) : undefined;
+    if (submodule) return this.functionIn(submodule, attr, depth);
+    // `from a import b; b.C.f()`: a method of a class `C` of the submodule `b`.
+    return this.classMethod(
+      file,
+      `${bound.module ? `${bound.module}.` : ''}${bound.name}`,
+      rest,
+      attr,
+      bound.level,
+      depth,
+    );
+  }
+
+  /** `module` + `rest` (`.sub.C`) as a class `C` of a module `module.sub`: its method `attr`. */
+  private classMethod(
+    file: string,
+    module: string,
+    rest: string,
+    attr: string,
+    level: number,
+    depth: number,
+  ): Target | undefined {
+    const dot = rest.lastIndexOf('.');
+    if (dot < 0) return undefined;
+    const holder = this.host.resolveModule(module + rest.slice(0, dot), file, level);
+    return holder ? this.functionIn(holder, `${rest.slice(dot + 1)}.${attr}`, depth) : undefined;
   }
 
   /**

@@ -45,9 +45,10 @@ export function rootRelative(roots: readonly string[], file: string): string {
 export function chainFinding(site: CallSite, chain: Chain, show: ShowFile): Finding {
   const hops = chain.hops.map((h) => `${h.fn.qualname}()`);
   const where = `${show(chain.file)}:${chain.range.start.row + 1}`;
-  // The called function is the call itself, not shown again; a `with C():` item's `C.__enter__()` is.
+  // The called function is the call itself, not shown again; a `with C():` item's `C.__enter__()` is, and so
+  // is the method an instance's call runs (`svc.fetch()`: `NewsService.fetch()`, the class not in the call).
   const entered = /\.__(?:enter|exit)__$/.test(chain.hops[0]?.fn.qualname ?? '');
-  const text = `→ ${[...hops.slice(entered ? 0 : 1), chain.what].join(' → ')}`;
+  const text = `→ ${[...hops.slice(entered || site.cls !== undefined ? 0 : 1), chain.what].join(' → ')}`;
   const related: RelatedLocation[] = chain.hops.map((h) => ({
     file: h.file,
     range: h.fn.nameRange,

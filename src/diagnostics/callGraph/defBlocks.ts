@@ -58,6 +58,8 @@ export type Use = {
   self: boolean;
   /** The attributes after the word up to the call (`m.a.f(`: ['a', 'f']; [] for `f(`); undefined: not sure. */
   tail?: readonly string[];
+  /** Stands for a call on an instance of the class `word` (./instances instanceUses): `tail` is its method. */
+  instance?: boolean;
 };
 
 /** The uses (see Use) in `code[from, to)`. */
@@ -131,6 +133,8 @@ export function blocksReach(
   blockHit?: (from: number, to: number) => boolean,
   /** `self.f` with no `f` here: whether an inherited `f` (a base class imported from elsewhere) may block. */
   inheritedHit?: (word: string) => boolean,
+  /** The uses a use stands for besides itself (`svc.f(` of an instance: `C.f(`; ./instances instanceUses). */
+  alsoAs?: (use: Use) => readonly Use[],
 ): true | Set<string> {
   const seen = new Set([name]);
   const asked = new Set<string>();
@@ -138,17 +142,21 @@ export function blocksReach(
   while (stack.length > 0) {
     for (const [from, to] of blocks.get(stack.pop()!) ?? []) {
       if (blockHit?.(from, to)) return true;
-      for (const use of usesIn(code, from, to)) {
-        const key = `${use.self ? 's' : use.call ? 'c' : 'd'}${use.word}${use.tail ? `.${use.tail.join('.')}` : '?'}`;
+      for (const written of usesIn(code, from, to)) {
+        const key = `${written.self ? 's' : written.call ? 'c' : 'd'}${written.word}${written.tail ? `.${written.tail.join('.')}` : '?'}`;
         if (asked.has(key)) continue;
         asked.add(key);
-        if (!use.self && hit(use)) return true;
-        if (use.self && use.call && inheritedHit && !blocks.has(use.word) && inheritedHit(use.word))
-          return true;
-        const local = use.self ? (blocks.has(use.word) ? use.word : undefined) : localTarget(blocks, use);
-        if (local !== undefined && !seen.has(local)) {
-          seen.add(local);
-          stack.push(local);
+        const more = alsoAs?.(written);
+        for (const use of more === undefined || more.length === 0 ? [written] : [written, ...more]) {
+          if (!use.self && hit(use)) return true;
+          if (use.self && use.call && inheritedHit && !blocks.has(use.word) && inheritedHit(use.word))
+            return true;
+          const local = use.self ? (blocks.has(use.word) ? use.word : undefined) : localTarget(blocks, use);
+          // Calling an `async def` runs none of its body (the call graph never follows one).
+          if (local !== undefined && !seen.has(local) && !onlyAsync(blocks, code, local)) {
+            seen.add(local);
+            stack.push(local);
+          }
         }
       }
     }
@@ -162,6 +170,13 @@ export const syncNamed = (
   code: string,
   name: string,
 ): boolean => blocks.get(name)?.some((b) => code.charCodeAt(b[0]) !== 97 /* a(sync) */) ?? false;
+
+/** Whether `name` has blocks and all of them are `async def`s (calling one runs none of its body). */
+export const onlyAsync = (
+  blocks: ReadonlyMap<string, readonly Block[]>,
+  code: string,
+  name: string,
+): boolean => blocks.get(name)?.every((b) => code.charCodeAt(b[0]) === 97 /* a(sync) */) ?? false;
 
 /** Whether `name` has blocks and all of them are classes (a call `name(...)` then constructs one). */
 export const onlyClasses = (blocks: ReadonlyMap<string, readonly Block[]>, name: string): boolean =>
@@ -181,4 +196,25 @@ export function plainBases(code: string): string[] {
       if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) found.add(name);
     }
   return [...found];
+}
+
+/**
+ * Whether the method `attr` that a class `cls` of `code` ends up with is an `async def` (calling it starts no
+ * chain): the last block named `attr` inside the classes named `cls` is an `async def`, at the shallowest
+ * indentation of those blocks (a method of the class body, not a def nested in one). A sync `@overload`
+ * before the implementation does not count, as in the call graph, where the last def of a name wins.
+ */
+export function asyncMethod(
+  blocks: ReadonlyMap<string, readonly Block[]>,
+  code: string,
+  cls: string,
+  attr: string,
+): boolean {
+  const classes = blocks.get(cls)?.filter((b) => b[2]);
+  if (!classes || classes.length === 0) return false;
+  const inside = (blocks.get(attr) ?? []).filter((b) => classes.some((c) => b[0] > c[0] && b[1] <= c[1]));
+  const last = inside[inside.length - 1];
+  if (!last || code.charCodeAt(last[0]) !== 97 /* a(sync) */) return false;
+  const indent = (b: Block): number => b[0] - code.lastIndexOf('\n', b[0] - 1) - 1;
+  return inside.every((b) => indent(b) >= indent(last));
 }

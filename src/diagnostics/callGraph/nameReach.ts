@@ -14,6 +14,8 @@ import { lexTopLevel } from '../../python/lexer';
 import {
   type Block,
   type Use,
+  asyncMethod,
+  onlyAsync,
   blocksReach,
   defBlocks,
   onlyClasses,
@@ -22,6 +24,7 @@ import {
 } from './defBlocks';
 import { type ImportSource, textImports } from './textImports';
 import { type BlockingText, blockingText } from './blockingText';
+import { instanceMap, instanceUses } from './instances';
 
 export interface NameReachHost {
   textOf(file: string): string | undefined;
@@ -46,6 +49,8 @@ interface ModuleText {
   stars: ImportSource[];
   /** Bases of its classes imported by name (an inherited method may be there). */
   bases: string[];
+  /** Names bound to an instance of a class, in any scope (./instances: a superset of what the call graph types). */
+  instances: () => Map<string, string[]>;
 }
 
 export class NameReach {
@@ -108,7 +113,18 @@ export class NameReach {
         // A module, then its submodules `a`, then the function `f` there.
         const within = [module, ...tail.slice(0, -1)].filter((p) => p !== '').join('.');
         const dep = this.host.resolveModule(within, file, level);
-        return dep !== undefined && this.host.names(dep, last) && this.reaches(dep, last, true, visited);
+        if (dep !== undefined && this.host.names(dep, last) && this.reaches(dep, last, true, visited))
+          return true;
+        // `m.C.f(...)`: a method of a class `C` of the module (or submodule) before it.
+        if (tail.length < 2) return false;
+        const cls = tail[tail.length - 2]!;
+        const outer = [module, ...tail.slice(0, -2)].filter((p) => p !== '').join('.');
+        const holder = this.host.resolveModule(outer, file, level);
+        return (
+          holder !== undefined &&
+          this.host.names(holder, cls) &&
+          this.memberReaches(holder, cls, last, visited)
+        );
       }
       // A member `C` of the module: `C.f(...)` (a class there); a longer chain only through a submodule.
       if (tail.length > 1) return false;
@@ -142,10 +158,22 @@ export class NameReach {
       const text = this.module(file);
       if (text === undefined) return false;
       if (text.blocks === undefined) return text.direct() || this.host.moduleMayBlock(file);
+      // Only `async def`s of that name: calling one starts no chain.
+      if (onlyAsync(text.blocks, text.code, name)) return false;
       // A name not defined here (a lookup finds it only through an import), or a class of this module being
       // constructed: what an import of that name brings, if anything.
       if (!text.blocks.has(name) || (call && onlyClasses(text.blocks, name)))
-        return this.importReaches(file, text, name, call, visited, []);
+        return (
+          this.importReaches(file, text, name, call, visited, []) ||
+          // An instance of a class (`svc = C()`): any method of it may be called (`m.svc.f()`).
+          (!call &&
+            (text.instances().get(name) ?? []).some((cls) => {
+              const [head, ...rest] = cls.split('.');
+              return rest.length === 0
+                ? this.reaches(file, head!, false, visited)
+                : this.importReaches(file, text, head!, false, visited, undefined);
+            }))
+        );
       return this.localReaches(file, text, name, visited);
     });
   }
@@ -156,12 +184,20 @@ export class NameReach {
       if (text === undefined) return false;
       if (text.blocks === undefined) return text.direct() || this.host.moduleMayBlock(file);
       // A method `attr` of a class `member` here (every block named `attr`: a superset), or what the import
-      // of `member` brings (a re-export: `from .impl import C`).
+      // of `member` brings (a re-export: `from .impl import C`), or of the class of an instance `member`.
       const own = text.blocks.get(member);
+      const use = { word: member, call: false, self: false, tail: [attr] };
+      for (const as of instanceUses(use, text.instances()))
+        if (
+          (as.tail!.length === 1 && this.memberReaches(file, as.word, attr, visited)) ||
+          this.importReaches(file, text, as.word, false, visited, as.tail)
+        )
+          return true;
       return (
         (own !== undefined &&
           own.some((b) => b[2]) &&
           syncNamed(text.blocks, text.code, attr) &&
+          !asyncMethod(text.blocks, text.code, member, attr) &&
           this.localReaches(file, text, attr, visited)) ||
         this.importReaches(file, text, member, false, visited, [attr]) ||
         // Inherited from a base imported here (any class's: a superset of `member`'s).
@@ -184,7 +220,8 @@ export class NameReach {
     const blockHit = (from: number, to: number): boolean => methodCall(text.code, from, to);
     const inherited = (word: string): boolean =>
       text.bases.some((b) => this.importReaches(file, text, b, false, visited, [word]));
-    return blocksReach(text.code, text.blocks!, name, hit, blockHit, inherited) === true;
+    const alsoAs = (use: Use): Use[] => instanceUses(use, text.instances());
+    return blocksReach(text.code, text.blocks!, name, hit, blockHit, inherited, alsoAs) === true;
   }
 
   /**
@@ -215,6 +252,7 @@ export class NameReach {
       const stars: ImportSource[] = [];
       const all = textImports(code);
       let direct: boolean | undefined;
+      let instances: Map<string, string[]> | undefined;
       for (const { local, modules } of all) {
         if (local === '*') stars.push(...modules);
         else imports.set(local, [...(imports.get(local) ?? []), ...modules]);
@@ -227,6 +265,7 @@ export class NameReach {
         imports,
         stars,
         bases: plainBases(code).filter((b) => imports.has(b)),
+        instances: () => (instances ??= instanceMap(code)),
       };
     }
     this.modules.set(file, text);

@@ -12,6 +12,7 @@ import { type ImportSource, textImports } from './textImports';
 import { blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
 import { enteredAt, isGap, isWordChar, useShape } from './callShape';
 import { type BlockingText, blockingText } from './blockingText';
+import { instanceMap, instanceUses } from './instances';
 
 const ASYNC_DEF = /(?<![A-Za-z0-9_])async[ \t]+def(?![A-Za-z0-9_])/;
 const DEF_NAME = /(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -139,12 +140,16 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
       code,
       blocks,
       name,
-      ({ word, call, tail }) =>
+      ({ word, call, tail, instance }) =>
         root(word, tail) ||
         localAnswers.get(word) === true ||
-        (imported.has(word) && importMayBlock(word, call)),
+        // (an instance's call: only its method may run, `C.f(...)`; else the whole name is asked about)
+        (imported.has(word) && importMayBlock(word, call, instance ? tail : undefined)) ||
+        // `C.f(...)` of a class here that inherits `f` from an imported base.
+        (tail?.length === 1 && syncDefs.has(word) && !blocks.has(tail[0]!) && inheritedMayBlock(tail[0]!)),
       (from, to) => methodCall(code, from, to),
       inheritedMayBlock,
+      (use) => instanceUses(use, instances),
     );
     if (reached === true) {
       localAnswers.set(name, true);
@@ -168,6 +173,20 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     return target !== undefined && syncDefs.has(target) && localReaches(target);
   };
   const answers = new Map<string, boolean>();
+  // Names bound to an instance of a class, anywhere in the file: `svc.f(...)` may run `C.f`.
+  const instances = instanceMap(code);
+  /** candidate below for `name` as written (not as the class of an instance it may be). */
+  const written = (
+    name: string,
+    call: boolean,
+    tail: readonly string[] | undefined,
+    viaSelf: boolean,
+  ): boolean =>
+    localMayBlock(name, call, tail) ||
+    importMayBlock(name, call, tail) ||
+    // An inherited method: `self.f(...)`, or `C.f(...)` of a class here (`self.a.f(...)` has no tail).
+    ((viaSelf || (tail?.length === 1 && syncDefs.has(name))) &&
+      inheritedMayBlock(tail?.length === 1 ? tail[0]! : name));
   /**
    * Whether a use of `name` in async code may resolve to a function that may block: `name.f(...)` (`tail`:
    * the attributes up to the call, when known), or with `call` `name(...)` (also `self.name(...)`), where a
@@ -178,16 +197,16 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     let yes = answers.get(key);
     if (yes === undefined) {
       yes =
-        localMayBlock(name, call, tail) ||
-        importMayBlock(name, call, tail) ||
-        // An inherited method: `self.f(...)`, or `C.f(...)` of a class here (`self.a.f(...)` has no tail).
-        ((viaSelf || (tail?.length === 1 && syncDefs.has(name))) &&
-          inheritedMayBlock(tail?.length === 1 ? tail[0]! : name));
+        written(name, call, tail, viaSelf) ||
+        // `svc.f(...)` of an instance: `C.f(...)` (the class itself is not taken for an instance again).
+        instanceUses({ word: name, call, self: false, tail }, instances).some((as) =>
+          written(as.word, false, as.tail, false),
+        );
       answers.set(key, yes);
     }
     return yes;
   };
-  const all = new Set([...defs, ...imported.keys()]);
+  const all = new Set([...defs, ...imported.keys(), ...instances.keys()]);
   // A class here inheriting from an imported one: `self.f(...)` may run an `f` defined only over there.
   importedBases ??= plainBases(code).filter((b) => imported.has(b));
   if (importedBases.length > 0) for (const m of code.matchAll(SELF_CALL)) all.add(m[1]!);

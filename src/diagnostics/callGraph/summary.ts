@@ -9,6 +9,7 @@ import { qualifiedName, readImports } from '../../python/imports';
 import { enclosingScope, isAsyncDef } from '../../python/scope';
 import type { Range } from '../types';
 import { type Guard, assigns, falsyParams } from './guards';
+import { type DefScope, InstanceTypes } from './instanceTypes';
 
 /** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`. */
 export type Callee = { name: string } | { base: string; attr: string };
@@ -25,6 +26,8 @@ export interface CallSite {
   argsText: string;
   /** The call is a whole statement or the right side of an assignment statement (the quick fix applies). */
   statement: boolean;
+  /** `x.f(...)` on an instance of a known class (./instances): that class as written (`C`, `m.C`). */
+  cls?: string;
 }
 
 /** One blocking operation found directly in a function body. */
@@ -66,6 +69,8 @@ export interface CalleeSite {
   args?: [from: number, to: number];
   /** The call is under a flag of the calling def (./guards): made only when that def's caller passes it. */
   guard?: Guard;
+  /** `x.f(...)` on an instance of a known class (./instances): that class as written (`C`, `m.C`). */
+  cls?: string;
 }
 
 /** An import binding: `import a.b as m` -> {module 'a.b'}; `from .x import f` -> {module 'x', name 'f', level 1}. */
@@ -84,6 +89,8 @@ export interface ModuleSummary {
   bases: Map<string, string[]>;
   /** Local name -> what it is bound to by a module-level import. */
   imports: Map<string, ImportBinding>;
+  /** Module-level names bound once, to an instance of a class (`svc = NewsService()`): that class as written. */
+  instances: Map<string, string>;
   /** Calls in async code (lexically in `async def`, not in nested def/lambda/class): BHD007 candidates. */
   asyncCalls: CallSite[];
   /** For each async call, the async function holding it (same order as asyncCalls; `self.f` resolution). */
@@ -221,6 +228,10 @@ function flagBranches(
   return found;
 }
 
+/** `x.f(...)` with a plain name `x` (not `self`/`cls`): `x` may be an instance of a known class. */
+const mayBeInstance = (callee: Callee): boolean =>
+  'base' in callee && callee.base !== 'self' && callee.base !== 'cls' && !callee.base.includes('.');
+
 /** A def/lambda/class open during the sweep in text order, with where its body starts. */
 interface OpenScope {
   node: Node;
@@ -254,6 +265,9 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   const flagDefs = new Map<number, { def: Node; bodyStart: number }>();
   /** Calls in those defs, checked once the defs' flags are known. */
   const flagCalls: { site: CalleeSite; id: number; at: number }[] = [];
+  /** Defs by node id, and the calls `x.f(...)` in them whose `x` may be an instance (./instanceTypes). */
+  const defScopes = new Map<number, DefScope>();
+  const instanceCalls: { site: CalleeSite | CallSite; id: number }[] = [];
   const nodes = tree.rootNode.descendantsOfType([
     'function_definition',
     'class_definition',
@@ -286,9 +300,11 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         asyncCalls.push(site);
         asyncCallOwners.push(asyncIds.get(scope.node.id));
         asyncCallScopes.push(scope.node.id);
+        if (mayBeInstance(site.callee)) instanceCalls.push({ site, id: scope.node.id });
       } else if (owner && !owner.isAsync) {
         const site = calleeSite(node);
         if (site) owner.calls.push(site);
+        if (site && mayBeInstance(site.callee)) instanceCalls.push({ site, id: scope.node.id });
         if (site && flagDefs.has(scope.node.id)) flagCalls.push({ site, id: scope.node.id, at: start });
       }
       continue;
@@ -335,6 +351,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       const name = node.childForFieldName('name');
       const isAsync = isAsyncDef(node);
       const cls = outer?.node.type === 'class_definition' ? outer : undefined;
+      defScopes.set(node.id, { node, bodyStart: open.bodyStart, nested: cls ? cls.depth > 0 : !!outer });
       // Addressable: a module-level def, or a method of a module-level class.
       const addressable = cls ? cls.depth === 0 : !outer;
       const className = cls ? cls.node.childForFieldName('name')?.text : undefined;
@@ -385,11 +402,23 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     if (owner) owner.imports = table;
   }
   const asyncCallImports = asyncCallScopes.map((id) => scopeImports.get(id));
+  const moduleImports = importsOf(imports);
+  const types = new InstanceTypes(
+    tree,
+    source,
+    (n) => moduleImports.has(n) || classes.has(n) || functions.has(n),
+  );
+  for (const { site, id } of instanceCalls) {
+    const def = defScopes.get(id);
+    const cls = def && types.typeIn(def, (site.callee as { base: string }).base, scopeImports.get(id));
+    if (cls !== undefined) site.cls = cls;
+  }
   return {
     functions,
     classes,
     bases,
-    imports: importsOf(imports),
+    imports: moduleImports,
+    instances: types.moduleInstances(),
     asyncCalls,
     asyncCallOwners,
     asyncCallImports,

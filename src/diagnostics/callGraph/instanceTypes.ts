@@ -1,0 +1,132 @@
+/**
+ * Which calls of a parsed file are on an instance of a known class (pure, no `vscode`): the call graph's side
+ * of ./instances. A name is an instance of `C` in a def when it is bound there once, by `x = C(...)`,
+ * `x: C = ...` or a parameter `x: C` (`Annotated[C, Depends(...)]`, `C | None`); or, not bound in a top-level
+ * def or method at all, when the module binds it once, at module level, the same way. Any other binding
+ * (a second assignment, `for x in`, `with ... as x`, `global x`...) leaves it unknown: precision first.
+ */
+import type { Node, Tree } from '../../python/treeSitter';
+import { enclosingScope } from '../../python/scope';
+import { type TypeBinding, annotationClass, bindingCounts, typeBindings } from './instances';
+
+/** A def as the summary's sweep met it. */
+export interface DefScope {
+  node: Node;
+  bodyStart: number;
+  /** Inside another def, lambda or class body (a method of a top-level class is not). */
+  nested: boolean;
+}
+
+/** Names that already resolve as they are (imports, the module's defs and classes): never typed here. */
+export type Known = (name: string) => boolean;
+
+export class InstanceTypes {
+  private bindings: TypeBinding[] | undefined;
+  private module: Map<string, string> | undefined;
+  private readonly typed = new Map<string, string | undefined>();
+  /** Def node id -> bindingCounts of its body. */
+  private readonly counts = new Map<number, Map<string, number>>();
+
+  constructor(
+    private readonly tree: Tree,
+    private readonly source: string,
+    private readonly known: Known,
+  ) {}
+
+  /** Module-level names bound once to an instance of a class (ModuleSummary.instances). */
+  moduleInstances(): Map<string, string> {
+    if (this.module) return this.module;
+    const classes = new Map<string, string | null>();
+    for (const b of this.all()) {
+      if (b.at > 0 && this.source.charCodeAt(b.at - 1) !== 10) continue; // not at a line start: indented
+      if (this.known(b.name) || !this.bindsAt(b, undefined)) continue;
+      const seen = classes.get(b.name);
+      classes.set(b.name, seen === undefined || seen === b.cls ? b.cls : null);
+    }
+    this.module = new Map();
+    let counts: Map<string, number> | undefined;
+    for (const [name, cls] of classes)
+      if (cls !== null && (counts ??= bindingCounts(this.source)).get(name) === 1) this.module.set(name, cls);
+    return this.module;
+  }
+
+  /** The class `name` is an instance of in `def` (see the file comment), or undefined. */
+  typeIn(
+    def: DefScope,
+    name: string,
+    localImports: ReadonlyMap<string, unknown> | undefined,
+  ): string | undefined {
+    if (name === 'self' || name === 'cls' || localImports?.has(name)) return undefined;
+    const key = `${def.node.id}\u0000${name}`;
+    if (this.typed.has(key)) return this.typed.get(key);
+    const cls = this.find(def, name);
+    this.typed.set(key, cls);
+    return cls;
+  }
+
+  private find(def: DefScope, name: string): string | undefined {
+    const param = this.parameter(def.node, name);
+    let counts = this.counts.get(def.node.id);
+    if (!counts) {
+      counts = bindingCounts(this.source.slice(def.bodyStart, def.node.endIndex));
+      this.counts.set(def.node.id, counts);
+    }
+    const count = (param === null ? 0 : 1) + (counts.get(name) ?? 0);
+    if (count === 0) return def.nested || this.known(name) ? undefined : this.moduleInstances().get(name);
+    if (count !== 1) return undefined;
+    if (param !== null) return param;
+    let cls: string | undefined;
+    for (const b of this.all()) {
+      if (b.name !== name || b.at < def.bodyStart || b.at >= def.node.endIndex) continue;
+      if (!this.bindsAt(b, def.node)) continue;
+      if (cls !== undefined && cls !== b.cls) return undefined;
+      cls = b.cls;
+    }
+    return cls;
+  }
+
+  /**
+   * A parameter `name` of `def`: the class of its annotation (undefined: none or not a class); null when
+   * `name` is not a parameter.
+   */
+  private parameter(def: Node, name: string): string | undefined | null {
+    const params = def.childForFieldName('parameters');
+    if (!params || !params.text.includes(name)) return null;
+    for (const p of params.namedChildren) {
+      if (!p) continue;
+      const type = p.type;
+      const id =
+        type === 'identifier'
+          ? p
+          : type === 'typed_parameter'
+            ? p.namedChildren[0]
+            : (p.childForFieldName('name') ?? p.namedChildren[0]);
+      if (id?.type !== 'identifier' || id.text !== name) continue;
+      const annotation = p.childForFieldName('type');
+      if (!annotation) return undefined;
+      // Read as the pre-filter reads it: the annotation's first line (./instances annotationClass).
+      const from = annotation.startIndex;
+      return annotationClass(this.source.slice(from, from + 200).split('\n', 1)[0]!);
+    }
+    return null;
+  }
+
+  /** Whether binding `b` is an assignment statement's target in the body of `scope` (undefined: the module). */
+  private bindsAt(b: TypeBinding, scope: Node | undefined): boolean {
+    const id = this.tree.rootNode.descendantForIndex(b.at, b.at + b.name.length);
+    if (id?.type !== 'identifier' || id.startIndex !== b.at) return false;
+    const assignment = id.parent;
+    if (assignment?.type !== 'assignment') return false;
+    const left = assignment.childForFieldName('left');
+    if (left?.startIndex !== b.at || left.type !== 'identifier') return false;
+    if (b.constructed && assignment.childForFieldName('right')?.type !== 'call') return false;
+    const statement = assignment.parent;
+    if (statement?.type !== 'expression_statement') return false;
+    const owner = enclosingScope(statement);
+    return scope === undefined ? owner === undefined : owner?.id === scope.id;
+  }
+
+  private all(): TypeBinding[] {
+    return (this.bindings ??= typeBindings(this.source));
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Names bound to an instance of a known class (pure, text only): `svc = NewsService(...)`, `svc: NewsService`,
+ * `svc: Annotated[NewsService, Depends(get)]`, `svc: NewsService | None = None`. A call `svc.fetch(...)` then
+ * runs the method `fetch` of that class, as `NewsService.fetch(...)` would: BHD007 follows it like that.
+ *
+ * The same finder serves both sides, so they agree: the call graph (./summary) keeps a binding only when the
+ * tree confirms it and it is the name's only binding in its scope; the pre-filter (./prefilter, ./nameReach)
+ * takes every binding the text shows, in any scope (a superset, so its "no" stays sound).
+ */
+import { isWordChar } from './callShape';
+import type { Use } from './defBlocks';
+
+/** One binding the text shows: `name` at `at` is an instance of the class written `cls` (`C`, `m.C`). */
+export interface TypeBinding {
+  name: string;
+  cls: string;
+  at: number;
+  /** `name = C(...)` (`at` its name); false: an annotation (`name: C`, a parameter or a variable). */
+  constructed: boolean;
+}
+
+/** Wrappers an annotation's class is read through: `Annotated[C, ...]`, `Optional[C]` (also `typing.`-qualified). */
+const WRAPPER = /^(?:typing\.|t\.)?(?:Annotated|Optional)[ \t]*\[[ \t]*/;
+const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/;
+/** Names never taken for an instance (a method's receiver is resolved as such). */
+const RECEIVERS = new Set(['self', 'cls']);
+/** Builtins, typing and keyword-like heads: an annotation or call of these names no class of the project. */
+const NOT_CLASSES = new Set([
+  'None',
+  'True',
+  'False',
+  'int',
+  'str',
+  'bytes',
+  'float',
+  'bool',
+  'list',
+  'dict',
+  'set',
+  'tuple',
+  'frozenset',
+  'object',
+  'type',
+  'Any',
+  'Union',
+  'Callable',
+  'lambda',
+  'not',
+  'and',
+  'or',
+  'in',
+  'is',
+]);
+
+/**
+ * The class an annotation's text starts with (`C`, `m.C`; through `Annotated[`/`Optional[`), or undefined:
+ * a builtin, a string, a union written `Union[...]`. Only the start is read: `C | None`, `C[int]` are a C.
+ */
+export function annotationClass(text: string): string | undefined {
+  let rest = text.trimStart();
+  for (let m = WRAPPER.exec(rest); m; m = WRAPPER.exec(rest)) rest = rest.slice(m[0].length);
+  const cls = DOTTED.exec(rest)?.[0];
+  return cls !== undefined && !NOT_CLASSES.has(cls.split('.')[0]!) ? cls : undefined;
+}
+
+/** Whether the char code `c` can start an identifier (ASCII). */
+const isNameStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/**
+ * The identifier ending right before `end` (spaces and tabs skipped) as [start, end), when nothing joins it
+ * to what precedes (no word character nor `.` right before it); undefined otherwise.
+ */
+function nameBefore(code: string, end: number): [number, number] | undefined {
+  let j = end - 1;
+  while (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9) j--;
+  const last = j + 1;
+  while (j >= 0 && isWordChar(code.charCodeAt(j))) j--;
+  const first = j + 1;
+  if (first === last || !isNameStart(code.charCodeAt(first))) return undefined;
+  const c = code.charCodeAt(j);
+  if (c === 46 /* . */ || c > 127) return undefined;
+  return [first, last];
+}
+
+/** What precedes position `at` on its line, spaces and tabs skipped: its char code (10 at a line start). */
+function charBefore(code: string, at: number): number {
+  let i = at - 1;
+  while (i >= 0 && (code.charCodeAt(i) === 32 || code.charCodeAt(i) === 9)) i--;
+  return i < 0 ? 10 : code.charCodeAt(i);
+}
+
+/** The dotted name (`C`, `m.C`, spaces around dots allowed) at `from` followed by `(`: its text, no spaces. */
+function calleeAt(code: string, from: number): string | undefined {
+  let j = from;
+  while (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9) j++;
+  let name = '';
+  for (;;) {
+    const start = j;
+    if (!isNameStart(code.charCodeAt(j))) return undefined;
+    while (isWordChar(code.charCodeAt(j))) j++;
+    if (code.charCodeAt(j) > 127) return undefined;
+    name += code.slice(start, j);
+    while (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9) j++;
+    if (code.charCodeAt(j) === 40 /* ( */) return name;
+    if (code.charCodeAt(j) !== 46 /* . */) return undefined;
+    name += '.';
+    for (j++; code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9; j++);
+  }
+}
+
+/**
+ * Every binding of `code` (see TypeBinding), in text order: `name = C(` (not a keyword argument, `f(name=C())`,
+ * nor a comparison), and `name: <annotation>` at a statement's or a parameter's start (not a lambda's
+ * `lambda x: ...`; a dict's `{k: V}` is taken too: the pre-filter's superset, the call graph confirms).
+ */
+export function typeBindings(code: string): TypeBinding[] {
+  const found: TypeBinding[] = [];
+  for (let i = code.indexOf('='); i >= 0; i = code.indexOf('=', i + 1)) {
+    const next = code.charCodeAt(i + 1);
+    const prev = code.charCodeAt(i - 1);
+    if (next === 61 || prev === 61 || prev === 33 || prev === 60 || prev === 62 || prev === 58) continue;
+    const name = nameBefore(code, i);
+    if (!name) continue;
+    const before = charBefore(code, name[0]);
+    if (before === 40 /* ( */ || before === 44 /* , */) continue; // a keyword argument or default
+    const cls = calleeAt(code, i + 1);
+    const word = code.slice(name[0], name[1]);
+    if (cls === undefined || RECEIVERS.has(word) || NOT_CLASSES.has(word)) continue;
+    if (!NOT_CLASSES.has(cls.split('.')[0]!)) found.push({ name: word, cls, at: name[0], constructed: true });
+  }
+  for (let i = code.indexOf(':'); i >= 0; i = code.indexOf(':', i + 1)) {
+    if (code.charCodeAt(i + 1) === 61 /* := */) continue;
+    let j = i + 1;
+    while (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9) j++;
+    if (!isNameStart(code.charCodeAt(j))) continue;
+    const name = nameBefore(code, i);
+    if (!name) continue;
+    const before = charBefore(code, name[0]);
+    // At a statement's start (`x: C = ...`), or a parameter's (`(x: C`, `, x: C`, `*x: C`).
+    if (before !== 10 && before !== 13 && before !== 59 && before !== 40 && before !== 44 && before !== 42)
+      continue;
+    const word = code.slice(name[0], name[1]);
+    if (RECEIVERS.has(word) || NOT_CLASSES.has(word)) continue;
+    let end = code.indexOf('\n', j);
+    if (end < 0 || end > j + 200) end = Math.min(code.length, j + 200);
+    const cls = annotationClass(code.slice(j, end));
+    if (cls !== undefined) found.push({ name: word, cls, at: name[0], constructed: false });
+  }
+  return found.sort((a, b) => a.at - b.at);
+}
+
+/** Name -> every class the text binds it to an instance of (see the file comment: a superset for the pre-filter). */
+export function instanceMap(code: string): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const { name, cls } of typeBindings(code)) {
+    const list = map.get(name);
+    if (!list) map.set(name, [cls]);
+    else if (!list.includes(cls)) list.push(cls);
+  }
+  return map;
+}
+
+/**
+ * The uses a use of an instance name stands for: `svc.fetch(` as `NewsService.fetch(` for each class `svc`
+ * may be an instance of (`m.C`: `m` with `C` first in the tail). A call of the instance itself (`svc(...)`),
+ * a longer chain (`svc.a.f(...)`) or `self.svc` stands for nothing more.
+ */
+export function instanceUses(use: Use, instances: ReadonlyMap<string, readonly string[]>): Use[] {
+  // Only `svc.f(...)` (or a shape not read for sure): the call graph types no longer chain (`svc.a.f()`).
+  if (use.self || use.call || (use.tail !== undefined && use.tail.length !== 1)) return [];
+  const classes = instances.get(use.word);
+  if (classes === undefined) return [];
+  return classes.map((cls) => {
+    const parts = cls.split('.');
+    return {
+      word: parts[0]!,
+      call: false,
+      self: false,
+      tail: use.tail === undefined ? undefined : [...parts.slice(1), ...use.tail],
+      instance: true,
+    };
+  });
+}
+
+/**
+ * A statement's assignment targets: from a line start (or `;`) to an `=` (plain or augmented: `+=`, `>>=`...)
+ * that is no comparison. Keyword arguments on a line of their own (`svc=svc,`) are taken too: an over-count.
+ */
+const TARGETS = /(?:^|[\n;])[ \t]*([^=\n;<>!]*?)(?:[-+*/%@&|^]|\/\/|\*\*|>>|<<)?=(?!=)/g;
+/**
+ * Other forms that bind names: `for ... in`, `as x`, `x :=`, `global`/`nonlocal`/`del`, an import, a def or a
+ * class. (An import's parenthesised names on later lines are not read: an imported name is never typed.)
+ */
+const OTHER_FORMS =
+  /(?<![A-Za-z0-9_.])(?:for[ \t]([^\n]*?)[ \t]in(?![A-Za-z0-9_])|as[ \t]+([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*)[ \t]*:=|(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)|(?:global|nonlocal|del|import)[ \t]([^\n;]*))/g;
+/** Keywords a statement can start with: a line `if a <= b:` names no target. */
+const STATEMENT_KEYWORDS =
+  /^(?:if|elif|while|assert|return|yield|await|raise|print|lambda|not)(?![A-Za-z0-9_])/;
+const WORD = /(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*/g;
+
+/**
+ * How many times `text` binds each name (an over-count: a name in a target's subscript, a keyword argument on
+ * a line of its own...; over-counting only loses a type): assignments, then the other binding forms.
+ */
+export function bindingCounts(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (words: string): void => {
+    for (const [w] of words.matchAll(WORD)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  };
+  for (const m of text.matchAll(TARGETS)) if (!STATEMENT_KEYWORDS.test(m[1]!)) add(m[1]!);
+  for (const m of text.matchAll(OTHER_FORMS)) add(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5]!);
+  return counts;
+}
+
+/** Whether the identifier `name` is a whole word of `text` (a parameter list's names, say). */
+export function hasWord(text: string, name: string): boolean {
+  for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + 1))
+    if (!isWordChar(text.charCodeAt(i - 1)) && !isWordChar(text.charCodeAt(i + name.length))) return true;
+  return false;
+}

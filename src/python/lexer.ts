@@ -33,6 +33,8 @@ export interface Lexed {
    * t-strings kept as they are, their braces hold code): a regex over it never matches text in a string.
    */
   code: string;
+  /** Results computed from `code` (derived): read-only for the callers. */
+  memo?: Map<string, unknown>;
 }
 
 /**
@@ -45,10 +47,46 @@ export function lexTopLevel(source: string): Lexed | undefined {
   // A check asks about one source several times in a row (BHD007's pre-filter, the import scan of its
   // may-block question, the planner): the last few results are kept (read-only for the callers).
   for (const entry of lexedRecently) if (entry.source === source) return entry.lexed;
-  const lexed = lex(source);
+  let lexed: Lexed | undefined;
+  if (kept && kept.map.has(source)) lexed = kept.map.get(source);
+  else {
+    lexed = lex(source);
+    if (kept) keep(kept, source, lexed);
+  }
   lexedRecently[lexedNext] = { source, lexed };
   lexedNext = (lexedNext + 1) % lexedRecently.length;
   return lexed;
+}
+
+/** Every lexed source by its text, up to `max` characters of sources (the oldest dropped first). */
+let kept: { map: Map<string, Lexed | undefined>; size: number; max: number } | undefined;
+
+function keep(store: NonNullable<typeof kept>, source: string, lexed: Lexed | undefined): void {
+  store.map.set(source, lexed);
+  store.size += source.length;
+  for (const old of store.map.keys()) {
+    if (store.size <= store.max) break;
+    store.map.delete(old);
+    store.size -= old.length;
+  }
+}
+
+/**
+ * Keeps what lexTopLevel finds for up to `maxChars` characters of sources, by text (0: only the last few): a
+ * `check` run lexes a module once where BHD007 reads it both as a checked file and as a module it follows
+ * (a third of the lexing on the bench's packages). The editor keeps the default: its texts change per key.
+ */
+export function keepLexed(maxChars: number): void {
+  kept = maxChars > 0 ? { map: new Map(), size: 0, max: maxChars } : undefined;
+}
+
+/** What `make` computes from `lexed` (its code), computed once per lexed text (the kept ones are shared). */
+export function derived<T>(lexed: Lexed, key: string, make: () => T): T {
+  const memo = (lexed.memo ??= new Map());
+  if (memo.has(key)) return memo.get(key) as T;
+  const value = make();
+  memo.set(key, value);
+  return value;
 }
 
 const lexedRecently: { source: string | undefined; lexed: Lexed | undefined }[] = [

@@ -57,6 +57,9 @@ export class InstanceTypes {
     localImports: ReadonlyMap<string, unknown> | undefined,
   ): string | undefined {
     if (name === 'self' || name === 'cls' || localImports?.has(name)) return undefined;
+    // A name the text never binds to an instance (most receivers: `result.append()`) is not looked at
+    // further; this also keeps the call graph's types within what the pre-filter reads (./instances).
+    if (!this.names().has(name)) return undefined;
     const key = `${def.node.id}\u0000${name}`;
     if (this.typed.has(key)) return this.typed.get(key);
     const cls = this.find(def, name);
@@ -124,6 +127,12 @@ export class InstanceTypes {
     if (statement?.type !== 'expression_statement') return false;
     const owner = enclosingScope(statement);
     return scope === undefined ? owner === undefined : owner?.id === scope.id;
+  }
+
+  private typedNames: Set<string> | undefined;
+
+  private names(): Set<string> {
+    return (this.typedNames ??= new Set(this.all().map((b) => b.name)));
   }
 
   private all(): TypeBinding[] {

@@ -122,7 +122,8 @@ export function typeBindings(code: string): TypeBinding[] {
     const name = nameBefore(code, i);
     if (!name) continue;
     const before = charBefore(code, name[0]);
-    if (before === 40 /* ( */ || before === 44 /* , */) continue; // a keyword argument or default
+    // A keyword argument or default (`f(x=C())`), or an annotation's last word (`x: T = C()`: x's, read below).
+    if (before === 40 /* ( */ || before === 44 /* , */ || before === 58 /* : */) continue;
     const cls = calleeAt(code, i + 1);
     const word = code.slice(name[0], name[1]);
     if (cls === undefined || RECEIVERS.has(word) || NOT_CLASSES.has(word)) continue;
@@ -182,33 +183,62 @@ export function instanceUses(use: Use, instances: ReadonlyMap<string, readonly s
   });
 }
 
-/**
- * A statement's assignment targets: from a line start (or `;`) to an `=` (plain or augmented: `+=`, `>>=`...)
- * that is no comparison. Keyword arguments on a line of their own (`svc=svc,`) are taken too: an over-count.
- */
-const TARGETS = /(?:^|[\n;])[ \t]*([^=\n;<>!]*?)(?:[-+*/%@&|^]|\/\/|\*\*|>>|<<)?=(?!=)/g;
-/**
- * Other forms that bind names: `for ... in`, `as x`, `x :=`, `global`/`nonlocal`/`del`, an import, a def or a
- * class. (An import's parenthesised names on later lines are not read: an imported name is never typed.)
- */
-const OTHER_FORMS =
-  /(?<![A-Za-z0-9_.])(?:for[ \t]([^\n]*?)[ \t]in(?![A-Za-z0-9_])|as[ \t]+([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*)[ \t]*:=|(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)|(?:global|nonlocal|del|import)[ \t]([^\n;]*))/g;
+/** Keywords that start a form binding names: `for ... in`, `as x`, a def or class, `global`, an import... */
+const BINDING_KEYWORD = /(?<![A-Za-z0-9_.])(?:for|as|def|class|global|nonlocal|del|import)(?=[ \t])/g;
+/** The targets of `for ... in` (up to ` in` on the line). */
+const FOR_TARGETS = /^([^\n]*?)[ \t]in(?![A-Za-z0-9_])/;
+const NAME_AFTER = /^[ \t]+([A-Za-z_][A-Za-z0-9_]*)/;
 /** Keywords a statement can start with: a line `if a <= b:` names no target. */
 const STATEMENT_KEYWORDS =
   /^(?:if|elif|while|assert|return|yield|await|raise|print|lambda|not)(?![A-Za-z0-9_])/;
 const WORD = /(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*/g;
+/** Operators of an augmented assignment, before its `=` (`+=`, `//=`, `>>=`...). */
+const AUGMENTED = /(?:[-+*/%@&|^]|\/\/|\*\*|>>|<<)$/;
 
 /**
  * How many times `text` binds each name (an over-count: a name in a target's subscript, a keyword argument on
- * a line of its own...; over-counting only loses a type): assignments, then the other binding forms.
+ * a line of its own...; over-counting only loses a type): assignments (a statement's text before its first
+ * `=`, plain or augmented, that is no comparison), then `for ... in`, `as x`, `x :=`, a def or class,
+ * `global`/`nonlocal`/`del` and imports. (An import's parenthesised names on later lines are not read: an
+ * imported name is never typed.)
  */
 export function bindingCounts(text: string): Map<string, number> {
   const counts = new Map<string, number>();
   const add = (words: string): void => {
     for (const [w] of words.matchAll(WORD)) counts.set(w, (counts.get(w) ?? 0) + 1);
   };
-  for (const m of text.matchAll(TARGETS)) if (!STATEMENT_KEYWORDS.test(m[1]!)) add(m[1]!);
-  for (const m of text.matchAll(OTHER_FORMS)) add(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5]!);
+  // Statements: from each line start (or `;`) to its line's end. (The next `;` and `=` are looked for once
+  // each, not again from every line.)
+  const next = (c: string, from: number): number => {
+    const i = text.indexOf(c, from);
+    return i < 0 ? Infinity : i;
+  };
+  let semi = -1;
+  let eq = -1;
+  for (let from = 0; from < text.length;) {
+    let end = text.indexOf('\n', from);
+    if (end < 0) end = text.length;
+    if (semi < from) semi = next(';', from);
+    if (semi < end) end = semi;
+    if (eq < from) eq = next('=', from);
+    if (eq < end && text.charCodeAt(eq + 1) !== 61 /* == */) {
+      const target = text.slice(from, eq).replace(AUGMENTED, '');
+      if (!/[<>!]/.test(target) && !STATEMENT_KEYWORDS.test(target.trimStart())) add(target);
+    }
+    from = end + 1;
+  }
+  for (const m of text.matchAll(BINDING_KEYWORD)) {
+    const keyword = m[0];
+    const rest = text.slice(m.index + keyword.length, next('\n', m.index));
+    if (keyword === 'for') add(FOR_TARGETS.exec(rest)?.[1] ?? '');
+    else if (keyword === 'as' || keyword === 'def' || keyword === 'class')
+      add(NAME_AFTER.exec(rest)?.[1] ?? '');
+    else add(rest.split(';', 1)[0]!);
+  }
+  for (let i = text.indexOf(':='); i >= 0; i = text.indexOf(':=', i + 2)) {
+    const name = nameBefore(text, i);
+    if (name) add(text.slice(name[0], name[1]));
+  }
   return counts;
 }
 

@@ -10,7 +10,7 @@
  * through one of its imports, and the text's imports and words are supersets of what the call graph resolves:
  * a "no" is sound. Without trustworthy indentation (tabs), the module-level answer is used.
  */
-import { lexTopLevel } from '../../python/lexer';
+import { derived, lexTopLevel } from '../../python/lexer';
 import {
   type Block,
   type Use,
@@ -250,7 +250,7 @@ export class NameReach {
       const code = lexed?.code ?? source;
       const imports = new Map<string, ImportSource[]>();
       const stars: ImportSource[] = [];
-      const all = textImports(code);
+      const all = lexed ? derived(lexed, 'imports', () => textImports(code)) : textImports(code);
       let direct: boolean | undefined;
       let instances: Map<string, string[]> | undefined;
       for (const { local, modules } of all) {
@@ -261,11 +261,12 @@ export class NameReach {
         direct: () => (direct ??= this.host.blocksDirectly(source)),
         blocking: blockingText(code, source, all),
         code,
-        blocks: lexed ? defBlocks(code, lexed.lines) : undefined,
+        blocks: lexed ? derived(lexed, 'blocks', () => defBlocks(code, lexed.lines)) : undefined,
         imports,
         stars,
         bases: plainBases(code).filter((b) => imports.has(b)),
-        instances: () => (instances ??= instanceMap(code)),
+        instances: () =>
+          (instances ??= lexed ? derived(lexed, 'instances', () => instanceMap(code)) : instanceMap(code)),
       };
     }
     this.modules.set(file, text);

@@ -7,7 +7,7 @@
  * where that name may block (the caller decides, from text: ./nameReach), other than as an `async def`.
  * Most files with `async def` are then never parsed for BHD007.
  */
-import { asyncLocator, lexTopLevel } from '../../python/lexer';
+import { asyncLocator, derived, lexTopLevel } from '../../python/lexer';
 import { type ImportSource, textImports } from './textImports';
 import { blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
 import { enteredAt, isGap, isWordChar, useShape } from './callShape';
@@ -76,7 +76,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     if (!m[0].startsWith('class')) syncFunctions.add(name);
   }
   const imported = new Map<string, ImportSource[]>();
-  const imports = textImports(code);
+  const imports = derived(lexed, 'imports', () => textImports(code));
   for (const { local, modules } of imports) {
     // A star import of a project module that may block: any name may resolve.
     if (local === '*') {
@@ -117,7 +117,9 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   let blocksRead: ReturnType<typeof defBlocks> | null = null;
   /** The file's def and class blocks, read on the first question that needs them. */
   const fileBlocks = (): ReturnType<typeof defBlocks> =>
-    blocksRead === null ? (blocksRead = defBlocks(code, lexed.lines)) : blocksRead;
+    blocksRead === null
+      ? (blocksRead = derived(lexed, 'blocks', () => defBlocks(code, lexed.lines)))
+      : blocksRead;
   let blocking: BlockingText | undefined;
   const localAnswers = new Map<string, boolean>();
   /**
@@ -174,7 +176,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   };
   const answers = new Map<string, boolean>();
   // Names bound to an instance of a class, anywhere in the file: `svc.f(...)` may run `C.f`.
-  const instances = instanceMap(code);
+  const instances = derived(lexed, 'instances', () => instanceMap(code));
   /** candidate below for `name` as written (not as the class of an instance it may be). */
   const written = (
     name: string,

@@ -176,6 +176,13 @@ test('pre-filter: an async def reached from sync code, or an async method after 
         '        time.sleep(1)',
         '',
         'agent = Agent()',
+        '',
+        'class Wrapper:',
+        '    def __init__(self):',
+        '        self.agent = Agent()',
+        '',
+        '    def go(self):',
+        '        return self.agent.run()',
       ].join('\n'),
     );
     const index = new ProjectIndex({ roots: [dir], stable: true });
@@ -191,6 +198,16 @@ test('pre-filter: an async def reached from sync code, or an async method after 
     assert.equal(chains('from models import Agent', 'a = Agent()\n    a.run()'), true);
     assert.equal(chains('from models import agent', 'agent.arun(1)'), false);
     assert.equal(chains('from models import agent', 'agent.run()'), true, "the module's instance");
+    // An attribute of self set once to an instance: its class's methods.
+    const method = (init: string, call: string): boolean =>
+      index.mayHaveChains(
+        main,
+        `from models import Agent\n\nclass Api:\n    def __init__(self):\n        ${init}\n\n    async def go(self):\n        ${call}\n`,
+      );
+    assert.equal(method('self.agent = Agent()', 'self.agent.run()'), true);
+    assert.equal(method('self.agent = None', 'self.agent.run()'), false);
+    // ...also in a module followed: Wrapper.go() -> self.agent.run() -> Agent.run().
+    assert.equal(chains('from models import Wrapper', 'w = Wrapper()\n    w.go()'), true);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -299,6 +299,15 @@ function randomProject(seed: number, n = 5): Record<string, string> {
         choices.push(`inst${i}.k()`, `loc = C${i}(); loc.m()`, `two = C${i}(); two = None; two.k()`);
         if (count === 1) choices.push('p.k()', 'p.own' + i + '()');
         if (method) choices.push('self.k()', 'self.k()', 'self.m()');
+        // Attributes of self holding an instance: set once in __init__, a class-body field, set twice.
+        if (method)
+          choices.push(
+            'self.mine.k()',
+            'self.fld.own' + i + '()',
+            'self.twice.k()',
+            'self.wf.k()',
+            'self.wm.k()',
+          );
         // A blocking method call whose receiver is an executor by its name (BHD002), no import needed.
         if (r() < 0.15) choices.push(method ? 'self._executor.shutdown()' : 'executor.shutdown()');
         // time.time() first: the same head as time.sleep(), which must still be seen after it.
@@ -322,7 +331,8 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     lines.push('', 'def h():', ...body('    '));
     lines.push('', 'def f0():', ...body('    '));
     lines.push('', 'def f1():', ...body('    '));
-    lines.push('', `class C${i}:`, '    def __init__(self):', '        self.x = 1');
+    lines.push('', `class C${i}:`, `    fld: C${i}`, '    def __init__(self):', '        self.x = 1');
+    lines.push(`        self.mine = C${i}()`, `        self.twice = C${i}()`, '        self.twice = None');
     lines.push('    @staticmethod', '    def s():', ...body('        '));
     lines.push('    def m(self):', ...body('        ', true));
     lines.push('    def k(self):', ...body('        '));
@@ -330,7 +340,15 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     lines.push('', `inst${i} = C${i}()`);
     if (r() < 0.2) lines.push(`inst${i} = None`);
     lines.push('', 'def g():', ...body('    '), '    yield 1');
-    lines.push('', `class W${i}:`, '    def __enter__(self):', ...body('        '), '        return self');
+    lines.push(
+      '',
+      `class W${i}:`,
+      `    wf: C${i}`,
+      '    def __enter__(self):',
+      `        self.wm = C${i}()`,
+      ...body('        '),
+      '        return self',
+    );
     lines.push('    def __exit__(self, *exc):', ...body('        '));
     // One call in async code per file: the pre-filter decides per file, so each chain is seen on its own.
     // Sometimes awaited (the call graph skips the operand of `await`), or awaited through `.result()`.

@@ -7,7 +7,14 @@
  */
 import type { Node, Tree } from '../../python/treeSitter';
 import { enclosingScope } from '../../python/scope';
-import { type TypeBinding, annotationClass, bindingCounts, typeBindings } from './instances';
+import {
+  type TypeBinding,
+  annotationClass,
+  bindingCounts,
+  selfAssignments,
+  selfBindings,
+  typeBindings,
+} from './instances';
 
 /** A def as the summary's sweep met it. */
 export interface DefScope {
@@ -15,6 +22,8 @@ export interface DefScope {
   bodyStart: number;
   /** Inside another def, lambda or class body (a method of a top-level class is not). */
   nested: boolean;
+  /** For a method of a top-level class: that class. */
+  cls?: Node;
 }
 
 /** Names that already resolve as they are (imports, the module's defs and classes): never typed here. */
@@ -67,6 +76,39 @@ export class InstanceTypes {
     return cls;
   }
 
+  /**
+   * The class the attribute `attr` of `self` is an instance of in a method `def` of a top-level class: bound
+   * once in the class's methods (`self.attr = C(...)`, `self.attr: C = ...`), or never and annotated in the
+   * class body (`attr: C`, a dataclass's or a model's field). Undefined when unknown.
+   */
+  attributeIn(def: DefScope, attr: string): string | undefined {
+    const cls = def.cls;
+    if (!cls || !this.attributeNames().has(attr)) return undefined;
+    const key = `${cls.id}\u0000self.${attr}`;
+    if (this.typed.has(key)) return this.typed.get(key);
+    let found: string | undefined;
+    const assigned = this.all(true).filter(
+      (b) => b.name === attr && b.at >= cls.startIndex && b.at < cls.endIndex,
+    );
+    const text = this.source.slice(cls.startIndex, cls.endIndex);
+    const count = selfAssignments(text, attr);
+    if (count === 1 && assigned.length === 1 && this.bindsSelf(assigned[0]!, cls)) found = assigned[0]!.cls;
+    if (count === 0) {
+      // A field annotated in the class body.
+      for (const b of this.all()) {
+        if (b.name !== attr || b.constructed || b.at < cls.startIndex || b.at >= cls.endIndex) continue;
+        if (!this.bindsAt(b, cls)) continue;
+        if (found !== undefined && found !== b.cls) {
+          found = undefined;
+          break;
+        }
+        found = b.cls;
+      }
+    }
+    this.typed.set(key, found);
+    return found;
+  }
+
   private find(def: DefScope, name: string): string | undefined {
     const param = this.parameter(def.node, name);
     let counts = this.counts.get(def.node.id);
@@ -114,6 +156,20 @@ export class InstanceTypes {
     return null;
   }
 
+  /** Whether `self.<attr>` binding `b` is an assignment statement's target in a method of class `cls`. */
+  private bindsSelf(b: TypeBinding, cls: Node): boolean {
+    const id = this.tree.rootNode.descendantForIndex(b.at, b.at + b.name.length);
+    const attribute = id?.parent;
+    if (id?.type !== 'identifier' || attribute?.type !== 'attribute') return false;
+    if (attribute.childForFieldName('object')?.text !== 'self') return false;
+    const assignment = attribute.parent;
+    if (assignment?.type !== 'assignment') return false;
+    if (assignment.childForFieldName('left')?.startIndex !== attribute.startIndex) return false;
+    if (b.constructed && assignment.childForFieldName('right')?.type !== 'call') return false;
+    const method = enclosingScope(assignment);
+    return method?.type === 'function_definition' && enclosingScope(method)?.id === cls.id;
+  }
+
   /** Whether binding `b` is an assignment statement's target in the body of `scope` (undefined: the module). */
   private bindsAt(b: TypeBinding, scope: Node | undefined): boolean {
     const id = this.tree.rootNode.descendantForIndex(b.at, b.at + b.name.length);
@@ -130,12 +186,21 @@ export class InstanceTypes {
   }
 
   private typedNames: Set<string> | undefined;
+  private typedAttributes: Set<string> | undefined;
+  private selfBindings: TypeBinding[] | undefined;
 
   private names(): Set<string> {
     return (this.typedNames ??= new Set(this.all().map((b) => b.name)));
   }
 
-  private all(): TypeBinding[] {
+  /** Attributes of `self` the text binds to an instance, and names annotated (a class body's fields). */
+  private attributeNames(): Set<string> {
+    return (this.typedAttributes ??= new Set([...this.names(), ...this.all(true).map((b) => b.name)]));
+  }
+
+  /** Bindings of names, or (`self`) of attributes of `self` (./instances selfBindings). */
+  private all(self = false): TypeBinding[] {
+    if (self) return (this.selfBindings ??= selfBindings(this.source));
     return (this.bindings ??= typeBindings(this.source));
   }
 }

@@ -150,6 +150,64 @@ export function typeBindings(code: string): TypeBinding[] {
   return found.sort((a, b) => a.at - b.at);
 }
 
+/**
+ * Every binding of an attribute of `self` the text shows (`self.client = Client(...)`, `self.client: Client =
+ * ...`), as TypeBindings named by the attribute (`at`: where the attribute's name is).
+ */
+export function selfBindings(code: string): TypeBinding[] {
+  const found: TypeBinding[] = [];
+  for (let i = code.indexOf('self'); i >= 0; i = code.indexOf('self', i + 4)) {
+    if (isWordChar(code.charCodeAt(i - 1)) || code.charCodeAt(i - 1) === 46 /* . */) continue;
+    let j = i + 4;
+    while (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9) j++;
+    if (code.charCodeAt(j) !== 46 /* . */) continue;
+    for (j++; code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9; j++);
+    const at = j;
+    if (!isNameStart(code.charCodeAt(j))) continue;
+    while (isWordChar(code.charCodeAt(j))) j++;
+    const name = code.slice(at, j);
+    while (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9) j++;
+    const c = code.charCodeAt(j);
+    if (c === 61 /* = */ && code.charCodeAt(j + 1) !== 61) {
+      const cls = calleeAt(code, j + 1);
+      if (cls !== undefined && !NOT_CLASSES.has(cls.split('.')[0]!))
+        found.push({ name, cls, at, constructed: true });
+    } else if (c === 58 /* : */ && code.charCodeAt(j + 1) !== 61) {
+      let end = code.indexOf('\n', j);
+      if (end < 0 || end > j + 201) end = Math.min(code.length, j + 201);
+      const cls = annotationClass(code.slice(j + 1, end));
+      if (cls !== undefined) found.push({ name, cls, at, constructed: false });
+    }
+  }
+  return found;
+}
+
+/** How many statements of `text` assign `self.<attr>` (`=`, augmented, annotated): an over-count is safe. */
+export function selfAssignments(text: string, attr: string): number {
+  const assign = new RegExp(
+    `(?<![A-Za-z0-9_.])self[ \\t]*\\.[ \\t]*${attr}(?![A-Za-z0-9_])[ \\t]*(?::[^=\\n]*)?(?:[-+*/%@&|^]|//|\\*\\*|>>|<<)?=(?!=)`,
+    'g',
+  );
+  let count = 0;
+  for (const _ of text.matchAll(assign)) count++;
+  return count;
+}
+
+/** Attribute of `self` -> every class the text binds it to an instance of, fields annotated in a class body included. */
+export function attributeMap(
+  code: string,
+  names: ReadonlyMap<string, readonly string[]>,
+): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const [name, classes] of names) map.set(name, [...classes]);
+  for (const { name, cls } of selfBindings(code)) {
+    const list = map.get(name);
+    if (!list) map.set(name, [cls]);
+    else if (!list.includes(cls)) list.push(cls);
+  }
+  return map;
+}
+
 /** Name -> every class the text binds it to an instance of (see the file comment: a superset for the pre-filter). */
 export function instanceMap(code: string): Map<string, string[]> {
   const map = new Map<string, string[]>();
@@ -181,6 +239,19 @@ export function instanceUses(use: Use, instances: ReadonlyMap<string, readonly s
       instance: true,
     };
   });
+}
+
+/**
+ * The uses a use stands for besides itself in a def or class block: `svc.f(` as `C.f(` (instanceUses), and
+ * `self.client.f(` as the whole of each class `self.client` may be an instance of (`attributes`: read lazily).
+ */
+export function usesOfInstances(
+  use: Use,
+  names: ReadonlyMap<string, readonly string[]>,
+  attributes: () => ReadonlyMap<string, readonly string[]>,
+): Use[] {
+  if (!use.self) return instanceUses(use, names);
+  return use.call ? [] : instanceUses({ word: use.word, call: false, self: false }, attributes());
 }
 
 /** Keywords that start a form binding names: `for ... in`, `as x`, a def or class, `global`, an import... */

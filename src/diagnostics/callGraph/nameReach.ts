@@ -24,7 +24,7 @@ import {
 } from './defBlocks';
 import { type ImportSource, textImports } from './textImports';
 import { type BlockingText, blockingText } from './blockingText';
-import { instanceMap, instanceUses } from './instances';
+import { attributeMap, instanceMap, instanceUses, usesOfInstances } from './instances';
 
 export interface NameReachHost {
   textOf(file: string): string | undefined;
@@ -51,6 +51,8 @@ interface ModuleText {
   bases: string[];
   /** Names bound to an instance of a class, in any scope (./instances: a superset of what the call graph types). */
   instances: () => Map<string, string[]>;
+  /** Attributes of `self` bound to an instance, and class-body fields (./instances attributeMap). */
+  attributes: () => Map<string, string[]>;
 }
 
 export class NameReach {
@@ -220,7 +222,7 @@ export class NameReach {
     const blockHit = (from: number, to: number): boolean => methodCall(text.code, from, to);
     const inherited = (word: string): boolean =>
       text.bases.some((b) => this.importReaches(file, text, b, false, visited, [word]));
-    const alsoAs = (use: Use): Use[] => instanceUses(use, text.instances());
+    const alsoAs = (use: Use): Use[] => usesOfInstances(use, text.instances(), text.attributes);
     return blocksReach(text.code, text.blocks!, name, hit, blockHit, inherited, alsoAs) === true;
   }
 
@@ -253,6 +255,7 @@ export class NameReach {
       const all = lexed ? derived(lexed, 'imports', () => textImports(code)) : textImports(code);
       let direct: boolean | undefined;
       let instances: Map<string, string[]> | undefined;
+      let attributes: Map<string, string[]> | undefined;
       for (const { local, modules } of all) {
         if (local === '*') stars.push(...modules);
         else imports.set(local, [...(imports.get(local) ?? []), ...modules]);
@@ -267,6 +270,7 @@ export class NameReach {
         bases: plainBases(code).filter((b) => imports.has(b)),
         instances: () =>
           (instances ??= lexed ? derived(lexed, 'instances', () => instanceMap(code)) : instanceMap(code)),
+        attributes: () => (attributes ??= attributeMap(code, text!.instances())),
       };
     }
     this.modules.set(file, text);

@@ -12,7 +12,7 @@ import { type ImportSource, textImports } from './textImports';
 import { blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
 import { enteredAt, isGap, isWordChar, useShape } from './callShape';
 import { type BlockingText, blockingText } from './blockingText';
-import { instanceMap, instanceUses } from './instances';
+import { attributeMap, instanceMap, instanceUses, usesOfInstances } from './instances';
 
 const ASYNC_DEF = /(?<![A-Za-z0-9_])async[ \t]+def(?![A-Za-z0-9_])/;
 const DEF_NAME = /(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -151,7 +151,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
         (tail?.length === 1 && syncDefs.has(word) && !blocks.has(tail[0]!) && inheritedMayBlock(tail[0]!)),
       (from, to) => methodCall(code, from, to),
       inheritedMayBlock,
-      (use) => instanceUses(use, instances),
+      (use) => usesOfInstances(use, instances, () => attributes),
     );
     if (reached === true) {
       localAnswers.set(name, true);
@@ -177,6 +177,8 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   const answers = new Map<string, boolean>();
   // Names bound to an instance of a class, anywhere in the file: `svc.f(...)` may run `C.f`.
   const instances = derived(lexed, 'instances', () => instanceMap(code));
+  // Attributes of `self` bound to an instance (`self.client = Client()`): `self.client.f(...)` may run `Client.f`.
+  const attributes = derived(lexed, 'attributes', () => attributeMap(code, instances));
   /** candidate below for `name` as written (not as the class of an instance it may be). */
   const written = (
     name: string,
@@ -201,14 +203,14 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
       yes =
         written(name, call, tail, viaSelf) ||
         // `svc.f(...)` of an instance: `C.f(...)` (the class itself is not taken for an instance again).
-        instanceUses({ word: name, call, self: false, tail }, instances).some((as) =>
+        instanceUses({ word: name, call, self: false, tail }, viaSelf ? attributes : instances).some((as) =>
           written(as.word, false, as.tail, false),
         );
       answers.set(key, yes);
     }
     return yes;
   };
-  const all = new Set([...defs, ...imported.keys(), ...instances.keys()]);
+  const all = new Set([...defs, ...imported.keys(), ...instances.keys(), ...attributes.keys()]);
   // A class here inheriting from an imported one: `self.f(...)` may run an `f` defined only over there.
   importedBases ??= plainBases(code).filter((b) => imported.has(b));
   if (importedBases.length > 0) for (const m of code.matchAll(SELF_CALL)) all.add(m[1]!);

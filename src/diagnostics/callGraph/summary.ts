@@ -228,9 +228,15 @@ function flagBranches(
   return found;
 }
 
-/** `x.f(...)` with a plain name `x` (not `self`/`cls`): `x` may be an instance of a known class. */
-const mayBeInstance = (callee: Callee): boolean =>
-  'base' in callee && callee.base !== 'self' && callee.base !== 'cls' && !callee.base.includes('.');
+/**
+ * `x.f(...)` with a plain name `x` (not `self`/`cls`), or `self.x.f(...)`: `x` may be an instance of a known
+ * class (a local or module name, or an attribute of the instance).
+ */
+const mayBeInstance = (callee: Callee): boolean => {
+  if (!('base' in callee) || callee.base === 'self' || callee.base === 'cls') return false;
+  const dot = callee.base.indexOf('.');
+  return dot < 0 || (callee.base.startsWith('self.') && callee.base.indexOf('.', dot + 1) < 0);
+};
 
 /** A def/lambda/class open during the sweep in text order, with where its body starts. */
 interface OpenScope {
@@ -351,7 +357,12 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       const name = node.childForFieldName('name');
       const isAsync = isAsyncDef(node);
       const cls = outer?.node.type === 'class_definition' ? outer : undefined;
-      defScopes.set(node.id, { node, bodyStart: open.bodyStart, nested: cls ? cls.depth > 0 : !!outer });
+      defScopes.set(node.id, {
+        node,
+        bodyStart: open.bodyStart,
+        nested: cls ? cls.depth > 0 : !!outer,
+        ...(cls && cls.depth === 0 ? { cls: cls.node } : {}),
+      });
       // Addressable: a module-level def, or a method of a module-level class.
       const addressable = cls ? cls.depth === 0 : !outer;
       const className = cls ? cls.node.childForFieldName('name')?.text : undefined;
@@ -410,7 +421,12 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   );
   for (const { site, id } of instanceCalls) {
     const def = defScopes.get(id);
-    const cls = def && types.typeIn(def, (site.callee as { base: string }).base, scopeImports.get(id));
+    const base = (site.callee as { base: string }).base;
+    const cls = !def
+      ? undefined
+      : base.startsWith('self.')
+        ? types.attributeIn(def, base.slice(5))
+        : types.typeIn(def, base, scopeImports.get(id));
     if (cls !== undefined) site.cls = cls;
   }
   return {

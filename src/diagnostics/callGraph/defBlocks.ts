@@ -95,8 +95,15 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
     const end = k + 1;
     while (k >= 0 && /[A-Za-z0-9_]/.test(text[k]!)) k--;
     const receiver = text.slice(k + 1, end);
-    if ((receiver === 'self' || receiver === 'cls') && text.charCodeAt(k) !== 46)
-      yield { word, call, self: true };
+    if ((receiver === 'self' || receiver === 'cls') && text.charCodeAt(k) !== 46) {
+      if (call) yield { word, call, self: true };
+      else {
+        // `self.word.f(`: the attributes up to the call (an instance's method: ./instances); [] when none is
+        // called (`self.word.x = 1`).
+        const shape = useShape(text, false, m.index + word.length);
+        yield { word, call, self: true, tail: shape === null ? [] : shape.tail };
+      }
+    }
   }
 }
 

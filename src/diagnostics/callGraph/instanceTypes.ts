@@ -96,7 +96,7 @@ export class InstanceTypes {
     if (count === 0) {
       // A field annotated in the class body.
       for (const b of this.all()) {
-        if (b.name !== attr || b.constructed || b.at < cls.startIndex || b.at >= cls.endIndex) continue;
+        if (b.name !== attr || !b.field || b.at < cls.startIndex || b.at >= cls.endIndex) continue;
         if (!this.bindsAt(b, cls)) continue;
         if (found !== undefined && found !== b.cls) {
           found = undefined;

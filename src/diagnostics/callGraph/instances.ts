@@ -17,6 +17,8 @@ export interface TypeBinding {
   at: number;
   /** `name = C(...)` (`at` its name); false: an annotation (`name: C`, a parameter or a variable). */
   constructed: boolean;
+  /** An annotation at a statement's start (a variable's, or a class body's field), not a parameter's. */
+  field?: boolean;
 }
 
 /** Wrappers an annotation's class is read through: `Annotated[C, ...]`, `Optional[C]` (also `typing.`-qualified). */
@@ -44,6 +46,23 @@ const NOT_CLASSES = new Set([
   'Any',
   'Union',
   'Callable',
+  'Dict',
+  'List',
+  'Set',
+  'Tuple',
+  'Type',
+  'Iterable',
+  'Iterator',
+  'Sequence',
+  'Mapping',
+  'Generator',
+  'Awaitable',
+  'Coroutine',
+  'AsyncIterator',
+  'AsyncGenerator',
+  'Literal',
+  'ClassVar',
+  'Final',
   'lambda',
   'not',
   'and',
@@ -145,7 +164,10 @@ export function typeBindings(code: string): TypeBinding[] {
     let end = code.indexOf('\n', j);
     if (end < 0 || end > j + 200) end = Math.min(code.length, j + 200);
     const cls = annotationClass(code.slice(j, end));
-    if (cls !== undefined) found.push({ name: word, cls, at: name[0], constructed: false });
+    if (cls === undefined) continue;
+    // At a statement's start: a variable's annotation, or a field's in a class body.
+    const field = before === 10 || before === 13 || before === 59;
+    found.push({ name: word, cls, at: name[0], constructed: false, ...(field ? { field } : {}) });
   }
   return found.sort((a, b) => a.at - b.at);
 }
@@ -193,14 +215,13 @@ export function selfAssignments(text: string, attr: string): number {
   return count;
 }
 
-/** Attribute of `self` -> every class the text binds it to an instance of, fields annotated in a class body included. */
-export function attributeMap(
-  code: string,
-  names: ReadonlyMap<string, readonly string[]>,
-): Map<string, string[]> {
+/**
+ * Attribute of `self` -> every class the text binds it to an instance of (`self.x = C()`, `self.x: C`), and
+ * names annotated at a statement's start (a class body's fields among them).
+ */
+export function attributeMap(code: string, bindings: readonly TypeBinding[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
-  for (const [name, classes] of names) map.set(name, [...classes]);
-  for (const { name, cls } of selfBindings(code)) {
+  for (const { name, cls } of [...bindings.filter((b) => b.field), ...selfBindings(code)]) {
     const list = map.get(name);
     if (!list) map.set(name, [cls]);
     else if (!list.includes(cls)) list.push(cls);
@@ -210,8 +231,13 @@ export function attributeMap(
 
 /** Name -> every class the text binds it to an instance of (see the file comment: a superset for the pre-filter). */
 export function instanceMap(code: string): Map<string, string[]> {
+  return instanceMapOf(typeBindings(code));
+}
+
+/** instanceMap from the bindings typeBindings found. */
+export function instanceMapOf(bindings: readonly TypeBinding[]): Map<string, string[]> {
   const map = new Map<string, string[]>();
-  for (const { name, cls } of typeBindings(code)) {
+  for (const { name, cls } of bindings) {
     const list = map.get(name);
     if (!list) map.set(name, [cls]);
     else if (!list.includes(cls)) list.push(cls);
@@ -243,7 +269,7 @@ export function instanceUses(use: Use, instances: ReadonlyMap<string, readonly s
 
 /**
  * The uses a use stands for besides itself in a def or class block: `svc.f(` as `C.f(` (instanceUses), and
- * `self.client.f(` as the whole of each class `self.client` may be an instance of (`attributes`: read lazily).
+ * `self.client.f(` as `C.f(` for each class `self.client` may be an instance of (`attributes`: read lazily).
  */
 export function usesOfInstances(
   use: Use,
@@ -251,7 +277,8 @@ export function usesOfInstances(
   attributes: () => ReadonlyMap<string, readonly string[]>,
 ): Use[] {
   if (!use.self) return instanceUses(use, names);
-  return use.call ? [] : instanceUses({ word: use.word, call: false, self: false }, attributes());
+  if (use.call || use.tail?.length === 0) return [];
+  return instanceUses({ word: use.word, call: false, self: false, tail: use.tail }, attributes());
 }
 
 /** Keywords that start a form binding names: `for ... in`, `as x`, a def or class, `global`, an import... */

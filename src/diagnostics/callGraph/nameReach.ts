@@ -24,7 +24,14 @@ import {
 } from './defBlocks';
 import { type ImportSource, textImports } from './textImports';
 import { type BlockingText, blockingText } from './blockingText';
-import { attributeMap, instanceMap, instanceUses, usesOfInstances } from './instances';
+import {
+  type TypeBinding,
+  attributeMap,
+  instanceMapOf,
+  instanceUses,
+  typeBindings,
+  usesOfInstances,
+} from './instances';
 
 export interface NameReachHost {
   textOf(file: string): string | undefined;
@@ -255,6 +262,9 @@ export class NameReach {
       const all = lexed ? derived(lexed, 'imports', () => textImports(code)) : textImports(code);
       let direct: boolean | undefined;
       let instances: Map<string, string[]> | undefined;
+      let found: TypeBinding[] | undefined;
+      const bindings = (): TypeBinding[] =>
+        (found ??= lexed ? derived(lexed, 'bindings', () => typeBindings(code)) : typeBindings(code));
       let attributes: Map<string, string[]> | undefined;
       for (const { local, modules } of all) {
         if (local === '*') stars.push(...modules);
@@ -268,9 +278,8 @@ export class NameReach {
         imports,
         stars,
         bases: plainBases(code).filter((b) => imports.has(b)),
-        instances: () =>
-          (instances ??= lexed ? derived(lexed, 'instances', () => instanceMap(code)) : instanceMap(code)),
-        attributes: () => (attributes ??= attributeMap(code, text!.instances())),
+        instances: () => (instances ??= instanceMapOf(bindings())),
+        attributes: () => (attributes ??= attributeMap(code, bindings())),
       };
     }
     this.modules.set(file, text);

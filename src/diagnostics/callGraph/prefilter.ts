@@ -12,7 +12,7 @@ import { type ImportSource, textImports } from './textImports';
 import { blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
 import { enteredAt, isGap, isWordChar, useShape } from './callShape';
 import { type BlockingText, blockingText } from './blockingText';
-import { attributeMap, instanceMap, instanceUses, usesOfInstances } from './instances';
+import { attributeMap, instanceMapOf, instanceUses, typeBindings, usesOfInstances } from './instances';
 
 const ASYNC_DEF = /(?<![A-Za-z0-9_])async[ \t]+def(?![A-Za-z0-9_])/;
 const DEF_NAME = /(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -176,9 +176,10 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   };
   const answers = new Map<string, boolean>();
   // Names bound to an instance of a class, anywhere in the file: `svc.f(...)` may run `C.f`.
-  const instances = derived(lexed, 'instances', () => instanceMap(code));
+  const bindings = derived(lexed, 'bindings', () => typeBindings(code));
+  const instances = derived(lexed, 'instances', () => instanceMapOf(bindings));
   // Attributes of `self` bound to an instance (`self.client = Client()`): `self.client.f(...)` may run `Client.f`.
-  const attributes = derived(lexed, 'attributes', () => attributeMap(code, instances));
+  const attributes = derived(lexed, 'attributes', () => attributeMap(code, bindings));
   /** candidate below for `name` as written (not as the class of an instance it may be). */
   const written = (
     name: string,

@@ -103,6 +103,32 @@ test('BHD007 on a `with` item names what is entered: its __enter__/__exit__ hop 
   assert.match(findings[0]!.detail, /Entering `FileLock` runs its `__enter__`/);
 });
 
+test('BHD007 on an instance names the method its class runs, however the instance was bound', async () => {
+  const file = path.join(pkg, 'app/api/instances.py');
+  const project = new ProjectIndex({ roots: [pkg] });
+  const findings = await checkSource(fs.readFileSync(file, 'utf8'), { project, file });
+  const message = (line: number): string | undefined =>
+    findings.find((f) => f.range.start.row + 1 === line)?.message;
+  const fetch = '→ NewsService.fetch() → requests.get() (app/services/news.py:12)';
+  // A module-level instance here, one imported from another module, a local one, a parameter.
+  assert.equal(message(29), `\`service.fetch()\` blocks the event loop: ${fetch}`);
+  assert.equal(message(34), `\`news_service.fetch()\` blocks the event loop: ${fetch}`);
+  assert.equal(
+    message(42),
+    '`svc.refresh()` blocks the event loop: → NewsService.refresh() → NewsService.fetch() → requests.get() (app/services/news.py:12)',
+  );
+  assert.equal(message(48), `\`svc.fetch()\` blocks the event loop: ${fetch}`);
+  // An attribute of self holding an instance.
+  const attributes = path.join(pkg, 'app/api/attributes.py');
+  const onSelf = await checkSource(fs.readFileSync(attributes, 'utf8'), { project, file: attributes });
+  assert.equal(onSelf[0]?.message, `\`self.news.fetch()\` blocks the event loop: ${fetch}`);
+  // An inherited method through an instance names the base class's.
+  assert.match(
+    message(36) ?? '',
+    /^`poller\._request\(\)` blocks the event loop: → BaseClient\._request\(\) → requests\.get\(\)/,
+  );
+});
+
 test("BHD007: a helper changed on disk changes the caller's findings (summaries keyed by content)", async () => {
   const texts = new Map<string, string>();
   const read = (f: string): string | undefined => texts.get(f) ?? fs.readFileSync(f, 'utf8');

@@ -46,9 +46,15 @@ export function chainFinding(site: CallSite, chain: Chain, show: ShowFile): Find
   const hops = chain.hops.map((h) => `${h.fn.qualname}()`);
   const where = `${show(chain.file)}:${chain.range.start.row + 1}`;
   // The called function is the call itself, not shown again; a `with C():` item's `C.__enter__()` is, and so
-  // is the method an instance's call runs (`svc.fetch()`: `NewsService.fetch()`, the class not in the call).
-  const entered = /\.__(?:enter|exit)__$/.test(chain.hops[0]?.fn.qualname ?? '');
-  const text = `→ ${[...hops.slice(entered || site.cls !== undefined ? 0 : 1), chain.what].join(' → ')}`;
+  // is a method the call does not name (`svc.fetch()` on an instance: `NewsService.fetch()`; `Api.get()`
+  // inherited: `BaseClient.get()`), unless it is `self.f()`/`cls.f()` (the method of the class at hand).
+  const first = chain.hops[0]?.fn.qualname ?? '';
+  const entered = /\.__(?:enter|exit)__$/.test(first);
+  const unnamed =
+    first.includes('.') &&
+    !site.calleeText.endsWith(first) &&
+    !/^(?:self|cls)\s*\.\s*\w+$/.test(site.calleeText);
+  const text = `→ ${[...hops.slice(entered || unnamed ? 0 : 1), chain.what].join(' → ')}`;
   const related: RelatedLocation[] = chain.hops.map((h) => ({
     file: h.file,
     range: h.fn.nameRange,

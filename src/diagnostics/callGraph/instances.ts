@@ -22,8 +22,6 @@ export interface TypeBinding {
 }
 
 /** Wrappers an annotation's class is read through: `Annotated[C, ...]`, `Optional[C]` (also `typing.`-qualified). */
-const WRAPPER = /^(?:typing\.|t\.)?(?:Annotated|Optional)[ \t]*\[[ \t]*/;
-const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/;
 /** Names never taken for an instance (a method's receiver is resolved as such). */
 const RECEIVERS = new Set(['self', 'cls']);
 /** Builtins, typing and keyword-like heads: an annotation or call of these names no class of the project. */
@@ -76,10 +74,46 @@ const NOT_CLASSES = new Set([
  * a builtin, a string, a union written `Union[...]`. Only the start is read: `C | None`, `C[int]` are a C.
  */
 export function annotationClass(text: string): string | undefined {
-  let rest = text.trimStart();
-  for (let m = WRAPPER.exec(rest); m; m = WRAPPER.exec(rest)) rest = rest.slice(m[0].length);
-  const cls = DOTTED.exec(rest)?.[0];
-  return cls !== undefined && !NOT_CLASSES.has(cls.split('.')[0]!) ? cls : undefined;
+  return annotationClassAt(text, 0, text.length);
+}
+
+/** Space or tab. */
+const isBlank = (c: number): boolean => c === 32 || c === 9;
+
+/**
+ * annotationClass of `code[at, end)`, read in place (no slice, no regex: the pre-filter reads every
+ * annotation of every module it follows): wrappers `Annotated[`/`Optional[` (also `typing.`/`t.`-qualified),
+ * then a dotted name.
+ */
+function annotationClassAt(code: string, at: number, end: number): string | undefined {
+  let i = at;
+  while (i < end && (isBlank(code.charCodeAt(i)) || (code.charCodeAt(i) >= 10 && code.charCodeAt(i) <= 13)))
+    i++;
+  for (;;) {
+    let k = i;
+    if (code.startsWith('typing.', k)) k += 7;
+    else if (code.startsWith('t.', k)) k += 2;
+    const wrapper = code.startsWith('Annotated', k) ? 9 : code.startsWith('Optional', k) ? 8 : 0;
+    if (wrapper === 0) break;
+    for (k += wrapper; k < end && isBlank(code.charCodeAt(k)); k++);
+    if (k >= end || code.charCodeAt(k) !== 91 /* [ */) break;
+    for (k++; k < end && isBlank(code.charCodeAt(k)); k++);
+    i = k;
+  }
+  const start = i;
+  if (i >= end || !isNameStart(code.charCodeAt(i))) return undefined;
+  let head = -1;
+  for (;;) {
+    while (i < end && isWordChar(code.charCodeAt(i))) i++;
+    if (i + 1 < end && code.charCodeAt(i) === 46 /* . */ && isNameStart(code.charCodeAt(i + 1))) {
+      if (head < 0) head = i;
+      i++;
+      continue;
+    }
+    break;
+  }
+  if (NOT_CLASSES.has(code.slice(start, head < 0 ? i : head))) return undefined;
+  return code.slice(start, i);
 }
 
 /** Whether the char code `c` can start an identifier (ASCII). */
@@ -111,19 +145,22 @@ function charBefore(code: string, at: number): number {
 /** The dotted name (`C`, `m.C`, spaces around dots allowed) at `from` followed by `(`: its text, no spaces. */
 function calleeAt(code: string, from: number): string | undefined {
   let j = from;
-  while (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9) j++;
-  let name = '';
+  while (isBlank(code.charCodeAt(j))) j++;
+  const start = j;
+  let spaced = false; // blanks around a dot: removed from the name
   for (;;) {
-    const start = j;
     if (!isNameStart(code.charCodeAt(j))) return undefined;
     while (isWordChar(code.charCodeAt(j))) j++;
     if (code.charCodeAt(j) > 127) return undefined;
-    name += code.slice(start, j);
-    while (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9) j++;
-    if (code.charCodeAt(j) === 40 /* ( */) return name;
+    const end = j;
+    while (isBlank(code.charCodeAt(j))) j++;
+    if (code.charCodeAt(j) === 40 /* ( */) {
+      const name = code.slice(start, end);
+      return spaced ? name.replace(/[ \t]/g, '') : name;
+    }
     if (code.charCodeAt(j) !== 46 /* . */) return undefined;
-    name += '.';
-    for (j++; code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9; j++);
+    if (j !== end) spaced = true;
+    for (j++; isBlank(code.charCodeAt(j)); j++) spaced = true;
   }
 }
 
@@ -163,7 +200,7 @@ export function typeBindings(code: string): TypeBinding[] {
     if (RECEIVERS.has(word) || NOT_CLASSES.has(word)) continue;
     let end = code.indexOf('\n', j);
     if (end < 0 || end > j + 200) end = Math.min(code.length, j + 200);
-    const cls = annotationClass(code.slice(j, end));
+    const cls = annotationClassAt(code, j, end);
     if (cls === undefined) continue;
     // At a statement's start: a variable's annotation, or a field's in a class body.
     const field = before === 10 || before === 13 || before === 59;
@@ -197,7 +234,7 @@ export function selfBindings(code: string): TypeBinding[] {
     } else if (c === 58 /* : */ && code.charCodeAt(j + 1) !== 61) {
       let end = code.indexOf('\n', j);
       if (end < 0 || end > j + 201) end = Math.min(code.length, j + 201);
-      const cls = annotationClass(code.slice(j + 1, end));
+      const cls = annotationClassAt(code, j + 1, end);
       if (cls !== undefined) found.push({ name, cls, at, constructed: false });
     }
   }

@@ -29,11 +29,14 @@ test('annotationClass: the class an annotation starts with, through Annotated/Op
   assert.equal(annotationClass('int'), undefined);
   assert.equal(annotationClass('Union[A, B]'), undefined);
   assert.equal(annotationClass('list[Svc]'), undefined);
+  assert.equal(annotationClass('svc_type'), undefined, 'not a class by its name (CapWords)');
 });
 
 test('typeBindings: constructions and annotations, not keyword arguments, comparisons, lambdas or self', () => {
   const code = [
     'svc = NewsService()',
+    'made = make_service()',
+    'log = logging.getLogger(__name__)',
     'other = m . Client (1)',
     'f(kw=Client())',
     'if a == Client(): pass',

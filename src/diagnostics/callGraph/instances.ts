@@ -113,7 +113,18 @@ function annotationClassAt(code: string, at: number, end: number): string | unde
     break;
   }
   if (NOT_CLASSES.has(code.slice(start, head < 0 ? i : head))) return undefined;
-  return code.slice(start, i);
+  const cls = code.slice(start, i);
+  return classLike(cls) ? cls : undefined;
+}
+
+/**
+ * Whether a dotted name names a class by Python's naming convention: its last part in CapWords (`NewsService`,
+ * `m.Client`; not `make_service`, `logging.getLogger`). A lowercase class is not typed (a missed finding);
+ * most bindings `x = f(...)` are not instances of a project class, and reading them costs.
+ */
+function classLike(dotted: string): boolean {
+  const c = dotted.charCodeAt(dotted.lastIndexOf('.') + 1);
+  return c >= 65 && c <= 90;
 }
 
 /** Whether the char code `c` can start an identifier (ASCII). */
@@ -183,7 +194,8 @@ export function typeBindings(code: string): TypeBinding[] {
     const cls = calleeAt(code, i + 1);
     const word = code.slice(name[0], name[1]);
     if (cls === undefined || RECEIVERS.has(word) || NOT_CLASSES.has(word)) continue;
-    if (!NOT_CLASSES.has(cls.split('.')[0]!)) found.push({ name: word, cls, at: name[0], constructed: true });
+    if (!NOT_CLASSES.has(cls.split('.')[0]!) && classLike(cls))
+      found.push({ name: word, cls, at: name[0], constructed: true });
   }
   for (let i = code.indexOf(':'); i >= 0; i = code.indexOf(':', i + 1)) {
     if (code.charCodeAt(i + 1) === 61 /* := */) continue;
@@ -229,7 +241,7 @@ export function selfBindings(code: string): TypeBinding[] {
     const c = code.charCodeAt(j);
     if (c === 61 /* = */ && code.charCodeAt(j + 1) !== 61) {
       const cls = calleeAt(code, j + 1);
-      if (cls !== undefined && !NOT_CLASSES.has(cls.split('.')[0]!))
+      if (cls !== undefined && !NOT_CLASSES.has(cls.split('.')[0]!) && classLike(cls))
         found.push({ name, cls, at, constructed: true });
     } else if (c === 58 /* : */ && code.charCodeAt(j + 1) !== 61) {
       let end = code.indexOf('\n', j);

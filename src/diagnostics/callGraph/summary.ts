@@ -8,7 +8,7 @@ import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
 import { enclosingScope, isAsyncDef } from '../../python/scope';
 import type { Range } from '../types';
-import { type Guard, assigns, falsyParams } from './guards';
+import { FALSY_NAME, type Guard, flagBranches } from './guards';
 import { type DefScope, InstanceTypes } from './instanceTypes';
 
 /** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`. */
@@ -186,46 +186,6 @@ function callSite(call: Node): CallSite | undefined {
     argsText: args.text,
     statement,
   };
-}
-
-/** A parameter with a falsy default in a def's header (`parallel=False`, `wait: int | None = None`): its name. */
-const FALSY_NAME = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=,()]*)?=[ \t]*(?:False|None|0)[ \t]*[,)\n]/g;
-/** A branch line testing a plain name (`if p:`, `elif p is not None:`, `if p is True:`). */
-const FLAG_BRANCH =
-  /(?:^|\n)([ \t]*)((?:el)?if)[ \t]+([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]+is[ \t]+not[ \t]+None|[ \t]+is[ \t]+True)?[ \t]*:/g;
-
-/**
- * The branches of `def` (body from `bodyStart`) under one of its flags (./guards): a parameter with a falsy
- * default, tested plainly, never assigned in the body. Found in the text, confirmed in the tree (a line in a
- * string is no branch).
- */
-function flagBranches(
-  tree: Tree,
-  source: string,
-  def: Node,
-  bodyStart: number,
-): { from: number; to: number; guard: Guard }[] {
-  const body = source.slice(bodyStart, def.endIndex);
-  const found: { from: number; to: number; guard: Guard }[] = [];
-  // Most defs with a falsy default never test it as a plain flag: look for `if <name>` before any regex.
-  const header = source.slice(def.startIndex, bodyStart);
-  let tested = false;
-  for (const m of header.matchAll(FALSY_NAME)) if (body.includes(`if ${m[1]!}`)) tested = true;
-  if (!tested) return found;
-  let params: Map<string, Guard> | undefined; // read on the first branch line (most defs have none)
-  for (const m of body.matchAll(FLAG_BRANCH)) {
-    params ??= falsyParams(def.childForFieldName('parameters')?.text ?? '');
-    const guard = params.get(m[3]!);
-    if (!guard || assigns(body, guard.param)) continue;
-    const at = bodyStart + m.index + (m[0].startsWith('\n') ? 1 : 0) + m[1]!.length;
-    const keyword = tree.rootNode.descendantForIndex(at, at + m[2]!.length);
-    const branch = keyword?.type === m[2] ? keyword.parent : keyword;
-    if (branch?.type !== 'if_statement' && branch?.type !== 'elif_clause') continue;
-    if (branch.startIndex !== at) continue;
-    const consequence = branch.childForFieldName('consequence');
-    if (consequence) found.push({ from: consequence.startIndex, to: consequence.endIndex, guard });
-  }
-  return found;
 }
 
 /**

@@ -7,13 +7,14 @@
  */
 import type { Node, Tree } from '../../python/treeSitter';
 import { enclosingScope } from '../../python/scope';
+import { type Lexed, lexTopLevel } from '../../python/lexer';
 import {
+  type TextBindings,
   type TypeBinding,
   annotationClass,
   bindingCounts,
   selfAssignments,
-  selfBindings,
-  typeBindings,
+  textBindings,
 } from './instances';
 
 /** A def as the summary's sweep met it. */
@@ -30,17 +31,24 @@ export interface DefScope {
 export type Known = (name: string) => boolean;
 
 export class InstanceTypes {
-  private bindings: TypeBinding[] | undefined;
+  private bindings: TextBindings | undefined;
   private module: Map<string, string> | undefined;
   private readonly typed = new Map<string, string | undefined>();
   /** Def node id -> bindingCounts of its body. */
   private readonly counts = new Map<number, Map<string, number>>();
 
+  /** The text with strings and comments blanked (what the pre-filter reads; the same positions). */
+  private readonly source: string;
+  private readonly lexed: Lexed | undefined;
+
   constructor(
     private readonly tree: Tree,
-    private readonly source: string,
+    source: string,
     private readonly known: Known,
-  ) {}
+  ) {
+    this.lexed = lexTopLevel(source);
+    this.source = this.lexed?.code ?? source;
+  }
 
   /** Module-level names bound once to an instance of a class (ModuleSummary.instances). */
   moduleInstances(): Map<string, string> {
@@ -187,7 +195,6 @@ export class InstanceTypes {
 
   private typedNames: Set<string> | undefined;
   private typedAttributes: Set<string> | undefined;
-  private selfBindings: TypeBinding[] | undefined;
 
   private names(): Set<string> {
     return (this.typedNames ??= new Set(this.all().map((b) => b.name)));
@@ -198,9 +205,9 @@ export class InstanceTypes {
     return (this.typedAttributes ??= new Set([...this.names(), ...this.all(true).map((b) => b.name)]));
   }
 
-  /** Bindings of names, or (`self`) of attributes of `self` (./instances selfBindings). */
+  /** Bindings of names, or (`self`) of attributes of `self` (./instances textBindings: the pre-filter's list). */
   private all(self = false): TypeBinding[] {
-    if (self) return (this.selfBindings ??= selfBindings(this.source));
-    return (this.bindings ??= typeBindings(this.source));
+    const found = (this.bindings ??= textBindings(this.lexed, this.source));
+    return self ? found.self : found.names;
   }
 }

@@ -7,6 +7,7 @@
  * tree confirms it and it is the name's only binding in its scope; the pre-filter (./prefilter, ./nameReach)
  * takes every binding the text shows, in any scope (a superset, so its "no" stays sound).
  */
+import { type Lexed, derived } from '../../python/lexer';
 import { isWordChar } from './callShape';
 import type { Use } from './defBlocks';
 
@@ -268,14 +269,29 @@ export function selfAssignments(text: string, attr: string): number {
  * Attribute of `self` -> every class the text binds it to an instance of (`self.x = C()`, `self.x: C`), and
  * names annotated at a statement's start (a class body's fields among them).
  */
-export function attributeMap(code: string, bindings: readonly TypeBinding[]): Map<string, string[]> {
+export function attributeMap(bindings: TextBindings): Map<string, string[]> {
   const map = new Map<string, string[]>();
-  for (const { name, cls } of [...bindings.filter((b) => b.field), ...selfBindings(code)]) {
+  for (const { name, cls } of [...bindings.names.filter((b) => b.field), ...bindings.self]) {
     const list = map.get(name);
     if (!list) map.set(name, [cls]);
     else if (!list.includes(cls)) list.push(cls);
   }
   return map;
+}
+
+/** What typeBindings and selfBindings find in one text. */
+export interface TextBindings {
+  names: TypeBinding[];
+  self: TypeBinding[];
+}
+
+/**
+ * The bindings of `code` (strings and comments blanked), found once per lexed text: the pre-filter, the
+ * text-level reach and the summaries (which confirm them in the tree) read the same list.
+ */
+export function textBindings(lexed: Lexed | undefined, code: string): TextBindings {
+  const scan = (): TextBindings => ({ names: typeBindings(code), self: selfBindings(code) });
+  return lexed ? derived(lexed, 'bindings', scan) : scan();
 }
 
 /** Name -> every class the text binds it to an instance of (see the file comment: a superset for the pre-filter). */

@@ -25,11 +25,11 @@ import {
 import { type ImportSource, textImports } from './textImports';
 import { type BlockingText, blockingText } from './blockingText';
 import {
-  type TypeBinding,
+  type TextBindings,
   attributeMap,
   instanceMapOf,
   instanceUses,
-  typeBindings,
+  textBindings,
   usesOfInstances,
 } from './instances';
 
@@ -262,9 +262,8 @@ export class NameReach {
       const all = lexed ? derived(lexed, 'imports', () => textImports(code)) : textImports(code);
       let direct: boolean | undefined;
       let instances: Map<string, string[]> | undefined;
-      let found: TypeBinding[] | undefined;
-      const bindings = (): TypeBinding[] =>
-        (found ??= lexed ? derived(lexed, 'bindings', () => typeBindings(code)) : typeBindings(code));
+      let found: TextBindings | undefined;
+      const bindings = (): TextBindings => (found ??= textBindings(lexed, code));
       let attributes: Map<string, string[]> | undefined;
       for (const { local, modules } of all) {
         if (local === '*') stars.push(...modules);
@@ -278,8 +277,8 @@ export class NameReach {
         imports,
         stars,
         bases: plainBases(code).filter((b) => imports.has(b)),
-        instances: () => (instances ??= instanceMapOf(bindings())),
-        attributes: () => (attributes ??= attributeMap(code, bindings())),
+        instances: () => (instances ??= instanceMapOf(bindings().names)),
+        attributes: () => (attributes ??= attributeMap(bindings())),
       };
     }
     this.modules.set(file, text);

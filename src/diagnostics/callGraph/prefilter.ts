@@ -12,7 +12,7 @@ import { type ImportSource, textImports } from './textImports';
 import { blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
 import { enteredAt, isGap, isWordChar, useShape } from './callShape';
 import { type BlockingText, blockingText } from './blockingText';
-import { attributeMap, instanceMapOf, instanceUses, typeBindings, usesOfInstances } from './instances';
+import { attributeMap, instanceMapOf, instanceUses, textBindings, usesOfInstances } from './instances';
 
 const ASYNC_DEF = /(?<![A-Za-z0-9_])async[ \t]+def(?![A-Za-z0-9_])/;
 const DEF_NAME = /(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)/g;
@@ -176,10 +176,10 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   };
   const answers = new Map<string, boolean>();
   // Names bound to an instance of a class, anywhere in the file: `svc.f(...)` may run `C.f`.
-  const bindings = derived(lexed, 'bindings', () => typeBindings(code));
-  const instances = derived(lexed, 'instances', () => instanceMapOf(bindings));
+  const bindings = textBindings(lexed, code);
+  const instances = derived(lexed, 'instances', () => instanceMapOf(bindings.names));
   // Attributes of `self` bound to an instance (`self.client = Client()`): `self.client.f(...)` may run `Client.f`.
-  const attributes = derived(lexed, 'attributes', () => attributeMap(code, bindings));
+  const attributes = derived(lexed, 'attributes', () => attributeMap(bindings));
   /** candidate below for `name` as written (not as the class of an instance it may be). */
   const written = (
     name: string,
@@ -197,16 +197,24 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
    * the attributes up to the call, when known), or with `call` `name(...)` (also `self.name(...)`), where a
    * class is only constructed.
    */
-  const candidate = (name: string, call = false, tail?: readonly string[], viaSelf = false): boolean => {
-    const key = `${viaSelf ? 's' : ''}${call ? '(' : ''}${name}${tail ? `.${tail.join('.')}` : ''}`;
+  const candidate = (
+    name: string,
+    call = false,
+    tail?: readonly string[],
+    viaSelf = false,
+    attrTail?: readonly string[],
+  ): boolean => {
+    const key = `${viaSelf ? 's' : ''}${call ? '(' : ''}${name}${tail ? `.${tail.join('.')}` : ''}${attrTail ? `:${attrTail.join('.')}` : ''}`;
     let yes = answers.get(key);
     if (yes === undefined) {
       yes =
         written(name, call, tail, viaSelf) ||
         // `svc.f(...)` of an instance: `C.f(...)` (the class itself is not taken for an instance again).
-        instanceUses({ word: name, call, self: false, tail }, viaSelf ? attributes : instances).some((as) =>
-          written(as.word, false, as.tail, false),
-        );
+        // (`self.x.f(...)`: the attributes after `x`, which useShape does not read through `self.`)
+        instanceUses(
+          { word: name, call, self: false, tail: viaSelf ? attrTail : tail },
+          viaSelf ? attributes : instances,
+        ).some((as) => written(as.word, false, as.tail, false));
       answers.set(key, yes);
     }
     return yes;
@@ -300,7 +308,14 @@ export function callsInAsync(
   names: readonly string[],
   asyncAt: (index: number) => boolean,
   /** `viaSelf`: the call is `self.name(...)`/`cls.name(...)`. */
-  keep: (name: string, call: boolean, tail: readonly string[] | undefined, viaSelf: boolean) => boolean,
+  keep: (
+    name: string,
+    call: boolean,
+    tail: readonly string[] | undefined,
+    viaSelf: boolean,
+    /** Through `self.`: the attributes after the name up to the call (`self.x.f(`: ['f']), when read for sure. */
+    attrTail?: readonly string[],
+  ) => boolean,
   /** Where async code can be at all (asyncAt is false outside; whole logical lines): only these are scanned. */
   ranges: readonly (readonly [number, number])[] = [[0, code.length]],
 ): boolean {
@@ -320,11 +335,13 @@ export function callsInAsync(
         const next = WORD_CALL.lastIndex; // keep() runs other code: leave the shared regex as it was
         // `with C():` enters what it makes (a class's __enter__/__exit__): the whole of `name` may matter.
         const entered = enteredAt(code, start);
+        const viaSelf = start !== m.index;
         const yes = keep(
           name,
           entered ? false : shape.call,
           entered ? undefined : shape.tail,
-          start !== m.index,
+          viaSelf,
+          viaSelf && !entered ? useShape(code, false, m.index + name.length)?.tail : undefined,
         );
         WORD_CALL.lastIndex = yes ? 0 : next;
         if (yes) return true;
@@ -343,7 +360,9 @@ export function callsInAsync(
     if (shape === null) continue;
     const entered = enteredAt(code, m.index);
     const viaSelf = !m[0].startsWith(m[1]!);
-    if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail, viaSelf)) return true;
+    const attrTail = viaSelf && !entered ? useShape(code, false, end)?.tail : undefined;
+    if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail, viaSelf, attrTail))
+      return true;
   }
   return false;
 }

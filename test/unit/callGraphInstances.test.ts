@@ -99,6 +99,15 @@ test('bindingCounts: assignments, augmented ones, tuples, loops, with/except tar
   assert.ok(get('osp') >= 1, 'an import binds (over-counted here: an imported name is never typed)');
   assert.equal(get('k'), 2, 'both statements of a line');
   assert.equal(get('v'), 0);
+  const calls = 'svc.run(x, kw=1)\nf(\n    svc=svc,\n)\n(a, b) = pair()\nd[key] = 1\n';
+  const logical = bindingCounts(calls, [0, 17, 35, 51]);
+  assert.equal(logical.get('svc') ?? 0, 0, "a call's keyword arguments bind nothing (one logical line)");
+  assert.equal(logical.get('a'), 1, 'a parenthesised target list binds');
+  assert.equal(
+    bindingCounts(calls).get('svc'),
+    1,
+    'physical lines: a keyword argument on its own line counts',
+  );
 });
 
 test('instanceUses: `svc.f(` stands for `C.f(`; calls of the instance and longer chains for nothing', () => {

@@ -63,7 +63,8 @@ export class InstanceTypes {
     this.module = new Map();
     let counts: Map<string, number> | undefined;
     for (const [name, cls] of classes)
-      if (cls !== null && (counts ??= bindingCounts(this.source)).get(name) === 1) this.module.set(name, cls);
+      if (cls !== null && (counts ??= bindingCounts(this.source, this.lexed?.lines)).get(name) === 1)
+        this.module.set(name, cls);
     return this.module;
   }
 
@@ -121,7 +122,10 @@ export class InstanceTypes {
     const param = this.parameter(def.node, name);
     let counts = this.counts.get(def.node.id);
     if (!counts) {
-      counts = bindingCounts(this.source.slice(def.bodyStart, def.node.endIndex));
+      counts = bindingCounts(
+        this.source.slice(def.bodyStart, def.node.endIndex),
+        this.lexed && linesWithin(this.lexed.lines, def.bodyStart, def.node.endIndex),
+      );
       this.counts.set(def.node.id, counts);
     }
     const count = (param === null ? 0 : 1) + (counts.get(name) ?? 0);
@@ -210,4 +214,19 @@ export class InstanceTypes {
     const found = (this.bindings ??= textBindings(this.lexed, this.source));
     return self ? found.self : found.names;
   }
+}
+
+/** The logical lines of [from, to) (`lines` sorted), relative to `from`, `from` itself first. */
+function linesWithin(lines: readonly number[], from: number, to: number): number[] {
+  let lo = 0;
+  let hi = lines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (lines[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  const starts = [0];
+  for (let k = lo; k < lines.length && lines[k]! < to; k++)
+    if (lines[k]! > from) starts.push(lines[k]! - from);
+  return starts;
 }

@@ -360,35 +360,56 @@ const AUGMENTED = /(?:[-+*/%@&|^]|\/\/|\*\*|>>|<<)$/;
 
 /**
  * How many times `text` binds each name (an over-count: a name in a target's subscript, a keyword argument on
- * a line of its own...; over-counting only loses a type): assignments (a statement's text before its first
+ * a line of its own when `starts`, the logical lines' starts, are not given...; over-counting only loses a type): assignments (a statement's text before its first
  * `=`, plain or augmented, that is no comparison), then `for ... in`, `as x`, `x :=`, a def or class,
  * `global`/`nonlocal`/`del` and imports. (An import's parenthesised names on later lines are not read: an
  * imported name is never typed.)
  */
-export function bindingCounts(text: string): Map<string, number> {
+export function bindingCounts(text: string, starts?: readonly number[]): Map<string, number> {
   const counts = new Map<string, number>();
   const add = (words: string): void => {
     for (const [w] of words.matchAll(WORD)) counts.set(w, (counts.get(w) ?? 0) + 1);
   };
-  // Statements: from each line start (or `;`) to its line's end. (The next `;` and `=` are looked for once
-  // each, not again from every line.)
+  // (The next `;`, `=` and line break are looked for once each, not again from every statement.)
   const next = (c: string, from: number): number => {
     const i = text.indexOf(c, from);
     return i < 0 ? Infinity : i;
   };
   let semi = -1;
   let eq = -1;
-  for (let from = 0; from < text.length;) {
-    let end = text.indexOf('\n', from);
-    if (end < 0) end = text.length;
-    if (semi < from) semi = next(';', from);
-    if (semi < end) end = semi;
-    if (eq < from) eq = next('=', from);
-    if (eq < end && text.charCodeAt(eq + 1) !== 61 /* == */) {
-      const target = text.slice(from, eq).replace(AUGMENTED, '');
-      if (!/[<>!]/.test(target) && !STATEMENT_KEYWORDS.test(target.trimStart())) add(target);
+  let line = -1;
+  /** The statements of [from, end) (split at `;`): the names before an assignment's `=`. */
+  const statements = (from: number, end: number): void => {
+    for (let s = from; s < end;) {
+      if (semi < s) semi = next(';', s);
+      const e = Math.min(semi, end);
+      if (eq < s) eq = next('=', s);
+      if (eq < e && text.charCodeAt(eq + 1) !== 61 /* == */) {
+        const target = text.slice(s, eq).replace(AUGMENTED, '');
+        const head = target.trimStart();
+        // Not a comparison (`a <= b`), nor a keyword argument of a call (`svc.run(x, kw=1)`); a
+        // parenthesised target list (`(a, b) = pair()`) is one.
+        if (
+          !/[<>!]/.test(target) &&
+          !STATEMENT_KEYWORDS.test(head) &&
+          (head.startsWith('(') || !target.includes('('))
+        )
+          add(target);
+      }
+      s = e + 1;
     }
-    from = end + 1;
+  };
+  if (starts) {
+    // Logical lines: a call's keyword arguments on lines of their own are inside one.
+    for (let k = 0; k < starts.length; k++)
+      statements(starts[k]!, k + 1 < starts.length ? starts[k + 1]! : text.length);
+  } else {
+    for (let from = 0; from < text.length;) {
+      if (line < from) line = next('\n', from);
+      const end = Math.min(line, text.length);
+      statements(from, end);
+      from = end + 1;
+    }
   }
   for (const m of text.matchAll(BINDING_KEYWORD)) {
     const keyword = m[0];

@@ -2,8 +2,11 @@
  * Which calls of a parsed file are on an instance of a known class (pure, no `vscode`): the call graph's side
  * of ./instances. A name is an instance of `C` in a def when it is bound there once, by `x = C(...)`,
  * `x: C = ...` or a parameter `x: C` (`Annotated[C, Depends(...)]`, `C | None`); or, not bound in a top-level
- * def or method at all, when the module binds it once, at module level, the same way. Any other binding
- * (a second assignment, `for x in`, `with ... as x`, `global x`...) leaves it unknown: precision first.
+ * def or method at all, when the module binds it once, at module level, the same way. An attribute `self.x`
+ * of a method of a top-level class is an instance of `C` when the class's methods assign it once, by
+ * `self.x = C(...)`, or never and the class body annotates a field `x: C`. Any other binding (a second
+ * assignment, `for x in`, `with ... as x`, `global x`...) leaves it unknown: precision first. Bindings are
+ * read from the blanked code the pre-filter reads (./instances textBindings) and confirmed in the tree.
  */
 import type { Node, Tree } from '../../python/treeSitter';
 import { enclosingScope } from '../../python/scope';

@@ -1,7 +1,9 @@
 /**
  * Names bound to an instance of a known class (pure, text only): `svc = NewsService(...)`, `svc: NewsService`,
- * `svc: Annotated[NewsService, Depends(get)]`, `svc: NewsService | None = None`. A call `svc.fetch(...)` then
- * runs the method `fetch` of that class, as `NewsService.fetch(...)` would: BHD007 follows it like that.
+ * `svc: Annotated[NewsService, Depends(get)]`, `svc: NewsService | None = None`, and attributes of `self`
+ * (`self.client = Client(...)`, a class-body field `client: Client`). A call `svc.fetch(...)` then runs the
+ * method `fetch` of that class, as `NewsService.fetch(...)` would: BHD007 follows it like that. Only a
+ * CapWords name is taken for a class.
  *
  * The same finder serves both sides, so they agree: the call graph (./summary) keeps a binding only when the
  * tree confirms it and it is the name's only binding in its scope; the pre-filter (./prefilter, ./nameReach)

@@ -427,10 +427,3 @@ export function bindingCounts(text: string, starts?: readonly number[]): Map<str
   }
   return counts;
 }
-
-/** Whether the identifier `name` is a whole word of `text` (a parameter list's names, say). */
-export function hasWord(text: string, name: string): boolean {
-  for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + 1))
-    if (!isWordChar(text.charCodeAt(i - 1)) && !isWordChar(text.charCodeAt(i + name.length))) return true;
-  return false;
-}

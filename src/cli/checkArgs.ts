@@ -51,6 +51,8 @@ Output:
       --exit-zero            Exit 0 even when there are findings
       --color <WHEN>         auto, always or never [default: auto: on a terminal unless NO_COLOR is set]
   -q, --quiet                Print findings only (no summary, no "fixed" lines)
+  -v, --verbose              Also print to stderr how the check ran: files found, from the cache, checked
+                             on how many threads (files per thread), time taken
   -h, --help                 Print this help
 
 Exit status: 0 no findings (or --exit-zero), 1 findings (or --diff with changes), 2 usage, I/O or config error.
@@ -71,6 +73,8 @@ export interface CheckOptions {
   statistics: boolean;
   exitZero: boolean;
   quiet: boolean;
+  /** -v/--verbose: how the check ran, on stderr. */
+  verbose: boolean;
   color: 'auto' | 'always' | 'never';
   httpTimeout?: number;
   targetVersion?: PythonVersion;
@@ -125,6 +129,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
     statistics: false,
     exitZero: false,
     quiet: false,
+    verbose: false,
     color: 'auto',
     forceExclude: false,
     isolated: false,
@@ -195,6 +200,10 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
       case '-q':
       case '--quiet':
         o.quiet = flag();
+        break;
+      case '-v':
+      case '--verbose':
+        o.verbose = flag();
         break;
       case '--color': {
         const when = value();

@@ -23,7 +23,7 @@ import {
 } from './checkOutput';
 import { checkRoots, displayPath, srcRoots } from './checkFiles';
 import { CheckCache } from './checkCache';
-import { runCheck } from './parallelCheck';
+import { describeRun, runCheck } from './parallelCheck';
 import { decodeUtf8 } from './sourceText';
 
 export { parseCheckArgs, UsageError, type CheckOptions } from './checkArgs';
@@ -84,6 +84,7 @@ export async function runCheckCommand(args: string[], workerScript?: string): Pr
     writeStdout(`${CHECK_HELP}\n`);
     return 0;
   }
+  const started = performance.now();
   preloadParser();
   // Like `ruff check`: no path means the working directory.
   const paths = options.paths.length > 0 ? options.paths : ['.'];
@@ -199,6 +200,9 @@ export async function runCheckCommand(args: string[], workerScript?: string): Pr
   writeStdout(output);
   for (const w of warnings) say(`warning: ${w}`);
   for (const e of errors) say(`backend-hang check: error: ${e}`);
+  if (options.verbose)
+    for (const line of describeRun(files.length, checked.stats, performance.now() - started))
+      say(`backend-hang check: ${line}`);
   if (errors.length > 0) return 2;
   const count = reports.reduce((n, r) => n + r.findings.length, 0) + syntaxErrors.length;
   return count > 0 && !options.exitZero ? 1 : 0;

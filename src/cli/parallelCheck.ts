@@ -40,6 +40,27 @@ export interface CheckResult {
   errors: string[];
   /** Config warnings met while checking (workers' included), each once. */
   warnings: string[];
+  /** How the run went (for --verbose). */
+  stats: CheckStats;
+}
+
+/** How a check ran: files answered from the cache, and the files each thread checked (this thread first). */
+export interface CheckStats {
+  cached: number;
+  shares: number[];
+}
+
+/** --verbose's account of a run of `files` files that took `ms`: what came from the cache, what each thread did. */
+export function describeRun(files: number, stats: CheckStats, ms: number): string[] {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const s = (x: number, word: string): string => `${n(x)} ${word}${x === 1 ? '' : 's'}`;
+  const checked = stats.shares.reduce((a, b) => a + b, 0);
+  const threads = stats.shares.length > 1 ? ` (${stats.shares.map(n).join(' + ')} files)` : '';
+  const where = checked > 0 ? ` on ${s(Math.max(1, stats.shares.length), 'thread')}${threads}` : '';
+  return [
+    `${s(files, 'file')} found: ${n(stats.cached)} from the cache, ${n(checked)} checked${where}`,
+    `done in ${(ms / 1000).toFixed(2)} s`,
+  ];
 }
 
 /** A worker's input (its workerData only says it is a check worker: the job comes once files are known). */
@@ -156,7 +177,7 @@ export async function checkInParallel(
   resolver: ConfigResolver,
   script: string | undefined,
   threads = threadCount((job.todo ?? job.files).length),
-): Promise<{ outcomes: FileOutcome[]; warnings: string[] }> {
+): Promise<{ outcomes: FileOutcome[]; warnings: string[]; shares: number[] }> {
   const todo = job.todo ?? Array.from(job.files, (_, i) => i);
   const n = todo.length === 0 || script === undefined ? 1 : threads;
   const list = workList(todo.length, n);
@@ -174,7 +195,10 @@ export async function checkInParallel(
     { deps: job.deps },
   );
   const warnings = new Set<string>();
+  // Files each thread checked (a worker that failed: 0, its files are this thread's below).
+  const shares = [outcomes.length];
   for (const output of await Promise.all(workers)) {
+    shares.push(output?.outcomes.length ?? 0);
     if (!output) continue;
     outcomes.push(...output.outcomes);
     for (const w of output.warnings) warnings.add(w);
@@ -182,6 +206,7 @@ export async function checkInParallel(
   // Files taken by a worker that failed (or never reported): checked here.
   const done = new Set(outcomes.map((o) => o.index));
   const missed = todo.filter((i) => !done.has(i));
+  shares[0]! += missed.length;
   if (missed.length > 0)
     outcomes.push(
       ...(await checkClaimed(job.files, job.roots, resolver, job.cwd, () => missed.shift(), {
@@ -189,7 +214,7 @@ export async function checkInParallel(
       })),
     );
   outcomes.sort((a, b) => a.index - b.index);
-  return { outcomes, warnings: [...warnings] };
+  return { outcomes, warnings: [...warnings], shares };
 }
 
 /** A cached outcome as the report needs it (the file's text read again when it has findings). */
@@ -223,10 +248,12 @@ export async function runCheck(
 ): Promise<CheckResult> {
   let outcomes: FileOutcome[];
   let warnings: string[];
+  let shares: number[];
+  let cachedCount = 0;
   // The import roots are looked for only when a file is checked (not on a run that the cache answers).
   const withRoots = (more: Partial<CheckJob>): CheckJob => ({ ...job, roots: job.roots(), ...more });
   if (!cache) {
-    ({ outcomes, warnings } = await checkInParallel(withRoots({}), resolver, script));
+    ({ outcomes, warnings, shares } = await checkInParallel(withRoots({}), resolver, script));
   } else {
     const stamps = job.files.map(fileStamp);
     const known = new Map<string, Stamp | undefined>(job.files.map((f, i) => [f, stamps[i]]));
@@ -251,9 +278,10 @@ export async function runCheck(
       if (outcome) cached.push(outcome);
       else todo.push(i);
     });
-    ({ outcomes, warnings } =
+    cachedCount = cached.length;
+    ({ outcomes, warnings, shares } =
       todo.length === 0
-        ? { outcomes: [], warnings: [] }
+        ? { outcomes: [], warnings: [], shares: [] }
         : await checkInParallel(withRoots({ todo, deps: true }), resolver, script));
     for (const o of outcomes) {
       const stamp = stamps[o.index];
@@ -272,6 +300,7 @@ export async function runCheck(
     syntaxErrors: outcomes.flatMap((o) => (o.syntax ? [o.syntax] : [])),
     errors: outcomes.flatMap((o) => (o.error ? [o.error] : [])),
     warnings,
+    stats: { cached: cachedCount, shares },
   };
 }
 

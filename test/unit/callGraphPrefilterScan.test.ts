@@ -10,7 +10,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { callsInAsync, directlyAwaited, namesSync } from '../../src/diagnostics/callGraph/prefilter';
+import {
+  callsInAsync,
+  definedAt,
+  directlyAwaited,
+  namesSync,
+} from '../../src/diagnostics/callGraph/prefilter';
 import { consumedAt, enteredAt, useShape } from '../../src/diagnostics/callGraph/callShape';
 import { importBindings } from '../../src/python/importText';
 import { asyncLocator, lexTopLevel } from '../../src/python/lexer';
@@ -35,6 +40,8 @@ function byRegex(
   );
   for (const m of code.matchAll(call)) {
     const end = m.index + m[0].length - 1; // at the `(` or `.`, spaces before it are gaps
+    // A def's or class's own name (definedAt, tested below) is no call.
+    if (m[0].startsWith(m[1]!) && definedAt(code, m.index)) continue;
     if (!asyncAt(m.index) || directlyAwaited(code, m.index, end)) continue;
     const shape = useShape(code, !m[0].startsWith(m[1]!), end);
     if (shape === null) continue;
@@ -304,6 +311,18 @@ test('asyncLocator: the same answer as walking back to the enclosing header, and
     }
   }
   assert.ok(asked > 1000 && inAsync > 100, `asked ${asked}, in async code ${inAsync}`);
+});
+
+test('definedAt: the name a def or class header defines, not a call after `def` elsewhere', () => {
+  const at = (code: string, name: string): boolean => definedAt(code, code.indexOf(name));
+  assert.equal(at('def fetch(x):', 'fetch'), true);
+  assert.equal(at('async  def fetch(x):', 'fetch'), true);
+  assert.equal(at('class Client(Base):', 'Client'), true);
+  assert.equal(at('    def \\\n  fetch():', 'fetch'), true);
+  assert.equal(at('fetch(x)', 'fetch'), false);
+  assert.equal(at('undef fetch(x)', 'fetch'), false);
+  assert.equal(at('x.def fetch(x)', 'fetch'), false);
+  assert.equal(at('return fetch(x)', 'fetch'), false);
 });
 
 test('directlyAwaited: the calls `await` takes as its operand, and only those', () => {

@@ -144,6 +144,40 @@ test('BHD007 pre-filter: a call from async code to an async def (or a name only 
   }
 });
 
+test('BHD007 pre-filter: a def header is no call, and a plain call runs no method nor nested def', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-prefilter-'));
+  try {
+    const project = new ProjectIndex({ roots: [dir] });
+    const file = path.join(dir, 'main.py');
+    const blocking = 'import time\n\nclass Client:\n    def map(self, xs):\n        time.sleep(1)\n\n';
+    const says = async (code: string): Promise<[boolean, number]> => [
+      project.mayHaveChains(file, code),
+      (await checkSource(code, { project, file })).filter((f) => f.code === 'BHD007').length,
+    ];
+    // `async def fetch(` in async code names a sync def `fetch` (the module's): a header, not a call.
+    const header =
+      'import time\n\ndef fetch():\n    time.sleep(1)\n\nclass Api:\n    async def fetch(self):\n        return 1\n';
+    assert.deepEqual(await says(header), [false, 0]);
+    // A plain `map(...)` is the builtin: Client.map runs only through a Client.
+    assert.deepEqual(await says(`${blocking}async def go(xs):\n    return list(map(str, xs))\n`), [false, 0]);
+    // A nested sync def is not followed by the call graph (nor is its header a call).
+    const nested = 'import time\n\nasync def go():\n    def helper():\n        time.sleep(1)\n    helper()\n';
+    assert.deepEqual(await says(nested), [false, 0]);
+    // A module-level def, also one under `if`, and a method through self: followed.
+    assert.deepEqual(
+      await says(`${blocking}def map(xs):\n    time.sleep(1)\n\nasync def go(xs):\n    map(xs)\n`),
+      [true, 1],
+    );
+    const underIf =
+      'import time\n\nif True:\n    def helper():\n        time.sleep(1)\n\nasync def go():\n    helper()\n';
+    assert.deepEqual(await says(underIf), [true, 1]);
+    const viaSelf = `${blocking}class Sub(Client):\n    async def go(self, xs):\n        self.map(xs)\n`;
+    assert.deepEqual(await says(viaSelf), [true, 1]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('BHD007 pre-filter: a module in an import cycle that reaches a blocking one is not cached as "no"', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-cycle-'));
   try {

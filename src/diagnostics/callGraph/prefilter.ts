@@ -9,7 +9,7 @@
  */
 import { asyncLocator, derived, lexTopLevel } from '../../python/lexer';
 import { type ImportSource, textImports } from './textImports';
-import { blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
+import { type Block, blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
 import { enteredAt, isGap, isWordChar, useShape } from './callShape';
 import { type BlockingText, blockingText } from './blockingText';
 import { attributeMap, instanceMapOf, instanceUses, textBindings, usesOfInstances } from './instances';
@@ -68,12 +68,16 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   const syncDefs = new Set<string>();
   // Names with a sync def: calling a class constructs it, which never starts a chain either.
   const syncFunctions = new Set<string>();
+  // ... with one at the start of a line: a module-level function for sure (see moduleFunction).
+  const lineStartFunctions = new Set<string>();
   for (const m of code.matchAll(DEF_NAME)) {
     const name = m[1]!;
     defs.add(name);
     if (asyncDefName(code, m.index + m[0].length - name.length)) continue;
     syncDefs.add(name);
-    if (!m[0].startsWith('class')) syncFunctions.add(name);
+    if (m[0].startsWith('class')) continue;
+    syncFunctions.add(name);
+    if (m.index === 0 || code.charCodeAt(m.index - 1) === 10) lineStartFunctions.add(name);
   }
   const imported = new Map<string, ImportSource[]>();
   const imports = derived(lexed, 'imports', () => textImports(code));
@@ -120,6 +124,23 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     blocksRead === null
       ? (blocksRead = derived(lexed, 'blocks', () => defBlocks(code, lexed.lines)))
       : blocksRead;
+  const moduleAnswers = new Map<string, boolean>();
+  /**
+   * Whether a sync def `name` may be a module-level function: what a plain `name(...)` runs (the call graph
+   * follows no nested def, and a method is called through its instance or class). A def nested in no def or
+   * class block (by indentation; also one under `if`/`try`), or any when the indentation is not trusted.
+   */
+  const moduleFunction = (name: string): boolean => {
+    if (lineStartFunctions.has(name)) return true;
+    if (!syncFunctions.has(name)) return false;
+    let yes = moduleAnswers.get(name);
+    if (yes === undefined) {
+      const blocks = fileBlocks();
+      yes = blocks === undefined || topLevelSyncDef(code, blocks, name);
+      moduleAnswers.set(name, yes);
+    }
+    return yes;
+  };
   let blocking: BlockingText | undefined;
   const localAnswers = new Map<string, boolean>();
   /**
@@ -165,8 +186,14 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
    * sync def `name` (not a class, not only an async def), `name.f(...)` a method `f` of a class `name`
    * (localTarget), or a chain not read for sure: the blocks of `name`.
    */
-  const localMayBlock = (name: string, call: boolean, tail?: readonly string[]): boolean => {
-    if (call || tail?.length === 0) return syncFunctions.has(name) && localReaches(name);
+  const localMayBlock = (
+    name: string,
+    call: boolean,
+    tail: readonly string[] | undefined,
+    viaSelf: boolean,
+  ): boolean => {
+    if (call || tail?.length === 0)
+      return (viaSelf ? syncFunctions.has(name) : moduleFunction(name)) && localReaches(name);
     if (!syncDefs.has(name)) return false;
     if (tail === undefined) return localReaches(name);
     const blocks = fileBlocks();
@@ -187,7 +214,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     tail: readonly string[] | undefined,
     viaSelf: boolean,
   ): boolean =>
-    localMayBlock(name, call, tail) ||
+    localMayBlock(name, call, tail, viaSelf) ||
     importMayBlock(name, call, tail) ||
     // An inherited method: `self.f(...)`, or `C.f(...)` of a class here (`self.a.f(...)` has no tail).
     ((viaSelf || (tail?.length === 1 && syncDefs.has(name))) &&
@@ -235,6 +262,16 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   return callsInAsync(code, [...all], asyncAt, candidate, asyncAt.ranges);
 }
 
+/** Whether one of the sync def blocks named `name` lies in no other def or class block. */
+function topLevelSyncDef(code: string, blocks: Map<string, Block[]>, name: string): boolean {
+  const own = blocks.get(name)?.filter(([start, , isClass]) => !isClass && !code.startsWith('async', start));
+  if (!own?.length) return false;
+  return own.some(([start, end]) => {
+    for (const list of blocks.values()) for (const [s, e] of list) if (s < start && end <= e) return false;
+    return true;
+  });
+}
+
 /** A method called through `self.`/`cls.`: its name. */
 const SELF_CALL = /(?<![A-Za-z0-9_.])(?:self|cls)[ \t]*\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(/g;
 
@@ -278,6 +315,19 @@ export function directlyAwaited(code: string, start: number, end: number): boole
   for (j++; isGap(code.charCodeAt(j)); j++);
   const next = code.charCodeAt(j);
   return next !== 46 /* . */ && next !== 40 /* ( */ && next !== 91; /* [ */
+}
+
+/** Whether the name at `at` is the one a `def` or `class` statement defines (its header is no call). */
+export function definedAt(code: string, at: number): boolean {
+  let i = at - 1;
+  while (i >= 0 && isGap(code.charCodeAt(i))) i--;
+  let j = i;
+  while (j >= 0 && isWordChar(code.charCodeAt(j))) j--;
+  const word = code.slice(j + 1, i + 1);
+  return (
+    (word === 'def' || word === 'class') &&
+    (j < 0 || (code.charCodeAt(j) !== 46 && code.charCodeAt(j) <= 127))
+  );
 }
 
 /**
@@ -329,7 +379,9 @@ export function callsInAsync(
         const name = m[0];
         if (!set.has(name)) continue;
         const start = callStart(code, m.index);
-        if (start < 0 || !asyncAt(start) || directlyAwaited(code, start, m.index + name.length)) continue;
+        // (`def name(`, `class name(`: a header, no call)
+        if (start < 0 || (start === m.index && definedAt(code, start))) continue;
+        if (!asyncAt(start) || directlyAwaited(code, start, m.index + name.length)) continue;
         const shape = useShape(code, start !== m.index, m.index + name.length);
         if (shape === null) continue;
         const next = WORD_CALL.lastIndex; // keep() runs other code: leave the shared regex as it was
@@ -355,6 +407,7 @@ export function callsInAsync(
   );
   for (const m of code.matchAll(call)) {
     const end = m.index + m[0].search(/[ \t]*[(.]$/);
+    if (m[0].startsWith(m[1]!) && definedAt(code, m.index)) continue;
     if (!asyncAt(m.index) || directlyAwaited(code, m.index, end)) continue;
     const shape = useShape(code, !m[0].startsWith(m[1]!), end);
     if (shape === null) continue;

@@ -189,6 +189,12 @@ test('pre-filter: an async def reached from sync code, or an async method after 
         '',
         'agent = Agent()',
         '',
+        'late = None',
+        '',
+        'def init():',
+        '    global late',
+        '    late = Agent()',
+        '',
         'class Wrapper:',
         '    def __init__(self):',
         '        self.agent = Agent()',
@@ -210,6 +216,10 @@ test('pre-filter: an async def reached from sync code, or an async method after 
     assert.equal(chains('from models import Agent', 'a = Agent()\n    a.run()'), true);
     assert.equal(chains('from models import agent', 'agent.arun(1)'), false);
     assert.equal(chains('from models import agent', 'agent.run()'), true, "the module's instance");
+    // Bound twice (`late = None`, then `global late` in init()): no type, as in the call graph.
+    assert.equal(chains('from models import late', 'late.run()'), false, 'bound twice');
+    assert.equal(chains('import models', 'models.late.run()'), false, 'bound twice');
+    assert.equal(chains('import models', 'models.agent.run()'), true);
     // An attribute of self set once to an instance: its class's methods.
     const method = (init: string, call: string): boolean =>
       index.mayHaveChains(

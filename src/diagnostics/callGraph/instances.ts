@@ -313,6 +313,22 @@ export function instanceMapOf(bindings: readonly TypeBinding[]): Map<string, str
 }
 
 /**
+ * The instances another module sees (`from m import svc`, `m.svc`), as the call graph types them
+ * (./instanceTypes moduleInstances): bound at the start of a line, and bound once in the whole text. A module
+ * whose `svc = None` is set later by `global svc` has none.
+ */
+export function moduleInstanceMap(
+  bindings: readonly TypeBinding[],
+  code: string,
+  lines: readonly number[] | undefined,
+): Map<string, string[]> {
+  const atStart = bindings.filter((b) => b.at === 0 || code.charCodeAt(b.at - 1) === 10);
+  if (atStart.length === 0) return new Map();
+  const counts = bindingCounts(code, lines);
+  return instanceMapOf(atStart.filter((b) => counts.get(b.name) === 1));
+}
+
+/**
  * The uses a use of an instance name stands for: `svc.fetch(` as `NewsService.fetch(` for each class `svc`
  * may be an instance of (`m.C`: `m` with `C` first in the tail). A call of the instance itself (`svc(...)`),
  * a longer chain (`svc.a.f(...)`) or `self.svc` stands for nothing more.

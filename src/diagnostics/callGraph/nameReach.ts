@@ -29,6 +29,7 @@ import {
   attributeMap,
   instanceMapOf,
   instanceUses,
+  moduleInstanceMap,
   textBindings,
   usesOfInstances,
 } from './instances';
@@ -58,6 +59,8 @@ interface ModuleText {
   bases: string[];
   /** Names bound to an instance of a class, in any scope (./instances: a superset of what the call graph types). */
   instances: () => Map<string, string[]>;
+  /** Those another module's code can call methods of (./instances moduleInstanceMap). */
+  moduleInstances: () => Map<string, string[]>;
   /** Attributes of `self` bound to an instance, and class-body fields (./instances attributeMap). */
   attributes: () => Map<string, string[]>;
 }
@@ -176,7 +179,7 @@ export class NameReach {
           this.importReaches(file, text, name, call, visited, []) ||
           // An instance of a class (`svc = C()`): any method of it may be called (`m.svc.f()`).
           (!call &&
-            (text.instances().get(name) ?? []).some((cls) => {
+            (text.moduleInstances().get(name) ?? []).some((cls) => {
               const [head, ...rest] = cls.split('.');
               return rest.length === 0
                 ? this.reaches(file, head!, false, visited)
@@ -196,7 +199,7 @@ export class NameReach {
       // of `member` brings (a re-export: `from .impl import C`), or of the class of an instance `member`.
       const own = text.blocks.get(member);
       const use = { word: member, call: false, self: false, tail: [attr] };
-      for (const as of instanceUses(use, text.instances()))
+      for (const as of instanceUses(use, text.moduleInstances()))
         if (
           (as.tail!.length === 1 && this.memberReaches(file, as.word, attr, visited)) ||
           this.importReaches(file, text, as.word, false, visited, as.tail)
@@ -224,13 +227,17 @@ export class NameReach {
     }
     if (this.importReaches(file, text, name, false, visited, [])) return true;
     const { root, methodCall } = text.blocking;
-    const hit = ({ word, call, tail }: Use): boolean =>
-      root(word, tail) || this.importReaches(file, text, word, call, visited, tail);
-    const blockHit = (from: number, to: number): boolean => methodCall(text.code, from, to);
+    const blocks = text.blocks!;
     const inherited = (word: string): boolean =>
       text.bases.some((b) => this.importReaches(file, text, b, false, visited, [word]));
+    const hit = ({ word, call, tail }: Use): boolean =>
+      root(word, tail) ||
+      this.importReaches(file, text, word, call, visited, tail) ||
+      // `C.f(...)` of a class here that inherits `f` from an imported base (as the pre-filter reads it).
+      (tail?.length === 1 && blocks.has(word) && !blocks.has(tail[0]!) && inherited(tail[0]!));
+    const blockHit = (from: number, to: number): boolean => methodCall(text.code, from, to);
     const alsoAs = (use: Use): Use[] => usesOfInstances(use, text.instances(), text.attributes);
-    return blocksReach(text.code, text.blocks!, name, hit, blockHit, inherited, alsoAs) === true;
+    return blocksReach(text.code, blocks, name, hit, blockHit, inherited, alsoAs) === true;
   }
 
   /**
@@ -262,6 +269,7 @@ export class NameReach {
       const all = lexed ? derived(lexed, 'imports', () => textImports(code)) : textImports(code);
       let direct: boolean | undefined;
       let instances: Map<string, string[]> | undefined;
+      let moduleInstances: Map<string, string[]> | undefined;
       let found: TextBindings | undefined;
       const bindings = (): TextBindings => (found ??= textBindings(lexed, code));
       let attributes: Map<string, string[]> | undefined;
@@ -278,6 +286,7 @@ export class NameReach {
         stars,
         bases: plainBases(code).filter((b) => imports.has(b)),
         instances: () => (instances ??= instanceMapOf(bindings().names)),
+        moduleInstances: () => (moduleInstances ??= moduleInstanceMap(bindings().names, code, lexed?.lines)),
         attributes: () => (attributes ??= attributeMap(bindings())),
       };
     }

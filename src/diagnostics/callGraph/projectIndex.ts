@@ -53,6 +53,11 @@ export interface ProjectIndexOptions {
   checked?: Iterable<string>;
   /** How files are named in messages (the CLI: as it shows paths); default: from the roots (rootRelative). */
   show?: ShowFile;
+  /**
+   * Whether text-level answers (./nameReach) may spare a module its parse (default: yes). Off, the call
+   * graph reads every module a call leads to: the reference the pre-filter's tests compare with.
+   */
+  textGate?: boolean;
 }
 
 /**
@@ -63,6 +68,7 @@ export class ProjectIndex {
   private readonly roots: string[];
   private readonly readText: ReadText;
   private readonly stable: boolean;
+  private readonly textGate: boolean;
   private readonly show: ShowFile;
   /**
    * File -> its summary and what it was built from: the text's hash, or (stable) the text itself, which the
@@ -102,6 +108,7 @@ export class ProjectIndex {
     this.show = options.show ?? ((file) => rootRelative(this.roots, file));
     this.readText = options.readText ?? readDisk;
     this.stable = options.stable ?? false;
+    this.textGate = options.textGate ?? true;
     let installed: Set<string> | undefined;
     if (options.checked) {
       installed = new Set();
@@ -165,8 +172,8 @@ export class ProjectIndex {
   private readonly calls = new CallResolver({
     summary: (file) => this.summary(file),
     resolveModule: (module, from, level) => this.resolveModule(module, from, level),
-    mayBlock: (file, name) => this.reach.mayBlock(file, name),
-    memberMayBlock: (file, member, attr) => this.reach.memberMayBlock(file, member, attr),
+    mayBlock: (file, name) => !this.textGate || this.reach.mayBlock(file, name),
+    memberMayBlock: (file, member, attr) => !this.textGate || this.reach.memberMayBlock(file, member, attr),
   });
 
   /** Whether `file` (with `source`) can have a BHD007 finding at all, from its text (./prefilter). */

@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
+import { bindingCounts } from '../../src/diagnostics/callGraph/bindingCounts';
 import {
   annotationClass,
-  bindingCounts,
   instanceMap,
   instanceUses,
   typeBindings,
@@ -228,6 +228,15 @@ test('pre-filter: an async def reached from sync code, or an async method after 
       );
     assert.equal(method('self.agent = Agent()', 'self.agent.run()'), true);
     assert.equal(method('self.agent = None', 'self.agent.run()'), false);
+    // ...or to a parameter annotated with a class (`def __init__(self, agent: Agent)`: injected).
+    const injected = (param: string): boolean =>
+      index.mayHaveChains(
+        main,
+        `from models import Agent\n\nclass Api:\n    def __init__(self, ${param}):\n        self.agent = agent\n\n    async def go(self):\n        self.agent.run()\n`,
+      );
+    assert.equal(injected('agent: Agent'), true);
+    assert.equal(injected('agent: "Agent"'), false, 'a string annotation is not read');
+    assert.equal(injected('agent'), false, 'no annotation');
     // ...also in a module followed: Wrapper.go() -> self.agent.run() -> Agent.run().
     assert.equal(chains('from models import Wrapper', 'w = Wrapper()\n    w.go()'), true);
   } finally {

@@ -309,6 +309,8 @@ function randomProject(seed: number, n = 5): Record<string, string> {
             'self.twice.k()',
             'self.wf.k()',
             'self.wm.k()',
+            'self.fwd.k()',
+            'self.raw.k()',
           );
         // A blocking method call whose receiver is an executor by its name (BHD002), no import needed.
         if (r() < 0.15) choices.push(method ? 'self._executor.shutdown()' : 'executor.shutdown()');
@@ -333,7 +335,9 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     lines.push('', 'def h():', ...body('    '));
     lines.push('', 'def f0():', ...body('    '));
     lines.push('', 'def f1():', ...body('    '));
-    lines.push('', `class C${i}:`, `    fld: C${i}`, '    def __init__(self):', '        self.x = 1');
+    // (`self.fwd = dep`: a parameter annotated with the class; `self.raw = raw`: one without an annotation)
+    lines.push('', `class C${i}:`, `    fld: C${i}`, `    def __init__(self, dep: C${i} = None, raw=None):`);
+    lines.push('        self.x = 1', '        self.fwd = dep', '        self.raw = raw');
     lines.push(`        self.mine = C${i}()`, `        self.twice = C${i}()`, '        self.twice = None');
     lines.push('    @staticmethod', '    def s():', ...body('        '));
     lines.push('    def m(self):', ...body('        ', true));
@@ -348,6 +352,9 @@ function randomProject(seed: number, n = 5): Record<string, string> {
       '',
       `class W${i}:`,
       `    wf: C${i}`,
+      `    def __init__(self, dep: C${i} = None, raw=None):`,
+      '        self.fwd = dep',
+      '        self.raw = raw',
       '    def __enter__(self):',
       `        self.wm = C${i}()`,
       ...body('        '),

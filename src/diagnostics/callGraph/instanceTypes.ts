@@ -4,18 +4,19 @@
  * `x: C = ...` or a parameter `x: C` (`Annotated[C, Depends(...)]`, `C | None`); or, not bound in a top-level
  * def or method at all, when the module binds it once, at module level, the same way. An attribute `self.x`
  * of a method of a top-level class is an instance of `C` when the class's methods assign it once, by
- * `self.x = C(...)`, or never and the class body annotates a field `x: C`. Any other binding (a second
- * assignment, `for x in`, `with ... as x`, `global x`...) leaves it unknown: precision first. Bindings are
- * read from the blanked code the pre-filter reads (./instances textBindings) and confirmed in the tree.
+ * `self.x = C(...)` or `self.x = x` of a parameter `x: C` (an injected dependency), or never and the class
+ * body annotates a field `x: C`. Any other binding (a second assignment, `for x in`, `with ... as x`,
+ * `global x`...) leaves it unknown: precision first. Bindings are read from the blanked code the pre-filter
+ * reads (./instances textBindings) and confirmed in the tree.
  */
 import type { Node, Tree } from '../../python/treeSitter';
 import { enclosingScope } from '../../python/scope';
 import { type Lexed, lexTopLevel } from '../../python/lexer';
+import { bindingCounts } from './bindingCounts';
 import {
   type TextBindings,
   type TypeBinding,
   annotationClass,
-  bindingCounts,
   selfAssignments,
   textBindings,
 } from './instances';
@@ -104,7 +105,16 @@ export class InstanceTypes {
     );
     const text = this.source.slice(cls.startIndex, cls.endIndex);
     const count = selfAssignments(text, attr);
-    if (count === 1 && assigned.length === 1 && this.bindsSelf(assigned[0]!, cls)) found = assigned[0]!.cls;
+    const first = assigned[0];
+    if (count === 1 && first && assigned.every((b) => b.at === first.at)) {
+      const method = this.selfAssignedIn(first, cls);
+      if (method && first.from === undefined) found = assigned.length === 1 ? first.cls : undefined;
+      else if (method) {
+        // `self.attr = param`: the class the method's parameter is annotated with (one of the text's).
+        const param = this.parameter(method, first.from!);
+        if (typeof param === 'string' && assigned.some((b) => b.cls === param)) found = param;
+      }
+    }
     if (count === 0) {
       // A field annotated in the class body.
       for (const b of this.all()) {
@@ -171,18 +181,25 @@ export class InstanceTypes {
     return null;
   }
 
-  /** Whether `self.<attr>` binding `b` is an assignment statement's target in a method of class `cls`. */
-  private bindsSelf(b: TypeBinding, cls: Node): boolean {
+  /**
+   * The method of class `cls` where `self.<attr>` binding `b` is an assignment statement's target (of a call
+   * when constructed, of the plain name `b.from` when forwarded), or undefined.
+   */
+  private selfAssignedIn(b: TypeBinding, cls: Node): Node | undefined {
     const id = this.tree.rootNode.descendantForIndex(b.at, b.at + b.name.length);
     const attribute = id?.parent;
-    if (id?.type !== 'identifier' || attribute?.type !== 'attribute') return false;
-    if (attribute.childForFieldName('object')?.text !== 'self') return false;
+    if (id?.type !== 'identifier' || attribute?.type !== 'attribute') return undefined;
+    if (attribute.childForFieldName('object')?.text !== 'self') return undefined;
     const assignment = attribute.parent;
-    if (assignment?.type !== 'assignment') return false;
-    if (assignment.childForFieldName('left')?.startIndex !== attribute.startIndex) return false;
-    if (b.constructed && assignment.childForFieldName('right')?.type !== 'call') return false;
+    if (assignment?.type !== 'assignment') return undefined;
+    if (assignment.childForFieldName('left')?.startIndex !== attribute.startIndex) return undefined;
+    const right = assignment.childForFieldName('right');
+    if (b.constructed && right?.type !== 'call') return undefined;
+    if (b.from !== undefined && (right?.type !== 'identifier' || right.text !== b.from)) return undefined;
     const method = enclosingScope(assignment);
-    return method?.type === 'function_definition' && enclosingScope(method)?.id === cls.id;
+    return method?.type === 'function_definition' && enclosingScope(method)?.id === cls.id
+      ? method
+      : undefined;
   }
 
   /** Whether binding `b` is an assignment statement's target in the body of `scope` (undefined: the module). */

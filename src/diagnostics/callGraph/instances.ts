@@ -1,9 +1,9 @@
 /**
  * Names bound to an instance of a known class (pure, text only): `svc = NewsService(...)`, `svc: NewsService`,
  * `svc: Annotated[NewsService, Depends(get)]`, `svc: NewsService | None = None`, and attributes of `self`
- * (`self.client = Client(...)`, a class-body field `client: Client`). A call `svc.fetch(...)` then runs the
- * method `fetch` of that class, as `NewsService.fetch(...)` would: BHD007 follows it like that. Only a
- * CapWords name is taken for a class.
+ * (`self.client = Client(...)`, `self.client = client` of a parameter `client: Client`, a class-body field
+ * `client: Client`). A call `svc.fetch(...)` then runs the method `fetch` of that class, as
+ * `NewsService.fetch(...)` would: BHD007 follows it like that. Only a CapWords name is taken for a class.
  *
  * The same finder serves both sides, so they agree: the call graph (./summary) keeps a binding only when the
  * tree confirms it and it is the name's only binding in its scope; the pre-filter (./prefilter, ./nameReach)
@@ -12,6 +12,7 @@
 import { type Lexed, derived } from '../../python/lexer';
 import { isWordChar } from './callShape';
 import type { Use } from './defBlocks';
+import { bindingCounts, isNameStart, nameBefore } from './bindingCounts';
 
 /** One binding the text shows: `name` at `at` is an instance of the class written `cls` (`C`, `m.C`). */
 export interface TypeBinding {
@@ -22,6 +23,8 @@ export interface TypeBinding {
   constructed: boolean;
   /** An annotation at a statement's start (a variable's, or a class body's field), not a parameter's. */
   field?: boolean;
+  /** `self.name = <from>`: an attribute set to a parameter `from` annotated with `cls`. */
+  from?: string;
 }
 
 /** Wrappers an annotation's class is read through: `Annotated[C, ...]`, `Optional[C]` (also `typing.`-qualified). */
@@ -131,23 +134,6 @@ function classLike(dotted: string): boolean {
 }
 
 /** Whether the char code `c` can start an identifier (ASCII). */
-const isNameStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-
-/**
- * The identifier ending right before `end` (spaces and tabs skipped) as [start, end), when nothing joins it
- * to what precedes (no word character nor `.` right before it); undefined otherwise.
- */
-function nameBefore(code: string, end: number): [number, number] | undefined {
-  let j = end - 1;
-  while (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9) j--;
-  const last = j + 1;
-  while (j >= 0 && isWordChar(code.charCodeAt(j))) j--;
-  const first = j + 1;
-  if (first === last || !isNameStart(code.charCodeAt(first))) return undefined;
-  const c = code.charCodeAt(j);
-  if (c === 46 /* . */ || c > 127) return undefined;
-  return [first, last];
-}
 
 /** What precedes position `at` on its line, spaces and tabs skipped: its char code (10 at a line start). */
 function charBefore(code: string, at: number): number {
@@ -226,10 +212,13 @@ export function typeBindings(code: string): TypeBinding[] {
 
 /**
  * Every binding of an attribute of `self` the text shows (`self.client = Client(...)`, `self.client: Client =
- * ...`), as TypeBindings named by the attribute (`at`: where the attribute's name is).
+ * ...`), as TypeBindings named by the attribute (`at`: where the attribute's name is). With `names` (the
+ * text's typeBindings), also `self.client = client` of a name annotated as a parameter somewhere
+ * (`def __init__(self, client: Client)`): one binding per class it is annotated with (`from`: the name).
  */
-export function selfBindings(code: string): TypeBinding[] {
+export function selfBindings(code: string, names?: readonly TypeBinding[]): TypeBinding[] {
   const found: TypeBinding[] = [];
+  let parameters: Map<string, string[]> | undefined;
   for (let i = code.indexOf('self'); i >= 0; i = code.indexOf('self', i + 4)) {
     if (isWordChar(code.charCodeAt(i - 1)) || code.charCodeAt(i - 1) === 46 /* . */) continue;
     let j = i + 4;
@@ -246,6 +235,13 @@ export function selfBindings(code: string): TypeBinding[] {
       const cls = calleeAt(code, j + 1);
       if (cls !== undefined && !NOT_CLASSES.has(cls.split('.')[0]!) && classLike(cls))
         found.push({ name, cls, at, constructed: true });
+      else if (cls === undefined && names) {
+        const from = plainNameAt(code, j + 1);
+        if (from === undefined) continue;
+        parameters ??= parameterClasses(names);
+        for (const p of parameters.get(from) ?? [])
+          found.push({ name, cls: p, at, constructed: false, from });
+      }
     } else if (c === 58 /* : */ && code.charCodeAt(j + 1) !== 61) {
       let end = code.indexOf('\n', j);
       if (end < 0 || end > j + 201) end = Math.min(code.length, j + 201);
@@ -254,6 +250,31 @@ export function selfBindings(code: string): TypeBinding[] {
     }
   }
   return found;
+}
+
+/** Name -> the classes the parameters of that name are annotated with, anywhere in the text. */
+function parameterClasses(names: readonly TypeBinding[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const b of names) {
+    if (b.constructed || b.field) continue;
+    const list = map.get(b.name);
+    if (!list) map.set(b.name, [b.cls]);
+    else if (!list.includes(b.cls)) list.push(b.cls);
+  }
+  return map;
+}
+
+/** The plain name at `from` (blanks before it) that ends its statement (a line end or `;` after it). */
+function plainNameAt(code: string, from: number): string | undefined {
+  let j = from;
+  while (isBlank(code.charCodeAt(j))) j++;
+  const start = j;
+  if (!isNameStart(code.charCodeAt(j))) return undefined;
+  while (isWordChar(code.charCodeAt(j))) j++;
+  const end = j;
+  while (isBlank(code.charCodeAt(j))) j++;
+  const c = code.charCodeAt(j);
+  return Number.isNaN(c) || c === 10 || c === 13 || c === 59 ? code.slice(start, end) : undefined;
 }
 
 /** How many statements of `text` assign `self.<attr>` (`=`, augmented, annotated): an over-count is safe. */
@@ -268,7 +289,8 @@ export function selfAssignments(text: string, attr: string): number {
 }
 
 /**
- * Attribute of `self` -> every class the text binds it to an instance of (`self.x = C()`, `self.x: C`), and
+ * Attribute of `self` -> every class the text binds it to an instance of (`self.x = C()`, `self.x: C`,
+ * `self.x = x` of a parameter `x: C`), and
  * names annotated at a statement's start (a class body's fields among them).
  */
 export function attributeMap(bindings: TextBindings): Map<string, string[]> {
@@ -292,7 +314,10 @@ export interface TextBindings {
  * text-level reach and the summaries (which confirm them in the tree) read the same list.
  */
 export function textBindings(lexed: Lexed | undefined, code: string): TextBindings {
-  const scan = (): TextBindings => ({ names: typeBindings(code), self: selfBindings(code) });
+  const scan = (): TextBindings => {
+    const names = typeBindings(code);
+    return { names, self: selfBindings(code, names) };
+  };
   return lexed ? derived(lexed, 'bindings', scan) : scan();
 }
 
@@ -362,84 +387,4 @@ export function usesOfInstances(
   if (!use.self) return instanceUses(use, names);
   if (use.call || use.tail?.length === 0) return [];
   return instanceUses({ word: use.word, call: false, self: false, tail: use.tail }, attributes());
-}
-
-/** Keywords that start a form binding names: `for ... in`, `as x`, a def or class, `global`, an import... */
-const BINDING_KEYWORD = /(?<![A-Za-z0-9_.])(?:for|as|def|class|global|nonlocal|del|import)(?=[ \t])/g;
-/** The targets of `for ... in` (up to ` in` on the line). */
-const FOR_TARGETS = /^([^\n]*?)[ \t]in(?![A-Za-z0-9_])/;
-const NAME_AFTER = /^[ \t]+([A-Za-z_][A-Za-z0-9_]*)/;
-/** Keywords a statement can start with: a line `if a <= b:` names no target. */
-const STATEMENT_KEYWORDS =
-  /^(?:if|elif|while|assert|return|yield|await|raise|print|lambda|not)(?![A-Za-z0-9_])/;
-const WORD = /(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*/g;
-/** Operators of an augmented assignment, before its `=` (`+=`, `//=`, `>>=`...). */
-const AUGMENTED = /(?:[-+*/%@&|^]|\/\/|\*\*|>>|<<)$/;
-
-/**
- * How many times `text` binds each name (an over-count: a name in a target's subscript, a keyword argument on
- * a line of its own when `starts`, the logical lines' starts, are not given...; over-counting only loses a type): assignments (a statement's text before its first
- * `=`, plain or augmented, that is no comparison), then `for ... in`, `as x`, `x :=`, a def or class,
- * `global`/`nonlocal`/`del` and imports. (An import's parenthesised names on later lines are not read: an
- * imported name is never typed.)
- */
-export function bindingCounts(text: string, starts?: readonly number[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  const add = (words: string): void => {
-    for (const [w] of words.matchAll(WORD)) counts.set(w, (counts.get(w) ?? 0) + 1);
-  };
-  // (The next `;`, `=` and line break are looked for once each, not again from every statement.)
-  const next = (c: string, from: number): number => {
-    const i = text.indexOf(c, from);
-    return i < 0 ? Infinity : i;
-  };
-  let semi = -1;
-  let eq = -1;
-  let line = -1;
-  /** The statements of [from, end) (split at `;`): the names before an assignment's `=`. */
-  const statements = (from: number, end: number): void => {
-    for (let s = from; s < end;) {
-      if (semi < s) semi = next(';', s);
-      const e = Math.min(semi, end);
-      if (eq < s) eq = next('=', s);
-      if (eq < e && text.charCodeAt(eq + 1) !== 61 /* == */) {
-        const target = text.slice(s, eq).replace(AUGMENTED, '');
-        const head = target.trimStart();
-        // Not a comparison (`a <= b`), nor a keyword argument of a call (`svc.run(x, kw=1)`); a
-        // parenthesised target list (`(a, b) = pair()`) is one.
-        if (
-          !/[<>!]/.test(target) &&
-          !STATEMENT_KEYWORDS.test(head) &&
-          (head.startsWith('(') || !target.includes('('))
-        )
-          add(target);
-      }
-      s = e + 1;
-    }
-  };
-  if (starts) {
-    // Logical lines: a call's keyword arguments on lines of their own are inside one.
-    for (let k = 0; k < starts.length; k++)
-      statements(starts[k]!, k + 1 < starts.length ? starts[k + 1]! : text.length);
-  } else {
-    for (let from = 0; from < text.length;) {
-      if (line < from) line = next('\n', from);
-      const end = Math.min(line, text.length);
-      statements(from, end);
-      from = end + 1;
-    }
-  }
-  for (const m of text.matchAll(BINDING_KEYWORD)) {
-    const keyword = m[0];
-    const rest = text.slice(m.index + keyword.length, next('\n', m.index));
-    if (keyword === 'for') add(FOR_TARGETS.exec(rest)?.[1] ?? '');
-    else if (keyword === 'as' || keyword === 'def' || keyword === 'class')
-      add(NAME_AFTER.exec(rest)?.[1] ?? '');
-    else add(rest.split(';', 1)[0]!);
-  }
-  for (let i = text.indexOf(':='); i >= 0; i = text.indexOf(':=', i + 2)) {
-    const name = nameBefore(text, i);
-    if (name) add(text.slice(name[0], name[1]));
-  }
-  return counts;
 }

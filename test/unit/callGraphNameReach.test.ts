@@ -208,6 +208,19 @@ test('pre-filter: a method call counts where the module can carry its receiver e
       'from requests import Session\n\nS = Session()\n\ndef h():\n    return S.get("u")\n',
       true,
     ],
+    // ...in reach of the receiver: in the same top-level def or class, or in module-level code.
+    get_session_elsewhere: [
+      'import requests\n\ndef make():\n    return requests.Session()\n\ndef h(d):\n    return d.get("k")\n',
+      false,
+    ],
+    get_session_attribute: [
+      'import requests as rq\n\nclass Api:\n    def __init__(self):\n        self.s = rq.Session()\n\n    def get(self):\n        return self.s.get("u")\n\ndef h(x):\n    api = Api()\n    return api.get()\n',
+      true,
+    ],
+    get_session_alias_class: [
+      'from requests import Session as Http\n\ndef h():\n    return Http().get("u")\n',
+      true,
+    ],
   };
   const { dir, index, file } = project(
     Object.fromEntries(Object.entries(helpers).map(([name, [text]]) => [`${name}.py`, text])),
@@ -246,7 +259,7 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     if (blocking) lines.push('import time');
     // HTTP through a Session (BHD006 needs a Session, from this module's text); dict.get decoys beside it.
     const http = r() < 0.3;
-    if (http) lines.push('import requests');
+    if (http) lines.push('import requests', ...(r() < 0.5 ? ['HTTP = requests.Session()'] : []));
     const imported = others.filter(() => r() < 0.5);
     const uses: string[] = [];
     for (const j of imported) {
@@ -322,6 +335,9 @@ function randomProject(seed: number, n = 5): Record<string, string> {
         if (http) {
           choices.push('d = {}; d.get(1)', 'd = {}; d.get(1)');
           if (r() < 0.3) choices.push('requests.Session().get("u")', 's = requests.Session(); s.get("u")');
+          // A Session made at module level, or kept by C's __init__ (W's methods have none in reach).
+          if (r() < 0.3) choices.push('HTTP.get("u")');
+          if (method) choices.push('self.http.get("u")');
         }
         // A future's result (BHD003 needs a `.submit(` in the module), and one without any submit.
         if (r() < 0.1) choices.push('fut = executor.submit(len, []); fut.result()');
@@ -338,6 +354,7 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     // (`self.fwd = dep`: a parameter annotated with the class; `self.raw = raw`: one without an annotation)
     lines.push('', `class C${i}:`, `    fld: C${i}`, `    def __init__(self, dep: C${i} = None, raw=None):`);
     lines.push('        self.x = 1', '        self.fwd = dep', '        self.raw = raw');
+    if (http) lines.push('        self.http = requests.Session()');
     lines.push(`        self.mine = C${i}()`, `        self.twice = C${i}()`, '        self.twice = None');
     lines.push('    @staticmethod', '    def s():', ...body('        '));
     lines.push('    def m(self):', ...body('        ', true));

@@ -6,7 +6,8 @@
  *   the way (`time`, `sleep`, `cf.ThreadPoolExecutor`, `requests.get`), or by a star import of such a module
  *   to a target's last name;
  * - a method call the rules subscribe to (`.shutdown(`, `.result(`, a Session's `.get(`...), whatever the
- *   receiver, when the module can carry the evidence the rule needs of a receiver (see blockingText).
+ *   receiver, when the module can carry the evidence the rule needs of a receiver (see blockingText); a
+ *   Session's only where one can be in reach (sessionNear: `d.get(` of a dict far from any Session is none).
  */
 import { BLOCKING_RULES } from '../rules/registry';
 import type { MethodNeed } from '../rules/rule';
@@ -65,6 +66,8 @@ export function blockingText(
   code: string,
   source = code,
   imports: readonly TextImport[] = textImports(code),
+  /** The logical lines' starts (../../python/lexer): given, a Session's methods count only near a Session. */
+  lines?: readonly number[],
 ): BlockingText {
   /** Local name -> what imports bind it to (a target or a module on the way to one); '*': star-import names. */
   const roots = new Map<string, string[]>();
@@ -77,13 +80,17 @@ export function blockingText(
   let session = false;
   /** Locals naming requests or requests.sessions: `local.Session(`, `local.sessions.session(`. */
   const sessionPrefixes: string[] = [];
+  /** Local names of the Session classes (`from requests import Session as S`), beside the words themselves. */
+  const sessionNames = new Set(['Session', 'session']);
   for (const { local, modules } of imports) {
     for (const [module, level, member] of modules) {
       if (level > 0) continue;
       const q = member === undefined ? module : `${module}.${member}`;
       if (q === 'requests' || q.startsWith('requests.')) requests = true;
-      if (SESSION_CLASSES.has(q)) session = true;
-      else if (q === 'requests' || q === 'requests.sessions') {
+      if (SESSION_CLASSES.has(q)) {
+        session = true;
+        if (local !== '*') sessionNames.add(local);
+      } else if (q === 'requests' || q === 'requests.sessions') {
         if (local === '*') session ||= SESSION_WORD.test(code);
         else sessionPrefixes.push(local);
       }
@@ -101,6 +108,8 @@ export function blockingText(
   if (hasMethodCall(source, 'submit')) evident.add('future'); // the analysis's hasSubmit
   if (requests && session) evident.add('session');
   const re = methodsFor(evident);
+  const near = evident.has('session') && lines ? sessionNear(code, lines, sessionNames) : undefined;
+  const withoutSession = near && methodsFor(new Set([...evident].filter((e) => e !== 'session')));
   return {
     root: (word, tail) => {
       const bound = roots.get(word);
@@ -109,6 +118,54 @@ export function blockingText(
       const rest = tail.length > 0 ? `.${tail.join('.')}` : '';
       return bound.some((q) => TARGET_SET.has(`${q}${rest}`));
     },
-    methodCall: (text, from, to) => re !== undefined && re.test(text.slice(from, to)),
+    methodCall: (text, from, to) => {
+      const methods = near === undefined || near(from) ? re : withoutSession;
+      return methods !== undefined && methods.test(text.slice(from, to));
+    },
   };
 }
+
+/**
+ * Whether a Session can be in reach of code at a position: the analysis (../evidence) takes a receiver for a
+ * Session from its bindings in the scopes visible there (the function, the functions around it, the module)
+ * or, for `self.x`, anywhere in its class, each followed to a Session class named in that text. All of that
+ * lies in the top-level def or class holding the position, or in the module-level code: a Session word
+ * (`Session`, `session`, a local name of a Session class) in neither, and no Session method call there counts.
+ */
+function sessionNear(
+  code: string,
+  lines: readonly number[],
+  names: ReadonlySet<string>,
+): (at: number) => boolean {
+  const word = new RegExp(`(?<![A-Za-z0-9_])(?:${[...names].join('|')})(?![A-Za-z0-9_])`);
+  // Statements at column 0, in order: top-level defs and classes, and the module-level code between them.
+  const starts: number[] = [];
+  const isBlock: boolean[] = [];
+  for (const at of lines) {
+    const c = code.charCodeAt(at);
+    if (Number.isNaN(c) || c === 32 || c === 9 || c === 10 || c === 13 || c === 12) continue;
+    starts.push(at);
+    isBlock.push(TOP_BLOCK.test(code.slice(at, at + 12)));
+  }
+  let moduleLevel: boolean | undefined;
+  const segments = new Map<number, boolean>();
+  const text = (k: number): string =>
+    code.slice(starts[k], k + 1 < starts.length ? starts[k + 1] : code.length);
+  return (at) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! <= at) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    moduleLevel ??= starts.some((_, k) => !isBlock[k] && word.test(text(k)));
+    if (moduleLevel || hi < 0 || !isBlock[hi]) return moduleLevel;
+    let yes = segments.get(hi);
+    if (yes === undefined) segments.set(hi, (yes = word.test(text(hi))));
+    return yes;
+  };
+}
+
+/** A top-level def or class statement's start (a decorator is module-level code: it runs there). */
+const TOP_BLOCK = /^(?:async[ \t]+def|def|class)(?![A-Za-z0-9_])/;

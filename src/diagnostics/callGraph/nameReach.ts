@@ -279,7 +279,7 @@ export class NameReach {
       }
       text = {
         direct: () => (direct ??= this.host.blocksDirectly(source)),
-        blocking: blockingText(code, source, all),
+        blocking: blockingText(code, source, all, lexed?.lines),
         code,
         blocks: lexed ? derived(lexed, 'blocks', () => defBlocks(code, lexed.lines)) : undefined,
         imports,

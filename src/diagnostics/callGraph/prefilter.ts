@@ -158,7 +158,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
       localAnswers.set(name, yes);
       return yes;
     }
-    const { root, methodCall } = (blocking ??= blockingText(code, source, imports));
+    const { root, methodCall } = (blocking ??= blockingText(code, source, imports, lexed.lines));
     const reached = blocksReach(
       code,
       blocks,

@@ -310,6 +310,8 @@ function randomProject(seed: number, n = 5): Record<string, string> {
       for (let k = 0; k < count; k++) {
         const choices = ['h()', 'f0()', 'f1()', `C${i}.s()`, `C${i}()`, 'len([])', ...uses, ...uses];
         choices.push('g()', 'x = list(g())', `with W${i}(): pass`);
+        // In a lambda's body a call runs later (elsewhere); in its default, right here.
+        choices.push('cb = lambda: h(); cb', 'cb = lambda y=f0(): y', `sorted([], key=lambda v: C${i}.s())`);
         // This module's instance, one made here, one rebound (its class then unknown), an annotated parameter.
         choices.push(`inst${i}.k()`, `loc = C${i}(); loc.m()`, `two = C${i}(); two = None; two.k()`);
         if (count === 1) choices.push('p.k()', 'p.own' + i + '()');

@@ -14,6 +14,7 @@ import {
   callsInAsync,
   definedAt,
   directlyAwaited,
+  inLambdaBody,
   namesSync,
 } from '../../src/diagnostics/callGraph/prefilter';
 import { consumedAt, enteredAt, useShape } from '../../src/diagnostics/callGraph/callShape';
@@ -311,6 +312,22 @@ test('asyncLocator: the same answer as walking back to the enclosing header, and
     }
   }
   assert.ok(asked > 1000 && inAsync > 100, `asked ${asked}, in async code ${inAsync}`);
+});
+
+test("inLambdaBody: a call after a lambda's colon, up to a comma or a bracket of its level", () => {
+  const inside = (line: string, call = 'h('): boolean => inLambdaBody(line, 0, line.indexOf(call));
+  assert.equal(inside('run_in_executor(None, lambda: h(1))'), true);
+  assert.equal(inside('f(key=lambda x: g(h(x)))'), true);
+  assert.equal(inside('cb = lambda: a if c else h()'), true);
+  assert.equal(inside('f(lambda x=h(): 0)'), false, 'a default runs where the lambda is written');
+  assert.equal(inside('f(lambda: 1, h())'), false, 'after the lambda');
+  assert.equal(inside('f(key=lambda x: x, other=h())'), false);
+  assert.equal(inside('x = lambda: 0; h()'), false, 'another statement');
+  assert.equal(inside('f(lambda: x)[1:h()]'), false);
+  assert.equal(inside('if ok: h()'), false);
+  assert.equal(inside('g(f"lambda: {h()}")'), false, 'unsure in an f-string');
+  assert.equal(inside('y = lambda_x(z: h())'), false, 'not the keyword');
+  assert.equal(inside('lambda: {k: h()}'), true);
 });
 
 test('definedAt: the name a def or class header defines, not a call after `def` elsewhere', () => {

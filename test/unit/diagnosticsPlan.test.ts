@@ -176,6 +176,12 @@ test('BHD007 pre-filter: a def header is no call, and a plain call runs no metho
     assert.deepEqual(await says(underIf), [true, 1]);
     const viaSelf = `${blocking}class Sub(Client):\n    async def go(self, xs):\n        self.map(xs)\n`;
     assert.deepEqual(await says(viaSelf), [true, 1]);
+    // A call in a lambda's body runs when the lambda is called (elsewhere); a default value runs here.
+    const lambdas = (body: string): string =>
+      `import time\n\ndef helper():\n    time.sleep(1)\n\nasync def go(loop):\n    ${body}\n`;
+    assert.deepEqual(await says(lambdas('await loop.run_in_executor(None, lambda: helper())')), [false, 0]);
+    assert.deepEqual(await says(lambdas('loop.call_soon(lambda x=helper(): x)')), [true, 1]);
+    assert.deepEqual(await says(lambdas('cb = lambda: 0; helper()')), [true, 1]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -257,9 +257,9 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     const names = [...all].filter((n) => candidate(n, false, undefined, true));
     if (names.length === 0) return false;
     if (!asyncAt) return true;
-    return callsInAsync(code, names, asyncAt, () => true, asyncAt.ranges);
+    return callsInAsync(code, names, asyncAt, () => true, asyncAt.ranges, lexed.lines);
   }
-  return callsInAsync(code, [...all], asyncAt, candidate, asyncAt.ranges);
+  return callsInAsync(code, [...all], asyncAt, candidate, asyncAt.ranges, lexed.lines);
 }
 
 /** Whether one of the sync def blocks named `name` lies in no other def or class block. */
@@ -317,6 +317,57 @@ export function directlyAwaited(code: string, start: number, end: number): boole
   return next !== 46 /* . */ && next !== 40 /* ( */ && next !== 91; /* [ */
 }
 
+/** The start of the logical line holding `at` (`lines`: the logical lines' starts, sorted). */
+function lineStart(lines: readonly number[], at: number): number {
+  let lo = 0;
+  let hi = lines.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (lines[mid]! <= at) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return hi < 0 ? 0 : lines[hi]!;
+}
+
+/**
+ * Whether `at` (in the logical line starting at `from`) is in the body of a `lambda` (after its `:`, before
+ * a `,` or a closing bracket of its level): a call there runs when the lambda is called, not where it is
+ * written (`run_in_executor(None, lambda: requests.get(u))`; a default value, `lambda x=f(): ...`, runs
+ * there). False when unsure: a quote before it on the line (an f-string's kept text).
+ */
+export function inLambdaBody(code: string, from: number, at: number): boolean {
+  let depth = 0;
+  // At the level being read: a `,` (a lambda before it has ended) and a `:` (a lambda's own colon) seen.
+  let comma = false;
+  let colon = false;
+  // A quote in the code is an f-string's (other strings are blanked): its braces and words are not code.
+  const text = code.slice(from, at);
+  if (text.includes('"') || text.includes("'")) return false;
+  for (let i = at - 1; i >= from; i--) {
+    const c = code.charCodeAt(i);
+    if (c === 41 || c === 93 || c === 125) depth++;
+    else if (c === 40 || c === 91 || c === 123) {
+      if (depth > 0) depth--;
+      else comma = colon = false; // out to the enclosing level
+    } else if (depth === 0) {
+      if (c === 59) return false; // `;`: another statement before
+      if (c === 44) comma = true;
+      else if (c === 58) colon = true;
+      else if (
+        c === 97 /* a */ &&
+        !comma &&
+        colon &&
+        code.startsWith('lambda', i - 5) &&
+        !isWordChar(code.charCodeAt(i - 6)) &&
+        !(code.charCodeAt(i - 6) > 127) &&
+        !isWordChar(code.charCodeAt(i + 1))
+      )
+        return true;
+    }
+  }
+  return false;
+}
+
 /** Whether the name at `at` is the one a `def` or `class` statement defines (its header is no call). */
 export function definedAt(code: string, at: number): boolean {
   let i = at - 1;
@@ -368,7 +419,11 @@ export function callsInAsync(
   ) => boolean,
   /** Where async code can be at all (asyncAt is false outside; whole logical lines): only these are scanned. */
   ranges: readonly (readonly [number, number])[] = [[0, code.length]],
+  /** The logical lines' starts: given, a call in a lambda's body is skipped (it does not run there). */
+  lines?: readonly number[],
 ): boolean {
+  const inLambda = (at: number): boolean =>
+    lines !== undefined && inLambdaBody(code, lineStart(lines, at), at);
   if (names.every((n) => WORD_NAME.test(n))) {
     // One scan over the words followed by `(`/`.` and a set lookup: the same matches, in the same order,
     // as the alternation below (a name there is a whole word too), without compiling a regex per file.
@@ -382,6 +437,7 @@ export function callsInAsync(
         // (`def name(`, `class name(`: a header, no call)
         if (start < 0 || (start === m.index && definedAt(code, start))) continue;
         if (!asyncAt(start) || directlyAwaited(code, start, m.index + name.length)) continue;
+        if (inLambda(start)) continue;
         const shape = useShape(code, start !== m.index, m.index + name.length);
         if (shape === null) continue;
         const next = WORD_CALL.lastIndex; // keep() runs other code: leave the shared regex as it was
@@ -408,7 +464,7 @@ export function callsInAsync(
   for (const m of code.matchAll(call)) {
     const end = m.index + m[0].search(/[ \t]*[(.]$/);
     if (m[0].startsWith(m[1]!) && definedAt(code, m.index)) continue;
-    if (!asyncAt(m.index) || directlyAwaited(code, m.index, end)) continue;
+    if (!asyncAt(m.index) || directlyAwaited(code, m.index, end) || inLambda(m.index)) continue;
     const shape = useShape(code, !m[0].startsWith(m[1]!), end);
     if (shape === null) continue;
     const entered = enteredAt(code, m.index);

@@ -60,3 +60,15 @@ export function lastPart(qualified: string): string {
 export function compact(text: string): string {
   return text.replace(/\s+/g, '');
 }
+
+/** The index of the last of `sorted` (ascending) that is <= `at`; -1 when none is. */
+export function lastAtOrBefore(sorted: readonly number[], at: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= at) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return hi;
+}

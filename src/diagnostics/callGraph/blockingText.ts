@@ -11,7 +11,7 @@
  */
 import { BLOCKING_RULES } from '../rules/registry';
 import type { MethodNeed } from '../rules/rule';
-import { hasMethodCall, lastPart } from '../../python/text';
+import { hasMethodCall, lastAtOrBefore, lastPart } from '../../python/text';
 import { type TextImport, textImports } from './textImports';
 import { SESSION_CLASSES } from '../targets';
 
@@ -152,13 +152,7 @@ function sessionNear(
   const text = (k: number): string =>
     code.slice(starts[k], k + 1 < starts.length ? starts[k + 1] : code.length);
   return (at) => {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid]! <= at) lo = mid + 1;
-      else hi = mid - 1;
-    }
+    const hi = lastAtOrBefore(starts, at);
     moduleLevel ??= starts.some((_, k) => !isBlock[k] && word.test(text(k)));
     if (moduleLevel || hi < 0 || !isBlock[hi]) return moduleLevel;
     let yes = segments.get(hi);

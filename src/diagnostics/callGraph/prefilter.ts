@@ -8,6 +8,7 @@
  * Most files with `async def` are then never parsed for BHD007.
  */
 import { asyncLocator, derived, lexTopLevel } from '../../python/lexer';
+import { lastAtOrBefore } from '../../python/text';
 import { type ImportSource, textImports } from './textImports';
 import { type Block, blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
 import { enteredAt, isGap, isWordChar, useShape } from './callShape';
@@ -319,14 +320,8 @@ export function directlyAwaited(code: string, start: number, end: number): boole
 
 /** The start of the logical line holding `at` (`lines`: the logical lines' starts, sorted). */
 function lineStart(lines: readonly number[], at: number): number {
-  let lo = 0;
-  let hi = lines.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (lines[mid]! <= at) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return hi < 0 ? 0 : lines[hi]!;
+  const k = lastAtOrBefore(lines, at);
+  return k < 0 ? 0 : lines[k]!;
 }
 
 /**

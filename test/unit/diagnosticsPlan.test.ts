@@ -187,6 +187,36 @@ test('BHD007 pre-filter: a def header is no call, and a plain call runs no metho
   }
 });
 
+test('BHD007 pre-filter: `m.f()` in a helper asks about f of module m, not about all of m', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-prefilter-'));
+  try {
+    // search.py blocks in `slow`, not in `index_name`.
+    fs.writeFileSync(
+      path.join(dir, 'search.py'),
+      'import time\n\ndef index_name(uid):\n    return f"x_{uid}"\n\ndef slow():\n    time.sleep(1)\n',
+    );
+    const project = new ProjectIndex({ roots: [dir] });
+    const file = path.join(dir, 'main.py');
+    const says = async (code: string): Promise<[boolean, number]> => {
+      // main.py's text is another each time, saved (a chain's hops are read from their files)
+      fs.writeFileSync(file, code);
+      project.changed(file);
+      return [
+        project.mayHaveChains(file, code),
+        (await checkSource(code, { project, file })).filter((f) => f.code === 'BHD007').length,
+      ];
+    };
+    const helper = (call: string, lazy: boolean): string =>
+      `${lazy ? '' : 'import search as s\n'}\ndef helper():\n    ${lazy ? 'import search as s\n    ' : ''}return s.${call}(1)\n\nasync def go():\n    helper()\n`;
+    for (const lazy of [false, true]) {
+      assert.deepEqual(await says(helper('index_name', lazy)), [false, 0], `index_name, lazy: ${lazy}`);
+      assert.deepEqual(await says(helper('slow', lazy)), [true, 1], `slow, lazy: ${lazy}`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('BHD007 pre-filter: a module in an import cycle that reaches a blocking one is not cached as "no"', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-cycle-'));
   try {

@@ -164,11 +164,12 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
       code,
       blocks,
       name,
-      ({ word, call, tail, instance }) =>
+      ({ word, call, tail }) =>
         root(word, tail) ||
         localAnswers.get(word) === true ||
-        // (an instance's call: only its method may run, `C.f(...)`; else the whole name is asked about)
-        (imported.has(word) && importMayBlock(word, call, instance ? tail : undefined)) ||
+        // (with the attributes up to the call, as in the followed modules (./nameReach): `m.f(...)` asks about
+        // `f` of module m, not about all of m; an instance's call `C.f(...)` about the method)
+        (imported.has(word) && importMayBlock(word, call, tail)) ||
         // `C.f(...)` of a class here that inherits `f` from an imported base.
         (tail?.length === 1 && syncDefs.has(word) && !blocks.has(tail[0]!) && inheritedMayBlock(tail[0]!)),
       (from, to) => methodCall(code, from, to),

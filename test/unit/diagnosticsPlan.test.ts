@@ -118,16 +118,42 @@ test('BHD007: the text pre-filter and planned parsing == whole-file analysis, wi
   assert.ok(skipped > 20, `files the pre-filter spared: ${skipped}`);
 });
 
-test('BHD007 pre-filter: a call from async code to an async def (or a name only an async def has) starts no chain', () => {
+/**
+ * A project in a temporary directory with `files` (name -> text), its index, and `main.py`: `says(code)` saves
+ * `code` as main.py (a chain's hops are read from their files) and gives what the pre-filter says of it and
+ * how many BHD007 findings the check has. Removed after `body`.
+ */
+async function withMain(
+  files: Record<string, string>,
+  body: (p: {
+    project: ProjectIndex;
+    file: string;
+    says: (code: string) => Promise<[boolean, number]>;
+  }) => Promise<void> | void,
+): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-prefilter-'));
   try {
-    // helpers.py may block (time.sleep) but its `fetch` is async; `load` is sync.
-    fs.writeFileSync(
-      path.join(dir, 'helpers.py'),
-      'import time\n\nasync def fetch():\n    time.sleep(1)\n\ndef load():\n    time.sleep(1)\n',
-    );
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
     const project = new ProjectIndex({ roots: [dir] });
     const file = path.join(dir, 'main.py');
+    const says = async (code: string): Promise<[boolean, number]> => {
+      fs.writeFileSync(file, code);
+      project.changed(file);
+      return [
+        project.mayHaveChains(file, code),
+        (await checkSource(code, { project, file })).filter((f) => f.code === 'BHD007').length,
+      ];
+    };
+    await body({ project, file, says });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('BHD007 pre-filter: a call from async code to an async def (or a name only an async def has) starts no chain', async () => {
+  // helpers.py may block (time.sleep) but its `fetch` is async; `load` is sync.
+  const helpers = 'import time\n\nasync def fetch():\n    time.sleep(1)\n\ndef load():\n    time.sleep(1)\n';
+  await withMain({ 'helpers.py': helpers }, ({ project, file }) => {
     const own = (def: string): string =>
       `import time\n\n${def} helper():\n    time.sleep(1)\n\nasync def main():\n    helper()\n`;
     assert.equal(project.mayHaveChains(file, own('async def')), false);
@@ -142,21 +168,12 @@ test('BHD007 pre-filter: a call from async code to an async def (or a name only 
       `from helpers import ${name}\n\nasync def main():\n    ${name}()\n`;
     assert.equal(project.mayHaveChains(file, imported('fetch')), false);
     assert.equal(project.mayHaveChains(file, imported('load')), true);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('BHD007 pre-filter: a def header is no call, and a plain call runs no method nor nested def', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-prefilter-'));
-  try {
-    const project = new ProjectIndex({ roots: [dir] });
-    const file = path.join(dir, 'main.py');
+  await withMain({}, async ({ says }) => {
     const blocking = 'import time\n\nclass Client:\n    def map(self, xs):\n        time.sleep(1)\n\n';
-    const says = async (code: string): Promise<[boolean, number]> => [
-      project.mayHaveChains(file, code),
-      (await checkSource(code, { project, file })).filter((f) => f.code === 'BHD007').length,
-    ];
     // `async def fetch(` in async code names a sync def `fetch` (the module's): a header, not a call.
     const header =
       'import time\n\ndef fetch():\n    time.sleep(1)\n\nclass Api:\n    async def fetch(self):\n        return 1\n';
@@ -182,39 +199,21 @@ test('BHD007 pre-filter: a def header is no call, and a plain call runs no metho
     assert.deepEqual(await says(lambdas('await loop.run_in_executor(None, lambda: helper())')), [false, 0]);
     assert.deepEqual(await says(lambdas('loop.call_soon(lambda x=helper(): x)')), [true, 1]);
     assert.deepEqual(await says(lambdas('cb = lambda: 0; helper()')), [true, 1]);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('BHD007 pre-filter: `m.f()` in a helper asks about f of module m, not about all of m', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-prefilter-'));
-  try {
-    // search.py blocks in `slow`, not in `index_name`.
-    fs.writeFileSync(
-      path.join(dir, 'search.py'),
-      'import time\n\ndef index_name(uid):\n    return f"x_{uid}"\n\ndef slow():\n    time.sleep(1)\n',
-    );
-    const project = new ProjectIndex({ roots: [dir] });
-    const file = path.join(dir, 'main.py');
-    const says = async (code: string): Promise<[boolean, number]> => {
-      // main.py's text is another each time, saved (a chain's hops are read from their files)
-      fs.writeFileSync(file, code);
-      project.changed(file);
-      return [
-        project.mayHaveChains(file, code),
-        (await checkSource(code, { project, file })).filter((f) => f.code === 'BHD007').length,
-      ];
-    };
+  // search.py blocks in `slow`, not in `index_name`.
+  const search =
+    'import time\n\ndef index_name(uid):\n    return f"x_{uid}"\n\ndef slow():\n    time.sleep(1)\n';
+  await withMain({ 'search.py': search }, async ({ says }) => {
     const helper = (call: string, lazy: boolean): string =>
       `${lazy ? '' : 'import search as s\n'}\ndef helper():\n    ${lazy ? 'import search as s\n    ' : ''}return s.${call}(1)\n\nasync def go():\n    helper()\n`;
     for (const lazy of [false, true]) {
       assert.deepEqual(await says(helper('index_name', lazy)), [false, 0], `index_name, lazy: ${lazy}`);
       assert.deepEqual(await says(helper('slow', lazy)), [true, 1], `slow, lazy: ${lazy}`);
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('BHD007 pre-filter: a module in an import cycle that reaches a blocking one is not cached as "no"', async () => {

@@ -310,6 +310,8 @@ function randomProject(seed: number, n = 5): Record<string, string> {
       for (let k = 0; k < count; k++) {
         const choices = ['h()', 'f0()', 'f1()', `C${i}.s()`, `C${i}()`, 'len([])', ...uses, ...uses];
         choices.push('g()', 'x = list(g())', `with W${i}(): pass`);
+        // A nested def's body runs when it is called (the call graph follows no nested def); its default here.
+        choices.push('def nest():\n    f0()\nnest()', 'def nest(a=f1()):\n    return a', 'def nest(): h()');
         // In a lambda's body a call runs later (elsewhere); in its default, right here.
         choices.push('cb = lambda: h(); cb', 'cb = lambda y=f0(): y', `sorted([], key=lambda v: C${i}.s())`);
         // This module's instance, one made here, one rebound (its class then unknown), an annotated parameter.
@@ -348,8 +350,9 @@ function randomProject(seed: number, n = 5): Record<string, string> {
       }
       return out;
     };
+    // (a choice of several lines: each indented)
     const body = (indent: string, method = false, count?: number, acrossOnly = false): string[] =>
-      calls(method, count, acrossOnly).map((c) => `${indent}${c}`);
+      calls(method, count, acrossOnly).map((c) => c.replace(/^/gm, indent));
     lines.push('', 'def h():', ...body('    '));
     lines.push('', 'def f0():', ...body('    '));
     lines.push('', 'def f1():', ...body('    '));
@@ -383,7 +386,7 @@ function randomProject(seed: number, n = 5): Record<string, string> {
     // One call in async code per file: the pre-filter decides per file, so each chain is seen on its own.
     // Sometimes awaited (the call graph skips the operand of `await`), or awaited through `.result()`.
     const awaited = (line: string): string =>
-      /[;=]/.test(line)
+      /[;=]|^\s*def /.test(line)
         ? line
         : r() < 0.3
           ? line.replace(/^(\s*)/, '$1await ')

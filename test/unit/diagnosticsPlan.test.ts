@@ -216,6 +216,22 @@ test('BHD007 pre-filter: `m.f()` in a helper asks about f of module m, not about
   });
 });
 
+test("BHD007 pre-filter: a nested def's body is its own (not followed), its defaults run where it is written", async () => {
+  await withMain({}, async ({ says }) => {
+    const helper = (nested: string): string =>
+      `import time\n\ndef slow():\n    time.sleep(1)\n\ndef helper():\n${nested}\n    return 1\n\nasync def go():\n    helper()\n`;
+    assert.deepEqual(await says(helper('    def inner():\n        slow()')), [false, 0]);
+    assert.deepEqual(await says(helper('    def inner(x=slow()):\n        return x')), [true, 1]);
+    assert.deepEqual(
+      await says(helper('    def inner(\n        x=slow(),\n    ):\n        return x')),
+      [true, 1],
+      'a default on a later line of the header',
+    );
+    // A body on the header's line is kept (not read apart): the pre-filter stays on the safe side.
+    assert.deepEqual(await says(helper('    def inner(): slow()')), [true, 0]);
+  });
+});
+
 test('BHD007 pre-filter: a module in an import cycle that reaches a blocking one is not cached as "no"', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-cycle-'));
   try {

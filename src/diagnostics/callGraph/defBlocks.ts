@@ -2,7 +2,8 @@
  * The text of every def and class block, by the name it defines, from the indentation of the logical lines
  * (pure, no parse): for the BHD007 pre-filter (./prefilter), which asks what a local function's body can call.
  * A block runs from its header to the next logical line indented no deeper than the header (nested blocks
- * included, decorators not): a superset of what the function body holds.
+ * included, decorators not): a superset of what the function body holds. blocksReach reads a def's block
+ * without the bodies nested in it (ownCode): the call graph follows no nested def.
  */
 import { enteredAt, useShape } from './callShape';
 
@@ -147,28 +148,85 @@ export function blocksReach(
   const asked = new Set<string>();
   const stack = [name];
   while (stack.length > 0) {
-    for (const [from, to] of blocks.get(stack.pop()!) ?? []) {
-      if (blockHit?.(from, to)) return true;
-      for (const written of usesIn(code, from, to)) {
-        const key = `${written.self ? 's' : written.call ? 'c' : 'd'}${written.word}${written.tail ? `.${written.tail.join('.')}` : '?'}`;
-        if (asked.has(key)) continue;
-        asked.add(key);
-        const more = alsoAs?.(written);
-        for (const use of more === undefined || more.length === 0 ? [written] : [written, ...more]) {
-          if (!use.self && hit(use)) return true;
-          if (use.self && use.call && inheritedHit && !blocks.has(use.word) && inheritedHit(use.word))
-            return true;
-          const local = use.self ? (blocks.has(use.word) ? use.word : undefined) : localTarget(blocks, use);
-          // Calling an `async def` runs none of its body (the call graph never follows one).
-          if (local !== undefined && !seen.has(local) && !onlyAsync(blocks, code, local)) {
-            seen.add(local);
-            stack.push(local);
+    for (const block of blocks.get(stack.pop()!) ?? []) {
+      for (const [from, to] of ownCode(code, blocks, block)) {
+        if (blockHit?.(from, to)) return true;
+        for (const written of usesIn(code, from, to)) {
+          const key = `${written.self ? 's' : written.call ? 'c' : 'd'}${written.word}${written.tail ? `.${written.tail.join('.')}` : '?'}`;
+          if (asked.has(key)) continue;
+          asked.add(key);
+          const more = alsoAs?.(written);
+          for (const use of more === undefined || more.length === 0 ? [written] : [written, ...more]) {
+            if (!use.self && hit(use)) return true;
+            if (use.self && use.call && inheritedHit && !blocks.has(use.word) && inheritedHit(use.word))
+              return true;
+            const local = use.self ? (blocks.has(use.word) ? use.word : undefined) : localTarget(blocks, use);
+            // Calling an `async def` runs none of its body (the call graph never follows one).
+            if (local !== undefined && !seen.has(local) && !onlyAsync(blocks, code, local)) {
+              seen.add(local);
+              stack.push(local);
+            }
           }
         }
       }
     }
   }
   return seen;
+}
+
+/** Per blocks map: every block, by start (see ownCode). */
+const SORTED = new WeakMap<ReadonlyMap<string, readonly Block[]>, readonly Block[]>();
+
+/**
+ * The parts of `block`'s code that run when it runs: a class's whole block (its body runs; its methods are
+ * what a use of the class may lead to), a def's block without the bodies of the defs and classes nested in it
+ * (the call graph follows no nested def: their calls and blocking operations are theirs). A nested header
+ * (its defaults, evaluated where it is written) stays, and so does a body on the header's line.
+ */
+function ownCode(
+  code: string,
+  blocks: ReadonlyMap<string, readonly Block[]>,
+  block: Block,
+): (readonly [number, number])[] {
+  const [from, to, isClass] = block;
+  if (isClass) return [[from, to]];
+  let sorted = SORTED.get(blocks);
+  if (!sorted) SORTED.set(blocks, (sorted = [...blocks.values()].flat().sort((a, b) => a[0] - b[0])));
+  const parts: (readonly [number, number])[] = [];
+  let at = from;
+  // The first block starting after `from` (sorted by start), then each nested one not inside the last cut.
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]![0] <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo; k < sorted.length && sorted[k]![0] < to; k++) {
+    const [start, end] = sorted[k]!;
+    if (start < at) continue; // inside a part already cut
+    const body = headerEnd(code, start);
+    if (body >= end) continue; // a body on the header's line: kept
+    parts.push([at, body]);
+    at = Math.min(end, to);
+  }
+  if (at < to) parts.push([at, to]);
+  return parts;
+}
+
+/** Where the header starting at `start` ends: the line break after it outside brackets (its logical line's end). */
+function headerEnd(code: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < code.length; i++) {
+    const c = code.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if ((c === 41 || c === 93 || c === 125) && depth > 0) depth--;
+    else if (c === 10 && depth === 0) {
+      const before = code.charCodeAt(i - 1) === 13 ? i - 2 : i - 1;
+      if (code.charCodeAt(before) !== 92 /* \\: continued */) return i + 1;
+    }
+  }
+  return code.length;
 }
 
 /** Whether some block named `name` is a sync def or a class (not only `async def`s: calling one starts no chain). */

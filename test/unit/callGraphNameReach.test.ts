@@ -291,6 +291,9 @@ function randomProject(seed: number, n = 5): Record<string, string> {
         lines.push(`from m${j} import g as g_${j}, W${j}`);
         // A generator runs when iterated, not when called; a class's __enter__/__exit__ when entered.
         uses.push(`g_${j}()`, `for _ in g_${j}(): pass`, `with W${j}(): pass`, `W${j}()`);
+        // Through the module: entered only by its plain name (the call graph enters plain names only).
+        lines.push(`import m${j} as gm${j}`);
+        uses.push(`with gm${j}.W${j}(): pass`);
       } else {
         // A subclass here: its methods reach the ones it inherits (through self, or through the class).
         lines.push(

@@ -46,9 +46,9 @@ function byRegex(
     if (!asyncAt(m.index) || directlyAwaited(code, m.index, end)) continue;
     const shape = useShape(code, !m[0].startsWith(m[1]!), end);
     if (shape === null) continue;
-    // A `with` item (enteredAt, tested below) is asked about as a whole name.
-    const entered = enteredAt(code, m.index);
+    // A `with` item of a plain name (enteredAt, tested below) is asked about as a whole name.
     const viaSelf = !m[0].startsWith(m[1]!);
+    const entered = !viaSelf && (shape.tail ?? []).length === 0 && enteredAt(code, m.index);
     if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail, viaSelf)) return true;
   }
   return false;

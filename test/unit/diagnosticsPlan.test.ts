@@ -232,6 +232,18 @@ test("BHD007 pre-filter: a nested def's body is its own (not followed), its defa
   });
 });
 
+test('BHD007 pre-filter: `with C():` enters a class named plainly; `with m.C():` is a call (as in the call graph)', async () => {
+  const pool =
+    'import time\n\nclass Pool:\n    def __enter__(self):\n        return self\n    def __exit__(self, *exc):\n        time.sleep(1)\n';
+  await withMain({ 'pool.py': pool }, async ({ says }) => {
+    const go = (imports: string, item: string): string =>
+      `${imports}\n\nasync def go():\n    with ${item}:\n        pass\n`;
+    assert.deepEqual(await says(go('from pool import Pool', 'Pool()')), [true, 1]);
+    assert.deepEqual(await says(go('import pool', 'pool.Pool()')), [false, 0]);
+    assert.deepEqual(await says(go('import pool as p', 'p.Pool() as x')), [false, 0]);
+  });
+});
+
 test('BHD007 pre-filter: a module in an import cycle that reaches a blocking one is not cached as "no"', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-cycle-'));
   try {

@@ -91,3 +91,16 @@ export function enteredAt(code: string, start: number): boolean {
   const [word, at] = wordBefore(code, start);
   return word === 'with' && wordBefore(code, at)[0] !== 'async';
 }
+
+/**
+ * Whether a use with `tail` (useShape's; `viaSelf`: after `self.`/`cls.`) starting at `start` is a `with` item
+ * the call graph enters: `with C():` runs a class's `__enter__`/`__exit__` (the whole of the name may matter
+ * then). A dotted or `self.` callee (`with m.connect():`, `with self.lock():`) is only called there: the call
+ * graph enters plain names only. Not sure of the tail: entered.
+ */
+export const entersWhole = (
+  code: string,
+  start: number,
+  tail: readonly string[] | undefined,
+  viaSelf: boolean,
+): boolean => !viaSelf && (tail === undefined || tail.length === 0) && enteredAt(code, start);

@@ -5,7 +5,7 @@
  * included, decorators not): a superset of what the function body holds. blocksReach reads a def's block
  * without the bodies nested in it (ownCode): the call graph follows no nested def.
  */
-import { enteredAt, useShape } from './callShape';
+import { entersWhole, useShape } from './callShape';
 
 /** A def or class block: [start, end) of the code, and whether it is a class. */
 export type Block = readonly [start: number, end: number, isClass: boolean];
@@ -86,7 +86,7 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
       const shape = useShape(text, false, m.index + word.length);
       if (shape === null) continue;
       // `with C():` enters what it makes (a class's __enter__/__exit__): the whole of `word` may matter.
-      if (enteredAt(text, m.index)) yield { word, call: false, self: false };
+      if (entersWhole(text, m.index, shape.tail, false)) yield { word, call: false, self: false };
       else yield { word, call, self: false, tail: shape.tail };
       continue;
     }

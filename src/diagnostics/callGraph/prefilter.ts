@@ -11,7 +11,7 @@ import { asyncLocator, derived, lexTopLevel } from '../../python/lexer';
 import { lastAtOrBefore } from '../../python/text';
 import { type ImportSource, textImports } from './textImports';
 import { type Block, blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
-import { enteredAt, isGap, isWordChar, useShape } from './callShape';
+import { entersWhole, isGap, isWordChar, useShape } from './callShape';
 import { type BlockingText, blockingText } from './blockingText';
 import { attributeMap, instanceMapOf, instanceUses, textBindings, usesOfInstances } from './instances';
 
@@ -437,9 +437,9 @@ export function callsInAsync(
         const shape = useShape(code, start !== m.index, m.index + name.length);
         if (shape === null) continue;
         const next = WORD_CALL.lastIndex; // keep() runs other code: leave the shared regex as it was
-        // `with C():` enters what it makes (a class's __enter__/__exit__): the whole of `name` may matter.
-        const entered = enteredAt(code, start);
         const viaSelf = start !== m.index;
+        // `with C():` enters what it makes (a class's __enter__/__exit__): the whole of `name` may matter.
+        const entered = entersWhole(code, start, shape.tail, viaSelf);
         const yes = keep(
           name,
           entered ? false : shape.call,
@@ -463,8 +463,8 @@ export function callsInAsync(
     if (!asyncAt(m.index) || directlyAwaited(code, m.index, end) || inLambda(m.index)) continue;
     const shape = useShape(code, !m[0].startsWith(m[1]!), end);
     if (shape === null) continue;
-    const entered = enteredAt(code, m.index);
     const viaSelf = !m[0].startsWith(m[1]!);
+    const entered = entersWhole(code, m.index, shape.tail, viaSelf);
     const attrTail = viaSelf && !entered ? useShape(code, false, end)?.tail : undefined;
     if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail, viaSelf, attrTail))
       return true;

@@ -1,6 +1,6 @@
 /**
  * BHD007's pre-filter looks for calls in async code with one identifier scan and a set lookup
- * (src/diagnostics/callGraph/prefilter.ts callsInAsync). It must see the same calls, in the same order, as the
+ * (src/diagnostics/callGraph/asyncCalls.ts callsInAsync). It must see the same calls, in the same order, as the
  * alternation regex it replaced: the questions it asks (`keep`) have side effects in the project index (its
  * may-block answers are cached in the order they are asked), so even the order matters. Checked against that
  * regex on systematic snippets and on every fixture file, and the lexer/import caches of ../regions return
@@ -10,13 +10,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { namesSync } from '../../src/diagnostics/callGraph/prefilter';
 import {
   callsInAsync,
   definedAt,
   directlyAwaited,
   inLambdaBody,
-  namesSync,
-} from '../../src/diagnostics/callGraph/prefilter';
+} from '../../src/diagnostics/callGraph/asyncCalls';
 import { consumedAt, enteredAt, useShape } from '../../src/diagnostics/callGraph/callShape';
 import { importBindings } from '../../src/python/importText';
 import { asyncLocator, lexTopLevel } from '../../src/python/lexer';

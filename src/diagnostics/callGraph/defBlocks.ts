@@ -5,6 +5,7 @@
  * included, decorators not): a superset of what the function body holds. blocksReach reads a def's block
  * without the bodies nested in it (ownCode): the call graph follows no nested def.
  */
+import { lastAtOrBefore } from '../../python/text';
 import { entersWhole, useShape } from './callShape';
 
 /** A def or class block: [start, end) of the code, and whether it is a class. */
@@ -174,8 +175,11 @@ export function blocksReach(
   return seen;
 }
 
-/** Per blocks map: every block, by start (see ownCode). */
-const SORTED = new WeakMap<ReadonlyMap<string, readonly Block[]>, readonly Block[]>();
+/** Per blocks map: every block, by start, and those starts (see ownCode). */
+const SORTED = new WeakMap<
+  ReadonlyMap<string, readonly Block[]>,
+  { blocks: readonly Block[]; starts: readonly number[] }
+>();
 
 /**
  * The parts of `block`'s code that run when it runs: a class's whole block (its body runs; its methods are
@@ -190,19 +194,16 @@ function ownCode(
 ): (readonly [number, number])[] {
   const [from, to, isClass] = block;
   if (isClass) return [[from, to]];
-  let sorted = SORTED.get(blocks);
-  if (!sorted) SORTED.set(blocks, (sorted = [...blocks.values()].flat().sort((a, b) => a[0] - b[0])));
+  let index = SORTED.get(blocks);
+  if (!index) {
+    const all = [...blocks.values()].flat().sort((a, b) => a[0] - b[0]);
+    SORTED.set(blocks, (index = { blocks: all, starts: all.map((b) => b[0]) }));
+  }
+  const sorted = index.blocks;
   const parts: (readonly [number, number])[] = [];
   let at = from;
-  // The first block starting after `from` (sorted by start), then each nested one not inside the last cut.
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]![0] <= from) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let k = lo; k < sorted.length && sorted[k]![0] < to; k++) {
+  // The first block starting after `from`, then each nested one not inside the last cut.
+  for (let k = lastAtOrBefore(index.starts, from) + 1; k < sorted.length && sorted[k]![0] < to; k++) {
     const [start, end] = sorted[k]!;
     if (start < at) continue; // inside a part already cut
     const body = headerEnd(code, start);

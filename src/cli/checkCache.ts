@@ -1,9 +1,9 @@
 /**
  * `backend-hang check`'s cache, like Ruff's `.ruff_cache`: what each file gave last time, reused while the file
  * (modification time and size), its resolved settings and the tool itself are unchanged. A file with async code
- * may get BHD007 findings through other modules: its entry also lists the project modules it imports,
- * transitively (ImportClosure: what the call graph can look at), and is reused only while none of them changed.
- * (A module that did not exist then and shadows nothing is not watched for appearing.)
+ * may get BHD007 findings through other modules: its entry also lists the modules its answer read, transitively
+ * (ProjectIndex.consultedFrom: a subset of its imports, those a question followed), and is reused only while
+ * none of them changed. (A module that did not exist then and shadows nothing is not watched for appearing.)
  *
  * One JSON file per working directory under `<cache dir>/<tool stamp>/`, written whole through a temporary
  * file and a rename (a concurrent run loses its additions, never the file). A cache that cannot be read or
@@ -76,49 +76,6 @@ function stampsKey(files: readonly string[], stampOf: (file: string) => Stamp | 
     h.update(`${f}\0${s?.mtimeMs ?? -1}\0${s?.size ?? -1}\n`);
   }
   return h.digest('hex').slice(0, 16);
-}
-
-/**
- * The project modules a file imports, transitively, as the BHD007 index resolves them (`resolve`: its
- * resolveModule; `importsOf`: the [module, level] pairs of a module's text). Direct imports are memoised per
- * module, so a thread reads each module once whatever the number of files importing it.
- */
-export class ImportClosure {
-  private readonly direct = new Map<string, string[]>();
-
-  constructor(
-    private readonly resolve: (name: string, from: string, level: number) => string | undefined,
-    private readonly importsOf: (source: string) => [string, number][],
-    private readonly read: (file: string) => string | undefined,
-  ) {}
-
-  private directOf(file: string, source?: string): string[] {
-    let deps = this.direct.get(file);
-    if (!deps) {
-      const text = source ?? this.read(file);
-      const found = new Set<string>();
-      for (const [module, level] of text === undefined ? [] : this.importsOf(text)) {
-        const dep = this.resolve(module, file, level);
-        if (dep !== undefined && dep !== file) found.add(dep);
-      }
-      this.direct.set(file, (deps = [...found]));
-    }
-    return deps;
-  }
-
-  /** The modules `file` (whose text is `source`) depends on, itself excluded, sorted. */
-  of(file: string, source: string): string[] {
-    const seen = new Set([file]);
-    const queue = [file];
-    for (let f = queue.pop(); f !== undefined; f = queue.pop())
-      for (const d of this.directOf(f, f === file ? source : undefined))
-        if (!seen.has(d)) {
-          seen.add(d);
-          queue.push(d);
-        }
-    seen.delete(file);
-    return [...seen].sort();
-  }
 }
 
 export class CheckCache {

@@ -6,14 +6,12 @@ import { keepLexed } from '../python/lexer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { checkSource } from '../diagnostics/analyze';
-import { importedModules } from '../diagnostics/callGraph/textImports';
 import { ProjectIndex } from '../diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../diagnostics/callGraph/roots';
 import type { Finding } from '../diagnostics/types';
 import type { Parser, Tree } from '../python/treeSitter';
 import type { CheckedFinding } from '../codeActions/fixStatus';
 import type { ConfigResolver, ResolvedConfig } from '../config/discovery';
-import { ImportClosure } from './checkCache';
 import type { FileReport, SyntaxProblem } from './checkOutput';
 import { decodeUtf8, NotUtf8Error } from './sourceText';
 
@@ -64,7 +62,7 @@ function readBytes(file: string, state: { buffer: Buffer }): Buffer {
 /** What checking one file gave: nothing (most files), a report, a syntax error and/or an error message. */
 export interface FileOutcome {
   index: number;
-  /** With `deps` asked: the modules a file with async code imports, transitively (./checkCache). */
+  /** With `deps` asked: the modules BHD007 read for a file with async code, transitively (ProjectIndex.consultedFrom). */
   deps?: string[];
   report?: FileReport;
   syntax?: SyntaxProblem;
@@ -105,13 +103,6 @@ export async function checkClaimed(
     checked: files,
     show: (f) => displayPath(f, cwd),
   });
-  const closure = options.deps
-    ? new ImportClosure(
-        (n, f, l) => project.resolveModule(n, f, l),
-        importedModules,
-        (f) => project.textOf(f),
-      )
-    : undefined;
   for (let index = next(); index !== undefined; index = next()) {
     const outcome: FileOutcome = { index };
     outcomes.push(outcome);
@@ -136,8 +127,6 @@ export async function checkClaimed(
     }
     const config = resolver.forFile(file);
     if (config.select.size === 0) continue;
-    // BHD007 (async code only) may look at the modules this one imports: their changes must reach the cache.
-    if (closure && hasAsync && config.select.has('BHD007')) outcome.deps = closure.of(file, source);
     // A whole-file tree the check made is kept for the fix status below (no second parse of the file).
     const keepTree: { tree?: Tree } = {};
     const findings = await checkSource(source, {
@@ -147,6 +136,10 @@ export async function checkClaimed(
       file,
       keepTree,
     });
+    // BHD007 (async code only) may have read other modules for this file's answer: a change to one of them
+    // (or to a module one of those read, transitively) must reach the cache. Only the modules read count,
+    // not every module imported: an edit to a module no question about this file reached keeps its entry.
+    if (options.deps && hasAsync && config.select.has('BHD007')) outcome.deps = project.consultedFrom(file);
     // Syntax errors are looked for in files with findings only: a full parse of every file would cost about
     // half the check again, and tree-sitter's grammar misreads a few valid constructs (a false E999 on a file
     // that has nothing to report would be noise). Files with findings are parsed in full anyway (fixes).

@@ -158,7 +158,7 @@ test('the cache: same report from it, and a change to a file, a callee module or
     const edited = run();
     assert.ok(count(edited, 'BHD007') < before, 'a callee module changed');
     assert.equal(edited, run('--no-cache'));
-    // A callee module that is not among the checked files is watched too (the import closure).
+    // A callee module that is not among the checked files is watched too (the modules the answer read).
     const routes = run('app/api/routes.py');
     fs.writeFileSync(services, fs.readFileSync(services, 'utf8').replace('    pass', '    time.sleep(0.5)'));
     const routesAfter = run('app/api/routes.py');

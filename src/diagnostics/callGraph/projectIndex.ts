@@ -128,6 +128,7 @@ export class ProjectIndex {
     this.reach.clear();
     this.codes.clear();
     this.named.clear();
+    this.consults.clear();
   }
 
   /** Files were created, deleted or renamed: module lookups are stale too. */
@@ -136,9 +137,46 @@ export class ProjectIndex {
     this.resolver.clear();
   }
 
-  /** The file of module `name` (`a.b`), relative to `from` when `level` > 0; undefined outside the roots. */
+  /**
+   * The file of module `name` (`a.b`), relative to `from` when `level` > 0; undefined outside the roots. Every
+   * question that reads another module starts here, from the module whose text names it: `from` -> the file
+   * is kept as a consult edge (see consultedFrom).
+   */
   resolveModule(name: string, from: string, level: number): string | undefined {
-    return this.resolver.resolveModule(name, from, level);
+    const file = this.resolver.resolveModule(name, from, level);
+    if (file !== undefined && file !== from) {
+      const edges = this.consults.get(from);
+      if (edges === undefined) this.consults.set(from, new Set([file]));
+      else edges.add(file);
+    }
+    return file;
+  }
+
+  /**
+   * Module -> the modules a question about it resolved (its imports that an answer, a summary lookup or a
+   * chain followed). Each answer about a module is computed from its text and from the modules it resolves,
+   * whose answers are computed the same way: so whatever a file's BHD007 result read, kept answers included,
+   * is among the modules reachable from it along these edges.
+   */
+  private readonly consults = new Map<string, Set<string>>();
+
+  /**
+   * The modules `file`'s BHD007 answers so far may depend on (sorted, `file` excluded): those reachable from it
+   * along the consult edges (resolveModule). A subset of its import closure: an import no question followed
+   * is not there. What the CLI cache watches for a file (src/cli/checkCache).
+   */
+  consultedFrom(file: string): string[] {
+    const start = path.resolve(file);
+    const seen = new Set([start]);
+    const queue = [start];
+    for (let f = queue.pop(); f !== undefined; f = queue.pop())
+      for (const d of this.consults.get(f) ?? [])
+        if (!seen.has(d)) {
+          seen.add(d);
+          queue.push(d);
+        }
+    seen.delete(start);
+    return [...seen].sort();
   }
 
   /** The summary of `file` (from `text` when given, else read), or undefined when it cannot be read. */

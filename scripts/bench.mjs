@@ -8,13 +8,14 @@
 //  2b. the same next to Ruff on real public packages WITH findings (scripts/benchReal.mjs, own venv).
 //  3. planned == whole-file findings on a mutated copy of the corpus (full of candidates), in-process.
 //  4. dense generated files (1,500 / 6,000 / 24,000 lines, a finding every other line) next to Ruff.
+//  5. a second run after editing one module (a copy of agno), each tool with its cache.
 // Needs `node esbuild.mjs` (dist/cli.js) and .cache/venv (scripts/ensure-venv.sh). No assertions: numbers only.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchDense, benchRealPackages, compare, countPy, median, wall } from './benchReal.mjs';
+import { benchDense, benchEdits, benchRealPackages, compare, countPy, median, wall } from './benchReal.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = path.join(repo, '.cache/bench');
@@ -173,7 +174,6 @@ function time(fn) {
   return [performance.now() - t, r];
 }
 
-
 async function benchKeystrokes(engine) {
   const file = path.join(cacheDir, 'big_module.py');
   const source = generateFile(12_000);
@@ -286,7 +286,9 @@ function benchCorpus() {
   const empty = path.join(cacheDir, 'empty');
   mkdirSync(empty, { recursive: true });
   const nodeStart = median([0, 1, 2].map(() => wall(process.execPath, ['-e', '0']).ms));
-  const cliStart = median([0, 1, 2].map(() => wall(process.execPath, [cli, 'check', '--no-cache', empty]).ms));
+  const cliStart = median(
+    [0, 1, 2].map(() => wall(process.execPath, [cli, 'check', '--no-cache', empty]).ms),
+  );
   // Planned parsing (default: most files not parsed, others in part) must find what parsing whole files finds.
   const full = wall(process.execPath, [cli, 'check', '--no-cache', '--format', 'json', sitePackages], {
     env: { ...process.env, BACKEND_HANG_FULL_PARSE: '1' },
@@ -300,7 +302,9 @@ function benchCorpus() {
   console.log(
     `   ruff check --isolated --select ASYNC,S113 --no-cache: ${ms(run.ruff)}  (${ruffFindings.length} findings)  [target: ours <= ruff]`,
   );
-  console.log(`   warm (each with its cache, nothing changed): ours ${ms(run.oursWarm)}, ruff ${ms(run.ruffWarm)}`);
+  console.log(
+    `   warm (each with its cache, nothing changed): ours ${ms(run.oursWarm)}, ruff ${ms(run.ruffWarm)}`,
+  );
   console.log(
     `   context: node -e 0 ${ms(nodeStart)}, backend-hang check on an empty dir ${ms(cliStart)} (start-up + bundle load);` +
       ` whole-file parsing instead of planning: ${ms(full.ms)}, same findings: ${JSON.stringify(JSON.parse(full.stdout || '[]')) === JSON.stringify(ourFindings)}`,
@@ -352,9 +356,9 @@ async function planningOnMutatedCorpus(engine) {
   );
 }
 
-// `npm run bench -- keystroke`, `-- corpus`, `-- real`, `-- planning` or `-- dense` runs one part only.
+// `npm run bench -- keystroke`, `-- corpus`, `-- real`, `-- planning`, `-- dense` or `-- edits` runs one part only.
 const only = process.argv[2];
-const engine = only === 'corpus' || only === 'real' || only === 'dense' ? undefined : await loadEngine();
+const engine = ['corpus', 'real', 'dense', 'edits'].includes(only) ? undefined : await loadEngine();
 const tools = { cli, ruff };
 if (!only || only === 'keystroke') await benchKeystrokes(engine);
 if (!only || only === 'corpus') benchCorpus();
@@ -367,3 +371,4 @@ if (!only || only === 'real') {
 }
 if (!only || only === 'planning') await planningOnMutatedCorpus(engine);
 if (!only || only === 'dense') benchDense(tools, cacheDir);
+if (!only || only === 'edits') benchEdits(tools, repo, cacheDir);

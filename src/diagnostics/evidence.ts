@@ -39,8 +39,23 @@ interface ScopeBody {
 const SCOPE_TYPES = ['function_definition', 'lambda', 'class_definition'];
 
 /** Statement -> its scopes' bodies in text order, for `inAsync` without walking up from every call. */
-function scopeBodies(statement: Node, rule: ScopeRule): ScopeBody[] {
+function scopeBodies(statement: Node, rule: ScopeRule, source: string): ScopeBody[] {
   const bodies: ScopeBody[] = [];
+  // Most statements are one def holding no other scope: its text has `def` once and no `lambda` or `class`
+  // (a string holding one of these words only takes the walk below). No walk then: a file of thousands of
+  // small handlers paid one for each.
+  if (statement.type === 'function_definition') {
+    const text = source.slice(statement.startIndex, statement.endIndex);
+    const def = text.indexOf('def');
+    if (def >= 0 && text.indexOf('def', def + 3) < 0 && !text.includes('lambda') && !text.includes('class')) {
+      const body = statement.childForFieldName('body');
+      if (body) {
+        const counts = rule === 'function' || statement.firstChild?.type === 'async';
+        bodies.push({ from: body.startIndex, to: body.endIndex, counts });
+      }
+      return bodies;
+    }
+  }
   // One walk in wasm; includes `statement` itself when it is a def.
   for (const scope of statement.descendantsOfType(SCOPE_TYPES)) {
     const body = scope.childForFieldName('body');
@@ -106,7 +121,7 @@ export class Analysis implements RuleContext {
     const start = node.startIndex;
     const end = node.endIndex;
     if (!this.statement || start === end) return this.ctx.inAsync(node);
-    const bodies = (this.scopes ??= scopeBodies(this.statement, this.ctx.scopeRule));
+    const bodies = (this.scopes ??= scopeBodies(this.statement, this.ctx.scopeRule, this.source));
     // The last body starting at or before the node, then back to the first that holds it.
     let lo = 0;
     let hi = bodies.length - 1;

@@ -284,7 +284,10 @@ export class NameReach {
         blocks: lexed ? derived(lexed, 'blocks', () => defBlocks(code, lexed.lines)) : undefined,
         imports,
         stars,
-        bases: plainBases(code).filter((b) => imports.has(b)),
+        // (the same scan as the pre-filter's when the module is also a checked file: kept with its lexed text)
+        bases: (lexed ? derived(lexed, 'bases', () => plainBases(code)) : plainBases(code)).filter((b) =>
+          imports.has(b),
+        ),
         instances: () => (instances ??= instanceMapOf(bindings().names)),
         moduleInstances: () => (moduleInstances ??= moduleInstanceMap(bindings().names, code, lexed?.lines)),
         attributes: () => (attributes ??= attributeMap(bindings())),

@@ -112,7 +112,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   const inheritedMayBlock = (attr: string): boolean => {
     let yes = inheritedAnswers.get(attr);
     if (yes === undefined) {
-      importedBases ??= plainBases(code).filter((b) => imported.has(b));
+      importedBases ??= derived(lexed, 'bases', () => plainBases(code)).filter((b) => imported.has(b));
       yes = importedBases.some((b) => importMayBlock(b, false, [attr]));
       inheritedAnswers.set(attr, yes);
     }
@@ -249,7 +249,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   };
   const all = new Set([...defs, ...imported.keys(), ...instances.keys(), ...attributes.keys()]);
   // A class here inheriting from an imported one: `self.f(...)` may run an `f` defined only over there.
-  importedBases ??= plainBases(code).filter((b) => imported.has(b));
+  importedBases ??= derived(lexed, 'bases', () => plainBases(code)).filter((b) => imported.has(b));
   if (importedBases.length > 0) for (const m of code.matchAll(SELF_CALL)) all.add(m[1]!);
   if (all.size === 0) return false;
   const asyncAt = asyncLocator(code, lexed.lines);

@@ -21,6 +21,8 @@ export function installedPackage(file: string): string | undefined {
 export class ModuleResolver {
   private readonly exists = new Map<string, 'file' | 'dir' | undefined>();
   private readonly listings = new Map<string, Map<string, 'file' | 'dir' | 'other'> | undefined>();
+  /** Directories known not to exist (a directory in one of them does not either). */
+  private readonly missing = new Set<string>();
   /** Base directory of a relative import (or `\0` + own root for absolute ones) -> module name -> its file. */
   private readonly modules = new Map<string, Map<string, string | undefined>>();
   /** Base -> top-level name -> whether a package or module of that name is there. */
@@ -45,6 +47,7 @@ export class ModuleResolver {
   clear(): void {
     this.exists.clear();
     this.listings.clear();
+    this.missing.clear();
     this.modules.clear();
     this.present.clear();
     this.rootsByTop.clear();
@@ -75,13 +78,28 @@ export class ModuleResolver {
   /** `dir`'s entries by name (undefined when it cannot be listed), read once until invalidate(). */
   private listing(dir: string): Map<string, 'file' | 'dir' | 'other'> | undefined {
     if (this.listings.has(dir)) return this.listings.get(dir);
+    // Most directories asked about do not exist (`from a.b import C` tries a submodule `a/b/C` first): the
+    // parent's listing answers that without a failed read, which costs an exception each (1,900 of 2,100
+    // listings on agno, ~7% of its pre-filter). A link or an odd entry there is read to be sure.
+    const parent = path.dirname(dir);
+    if (parent !== dir) {
+      const up = this.listing(parent);
+      const kind = up?.get(path.basename(dir));
+      if (this.missing.has(parent) || (up !== undefined && (kind === undefined || kind === 'file'))) {
+        this.missing.add(dir);
+        this.listings.set(dir, undefined);
+        return undefined;
+      }
+    }
     let entries: Map<string, 'file' | 'dir' | 'other'> | undefined;
     try {
       entries = new Map();
       for (const d of fs.readdirSync(dir, { withFileTypes: true }))
         entries.set(d.name, d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other');
-    } catch {
+    } catch (err) {
       entries = undefined;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') this.missing.add(dir);
     }
     this.listings.set(dir, entries);
     return entries;

@@ -119,7 +119,10 @@ export async function checkClaimed(
     if (!hasAsync && !bytes.includes('requests')) continue;
     let source: string;
     try {
-      source = decodeUtf8(file, bytes).text;
+      const decoded = decodeUtf8(file, bytes);
+      source = decoded.text;
+      // A module BHD007 follows later is then not read again (the same text: not when a BOM was dropped).
+      if (!decoded.bom) project.seed(file, source);
     } catch (err) {
       if (!(err instanceof NotUtf8Error)) throw err;
       outcome.error = err.message.replace(/; left untouched$/, '; not checked');

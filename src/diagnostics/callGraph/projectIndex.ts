@@ -225,6 +225,16 @@ export class ProjectIndex {
     );
   }
 
+  /**
+   * `file`'s text as the caller read it (stable indexes only: a `check` run reads each checked file once; the
+   * modules BHD007 follows are mostly checked files too). Kept unless the file was read already.
+   */
+  seed(file: string, text: string): void {
+    if (!this.stable) return;
+    const key = path.resolve(file);
+    if (!this.codes.has(key)) this.codes.set(key, text);
+  }
+
   /** `file`'s text, read once until the next change (undefined: unreadable). */
   textOf(file: string): string | undefined {
     if (this.codes.has(file)) return this.codes.get(file);

@@ -79,7 +79,8 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
       if (
         word === 'self' ||
         word === 'cls' ||
-        /(?:^|[^A-Za-z0-9_])(?:def|class)$/.test(text.slice(Math.max(0, i - 5), i + 1))
+        keywordEndsAt(text, i + 1, 'def') ||
+        keywordEndsAt(text, i + 1, 'class')
       )
         continue;
       // A chain that is not called starts nothing (`t = time.sleep`: the call graph follows calls only, as a
@@ -107,6 +108,14 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
       }
     }
   }
+}
+
+/** Whether `text` has the word `keyword` ending at `end` (not the tail of a longer name). */
+function keywordEndsAt(text: string, end: number, keyword: string): boolean {
+  const start = end - keyword.length;
+  if (start < 0 || !text.startsWith(keyword, start)) return false;
+  const c = text.charCodeAt(start - 1);
+  return !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 /* _ */);
 }
 
 /**

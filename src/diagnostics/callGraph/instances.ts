@@ -175,16 +175,17 @@ export function typeBindings(code: string): TypeBinding[] {
     const next = code.charCodeAt(i + 1);
     const prev = code.charCodeAt(i - 1);
     if (next === 61 || prev === 61 || prev === 33 || prev === 60 || prev === 62 || prev === 58) continue;
+    // The right side first: most assignments make no instance of a CapWords class (nothing else to read).
+    const cls = calleeAt(code, i + 1);
+    if (cls === undefined || !classLike(cls) || NOT_CLASSES.has(cls.split('.')[0]!)) continue;
     const name = nameBefore(code, i);
     if (!name) continue;
     const before = charBefore(code, name[0]);
     // A keyword argument or default (`f(x=C())`), or an annotation's last word (`x: T = C()`: x's, read below).
     if (before === 40 /* ( */ || before === 44 /* , */ || before === 58 /* : */) continue;
-    const cls = calleeAt(code, i + 1);
     const word = code.slice(name[0], name[1]);
-    if (cls === undefined || RECEIVERS.has(word) || NOT_CLASSES.has(word)) continue;
-    if (!NOT_CLASSES.has(cls.split('.')[0]!) && classLike(cls))
-      found.push({ name: word, cls, at: name[0], constructed: true });
+    if (RECEIVERS.has(word) || NOT_CLASSES.has(word)) continue;
+    found.push({ name: word, cls, at: name[0], constructed: true });
   }
   for (let i = code.indexOf(':'); i >= 0; i = code.indexOf(':', i + 1)) {
     if (code.charCodeAt(i + 1) === 61 /* := */) continue;

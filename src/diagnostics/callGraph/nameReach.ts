@@ -279,7 +279,10 @@ export class NameReach {
       }
       text = {
         direct: () => (direct ??= this.host.blocksDirectly(source)),
-        blocking: blockingText(code, source, all, lexed?.lines),
+        // (the pre-filter's own when the module is also a checked file: the same text, imports and lines)
+        blocking: lexed
+          ? derived(lexed, 'blocking', () => blockingText(code, source, all, lexed.lines))
+          : blockingText(code, source, all, undefined),
         code,
         blocks: lexed ? derived(lexed, 'blocks', () => defBlocks(code, lexed.lines)) : undefined,
         imports,

@@ -158,7 +158,9 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
       localAnswers.set(name, yes);
       return yes;
     }
-    const { root, methodCall } = (blocking ??= blockingText(code, source, imports, lexed.lines));
+    const { root, methodCall } = (blocking ??= derived(lexed, 'blocking', () =>
+      blockingText(code, source, imports, lexed.lines),
+    ));
     const reached = blocksReach(
       code,
       blocks,

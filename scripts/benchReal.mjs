@@ -28,6 +28,8 @@ export const REAL_PACKAGES = [
 ];
 
 const ms = (x) => `${x.toFixed(0)} ms`;
+/** The Node that runs our CLI: this one, or BENCH_NODE (e.g. a newer Node than the machine's default). */
+export const node = process.env.BENCH_NODE || process.execPath;
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export function wall(cmd, args, opts = {}) {
@@ -92,19 +94,11 @@ export function compare({ cli, ruff, cacheRoot }, target, runs) {
   let ruffOut;
   const ruffArgs = ['check', '--isolated', '--select', 'ASYNC,S113', '--output-format', 'json'];
   for (let k = 0; k <= runs; k++) {
-    const a = wall(process.execPath, [cli, 'check', '--no-cache', '--format', 'json', target]);
+    const a = wall(node, [cli, 'check', '--no-cache', '--format', 'json', target]);
     const b = wall(ruff, [...ruffArgs, '--no-cache', target]);
-    const c = wall(process.execPath, [
-      cli,
-      'check',
-      '--cache-dir',
-      cache('ours'),
-      '--format',
-      'json',
-      target,
-    ]);
+    const c = wall(node, [cli, 'check', '--cache-dir', cache('ours'), '--format', 'json', target]);
     const d = wall(ruff, [...ruffArgs, '--cache-dir', cache('ruff'), target]);
-    const e = wall(process.execPath, [cli, 'check', '--no-cache', '--format', 'json', target], {
+    const e = wall(node, [cli, 'check', '--no-cache', '--format', 'json', target], {
       env: { ...process.env, BACKEND_HANG_THREADS: '1' },
     });
     if (c.stdout !== a.stdout || e.stdout !== a.stdout)
@@ -228,7 +222,7 @@ export function benchEdits(tools, repo, cacheDir, runs = 3) {
   const oursCache = path.join(copy, '.cache-ours');
   const ruffCache = path.join(copy, '.cache-ruff');
   const ours = () =>
-    wall(process.execPath, [tools.cli, 'check', '-v', '--cache-dir', oursCache, '--format', 'json', 'agno'], {
+    wall(node, [tools.cli, 'check', '-v', '--cache-dir', oursCache, '--format', 'json', 'agno'], {
       cwd: copy,
     });
   const ruff = () =>

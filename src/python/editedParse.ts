@@ -7,6 +7,9 @@
 import { Edit } from 'web-tree-sitter';
 import type { Parser, Point, Tree } from './treeSitter';
 
+/** Edits above which parseEdited parses the edited text afresh (see there). */
+const FRESH_PARSE_EDITS = 256;
+
 /** Replace `[start, end)` (UTF-16 offsets) with `newText`; the shape of codeActions' TextEdit. */
 export interface SpanEdit {
   start: number;
@@ -60,6 +63,9 @@ export function parseEdited(
   edits: readonly SpanEdit[],
   after: string,
 ): Tree | null {
+  // Edits all over the file (the fixes of a file full of findings, checked together): telling the tree about
+  // each costs more than it saves, since the re-parse reads most of the file anyway. A fresh parse then.
+  if (edits.length > FRESH_PARSE_EDITS) return parser.parse(after);
   const old = tree.copy();
   try {
     // Last edit first: the text before each edit is then still the original source, so its points are too.

@@ -6,7 +6,7 @@
  * without the bodies nested in it (ownCode): the call graph follows no nested def.
  */
 import { lastAtOrBefore } from '../../python/text';
-import { entersWhole, useShape } from './callShape';
+import { entersWhole, isWordChar, useShape } from './callShape';
 
 /** A def or class block: [start, end) of the code, and whether it is a class. */
 export type Block = readonly [start: number, end: number, isClass: boolean];
@@ -114,8 +114,7 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
 function keywordEndsAt(text: string, end: number, keyword: string): boolean {
   const start = end - keyword.length;
   if (start < 0 || !text.startsWith(keyword, start)) return false;
-  const c = text.charCodeAt(start - 1);
-  return !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 /* _ */);
+  return !isWordChar(text.charCodeAt(start - 1));
 }
 
 /**

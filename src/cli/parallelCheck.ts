@@ -5,10 +5,13 @@
  * put back in file order, so the output is the same as on one thread. A worker that fails loses nothing: the
  * files it took without reporting are checked again on the main thread.
  *
- * Threads: BACKEND_HANG_THREADS (1 = no worker), else one per CPU (at most 4) and one per FILES_PER_THREAD
- * files to check. A worker pays its own start (the bundle, the grammar, a cold JIT) and re-reads the modules
- * BHD007 follows, ~0.3-0.9 s of CPU on the bench packages: measured on 2 cores, a second thread gained 16% on
- * 1,204 files and nothing or less on 66-234 files of tightly coupled packages.
+ * Threads: BACKEND_HANG_THREADS (1 = no worker), else one per CPU but one (at most 4) and one per
+ * FILES_PER_THREAD files to check. One CPU is left to V8's own threads: a single check already keeps a second
+ * core ~40% busy with concurrent GC and JIT (polar, 1,971 files: 1.35 s wall for 1.9 s of CPU; 1.9 s wall
+ * with --single-threaded). A worker pays its own start (the bundle, the grammar, ~0.1 s of CPU), a second cold
+ * JIT, and re-reads the modules BHD007 follows: on 2 cores a second thread cost 0.5-1.0 s of CPU and was
+ * 4-19% slower on agno, polar, onyx and mlrun (1,063-3,340 files), 4-5% faster on langchain_community and on
+ * the six bench packages in one run (interleaved, medians of 5).
  */
 import { availableParallelism } from 'node:os';
 import { parentPort } from 'node:worker_threads';
@@ -92,7 +95,7 @@ export function threadCount(
 ): number {
   const asked = Number.parseInt(env.BACKEND_HANG_THREADS ?? '', 10);
   if (Number.isInteger(asked) && asked >= 1) return Math.min(asked, 64);
-  return Math.max(1, Math.min(cpus, MAX_THREADS, Math.floor(count / FILES_PER_THREAD)));
+  return Math.max(1, Math.min(cpus - 1, MAX_THREADS, Math.floor(count / FILES_PER_THREAD)));
 }
 
 /**

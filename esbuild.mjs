@@ -33,9 +33,16 @@ await Promise.all([
     outfile: 'dist/extension.js',
     external: ['vscode'],
   }),
+  // The CLI: dist/cli.js (src/cliLoader.ts, what `backend-hang` runs) starts dist/cli-main.js from V8's code
+  // cache of it; check workers load dist/cli-main.js themselves.
   build({
     ...bundle,
     entryPoints: ['src/cli.ts'],
+    outfile: 'dist/cli-main.js',
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/cliLoader.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
   }),

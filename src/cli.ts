@@ -10,16 +10,8 @@
 // initialiser in the CJS bundle): `check` never pays for `dump`'s execa/py-spy code and vice versa, which
 // is a visible share of a short check's wall time.
 
-import * as nodeModule from 'node:module';
+// dist/cli.js (./cliLoader) starts this bundle (dist/cli-main.js) from V8's code cache of it.
 import { isMainThread, workerData } from 'node:worker_threads';
-
-// Node 22.1+: V8's code cache for this bundle in the OS temp dir (a second run compiles less; ~25 ms of start
-// on Node 24 here). Older Nodes have no such function; a cache that cannot be written is Node's business.
-try {
-  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-} catch {
-  // no compile cache
-}
 
 const USAGE = `Usage: backend-hang <COMMAND> [OPTIONS]
 

@@ -24,6 +24,7 @@ import {
 import { checkRoots, displayPath, srcRoots } from './checkFiles';
 import { CheckCache } from './checkCache';
 import { describeRun, runCheck } from './parallelCheck';
+import { describeCodeCache } from './codeCache';
 import { decodeUtf8 } from './sourceText';
 
 export { parseCheckArgs, UsageError, type CheckOptions } from './checkArgs';
@@ -200,9 +201,12 @@ export async function runCheckCommand(args: string[], workerScript?: string): Pr
   writeStdout(output);
   for (const w of warnings) say(`warning: ${w}`);
   for (const e of errors) say(`backend-hang check: error: ${e}`);
-  if (options.verbose)
+  if (options.verbose) {
     for (const line of describeRun(files.length, checked.stats, performance.now() - started))
       say(`backend-hang check: ${line}`);
+    const start = describeCodeCache();
+    if (start) say(`backend-hang check: ${start}`);
+  }
   if (errors.length > 0) return 2;
   const count = reports.reduce((n, r) => n + r.findings.length, 0) + syntaxErrors.length;
   return count > 0 && !options.exitZero ? 1 : 0;

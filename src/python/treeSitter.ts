@@ -30,7 +30,9 @@ export function defaultWasmPaths(): { runtime: string; grammar: string } {
 export function loadPython(paths = defaultWasmPaths()): Promise<Language> {
   loading ??= (async () => {
     await Parser.init({ locateFile: () => paths.runtime });
-    return Language.load(paths.grammar);
+    // The bytes, not the path: web-tree-sitter reads a path with `import('fs/promises')`, which a bundle
+    // started from V8's code cache (../cliLoader) may not be able to run on older Nodes.
+    return Language.load(fs.readFileSync(paths.grammar));
   })().catch((err: unknown) => {
     loading = undefined;
     throw err;

@@ -15,7 +15,16 @@ import { Script, constants as vmConstants } from 'node:vm';
 import { codeCacheDir, codeCacheName, setCodeCacheState, staleCodeCaches } from './cli/codeCache';
 
 const main = path.join(__dirname, 'cli-main.js');
-const source = readFileSync(main, 'utf8');
+let source: string;
+try {
+  source = readFileSync(main, 'utf8');
+} catch (err) {
+  process.stderr.write(
+    `backend-hang: cannot read ${main} (${(err as Error).message}): dist/cli.js needs dist/cli-main.js ` +
+      `beside it; reinstall the package or run \`node esbuild.mjs\` in its repository\n`,
+  );
+  process.exit(2);
+}
 
 let dir: string | undefined;
 try {

@@ -139,3 +139,12 @@ test("a corrupt cache is rejected and replaced; an older build's is removed; an 
   assert.deepEqual(check(path.join(blocked, 'cache')), first);
   assert.deepEqual(check('0'), first);
 });
+
+test('dist/cli.js without dist/cli-main.js beside it: a clear error, exit 2', () => {
+  const lone = path.join(dir, 'lone');
+  fs.mkdirSync(lone);
+  fs.copyFileSync(cli, path.join(lone, 'cli.js'));
+  const r = spawnSync(process.execPath, [path.join(lone, 'cli.js'), '--version'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^backend-hang: cannot read .*cli-main\.js .*reinstall the package/);
+});

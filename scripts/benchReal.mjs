@@ -198,11 +198,40 @@ export function benchDense(tools, cacheDir, runs = 3) {
     writeFileSync(file, denseFile(lines));
     const r = compare(tools, file, runs);
     const growth = previous ? `   x${(r.ours / previous).toFixed(1)} time for x4 lines` : '';
+    const fix = fixTimes(tools, file, runs);
     console.log(
-      `   ${pad(lines, 8)}${padl(r.oursFindings.length, 10)}${padl(ms(r.ours), 10)}${padl(ms(r.ruff), 9)}${growth}   (warm: ours ${ms(r.oursWarm)}, ruff ${ms(r.ruffWarm)})`,
+      `   ${pad(lines, 8)}${padl(r.oursFindings.length, 10)}${padl(ms(r.ours), 10)}${padl(ms(r.ruff), 9)}${growth}   (warm: ours ${ms(r.oursWarm)}, ruff ${ms(r.ruffWarm)}; --fix --unsafe-fixes: ours ${ms(fix.ours)} fixing ${fix.fixed}, ruff ${ms(fix.ruff)})`,
     );
     previous = r.ours;
   }
+}
+
+/** `check --fix --unsafe-fixes` on a fresh copy of `file`, each tool (median of `runs`); what ours fixed. */
+function fixTimes({ cli, ruff }, file, runs) {
+  const copy = file.replace(/\.py$/, '.fix.py');
+  const acc = { ours: [], ruff: [] };
+  let fixed = 0;
+  for (let k = 0; k < runs; k++) {
+    cpSync(file, copy);
+    const a = wall(node, [cli, 'check', '--no-cache', '--fix', '--unsafe-fixes', '--statistics', copy]);
+    acc.ours.push(a.ms);
+    fixed = readFileSync(copy, 'utf8').split('await asyncio.sleep').length - 1;
+    cpSync(file, copy);
+    acc.ruff.push(
+      wall(ruff, [
+        'check',
+        '--isolated',
+        '--select',
+        'ASYNC,S113',
+        '--no-cache',
+        '--fix',
+        '--unsafe-fixes',
+        copy,
+      ]).ms,
+    );
+  }
+  rmSync(copy, { force: true });
+  return { ours: median(acc.ours), ruff: median(acc.ruff), fixed: `${fixed} sleeps` };
 }
 
 /** Modules of the agno package edited by benchEdits: one few modules read, one read by most answers, one between. */

@@ -7,6 +7,7 @@ import type { Parser, Tree } from 'web-tree-sitter';
 import type { Finding } from '../diagnostics/types';
 import type { Applicability } from './applicability';
 import { checkEdits, fixesFor, type FixAction, type FixOptions, type TextEdit } from './fixes';
+import { disjointSets, parsingTogether, SharedEdits } from './fixBatch';
 
 /** A finding with what its fix is: applicability when fixable, else why there is no fix. */
 export type CheckedFinding = Finding & {
@@ -67,32 +68,17 @@ export function confirmFixable(
       if (action) status.set(f, action);
       if (action?.preferred) main.set(f, action.edits);
     }
-    // An edit several fixes share (`import asyncio` at the top) is applied once and does not make them overlap.
-    // Each edit's key is made once (thousands of findings: the strings are a visible share of the check).
-    const keys = new Map<TextEdit, string>();
-    const seen = new Map<string, number>();
-    for (const edits of main.values())
-      for (const e of edits) {
-        const k = `${e.start}:${e.end}:${e.newText}`;
-        keys.set(e, k);
-        seen.set(k, (seen.get(k) ?? 0) + 1);
-      }
-    const own = (f: Finding): TextEdit[] => main.get(f)!.filter((e) => seen.get(keys.get(e)!)! < 2);
+    const edits = new SharedEdits(main.values());
+    const own = (f: Finding): TextEdit[] => edits.own(main.get(f)!);
     const ok = new Set<Finding>();
-    const check = (set: Finding[]): void => {
-      if (set.length === 0) return;
-      const edits = new Map<string, TextEdit>();
-      for (const f of set) for (const e of main.get(f)!) edits.set(keys.get(e)!, e);
-      if (checkEdits(tree, source, [...edits.values()]) === undefined) {
-        for (const f of set) ok.add(f);
-      } else if (set.length > 1) {
-        const half = set.length >> 1;
-        check(set.slice(0, half));
-        check(set.slice(half));
+    const editsOf = (f: Finding): TextEdit[] => main.get(f)!;
+    if (tree.rootNode.hasError)
+      for (const f of main.keys()) {
+        if (checkEdits(tree, source, main.get(f)!) === undefined) ok.add(f);
       }
-    };
-    if (tree.rootNode.hasError) for (const f of main.keys()) check([f]);
-    else for (const set of disjointSets([...main.keys()], own)) check(set);
+    else
+      for (const set of disjointSets([...main.keys()], own))
+        for (const f of parsingTogether(tree, source, set, edits, editsOf)) ok.add(f);
     return findings.map((f): CheckedFinding => {
       if (!f.fixable) return withoutFix(f);
       const action = status.get(f);
@@ -109,28 +95,4 @@ export function confirmFixable(
   } finally {
     if (!parsed) tree.delete();
   }
-}
-
-/** Items partitioned into sets whose edits do not overlap (greedy by start: few sets when few fixes nest). */
-function disjointSets<T>(items: T[], editsOf: (item: T) => readonly TextEdit[]): T[][] {
-  const spans = items.map((item) => {
-    const edits = editsOf(item);
-    if (edits.length === 0) return { item, lo: -1, hi: -1 }; // only shared edits: fits any set
-    return {
-      item,
-      lo: Math.min(...edits.map((e) => e.start)),
-      hi: Math.max(...edits.map((e) => e.end)),
-    };
-  });
-  spans.sort((a, b) => a.lo - b.lo || a.hi - b.hi);
-  const sets: { items: T[]; hi: number }[] = [];
-  for (const s of spans) {
-    // Touching spans count as overlapping (two insertions at one offset).
-    const set = sets.find((x) => x.hi < s.lo);
-    if (set) {
-      set.items.push(s.item);
-      set.hi = s.hi;
-    } else sets.push({ items: [s.item], hi: s.hi });
-  }
-  return sets.map((x) => x.items);
 }

@@ -67,6 +67,6 @@ export interface FixOptions {
   log?: (message: string) => void;
   /** The file is test code (see isTestFile): no fix is safe there. */
   testFile?: boolean;
-  /** Internal (confirmFixable): only the preferred fix, its edits not yet checked to parse. */
+  /** Internal (confirmFixable, fixAll): only the preferred fix, its edits not yet checked to parse. */
   mainOnly?: boolean;
 }

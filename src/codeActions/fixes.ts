@@ -2,13 +2,12 @@
  * Quick fixes for Backend Hang findings (pure: finding + tree + source -> text edits; no `vscode`).
  *
  * Every action is checked before it is offered: its edits are applied to a copy and re-parsed, and an action
- * whose result has a syntax error is dropped (the reason goes to the optional logger). `fixAll` applies the
+ * whose result has a syntax error is dropped (the reason goes to the optional logger). ./fixAll applies the
  * preferred fix of every fixable finding until none is left, so running it twice gives the text of once.
  */
 import { Parser } from 'web-tree-sitter';
 import type { Language, Node, Tree } from '../python/treeSitter';
-import type { Finding, RuleCode } from '../diagnostics/types';
-import { analyze } from '../diagnostics/analyze';
+import type { Finding } from '../diagnostics/types';
 import { parseEdited } from '../python/editedParse';
 import { executorModuleLevel, executorTryFinally } from './executorFix';
 import { toThreadFix } from './toThreadFix';
@@ -181,84 +180,6 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
   return actions;
 }
 
-/** What fixAll did. */
-export interface FixAllResult {
-  text: string;
-  applied: Finding[];
-  /** Fixable findings whose main fix does not apply to their shape, and why (as of the last round). */
-  declined: { finding: Finding; reason: string }[];
-  /** Findings whose main fix is unsafe and was not applied (no `unsafeFixes`), and why it is unsafe. */
-  unsafe: { finding: Finding; reason: string }[];
-}
-
-/**
- * Applies the preferred fix of every fixable finding (optionally only `select`ed rules), re-analysing after each
- * round so nested and overlapping fixes land one after the other; only safe fixes unless `unsafeFixes`. Imports
- * the applied fixes left unused are removed at the end. Idempotent: fixed code has no applicable fix left.
- */
-export function fixAll(
-  source: string,
-  parser: Parser,
-  options: FixOptions & {
-    select?: readonly RuleCode[];
-    unsafeFixes?: boolean;
-    /** Findings of rules that need more than this file (BHD007's project index), for each round's text. */
-    extraFindings?: (tree: Tree, text: string) => Finding[];
-    /** `source` already parsed by the caller (used for the first round; the caller deletes it). */
-    parsed?: Tree;
-  },
-): FixAllResult {
-  let text = source;
-  const applied: Finding[] = [];
-  let declined: { finding: Finding; reason: string }[] = [];
-  let unsafe: { finding: Finding; reason: string }[] = [];
-  const removedUses = new Set<string>();
-  // Bounded: each round removes at least one finding; the bound only guards against a rule/fix disagreement.
-  for (let round = 0; round < 25; round++) {
-    const given = round === 0 ? options.parsed : undefined;
-    const tree = given ?? parser.parse(text);
-    if (!tree) break;
-    const chosen: { finding: Finding; edits: TextEdit[]; lo: number; hi: number; removes?: string[] }[] = [];
-    declined = [];
-    unsafe = [];
-    try {
-      const extra = (options.extraFindings?.(tree, text) ?? []).filter(
-        (f) => !options.select || options.select.includes(f.code),
-      );
-      for (const finding of [...analyze(tree, text, { select: options.select }), ...extra]) {
-        if (!finding.fixable) continue;
-        const actions = fixesFor(finding, tree, text, options);
-        const action = actions.find((a) => a.preferred);
-        if (!action) {
-          const reason = actions.find((a) => a.disabled)?.disabled;
-          if (reason) declined.push({ finding, reason });
-          continue;
-        }
-        if (action.applicability === 'unsafe' && !options.unsafeFixes) {
-          unsafe.push({ finding, reason: action.unsafeBecause ?? 'may change behaviour' });
-          continue;
-        }
-        const lo = Math.min(...action.edits.map((e) => e.start));
-        const hi = Math.max(...action.edits.map((e) => e.end));
-        // Fixes whose spans overlap (nested `with`s, two imports at one spot) wait for the next round.
-        if (chosen.some((c) => lo <= c.hi && c.lo <= hi)) continue;
-        chosen.push({ finding, edits: action.edits, lo, hi, removes: action.removesUseOf });
-      }
-    } finally {
-      if (tree !== given) tree.delete();
-    }
-    if (chosen.length === 0) break;
-    text = applyEdits(
-      text,
-      chosen.flatMap((c) => c.edits),
-    );
-    applied.push(...chosen.map((c) => c.finding));
-    for (const c of chosen) for (const name of c.removes ?? []) removedUses.add(name);
-  }
-  text = dropUnusedImports(text, parser, removedUses);
-  return { text, applied, declined, unsafe };
-}
-
 /** A parse of `text` (with the validation parser of `tree`'s language); the caller deletes it. */
 function parseWith(tree: Tree, text: string): Tree | null {
   let parser = validators.get(tree.language);
@@ -292,24 +213,6 @@ function withoutUnusedImports(
     return checkEdits(tree, source, all) === undefined ? all : rewrite.edits;
   } finally {
     after.delete();
-  }
-}
-
-/** `text` without the top-level imports of `names` that nothing uses any more. */
-function dropUnusedImports(text: string, parser: Parser, names: ReadonlySet<string>): string {
-  if (names.size === 0) return text;
-  const tree = parser.parse(text);
-  if (!tree) return text;
-  try {
-    const removals = [...names]
-      .filter((name) => !nameUsed(tree.rootNode, name))
-      .map((name) => importRemovalEdit(tree, text, name))
-      .filter((e): e is TextEdit => e !== undefined);
-    return removals.length && checkEdits(tree, text, removals) === undefined
-      ? applyEdits(text, removals)
-      : text;
-  } finally {
-    tree.delete();
   }
 }
 

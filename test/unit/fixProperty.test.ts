@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createPythonParser, type Parser } from '../../src/python/treeSitter';
-import { fixAll, fixOptionsFor } from '../../src/codeActions/fixes';
+import { fixOptionsFor } from '../../src/codeActions/fixes';
+import { fixAll } from '../../src/codeActions/fixAll';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const SITE = path.join(ROOT, '.cache', 'venv', 'lib', 'python3.11', 'site-packages');

@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { createPythonParser, type Parser } from '../../src/python/treeSitter';
 import { analyze } from '../../src/diagnostics/analyze';
-import { fixAll, fixOptionsFor } from '../../src/codeActions/fixes';
+import { fixOptionsFor } from '../../src/codeActions/fixes';
+import { fixAll } from '../../src/codeActions/fixAll';
 
 const PYTHON = path.join(__dirname, '..', '..', '..', '.cache', 'venv', 'bin', 'python');
 

@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createPythonParser, type Parser } from '../../src/python/treeSitter';
 import { analyze, mightContainFindings } from '../../src/diagnostics/analyze';
-import { fixAll, fixesFor, fixOptionsFor } from '../../src/codeActions/fixes';
+import { fixesFor, fixOptionsFor } from '../../src/codeActions/fixes';
+import { fixAll } from '../../src/codeActions/fixAll';
 import { isTestFile } from '../../src/codeActions/applicability';
 
 const ROOT = path.join(__dirname, '..', '..', '..');

@@ -7,11 +7,11 @@ import { analyze } from '../../src/diagnostics/analyze';
 import {
   applyEdits,
   checkEdits,
-  fixAll,
   fixesFor,
   fixOptionsFor,
   type FixOptions,
 } from '../../src/codeActions/fixes';
+import { fixAll } from '../../src/codeActions/fixAll';
 import type { PythonVersion } from '../../src/codeActions/pythonVersion';
 import { importEdit } from '../../src/codeActions/imports';
 

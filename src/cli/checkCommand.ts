@@ -135,7 +135,7 @@ export async function runCheckCommand(args: string[], workerScript?: string): Pr
     });
     for (const r of reports) if (r.error) errors.push(r.error);
     if (options.diff) {
-      const { unifiedDiff } = await import('./sourceText');
+      const { unifiedDiff } = await import('./unifiedDiff');
       const diffs = reports.filter((r) => r.before !== undefined && r.after !== undefined);
       diffChanges = diffs.reduce((n, r) => n + r.applied.length, 0);
       writeStdout(diffs.map((r) => unifiedDiff(displayPath(r.file, cwd), r.before!, r.after!)).join('\n'));

@@ -1,7 +1,7 @@
 /**
  * Reading Python files for check and fix, and the small text utilities around them (pure except readSource):
- * binary and non-UTF-8 files are refused with a clear reason, syntax errors are located like Ruff's E999, and
- * `--diff` output is a unified diff.
+ * binary and non-UTF-8 files are refused with a clear reason, syntax errors are located like Ruff's E999
+ * (`--diff`'s unified diff is ./unifiedDiff).
  */
 import * as fs from 'node:fs';
 import type { Node, Tree } from '../python/treeSitter';
@@ -62,88 +62,4 @@ export function syntaxProblem(tree: Tree): { line: number; column: number; messa
     ? `expected ${JSON.stringify(at.type)}`
     : `invalid syntax${at.text ? ` near ${JSON.stringify(at.text.split(/\r?\n/)[0]!.slice(0, 30))}` : ''}`;
   return { line: at.startPosition.row + 1, column: at.startPosition.column + 1, message };
-}
-
-/** Myers' O(ND) line diff: the edit script as [kind, line] pairs (' ' keep, '-' remove, '+' add). */
-function diffLines(a: readonly string[], b: readonly string[]): [' ' | '-' | '+', string][] {
-  const n = a.length;
-  const m = b.length;
-  const max = n + m;
-  const v = new Map<number, number>([[1, 0]]);
-  const trace: Map<number, number>[] = [];
-  outer: for (let d = 0; d <= max; d++) {
-    trace.push(new Map(v));
-    for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v.get(k - 1)! < v.get(k + 1)!) ? v.get(k + 1)! : v.get(k - 1)! + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) {
-        x++;
-        y++;
-      }
-      v.set(k, x);
-      if (x >= n && y >= m) break outer;
-    }
-  }
-  const script: [' ' | '-' | '+', string][] = [];
-  let x = n;
-  let y = m;
-  for (let d = trace.length - 1; d >= 0; d--) {
-    const vd = trace[d]!;
-    const k = x - y;
-    const prevK = k === -d || (k !== d && vd.get(k - 1)! < vd.get(k + 1)!) ? k + 1 : k - 1;
-    const prevX = vd.get(prevK) ?? 0;
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) {
-      y--;
-      script.push([' ', a[--x]!]);
-    }
-    if (d > 0) {
-      if (x === prevX) script.push(['+', b[--y]!]);
-      else script.push(['-', a[--x]!]);
-    }
-  }
-  return script.reverse();
-}
-
-/** A unified diff of `before` -> `after` with 3 lines of context (empty when equal). */
-export function unifiedDiff(file: string, before: string, after: string): string {
-  if (before === after) return '';
-  // Lines without their terminators (a final line break ends the last line, it does not start another).
-  const lines = (text: string): string[] => {
-    const l = text.split('\n');
-    if (l[l.length - 1] === '') l.pop();
-    return l;
-  };
-  const a = lines(before);
-  const b = lines(after);
-  const script = diffLines(a, b);
-  const out = [`--- ${file}`, `+++ ${file}`];
-  let i = 0;
-  while (i < script.length) {
-    if (script[i]![0] === ' ') {
-      i++;
-      continue;
-    }
-    // A hunk: from 3 lines before this change to 3 lines after the last change within 6 lines of the next.
-    const start = Math.max(0, i - 3);
-    let end = i;
-    for (let j = i; j < script.length; j++) {
-      if (script[j]![0] !== ' ') end = j;
-      else if (j - end > 6) break;
-    }
-    end = Math.min(script.length, end + 4);
-    let aLine = 1;
-    let bLine = 1;
-    for (let j = 0; j < start; j++) {
-      if (script[j]![0] !== '+') aLine++;
-      if (script[j]![0] !== '-') bLine++;
-    }
-    const body = script.slice(start, end);
-    const aCount = body.filter(([k]) => k !== '+').length;
-    const bCount = body.filter(([k]) => k !== '-').length;
-    out.push(`@@ -${aLine},${aCount} +${bLine},${bCount} @@`);
-    for (const [k, line] of body) out.push(`${k}${line.replace(/\r$/, '')}`);
-    i = end;
-  }
-  return `${out.join('\n')}\n`;
 }

@@ -143,7 +143,7 @@ export function formatCaptureText(dump: ParsedDump, diagnosis: Diagnosis, captur
       );
     for (const g of f.waitsForGroups ?? [])
       out.push(
-        `  waits for ${g.count} thread${g.count === 1 ? '' : 's'} (${g.threads.map((t) => t.osThreadId).join(', ')}): ${g.where}`,
+        `  waits for ${g.count} thread${g.count === 1 ? '' : 's'} (${threadIds(g.threads.map((t) => t.osThreadId))}): ${g.where}`,
       );
   }
   const tasks = formatTasksText(dump);
@@ -165,4 +165,10 @@ export function formatCaptureText(dump: ParsedDump, diagnosis: Diagnosis, captur
     }
   }
   return out.join('\n');
+}
+
+/** Thread ids for a line of text: the first ten, then how many more (a pool of hundreds stays one line; JSON has all). */
+function threadIds(ids: readonly (number | string)[]): string {
+  const shown = ids.slice(0, 10).join(', ');
+  return ids.length > 10 ? `${shown}, … ${ids.length - 10} more` : shown;
 }

@@ -48,7 +48,15 @@ test('dump arguments', () => {
     },
   );
   assert.deepEqual(
-    parseDumpArgs(['--file', 'd.txt', '--path-map', '/srv/app=./backend', '--path-map=/opt=/x', '--format', 'markdown']),
+    parseDumpArgs([
+      '--file',
+      'd.txt',
+      '--path-map',
+      '/srv/app=./backend',
+      '--path-map=/opt=/x',
+      '--format',
+      'markdown',
+    ]),
     {
       file: 'd.txt',
       format: 'markdown',
@@ -136,6 +144,31 @@ test('the JSON shape of the issue, from the recorded hang', () => {
   // Loop thread first, user frames marked.
   assert.match(text.split('\n\n')[1], /^Thread \d+ \(idle\): "MainThread" \[event loop\]/);
   assert.match(text, /event_generator \(app\/api\/routes\/stream\.py:18\) {3}<- your code/);
+  assert.match(text, /^ {2}waits for 5 threads \((\d+, ){4}\d+\): process_source/m);
+});
+
+test('a pool of hundreds of waited-for threads stays one readable line in the text (JSON keeps every id)', () => {
+  const dump = parseJsonDump(fixture('single', 'hung.json'));
+  const workers = dump.threads.filter((t) => t.frames.some((f) => f.function === 'process_source'));
+  assert.ok(workers.length > 0);
+  // The same hang with 300 workers: each recorded worker cloned under new thread ids.
+  const many = {
+    ...dump,
+    threads: [
+      ...dump.threads.filter((t) => !workers.includes(t)),
+      ...Array.from({ length: 300 }, (_, i) => ({
+        ...workers[i % workers.length]!,
+        osThreadId: 500_000 + i,
+      })),
+    ],
+  };
+  const text = formatCaptureText(many, diagnose(many));
+  const line = text.split('\n').find((l) => l.startsWith('  waits for '));
+  assert.equal(
+    line,
+    `  waits for 300 threads (${Array.from({ length: 10 }, (_, i) => 500_000 + i).join(', ')}, … 290 more): process_source (app/services/rss_ingestion.py:13)`,
+  );
+  assert.equal(blockedFindings(toCaptureJson(many, diagnose(many)))[0]!.waitsFor![0]!.threads.length, 300);
 });
 
 test("py-spy's recorded failure messages become typed errors", () => {

@@ -18,7 +18,7 @@ import { isTestFile } from '../codeActions/applicability';
 import { parseVersionSetting, pythonVersionForFile, type PythonVersion } from '../codeActions/pythonVersion';
 import { decodeUtf8, NotUtf8Error, syntaxProblem } from './sourceText';
 import { applyNoqa } from '../diagnostics/noqa';
-import { ProjectIndex } from '../diagnostics/callGraph/projectIndex';
+import { ProjectIndex, readDisk } from '../diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../diagnostics/callGraph/roots';
 
 export { decodeUtf8, NotUtf8Error } from './sourceText';
@@ -117,12 +117,19 @@ export async function fixFiles(
   // BHD007 (a sync def that blocks, called from async code) needs the other modules: one index for the run,
   // as `check` builds it, so --fix applies what check reports as fixable.
   let project: ProjectIndex | undefined;
+  // The file being fixed is read as its current round's text (the same string the round analyses: its
+  // summary is compared for free), the others from disk.
+  const inRound = new Map<string, string>();
   const projectFindings = (file: string) => (tree: Tree, text: string) => {
     project ??= new ProjectIndex({
       roots: rootsForFiles(paths, [process.cwd(), ...(options.srcRoots ?? [])]),
       checked: paths,
       parser,
+      readText: (f) => inRound.get(f) ?? readDisk(f),
     });
+    const key = path.resolve(file);
+    if (inRound.has(key) && inRound.get(key) !== text) project.changed(key);
+    inRound.set(key, text);
     return applyNoqa(tree, text, project.findings(file, text, tree));
   };
   try {
@@ -208,6 +215,12 @@ export async function fixFiles(
                 ? `${file}: no such file`
                 : `${file}: ${e.message}; left untouched`;
         reports.push({ file, status: 'error', applied: [], declined: [], error: message });
+      } finally {
+        // Done with this file: the index reads it from disk again, as fixed (its caches hold a round's text).
+        const key = path.resolve(file);
+        const last = inRound.get(key);
+        inRound.delete(key);
+        if (project && last !== undefined && reports.at(-1)?.status === 'fixed') project.changed(key);
       }
     }
   } finally {
@@ -217,8 +230,8 @@ export async function fixFiles(
 }
 
 /**
- * Human-readable lines: one per changed file ("Fixed 2 in a.py: BHD001 (line 18), BHD005 (line 30)"), then one
- * per fixable finding left alone ("Not fixed: a.py:14 BHD001: <why>").
+ * Human-readable lines: one per changed file ("Fixed 2 in a.py: BHD001 (line 18), BHD005 (line 30)"; past ten
+ * fixes, "..., 790 more BHD006"), then one per fixable finding left alone ("Not fixed: a.py:14 BHD001: <why>").
  */
 export function describeFixes(
   reports: readonly FixFileReport[],
@@ -227,8 +240,12 @@ export function describeFixes(
   const fixed = reports
     .filter((r) => r.status === 'fixed')
     .map((r) => {
-      const what = r.applied.map((a) => `${a.code} (line ${a.line})`).join(', ');
-      return `Fixed ${r.applied.length} in ${display(r.file)}: ${what}`;
+      // A file with hundreds of fixes stays one readable line: the first ten, then a count per rule.
+      const shown = r.applied.slice(0, 10).map((a) => `${a.code} (line ${a.line})`);
+      const rest = new Map<string, number>();
+      for (const a of r.applied.slice(10)) rest.set(a.code, (rest.get(a.code) ?? 0) + 1);
+      const more = [...rest].map(([code, n]) => `${n} more ${code}`);
+      return `Fixed ${r.applied.length} in ${display(r.file)}: ${[...shown, ...more].join(', ')}`;
     });
   const declined = reports.flatMap((r) => [
     ...(r.syntaxError

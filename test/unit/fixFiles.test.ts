@@ -152,3 +152,67 @@ test('a read-only file is reported and left untouched (rename would otherwise re
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('describeFixes: past ten fixes in a file, the line counts the rest per rule', () => {
+  const applied = [
+    ...Array.from({ length: 8 }, (_, i) => ({ code: 'BHD006' as const, line: i + 1 })),
+    ...Array.from({ length: 500 }, (_, i) => ({ code: 'BHD005' as const, line: 100 + i })),
+    { code: 'BHD007' as const, line: 900 },
+  ];
+  const [line] = describeFixes([{ file: 'big.py', status: 'fixed', applied, declined: [] }]);
+  assert.equal(
+    line,
+    'Fixed 509 in big.py: ' +
+      [
+        ...Array.from({ length: 8 }, (_, i) => `BHD006 (line ${i + 1})`),
+        'BHD005 (line 100)',
+        'BHD005 (line 101)',
+        '498 more BHD005',
+        '1 more BHD007',
+      ].join(', '),
+  );
+});
+
+test('BHD007 fixes read the fixed file from the round, not from disk once per chain; later files see it fixed', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'routes.py');
+  const lines = [
+    'import time',
+    '',
+    'def helper():',
+    '    time.sleep(1)',
+    '',
+    'def mid():',
+    '    helper()',
+    '',
+  ];
+  for (let i = 0; i < 300; i++) lines.push(`async def route_${i}():`, '    mid()', '');
+  fs.writeFileSync(file, lines.join('\n'));
+  // A second file whose route reaches the first file's helper.
+  const other = path.join(dir, 'other.py');
+  fs.writeFileSync(other, 'from routes import mid\n\n\nasync def other_route():\n    mid()\n');
+  // The fs module object the sources' `import * as fs` reads through (an ES import binding cannot be assigned).
+  const nodeFs = require('node:fs') as { readFileSync: typeof fs.readFileSync };
+  const realRead = nodeFs.readFileSync;
+  let reads = 0;
+  nodeFs.readFileSync = ((p: fs.PathOrFileDescriptor, ...rest: []) => {
+    if (p === file) reads++;
+    return realRead(p, ...rest);
+  }) as typeof fs.readFileSync;
+  let reports;
+  try {
+    reports = await fixFiles([file, other], { unsafeFixes: true, srcRoots: [dir] });
+  } finally {
+    nodeFs.readFileSync = realRead;
+  }
+  assert.deepEqual(
+    reports.map((r) => [path.basename(r.file), r.status, r.applied.length]),
+    [
+      ['routes.py', 'fixed', 300],
+      ['other.py', 'fixed', 1],
+    ],
+  );
+  assert.ok(reads <= 3, `routes.py read from disk ${reads} times`);
+  assert.equal((fs.readFileSync(file, 'utf8').match(/await asyncio\.to_thread\(mid\)/g) ?? []).length, 300);
+  assert.match(fs.readFileSync(other, 'utf8'), /await asyncio\.to_thread\(mid\)/);
+});

@@ -88,9 +88,9 @@ export function fixAll(
       // Fixes whose own spans overlap (nested `with`s, two fixes of one call) wait for the next round.
       const chosen = firstNonOverlapping(candidates, own);
       good = checked(tree, text, chosen, edits);
+      const kept = new Set(good);
       for (const c of chosen)
-        if (!good.includes(c))
-          declined.push({ finding: c.finding, reason: 'the fixed code would not parse' });
+        if (!kept.has(c)) declined.push({ finding: c.finding, reason: 'the fixed code would not parse' });
     } finally {
       if (tree !== given) tree.delete();
     }

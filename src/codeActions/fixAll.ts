@@ -106,13 +106,12 @@ export function fixAll(
 /**
  * The fixes of `chosen` (non-overlapping) that can be applied together: all of them when their result parses,
  * else the ones that parse in halves, re-checked together (two fixes that break only together leave one for
- * the next round). A file with syntax errors already is checked fix by fix, as ./fixStatus does.
+ * the next round). A file with syntax errors already is checked fix by fix (./fixBatch).
  */
 function checked(tree: Tree, text: string, chosen: Candidate[], edits: SharedEdits): Candidate[] {
   const editsOf = (c: Candidate): TextEdit[] => c.edits;
-  if (tree.rootNode.hasError) return chosen.filter((c) => checkEdits(tree, text, c.edits) === undefined);
   const good = parsingTogether(tree, text, chosen, edits, editsOf);
-  if (good.length === chosen.length || good.length <= 1) return good;
+  if (tree.rootNode.hasError || good.length === chosen.length || good.length <= 1) return good;
   return checkEdits(tree, text, edits.union(good.map(editsOf))) === undefined ? good : [good[0]!];
 }
 

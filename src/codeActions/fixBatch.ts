@@ -40,7 +40,8 @@ export class SharedEdits {
 /**
  * The items of `set` whose edits (`editsOf`, all applied together with the other good ones of their half) give
  * a source that parses: `set` at once when it does, else each half in turn. Each half is checked on its own:
- * two fixes that break only together both pass (the caller re-checks what it applies together).
+ * two fixes that break only together both pass (the caller re-checks what it applies together). A source with
+ * syntax errors already is checked item by item (error counts of several fixes could offset each other there).
  */
 export function parsingTogether<T>(
   tree: Tree,
@@ -49,6 +50,8 @@ export function parsingTogether<T>(
   edits: SharedEdits,
   editsOf: (item: T) => readonly TextEdit[],
 ): T[] {
+  if (tree.rootNode.hasError)
+    return set.filter((item) => checkEdits(tree, source, [...editsOf(item)]) === undefined);
   if (set.length === 0) return [];
   if (checkEdits(tree, source, edits.union(set.map(editsOf))) === undefined) return [...set];
   if (set.length === 1) return [];

@@ -6,7 +6,7 @@
 import type { Parser, Tree } from 'web-tree-sitter';
 import type { Finding } from '../diagnostics/types';
 import type { Applicability } from './applicability';
-import { checkEdits, fixesFor, type FixAction, type FixOptions, type TextEdit } from './fixes';
+import { fixesFor, type FixAction, type FixOptions, type TextEdit } from './fixes';
 import { disjointSets, parsingTogether, SharedEdits } from './fixBatch';
 
 /** A finding with what its fix is: applicability when fixable, else why there is no fix. */
@@ -56,8 +56,7 @@ export function confirmFixable(
   try {
     // Linear in findings: each main fix is computed without its own parse check, then the fixes are checked
     // together, one parse per set of non-overlapping fixes; a set that does not parse is halved until the
-    // fixes at fault are found. A file with syntax errors already is checked fix by fix (error counts of
-    // several fixes could offset each other there).
+    // fixes at fault are found (a file with syntax errors already: fix by fix, see fixBatch).
     const main = new Map<Finding, TextEdit[]>();
     const status = new Map<Finding, FixAction>();
     const mainOnly = { ...options, mainOnly: true };
@@ -72,13 +71,8 @@ export function confirmFixable(
     const own = (f: Finding): TextEdit[] => edits.own(main.get(f)!);
     const ok = new Set<Finding>();
     const editsOf = (f: Finding): TextEdit[] => main.get(f)!;
-    if (tree.rootNode.hasError)
-      for (const f of main.keys()) {
-        if (checkEdits(tree, source, main.get(f)!) === undefined) ok.add(f);
-      }
-    else
-      for (const set of disjointSets([...main.keys()], own))
-        for (const f of parsingTogether(tree, source, set, edits, editsOf)) ok.add(f);
+    for (const set of disjointSets([...main.keys()], own))
+      for (const f of parsingTogether(tree, source, set, edits, editsOf)) ok.add(f);
     return findings.map((f): CheckedFinding => {
       if (!f.fixable) return withoutFix(f);
       const action = status.get(f);

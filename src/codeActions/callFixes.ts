@@ -105,7 +105,10 @@ export function formatNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Number(n.toFixed(3)));
 }
 
-/** BHD005: add `timeout=N` as the last argument, keeping a trailing comma / one-argument-per-line layout. */
+/**
+ * BHD005: add `timeout=N` as the last argument, keeping a trailing comma / one-argument-per-line layout; or
+ * `timeout=None` made `timeout=N`.
+ */
 export function timeoutFix(
   finding: Finding,
   tree: Tree,
@@ -117,6 +120,18 @@ export function timeoutFix(
   if (!call || !args || args.type !== 'argument_list') return { reason: 'no argument list' };
   const kw = `timeout=${formatNumber(options.httpTimeoutSeconds)}`;
   const named = args.namedChildren.filter((c) => c.type !== 'comment');
+  // `timeout=None`: the value replaced.
+  for (const arg of named)
+    if (arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === 'timeout') {
+      const value = arg.childForFieldName('value');
+      if (value?.type !== 'none') return { reason: 'the call has a timeout' };
+      return {
+        edits: [
+          { start: value.startIndex, end: value.endIndex, newText: formatNumber(options.httpTimeoutSeconds) },
+        ],
+        name: '',
+      };
+    }
   const last = named[named.length - 1];
   if (!last)
     return { edits: [{ start: args.startIndex + 1, end: args.startIndex + 1, newText: kw }], name: '' };

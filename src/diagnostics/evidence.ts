@@ -19,6 +19,7 @@ import {
   visibleScopes,
   wordsRegExp,
 } from '../python/scope';
+import { shadowedAt } from '../python/localBindings';
 import { CALL_HANDLERS, METHOD_HANDLERS } from './rules/registry';
 import type { RuleContext, RuleText } from './rules/rule';
 import { TARGETS } from './targets';
@@ -303,7 +304,7 @@ export class Analysis implements RuleContext {
           if (inField(parent, 'function', expr)) {
             const q = this.qualify(expr);
             const handlers = q === undefined ? undefined : CALL_HANDLERS.get(q);
-            if (handlers)
+            if (handlers && !this.shadowed(token))
               for (const { code, subscription } of handlers)
                 if (this.select.has(code)) subscription.check(this, parent, expr, q!);
           }
@@ -313,6 +314,20 @@ export class Analysis implements RuleContext {
         expr = parent;
       }
     }
+  }
+
+  /**
+   * Whether the root name of a call (`requests` of `requests.get(...)`, `sleep` of `sleep(1)`) is bound in a
+   * function holding it (a parameter `time: Clock`, a local `requests = {}`): then it is not the import the
+   * table resolved it to (../python/localBindings). Module-level rebindings are not read: `requests = None`
+   * in an `except ImportError:` is the usual one, and leaves the import what the calls run.
+   */
+  private shadowed(token: Node): boolean {
+    const scopes = visibleScopes(token).filter((s): s is Node => s !== undefined);
+    return (
+      scopes.length > 0 &&
+      shadowedAt([token.startIndex, token.endIndex], scopes, this.segmentTokens(token.text).nodes)
+    );
   }
 
   /** `with X(...)` or `with X(...) as name` (not `async with`). */

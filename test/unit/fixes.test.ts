@@ -252,6 +252,19 @@ describe('fixesFor', () => {
     }
   });
 
+  test('BHD005 on `timeout=None`: the fix gives the None a value (no second timeout= added)', () => {
+    const source = 'import requests\n\ndef f(u):\n    return requests.get(u, timeout=None, stream=True)\n';
+    const found = actionsFor(source).filter((f) => f.finding.code === 'BHD005');
+    assert.equal(found.length, 1);
+    assert.match(found[0]!.finding.message, /timeout=None/);
+    const fix = found[0]!.actions.find((a) => a.preferred);
+    assert.ok(fix);
+    assert.equal(
+      applyEdits(source, fix.edits),
+      'import requests\n\ndef f(u):\n    return requests.get(u, timeout=10, stream=True)\n',
+    );
+  });
+
   test('a syntax error elsewhere does not block a fix; a fix that would not parse is refused', () => {
     const source = 'import requests\n\ndef broken(:\n    pass\n\nr = requests.get("u")\n';
     const found = actionsFor(source);

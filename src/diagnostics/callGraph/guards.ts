@@ -5,7 +5,8 @@
  * enters the `if`. BHD007 follows such a guarded operation (or call) only when the call into the function
  * may pass the flag: by keyword, by position, or through `*args`/`**kwargs`. Only a plain flag counts: a
  * parameter with a `False`/`None`/`0` default, tested as `if p:`, `if p is not None:` or `if p is True:`
- * (also as an `elif`), and never assigned in the body.
+ * (also as an `elif`), and never assigned in the body. A literal that keeps the branch off (`None`, and
+ * `False`/`0` unless the test is `is not None`) passes nothing.
  */
 import type { Node, Tree } from '../../python/treeSitter';
 
@@ -14,6 +15,8 @@ export interface Guard {
   param: string;
   /** Its position among the parameters (`self` included); -1 for keyword-only ones. */
   index: number;
+  /** The branch tests `p is not None`: a literal `False` or `0` passed for it still enters the branch. */
+  notNone?: boolean;
 }
 
 /** `text` split at its top-level commas (brackets and strings respected). */
@@ -77,16 +80,30 @@ export interface ArgumentShape {
   positional: number;
   keywords: Set<string>;
   spread: boolean;
+  /** The positional arguments' text, in order, and the keyword arguments' (trimmed). */
+  values: string[];
+  keywordValues: Map<string, string>;
 }
 
 export function argumentShape(args: string): ArgumentShape {
-  const shape: ArgumentShape = { positional: 0, keywords: new Set(), spread: false };
+  const shape: ArgumentShape = {
+    positional: 0,
+    keywords: new Set(),
+    spread: false,
+    values: [],
+    keywordValues: new Map(),
+  };
   for (const part of topLevelParts(inner(args))) {
     if (part.startsWith('*')) shape.spread = true;
     else {
       const kw = /^([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)/.exec(part);
-      if (kw) shape.keywords.add(kw[1]!);
-      else shape.positional++;
+      if (kw) {
+        shape.keywords.add(kw[1]!);
+        shape.keywordValues.set(kw[1]!, part.slice(kw[0].length).trim());
+      } else {
+        shape.positional++;
+        shape.values.push(part);
+      }
     }
   }
   return shape;
@@ -97,8 +114,15 @@ export function argumentShape(args: string): ArgumentShape {
  * first parameter may be bound: its positional arguments may start at the second). Errs towards "passed".
  */
 export function passes(shape: ArgumentShape, guard: Guard, method: boolean): boolean {
-  if (shape.spread || shape.keywords.has(guard.param)) return true;
-  return guard.index >= 0 && shape.positional > guard.index - (method ? 1 : 0);
+  if (shape.spread) return true;
+  // A literal that keeps the branch off passes nothing: `f(items, parallel=False)`, `f(items, None)`.
+  const on = (value: string): boolean => !(value === 'None' || (!guard.notNone && FALSY_DEFAULT.test(value)));
+  const keyword = shape.keywordValues.get(guard.param);
+  if (keyword !== undefined) return on(keyword);
+  if (guard.index < 0) return false;
+  // A method's first parameter may be bound (`self.f(a, True)`) or not (`C.f(obj, a, True)`): either place.
+  const at = method ? [guard.index - 1, guard.index] : [guard.index];
+  return at.some((i) => i < shape.positional && on(shape.values[i]!));
 }
 
 /**
@@ -145,7 +169,13 @@ export function flagBranches(
     if (branch?.type !== 'if_statement' && branch?.type !== 'elif_clause') continue;
     if (branch.startIndex !== at) continue;
     const consequence = branch.childForFieldName('consequence');
-    if (consequence) found.push({ from: consequence.startIndex, to: consequence.endIndex, guard });
+    const notNone = /[ \t]is[ \t]+not[ \t]+None/.test(m[0]);
+    if (consequence)
+      found.push({
+        from: consequence.startIndex,
+        to: consequence.endIndex,
+        guard: notNone ? { ...guard, notNone } : guard,
+      });
   }
   return found;
 }

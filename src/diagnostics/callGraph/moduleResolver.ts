@@ -142,8 +142,10 @@ export class ModuleResolver {
     let found: string | undefined;
     for (const base of bases) {
       const dir = path.join(base, ...parts);
-      if (parts.length > 0 && this.isFile(`${dir}.py`)) found = `${dir}.py`;
-      else if (this.isFile(path.join(dir, '__init__.py'))) found = path.join(dir, '__init__.py');
+      // A regular package wins over a module of the same name (`app/util/__init__.py` over `app/util.py`), as
+      // Python's path finder looks for the package first.
+      if (this.isFile(path.join(dir, '__init__.py'))) found = path.join(dir, '__init__.py');
+      else if (parts.length > 0 && this.isFile(`${dir}.py`)) found = `${dir}.py`;
       if (found) break;
     }
     if (found !== undefined && this.installed) {

@@ -7,6 +7,7 @@ import type { Node, Tree } from '../../python/treeSitter';
 import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
 import { enclosingScope, isAsyncDef } from '../../python/scope';
+import { LocalNames, reboundAtModuleLevel } from '../../python/localBindings';
 import type { Range } from '../types';
 import { FALSY_NAME, type Guard, flagBranches } from './guards';
 import { type DefScope, InstanceTypes } from './instanceTypes';
@@ -198,6 +199,24 @@ const mayBeInstance = (callee: Callee): boolean => {
   return dot < 0 || (callee.base.startsWith('self.') && callee.base.indexOf('.', dot + 1) < 0);
 };
 
+/** Decorator lines right before a def (`@sync_to_async`, `@decorator(arg)`), up to the def keyword. */
+const DECORATOR_LINES = /(?:^|\n)((?:[ \t]*@[^\n]*\n)+)[ \t]*(?:async[ \t]+)?$/;
+/**
+ * A decorator that makes a sync def an awaitable run in a worker thread, by its name: asgiref's
+ * `sync_to_async`, channels' `database_sync_to_async`, asyncer's `asyncify`, and the projects' own
+ * `run_in_executor`/`threaded`/`to_async` wrappers.
+ */
+const OFFLOADING_DECORATOR =
+  /@[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t]*\.[ \t]*)*[A-Za-z0-9_]*(?:async|thread|executor)/i;
+
+/** Whether `def` (a function_definition) is decorated by one that runs it in a thread (OFFLOADING_DECORATOR). */
+function offloaded(def: Node, source: string): boolean {
+  const lines = DECORATOR_LINES.exec(source.slice(Math.max(0, def.startIndex - 400), def.startIndex));
+  return (
+    lines !== null && OFFLOADING_DECORATOR.test(lines[1]!) && def.parent?.type === 'decorated_definition'
+  );
+}
+
 /** A def/lambda/class open during the sweep in text order, with where its body starts. */
 interface OpenScope {
   node: Node;
@@ -332,7 +351,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         const summary: FunctionSummary = {
           qualname,
           ...(className ? { className } : {}),
-          isAsync,
+          // (a sync def made awaitable by its decorator runs in a worker thread: no chain starts there)
+          isAsync: isAsync || offloaded(node, source),
           nameRange: rangeOf(name),
           calls: [],
         };
@@ -389,14 +409,33 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         : types.typeIn(def, base, scopeImports.get(id));
     if (cls !== undefined) site.cls = cls;
   }
+  // A name bound in the calling def itself (a parameter, `helper = lambda: 1`, a nested `def helper`, a loop
+  // or `with` target) is not the module's def or import of that name: such a call is not followed.
+  const locals = new LocalNames(tree, source);
+  const shadowed = (site: CalleeSite, id: number): boolean => {
+    if (site.cls !== undefined) return false; // an instance of a known class: its binding was read
+    const root = 'name' in site.callee ? site.callee.name : site.callee.base.split('.')[0]!;
+    if (root === 'self' || root === 'cls') return false;
+    const def = defScopes.get(id)?.node;
+    return def !== undefined && locals.shadowed(root, def, site.startIndex, site.startIndex + 1);
+  };
+  for (const [id, owner] of byId)
+    if (owner.calls.length > 0) owner.calls = owner.calls.filter((site) => !shadowed(site, id));
+  const kept = asyncCalls.flatMap((site, i) => (shadowed(site, asyncCallScopes[i]!) ? [] : [i]));
+  // A module-level def that a later module-level assignment rebinds (`helper = print`) is not what a call runs.
+  const lastDefEnds = new Map<string, number>();
+  for (const [id, summary] of byId)
+    if (!summary.className && functions.get(summary.qualname) === summary)
+      lastDefEnds.set(summary.qualname, defScopes.get(id)!.node.endIndex);
+  for (const name of reboundAtModuleLevel(tree, source, lastDefEnds)) functions.delete(name);
   return {
     functions,
     classes,
     bases,
     imports: moduleImports,
     instances: types.moduleInstances(),
-    asyncCalls,
-    asyncCallOwners,
-    asyncCallImports,
+    asyncCalls: kept.map((i) => asyncCalls[i]!),
+    asyncCallOwners: kept.map((i) => asyncCallOwners[i]),
+    asyncCallImports: kept.map((i) => asyncCallImports[i]),
   };
 }

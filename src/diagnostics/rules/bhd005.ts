@@ -1,6 +1,7 @@
 /**
- * BHD005: a requests call without `timeout=`, anywhere: it can wait forever, and so can an executor (and the
- * event loop behind it) waiting for the worker stuck in it. Fix: add `timeout=`.
+ * BHD005: a requests call without `timeout=` (or with `timeout=None`), anywhere: it can wait forever, and so
+ * can an executor (and the event loop behind it) waiting for the worker stuck in it. Fix: add `timeout=` (or
+ * give the `None` a value).
  */
 import { callArguments } from '../../python/scope';
 import { importsRequests } from '../../python/text';
@@ -15,6 +16,12 @@ export const message = (call: string): RuleText => ({
     `event loop behind it) hangs with it. Pass \`timeout=\` (seconds).`,
 });
 
+/** `timeout=None` says, explicitly, no timeout at all: the same wait forever (as Ruff's S113 reads it). */
+export const noneMessage = (call: string): RuleText => ({
+  message: `\`${call}()\` has \`timeout=None\`: no timeout`,
+  detail: message(call).detail.replace('Without `timeout=`', 'With `timeout=None`'),
+});
+
 export const BHD005: RuleModule = {
   code: 'BHD005',
   title: 'HTTP call without a timeout',
@@ -23,7 +30,10 @@ export const BHD005: RuleModule = {
   mayOccur: importsRequests,
   ...requestsSubscriptions('none', (ctx, call, shown) => {
     const args = callArguments(call);
-    if (!args.keywords.has('timeout') && !args.dictSplat) ctx.report('BHD005', call, message(shown), true);
+    const timeout = args.keywords.get('timeout');
+    if (timeout === undefined) {
+      if (!args.dictSplat) ctx.report('BHD005', call, message(shown), true);
+    } else if (timeout.type === 'none') ctx.report('BHD005', call, noneMessage(shown), true);
   }),
   blocking: false,
   fix: { title: 'add timeout=', applicability: 'unsafe' },

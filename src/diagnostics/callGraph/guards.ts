@@ -5,7 +5,8 @@
  * enters the `if`. BHD007 follows such a guarded operation (or call) only when the call into the function
  * may pass the flag: by keyword, by position, or through `*args`/`**kwargs`. Only a plain flag counts: a
  * parameter with a `False`/`None`/`0` default, tested as `if p:`, `if p is not None:` or `if p is True:`
- * (also as an `elif`), and never assigned in the body. A literal that keeps the branch off (`None`, and
+ * (also as an `elif`), and never assigned in the body; or the rest of the body after `if not p: return` (or
+ * `if p is None: return`/`raise`) directly in it. A literal that keeps the branch off (`None`, and
  * `False`/`0` unless the test is `is not None`) passes nothing.
  */
 import type { Node, Tree } from '../../python/treeSitter';
@@ -140,6 +141,11 @@ export const FALSY_NAME = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=,()]*)?=[ \t]*(?
 const FLAG_BRANCH =
   /(?:^|\n)([ \t]*)((?:el)?if)[ \t]+([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]+is[ \t]+not[ \t]+None|[ \t]+is[ \t]+True)?[ \t]*:/g;
 
+/** `if not p:` / `if p is None:` (an early exit when the flag is off, when its block only returns or raises). */
+const EARLY_RETURN =
+  /(?:^|\n)([ \t]*)if[ \t]+(?:not[ \t]+([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*)[ \t]+is[ \t]+None)[ \t]*:/g;
+const EXITS = new Set(['return_statement', 'raise_statement']);
+
 /**
  * The branches of `def` (body from `bodyStart`) under one of its flags (./guards): a parameter with a falsy
  * default, tested plainly, never assigned in the body. Found in the text, confirmed in the tree (a line in a
@@ -156,7 +162,8 @@ export function flagBranches(
   // Most defs with a falsy default never test it as a plain flag: look for `if <name>` before any regex.
   const header = source.slice(def.startIndex, bodyStart);
   let tested = false;
-  for (const m of header.matchAll(FALSY_NAME)) if (body.includes(`if ${m[1]!}`)) tested = true;
+  for (const m of header.matchAll(FALSY_NAME))
+    if (body.includes(`if ${m[1]!}`) || body.includes(`if not ${m[1]!}`)) tested = true;
   if (!tested) return found;
   let params: Map<string, Guard> | undefined; // read on the first branch line (most defs have none)
   for (const m of body.matchAll(FLAG_BRANCH)) {
@@ -176,6 +183,26 @@ export function flagBranches(
         to: consequence.endIndex,
         guard: notNone ? { ...guard, notNone } : guard,
       });
+  }
+  // `if not p: return` (or `if p is None: return`) directly in the body: the rest of the body runs only when the
+  // caller passed the flag.
+  for (const m of body.matchAll(EARLY_RETURN)) {
+    params ??= falsyParams(def.childForFieldName('parameters')?.text ?? '');
+    const name = m[2] ?? m[3]!;
+    const guard = params.get(name);
+    if (!guard || assigns(body, guard.param)) continue;
+    const at = bodyStart + m.index + (m[0].startsWith('\n') ? 1 : 0) + m[1]!.length;
+    const keyword = tree.rootNode.descendantForIndex(at, at + 2);
+    const branch = keyword?.type === 'if' ? keyword.parent : keyword;
+    if (branch?.type !== 'if_statement' || branch.startIndex !== at) continue;
+    if (branch.childForFieldName('alternative') || branch.parent?.parent?.id !== def.id) continue;
+    const exits = branch.childForFieldName('consequence')?.namedChildren.filter((c) => c?.type !== 'comment');
+    if (exits?.length !== 1 || !EXITS.has(exits[0]!.type)) continue;
+    found.push({
+      from: branch.endIndex,
+      to: def.endIndex,
+      guard: m[3] ? { ...guard, notNone: true } : guard,
+    });
   }
   return found;
 }

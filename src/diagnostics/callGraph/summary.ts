@@ -217,6 +217,20 @@ function offloaded(def: Node, source: string): boolean {
   );
 }
 
+/**
+ * Whether a module-level `def` is the fallback of an import (`try: from fastlib import nap` / `except
+ * ImportError: def nap(): ...`): which one runs depends on what is installed, so it is not followed (precision
+ * first). Only an indented module-level def can be one: the tree is asked about those alone.
+ */
+function importFallback(def: Node, source: string): boolean {
+  const before = source.charCodeAt(def.startIndex - 1);
+  if (before !== 32 && before !== 9) return false;
+  const clause = def.parent?.type === 'decorated_definition' ? def.parent.parent?.parent : def.parent?.parent;
+  if (clause?.type !== 'except_clause') return false;
+  const caught = source.slice(clause.startIndex, clause.namedChildren[0]?.endIndex ?? clause.startIndex);
+  return /ImportError|ModuleNotFoundError/.test(caught);
+}
+
 /** A def/lambda/class open during the sweep in text order, with where its body starts. */
 interface OpenScope {
   node: Node;
@@ -346,7 +360,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       const addressable = cls ? cls.depth === 0 : !outer;
       const className = cls ? cls.node.childForFieldName('name')?.text : undefined;
       if (isAsync) asyncIds.set(node.id, addressable ? className : undefined);
-      if (name && addressable) {
+      if (name && addressable && !(outer === undefined && importFallback(node, source))) {
         const qualname = className ? `${className}.${name.text}` : name.text;
         const summary: FunctionSummary = {
           qualname,

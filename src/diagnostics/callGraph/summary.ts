@@ -8,6 +8,7 @@ import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
 import { enclosingScope, isAsyncDef } from '../../python/scope';
 import { LocalNames, reboundAtModuleLevel } from '../../python/localBindings';
+import { importFallback, offloaded } from './defTraits';
 import type { Range } from '../types';
 import { FALSY_NAME, type Guard, flagBranches } from './guards';
 import { type DefScope, InstanceTypes } from './instanceTypes';
@@ -198,38 +199,6 @@ const mayBeInstance = (callee: Callee): boolean => {
   const dot = callee.base.indexOf('.');
   return dot < 0 || (callee.base.startsWith('self.') && callee.base.indexOf('.', dot + 1) < 0);
 };
-
-/** Decorator lines right before a def (`@sync_to_async`, `@decorator(arg)`), up to the def keyword. */
-const DECORATOR_LINES = /(?:^|\n)((?:[ \t]*@[^\n]*\n)+)[ \t]*(?:async[ \t]+)?$/;
-/**
- * A decorator that makes a sync def an awaitable run in a worker thread, by its name: asgiref's
- * `sync_to_async`, channels' `database_sync_to_async`, asyncer's `asyncify`, and the projects' own
- * `run_in_executor`/`threaded`/`to_async` wrappers.
- */
-const OFFLOADING_DECORATOR =
-  /@[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t]*\.[ \t]*)*[A-Za-z0-9_]*(?:async|thread|executor)/i;
-
-/** Whether `def` (a function_definition) is decorated by one that runs it in a thread (OFFLOADING_DECORATOR). */
-function offloaded(def: Node, source: string): boolean {
-  const lines = DECORATOR_LINES.exec(source.slice(Math.max(0, def.startIndex - 400), def.startIndex));
-  return (
-    lines !== null && OFFLOADING_DECORATOR.test(lines[1]!) && def.parent?.type === 'decorated_definition'
-  );
-}
-
-/**
- * Whether a module-level `def` is the fallback of an import (`try: from fastlib import nap` / `except
- * ImportError: def nap(): ...`): which one runs depends on what is installed, so it is not followed (precision
- * first). Only an indented module-level def can be one: the tree is asked about those alone.
- */
-function importFallback(def: Node, source: string): boolean {
-  const before = source.charCodeAt(def.startIndex - 1);
-  if (before !== 32 && before !== 9) return false;
-  const clause = def.parent?.type === 'decorated_definition' ? def.parent.parent?.parent : def.parent?.parent;
-  if (clause?.type !== 'except_clause') return false;
-  const caught = source.slice(clause.startIndex, clause.namedChildren[0]?.endIndex ?? clause.startIndex);
-  return /ImportError|ModuleNotFoundError/.test(caught);
-}
 
 /** A def/lambda/class open during the sweep in text order, with where its body starts. */
 interface OpenScope {

@@ -19,7 +19,7 @@ import {
   visibleScopes,
   wordsRegExp,
 } from '../python/scope';
-import { shadowedAt } from '../python/localBindings';
+import { LocalNames } from '../python/localBindings';
 import { CALL_HANDLERS, METHOD_HANDLERS } from './rules/registry';
 import type { RuleContext, RuleText } from './rules/rule';
 import { TARGETS } from './targets';
@@ -88,6 +88,8 @@ export class Analysis implements RuleContext {
   private readonly tokenCache = new Map<string, { nodes: Node[]; re: RegExp | undefined }>();
   private readonly bindingCache = new Map<string, Binding[]>();
   private scopes: ScopeBody[] | undefined;
+  /** Local bindings that shadow an imported name (read only for calls a rule subscribes to). */
+  private locals: LocalNames | undefined;
   private readonly tree: Tree;
   private readonly source: string;
   private readonly select: ReadonlySet<RuleCode>;
@@ -323,11 +325,12 @@ export class Analysis implements RuleContext {
    * in an `except ImportError:` is the usual one, and leaves the import what the calls run.
    */
   private shadowed(token: Node): boolean {
+    this.locals ??= new LocalNames(this.tree, this.source);
+    // The statement's text first (once per name): a name never bound in it needs no scope walk per call.
+    const holder = this.statement ?? this.tree.rootNode;
+    if (this.locals.bindingsIn(token.text, holder).length === 0) return false;
     const scopes = visibleScopes(token).filter((s): s is Node => s !== undefined);
-    return (
-      scopes.length > 0 &&
-      shadowedAt([token.startIndex, token.endIndex], scopes, this.segmentTokens(token.text).nodes)
-    );
+    return scopes.length > 0 && this.locals.shadowed(token.text, scopes, token.startIndex, token.endIndex);
   }
 
   /** `with X(...)` or `with X(...) as name` (not `async with`). */

@@ -129,9 +129,10 @@ export function shadowedAt(
 }
 
 /**
- * shadowedAt for code directly in one def (BHD007's call sites: a call in a nested def or lambda is not
- * recorded). The def's occurrences of a name are found in its text once per (def, name); only those that
- * may be a binding by their text are asked of the tree: most names of a call occur only as a use.
+ * shadowedAt over the text of the scopes holding the code: the occurrences of a name in a scope are found in
+ * its text once per (scope, name), and only those that may be a binding by their text (mayBind) are asked of
+ * the tree: most names of a call occur only as uses, and a file of thousands of `time.sleep` calls must not
+ * compare each call with every other occurrence.
  */
 export class LocalNames {
   private readonly occurrences = new Map<string, Node[]>();
@@ -142,25 +143,38 @@ export class LocalNames {
     private readonly source: string,
   ) {}
 
-  /** Whether `name` is bound in `def` itself (or in a comprehension holding [start, end)), not by an import. */
-  shadowed(name: string, def: Node, start: number, end: number): boolean {
-    const key = `${def.id}\u0000${name}`;
+  /**
+   * Whether `name` is bound locally at the code [start, end) directly in `scopes` (its enclosing def/lambda
+   * scopes, innermost first, module excluded), or by a comprehension holding it; not by an import.
+   */
+  shadowed(name: string, scopes: readonly Node[], start: number, end: number): boolean {
+    const outer = scopes[scopes.length - 1];
+    return outer !== undefined && shadowedAt([start, end], scopes, this.bindingsIn(name, outer));
+  }
+
+  /**
+   * The identifiers `name` in `node`'s text (a scope, or any node holding the code asked about) that may bind
+   * it (by their text: mayBind), in text order. None: `name` is bound nowhere in there.
+   */
+  bindingsIn(name: string, scope: Node): Node[] {
+    const key = `${scope.id}\u0000${name}`;
     let nodes = this.occurrences.get(key);
     if (nodes === undefined) {
       nodes = [];
-      let text = this.texts.get(def.id);
+      // The scope's own text: an indexOf over the source would read on to its end when the name is rare.
+      let text = this.texts.get(scope.id);
       if (text === undefined)
-        this.texts.set(def.id, (text = this.source.slice(def.startIndex, def.endIndex)));
+        this.texts.set(scope.id, (text = this.source.slice(scope.startIndex, scope.endIndex)));
       for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + 1))
         if (mayBind(text, i, name.length)) {
-          const at = def.startIndex + i;
+          const at = scope.startIndex + i;
           const node = this.tree.rootNode.descendantForIndex(at, at + name.length);
           if (node?.type === 'identifier' && node.startIndex === at && node.endIndex === at + name.length)
             nodes.push(node);
         }
       this.occurrences.set(key, nodes);
     }
-    return shadowedAt([start, end], [def], nodes);
+    return nodes;
   }
 }
 

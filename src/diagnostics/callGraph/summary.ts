@@ -400,7 +400,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     const root = 'name' in site.callee ? site.callee.name : site.callee.base.split('.')[0]!;
     if (root === 'self' || root === 'cls') return false;
     const def = defScopes.get(id)?.node;
-    return def !== undefined && locals.shadowed(root, def, site.startIndex, site.startIndex + 1);
+    return def !== undefined && locals.shadowed(root, [def], site.startIndex, site.startIndex + 1);
   };
   for (const [id, owner] of byId)
     if (owner.calls.length > 0) owner.calls = owner.calls.filter((site) => !shadowed(site, id));

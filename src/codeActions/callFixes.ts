@@ -80,6 +80,8 @@ export function awaitFix(
     return { reason: '`await` is not allowed here (lambda, nested def or generator expression)' };
   if (call.parent?.type === 'await') return { reason: 'already awaited' };
   const asyncio = importEdit(tree, source, 'asyncio', options.eol, call);
+  if (asyncio.shadowed)
+    return { reason: `\`${asyncio.name}\` is a local name here: the fix would call that, not the module` };
   let expr: string;
   const removesUseOf: string[] = [];
   if (what === 'wrap_future') {

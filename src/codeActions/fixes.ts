@@ -167,10 +167,13 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
         break;
       case 'BHD007':
         offer(
-          'Run it in a thread: await asyncio.to_thread(...)',
+          cancelFutures
+            ? 'Run it in a thread: await asyncio.to_thread(...)'
+            : 'Run it in a thread: await loop.run_in_executor(None, ...)',
           true,
           'fix',
-          toThreadFix(finding, tree, source, options.eol),
+          // (asyncio.to_thread is 3.9+, as cancel_futures)
+          toThreadFix(finding, tree, source, options.eol, cancelFutures),
         );
         break;
     }

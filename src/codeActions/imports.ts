@@ -7,6 +7,8 @@ import type { Node, Tree } from '../python/treeSitter';
 import type { TextEdit } from './fixTypes';
 import { nodesOfType, perTree, topLevelNodes } from '../python/treeIndex';
 import { readImport } from '../python/imports';
+import { LocalNames } from '../python/localBindings';
+import { visibleScopes } from '../python/scope';
 import { lineEnd, lineStart, nextLineStart } from './textStyle';
 
 const SCOPES = new Set(['function_definition', 'class_definition', 'lambda']);
@@ -60,9 +62,30 @@ function moduleImports(tree: Tree, module: string): readonly ModuleImport[] {
  * The name under which `module` is usable where the fix puts it (`asyncio`, or `aio` for
  * `import asyncio as aio`), and, when nothing imports it in a scope that reaches `at` (module level, also inside
  * `try`/`if` blocks, or an enclosing function), the edit adding `import module`: before the first top-level
- * import, else after the docstring / `from __future__` imports / leading comments, else at the top.
+ * import, else after the docstring / `from __future__` imports / leading comments, else at the top. `shadowed`:
+ * that name is bound locally at `at` (a parameter or variable `asyncio`): the caller declines its fix.
  */
 export function importEdit(
+  tree: Tree,
+  source: string,
+  module: string,
+  eol: string,
+  at?: Node,
+): { name: string; edit?: TextEdit; shadowed?: true } {
+  const found = importedName(tree, source, module, eol, at);
+  // A name bound locally where the fix puts it (`for asyncio in items:`) would be called instead of the module.
+  if (at) {
+    const scopes = visibleScopes(at).filter((s): s is Node => s !== undefined);
+    if (
+      scopes.length > 0 &&
+      new LocalNames(tree, source).shadowed(found.name, scopes, at.startIndex, at.endIndex)
+    )
+      return { ...found, shadowed: true };
+  }
+  return found;
+}
+
+function importedName(
   tree: Tree,
   source: string,
   module: string,

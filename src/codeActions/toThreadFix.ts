@@ -1,5 +1,6 @@
 /**
- * BHD007's fix (pure): `helper(a, b=1)` -> `await asyncio.to_thread(helper, a, b=1)`, when the call is a whole
+ * BHD007's fix (pure): `helper(a, b=1)` -> `await asyncio.to_thread(helper, a, b=1)` (before Python 3.9:
+ * `await asyncio.get_running_loop().run_in_executor(None, helper, a)`), when the call is a whole
  * statement or the right side of an assignment directly in the `async def`. Declared unsafe: the helper then
  * runs in a worker thread, which code that is not thread-safe (shared state, thread-bound clients) may not
  * survive.
@@ -11,7 +12,17 @@ import type { Rewrite, TextEdit } from './fixTypes';
 import { importEdit } from './imports';
 import { directlyInAsyncDef } from './pythonTree';
 
-export function toThreadFix(finding: Finding, tree: Tree, source: string, eol: string): Rewrite {
+/**
+ * `toThread`: the target Python has `asyncio.to_thread` (3.9+); before, the call becomes
+ * `await asyncio.get_running_loop().run_in_executor(None, f, a)`, which takes no keyword arguments.
+ */
+export function toThreadFix(
+  finding: Finding,
+  tree: Tree,
+  source: string,
+  eol: string,
+  toThread = true,
+): Rewrite {
   const call = callAt(finding, tree);
   const fn = call?.childForFieldName('function');
   const args = call?.childForFieldName('arguments');
@@ -27,12 +38,25 @@ export function toThreadFix(finding: Finding, tree: Tree, source: string, eol: s
   if (!statement) return { reason: 'only a call that is a statement or an assignment is rewritten' };
   if (args.namedChildren.some((c) => c?.type === 'comment'))
     return { reason: 'comments inside the call would be lost' };
+  if (
+    !toThread &&
+    args.namedChildren.some((c) => c?.type === 'keyword_argument' || c?.type === 'dictionary_splat')
+  )
+    return {
+      reason:
+        'keyword arguments: `run_in_executor` takes none (`asyncio.to_thread` needs Python 3.9; the target is older)',
+    };
   const asyncio = importEdit(tree, source, 'asyncio', eol, call);
+  if (asyncio.shadowed)
+    return { reason: `\`${asyncio.name}\` is a local name here: the fix would call that, not the module` };
   const inner = source
     .slice(args.startIndex + 1, args.endIndex - 1)
     .trim()
     .replace(/,\s*$/, '');
-  const expr = `await ${asyncio.name}.to_thread(${fn.text}${inner ? `, ${inner}` : ''})`;
+  const runner = toThread
+    ? `${asyncio.name}.to_thread(`
+    : `${asyncio.name}.get_running_loop().run_in_executor(None, `;
+  const expr = `await ${runner}${fn.text}${inner ? `, ${inner}` : ''})`;
   const edits: TextEdit[] = [{ start: call.startIndex, end: call.endIndex, newText: expr }];
   if (asyncio.edit) edits.push(asyncio.edit);
   return {

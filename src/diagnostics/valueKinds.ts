@@ -11,6 +11,22 @@ import { CF_WAITS, EXECUTOR_CLASSES, SESSION_CLASSES } from './targets';
 /** Names that mark a receiver as an executor without other evidence: `executor`, `self._executor`, `io_executor`. */
 const EXECUTOR_NAME = /^(?:executor|.*_executor)$/i;
 
+/** A class that is not an executor by its name (CapWords, no `Executor`/`Pool` in it): `JobRunner`. */
+const OTHER_CLASS = /^(?:[A-Za-z_][A-Za-z0-9_]*\.)*(?!.*(?:Executor|Pool))[A-Z][A-Za-z0-9_]*$/;
+
+/**
+ * A binding that says its name holds something other than an executor: constructed from another class
+ * (`JobRunner()`), or annotated as one (`executor: JobRunner`). A factory's result (`get_executor()`), an
+ * annotation with `Executor`/`Pool`/`Any` in it, or a value of unknown kind say nothing.
+ */
+function otherThanExecutor(b: Binding): boolean {
+  if (b.kind === 'value') {
+    const fn = b.value.type === 'call' ? callee(b.value) : undefined;
+    return fn !== undefined && OTHER_CLASS.test(fn.text);
+  }
+  return b.kind === 'annotation' && OTHER_CLASS.test(b.type.text.replace(/^Optional\[(.*)\]$/, '$1'));
+}
+
 /** How ValueKinds finds names and bindings (./evidence Analysis). */
 export interface BindingLookup {
   /** The qualified name of a name or attribute through the imports (`cf.ThreadPoolExecutor`). */
@@ -62,15 +78,19 @@ export class ValueKinds {
         : expr.type === 'attribute'
           ? expr.childForFieldName('attribute')?.text
           : undefined;
-    if (name !== undefined && EXECUTOR_NAME.test(name)) return true;
-    if (depth > 2) return false;
-    return this.lookup
-      .receiverBindings(expr)
-      .some((b) =>
+    const named = name !== undefined && EXECUTOR_NAME.test(name);
+    if (depth > 2) return named;
+    const bindings = this.lookup.receiverBindings(expr);
+    if (
+      bindings.some((b) =>
         b.kind === 'value'
           ? this.isExecutor(b.value, depth + 1)
           : b.kind === 'annotation' && this.annotationNames(b.type, EXECUTOR_CLASSES),
-      );
+      )
+    )
+      return true;
+    // The name alone, unless a binding says it is something else: `executor = JobRunner()`, `executor: JobRunner`.
+    return named && !bindings.some(otherThanExecutor);
   }
 
   /** Evidence that `expr` is a requests Session instance (asked once per receiver). */

@@ -14,6 +14,8 @@ import {
 import { fixAll } from '../../src/codeActions/fixAll';
 import type { PythonVersion } from '../../src/codeActions/pythonVersion';
 import { importEdit } from '../../src/codeActions/imports';
+import { toThreadFix } from '../../src/codeActions/toThreadFix';
+import type { Finding } from '../../src/diagnostics/types';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'fixes');
 const read = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -250,6 +252,46 @@ describe('fixesFor', () => {
         'the reason is offered as a disabled action',
       );
     }
+  });
+
+  test('BHD007 fix: asyncio.to_thread on 3.9+, run_in_executor before (no keywords then); declined when `asyncio` is local', () => {
+    const fixOf = (source: string, toThread: boolean) => {
+      const tree = parser.parse(source)!;
+      try {
+        const at = source.indexOf('helper(a');
+        const finding = { code: 'BHD007', startIndex: at, endIndex: source.indexOf(')', at) + 1 } as Finding;
+        const rewrite = toThreadFix(finding, tree, source, '\n', toThread);
+        return 'reason' in rewrite ? rewrite.reason : applyEdits(source, rewrite.edits);
+      } finally {
+        tree.delete();
+      }
+    };
+    const plain = 'import asyncio\n\nasync def run(a):\n    helper(a)\n';
+    assert.equal(
+      fixOf(plain, true),
+      'import asyncio\n\nasync def run(a):\n    await asyncio.to_thread(helper, a)\n',
+    );
+    assert.equal(
+      fixOf(plain, false),
+      'import asyncio\n\nasync def run(a):\n    await asyncio.get_running_loop().run_in_executor(None, helper, a)\n',
+    );
+    assert.match(String(fixOf('async def run(a):\n    helper(a, b=1)\n', false)), /keyword arguments/);
+    assert.match(
+      String(
+        fixOf(
+          'import asyncio\n\nasync def run(a, items):\n    for asyncio in items:\n        helper(a)\n',
+          true,
+        ),
+      ),
+      /`asyncio` is a local name here/,
+    );
+  });
+
+  test('BHD006 fix declined when `asyncio` is a local name where it would go', () => {
+    const source = 'import time\n\nasync def run(asyncio):\n    time.sleep(1)\n';
+    const found = actionsFor(source).filter((f) => f.finding.code === 'BHD006');
+    assert.equal(found.length, 1);
+    assert.ok(!found[0]!.actions.some((a) => a.kind === 'fix' && a.edits.length > 0));
   });
 
   test('BHD005 on `timeout=None`: the fix gives the None a value (no second timeout= added)', () => {

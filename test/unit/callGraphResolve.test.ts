@@ -65,9 +65,9 @@ test('flags (guards.ts): falsy defaults, assignments, what a call passes', () =>
   assert.deepEqual(
     [...falsyParams('(self, items, parallel: bool = False, n=0, s="", *, wait=None, **kw)').entries()],
     [
-      ['parallel', { param: 'parallel', index: 2 }],
-      ['n', { param: 'n', index: 3 }],
-      ['wait', { param: 'wait', index: -1 }],
+      ['parallel', { param: 'parallel', index: 2, default: 'False' }],
+      ['n', { param: 'n', index: 3, default: '0' }],
+      ['wait', { param: 'wait', index: -1, default: 'None' }],
     ],
   );
   assert.deepEqual([...falsyParams('(a, b=True, c=1, d=f(x, y))').keys()], []);
@@ -93,4 +93,16 @@ test('flags (guards.ts): falsy defaults, assignments, what a call passes', () =>
   assert.ok(passes(argumentShape('(a, True)'), g, true), 'a method: self may be bound');
   assert.ok(passes(argumentShape('(a, parallel=x)'), g, false));
   assert.ok(!passes(argumentShape('(a, b, c)'), { param: 'wait', index: -1 }, false), 'keyword-only');
+  // Negated tests: `if not p:` runs unless a truthy literal is passed; `if p is None:` unless any non-None one.
+  const off = { param: 'ephemeral', index: 0, default: 'False', test: 'falsy' as const };
+  assert.ok(passes(argumentShape('()'), off, false), 'not passed: the default (False) runs `if not p:`');
+  assert.ok(!passes(argumentShape('(ephemeral=True)'), off, false));
+  assert.ok(passes(argumentShape('(ephemeral=x)'), off, false));
+  assert.ok(passes(argumentShape('(0)'), off, false));
+  const none = { param: 'client', index: 0, default: 'None', test: 'isNone' as const };
+  assert.ok(passes(argumentShape('()'), none, false));
+  assert.ok(!passes(argumentShape('("x")'), none, false));
+  assert.ok(!passes(argumentShape('(False)'), none, false));
+  assert.ok(passes(argumentShape('(None)'), none, false));
+  assert.ok(!passes(argumentShape('()'), { ...none, default: '0' }, false), '0 is not None');
 });

@@ -16,8 +16,14 @@ export interface Guard {
   param: string;
   /** Its position among the parameters (`self` included); -1 for keyword-only ones. */
   index: number;
-  /** The branch tests `p is not None`: a literal `False` or `0` passed for it still enters the branch. */
-  notNone?: boolean;
+  /** Its default: `None`, `False` or `0` (what decides when a call does not pass it). */
+  default?: string;
+  /**
+   * When the guarded code runs: `p` truthy (undefined: `if p:`, `if p is True:`, after `if not p: return`),
+   * `notNone` (`if p is not None:`, after `if p is None: return`), `falsy` (`if not p:`, after `if p: return`)
+   * or `isNone` (`if p is None:`, after `if p is not None: return`).
+   */
+  test?: 'notNone' | 'falsy' | 'isNone';
 }
 
 /** `text` split at its top-level commas (brackets and strings respected). */
@@ -63,7 +69,7 @@ export function falsyParams(parameters: string): Map<string, Guard> {
     if (part === '/') return;
     const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=\s*(.+)$/s.exec(part);
     if (m && FALSY_DEFAULT.test(m[2]!.trim()))
-      found.set(m[1]!, { param: m[1]!, index: keywordOnly ? -1 : index });
+      found.set(m[1]!, { param: m[1]!, index: keywordOnly ? -1 : index, default: m[2]!.trim() });
   });
   return found;
 }
@@ -116,14 +122,41 @@ export function argumentShape(args: string): ArgumentShape {
  */
 export function passes(shape: ArgumentShape, guard: Guard, method: boolean): boolean {
   if (shape.spread) return true;
-  // A literal that keeps the branch off passes nothing: `f(items, parallel=False)`, `f(items, None)`.
-  const on = (value: string): boolean => !(value === 'None' || (!guard.notNone && FALSY_DEFAULT.test(value)));
   const keyword = shape.keywordValues.get(guard.param);
-  if (keyword !== undefined) return on(keyword);
-  if (guard.index < 0) return false;
   // A method's first parameter may be bound (`self.f(a, True)`) or not (`C.f(obj, a, True)`): either place.
-  const at = method ? [guard.index - 1, guard.index] : [guard.index];
-  return at.some((i) => i < shape.positional && on(shape.values[i]!));
+  const places = guard.index < 0 ? [] : method ? [guard.index - 1, guard.index] : [guard.index];
+  const passed =
+    keyword !== undefined
+      ? [keyword]
+      : places.filter((i) => i >= 0 && i < shape.positional).map((i) => shape.values[i]!);
+  // Not passed: the default decides (`if not p:` runs, `if p:` does not).
+  if (passed.length === 0) return mayRun(guard.default ?? 'None', guard.test);
+  // A literal decides (`f(items, parallel=False)`, `f(items, None)`, `create_app(ephemeral=True)`); other
+  // values may be anything.
+  return passed.some((value) => mayRun(value, guard.test));
+}
+
+/** What a literal argument is, for a flag's test: undefined when it is not a literal (a name, a call...). */
+function literal(value: string): 'None' | 'falsy' | 'truthy' | undefined {
+  if (value === 'None') return 'None';
+  if (/^(?:False|0|0\.0|''|"")$/.test(value)) return 'falsy';
+  if (/^(?:True|-?[1-9][0-9]*(?:\.[0-9]*)?|'[^']+'|"[^"]+")$/.test(value)) return 'truthy';
+  return undefined;
+}
+
+/** Whether code under `test` of a flag may run when the flag's value is `value` (as written). */
+function mayRun(value: string, test: Guard['test']): boolean {
+  const lit = literal(value);
+  switch (test) {
+    case 'notNone':
+      return lit !== 'None';
+    case 'falsy':
+      return lit !== 'truthy';
+    case 'isNone':
+      return lit === undefined || lit === 'None';
+    default:
+      return lit === undefined || lit === 'truthy';
+  }
 }
 
 /**
@@ -137,13 +170,27 @@ export function passer(args: () => string, method: boolean): (guard: Guard) => b
 
 /** A parameter with a falsy default in a def's header (`parallel=False`, `wait: int | None = None`): its name. */
 export const FALSY_NAME = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=,()]*)?=[ \t]*(?:False|None|0)[ \t]*[,)\n]/g;
-/** A branch line testing a plain name (`if p:`, `elif p is not None:`, `if p is True:`). */
+/**
+ * A branch line testing a plain name (`if p:`, `elif p is not None:`, `if p is True:`, `if not p:`,
+ * `if p is None:`): the indentation, the keyword, `not `, the name and the comparison.
+ */
 const FLAG_BRANCH =
-  /(?:^|\n)([ \t]*)((?:el)?if)[ \t]+([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]+is[ \t]+not[ \t]+None|[ \t]+is[ \t]+True)?[ \t]*:/g;
+  /(?:^|\n)([ \t]*)((?:el)?if)[ \t]+(not[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)([ \t]+is[ \t]+not[ \t]+None|[ \t]+is[ \t]+None|[ \t]+is[ \t]+True)?[ \t]*:/g;
 
-/** `if not p:` / `if p is None:` (an early exit when the flag is off, when its block only returns or raises). */
-const EARLY_RETURN =
-  /(?:^|\n)([ \t]*)if[ \t]+(?:not[ \t]+([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*)[ \t]+is[ \t]+None)[ \t]*:/g;
+/** The test of a FLAG_BRANCH match (`not` and a comparison together are not read: undefined), as Guard['test']. */
+function testOf(negated: boolean, comparison: string | undefined): Guard['test'] | 'truthy' | undefined {
+  const c = comparison?.replace(/\s+/g, ' ').trim();
+  if (negated) return c === undefined ? 'falsy' : undefined;
+  return c === 'is not None' ? 'notNone' : c === 'is None' ? 'isNone' : 'truthy';
+}
+
+/** The test the rest of a body has after an early exit on `test` (`if not p: return`: p truthy). */
+const AFTER_EXIT = { truthy: 'falsy', falsy: 'truthy', notNone: 'isNone', isNone: 'notNone' } as const;
+
+/** Guard['test'] as stored (truthy is the default, left out). */
+const withTest = (guard: Guard, test: Guard['test'] | 'truthy'): Guard =>
+  test === 'truthy' || test === undefined ? guard : { ...guard, test };
+
 const EXITS = new Set(['return_statement', 'raise_statement']);
 
 /**
@@ -168,7 +215,8 @@ export function flagBranches(
   let params: Map<string, Guard> | undefined; // read on the first branch line (most defs have none)
   for (const m of body.matchAll(FLAG_BRANCH)) {
     params ??= falsyParams(def.childForFieldName('parameters')?.text ?? '');
-    const guard = params.get(m[3]!);
+    const test = testOf(m[3] !== undefined, m[5]);
+    const guard = test && params.get(m[4]!);
     if (!guard || assigns(body, guard.param)) continue;
     const at = bodyStart + m.index + (m[0].startsWith('\n') ? 1 : 0) + m[1]!.length;
     const keyword = tree.rootNode.descendantForIndex(at, at + m[2]!.length);
@@ -176,20 +224,16 @@ export function flagBranches(
     if (branch?.type !== 'if_statement' && branch?.type !== 'elif_clause') continue;
     if (branch.startIndex !== at) continue;
     const consequence = branch.childForFieldName('consequence');
-    const notNone = /[ \t]is[ \t]+not[ \t]+None/.test(m[0]);
     if (consequence)
-      found.push({
-        from: consequence.startIndex,
-        to: consequence.endIndex,
-        guard: notNone ? { ...guard, notNone } : guard,
-      });
+      found.push({ from: consequence.startIndex, to: consequence.endIndex, guard: withTest(guard, test) });
   }
   // `if not p: return` (or `if p is None: return`) directly in the body: the rest of the body runs only when the
   // caller passed the flag.
-  for (const m of body.matchAll(EARLY_RETURN)) {
+  for (const m of body.matchAll(FLAG_BRANCH)) {
+    if (m[2] !== 'if') continue;
     params ??= falsyParams(def.childForFieldName('parameters')?.text ?? '');
-    const name = m[2] ?? m[3]!;
-    const guard = params.get(name);
+    const exitTest = testOf(m[3] !== undefined, m[5]);
+    const guard = exitTest && params.get(m[4]!);
     if (!guard || assigns(body, guard.param)) continue;
     const at = bodyStart + m.index + (m[0].startsWith('\n') ? 1 : 0) + m[1]!.length;
     const keyword = tree.rootNode.descendantForIndex(at, at + 2);
@@ -198,11 +242,7 @@ export function flagBranches(
     if (branch.childForFieldName('alternative') || branch.parent?.parent?.id !== def.id) continue;
     const exits = branch.childForFieldName('consequence')?.namedChildren.filter((c) => c?.type !== 'comment');
     if (exits?.length !== 1 || !EXITS.has(exits[0]!.type)) continue;
-    found.push({
-      from: branch.endIndex,
-      to: def.endIndex,
-      guard: m[3] ? { ...guard, notNone: true } : guard,
-    });
+    found.push({ from: branch.endIndex, to: def.endIndex, guard: withTest(guard, AFTER_EXIT[exitTest]) });
   }
   return found;
 }

@@ -8,7 +8,7 @@ import type { TextEdit } from './fixTypes';
 import { nodesOfType, perTree, topLevelNodes } from '../python/treeIndex';
 import { readImport } from '../python/imports';
 import { LocalNames } from '../python/localBindings';
-import { visibleScopes } from '../python/scope';
+import { underTypeChecking, visibleScopes } from '../python/scope';
 import { lineEnd, lineStart, nextLineStart } from './textStyle';
 
 const SCOPES = new Set(['function_definition', 'class_definition', 'lambda']);
@@ -17,14 +17,6 @@ const SCOPES = new Set(['function_definition', 'class_definition', 'lambda']);
 function scopeOf(node: Node): Node | null {
   for (let n = node.parent; n; n = n.parent) if (SCOPES.has(n.type)) return n;
   return null;
-}
-
-/** Whether `node` lies under `if TYPE_CHECKING:` (an import there binds nothing at run time). */
-function underTypeChecking(node: Node): boolean {
-  for (let n = node.parent; n; n = n.parent)
-    if (n.type === 'if_statement' && /TYPE_CHECKING/.test(n.childForFieldName('condition')?.text ?? ''))
-      return true;
-  return false;
 }
 
 /** The name `import module [as alias]` in `stmt` binds for `module`, if it imports it. */

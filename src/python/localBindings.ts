@@ -197,13 +197,19 @@ function mayBind(text: string, i: number, length: number): boolean {
   return next !== 40 /* ( */ && next !== 46 /* . */ && next !== 91; /* [ */
 }
 
-/** `name = ...` / `name: T = ...` at the start of a line (a module-level assignment, when the tree agrees). */
-const LINE_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^\n=]*)?=(?!=)/gm;
+/**
+ * Lines that may bind names at module level: an assignment's targets (`helper = ...`, `helper, other = ...`,
+ * `helper: T = ...`) or a `for` loop's; indented too (under `if`/`try`). The tree confirms.
+ */
+const BINDING_LINE =
+  /^[ \t]*(?:for[ \t]+([^\n=]+?)[ \t]+in(?![A-Za-z0-9_])|([A-Za-z_(][A-Za-z0-9_ \t,()*[\]]*?)[ \t]*(?::[^\n=]*)?=(?!=))/gm;
+const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
 
 /**
- * The names of `defs` (a module-level def's name -> where its last `def` ends) that a module-level assignment
- * after that def binds to something else (`helper = print`): a call of the name then does not run the def.
- * `helper = retry(helper)` (the right side names it: a wrapper of it) keeps it.
+ * The names of `defs` (a module-level def's name -> where its last `def` ends) that a module-level binding
+ * after that def binds to something else (`helper = print`, `helper, other = print, 2`, `for helper in ...`):
+ * a call of the name then does not run the def. `helper = retry(helper)` (the right side names it: a wrapper
+ * of it) keeps it. (Classes and imports are the caller's: it has them read.)
  */
 export function reboundAtModuleLevel(
   tree: Tree,
@@ -213,25 +219,26 @@ export function reboundAtModuleLevel(
   const rebound = new Set<string>();
   if (defs.size === 0) return rebound;
   const root = tree.rootNode;
-  LINE_ASSIGNMENT.lastIndex = 0;
-  for (const m of source.matchAll(LINE_ASSIGNMENT)) {
-    const name = m[1]!;
-    const after = defs.get(name);
-    if (after === undefined || m.index < after || rebound.has(name)) continue;
-    const ident = root.descendantForIndex(m.index, m.index + name.length);
-    const assignment = ident?.parent;
-    if (
-      ident?.type !== 'identifier' ||
-      ident.startIndex !== m.index ||
-      assignment?.type !== 'assignment' ||
-      !isField(assignment, 'left', ident) ||
-      assignment.parent?.type !== 'expression_statement' ||
-      assignment.parent.parent?.type !== 'module'
-    )
-      continue;
-    const right = assignment.childForFieldName('right');
-    if (right && wordsRegExp([name])!.test(right.text)) continue;
-    rebound.add(name);
+  BINDING_LINE.lastIndex = 0;
+  for (const m of source.matchAll(BINDING_LINE)) {
+    const targets = m[1] ?? m[2]!;
+    const base = m.index + m[0].indexOf(targets);
+    for (const w of targets.matchAll(WORD)) {
+      const name = w[0];
+      const after = defs.get(name);
+      const at = base + w.index;
+      if (after === undefined || at < after || rebound.has(name)) continue;
+      const ident = root.descendantForIndex(at, at + name.length);
+      if (ident?.type !== 'identifier' || ident.startIndex !== at) continue;
+      const place = bindingPlace(ident);
+      if (place?.kind !== 'scope' || place.scope !== undefined) continue;
+      // `helper = retry(helper)`: still the def, wrapped.
+      let assignment: Node | null = ident.parent;
+      while (assignment && TARGET_CONTAINERS.has(assignment.type)) assignment = assignment.parent;
+      const right = assignment?.type === 'assignment' ? assignment.childForFieldName('right') : null;
+      if (right && wordsRegExp([name])!.test(right.text)) continue;
+      rebound.add(name);
+    }
   }
   return rebound;
 }

@@ -287,6 +287,14 @@ export function visibleScopes(node: Node): (Node | undefined)[] {
   return scopes;
 }
 
+/** Whether `node` lies under `if TYPE_CHECKING:` (an import there binds nothing at run time). */
+export function underTypeChecking(node: Node): boolean {
+  for (let n = node.parent; n; n = n.parent)
+    if (n.type === 'if_statement' && /TYPE_CHECKING/.test(n.childForFieldName('condition')?.text ?? ''))
+      return true;
+  return false;
+}
+
 /** Same node (by range and type)? */
 export function sameNode(a: Node | undefined, b: Node | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;

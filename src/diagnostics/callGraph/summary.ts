@@ -6,7 +6,7 @@
 import type { Node, Tree } from '../../python/treeSitter';
 import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
-import { enclosingScope, isAsyncDef } from '../../python/scope';
+import { enclosingScope, isAsyncDef, underTypeChecking } from '../../python/scope';
 import { LocalNames, reboundAtModuleLevel } from '../../python/localBindings';
 import { importFallback, offloaded } from './defTraits';
 import type { Range } from '../types';
@@ -227,6 +227,10 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   const asyncCallScopes: number[] = [];
   const asyncIds = new Map<number, string | undefined>();
   const imports: Node[] = [];
+  /** Module-level imports under `if TYPE_CHECKING:` (they name classes for annotations; nothing runs them). */
+  const typeOnlyImports: Node[] = [];
+  /** Module-level classes by name, with where each starts (a class rebinds a def's name before it). */
+  const classStarts: [string, number][] = [];
   /** Imports inside a def's body, by the def's node id. */
   const localImports = new Map<number, Node[]>();
   /** Sync defs whose header has a falsy default (`=False`, `=None`, `=0`): they may have flags (./guards). */
@@ -284,8 +288,11 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       continue;
     }
     if (type === 'import_statement' || type === 'import_from_statement') {
-      if (stack.every((s) => start < s.bodyStart)) imports.push(node);
-      else {
+      if (stack.every((s) => start < s.bodyStart)) {
+        // (an indented one may be under `if TYPE_CHECKING:`: it never runs, and must not hide a real import)
+        const indented = source.charCodeAt(start - 1) === 32 || source.charCodeAt(start - 1) === 9;
+        (indented && underTypeChecking(node) ? typeOnlyImports : imports).push(node);
+      } else {
         // Inside a def (a lazy import, often to break an import cycle): it binds names in that def only.
         const scope = scopeAt(start);
         if (scope?.node.type === 'function_definition') {
@@ -308,6 +315,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       const name = node.childForFieldName('name');
       if (name && !outer) {
         classes.add(name.text);
+        classStarts.push([name.text, start]);
         const list: string[] = [];
         for (const b of node.childForFieldName('superclasses')?.namedChildren ?? []) {
           const d = b && dotted(b); // a keyword (`metaclass=M`) is not a base
@@ -377,6 +385,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   }
   const asyncCallImports = asyncCallScopes.map((id) => scopeImports.get(id));
   const moduleImports = importsOf(imports);
+  for (const [local, binding] of importsOf(typeOnlyImports))
+    if (!moduleImports.has(local)) moduleImports.set(local, binding);
   const types = new InstanceTypes(
     tree,
     source,
@@ -411,6 +421,12 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     if (!summary.className && functions.get(summary.qualname) === summary)
       lastDefEnds.set(summary.qualname, defScopes.get(id)!.node.endIndex);
   for (const name of reboundAtModuleLevel(tree, source, lastDefEnds)) functions.delete(name);
+  // A later module-level class or import of the name rebinds it too (`from fastlib import helper` in a `try`).
+  const laterThanDef = (name: string, at: number): boolean => (lastDefEnds.get(name) ?? Infinity) <= at;
+  for (const [name, at] of classStarts) if (laterThanDef(name, at)) functions.delete(name);
+  for (const statement of readImports(imports))
+    for (const n of statement.names)
+      if (laterThanDef(n.local, statement.node.startIndex)) functions.delete(n.local);
   return {
     functions,
     classes,

@@ -63,9 +63,26 @@ export class CallResolver {
         : undefined;
     }
     const bound = summary.imports.get(head);
-    if (!bound || bound.name === undefined || depth >= 3) return undefined;
+    if (!bound) return this.throughStars(file, summary, name, depth);
+    if (bound.name === undefined || depth >= 3) return undefined;
     const next = this.host.resolveModule(bound.module, file, bound.level);
     return next ? this.functionIn(next, bound.name + (dot < 0 ? '' : name.slice(dot)), depth + 1) : undefined;
+  }
+
+  /** `name` (`f`, `C.f`) as one of `file`'s star imports brings it (`from .files import *`), the first found. */
+  private throughStars(
+    file: string,
+    summary: ModuleSummary,
+    name: string,
+    depth: number,
+  ): Target | undefined {
+    if (depth >= 3) return undefined;
+    for (const star of summary.stars) {
+      const next = this.host.resolveModule(star.module, file, star.level);
+      const found = next && next !== file ? this.functionIn(next, name, depth + 1) : undefined;
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /**
@@ -117,7 +134,7 @@ export class CallResolver {
       const local = summary.functions.get(callee.name);
       if (local) return { file, fn: local };
       const bound = summary.imports.get(callee.name);
-      return bound && this.imported(file, bound);
+      return bound ? this.imported(file, bound) : this.throughStars(file, summary, callee.name, depth);
     }
     const { base, attr } = callee;
     if (base === 'self' || base === 'cls')

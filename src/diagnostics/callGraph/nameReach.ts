@@ -125,30 +125,49 @@ export class NameReach {
         // A module, then its submodules `a`, then the function `f` there.
         const within = [module, ...tail.slice(0, -1)].filter((p) => p !== '').join('.');
         const dep = this.host.resolveModule(within, file, level);
-        if (dep !== undefined && this.host.names(dep, last) && this.reaches(dep, last, true, visited))
-          return true;
+        if (dep !== undefined && this.named(dep, last) && this.reaches(dep, last, true, visited)) return true;
         // `m.C.f(...)`: a method of a class `C` of the module (or submodule) before it.
         if (tail.length < 2) return false;
         const cls = tail[tail.length - 2]!;
         const outer = [module, ...tail.slice(0, -2)].filter((p) => p !== '').join('.');
         const holder = this.host.resolveModule(outer, file, level);
         return (
-          holder !== undefined &&
-          this.host.names(holder, cls) &&
-          this.memberReaches(holder, cls, last, visited)
+          holder !== undefined && this.named(holder, cls) && this.memberReaches(holder, cls, last, visited)
         );
       }
       // A member `C` of the module: `C.f(...)` (a class there); a longer chain only through a submodule.
       if (tail.length > 1) return false;
       const dep = this.host.resolveModule(module, file, level);
-      return (
-        dep !== undefined && this.host.names(dep, member) && this.memberReaches(dep, member, last, visited)
-      );
+      return dep !== undefined && this.named(dep, member) && this.memberReaches(dep, member, last, visited);
     }
     const dep = this.host.resolveModule(module, file, level);
     if (dep === undefined) return false;
     if (member === undefined) return tail === undefined && this.host.moduleMayBlock(dep); // `m(...)`: no function
-    return this.host.names(dep, member) && this.reaches(dep, member, call, visited);
+    return this.named(dep, member) && this.reaches(dep, member, call, visited);
+  }
+
+  /**
+   * Whether `file` may define or import `name` (what a lookup there needs): its text names it, or it has a
+   * star import (`from .files import *` in a package's `__init__.py` re-exports what it does not name).
+   */
+  private named(file: string, name: string): boolean {
+    return this.host.names(file, name) || (this.module(file)?.stars.length ?? 0) > 0;
+  }
+
+  /** Whether a star import of `file` brings a `name` that may block (as reaches asks it there). */
+  private starReaches(
+    file: string,
+    text: ModuleText,
+    name: string,
+    call: boolean,
+    visited: Set<string>,
+  ): boolean {
+    return text.stars.some(([module, level]) => {
+      const dep = this.host.resolveModule(module, file, level);
+      return (
+        dep !== undefined && dep !== file && this.named(dep, name) && this.reaches(dep, name, call, visited)
+      );
+    });
   }
 
   /**
@@ -177,6 +196,7 @@ export class NameReach {
       if (!text.blocks.has(name) || (call && onlyClasses(text.blocks, name)))
         return (
           this.importReaches(file, text, name, call, visited, []) ||
+          (!text.imports.has(name) && this.starReaches(file, text, name, call, visited)) ||
           // An instance of a class (`svc = C()`): any method of it may be called (`m.svc.f()`).
           (!call &&
             (text.moduleInstances().get(name) ?? []).some((cls) => {
@@ -212,6 +232,18 @@ export class NameReach {
           !asyncMethod(text.blocks, text.code, member, attr) &&
           this.localReaches(file, text, attr, visited)) ||
         this.importReaches(file, text, member, false, visited, [attr]) ||
+        // A class a star import brings (`from .models import *`).
+        (own === undefined &&
+          !text.imports.has(member) &&
+          text.stars.some(([module, level]) => {
+            const dep = this.host.resolveModule(module, file, level);
+            return (
+              dep !== undefined &&
+              dep !== file &&
+              this.named(dep, member) &&
+              this.memberReaches(dep, member, attr, visited)
+            );
+          })) ||
         // Inherited from a base imported here (any class's: a superset of `member`'s).
         (own !== undefined &&
           text.bases.some((b) => this.importReaches(file, text, b, false, visited, [attr])))

@@ -91,6 +91,8 @@ export interface ModuleSummary {
   bases: Map<string, string[]>;
   /** Local name -> what it is bound to by a module-level import. */
   imports: Map<string, ImportBinding>;
+  /** Modules star-imported at module level (`from .files import *`): a name not found here may be there. */
+  stars: ImportBinding[];
   /** Module-level names bound once, to an instance of a class (`svc = NewsService()`): that class as written. */
   instances: Map<string, string>;
   /** Calls in async code (lexically in `async def`, not in nested def/lambda/class): BHD007 candidates. */
@@ -432,6 +434,9 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     classes,
     bases,
     imports: moduleImports,
+    stars: readImports(imports)
+      .filter((statement) => statement.star)
+      .map((statement) => ({ module: statement.module, level: statement.level })),
     instances: types.moduleInstances(),
     asyncCalls: kept.map((i) => asyncCalls[i]!),
     asyncCallOwners: kept.map((i) => asyncCallOwners[i]),

@@ -139,6 +139,11 @@ export class CallResolver {
     const { base, attr } = callee;
     if (base === 'self' || base === 'cls')
       return className ? this.methodIn(file, summary, className, attr, 0) : undefined;
+    // `super().f(...)`: `f` as the class's bases have it (not the class's own).
+    if (base === 'super()')
+      return className
+        ? this.fromBases(file, summary, summary.bases.get(className) ?? [], attr, 0)
+        : undefined;
     const head = base.split('.')[0]!;
     const inDef = scope?.get(head);
     if (!inDef && !base.includes('.') && summary.classes.has(base))

@@ -3,6 +3,7 @@
  * the head of a dotted callee and its attributes up to the call. Shared by BHD007's pre-filter for calls in
  * async code (./prefilter) and for the uses in def and class blocks (./defBlocks).
  */
+import { type Lexed, derived } from '../../python/lexer';
 
 /** An ASCII word character. */
 export const isWordChar = (c: number): boolean =>
@@ -104,3 +105,15 @@ export const entersWhole = (
   tail: readonly string[] | undefined,
   viaSelf: boolean,
 ): boolean => !viaSelf && (tail === undefined || tail.length === 0) && enteredAt(code, start);
+
+/** `super()` before an attribute (`super().load(`), a zero-argument super: read as `self` by the text stages. */
+const ZERO_ARG_SUPER = /(?<![A-Za-z0-9_.])super\(\)(?=[ \t]*\.)/g;
+
+/**
+ * The code the pre-filter reads (`lexed.code`), with `super().` as `self   .` (same length, same positions):
+ * a method reached through `super()` is one of the class's bases', a subset of what `self.` may reach.
+ */
+export const prefilterCode = (lexed: Lexed): string =>
+  derived(lexed, 'code', () =>
+    lexed.code.includes('super()') ? lexed.code.replace(ZERO_ARG_SUPER, 'self   ') : lexed.code,
+  );

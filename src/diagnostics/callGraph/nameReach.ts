@@ -23,6 +23,7 @@ import {
   syncNamed,
 } from './defBlocks';
 import { type ImportSource, textImports } from './textImports';
+import { prefilterCode } from './callShape';
 import { type BlockingText, blockingText } from './blockingText';
 import {
   type TextBindings,
@@ -295,7 +296,7 @@ export class NameReach {
     let text: ModuleText | undefined;
     if (source !== undefined) {
       const lexed = lexTopLevel(source);
-      const code = lexed?.code ?? source;
+      const code = lexed ? prefilterCode(lexed) : source;
       const imports = new Map<string, ImportSource[]>();
       const stars: ImportSource[] = [];
       const all = lexed ? derived(lexed, 'imports', () => textImports(code)) : textImports(code);

@@ -10,7 +10,7 @@
 import { asyncLocator, derived, lexTopLevel } from '../../python/lexer';
 import { type ImportSource, textImports } from './textImports';
 import { type Block, blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
-import { isWordChar } from './callShape';
+import { isWordChar, prefilterCode } from './callShape';
 import { callsInAsync } from './asyncCalls';
 import { type BlockingText, blockingText } from './blockingText';
 import { attributeMap, instanceMapOf, instanceUses, textBindings, usesOfInstances } from './instances';
@@ -62,7 +62,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   if (!source.includes('async') || !ASYNC_DEF.test(source)) return false;
   const lexed = lexTopLevel(source);
   if (!lexed) return true;
-  const code = lexed.code;
+  const code = prefilterCode(lexed);
   const defs = new Set<string>();
   // Names with a sync def or a class: a call to an `async def` never starts a chain (the index skips them).
   const syncDefs = new Set<string>();

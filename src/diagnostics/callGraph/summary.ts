@@ -13,7 +13,7 @@ import type { Range } from '../types';
 import { FALSY_NAME, type Guard, flagBranches } from './guards';
 import { type DefScope, InstanceTypes } from './instanceTypes';
 
-/** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`. */
+/** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`, `super().f(...)` (base `super()`). */
 export type Callee = { name: string } | { base: string; attr: string };
 
 /** One call in a function body (not in a nested def/lambda/class). */
@@ -147,7 +147,12 @@ function calleeOf(fn: Node): Callee | undefined {
   if (fn.type === 'attribute') {
     const object = fn.childForFieldName('object');
     const attr = fn.childForFieldName('attribute');
-    const base = object ? dotted(object) : undefined;
+    // `super().f(...)`: the method of a base class (`super()` with no arguments, the usual form).
+    const base = object
+      ? object.type === 'call' && /^super\s*\(\s*\)$/.test(object.text)
+        ? 'super()'
+        : dotted(object)
+      : undefined;
     if (base !== undefined && attr) return { base, attr: attr.text };
   }
   return undefined;
@@ -197,7 +202,8 @@ function callSite(call: Node): CallSite | undefined {
  * class (a local or module name, or an attribute of the instance).
  */
 const mayBeInstance = (callee: Callee): boolean => {
-  if (!('base' in callee) || callee.base === 'self' || callee.base === 'cls') return false;
+  if (!('base' in callee) || callee.base === 'self' || callee.base === 'cls' || callee.base === 'super()')
+    return false;
   const dot = callee.base.indexOf('.');
   return dot < 0 || (callee.base.startsWith('self.') && callee.base.indexOf('.', dot + 1) < 0);
 };
@@ -410,7 +416,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   const shadowed = (site: CalleeSite, id: number): boolean => {
     if (site.cls !== undefined) return false; // an instance of a known class: its binding was read
     const root = 'name' in site.callee ? site.callee.name : site.callee.base.split('.')[0]!;
-    if (root === 'self' || root === 'cls') return false;
+    if (root === 'self' || root === 'cls' || root === 'super()') return false;
     const def = defScopes.get(id)?.node;
     return def !== undefined && locals.shadowed(root, [def], site.startIndex, site.startIndex + 1);
   };

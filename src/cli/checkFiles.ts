@@ -13,7 +13,7 @@ import type { Parser, Tree } from '../python/treeSitter';
 import type { CheckedFinding } from '../codeActions/fixStatus';
 import type { ConfigResolver, ResolvedConfig } from '../config/discovery';
 import type { FileReport, SyntaxProblem } from './checkOutput';
-import { decodeUtf8, NotUtf8Error } from './sourceText';
+import { decodeForCheck, NotUtf8Error } from './sourceText';
 
 /** How a path is shown: relative to the working directory when inside it, else absolute. */
 export function displayPath(file: string, cwd: string): string {
@@ -119,10 +119,11 @@ export async function checkClaimed(
     if (!hasAsync && !bytes.includes('requests')) continue;
     let source: string;
     try {
-      const decoded = decodeUtf8(file, bytes);
+      const decoded = decodeForCheck(file, bytes);
       source = decoded.text;
-      // A module BHD007 follows later is then not read again (the same text: not when a BOM was dropped).
-      if (!decoded.bom) project.seed(file, source);
+      // A module BHD007 follows later is then not read again (the same text: not when a BOM was dropped, nor
+      // a file in another declared encoding).
+      if (!decoded.bom && decoded.encoding === undefined) project.seed(file, source);
     } catch (err) {
       if (!(err instanceof NotUtf8Error)) throw err;
       outcome.error = err.message.replace(/; left untouched$/, '; not checked');

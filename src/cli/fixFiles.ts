@@ -16,12 +16,34 @@ import { fixOptionsFor } from '../codeActions/fixes';
 import { fixAll } from '../codeActions/fixAll';
 import { isTestFile } from '../codeActions/applicability';
 import { parseVersionSetting, pythonVersionForFile, type PythonVersion } from '../codeActions/pythonVersion';
-import { decodeUtf8, NotUtf8Error, syntaxProblem } from './sourceText';
+import { decodeForCheck, decodeUtf8, NotUtf8Error, syntaxProblem } from './sourceText';
 import { applyNoqa } from '../diagnostics/noqa';
 import { ProjectIndex, readDisk } from '../diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../diagnostics/callGraph/roots';
 
 export { decodeUtf8, NotUtf8Error } from './sourceText';
+
+/**
+ * decodeUtf8, saying why a file `check` reads in its declared encoding (decodeForCheck) is not fixed: fixes
+ * write UTF-8, and rewriting a latin-1 file's bytes is not theirs to do.
+ */
+function decodeToFix(file: string, bytes: Buffer): { text: string; bom: boolean } {
+  try {
+    return decodeUtf8(file, bytes);
+  } catch (err) {
+    let encoding: string | undefined;
+    try {
+      encoding = decodeForCheck(file, bytes).encoding;
+    } catch {
+      // not even that: the UTF-8 error stands
+    }
+    if (encoding === undefined) throw err;
+    throw new NotUtf8Error(
+      file,
+      `encoded as ${encoding} (its coding line), not UTF-8: checked, but fixes rewrite UTF-8 files only`,
+    );
+  }
+}
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
@@ -136,7 +158,7 @@ export async function fixFiles(
     for (const file of paths) {
       try {
         const bytes = await fs.readFile(file);
-        const { text, bom } = decodeUtf8(file, bytes);
+        const { text, bom } = decodeToFix(file, bytes);
         // BHD007 (calls into other modules from async code) is not in the file-local pre-filter.
         if (!mightContainFindings(text) && !text.includes('async')) {
           reports.push({ file, status: 'unchanged', applied: [], declined: [] });

@@ -21,7 +21,7 @@ import { ConfigResolver, type ResolvedConfig, type ResolverOptions } from '../co
 import { CheckCache, configKey, fileStamp, type Stamp, type StoredOutcome } from './checkCache';
 import type { FileReport, SyntaxProblem } from './checkOutput';
 import { checkClaimed, displayPath, type FileOutcome } from './checkFiles';
-import { decodeUtf8 } from './sourceText';
+import { decodeForCheck } from './sourceText';
 import { WorkerPool } from './workerPool';
 
 /** What every thread needs to check its share (plain data: it crosses to the workers). */
@@ -230,7 +230,7 @@ function fromCache(index: number, file: string, cwd: string, stored: StoredOutco
       outcome.report = {
         file: shown,
         findings: stored.findings,
-        source: decodeUtf8(file, readFileSync(file)).text,
+        source: decodeForCheck(file, readFileSync(file)).text,
       };
     } catch {
       return undefined;

@@ -39,6 +39,56 @@ export function decodeUtf8(file: string, bytes: Buffer): { text: string; bom: bo
   return { text, bom };
 }
 
+/**
+ * decodeUtf8 for reading only (`check` without fixes): a file that declares another encoding (PEP 263,
+ * `# -*- coding: latin-1 -*-`), which Python reads in that encoding, is decoded in it when the platform knows
+ * it (`encoding` then says which): its findings are reported, and fixes leave it untouched. Still throws
+ * NotUtf8Error for binary files, undeclared non-UTF-8 bytes and encodings not known here.
+ */
+export function decodeForCheck(
+  file: string,
+  bytes: Buffer,
+): { text: string; bom: boolean; encoding?: string } {
+  try {
+    return decodeUtf8(file, bytes);
+  } catch (err) {
+    if (!(err instanceof NotUtf8Error) || bytes.subarray(0, 8192).includes(0)) throw err;
+    const declared = bytes
+      .subarray(0, 1024)
+      .toString('latin1')
+      .split('\n', 2)
+      .map((l) => CODING.exec(l)?.[1])
+      .find((c) => c !== undefined);
+    const decoder = declared && textDecoderFor(declared);
+    if (!decoder) throw err;
+    try {
+      return { text: decoder.decode(bytes), bom: false, encoding: declared };
+    } catch {
+      throw err;
+    }
+  }
+}
+
+/** A strict TextDecoder for a Python codec name (`latin-1`, `cp1252`, `iso8859_15`), when the platform has it. */
+function textDecoderFor(codec: string): InstanceType<typeof TextDecoder> | undefined {
+  const name = codec.toLowerCase().replace(/_/g, '-');
+  const candidates = [
+    name,
+    name.replace(/^latin-/, 'latin'),
+    name.replace(/^iso(\d)/, 'iso-$1'),
+    name.replace(/^cp/, 'windows-'),
+  ];
+  for (const label of candidates) {
+    if (/^utf-?8/.test(label)) return undefined;
+    try {
+      return new TextDecoder(label, { fatal: true });
+    } catch {
+      // not a label this platform knows: the next spelling
+    }
+  }
+  return undefined;
+}
+
 /** Reads and decodes one file. Throws NotUtf8Error or the fs error. */
 export function readSource(file: string): { text: string; bom: boolean } {
   return decodeUtf8(file, fs.readFileSync(file));

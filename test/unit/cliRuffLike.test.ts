@@ -163,6 +163,22 @@ test('missing paths, no Python files, binary and non-UTF-8 files: clear messages
   assert.equal(odd.code, 2);
   assert.match(odd.stderr, /odd\/bin\.py: a binary file, not Python source; not checked/);
   assert.match(odd.stderr, /odd\/latin\.py: not UTF-8 text; not checked/);
+  // Declared in its coding line (PEP 263), as Python reads it: checked in that encoding, never rewritten.
+  const latin = Buffer.concat([
+    Buffer.from('# -*- coding: latin-1 -*-\nimport time\n\n\nasync def f():\n    time.sleep(1)  # caf'),
+    Buffer.from([0xe9, 0x0a]),
+  ]);
+  write('declared/latin.py', latin);
+  const declared = run(['check', '--output-format', 'concise', 'declared']);
+  assert.equal(declared.code, 1, declared.stderr);
+  assert.match(declared.stdout, /declared\/latin\.py:6:5: BHD006 /);
+  const fixed = run(['check', '--fix', '--unsafe-fixes', 'declared']);
+  assert.equal(fixed.code, 2);
+  assert.match(
+    fixed.stderr,
+    /encoded as latin-1 \(its coding line\), not UTF-8: checked, but fixes rewrite UTF-8 files only/,
+  );
+  assert.deepEqual(fs.readFileSync(path.join(dir, 'declared/latin.py')), latin);
 });
 
 test('a file with a syntax error is reported like E999 and never fixed', () => {

@@ -5,7 +5,7 @@
  * `__enter__`/`__exit__`. Precision first: anything else (an instance of unknown type, a dynamic attribute) is
  * undefined. The index (./projectIndex) supplies summaries, module resolution and its text-level answers.
  */
-import type { Target } from './chainFinding';
+import type { Receiver, Target } from './chainFinding';
 import { consumedAt, enteredAt } from './callShape';
 import type { CalleeSite, ImportBinding, ModuleSummary } from './summary';
 
@@ -98,8 +98,10 @@ export class CallResolver {
     scope: Map<string, ImportBinding> | undefined,
     /** The text the summary is of (what the text before a call does with its result is read there). */
     textOf: () => string,
+    /** The class `self` is when the calling method runs, when it is not `className` (Target.receiver). */
+    receiver?: Receiver,
   ): Target[] {
-    const target = this.resolveCallee(file, summary, site, className, scope);
+    const target = this.resolveCallee(file, summary, site, className, scope, 0, receiver);
     // A function: its body runs unless it is a generator that is not iterated right there.
     if (target) return !target.fn.generator || consumedAt(textOf(), site.startIndex) ? [target] : [];
     // Not a function: a class entered by `with` runs its __enter__ and __exit__.
@@ -122,6 +124,7 @@ export class CallResolver {
     scope: Map<string, ImportBinding> | undefined,
     /** Lookups through instances so far (each may lead to another module's: bounded as re-exports are). */
     depth = 0,
+    receiver?: Receiver,
   ): Target | undefined {
     // `x.f(...)` on an instance of a known class (./instanceTypes): as `C.f(...)`.
     const callee =
@@ -138,7 +141,7 @@ export class CallResolver {
     }
     const { base, attr } = callee;
     if (base === 'self' || base === 'cls')
-      return className ? this.methodIn(file, summary, className, attr, 0) : undefined;
+      return className ? this.selfMethod(file, summary, className, attr, receiver) : undefined;
     // `super().f(...)`: `f` as the class's bases have it (not the class's own).
     if (base === 'super()')
       return className
@@ -147,7 +150,7 @@ export class CallResolver {
     const head = base.split('.')[0]!;
     const inDef = scope?.get(head);
     if (!inDef && !base.includes('.') && summary.classes.has(base))
-      return this.methodIn(file, summary, base, attr, 0);
+      return withReceiver(this.methodIn(file, summary, base, attr, 0), { file, cls: base });
     const bound = inDef ?? summary.imports.get(head);
     if (!bound) return undefined;
     const rest = base.slice(head.length); // `.b.c` of `a.b.c`
@@ -177,6 +180,29 @@ export class CallResolver {
       bound.level,
       depth,
     );
+  }
+
+  /**
+   * `self.attr(...)` in a method of `className`: that class's method (own or inherited). When `self` is known
+   * to be a subclass's instance (`receiver`: an inherited method called through the subclass) and that
+   * subclass has another `attr` (an override), which one runs is the subclass's business: not followed
+   * (precision first; the text pre-filter, which reads the defining class only, stays a superset).
+   */
+  private selfMethod(
+    file: string,
+    summary: ModuleSummary,
+    className: string,
+    attr: string,
+    receiver: Receiver | undefined,
+  ): Target | undefined {
+    const found = this.methodIn(file, summary, className, attr, 0);
+    if (!found) return undefined;
+    if (!receiver || (receiver.file === file && receiver.cls === className))
+      return withReceiver(found, { file, cls: className });
+    const own = receiver.file === file ? summary : this.host.summary(receiver.file);
+    const actual = own && this.methodIn(receiver.file, own, receiver.cls, attr, 0);
+    if (actual && (actual.file !== found.file || actual.fn.qualname !== found.fn.qualname)) return undefined;
+    return withReceiver(found, receiver);
   }
 
   /** `module` + `rest` (`.sub.C`) as a class `C` of a module `module.sub`: its method `attr`. */
@@ -250,4 +276,12 @@ export class CallResolver {
     const module = this.host.resolveModule(bound.module, file, bound.level);
     return module ? this.functionIn(module, bound.name) : undefined;
   }
+}
+
+/** `target` as run on an instance of `receiver` (kept only when it is not the method's own class). */
+function withReceiver(target: Target | undefined, receiver: Receiver): Target | undefined {
+  if (!target) return undefined;
+  return target.file === receiver.file && target.fn.className === receiver.cls
+    ? target
+    : { ...target, receiver };
 }

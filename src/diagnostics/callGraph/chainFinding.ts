@@ -12,6 +12,17 @@ import type { CallSite, FunctionSummary } from './summary';
 export interface Target {
   file: string;
   fn: FunctionSummary;
+  /**
+   * For a method: the class `self` is an instance of when it runs, when known and other than its own (an
+   * inherited method called through a subclass): its `self.f()` may run that class's override.
+   */
+  receiver?: Receiver;
+}
+
+/** A class by its file and name. */
+export interface Receiver {
+  file: string;
+  cls: string;
 }
 
 /** The chain under a function: the hops (caller to callee) and the blocking operation at the end. */

@@ -323,7 +323,15 @@ export class ProjectIndex {
         if (site.guard && !passed(site.guard)) continue;
         // No argument list known: assume it may pass anything (`*_`).
         const args = (): string => (site.args ? text().slice(site.args[0], site.args[1]) : '(*_)');
-        for (const next of this.calls.targets(file, summary, site, fn.className, fn.imports, text)) {
+        for (const next of this.calls.targets(
+          file,
+          summary,
+          site,
+          fn.className,
+          fn.imports,
+          text,
+          target.receiver,
+        )) {
           const below = this.chainFrom(
             next,
             depth + 1,

@@ -70,7 +70,12 @@ export function importEdit(
     const scopes = visibleScopes(at).filter((s): s is Node => s !== undefined);
     if (
       scopes.length > 0 &&
-      new LocalNames(tree, source).shadowed(found.name, scopes, at.startIndex, at.endIndex)
+      perTree(tree, 'localNames', () => new LocalNames(tree, source)).shadowed(
+        found.name,
+        scopes,
+        at.startIndex,
+        at.endIndex,
+      )
     )
       return { ...found, shadowed: true };
   }

@@ -20,6 +20,7 @@ import {
   wordsRegExp,
 } from '../python/scope';
 import { LocalNames } from '../python/localBindings';
+import { perTree } from '../python/treeIndex';
 import { CALL_HANDLERS, METHOD_HANDLERS } from './rules/registry';
 import type { RuleContext, RuleText } from './rules/rule';
 import { TARGETS } from './targets';
@@ -325,10 +326,11 @@ export class Analysis implements RuleContext {
    * in an `except ImportError:` is the usual one, and leaves the import what the calls run.
    */
   private shadowed(token: Node): boolean {
-    this.locals ??= new LocalNames(this.tree, this.source);
+    // (one per tree: the segments of a file share what they read)
+    this.locals ??= perTree(this.tree, 'localNames', () => new LocalNames(this.tree, this.source));
     // The statement's text first (once per name): a name never bound in it needs no scope walk per call.
     const holder = this.statement ?? this.tree.rootNode;
-    if (this.locals.bindingsIn(token.text, holder).length === 0) return false;
+    if (!this.locals.bindsIn(token.text, holder)) return false;
     const scopes = visibleScopes(token).filter((s): s is Node => s !== undefined);
     return scopes.length > 0 && this.locals.shadowed(token.text, scopes, token.startIndex, token.endIndex);
   }

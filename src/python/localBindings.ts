@@ -33,8 +33,10 @@ export type BindingPlace =
   | { kind: 'scope'; scope: Node | undefined }
   /** A comprehension's `for` target: bound inside that comprehension only. */
   | { kind: 'comprehension'; node: Node }
-  /** `global name` / `nonlocal name` in `scope`: the name is not that scope's own. */
-  | { kind: 'declared'; scope: Node | undefined };
+  /** `global name` in `scope`: the module's name there. */
+  | { kind: 'declared'; scope: Node | undefined }
+  /** `nonlocal name` in `scope`: an enclosing function's name there. */
+  | { kind: 'nonlocal'; scope: Node | undefined };
 
 /**
  * Where `ident` (an identifier node) binds its name, or undefined when it is no binding (a use, an attribute,
@@ -67,8 +69,9 @@ export function bindingPlace(ident: Node): BindingPlace | undefined {
     case 'class_definition':
       return isField(parent, 'name', child) ? { kind: 'scope', scope: enclosingScope(parent) } : undefined;
     case 'global_statement':
-    case 'nonlocal_statement':
       return { kind: 'declared', scope: enclosingScope(parent) };
+    case 'nonlocal_statement':
+      return { kind: 'nonlocal', scope: enclosingScope(parent) };
     default:
   }
   if (PARAMETER_LISTS.has(type)) return { kind: 'scope', scope: parent.parent ?? undefined };
@@ -82,6 +85,8 @@ export function bindingPlace(ident: Node): BindingPlace | undefined {
     (type === 'default_parameter' || type === 'typed_default_parameter') &&
     isField(parent, 'name', child)
   ) {
+    // `def h(load=load):` keeps the outer object under its own name (the usual early-binding idiom).
+    if (parent.childForFieldName('value')?.text === ident.text) return undefined;
     const list = parent.parent;
     return list && PARAMETER_LISTS.has(list.type)
       ? { kind: 'scope', scope: list.parent ?? undefined }
@@ -90,53 +95,77 @@ export function bindingPlace(ident: Node): BindingPlace | undefined {
   return undefined;
 }
 
-const same = (a: Node, b: Node): boolean =>
-  a.id === b.id || (a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type);
+/** A binding of a name, read once (./bindingPlace), with the ranges it is asked about by. */
+interface ReadBinding {
+  kind: BindingPlace['kind'];
+  /** Id of the scope it binds or declares in (undefined: the module). */
+  scopeId: number | undefined;
+  /** For a comprehension variable: where it is visible (the comprehension, less its first iterable). */
+  visible?: { from: number; to: number; outside?: [number, number] };
+}
 
-/**
- * Whether the name of `occurrences` (identifier nodes of one name, e.g. every one in the statement holding
- * the code at [start, end)) is bound locally at that code: in one of `scopes` (the def/lambda scopes whose names that code
- * sees, innermost first, module excluded; ./scope visibleScopes), not declared global/nonlocal there, or by a
- * comprehension holding the code.
- */
-export function shadowedAt(
-  [start, end]: readonly [number, number],
-  scopes: readonly Node[],
-  occurrences: readonly Node[],
-): boolean {
-  if (occurrences.length === 0 || scopes.length === 0) return false;
-  const bound: Node[] = [];
-  const declared: Node[] = [];
-  for (const ident of occurrences) {
-    // A binding of a function's parameters or body lies inside that function's text: only those can count.
-    if (!scopes.some((s) => s.startIndex <= ident.startIndex && ident.endIndex <= s.endIndex)) continue;
-    const place = bindingPlace(ident);
-    if (!place) continue;
-    if (place.kind === 'comprehension') {
-      const { node } = place;
-      if (node.startIndex <= start && end <= node.endIndex) return true;
-      continue;
-    }
-    if (place.scope === undefined) continue;
-    (place.kind === 'declared' ? declared : bound).push(place.scope);
-  }
-  // The innermost scope that binds or declares the name decides (a `global` there means the module's).
-  for (const scope of scopes) {
-    if (declared.some((d) => same(d, scope))) return false;
-    if (bound.some((b) => same(b, scope))) return true;
-  }
-  return false;
+/** `ident`'s binding, read once into plain data (undefined: no binding). */
+function readBinding(ident: Node): ReadBinding | undefined {
+  const place = bindingPlace(ident);
+  if (!place) return undefined;
+  if (place.kind !== 'comprehension') return { kind: place.kind, scopeId: place.scope?.id };
+  const { node } = place;
+  // The first `for`'s iterable runs in the enclosing scope (`[r for r in r.items()]` reads the outer `r`).
+  const first = node.namedChildren.find((c) => c?.type === 'for_in_clause')?.childForFieldName('right');
+  return {
+    kind: 'comprehension',
+    scopeId: undefined,
+    visible: {
+      from: node.startIndex,
+      to: node.endIndex,
+      ...(first ? { outside: [first.startIndex, first.endIndex] as [number, number] } : {}),
+    },
+  };
 }
 
 /**
- * shadowedAt over the text of the scopes holding the code: the occurrences of a name in a scope are found in
- * its text once per (scope, name), and only those that may be a binding by their text (mayBind) are asked of
- * the tree: most names of a call occur only as uses, and a file of thousands of `time.sleep` calls must not
- * compare each call with every other occurrence.
+ * Whether a name with `bindings` (those in the outermost of `scopes`, read by readBinding) is bound locally at
+ * the code [start, end): in one of `scopes` (the def/lambda scopes whose names that code sees, innermost
+ * first, module excluded; ./scope visibleScopes) unless declared `global` there (`nonlocal`: the enclosing
+ * functions decide), or by a comprehension holding the code.
+ */
+function boundAt(
+  [start, end]: readonly [number, number],
+  scopes: readonly Node[],
+  bindings: readonly ReadBinding[],
+  scopeAnswer: (compute: () => boolean) => boolean,
+): boolean {
+  for (const b of bindings) {
+    const v = b.visible;
+    if (v && v.from <= start && end <= v.to && !(v.outside && v.outside[0] <= start && end <= v.outside[1]))
+      return true;
+  }
+  // The innermost scope that binds or declares the name decides: the same answer for all code directly in
+  // the innermost scope, kept by the caller.
+  return scopeAnswer(() => {
+    for (const scope of scopes) {
+      const here = bindings.filter((b) => b.scopeId === scope.id);
+      if (here.some((b) => b.kind === 'declared')) return false;
+      if (here.some((b) => b.kind === 'nonlocal')) continue;
+      if (here.some((b) => b.kind === 'scope')) return true;
+    }
+    return false;
+  });
+}
+
+/** Characters of scope text scanned for candidates so far (the tests bound it: linear in the file). */
+export const scanned = { chars: 0 };
+
+/**
+ * Local bindings that shadow a name, asked per call: the occurrences of a name in a scope are found in its
+ * text once per (scope, name), only those that may be a binding by their text (mayBind) are asked of the
+ * tree, once each, and the answer for code directly in a scope is kept per (scope, name). A file of
+ * thousands of calls and uses of one name costs work linear in them.
  */
 export class LocalNames {
-  private readonly occurrences = new Map<string, Node[]>();
-  private readonly texts = new Map<number, string>();
+  private readonly bindings = new Map<string, ReadBinding[]>();
+  private readonly words = new Map<number, Map<string, number[]>>();
+  private readonly answers = new Map<string, boolean>();
 
   constructor(
     private readonly tree: Tree,
@@ -144,37 +173,64 @@ export class LocalNames {
   ) {}
 
   /**
-   * Whether `name` is bound locally at the code [start, end) directly in `scopes` (its enclosing def/lambda
-   * scopes, innermost first, module excluded), or by a comprehension holding it; not by an import.
+   * Whether `name` is bound locally at the code [start, end) in `scopes` (its enclosing def/lambda scopes,
+   * innermost first, module excluded), or by a comprehension holding it; not by an import.
    */
   shadowed(name: string, scopes: readonly Node[], start: number, end: number): boolean {
     const outer = scopes[scopes.length - 1];
-    return outer !== undefined && shadowedAt([start, end], scopes, this.bindingsIn(name, outer));
+    if (outer === undefined) return false;
+    const bindings = this.bindingsIn(name, outer);
+    if (bindings.length === 0) return false;
+    const key = `${scopes[0]!.id}\u0000${name}`;
+    return boundAt([start, end], scopes, bindings, (compute) => {
+      let known = this.answers.get(key);
+      if (known === undefined) this.answers.set(key, (known = compute()));
+      return known;
+    });
+  }
+
+  /** Whether `node`'s text (a scope, or any node holding the code asked about) binds `name` anywhere. */
+  bindsIn(name: string, node: Node): boolean {
+    return this.bindingsIn(name, node).length > 0;
+  }
+
+  /** The bindings of `name` in `node`'s text, in text order (occurrences that bind nothing left out). */
+  private bindingsIn(name: string, node: Node): ReadBinding[] {
+    const key = `${node.id}\u0000${name}`;
+    let found = this.bindings.get(key);
+    if (found === undefined) {
+      found = [];
+      for (const at of this.candidates(node).get(name) ?? []) {
+        const ident = this.tree.rootNode.descendantForIndex(at, at + name.length);
+        if (ident?.type !== 'identifier' || ident.startIndex !== at || ident.endIndex !== at + name.length)
+          continue;
+        const read = readBinding(ident);
+        if (read) found.push(read);
+      }
+      this.bindings.set(key, found);
+    }
+    return found;
   }
 
   /**
-   * The identifiers `name` in `node`'s text (a scope, or any node holding the code asked about) that may bind
-   * it (by their text: mayBind), in text order. None: `name` is bound nowhere in there.
+   * Every word of `node`'s text that may bind its name by the text (mayBind), by name: one scan per node, so
+   * a scope with thousands of distinct names is not read once per name.
    */
-  bindingsIn(name: string, scope: Node): Node[] {
-    const key = `${scope.id}\u0000${name}`;
-    let nodes = this.occurrences.get(key);
-    if (nodes === undefined) {
-      nodes = [];
-      // The scope's own text: an indexOf over the source would read on to its end when the name is rare.
-      let text = this.texts.get(scope.id);
-      if (text === undefined)
-        this.texts.set(scope.id, (text = this.source.slice(scope.startIndex, scope.endIndex)));
-      for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + 1))
-        if (mayBind(text, i, name.length)) {
-          const at = scope.startIndex + i;
-          const node = this.tree.rootNode.descendantForIndex(at, at + name.length);
-          if (node?.type === 'identifier' && node.startIndex === at && node.endIndex === at + name.length)
-            nodes.push(node);
-        }
-      this.occurrences.set(key, nodes);
+  private candidates(node: Node): Map<string, number[]> {
+    let byName = this.words.get(node.id);
+    if (byName === undefined) {
+      byName = new Map();
+      const text = this.source.slice(node.startIndex, node.endIndex);
+      scanned.chars += text.length;
+      for (const m of text.matchAll(IDENTIFIER)) {
+        if (!mayBind(text, m.index, m[0].length)) continue;
+        const list = byName.get(m[0]);
+        if (list) list.push(node.startIndex + m.index);
+        else byName.set(m[0], [node.startIndex + m.index]);
+      }
+      this.words.set(node.id, byName);
     }
-    return nodes;
+    return byName;
   }
 }
 
@@ -202,8 +258,10 @@ function mayBind(text: string, i: number, length: number): boolean {
  * `helper: T = ...`) or a `for` loop's; indented too (under `if`/`try`). The tree confirms.
  */
 const BINDING_LINE =
-  /^[ \t]*(?:for[ \t]+([^\n=]+?)[ \t]+in(?![A-Za-z0-9_])|([A-Za-z_(][A-Za-z0-9_ \t,()*[\]]*?)[ \t]*(?::[^\n=]*)?=(?!=))/gm;
+  /^[ \t]*(?:for[ \t]+([^\n=]+?)[ \t]in(?![A-Za-z0-9_])|([A-Za-z_(][A-Za-z0-9_ \t,()*[\]]*?)(?::[^\n=]*)?=(?!=))/gm;
 const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
+/** An identifier (non-ASCII letters included, as Python allows). */
+const IDENTIFIER = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*/g;
 
 /**
  * The names of `defs` (a module-level def's name -> where its last `def` ends) that a module-level binding
@@ -231,7 +289,7 @@ export function reboundAtModuleLevel(
       const ident = root.descendantForIndex(at, at + name.length);
       if (ident?.type !== 'identifier' || ident.startIndex !== at) continue;
       const place = bindingPlace(ident);
-      if (place?.kind !== 'scope' || place.scope !== undefined) continue;
+      if (place?.kind !== 'scope' || place.scope !== undefined || underMainGuard(ident)) continue;
       // `helper = retry(helper)`: still the def, wrapped.
       let assignment: Node | null = ident.parent;
       while (assignment && TARGET_CONTAINERS.has(assignment.type)) assignment = assignment.parent;
@@ -241,4 +299,12 @@ export function reboundAtModuleLevel(
     }
   }
   return rebound;
+}
+
+/** Whether `node` lies under `if __name__ == "__main__":` (run as a script only, not when imported). */
+function underMainGuard(node: Node): boolean {
+  for (let n = node.parent; n; n = n.parent)
+    if (n.type === 'if_statement' && /__name__/.test(n.childForFieldName('condition')?.text ?? ''))
+      return true;
+  return false;
 }

@@ -289,8 +289,13 @@ export function visibleScopes(node: Node): (Node | undefined)[] {
 
 /** Whether `node` lies under `if TYPE_CHECKING:` (an import there binds nothing at run time). */
 export function underTypeChecking(node: Node): boolean {
-  for (let n = node.parent; n; n = n.parent)
-    if (n.type === 'if_statement' && /TYPE_CHECKING/.test(n.childForFieldName('condition')?.text ?? ''))
+  // Only the `if` branch itself (not its `else:`), of a plain `TYPE_CHECKING` test (not `not TYPE_CHECKING`).
+  for (let child = node, n = node.parent; n; child = n, n = n.parent)
+    if (
+      n.type === 'if_statement' &&
+      /^(?:[A-Za-z_][A-Za-z0-9_]*\.)?TYPE_CHECKING$/.test(n.childForFieldName('condition')?.text ?? '') &&
+      n.childForFieldName('consequence')?.id === child.id
+    )
       return true;
   return false;
 }

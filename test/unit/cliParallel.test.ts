@@ -93,6 +93,8 @@ test('the CLI reports the same on one thread and on three, with the workers real
         {
           cwd: dir,
           encoding: 'utf8',
+          // (the JSON of 12 copies of the fixtures is over spawnSync's default 1 MB)
+          maxBuffer: 64 * 1024 * 1024,
           env: { ...process.env, BACKEND_HANG_THREADS: threads },
         },
       );

@@ -7,8 +7,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Node as TreeSitterNode } from 'web-tree-sitter';
 import { createPythonParser, type Parser } from '../../src/python/treeSitter';
-import { bindingPlace } from '../../src/python/localBindings';
-import { checkSource } from '../../src/diagnostics/analyze';
+import { bindingPlace, scanned } from '../../src/python/localBindings';
+import { analyze, checkSource } from '../../src/diagnostics/analyze';
+import { fixesFor, fixOptionsFor } from '../../src/codeActions/fixes';
 import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
 
 let parser: Parser;
@@ -120,4 +121,42 @@ test('shadowing is asked at a cost linear in the calls (4x the calls: not 16x th
   const small = await work(150);
   const large = await work(600);
   assert.ok(large < small * 6, `node reads: ${small} for 150 defs, ${large} for 600`);
+});
+
+test('a name used (not bound) thousands of times: checks and fixes stay linear (4x the calls: not 16x the node reads)', async () => {
+  // `time.sleep(0); xs.append(time)`: every `time` may bind by its text; each is asked of the tree once per
+  // file, and the fixes (one `importEdit` per finding) share what was read.
+  const file = (n: number): string =>
+    [
+      'import time',
+      '',
+      'async def handler(xs):',
+      ...Array.from({ length: n }, () => '    time.sleep(0); xs.append(time)'),
+      '',
+    ].join('\n');
+  let chars = 0;
+  const work = async (n: number): Promise<number> =>
+    nodeReads(async () => {
+      scanned.chars = 0;
+      const source = file(n);
+      const tree = parser.parse(source)!;
+      try {
+        const findings = analyze(tree, source);
+        assert.equal(findings.length, n);
+        const options = fixOptionsFor(source, {});
+        for (const finding of findings) assert.ok(fixesFor(finding, tree, source, options).length > 0);
+        chars = scanned.chars / source.length;
+      } finally {
+        tree.delete();
+      }
+    });
+  const small = await work(100);
+  const smallScans = chars;
+  const large = await work(400);
+  assert.ok(large < small * 6, `node reads: ${small} for 100 calls, ${large} for 400`);
+  // The scope texts scanned for candidate bindings: a few times the file, not once per finding.
+  assert.ok(
+    chars < 10 && smallScans < 10,
+    `texts scanned: ${smallScans}x the file for 100 calls, ${chars}x for 400`,
+  );
 });

@@ -76,10 +76,17 @@ export class CallResolver {
     name: string,
     depth: number,
   ): Target | undefined {
-    if (depth >= 3) return undefined;
+    const head = name.split('.')[0]!;
+    // A name assigned here is that value, not the star's; `_private` names and those `__all__` leaves out are
+    // not brought by a star import.
+    if (depth >= 3 || summary.stars.length === 0 || summary.assigned.has(head) || head.startsWith('_'))
+      return undefined;
     for (const star of summary.stars) {
       const next = this.host.resolveModule(star.module, file, star.level);
-      const found = next && next !== file ? this.functionIn(next, name, depth + 1) : undefined;
+      if (!next || next === file) continue;
+      const exports = this.host.summary(next)?.exports;
+      if (exports && !exports.has(head)) continue;
+      const found = this.functionIn(next, name, depth + 1);
       if (found) return found;
     }
     return undefined;

@@ -8,12 +8,13 @@ import type { Node } from '../../python/treeSitter';
 /** Decorator lines right before a def (`@sync_to_async`, `@decorator(arg)`), up to the def keyword. */
 const DECORATOR_LINES = /(?:^|\n)((?:[ \t]*@[^\n]*\n)+)[ \t]*(?:async[ \t]+)?$/;
 /**
- * A decorator that makes a sync def an awaitable run in a worker thread, by its name: asgiref's
- * `sync_to_async`, channels' `database_sync_to_async`, asyncer's `asyncify`, and the projects' own
- * `run_in_executor`/`threaded`/`to_async` wrappers.
+ * A decorator that makes a sync def an awaitable run in a worker thread (or dispatched to an async twin),
+ * by its name (the last dotted part): asgiref's `sync_to_async`, channels' `database_sync_to_async`,
+ * asyncer's `asyncify`, prefect's `async_dispatch`, and the usual names of projects' own wrappers. A name
+ * merely mentioning threads (`@thread_safe`, `@run_in_main_thread`) keeps the def sync.
  */
 const OFFLOADING_DECORATOR =
-  /@[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t]*\.[ \t]*)*[A-Za-z0-9_]*(?:async|thread|executor)/i;
+  /@[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t]*\.[ \t]*)*(?:sync_to_async|database_sync_to_async|asyncify|async_dispatch|make_async|to_async|run_async|threaded|in_thread|to_thread|run_in_(?:executor|thread|threadpool|background))(?![A-Za-z0-9_])/;
 
 /** Whether `def` (a function_definition) is decorated by one that runs it in a thread (OFFLOADING_DECORATOR). */
 export function offloaded(def: Node, source: string): boolean {
@@ -33,6 +34,15 @@ export function importFallback(def: Node, source: string): boolean {
   if (before !== 32 && before !== 9) return false;
   const clause = def.parent?.type === 'decorated_definition' ? def.parent.parent?.parent : def.parent?.parent;
   if (clause?.type !== 'except_clause') return false;
-  const caught = source.slice(clause.startIndex, clause.namedChildren[0]?.endIndex ?? clause.startIndex);
-  return /ImportError|ModuleNotFoundError/.test(caught);
+  const value = clause.namedChildren[0];
+  if (!value || value.type === 'block') return false; // a bare `except:`
+  if (!/ImportError|ModuleNotFoundError/.test(value.text)) return false;
+  // ... and the `try` imports that name (else the def is the only one, and always runs).
+  const name = def.childForFieldName('name')?.text;
+  const body = clause.parent?.type === 'try_statement' ? clause.parent.childForFieldName('body') : null;
+  return (
+    name !== undefined &&
+    body !== null &&
+    new RegExp(`(?<![A-Za-z0-9_.])${name}(?![A-Za-z0-9_])`).test(body.text)
+  );
 }

@@ -178,18 +178,21 @@ const FLAG_BRANCH =
   /(?:^|\n)([ \t]*)((?:el)?if)[ \t]+(not[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)([ \t]+is[ \t]+not[ \t]+None|[ \t]+is[ \t]+None|[ \t]+is[ \t]+True)?[ \t]*:/g;
 
 /** The test of a FLAG_BRANCH match (`not` and a comparison together are not read: undefined), as Guard['test']. */
-function testOf(negated: boolean, comparison: string | undefined): Guard['test'] | 'truthy' | undefined {
+function testOf(
+  negated: boolean,
+  comparison: string | undefined,
+): Guard['test'] | 'truthy' | 'isTrue' | undefined {
   const c = comparison?.replace(/\s+/g, ' ').trim();
   if (negated) return c === undefined ? 'falsy' : undefined;
-  return c === 'is not None' ? 'notNone' : c === 'is None' ? 'isNone' : 'truthy';
+  return c === 'is not None' ? 'notNone' : c === 'is None' ? 'isNone' : c === 'is True' ? 'isTrue' : 'truthy';
 }
 
 /** The test the rest of a body has after an early exit on `test` (`if not p: return`: p truthy). */
 const AFTER_EXIT = { truthy: 'falsy', falsy: 'truthy', notNone: 'isNone', isNone: 'notNone' } as const;
 
 /** Guard['test'] as stored (truthy is the default, left out). */
-const withTest = (guard: Guard, test: Guard['test'] | 'truthy'): Guard =>
-  test === 'truthy' || test === undefined ? guard : { ...guard, test };
+const withTest = (guard: Guard, test: Guard['test'] | 'truthy' | 'isTrue'): Guard =>
+  test === 'truthy' || test === 'isTrue' || test === undefined ? guard : { ...guard, test };
 
 const EXITS = new Set(['return_statement', 'raise_statement']);
 
@@ -233,7 +236,8 @@ export function flagBranches(
     if (m[2] !== 'if') continue;
     params ??= falsyParams(def.childForFieldName('parameters')?.text ?? '');
     const exitTest = testOf(m[3] !== undefined, m[5]);
-    const guard = exitTest && params.get(m[4]!);
+    // (after `if p is True: return` the rest runs for any other value, `1` included: not read)
+    const guard = exitTest && exitTest !== 'isTrue' && params.get(m[4]!);
     if (!guard || assigns(body, guard.param)) continue;
     const at = bodyStart + m.index + (m[0].startsWith('\n') ? 1 : 0) + m[1]!.length;
     const keyword = tree.rootNode.descendantForIndex(at, at + 2);

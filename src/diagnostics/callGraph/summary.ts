@@ -93,6 +93,10 @@ export interface ModuleSummary {
   imports: Map<string, ImportBinding>;
   /** Modules star-imported at module level (`from .files import *`): a name not found here may be there. */
   stars: ImportBinding[];
+  /** Names a module-level assignment binds (`fetch = afetch`): not what a star import brings. */
+  assigned: Set<string>;
+  /** The names `__all__` lists, when it is a literal list: what `from here import *` brings. */
+  exports?: Set<string>;
   /** Module-level names bound once, to an instance of a class (`svc = NewsService()`): that class as written. */
   instances: Map<string, string>;
   /** Calls in async code (lexically in `async def`, not in nested def/lambda/class): BHD007 candidates. */
@@ -148,8 +152,9 @@ function calleeOf(fn: Node): Callee | undefined {
     const object = fn.childForFieldName('object');
     const attr = fn.childForFieldName('attribute');
     // `super().f(...)`: the method of a base class (`super()` with no arguments, the usual form).
+    // (written exactly as the text pre-filter reads it, callShape's prefilterCode: `super()` then `.` on its line)
     const base = object
-      ? object.type === 'call' && /^super\s*\(\s*\)$/.test(object.text)
+      ? object.type === 'call' && /^super\(\)[ \t]*\./.test(fn.text)
         ? 'super()'
         : dotted(object)
       : undefined;
@@ -207,6 +212,26 @@ const mayBeInstance = (callee: Callee): boolean => {
   const dot = callee.base.indexOf('.');
   return dot < 0 || (callee.base.startsWith('self.') && callee.base.indexOf('.', dot + 1) < 0);
 };
+
+/** `name = ...` at the start of a line: a module-level assignment (text only: a wrong one only hides a star). */
+const MODULE_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^\n=]*)?=(?!=)/gm;
+/** `__all__ = [...]` / `(...)`: its items. */
+const ALL_LIST = /^__all__[ \t]*(?::[^\n=]*)?=[ \t]*[[(]([^\])]*)[\])]/m;
+
+/** ModuleSummary's `assigned` and `exports` (a def a later assignment rebinds was deleted: assigned too). */
+function moduleNames(
+  source: string,
+  functions: ReadonlyMap<string, FunctionSummary>,
+): { assigned: Set<string>; exports?: Set<string> } {
+  const assigned = new Set<string>();
+  for (const m of source.matchAll(MODULE_ASSIGNMENT)) if (!functions.has(m[1]!)) assigned.add(m[1]!);
+  const all = ALL_LIST.exec(source);
+  if (!all) return { assigned };
+  return {
+    assigned,
+    exports: new Set([...all[1]!.matchAll(/['"]([A-Za-z_][A-Za-z0-9_]*)['"]/g)].map((m) => m[1]!)),
+  };
+}
 
 /** A def/lambda/class open during the sweep in text order, with where its body starts. */
 interface OpenScope {
@@ -440,6 +465,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     classes,
     bases,
     imports: moduleImports,
+    ...moduleNames(source, functions),
     stars: readImports(imports)
       .filter((statement) => statement.star)
       .map((statement) => ({ module: statement.module, level: statement.level })),

@@ -66,17 +66,11 @@ export function importEdit(
 ): { name: string; edit?: TextEdit; shadowed?: true } {
   const found = importedName(tree, source, module, eol, at);
   // A name bound locally where the fix puts it (`for asyncio in items:`) would be called instead of the module.
-  if (at) {
+  const locals = perTree(tree, 'localNames', () => new LocalNames(tree, source));
+  // (the whole file first, once per name: a name bound nowhere needs no walk up from every fixed call)
+  if (at && locals.bindsIn(found.name, tree.rootNode)) {
     const scopes = visibleScopes(at).filter((s): s is Node => s !== undefined);
-    if (
-      scopes.length > 0 &&
-      perTree(tree, 'localNames', () => new LocalNames(tree, source)).shadowed(
-        found.name,
-        scopes,
-        at.startIndex,
-        at.endIndex,
-      )
-    )
+    if (scopes.length > 0 && locals.shadowed(found.name, scopes, at.startIndex, at.endIndex))
       return { ...found, shadowed: true };
   }
   return found;

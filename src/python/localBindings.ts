@@ -132,25 +132,77 @@ function readBinding(ident: Node): ReadBinding | undefined {
 function boundAt(
   [start, end]: readonly [number, number],
   scopes: readonly Node[],
-  bindings: readonly ReadBinding[],
+  bindings: ReadBindings,
   scopeAnswer: (compute: () => boolean) => boolean,
 ): boolean {
-  for (const b of bindings) {
-    const v = b.visible;
-    if (v && v.from <= start && end <= v.to && !(v.outside && v.outside[0] <= start && end <= v.outside[1]))
-      return true;
-  }
+  if (inComprehension(bindings.comprehensions, start, end)) return true;
   // The innermost scope that binds or declares the name decides: the same answer for all code directly in
   // the innermost scope, kept by the caller.
   return scopeAnswer(() => {
     for (const scope of scopes) {
-      const here = bindings.filter((b) => b.scopeId === scope.id);
+      const here = bindings.list.filter((b) => b.scopeId === scope.id);
       if (here.some((b) => b.kind === 'declared')) return false;
       if (here.some((b) => b.kind === 'nonlocal')) continue;
       if (here.some((b) => b.kind === 'scope')) return true;
     }
     return false;
   });
+}
+
+/** The bindings of a name in a scope: all, and the comprehension variables' ranges (see comprehensionRanges). */
+interface ReadBindings {
+  list: ReadBinding[];
+  comprehensions: Ranges;
+}
+
+/** Ranges sorted by start, each with the index of the nearest range holding it (-1: none). */
+interface Ranges {
+  from: number[];
+  to: number[];
+  outside: ([number, number] | undefined)[];
+  parent: number[];
+}
+
+/** The comprehension variables' visible ranges, which nest or are apart (they follow the tree). */
+function comprehensionRanges(list: readonly ReadBinding[]): Ranges {
+  const visible = list
+    .map((b) => b.visible)
+    .filter((v): v is NonNullable<ReadBinding['visible']> => v !== undefined)
+    .sort((a, b) => a.from - b.from || b.to - a.to);
+  const ranges: Ranges = { from: [], to: [], outside: [], parent: [] };
+  const open: number[] = [];
+  visible.forEach((v, i) => {
+    while (open.length > 0 && ranges.to[open[open.length - 1]!]! < v.to) open.pop();
+    ranges.from.push(v.from);
+    ranges.to.push(v.to);
+    ranges.outside.push(v.outside);
+    ranges.parent.push(open.length > 0 ? open[open.length - 1]! : -1);
+    open.push(i);
+  });
+  return ranges;
+}
+
+/**
+ * Whether [start, end) is where a comprehension variable is visible: the ranges holding it are the last one
+ * starting at or before it and that one's parents (ranges nest or are apart), so a search and a walk up.
+ */
+function inComprehension(ranges: Ranges, start: number, end: number): boolean {
+  let lo = 0;
+  let hi = ranges.from.length - 1;
+  let last = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (ranges.from[mid]! <= start) {
+      last = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  for (let i = last; i >= 0; i = ranges.parent[i]!) {
+    if (ranges.to[i]! < end) continue;
+    const outside = ranges.outside[i];
+    if (!(outside && outside[0] <= start && end <= outside[1])) return true;
+  }
+  return false;
 }
 
 /** Characters of scope text scanned for candidates so far (the tests bound it: linear in the file). */
@@ -163,7 +215,7 @@ export const scanned = { chars: 0 };
  * thousands of calls and uses of one name costs work linear in them.
  */
 export class LocalNames {
-  private readonly bindings = new Map<string, ReadBinding[]>();
+  private readonly bindings = new Map<string, ReadBindings>();
   private readonly words = new Map<number, Map<string, number[]>>();
   private readonly answers = new Map<string, boolean>();
 
@@ -180,7 +232,7 @@ export class LocalNames {
     const outer = scopes[scopes.length - 1];
     if (outer === undefined) return false;
     const bindings = this.bindingsIn(name, outer);
-    if (bindings.length === 0) return false;
+    if (bindings.list.length === 0) return false;
     const key = `${scopes[0]!.id}\u0000${name}`;
     return boundAt([start, end], scopes, bindings, (compute) => {
       let known = this.answers.get(key);
@@ -191,22 +243,23 @@ export class LocalNames {
 
   /** Whether `node`'s text (a scope, or any node holding the code asked about) binds `name` anywhere. */
   bindsIn(name: string, node: Node): boolean {
-    return this.bindingsIn(name, node).length > 0;
+    return this.bindingsIn(name, node).list.length > 0;
   }
 
   /** The bindings of `name` in `node`'s text, in text order (occurrences that bind nothing left out). */
-  private bindingsIn(name: string, node: Node): ReadBinding[] {
+  private bindingsIn(name: string, node: Node): ReadBindings {
     const key = `${node.id}\u0000${name}`;
     let found = this.bindings.get(key);
     if (found === undefined) {
-      found = [];
+      const list: ReadBinding[] = [];
       for (const at of this.candidates(node).get(name) ?? []) {
         const ident = this.tree.rootNode.descendantForIndex(at, at + name.length);
         if (ident?.type !== 'identifier' || ident.startIndex !== at || ident.endIndex !== at + name.length)
           continue;
         const read = readBinding(ident);
-        if (read) found.push(read);
+        if (read) list.push(read);
       }
+      found = { list, comprehensions: comprehensionRanges(list) };
       this.bindings.set(key, found);
     }
     return found;
@@ -258,7 +311,7 @@ function mayBind(text: string, i: number, length: number): boolean {
  * `helper: T = ...`) or a `for` loop's; indented too (under `if`/`try`). The tree confirms.
  */
 const BINDING_LINE =
-  /^[ \t]*(?:for[ \t]+([^\n=]+?)[ \t]in(?![A-Za-z0-9_])|([A-Za-z_(][A-Za-z0-9_ \t,()*[\]]*?)(?::[^\n=]*)?=(?!=))/gm;
+  /^[ \t]*(?:for[ \t]+([^ \t\n=][^\n=]*?)[ \t]in(?![A-Za-z0-9_])|([A-Za-z_(][A-Za-z0-9_ \t,()*[\]]*?)(?::[^\n=]*)?=(?!=))/gm;
 const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
 /** An identifier (non-ASCII letters included, as Python allows). */
 const IDENTIFIER = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*/g;
@@ -301,10 +354,17 @@ export function reboundAtModuleLevel(
   return rebound;
 }
 
-/** Whether `node` lies under `if __name__ == "__main__":` (run as a script only, not when imported). */
+/** Whether `node` lies in the branch of `if __name__ == "__main__":` (run as a script only, not when imported). */
 function underMainGuard(node: Node): boolean {
-  for (let n = node.parent; n; n = n.parent)
-    if (n.type === 'if_statement' && /__name__/.test(n.childForFieldName('condition')?.text ?? ''))
+  for (let child = node, n = node.parent; n; child = n, n = n.parent)
+    if (
+      n.type === 'if_statement' &&
+      MAIN_TEST.test(n.childForFieldName('condition')?.text ?? '') &&
+      n.childForFieldName('consequence')?.id === child.id
+    )
       return true;
   return false;
 }
+
+/** `__name__ == "__main__"` (either quote, either side). */
+const MAIN_TEST = /^(?:__name__\s*==\s*(['"])__main__\1|(['"])__main__\2\s*==\s*__name__)$/;

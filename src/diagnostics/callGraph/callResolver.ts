@@ -79,13 +79,12 @@ export class CallResolver {
     const head = name.split('.')[0]!;
     // A name assigned here is that value, not the star's; `_private` names and those `__all__` leaves out are
     // not brought by a star import.
-    if (depth >= 3 || summary.stars.length === 0 || summary.assigned.has(head) || head.startsWith('_'))
-      return undefined;
+    if (depth >= 3 || summary.stars.length === 0 || summary.assigned.has(head)) return undefined;
     for (const star of summary.stars) {
       const next = this.host.resolveModule(star.module, file, star.level);
       if (!next || next === file) continue;
       const exports = this.host.summary(next)?.exports;
-      if (exports && !exports.has(head)) continue;
+      if (exports ? !exports.has(head) : head.startsWith('_')) continue;
       const found = this.functionIn(next, name, depth + 1);
       if (found) return found;
     }

@@ -6,6 +6,7 @@
 import type { Node, Tree } from '../../python/treeSitter';
 import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
+import { lexTopLevel } from '../../python/lexer';
 import { enclosingScope, isAsyncDef, underTypeChecking } from '../../python/scope';
 import { LocalNames, reboundAtModuleLevel } from '../../python/localBindings';
 import { importFallback, offloaded } from './defTraits';
@@ -164,10 +165,17 @@ function calleeOf(fn: Node): Callee | undefined {
 }
 
 /** A call in a sync def: its callee only (a chain's hop is shown by the def it reaches). */
-function calleeSite(call: Node): CalleeSite | undefined {
+/**
+ * A callee continued over a backslash (`helper \⏎()`, `self.\⏎load()`): the text pre-filter does not read
+ * such a call, so neither does the summary (it must find nothing the pre-filter rules out).
+ */
+const continued = (source: string, fn: Node, args: Node): boolean =>
+  source.slice(fn.startIndex, args.startIndex).includes('\\');
+
+function calleeSite(call: Node, source: string): CalleeSite | undefined {
   const fn = call.childForFieldName('function');
   const args = call.childForFieldName('arguments');
-  if (!fn || !args) return undefined;
+  if (!fn || !args || continued(source, fn, args)) return undefined;
   const callee = calleeOf(fn);
   const start = call.startIndex;
   return (
@@ -179,10 +187,10 @@ function calleeSite(call: Node): CalleeSite | undefined {
   );
 }
 
-function callSite(call: Node): CallSite | undefined {
+function callSite(call: Node, source: string): CallSite | undefined {
   const fn = call.childForFieldName('function');
   const args = call.childForFieldName('arguments');
-  if (!fn || !args) return undefined;
+  if (!fn || !args || continued(source, fn, args)) return undefined;
   const callee = calleeOf(fn);
   if (!callee) return undefined;
   const parent = call.parent;
@@ -213,23 +221,40 @@ const mayBeInstance = (callee: Callee): boolean => {
   return dot < 0 || (callee.base.startsWith('self.') && callee.base.indexOf('.', dot + 1) < 0);
 };
 
-/** `name = ...` at the start of a line: a module-level assignment (text only: a wrong one only hides a star). */
+/** `name = ...` at the start of a line of code (strings blanked): a module-level assignment. */
 const MODULE_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^\n=]*)?=(?!=)/gm;
-/** `__all__ = [...]` / `(...)`: its items. */
-const ALL_LIST = /^__all__[ \t]*(?::[^\n=]*)?=[ \t]*[[(]([^\])]*)[\])]/m;
+/** `__all__ = [` / `(` at the start of a line of code. */
+const ALL_START = /^__all__[ \t]*(?::[^\n=]*)?=[ \t]*[[(]/m;
+/** `__all__` changed other than by one literal list (`+=`, `.extend(`, `.append(`, `= [...] + other`). */
+const ALL_CHANGED = /(?<![A-Za-z0-9_.])__all__[ \t]*(?:\+=|\.[ \t]*(?:extend|append|insert)[ \t]*\()/;
 
-/** ModuleSummary's `assigned` and `exports` (a def a later assignment rebinds was deleted: assigned too). */
+/**
+ * ModuleSummary's `assigned` (names a module-level assignment after the last star import binds: a def a
+ * later assignment rebinds was deleted, so it counts) and `exports` (`__all__` when it is one literal list).
+ * Read on the text with strings and comments blanked (../../python/lexer), so a docstring's line is no code.
+ */
 function moduleNames(
   source: string,
   functions: ReadonlyMap<string, FunctionSummary>,
+  lastStar: number,
 ): { assigned: Set<string>; exports?: Set<string> } {
   const assigned = new Set<string>();
-  for (const m of source.matchAll(MODULE_ASSIGNMENT)) if (!functions.has(m[1]!)) assigned.add(m[1]!);
-  const all = ALL_LIST.exec(source);
-  if (!all) return { assigned };
+  const code = lexTopLevel(source)?.code;
+  if (code === undefined) return { assigned };
+  for (const m of code.matchAll(MODULE_ASSIGNMENT))
+    if (m.index > lastStar && !functions.has(m[1]!)) assigned.add(m[1]!);
+  const all = ALL_START.exec(code);
+  if (!all || ALL_CHANGED.test(code)) return { assigned };
+  // The list's text up to its closing bracket (strings blanked in `code`: a `]` in one does not count).
+  const open = all.index + all[0].length;
+  const close = code.slice(open).search(/[\])]/);
+  if (close < 0) return { assigned };
+  const rest = code.slice(open + close + 1).match(/^[ \t]*([^\s#])/);
+  if (rest && rest[1] === '+') return { assigned };
+  const items = source.slice(open, open + close);
   return {
     assigned,
-    exports: new Set([...all[1]!.matchAll(/['"]([A-Za-z_][A-Za-z0-9_]*)['"]/g)].map((m) => m[1]!)),
+    exports: new Set([...items.matchAll(/['"]([A-Za-z_][A-Za-z0-9_]*)['"]/g)].map((m) => m[1]!)),
   };
 }
 
@@ -300,14 +325,14 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       if (!owner && !isAsync) continue;
       if (node.parent?.type === 'await') continue; // awaited: it returns an awaitable, not a plain helper
       if (isAsync) {
-        const site = callSite(node);
+        const site = callSite(node, source);
         if (!site) continue;
         asyncCalls.push(site);
         asyncCallOwners.push(asyncIds.get(scope.node.id));
         asyncCallScopes.push(scope.node.id);
         if (mayBeInstance(site.callee)) instanceCalls.push({ site, id: scope.node.id });
       } else if (owner && !owner.isAsync) {
-        const site = calleeSite(node);
+        const site = calleeSite(node, source);
         if (site) owner.calls.push(site);
         if (site && mayBeInstance(site.callee)) instanceCalls.push({ site, id: scope.node.id });
         if (site && flagDefs.has(scope.node.id)) flagCalls.push({ site, id: scope.node.id, at: start });
@@ -465,7 +490,16 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     classes,
     bases,
     imports: moduleImports,
-    ...moduleNames(source, functions),
+    ...moduleNames(
+      source,
+      functions,
+      Math.max(
+        -1,
+        ...readImports(imports)
+          .filter((st) => st.star)
+          .map((st) => st.node.startIndex),
+      ),
+    ),
     stars: readImports(imports)
       .filter((statement) => statement.star)
       .map((statement) => ({ module: statement.module, level: statement.level })),

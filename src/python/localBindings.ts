@@ -219,10 +219,27 @@ export class LocalNames {
   private readonly words = new Map<number, Map<string, number[]>>();
   private readonly answers = new Map<string, boolean>();
 
+  /**
+   * `allNames`: a caller asking about many names of one scope (BHD007's summary: every call's root) reads
+   * each scope's words once; the rules ask about a few imported names (`requests`, `time`), looked for one
+   * by one.
+   */
   constructor(
     private readonly tree: Tree,
     private readonly source: string,
+    private readonly allNames = false,
   ) {}
+
+  /** Where `name` occurs in `node`'s text as a word that may bind it (mayBind). */
+  private occurrences(name: string, node: Node): number[] {
+    const found: number[] = [];
+    const from = node.startIndex;
+    const text = this.source.slice(from, node.endIndex);
+    scanned.chars += text.length;
+    for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + 1))
+      if (mayBind(text, i, name.length)) found.push(from + i);
+    return found;
+  }
 
   /**
    * Whether `name` is bound locally at the code [start, end) in `scopes` (its enclosing def/lambda scopes,
@@ -252,7 +269,9 @@ export class LocalNames {
     let found = this.bindings.get(key);
     if (found === undefined) {
       const list: ReadBinding[] = [];
-      for (const at of this.candidates(node).get(name) ?? []) {
+      for (const at of this.allNames
+        ? (this.candidates(node).get(name) ?? [])
+        : this.occurrences(name, node)) {
         const ident = this.tree.rootNode.descendantForIndex(at, at + name.length);
         if (ident?.type !== 'identifier' || ident.startIndex !== at || ident.endIndex !== at + name.length)
           continue;

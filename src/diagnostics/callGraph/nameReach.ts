@@ -66,8 +66,13 @@ interface ModuleText {
   attributes: () => Map<string, string[]>;
 }
 
+/** `import *` anywhere in a text (a comment or string too: a superset, confirmed by the module's imports). */
+const STAR_IMPORT = /(?<![A-Za-z0-9_])import[ \t]*\*/;
+
 export class NameReach {
   private readonly modules = new Map<string, ModuleText | undefined>();
+  /** Whether a module has a star import (see named). */
+  private readonly starred = new Map<string, boolean>();
   /** `file\0name` -> answer (a "no" only once a whole search found nothing). */
   private readonly known = new Map<string, boolean>();
 
@@ -75,6 +80,7 @@ export class NameReach {
 
   clear(): void {
     this.modules.clear();
+    this.starred.clear();
     this.known.clear();
   }
 
@@ -152,7 +158,14 @@ export class NameReach {
    * star import (`from .files import *` in a package's `__init__.py` re-exports what it does not name).
    */
   private named(file: string, name: string): boolean {
-    return this.host.names(file, name) || (this.module(file)?.stars.length ?? 0) > 0;
+    if (this.host.names(file, name)) return true;
+    // (the raw text first: most modules have no star import, and reading one's imports means lexing it)
+    let star = this.starred.get(file);
+    if (star === undefined) {
+      star = STAR_IMPORT.test(this.host.textOf(file) ?? '') && (this.module(file)?.stars.length ?? 0) > 0;
+      this.starred.set(file, star);
+    }
+    return star;
   }
 
   /** Whether a star import of `file` brings a `name` that may block (as reaches asks it there). */

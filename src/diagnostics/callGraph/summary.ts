@@ -462,11 +462,22 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   }
   // A name bound in the calling def itself (a parameter, `helper = lambda: 1`, a nested `def helper`, a loop
   // or `with` target) is not the module's def or import of that name: such a call is not followed.
-  const locals = new LocalNames(tree, source);
+  const locals = new LocalNames(tree, source, true);
+  const moduleInstances = types.moduleInstances();
+  const starred = imports.some((n) => readImports([n])[0]?.star);
+  const resolvable = (root: string): boolean =>
+    starred ||
+    functions.has(root) ||
+    classes.has(root) ||
+    moduleImports.has(root) ||
+    moduleInstances.has(root);
   const shadowed = (site: CalleeSite, id: number): boolean => {
     if (site.cls !== undefined) return false; // an instance of a known class: its binding was read
     const root = 'name' in site.callee ? site.callee.name : site.callee.base.split('.')[0]!;
     if (root === 'self' || root === 'cls' || root === 'super()') return false;
+    // Only a name the resolver would look up here can be shadowed into a wrong hop: a module-level def,
+    // class, import or instance, or any name when a star import may bring it (`len(`, `rows.append(`: none).
+    if (!resolvable(root) && !scopeImports.get(id)?.has(root)) return false;
     const def = defScopes.get(id)?.node;
     return def !== undefined && locals.shadowed(root, [def], site.startIndex, site.startIndex + 1);
   };
@@ -503,7 +514,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     stars: readImports(imports)
       .filter((statement) => statement.star)
       .map((statement) => ({ module: statement.module, level: statement.level })),
-    instances: types.moduleInstances(),
+    instances: moduleInstances,
     asyncCalls: kept.map((i) => asyncCalls[i]!),
     asyncCallOwners: kept.map((i) => asyncCallOwners[i]),
     asyncCallImports: kept.map((i) => asyncCallImports[i]),

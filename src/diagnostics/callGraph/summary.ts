@@ -6,32 +6,24 @@
 import type { Node, Tree } from '../../python/treeSitter';
 import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
-import { lexTopLevel } from '../../python/lexer';
 import { enclosingScope, isAsyncDef, underTypeChecking } from '../../python/scope';
 import { LocalNames, reboundAtModuleLevel } from '../../python/localBindings';
 import { importFallback, offloaded } from './defTraits';
+import {
+  type CallSite,
+  type CalleeSite,
+  calleeSite,
+  callSite,
+  dotted,
+  mayBeInstance,
+  rangeOf,
+} from './callSites';
+
+export type { Callee, CallSite, CalleeSite } from './callSites';
+import { moduleNames } from './moduleNames';
 import type { Range } from '../types';
 import { FALSY_NAME, type Guard, flagBranches } from './guards';
 import { type DefScope, InstanceTypes } from './instanceTypes';
-
-/** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`, `super().f(...)` (base `super()`). */
-export type Callee = { name: string } | { base: string; attr: string };
-
-/** One call in a function body (not in a nested def/lambda/class). */
-export interface CallSite {
-  callee: Callee;
-  /** The call expression. */
-  range: Range;
-  startIndex: number;
-  endIndex: number;
-  /** The callee expression's text (`self.helper`, `m.f`) and the arguments' text (`(a, b)`), for the fix. */
-  calleeText: string;
-  argsText: string;
-  /** The call is a whole statement or the right side of an assignment statement (the quick fix applies). */
-  statement: boolean;
-  /** `x.f(...)` on an instance of a known class (./instances): that class as written (`C`, `m.C`). */
-  cls?: string;
-}
 
 /** One blocking operation found directly in a function body. */
 export interface BlockingOp {
@@ -58,22 +50,6 @@ export interface FunctionSummary {
   imports?: Map<string, ImportBinding>;
   /** The calls of a sync def (an async def's are in ModuleSummary.asyncCalls): only what they call is kept. */
   calls: CalleeSite[];
-}
-
-/** A call in a sync def: what it calls (a chain goes through it; its place and text are never shown). */
-export interface CalleeSite {
-  callee: Callee;
-  /**
-   * Where the call starts in the file's text: what the text before it does with the result (../callShape
-   * consumedAt, enteredAt) is read there when it matters (a generator called, a class entered).
-   */
-  startIndex: number;
-  /** Where its argument list is in the file's text (read when a guard of the callee asks what it passes). */
-  args?: [from: number, to: number];
-  /** The call is under a flag of the calling def (./guards): made only when that def's caller passes it. */
-  guard?: Guard;
-  /** `x.f(...)` on an instance of a known class (./instances): that class as written (`C`, `m.C`). */
-  cls?: string;
 }
 
 /** An import binding: `import a.b as m` -> {module 'a.b'}; `from .x import f` -> {module 'x', name 'f', level 1}. */
@@ -108,25 +84,6 @@ export interface ModuleSummary {
   asyncCallImports: (Map<string, ImportBinding> | undefined)[];
 }
 
-function rangeOf(n: Node): Range {
-  return {
-    start: { row: n.startPosition.row, column: n.startPosition.column },
-    end: { row: n.endPosition.row, column: n.endPosition.column },
-  };
-}
-
-/** `a`, `a.b.c` (identifiers only) as text, else undefined. */
-function dotted(n: Node): string | undefined {
-  if (n.type === 'identifier') return n.text;
-  if (n.type === 'attribute') {
-    const object = n.childForFieldName('object');
-    const attr = n.childForFieldName('attribute');
-    const base = object && dotted(object);
-    return base !== undefined && attr ? `${base}.${attr.text}` : undefined;
-  }
-  return undefined;
-}
-
 function importsOf(statements: readonly Node[]): Map<string, ImportBinding> {
   const imports = new Map<string, ImportBinding>();
   for (const statement of readImports(statements))
@@ -144,118 +101,6 @@ function importsOf(statements: readonly Node[]): Map<string, ImportBinding> {
 /** The first backquoted code of a rule message (`with ThreadPoolExecutor(...)`). */
 function shownOp(message: string): string {
   return /`([^`]+)`/.exec(message)?.[1] ?? message;
-}
-
-/** What `fn`, the function expression of a call, names (`f`, `a.b.f`, `self.f`), or undefined. */
-function calleeOf(fn: Node): Callee | undefined {
-  if (fn.type === 'identifier') return { name: fn.text };
-  if (fn.type === 'attribute') {
-    const object = fn.childForFieldName('object');
-    const attr = fn.childForFieldName('attribute');
-    // `super().f(...)`: the method of a base class (`super()` with no arguments, the usual form).
-    // (written exactly as the text pre-filter reads it, callShape's prefilterCode: `super()` then `.` on its line)
-    const base = object
-      ? object.type === 'call' && /^super\(\)[ \t]*\./.test(fn.text)
-        ? 'super()'
-        : dotted(object)
-      : undefined;
-    if (base !== undefined && attr) return { base, attr: attr.text };
-  }
-  return undefined;
-}
-
-/** A call in a sync def: its callee only (a chain's hop is shown by the def it reaches). */
-/**
- * A callee continued over a backslash (`helper \⏎()`, `self.\⏎load()`): the text pre-filter does not read
- * such a call, so neither does the summary (it must find nothing the pre-filter rules out).
- */
-const continued = (source: string, fn: Node, args: Node): boolean =>
-  source.slice(fn.startIndex, args.startIndex).includes('\\');
-
-function calleeSite(call: Node, source: string): CalleeSite | undefined {
-  const fn = call.childForFieldName('function');
-  const args = call.childForFieldName('arguments');
-  if (!fn || !args || continued(source, fn, args)) return undefined;
-  const callee = calleeOf(fn);
-  const start = call.startIndex;
-  return (
-    callee && {
-      callee,
-      startIndex: start,
-      args: [args.startIndex, args.endIndex],
-    }
-  );
-}
-
-function callSite(call: Node, source: string): CallSite | undefined {
-  const fn = call.childForFieldName('function');
-  const args = call.childForFieldName('arguments');
-  if (!fn || !args || continued(source, fn, args)) return undefined;
-  const callee = calleeOf(fn);
-  if (!callee) return undefined;
-  const parent = call.parent;
-  const statement =
-    parent?.type === 'expression_statement' ||
-    (parent?.type === 'assignment' &&
-      parent.childForFieldName('right')?.startIndex === call.startIndex &&
-      parent.parent?.type === 'expression_statement');
-  return {
-    callee,
-    range: rangeOf(call),
-    startIndex: call.startIndex,
-    endIndex: call.endIndex,
-    calleeText: fn.text,
-    argsText: args.text,
-    statement,
-  };
-}
-
-/**
- * `x.f(...)` with a plain name `x` (not `self`/`cls`), or `self.x.f(...)`: `x` may be an instance of a known
- * class (a local or module name, or an attribute of the instance).
- */
-const mayBeInstance = (callee: Callee): boolean => {
-  if (!('base' in callee) || callee.base === 'self' || callee.base === 'cls' || callee.base === 'super()')
-    return false;
-  const dot = callee.base.indexOf('.');
-  return dot < 0 || (callee.base.startsWith('self.') && callee.base.indexOf('.', dot + 1) < 0);
-};
-
-/** `name = ...` at the start of a line of code (strings blanked): a module-level assignment. */
-const MODULE_ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^\n=]*)?=(?!=)/gm;
-/** `__all__ = [` / `(` at the start of a line of code. */
-const ALL_START = /^__all__[ \t]*(?::[^\n=]*)?=[ \t]*[[(]/m;
-/** `__all__` changed other than by one literal list (`+=`, `.extend(`, `.append(`, `= [...] + other`). */
-const ALL_CHANGED = /(?<![A-Za-z0-9_.])__all__[ \t]*(?:\+=|\.[ \t]*(?:extend|append|insert)[ \t]*\()/;
-
-/**
- * ModuleSummary's `assigned` (names a module-level assignment after the last star import binds: a def a
- * later assignment rebinds was deleted, so it counts) and `exports` (`__all__` when it is one literal list).
- * Read on the text with strings and comments blanked (../../python/lexer), so a docstring's line is no code.
- */
-function moduleNames(
-  source: string,
-  functions: ReadonlyMap<string, FunctionSummary>,
-  lastStar: number,
-): { assigned: Set<string>; exports?: Set<string> } {
-  const assigned = new Set<string>();
-  const code = lexTopLevel(source)?.code;
-  if (code === undefined) return { assigned };
-  for (const m of code.matchAll(MODULE_ASSIGNMENT))
-    if (m.index > lastStar && !functions.has(m[1]!)) assigned.add(m[1]!);
-  const all = ALL_START.exec(code);
-  if (!all || ALL_CHANGED.test(code)) return { assigned };
-  // The list's text up to its closing bracket (strings blanked in `code`: a `]` in one does not count).
-  const open = all.index + all[0].length;
-  const close = code.slice(open).search(/[\])]/);
-  if (close < 0) return { assigned };
-  const rest = code.slice(open + close + 1).match(/^[ \t]*([^\s#])/);
-  if (rest && rest[1] === '+') return { assigned };
-  const items = source.slice(open, open + close);
-  return {
-    assigned,
-    exports: new Set([...items.matchAll(/['"]([A-Za-z_][A-Za-z0-9_]*)['"]/g)].map((m) => m[1]!)),
-  };
 }
 
 /** A def/lambda/class open during the sweep in text order, with where its body starts. */

@@ -1,0 +1,136 @@
+/**
+ * Reading a call for BHD007's summary (pure, tree-sitter nodes in, plain data out): what its callee names
+ * (`f`, `a.b.f`, `self.f`, `super().f`), where it is, and whether it may be a method of an instance.
+ */
+import type { Node } from '../../python/treeSitter';
+import type { Range } from '../types';
+import type { Guard } from './guards';
+
+/** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`, `super().f(...)` (base `super()`). */
+export type Callee = { name: string } | { base: string; attr: string };
+
+/** One call in a function body (not in a nested def/lambda/class). */
+export interface CallSite {
+  callee: Callee;
+  /** The call expression. */
+  range: Range;
+  startIndex: number;
+  endIndex: number;
+  /** The callee expression's text (`self.helper`, `m.f`) and the arguments' text (`(a, b)`), for the fix. */
+  calleeText: string;
+  argsText: string;
+  /** The call is a whole statement or the right side of an assignment statement (the quick fix applies). */
+  statement: boolean;
+  /** `x.f(...)` on an instance of a known class (./instances): that class as written (`C`, `m.C`). */
+  cls?: string;
+}
+
+/** A call in a sync def: what it calls (a chain goes through it; its place and text are never shown). */
+export interface CalleeSite {
+  callee: Callee;
+  /**
+   * Where the call starts in the file's text: what the text before it does with the result (../callShape
+   * consumedAt, enteredAt) is read there when it matters (a generator called, a class entered).
+   */
+  startIndex: number;
+  /** Where its argument list is in the file's text (read when a guard of the callee asks what it passes). */
+  args?: [from: number, to: number];
+  /** The call is under a flag of the calling def (./guards): made only when that def's caller passes it. */
+  guard?: Guard;
+  /** `x.f(...)` on an instance of a known class (./instances): that class as written (`C`, `m.C`). */
+  cls?: string;
+}
+
+export function rangeOf(n: Node): Range {
+  return {
+    start: { row: n.startPosition.row, column: n.startPosition.column },
+    end: { row: n.endPosition.row, column: n.endPosition.column },
+  };
+}
+
+/** `a`, `a.b.c` (identifiers only) as text, else undefined. */
+export function dotted(n: Node): string | undefined {
+  if (n.type === 'identifier') return n.text;
+  if (n.type === 'attribute') {
+    const object = n.childForFieldName('object');
+    const attr = n.childForFieldName('attribute');
+    const base = object && dotted(object);
+    return base !== undefined && attr ? `${base}.${attr.text}` : undefined;
+  }
+  return undefined;
+}
+
+/** What `fn`, the function expression of a call, names (`f`, `a.b.f`, `self.f`), or undefined. */
+function calleeOf(fn: Node): Callee | undefined {
+  if (fn.type === 'identifier') return { name: fn.text };
+  if (fn.type === 'attribute') {
+    const object = fn.childForFieldName('object');
+    const attr = fn.childForFieldName('attribute');
+    // `super().f(...)`: the method of a base class (`super()` with no arguments, the usual form).
+    // (written exactly as the text pre-filter reads it, callShape's prefilterCode: `super()` then `.` on its line)
+    const base = object
+      ? object.type === 'call' && /^super\(\)[ \t]*\./.test(fn.text)
+        ? 'super()'
+        : dotted(object)
+      : undefined;
+    if (base !== undefined && attr) return { base, attr: attr.text };
+  }
+  return undefined;
+}
+
+/** A call in a sync def: its callee only (a chain's hop is shown by the def it reaches). */
+/**
+ * A callee continued over a backslash (`helper \⏎()`, `self.\⏎load()`): the text pre-filter does not read
+ * such a call, so neither does the summary (it must find nothing the pre-filter rules out).
+ */
+const continued = (source: string, fn: Node, args: Node): boolean =>
+  source.slice(fn.startIndex, args.startIndex).includes('\\');
+
+export function calleeSite(call: Node, source: string): CalleeSite | undefined {
+  const fn = call.childForFieldName('function');
+  const args = call.childForFieldName('arguments');
+  if (!fn || !args || continued(source, fn, args)) return undefined;
+  const callee = calleeOf(fn);
+  const start = call.startIndex;
+  return (
+    callee && {
+      callee,
+      startIndex: start,
+      args: [args.startIndex, args.endIndex],
+    }
+  );
+}
+
+export function callSite(call: Node, source: string): CallSite | undefined {
+  const fn = call.childForFieldName('function');
+  const args = call.childForFieldName('arguments');
+  if (!fn || !args || continued(source, fn, args)) return undefined;
+  const callee = calleeOf(fn);
+  if (!callee) return undefined;
+  const parent = call.parent;
+  const statement =
+    parent?.type === 'expression_statement' ||
+    (parent?.type === 'assignment' &&
+      parent.childForFieldName('right')?.startIndex === call.startIndex &&
+      parent.parent?.type === 'expression_statement');
+  return {
+    callee,
+    range: rangeOf(call),
+    startIndex: call.startIndex,
+    endIndex: call.endIndex,
+    calleeText: fn.text,
+    argsText: args.text,
+    statement,
+  };
+}
+
+/**
+ * `x.f(...)` with a plain name `x` (not `self`/`cls`), or `self.x.f(...)`: `x` may be an instance of a known
+ * class (a local or module name, or an attribute of the instance).
+ */
+export const mayBeInstance = (callee: Callee): boolean => {
+  if (!('base' in callee) || callee.base === 'self' || callee.base === 'cls' || callee.base === 'super()')
+    return false;
+  const dot = callee.base.indexOf('.');
+  return dot < 0 || (callee.base.startsWith('self.') && callee.base.indexOf('.', dot + 1) < 0);
+};

@@ -11,7 +11,7 @@
  * over the text), and each is asked where it binds, a few wasm calls per occurrence.
  */
 import type { Node, Tree } from './treeSitter';
-import { enclosingScope, isField, wordsRegExp } from './scope';
+import { enclosingScope, inIfBranch, isField, wordsRegExp } from './scope';
 
 /** Nodes a binding target may be nested in (`a, (b, *c) = ...`, `with cm as (x, y)`). */
 const TARGET_CONTAINERS = new Set([
@@ -374,16 +374,7 @@ export function reboundAtModuleLevel(
 }
 
 /** Whether `node` lies in the branch of `if __name__ == "__main__":` (run as a script only, not when imported). */
-function underMainGuard(node: Node): boolean {
-  for (let child = node, n = node.parent; n; child = n, n = n.parent)
-    if (
-      n.type === 'if_statement' &&
-      MAIN_TEST.test(n.childForFieldName('condition')?.text ?? '') &&
-      n.childForFieldName('consequence')?.id === child.id
-    )
-      return true;
-  return false;
-}
+const underMainGuard = (node: Node): boolean => inIfBranch(node, MAIN_TEST);
 
 /** `__name__ == "__main__"` (either quote, either side). */
 const MAIN_TEST = /^(?:__name__\s*==\s*(['"])__main__\1|(['"])__main__\2\s*==\s*__name__)$/;

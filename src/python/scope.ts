@@ -290,10 +290,15 @@ export function visibleScopes(node: Node): (Node | undefined)[] {
 /** Whether `node` lies under `if TYPE_CHECKING:` (an import there binds nothing at run time). */
 export function underTypeChecking(node: Node): boolean {
   // Only the `if` branch itself (not its `else:`), of a plain `TYPE_CHECKING` test (not `not TYPE_CHECKING`).
+  return inIfBranch(node, /^(?:[A-Za-z_][A-Za-z0-9_]*\.)?TYPE_CHECKING$/);
+}
+
+/** Whether `node` lies in the branch (not the `else:`/`elif`) of an `if` whose whole condition matches `test`. */
+export function inIfBranch(node: Node, test: RegExp): boolean {
   for (let child = node, n = node.parent; n; child = n, n = n.parent)
     if (
       n.type === 'if_statement' &&
-      /^(?:[A-Za-z_][A-Za-z0-9_]*\.)?TYPE_CHECKING$/.test(n.childForFieldName('condition')?.text ?? '') &&
+      test.test(n.childForFieldName('condition')?.text ?? '') &&
       n.childForFieldName('consequence')?.id === child.id
     )
       return true;

@@ -353,17 +353,26 @@ function handOver(tree: Tree, options: CheckSourceOptions): void {
   else tree.delete();
 }
 
+/** The share of a file a plan may keep and still be parsed alone when the caller keeps whole trees. */
+const MOSTLY_KEPT = 0.5;
+
 async function checkOwnRules(source: string, options: CheckSourceOptions): Promise<Finding[]> {
-  if (!mightContainFindings(source)) return [];
+  const select = (options.select ?? RULE_CODES).filter((c) => c !== 'BHD007');
+  // (`--select BHD007`: no other rule to look for, nothing to parse)
+  if (select.length === 0 || !mightContainFindings(source)) return [];
   let plan: CheckPlan = { parse: true, text: source };
   if (options.regions !== false) {
     plan = planCheck(source);
     if (!plan.parse) return [];
   }
   const parser = await parserForChecks();
-  const select = (options.select ?? RULE_CODES).filter((c) => c !== 'BHD007');
   const analyzeOptions: AnalyzeOptions = { select };
-  const pieces = plan.pieces;
+  // A plan that keeps most of the file saves little parsing; when the caller parses a file with findings
+  // whole afterwards anyway (keepTree: the CLI's fix status and E999), such a file is parsed whole once.
+  const pieces =
+    plan.pieces && (!options.keepTree || plan.text.length <= MOSTLY_KEPT * source.length)
+      ? plan.pieces
+      : undefined;
   if (pieces) {
     const tree = parser.parse(plan.text);
     if (tree) {

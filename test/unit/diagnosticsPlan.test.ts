@@ -309,6 +309,34 @@ test('planCheck: what makes a file worth parsing', () => {
   assert.equal(parse('import time\nasync def a():\n        x = 1\n    time.sleep(1)\n'), true);
 });
 
+test('checkSource with keepTree: a plan keeping most of the file is parsed whole once; --select BHD007 parses nothing', async () => {
+  const helpers = Array.from({ length: 30 }, (_, i) => `def helper_${i}(a, b):\n    return a + b\n`).join(
+    '\n',
+  );
+  const call = 'async def fetch(u):\n    return requests.get(u)\n';
+  // Most of the file is a candidate: parsed whole, and the tree handed over (no second parse for the fixes).
+  const mostly = `import requests\n\n${call}\n${call.replace('fetch', 'fetch2')}`;
+  const plan = planCheck(`${mostly}\ndef small():\n    pass\n`);
+  assert.ok(plan.parse && plan.pieces, 'the plan drops a statement');
+  const kept: { tree?: import('../../src/python/treeSitter').Tree } = {};
+  const a = await checkSource(`${mostly}\ndef small():\n    pass\n`, { keepTree: kept });
+  assert.equal(a.length, 4); // BHD005 and BHD006 on each call
+  assert.ok(kept.tree, 'whole-file tree handed over');
+  assert.equal(kept.tree.rootNode.endIndex, `${mostly}\ndef small():\n    pass\n`.length);
+  kept.tree.delete();
+  // A plan keeping a small part: parsed in part (no tree to hand over), same findings as without keepTree.
+  const little = `import requests\n\n${helpers}\n${call}`;
+  const kept2: { tree?: import('../../src/python/treeSitter').Tree } = {};
+  const b = await checkSource(little, { keepTree: kept2 });
+  assert.equal(kept2.tree, undefined, 'parsed in part');
+  assert.deepEqual(b, await checkSource(little));
+  assert.deepEqual(b, await checkSource(little, { regions: false }));
+  // Only BHD007 selected and no project: the other rules' plan and parse are skipped.
+  const kept3: { tree?: import('../../src/python/treeSitter').Tree } = {};
+  assert.deepEqual(await checkSource(mostly, { select: ['BHD007'], keepTree: kept3 }), []);
+  assert.equal(kept3.tree, undefined);
+});
+
 test('planCheck: receivers with non-ASCII names keep their bindings', async () => {
   const source = [
     'from concurrent.futures import ThreadPoolExecutor',

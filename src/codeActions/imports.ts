@@ -65,6 +65,7 @@ export function importEdit(
   at?: Node,
 ): { name: string; edit?: TextEdit; shadowed?: true } {
   const found = importedName(tree, source, module, eol, at);
+  if (found.shadowed) return found;
   // A name bound locally where the fix puts it (`for asyncio in items:`) would be called instead of the module.
   const locals = perTree(tree, 'localNames', () => new LocalNames(tree, source));
   // (the whole file first, once per name: a name bound nowhere needs no walk up from every fixed call)
@@ -82,19 +83,31 @@ function importedName(
   module: string,
   eol: string,
   at?: Node,
-): { name: string; edit?: TextEdit } {
-  let reaching: Set<number> | undefined; // built on the first function-level import met
-  for (const imp of moduleImports(tree, module)) {
-    // At module level the import binds before any function body runs; in a function, only when it comes first.
-    if (imp.scopeId === null) return { name: imp.name };
-    if (!at || imp.start >= at.startIndex) continue;
-    if (!reaching) {
-      reaching = new Set<number>();
-      for (let s: Node | null = scopeOf(at); s; s = scopeOf(s))
-        if (s.type === 'function_definition') reaching.add(s.id);
+): { name: string; edit?: TextEdit; shadowed?: true } {
+  const imports = moduleImports(tree, module);
+  // In a function, an import binds a local of that function (and a closure variable of the defs nested in it),
+  // which hides a module-level import there: asked first.
+  if (at && imports.some((imp) => imp.scopeId !== null)) {
+    const functions: number[] = []; // the functions `at` is in, innermost first
+    for (let s: Node | null = scopeOf(at); s; s = scopeOf(s))
+      if (s.type === 'function_definition') functions.push(s.id);
+    let usable: string | undefined;
+    for (const imp of imports) {
+      if (imp.scopeId === null || !functions.includes(imp.scopeId)) continue;
+      if (imp.scopeId === functions[0] && imp.start >= at.startIndex) {
+        // `asyncio` imported later in the same function is unbound where the fix would use it
+        // (UnboundLocalError), whatever the module imports: no fix.
+        if (imp.name === module) return { name: module, shadowed: true };
+        continue;
+      }
+      // Imported earlier in the same function, or anywhere in an enclosing one (a closure variable by the time
+      // the nested def runs; a module-level import could not reach it anyway).
+      usable ??= imp.name;
     }
-    if (reaching.has(imp.scopeId)) return { name: imp.name };
+    if (usable !== undefined) return { name: usable };
   }
+  // At module level the import binds before any function body runs.
+  for (const imp of imports) if (imp.scopeId === null) return { name: imp.name };
   const top = topLevelNodes(tree);
   const line = `import ${module}${eol}`;
   const firstImport = top.find((n) => n.type === 'import_statement' || n.type === 'import_from_statement');

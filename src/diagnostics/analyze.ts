@@ -24,6 +24,7 @@ import {
   absolute,
   analyzeBounded,
   analyzeEdit,
+  hasImports,
   mergeImports,
   nodeKinds,
   relative,
@@ -151,8 +152,7 @@ export function analyze(
     segments.push({ from, to, row, column, cached, node: child });
     const definition = DEFINITIONS.has(type);
     if (!definition) moduleRanges.push([from, to]);
-    const noImports =
-      ownImports !== undefined && ownImports.names.size === 0 && ownImports.starModules.length === 0;
+    const noImports = ownImports !== undefined && !hasImports(ownImports);
     lastSegments.push({ from, to, skip: false, local: definition && noImports, findings: [] });
   }
   if (!cache) collectImportsIn(tree, source, 0, source.length, imports);
@@ -164,6 +164,7 @@ export function analyze(
       selectKey,
       JSON.stringify([...imports.names].sort()),
       imports.starModules.join(','),
+      JSON.stringify([...(imports.local ?? [])].map(([k, v]) => [k, [...v].sort()]).sort()),
       ...moduleRanges.map(([from, to]) => source.slice(from, to)),
     ].join('\u0000');
     if (cache.contextKey !== key || cache.derived === undefined) {

@@ -53,7 +53,10 @@ export interface DerivedFromImports {
 export function deriveFromImports(imports: ImportTable): DerivedFromImports {
   const roots = new Set<string>();
   let requestsImported = false;
-  for (const [local, q] of imports.names) {
+  const bound: [string, string][] = [...imports.names];
+  // (a def's own imports bind there only: their names are candidates, resolved where they are used)
+  for (const [local, qs] of imports.local ?? []) for (const q of qs) bound.push([local, q]);
+  for (const [local, q] of bound) {
     if (q === 'requests' || q.startsWith('requests.')) requestsImported = true;
     for (const target of TARGETS) {
       if (target === q || target.startsWith(`${q}.`)) {

@@ -106,10 +106,22 @@ export function nodeKinds(tree: Tree): Map<number, { type: string; named: boolea
   return kinds;
 }
 
+/** Whether `table` holds any import. */
+export function hasImports(table: ImportTable): boolean {
+  return table.names.size > 0 || table.starModules.length > 0 || (table.local?.size ?? 0) > 0;
+}
+
 /** Adds `part`'s bindings to `table` (later imports win, as in a single pass over the text). */
 export function mergeImports(table: ImportTable, part: ImportTable): void {
   for (const [local, q] of part.names) table.names.set(local, q);
   table.starModules.push(...part.starModules);
+  if (part.local)
+    for (const [local, qs] of part.local) {
+      table.local ??= new Map();
+      const set = table.local.get(local);
+      if (set) for (const q of qs) set.add(q);
+      else table.local.set(local, new Set(qs));
+    }
 }
 
 /** Findings without duplicates, sorted by position (then code). */
@@ -265,7 +277,7 @@ export function analyzeEdit(
     }
     const part: ImportTable = { names: new Map(), starModules: [] };
     collectImportsIn(tree, source, z.from, z.to, part);
-    if (part.names.size > 0 || part.starModules.length > 0) return undefined;
+    if (hasImports(part)) return undefined;
     const analysis = new Analysis(ctx, z.from, z.to, z.node);
     analysis.run();
     const found = applyNoqa(tree, source, sortUnique(analysis.findings));
@@ -359,7 +371,7 @@ export function analyzeBounded(
   for (const z of zone) {
     const part: ImportTable = { names: new Map(), starModules: [] };
     collectImportsIn(tree, source, z.from, z.to, part);
-    if (part.names.size > 0 || part.starModules.length > 0) return undefined;
+    if (hasImports(part)) return undefined;
     const analysis = new Analysis(ctx, z.from, z.to, z.node);
     analysis.run();
     inside.push(...analysis.findings);

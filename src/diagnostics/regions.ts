@@ -107,7 +107,7 @@ function receiverShape(text: string): { name?: string; attribute?: string } {
 function nameBinding(name: string): RegExp {
   const n = escape(name);
   return regExp(
-    `(?<![A-Za-z0-9_.])${n}${GAP}(?:=(?!=)|:(?!=))|(?<![A-Za-z0-9_])(?:as|for)${GAP}${n}(?![A-Za-z0-9_])`,
+    `(?<![A-Za-z0-9_.])${n}${GAP}(?:=(?!=)|:)|(?<![A-Za-z0-9_])(?:as|for)${GAP}${n}(?![A-Za-z0-9_])`,
   );
 }
 

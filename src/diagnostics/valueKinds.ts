@@ -16,13 +16,15 @@ const OTHER_CLASS = /^(?:[A-Za-z_][A-Za-z0-9_]*\.)*(?!.*(?:Executor|Pool))[A-Z][
 
 /**
  * A binding that says its name holds something other than an executor: constructed from another class
- * (`JobRunner()`), or annotated as one (`executor: JobRunner`). A factory's result (`get_executor()`), an
+ * (`JobRunner()`), annotated as one (`executor: JobRunner`), or read from an object by `getattr()`. A factory's result (`get_executor()`), an
  * annotation with `Executor`/`Pool`/`Any` in it, or a value of unknown kind say nothing.
  */
 function otherThanExecutor(b: Binding): boolean {
   if (b.kind === 'value') {
     const fn = b.value.type === 'call' ? callee(b.value) : undefined;
-    return fn !== undefined && OTHER_CLASS.test(fn.text);
+    // `getattr(engine, "model_executor", None)`: some library object's attribute, looked up by duck typing
+    // (vLLM's model executor has a `shutdown()` without `wait`).
+    return fn !== undefined && (OTHER_CLASS.test(fn.text) || fn.text === 'getattr');
   }
   return b.kind === 'annotation' && OTHER_CLASS.test(b.type.text.replace(/^Optional\[(.*)\]$/, '$1'));
 }

@@ -6,12 +6,17 @@
  * call per node, which a 12,000-line file cannot afford on every keystroke; a regex over the text is far cheaper.
  */
 import type { Node, Tree } from './treeSitter';
-import { normaliseModule, qualifiedName, readImport } from './imports';
+import { type ImportName, normaliseModule, qualifiedName, readImport } from './imports';
 
-/** Import bindings of one file: local name -> qualified name, plus the modules star-imported. */
+/**
+ * Import bindings of one file: local name -> qualified name (imports that bind at module level, also inside
+ * `try`/`if`/class bodies), the modules star-imported, and `local`: the names imports inside a def or lambda
+ * bind, with what they may stand for. Those bind in that function only (qualify looks them up there).
+ */
 export interface ImportTable {
   names: Map<string, string>;
   starModules: string[];
+  local?: Map<string, Set<string>>;
 }
 
 const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/y;
@@ -74,19 +79,76 @@ function window(source: string, from: number, to: number): { text: string; base:
  */
 function addImport(statement: Node, table: ImportTable): void {
   const read = readImport(statement);
-  if (!read || read.level > 0) return;
+  if (!read) return;
+  if (functionOf(statement) !== undefined) {
+    // In a def: binds there only (a relative one too, then to what this table cannot name).
+    table.local ??= new Map();
+    for (const name of read.names) {
+      let set = table.local.get(name.local);
+      if (!set) table.local.set(name.local, (set = new Set()));
+      set.add(read.level > 0 ? '' : importTarget(name));
+    }
+    return;
+  }
+  if (read.level > 0) return;
   if (read.star) {
     table.starModules.push(normaliseModule(read.module));
     return;
   }
-  for (const name of read.names) {
-    const target =
-      name.member === undefined ? qualifiedName(name) : `${normaliseModule(name.module)}.${name.member}`;
-    table.names.set(name.local, normaliseModule(target));
-  }
+  for (const name of read.names) table.names.set(name.local, importTarget(name));
 }
 
-/** Collects every import in the file (module level or nested: try/except, if, functions). */
+/** What an absolute import's name stands for, vendoring prefixes stripped. */
+function importTarget(name: ImportName): string {
+  const target =
+    name.member === undefined ? qualifiedName(name) : `${normaliseModule(name.module)}.${name.member}`;
+  return normaliseModule(target);
+}
+
+/** The innermost def or lambda holding `node` (class bodies do not count), if any. */
+function functionOf(node: Node): Node | undefined {
+  for (let p = node.parent; p; p = p.parent) {
+    const type = p.type;
+    if (type === 'function_definition' || type === 'lambda') return p;
+  }
+  return undefined;
+}
+
+/** Per tree: a def's own imports (not its nested defs'), local name -> qualified name ('' when relative). */
+const FUNCTION_IMPORTS = new WeakMap<Tree, Map<number, Map<string, string>>>();
+
+function importsOfFunction(fn: Node): Map<string, string> {
+  let perTree = FUNCTION_IMPORTS.get(fn.tree);
+  if (!perTree) FUNCTION_IMPORTS.set(fn.tree, (perTree = new Map()));
+  let found = perTree.get(fn.id);
+  if (!found) {
+    found = new Map();
+    for (const statement of fn.descendantsOfType(['import_statement', 'import_from_statement'])) {
+      if (!statement || functionOf(statement)?.id !== fn.id) continue;
+      const read = readImport(statement);
+      if (read)
+        for (const name of read.names) found.set(name.local, read.level > 0 ? '' : importTarget(name));
+    }
+    perTree.set(fn.id, found);
+  }
+  return found;
+}
+
+/**
+ * What `name` at `node` stands for when a def holding it imports that name (innermost first): its qualified
+ * name, '' when it cannot be named (a relative import), undefined when no def around it imports it.
+ */
+function importedInFunction(node: Node, name: string): string | undefined {
+  for (let p = node.parent; p; p = p.parent) {
+    const type = p.type;
+    if (type !== 'function_definition' && type !== 'lambda') continue;
+    const q = importsOfFunction(p).get(name);
+    if (q !== undefined) return q;
+  }
+  return undefined;
+}
+
+/** Collects every import in the file (module level or nested: try/except, if; those in defs as `local`). */
 export function collectImports(tree: Tree, source: string): ImportTable {
   const table: ImportTable = { names: new Map(), starModules: [] };
   collectImportsIn(tree, source, 0, source.length, table);
@@ -125,10 +187,16 @@ export function collectImportsIn(
 export function qualify(node: Node, table: ImportTable, known: (q: string) => boolean): string | undefined {
   const type = node.type; // each `.type` is a wasm call: read once
   if (type === 'identifier') {
-    const bound = table.names.get(node.text);
+    const text = node.text;
+    if (table.local?.has(text)) {
+      // (an import in a def holding the name wins over the module's; one in another def does not count)
+      const inFunction = importedInFunction(node, text);
+      if (inFunction !== undefined) return inFunction === '' ? undefined : inFunction;
+    }
+    const bound = table.names.get(text);
     if (bound !== undefined) return bound;
     for (const module of table.starModules) {
-      const q = `${module}.${node.text}`;
+      const q = `${module}.${text}`;
       if (known(q)) return q;
     }
     return undefined;
@@ -250,6 +318,11 @@ export function bindingOfTarget(target: Node): Binding | undefined {
     if (right) return { kind: 'value', value: right, scope };
     if (annotation) return { kind: 'annotation', type: annotation, scope };
     return undefined;
+  }
+  if (type === 'named_expression' && isField(parent, 'name', target)) {
+    // `(name := value)`: binds in the enclosing function (a comprehension's too, PEP 572)
+    const value = parent.childForFieldName('value');
+    return value ? { kind: 'value', value, scope: enclosingScope(parent) } : undefined;
   }
   if (type === 'as_pattern_target') {
     const pattern = parent.parent; // as_pattern: value `as` target

@@ -294,6 +294,39 @@ describe('fixesFor', () => {
     assert.ok(!found[0]!.actions.some((a) => a.kind === 'fix' && a.edits.length > 0));
   });
 
+  test('BHD006 fix and a function-level `import asyncio`: used from an enclosing def, declined when it comes later in the same def', () => {
+    const fixed = (source: string): string | undefined => {
+      const found = actionsFor(source).filter((f) => f.finding.code === 'BHD006');
+      assert.equal(found.length, 1);
+      const fix = found[0]!.actions.find((a) => a.kind === 'fix' && a.edits.length > 0);
+      return fix && applyEdits(source, fix.edits);
+    };
+    // The enclosing def's local `asyncio` is what the nested def sees: no module-level import (it would be shadowed).
+    const nested = [
+      'import os',
+      '',
+      'def check(n):',
+      '    async def inner():',
+      '        time.sleep(1)',
+      '    import asyncio',
+      '    import time',
+      '    return asyncio.run(inner())',
+      '',
+    ].join('\n');
+    assert.equal(fixed(nested), nested.replace('time.sleep(1)', 'await asyncio.sleep(1)'));
+    // Imported later in the same def: `asyncio` is unbound there (UnboundLocalError), whatever the module imports.
+    const later =
+      'import time\n\nasync def run():\n    time.sleep(1)\n    import asyncio\n    await asyncio.sleep(0)\n';
+    assert.equal(fixed(later), undefined);
+    // Imported earlier in the same def: used as is.
+    const earlier = 'import time\n\nasync def run():\n    import asyncio\n    time.sleep(1)\n';
+    assert.equal(
+      fixed(earlier),
+      // (and the `import time` left unused goes)
+      '\nasync def run():\n    import asyncio\n    await asyncio.sleep(1)\n',
+    );
+  });
+
   test('BHD005 on `timeout=None`: the fix gives the None a value (no second timeout= added)', () => {
     const source = 'import requests\n\ndef f(u):\n    return requests.get(u, timeout=None, stream=True)\n';
     const found = actionsFor(source).filter((f) => f.finding.code === 'BHD005');

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPythonParser, type Parser } from '../../src/python/treeSitter';
 import { qualifiedName, readImport, readImports } from '../../src/python/imports';
-import { collectImports } from '../../src/python/scope';
+import { collectImports, qualify } from '../../src/python/scope';
 import { moduleImportedNames } from '../../src/codeActions/pythonTree';
 import { importRemovalEdit } from '../../src/codeActions/imports';
 import { applyEdits } from '../../src/codeActions/fixes';
@@ -98,7 +98,7 @@ const MODULE = [
   '',
 ].join('\n');
 
-test("the rules' import table: nested imports, vendoring stripped, relative imports left out", () => {
+test("the rules' import table: nested imports, vendoring stripped, relative imports left out, a def's own apart", () => {
   const tree = parser.parse(MODULE)!;
   try {
     const table = collectImports(tree, MODULE);
@@ -109,9 +109,18 @@ test("the rules' import table: nested imports, vendoring stripped, relative impo
       TPE: 'concurrent.futures.ThreadPoolExecutor',
       wait: 'concurrent.futures.wait',
       json: 'json',
-      sleep: 'time.sleep',
     });
     assert.deepEqual(table.starModules, ['asyncio']);
+    // `from time import sleep` in f binds in f only: resolved there, not at module level.
+    assert.deepEqual(
+      [...(table.local ?? [])].map(([k, v]) => [k, [...v]]),
+      [['sleep', ['time.sleep']]],
+    );
+    const inF = tree.rootNode.descendantsOfType('identifier').find((n) => n?.text === 'sleep');
+    assert.equal(
+      qualify(inF!, table, () => false),
+      'time.sleep',
+    );
   } finally {
     tree.delete();
   }

@@ -10,11 +10,12 @@ const DECORATOR_LINES = /(?:^|\n)((?:[ \t]*@[^\n]*\n)+)[ \t]*(?:async[ \t]+)?$/;
 /**
  * A decorator that makes a sync def an awaitable run in a worker thread (or dispatched to an async twin),
  * by its name (the last dotted part): asgiref's `sync_to_async`, channels' `database_sync_to_async`,
- * asyncer's `asyncify`, prefect's `async_dispatch`, and the usual names of projects' own wrappers. A name
+ * asyncer's `asyncify`, prefect's `async_dispatch`, tornado's `run_on_executor` (the call returns a Future),
+ * Textual's `work(thread=True)`, and the usual names of projects' own wrappers. A name
  * merely mentioning threads (`@thread_safe`, `@run_in_main_thread`) keeps the def sync.
  */
 const OFFLOADING_DECORATOR =
-  /@[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t]*\.[ \t]*)*(?:sync_to_async|database_sync_to_async|asyncify|async_dispatch|make_async|to_async|run_async|threaded|in_thread|to_thread|run_in_(?:executor|thread|threadpool|background))(?![A-Za-z0-9_])/;
+  /@[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t]*\.[ \t]*)*(?:sync_to_async|database_sync_to_async|asyncify|async_dispatch|make_async|to_async|run_async|threaded|in_thread|to_thread|run_on_executor|run_in_(?:executor|thread|threadpool|background)|work[ \t]*\([^)\n]*(?<![A-Za-z0-9_])thread[ \t]*=[ \t]*True)(?![A-Za-z0-9_])/;
 
 /** Whether `def` (a function_definition) is decorated by one that runs it in a thread (OFFLOADING_DECORATOR). */
 export function offloaded(def: Node, source: string): boolean {

@@ -117,10 +117,16 @@ export function argumentShape(args: string): ArgumentShape {
 }
 
 /**
+ * What a value passed on by name means for a flag's test: `forward(name, test)` answers for a parameter of the
+ * calling def that is a flag itself (its caller decides), undefined for any other value.
+ */
+export type Forward = (value: string, test: Guard['test']) => boolean | undefined;
+
+/**
  * Whether a call with `shape` may pass the flag `guard` of the function it calls (`method`: a method, whose
  * first parameter may be bound: its positional arguments may start at the second). Errs towards "passed".
  */
-export function passes(shape: ArgumentShape, guard: Guard, method: boolean): boolean {
+export function passes(shape: ArgumentShape, guard: Guard, method: boolean, forward?: Forward): boolean {
   if (shape.spread) return true;
   const keyword = shape.keywordValues.get(guard.param);
   // A method's first parameter may be bound (`self.f(a, True)`) or not (`C.f(obj, a, True)`): either place.
@@ -133,7 +139,8 @@ export function passes(shape: ArgumentShape, guard: Guard, method: boolean): boo
   if (passed.length === 0) return mayRun(guard.default ?? 'None', guard.test);
   // A literal decides (`f(items, parallel=False)`, `f(items, None)`, `create_app(ephemeral=True)`); other
   // values may be anything.
-  return passed.some((value) => mayRun(value, guard.test));
+  // (`_call(f, wait)` in `def run(f, wait=False)`: what run's caller passed as `wait`)
+  return passed.some((value) => forward?.(value, guard.test) ?? mayRun(value, guard.test));
 }
 
 /** What a literal argument is, for a flag's test: undefined when it is not a literal (a name, a call...). */
@@ -163,9 +170,21 @@ function mayRun(value: string, test: Guard['test']): boolean {
  * `passes` for the call whose argument list text `args` gives (read on the first question: most defs have no
  * flag) into a def (`method`: a method).
  */
-export function passer(args: () => string, method: boolean): (guard: Guard) => boolean {
+export function passer(args: () => string, method: boolean, forward?: Forward): (guard: Guard) => boolean {
   let shape: ArgumentShape | undefined;
-  return (guard) => passes((shape ??= argumentShape(args())), guard, method);
+  return (guard) => passes((shape ??= argumentShape(args())), guard, method, forward);
+}
+
+/**
+ * The parameters of `def` (body from `bodyStart`) with a falsy default that the body never assigns: flags a
+ * call in it may pass on by name.
+ */
+export function flagParams(def: Node, source: string, bodyStart: number): Map<string, Guard> {
+  const params = falsyParams(def.childForFieldName('parameters')?.text ?? '');
+  if (params.size === 0) return params;
+  const body = source.slice(bodyStart, def.endIndex);
+  for (const name of [...params.keys()]) if (assigns(body, name)) params.delete(name);
+  return params;
 }
 
 /** A parameter with a falsy default in a def's header (`parallel=False`, `wait: int | None = None`): its name. */

@@ -318,6 +318,14 @@ export class ProjectIndex {
     if (!summary) return undefined;
     visiting.add(key);
     const text = (): string => this.textOf(file) ?? '';
+    // A flag of this def passed on by name: what this def's caller passed decides.
+    const flags = fn.flags;
+    const forward = flags
+      ? (value: string, test: Guard['test']): boolean | undefined => {
+          const flag = flags.get(value);
+          return flag && passed(test ? { ...flag, test } : flag);
+        }
+      : undefined;
     try {
       for (const site of fn.calls) {
         if (site.guard && !passed(site.guard)) continue;
@@ -336,7 +344,7 @@ export class ProjectIndex {
             next,
             depth + 1,
             visiting,
-            passer(args, next.fn.className !== undefined),
+            passer(args, next.fn.className !== undefined, forward),
           );
           if (below) return { ...below, hops: [target, ...below.hops] };
         }

@@ -22,7 +22,7 @@ import {
 export type { Callee, CallSite, CalleeSite } from './callSites';
 import { moduleNames } from './moduleNames';
 import type { Range } from '../types';
-import { FALSY_NAME, type Guard, flagBranches } from './guards';
+import { FALSY_NAME, type Guard, flagBranches, flagParams } from './guards';
 import { type DefScope, InstanceTypes } from './instanceTypes';
 
 /** One blocking operation found directly in a function body. */
@@ -46,6 +46,11 @@ export interface FunctionSummary {
   generator?: boolean;
   /** Blocking operations under a flag that is off unless the caller passes it (./guards), when `blocks` is not set. */
   guarded?: { op: BlockingOp; guard: Guard }[];
+  /**
+   * Its parameters with a falsy default that its body never assigns (./guards flagParams): a call passing one
+   * on by name (`_call(f, wait)`) passes what this def's caller passed.
+   */
+  flags?: Map<string, Guard>;
   /** Imports inside its body (`from a import f` in the def): they bind names there before the module's do. */
   imports?: Map<string, ImportBinding>;
   /** The calls of a sync def (an async def's are in ModuleSummary.asyncCalls): only what they call is kept. */
@@ -263,6 +268,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   for (const [id, { def, bodyStart }] of flagDefs) {
     const ranges = flagBranches(tree, source, def, bodyStart);
     if (ranges.length > 0) flags.set(id, ranges);
+    const params = flagParams(def, source, bodyStart);
+    if (params.size > 0) byId.get(id)!.flags = params;
   }
   const guardAt = (id: number, at: number): Guard | undefined =>
     flags.get(id)?.find((r) => r.from <= at && at < r.to)?.guard;

@@ -280,6 +280,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       const scope = node && enclosingScope(node);
       const owner = scope && byId.get(scope.id);
       if (!owner || owner.isAsync || owner.blocks) continue;
+      if (afterExit(node, scope.id)) continue; // `return x` then `time.sleep(1)`: never runs
       const blocking = { what: shownOp(op.message), range: op.range };
       const guard = guardAt(scope.id, op.startIndex);
       if (guard) (owner.guarded ??= []).push({ op: blocking, guard });
@@ -293,7 +294,31 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     const owner = byId.get(id);
     if (owner) owner.imports = table;
   }
-  const asyncCallImports = asyncCallScopes.map((id) => scopeImports.get(id));
+  // The defs (and lambdas) around a nested def, innermost first: their names are the nested def's closure
+  // variables (Python looks them up before the module's).
+  const enclosingCache = new Map<number, Node[]>();
+  const enclosing = (id: number): Node[] => {
+    let found = enclosingCache.get(id);
+    if (found === undefined) {
+      found = [];
+      const scope = defScopes.get(id);
+      if (scope?.nested)
+        for (let p = scope.node.parent; p; p = p.parent)
+          if (p.type === 'function_definition' || p.type === 'lambda') found.push(p);
+      enclosingCache.set(id, found);
+    }
+    return found;
+  };
+  /** A def's own imports over those of the defs around it (a lazy import in the enclosing def binds there). */
+  const visibleImports = (id: number): Map<string, ImportBinding> | undefined => {
+    const around = enclosing(id).filter((n) => scopeImports.has(n.id));
+    if (around.length === 0) return scopeImports.get(id);
+    const merged = new Map<string, ImportBinding>();
+    for (const n of around.reverse()) for (const [k, v] of scopeImports.get(n.id)!) merged.set(k, v);
+    for (const [k, v] of scopeImports.get(id) ?? []) merged.set(k, v);
+    return merged;
+  };
+  const asyncCallImports = asyncCallScopes.map((id) => visibleImports(id));
   const moduleImports = importsOf(imports);
   for (const [local, binding] of importsOf(typeOnlyImports))
     if (!moduleImports.has(local)) moduleImports.set(local, binding);
@@ -329,9 +354,13 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     if (root === 'self' || root === 'cls' || root === 'super()') return false;
     // Only a name the resolver would look up here can be shadowed into a wrong hop: a module-level def,
     // class, import or instance, or any name when a star import may bring it (`len(`, `rows.append(`: none).
-    if (!resolvable(root) && !scopeImports.get(id)?.has(root)) return false;
+    if (!resolvable(root) && !visibleImports(id)?.has(root)) return false;
     const def = defScopes.get(id)?.node;
-    return def !== undefined && locals.shadowed(root, [def], site.startIndex, site.startIndex + 1);
+    // (also by the defs around a nested one: `def run(resolve): async def main(): resolve(1)`)
+    return (
+      def !== undefined &&
+      locals.shadowed(root, [def, ...enclosing(id)], site.startIndex, site.startIndex + 1)
+    );
   };
   for (const [id, owner] of byId)
     if (owner.calls.length > 0) owner.calls = owner.calls.filter((site) => !shadowed(site, id));
@@ -371,4 +400,20 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     asyncCallOwners: kept.map((i) => asyncCallOwners[i]),
     asyncCallImports: kept.map((i) => asyncCallImports[i]),
   };
+}
+
+const EXIT_STATEMENTS = new Set([
+  'return_statement',
+  'raise_statement',
+  'continue_statement',
+  'break_statement',
+]);
+
+/** Whether `node` comes after a `return`/`raise`/`continue`/`break` of its own block or of one around it (up to the def `scope`). */
+function afterExit(node: Node, scope: number): boolean {
+  for (let n: Node | null = node; n && n.id !== scope; n = n.parent)
+    if (n.parent?.type === 'block')
+      for (let s = n.previousNamedSibling; s; s = s.previousNamedSibling)
+        if (EXIT_STATEMENTS.has(s.type)) return true;
+  return false;
 }

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { Node, Tree } from '../python/treeSitter';
+import { misreadAnnotationCall } from '../python/misreadings';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 // PEP 263: a coding declaration in the first two lines.
@@ -94,19 +95,23 @@ export function readSource(file: string): { text: string; bom: boolean } {
   return decodeUtf8(file, fs.readFileSync(file));
 }
 
-/** The first syntax error of a parsed file: 1-based line/column and words for it; undefined when it parses. */
+/**
+ * The first syntax error of a parsed file: 1-based line/column and words for it; undefined when it parses
+ * (also when its only errors are the grammar's known misreadings of valid code: ../python/misreadings).
+ */
 export function syntaxProblem(tree: Tree): { line: number; column: number; message: string } | undefined {
   if (!tree.rootNode.hasError) return undefined;
   let found: Node | undefined;
   const visit = (n: Node): void => {
     if (found) return;
-    if (n.isError || n.isMissing) {
+    if (n.isMissing || (n.isError && !misreadAnnotationCall(n))) {
       found = n;
       return;
     }
     if (n.hasError) for (const c of n.children) visit(c);
   };
   visit(tree.rootNode);
+  if (!found) return undefined; // only tree-sitter's misreadings: Python parses it
   const at = found ?? tree.rootNode;
   const message = at.isMissing
     ? `expected ${JSON.stringify(at.type)}`

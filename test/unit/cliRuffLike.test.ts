@@ -205,6 +205,23 @@ test('a file with a syntax error is reported like E999 and never fixed', () => {
   );
 });
 
+test('valid code the grammar misreads (a call on a subscript in an annotation) is no E999 and is fixed', () => {
+  const source = `from typing import Annotated\n\nDEPS = {}\n\n\ndef route(db: Annotated[int, DEPS["db"](1)], x: P[f](1, 2) = 0):\n    pass\n\n\n${SLEEPER}`;
+  write('misread/ok.py', source);
+  const r = run(['check', '--output-format', 'concise', 'misread']);
+  assert.doesNotMatch(r.stdout, /E999/);
+  assert.match(r.stdout, /BHD006/);
+  const fix = run(['check', '--fix', '--unsafe-fixes', '--output-format', 'concise', 'misread']);
+  assert.equal(fix.code, 0, fix.stdout);
+  assert.match(fs.readFileSync(path.join(dir, 'misread/ok.py'), 'utf8'), /await asyncio\.sleep\(1\)/);
+  // A real error after the misread one is still reported.
+  write('misread2/bad.py', `def h(k: A[P[f](1)], j = ):\n    pass\n\n\n${SLEEPER}`);
+  assert.match(
+    run(['check', '--output-format', 'concise', 'misread2']).stdout,
+    /^misread2\/bad\.py:1:\d+: E999 /m,
+  );
+});
+
 test("a project's [tool.backend-hang]: exclude, per-file-ignores, severity, http-timeout, gitignore", () => {
   write(
     'cfg/pyproject.toml',

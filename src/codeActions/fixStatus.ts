@@ -23,7 +23,7 @@ const NO_FIX: Readonly<Record<string, string>> = {
   BHD006:
     'a blocking HTTP call has no mechanical rewrite: run it in a thread (`await asyncio.to_thread(...)`) or use an async client such as httpx.AsyncClient',
   BHD007:
-    'the fix wraps a call that is a whole statement or the right side of an assignment; here (a `with` item, a loop, an argument) move the code into a function run with `await asyncio.to_thread(...)`',
+    'the fix wraps a call that is a whole statement, the right side of an assignment or a return value; here (a `with` item, a loop, an argument, an expression) move the code into a function run with `await asyncio.to_thread(...)`',
 };
 
 /** Why a finding the rule reports as not fixable has no automatic fix (undefined when it is fixable). */

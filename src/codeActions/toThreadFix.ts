@@ -1,7 +1,7 @@
 /**
  * BHD007's fix (pure): `helper(a, b=1)` -> `await asyncio.to_thread(helper, a, b=1)` (before Python 3.9:
  * `await asyncio.get_running_loop().run_in_executor(None, helper, a)`), when the call is a whole
- * statement or the right side of an assignment directly in the `async def`. Declared unsafe: the helper then
+ * statement, the right side of an assignment or a `return`'s value directly in the `async def`. Declared unsafe: the helper then
  * runs in a worker thread, which code that is not thread-safe (shared state, thread-bound clients) may not
  * survive.
  */
@@ -34,8 +34,10 @@ export function toThreadFix(
   const parent = call.parent;
   const statement =
     parent?.type === 'expression_statement' ||
+    parent?.type === 'return_statement' ||
     (parent?.type === 'assignment' && parent.childForFieldName('right')?.id === call.id);
-  if (!statement) return { reason: 'only a call that is a statement or an assignment is rewritten' };
+  if (!statement)
+    return { reason: 'only a call that is a statement, an assignment or a return value is rewritten' };
   if (args.namedChildren.some((c) => c?.type === 'comment'))
     return { reason: 'comments inside the call would be lost' };
   if (
@@ -64,6 +66,6 @@ export function toThreadFix(
     name: asyncio.name,
     applicability: 'unsafe',
     unsafeBecause:
-      'the function then runs in a worker thread, which code that is not thread-safe may not survive',
+      'the function then runs in a worker thread, which code that is not thread-safe may not survive, and context variables it sets are not seen by the caller',
   };
 }

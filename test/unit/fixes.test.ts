@@ -276,6 +276,11 @@ describe('fixesFor', () => {
       'import asyncio\n\nasync def run(a):\n    await asyncio.get_running_loop().run_in_executor(None, helper, a)\n',
     );
     assert.match(String(fixOf('async def run(a):\n    helper(a, b=1)\n', false)), /keyword arguments/);
+    assert.equal(
+      fixOf('import asyncio\n\nasync def run(a):\n    return helper(a)\n', true),
+      'import asyncio\n\nasync def run(a):\n    return await asyncio.to_thread(helper, a)\n',
+    );
+    assert.match(String(fixOf('async def run(a):\n    return [helper(a)]\n', true)), /return value/);
     assert.match(
       String(
         fixOf(

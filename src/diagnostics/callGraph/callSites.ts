@@ -19,7 +19,7 @@ export interface CallSite {
   /** The callee expression's text (`self.helper`, `m.f`) and the arguments' text (`(a, b)`), for the fix. */
   calleeText: string;
   argsText: string;
-  /** The call is a whole statement or the right side of an assignment statement (the quick fix applies). */
+  /** The call is a whole statement, the right side of an assignment statement or a return's value (the quick fix applies). */
   statement: boolean;
   /** `x.f(...)` on an instance of a known class (./instances): that class as written (`C`, `m.C`). */
   cls?: string;
@@ -110,6 +110,7 @@ export function callSite(call: Node, source: string): CallSite | undefined {
   const parent = call.parent;
   const statement =
     parent?.type === 'expression_statement' ||
+    parent?.type === 'return_statement' ||
     (parent?.type === 'assignment' &&
       parent.childForFieldName('right')?.startIndex === call.startIndex &&
       parent.parent?.type === 'expression_statement');

@@ -228,8 +228,9 @@ export class CallResolver {
 
   /**
    * The method `attr` of class `cls` of `file`: its own, else inherited (bases in order, depth first as in
-   * Python's MRO for single inheritance): a class of the same file, or one imported by name (`from m import
-   * Base`). A base written with its module (`m.Base`) or computed is not followed.
+   * Python's MRO for single inheritance): a class of the same file, one imported by name (`from m import
+   * Base`), or one written with a module imported whole (`import app.base as m`: `m.Base`). A computed base is
+   * not followed.
    */
   private methodIn(
     file: string,
@@ -261,7 +262,19 @@ export class CallResolver {
     depth: number,
   ): Target | undefined {
     for (const base of bases) {
-      if (base.includes('.')) continue;
+      if (base.includes('.')) {
+        // `m.Base` with `import app.base as m` (or `import app.base`): class Base of that module. Through a
+        // from-import (`from app import base`) it is not followed, as the text pre-filter reads it.
+        const [head, ...rest] = base.split('.');
+        const bound = summary.imports.get(head!);
+        if (!bound || bound.name !== undefined) continue;
+        // (`import app.base` binds `app`, {module: 'app'}: `app.base.Base` is class Base of module app.base)
+        const module = [bound.module, ...rest.slice(0, -1)].join('.');
+        const holder = this.host.resolveModule(module, file, bound.level);
+        const inherited = holder && this.functionIn(holder, `${rest[rest.length - 1]}.${attr}`, depth + 1);
+        if (inherited) return inherited;
+        continue;
+      }
       if (summary.classes.has(base)) {
         const local = this.methodIn(file, summary, base, attr, depth + 1);
         if (local) return local;

@@ -259,17 +259,24 @@ export const onlyClasses = (blocks: ReadonlyMap<string, readonly Block[]>, name:
 const CLASS_BASES = /(?<![A-Za-z0-9_])class[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\(([^)]*)\)/g;
 
 /**
- * The bases written as a plain name in the class headers of `code` (`class C(Base, m.Other, metaclass=M)`:
- * `Base`), the ones the call graph follows an inherited method into (ProjectIndex's CallResolver.methodIn).
+ * The bases written as a name or a dotted name in the class headers of `code` (`class C(Base, m.Other,
+ * metaclass=M)`: `Base`, `m.Other`), the ones the call graph may follow an inherited method into (ProjectIndex's
+ * CallResolver.methodIn: a dotted one through a module imported whole, `import app.base as m`).
  */
 export function plainBases(code: string): string[] {
   const found = new Set<string>();
   for (const m of code.matchAll(CLASS_BASES))
     for (const part of m[1]!.split(',')) {
-      const name = part.trim();
-      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) found.add(name);
+      const name = part.replace(/[ \t]+/g, '');
+      if (/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(name)) found.add(name);
     }
   return [...found];
+}
+
+/** How an inherited `attr` of base `base` is asked of its import: the base's first name, the rest then `attr`. */
+export function baseUse(base: string, attr: string): [head: string, tail: string[]] {
+  const [head, ...rest] = base.split('.');
+  return [head!, [...rest, attr]];
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   defBlocks,
   onlyClasses,
   plainBases,
+  baseUse,
   syncNamed,
 } from './defBlocks';
 import { type ImportSource, textImports } from './textImports';
@@ -259,8 +260,7 @@ export class NameReach {
             );
           })) ||
         // Inherited from a base imported here (any class's: a superset of `member`'s).
-        (own !== undefined &&
-          text.bases.some((b) => this.importReaches(file, text, b, false, visited, [attr])))
+        (own !== undefined && text.bases.some((b) => this.baseReaches(file, text, b, attr, visited)))
       );
     });
   }
@@ -275,7 +275,7 @@ export class NameReach {
     const { root, methodCall } = text.blocking;
     const blocks = text.blocks!;
     const inherited = (word: string): boolean =>
-      text.bases.some((b) => this.importReaches(file, text, b, false, visited, [word]));
+      text.bases.some((b) => this.baseReaches(file, text, b, word, visited));
     const hit = ({ word, call, tail }: Use): boolean =>
       root(word, tail) ||
       this.importReaches(file, text, word, call, visited, tail) ||
@@ -290,6 +290,18 @@ export class NameReach {
    * Whether local name `n` of `file` is imported from where it may block, used as `n(...)` (`call`) or with
    * `tail` (see sourceMayBlock; [] when `n` is looked up as a function: a module is none).
    */
+  /** Whether an inherited `attr` of base `base` (`Base`, or `m.Base` as `m.Base.attr(...)`) may block. */
+  private baseReaches(
+    file: string,
+    text: ModuleText,
+    base: string,
+    attr: string,
+    visited: Set<string>,
+  ): boolean {
+    const [head, tail] = baseUse(base, attr);
+    return this.importReaches(file, text, head, false, visited, tail);
+  }
+
   private importReaches(
     file: string,
     text: ModuleText,
@@ -335,7 +347,7 @@ export class NameReach {
         stars,
         // (the same scan as the pre-filter's when the module is also a checked file: kept with its lexed text)
         bases: (lexed ? derived(lexed, 'bases', () => plainBases(code)) : plainBases(code)).filter((b) =>
-          imports.has(b),
+          imports.has(baseUse(b, '')[0]),
         ),
         instances: () => (instances ??= instanceMapOf(bindings().names)),
         moduleInstances: () => (moduleInstances ??= moduleInstanceMap(bindings().names, code, lexed?.lines)),

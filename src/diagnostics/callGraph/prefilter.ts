@@ -9,7 +9,7 @@
  */
 import { asyncLocator, derived, lexTopLevel } from '../../python/lexer';
 import { type ImportSource, textImports } from './textImports';
-import { type Block, blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
+import { type Block, baseUse, blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
 import { isWordChar, prefilterCode } from './callShape';
 import { callsInAsync } from './asyncCalls';
 import { type BlockingText, blockingText } from './blockingText';
@@ -112,8 +112,13 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   const inheritedMayBlock = (attr: string): boolean => {
     let yes = inheritedAnswers.get(attr);
     if (yes === undefined) {
-      importedBases ??= derived(lexed, 'bases', () => plainBases(code)).filter((b) => imported.has(b));
-      yes = importedBases.some((b) => importMayBlock(b, false, [attr]));
+      importedBases ??= derived(lexed, 'bases', () => plainBases(code)).filter((b) =>
+        imported.has(baseUse(b, '')[0]),
+      );
+      yes = importedBases.some((b) => {
+        const [head, tail] = baseUse(b, attr);
+        return importMayBlock(head, false, tail);
+      });
       inheritedAnswers.set(attr, yes);
     }
     return yes;
@@ -251,7 +256,9 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   };
   const all = new Set([...defs, ...imported.keys(), ...instances.keys(), ...attributes.keys()]);
   // A class here inheriting from an imported one: `self.f(...)` may run an `f` defined only over there.
-  importedBases ??= derived(lexed, 'bases', () => plainBases(code)).filter((b) => imported.has(b));
+  importedBases ??= derived(lexed, 'bases', () => plainBases(code)).filter((b) =>
+    imported.has(baseUse(b, '')[0]),
+  );
   if (importedBases.length > 0) for (const m of code.matchAll(SELF_CALL)) all.add(m[1]!);
   if (all.size === 0) return false;
   const asyncAt = asyncLocator(code, lexed.lines);

@@ -244,12 +244,25 @@ export class Analysis implements RuleContext {
     return bindings;
   }
 
-  /** Bindings of the plain name `name` visible at `at` (its function scopes and the module). */
+  /**
+   * Bindings of the plain name `name` that `at` sees: those of the innermost function around it that binds the
+   * name (a parameter, an assignment, a `with`/`for` target: Python makes it that function's own), else the
+   * module's. A module-level `session = requests.Session()` says nothing about `async with ... as session:`.
+   */
   private bindingsOf(name: string, at: Node): Binding[] {
     const all = this.allBindings(name);
     if (all.length === 0) return all;
-    const scopes = visibleScopes(at);
-    return all.filter((b) => scopes.some((s) => sameNode(s, b.scope)));
+    const functions = visibleScopes(at).filter((s): s is Node => s !== undefined);
+    let owner: Node | undefined;
+    if (functions.length > 0) {
+      this.locals ??= perTree(this.tree, 'localNames', () => new LocalNames(this.tree, this.source));
+      const found = this.locals.bindingScope(name, functions, at.startIndex, at.endIndex);
+      // (a comprehension's variable: its `for` clause's binding, kept with the function's)
+      if (found === 'comprehension')
+        return all.filter((b) => b.scope === undefined || functions.some((s) => sameNode(s, b.scope)));
+      owner = found ?? undefined;
+    }
+    return all.filter((b) => sameNode(owner, b.scope));
   }
 
   /** Bindings of `self.attr` / `cls.attr` anywhere in the class enclosing `at`. */

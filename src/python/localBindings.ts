@@ -258,6 +258,32 @@ export class LocalNames {
     });
   }
 
+  /**
+   * Which scope's binding of `name` the code at [start, end) sees, as Python's scoping has it: the innermost of
+   * `scopes` (its enclosing def/lambda scopes, innermost first, module excluded) that binds it (a parameter,
+   * an assignment, a `with`/`for`/`except` target...; `nonlocal` passes it outwards), null for the module's
+   * (none binds it, or `global` declares it), 'comprehension' for a comprehension's own variable.
+   */
+  bindingScope(
+    name: string,
+    scopes: readonly Node[],
+    start: number,
+    end: number,
+  ): Node | null | 'comprehension' {
+    const outer = scopes[scopes.length - 1];
+    if (outer === undefined) return null;
+    const bindings = this.bindingsIn(name, outer);
+    if (bindings.list.length === 0) return null;
+    if (inComprehension(bindings.comprehensions, start, end)) return 'comprehension';
+    for (const scope of scopes) {
+      const here = bindings.list.filter((b) => b.scopeId === scope.id);
+      if (here.some((b) => b.kind === 'declared')) return null;
+      if (here.some((b) => b.kind === 'nonlocal')) continue;
+      if (here.some((b) => b.kind === 'scope')) return scope;
+    }
+    return null;
+  }
+
   /** Whether `node`'s text (a scope, or any node holding the code asked about) binds `name` anywhere. */
   bindsIn(name: string, node: Node): boolean {
     return this.bindingsIn(name, node).list.length > 0;

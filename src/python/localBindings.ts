@@ -138,15 +138,21 @@ function boundAt(
   if (inComprehension(bindings.comprehensions, start, end)) return true;
   // The innermost scope that binds or declares the name decides: the same answer for all code directly in
   // the innermost scope, kept by the caller.
-  return scopeAnswer(() => {
-    for (const scope of scopes) {
-      const here = bindings.list.filter((b) => b.scopeId === scope.id);
-      if (here.some((b) => b.kind === 'declared')) return false;
-      if (here.some((b) => b.kind === 'nonlocal')) continue;
-      if (here.some((b) => b.kind === 'scope')) return true;
-    }
-    return false;
-  });
+  return scopeAnswer(() => binder(bindings, scopes) !== null);
+}
+
+/**
+ * The innermost of `scopes` that binds the name (`nonlocal` passes it outwards), null for the module's (none
+ * binds it, or `global` declares it).
+ */
+function binder(bindings: ReadBindings, scopes: readonly Node[]): Node | null {
+  for (const scope of scopes) {
+    const here = bindings.list.filter((b) => b.scopeId === scope.id);
+    if (here.some((b) => b.kind === 'declared')) return null;
+    if (here.some((b) => b.kind === 'nonlocal')) continue;
+    if (here.some((b) => b.kind === 'scope')) return scope;
+  }
+  return null;
 }
 
 /** The bindings of a name in a scope: all, and the comprehension variables' ranges (see comprehensionRanges). */
@@ -275,13 +281,7 @@ export class LocalNames {
     const bindings = this.bindingsIn(name, outer);
     if (bindings.list.length === 0) return null;
     if (inComprehension(bindings.comprehensions, start, end)) return 'comprehension';
-    for (const scope of scopes) {
-      const here = bindings.list.filter((b) => b.scopeId === scope.id);
-      if (here.some((b) => b.kind === 'declared')) return null;
-      if (here.some((b) => b.kind === 'nonlocal')) continue;
-      if (here.some((b) => b.kind === 'scope')) return scope;
-    }
-    return null;
+    return binder(bindings, scopes);
   }
 
   /** Whether `node`'s text (a scope, or any node holding the code asked about) binds `name` anywhere. */

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { Node, Tree } from '../python/treeSitter';
-import { misreadAnnotationCall } from '../python/misreadings';
+import { misreadAnnotationCall, misreadKeyword } from '../python/misreadings';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 // PEP 263: a coding declaration in the first two lines.
@@ -104,7 +104,7 @@ export function syntaxProblem(tree: Tree): { line: number; column: number; messa
   let found: Node | undefined;
   const visit = (n: Node): void => {
     if (found) return;
-    if (n.isMissing || (n.isError && !misreadAnnotationCall(n))) {
+    if (n.isMissing || (n.isError && !misreadAnnotationCall(n) && !misreadKeyword(n))) {
       found = n;
       return;
     }

@@ -4,20 +4,49 @@
  */
 import type { Node } from './treeSitter';
 
+/** A keyword argument's `name=`, which the grammar cannot read inside a parenthesized expression or tuple. */
+const KEYWORD = /^[A-Za-z_][A-Za-z0-9_]*[ \t]*=$/;
+
 /**
- * A call on a subscript inside an annotation: `def h(db: Annotated[int, DEPS["db"](1)])`, `x: P[f](1) = 1`.
- * The grammar's `type` rule reads `P[f]` as a generic type, which cannot be called: it wraps it in an ERROR
- * node, then reads the arguments as a parenthesized expression right after it. That shape, and only it.
+ * A call on a subscript inside an annotation: `def h(db: Annotated[int, DEPS["db"](1)])`, `x: P[f](1) = 1`,
+ * `Annotated[str, Query["q"](name="k")]`. The grammar's `type` rule reads `P[f]` as a generic type, which cannot
+ * be called: it wraps it in an ERROR node, then reads the arguments as a parenthesized expression or a tuple
+ * right after it (a keyword's `name=` as an ERROR inside: misreadKeyword). That shape, and only it.
  */
 export function misreadAnnotationCall(error: Node): boolean {
   const named = error.namedChildren;
   if (named.length !== 1 || named[0]?.type !== 'type' || named[0].firstNamedChild?.type !== 'generic_type')
     return false;
   const next = error.nextNamedSibling;
+  const args = next?.firstNamedChild;
   return (
     next?.type === 'type' &&
-    ['parenthesized_expression', 'tuple'].includes(next.firstNamedChild?.type ?? '') &&
+    (args?.type === 'parenthesized_expression' || args?.type === 'tuple') &&
     next.startIndex === error.endIndex &&
-    !next.hasError
+    keywordErrorsOnly(args)
   );
+}
+
+/** The `name=` of a keyword argument of a misread annotation call (see misreadAnnotationCall). */
+export function misreadKeyword(error: Node): boolean {
+  const args = error.parent;
+  const holder = args?.parent;
+  const call = holder?.previousNamedSibling;
+  return (
+    KEYWORD.test(error.text) &&
+    (args?.type === 'parenthesized_expression' || args?.type === 'tuple') &&
+    holder?.type === 'type' &&
+    call?.type === 'ERROR' &&
+    misreadAnnotationCall(call)
+  );
+}
+
+/** Whether the only errors directly in `args` are keywords' `name=` (nothing missing, nothing deeper). */
+function keywordErrorsOnly(args: Node): boolean {
+  if (!args.hasError) return true;
+  for (const c of args.children) {
+    if (!c || !c.hasError) continue;
+    if (!c.isError || !KEYWORD.test(c.text)) return false;
+  }
+  return true;
 }

@@ -206,7 +206,7 @@ test('a file with a syntax error is reported like E999 and never fixed', () => {
 });
 
 test('valid code the grammar misreads (a call on a subscript in an annotation) is no E999 and is fixed', () => {
-  const source = `from typing import Annotated\n\nDEPS = {}\n\n\ndef route(db: Annotated[int, DEPS["db"](1)], x: P[f](1, 2) = 0):\n    pass\n\n\n${SLEEPER}`;
+  const source = `from typing import Annotated\n\nDEPS = {}\n\n\ndef route(db: Annotated[int, DEPS["db"](1)], x: P[f](1, 2) = 0, q: Annotated[str, Q["q"](name="k")] = ""):\n    pass\n\n\n${SLEEPER}`;
   write('misread/ok.py', source);
   const r = run(['check', '--output-format', 'concise', 'misread']);
   assert.doesNotMatch(r.stdout, /E999/);

@@ -11,11 +11,32 @@ const DECORATOR_LINES = /(?:^|\n)((?:[ \t]*@[^\n]*\n)+)[ \t]*(?:async[ \t]+)?$/;
  * A decorator that makes a sync def an awaitable run in a worker thread (or dispatched to an async twin),
  * by its name (the last dotted part): asgiref's `sync_to_async`, channels' `database_sync_to_async`,
  * asyncer's `asyncify`, prefect's `async_dispatch`, tornado's `run_on_executor` (the call returns a Future),
- * Textual's `work(thread=True)`, and the usual names of projects' own wrappers. A name
+ * Textual's `work(thread=True)`, Quart's `run_sync`, and the usual names of projects' own wrappers. A name
  * merely mentioning threads (`@thread_safe`, `@run_in_main_thread`) keeps the def sync.
  */
-const OFFLOADING_DECORATOR =
-  /@[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t]*\.[ \t]*)*(?:sync_to_async|database_sync_to_async|asyncify|async_dispatch|make_async|to_async|run_async|threaded|in_thread|to_thread|run_on_executor|run_in_(?:executor|thread|threadpool|background)|work[ \t]*\([^)\n]*(?<![A-Za-z0-9_])thread[ \t]*=[ \t]*True)(?![A-Za-z0-9_])/;
+const WRAPPERS =
+  'sync_to_async|database_sync_to_async|asyncify|async_dispatch|make_async|to_async|run_async|run_sync|threaded|in_thread|to_thread|run_on_executor|run_in_(?:executor|thread|threadpool|background)';
+const OFFLOADING_DECORATOR = new RegExp(
+  `@[ \\t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \\t]*\\.[ \\t]*)*(?:${WRAPPERS}|work[ \\t]*\\([^)\\n]*(?<![A-Za-z0-9_])thread[ \\t]*=[ \\t]*True)(?![A-Za-z0-9_])`,
+);
+/** `load = sync_to_async(load)` at the start of a line: the module's `load` is then the wrapper. */
+const OFFLOADING_REBINDING = new RegExp(
+  `^([A-Za-z_][A-Za-z0-9_]*)[ \\t]*=[ \\t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \\t]*\\.[ \\t]*)*(?:${WRAPPERS})[ \\t]*\\([ \\t]*\\1[ \\t]*[,)]`,
+  'gm',
+);
+
+/**
+ * The module-level defs a later line rebinds to their thread-running wrapper (`load = sync_to_async(load)`,
+ * after the def: `last` gives where each name's last def ends): calling the name then returns an awaitable.
+ */
+export function offloadedByRebinding(source: string, last: ReadonlyMap<string, number>): string[] {
+  const found: string[] = [];
+  for (const m of source.matchAll(OFFLOADING_REBINDING)) {
+    const end = last.get(m[1]!);
+    if (end !== undefined && m.index >= end) found.push(m[1]!);
+  }
+  return found;
+}
 
 /** Whether `def` (a function_definition) is decorated by one that runs it in a thread (OFFLOADING_DECORATOR). */
 export function offloaded(def: Node, source: string): boolean {

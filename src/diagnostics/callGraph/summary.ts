@@ -8,7 +8,7 @@ import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
 import { enclosingScope, isAsyncDef, underTypeChecking } from '../../python/scope';
 import { LocalNames, reboundAtModuleLevel } from '../../python/localBindings';
-import { importFallback, offloaded } from './defTraits';
+import { importFallback, offloaded, offloadedByRebinding } from './defTraits';
 import {
   type CallSite,
   type CalleeSite,
@@ -371,6 +371,11 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     if (!summary.className && functions.get(summary.qualname) === summary)
       lastDefEnds.set(summary.qualname, defScopes.get(id)!.node.endIndex);
   for (const name of reboundAtModuleLevel(tree, source, lastDefEnds)) functions.delete(name);
+  // `load = sync_to_async(load)`: calling `load` returns an awaitable, as with the decorator.
+  for (const name of offloadedByRebinding(source, lastDefEnds)) {
+    const fn = functions.get(name);
+    if (fn) fn.isAsync = true;
+  }
   // A later module-level class or import of the name rebinds it too (`from fastlib import helper` in a `try`).
   const laterThanDef = (name: string, at: number): boolean => (lastDefEnds.get(name) ?? Infinity) <= at;
   for (const [name, at] of classStarts) if (laterThanDef(name, at)) functions.delete(name);

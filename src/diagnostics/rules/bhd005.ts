@@ -32,7 +32,10 @@ export const BHD005: RuleModule = {
     const args = callArguments(call);
     const timeout = args.keywords.get('timeout');
     if (timeout === undefined) {
-      if (!args.dictSplat) ctx.report('BHD005', call, message(shown), true);
+      // `Session.request(method, url, params, data, headers, cookies, files, auth, timeout)`: the 9th positional
+      // argument is the timeout (or `*args` may carry it).
+      const positional = /(?:^|\.)request$/.test(shown) && (args.positional.length >= 9 || args.listSplat);
+      if (!args.dictSplat && !positional) ctx.report('BHD005', call, message(shown), true);
     } else if (timeout.type === 'none') ctx.report('BHD005', call, noneMessage(shown), true);
   }),
   blocking: false,

@@ -32,11 +32,14 @@ const NAME_AFTER = /^[ \t]+([A-Za-z_][A-Za-z0-9_]*)/;
 const STATEMENT_KEYWORDS =
   /^(?:if|elif|while|assert|return|yield|await|raise|print|lambda|not)(?![A-Za-z0-9_])/;
 const WORD = /(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*/g;
+/** A name a target binds: not the object of an attribute or subscript store (`env.rows = 1`, `env.cache[k] = 1`). */
+const TARGET_WORD = /(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_]|[ \t]*[.[])/g;
 /** Operators of an augmented assignment, before its `=` (`+=`, `//=`, `>>=`...). */
 const AUGMENTED = /(?:[-+*/%@&|^]|\/\/|\*\*|>>|<<)$/;
 
 /**
- * How many times `text` binds each name (an over-count: a name in a target's subscript, a keyword argument on
+ * How many times `text` binds each name (a store into an attribute or item of a name, `env.rows = 1`, binds
+ * nothing; an over-count: a name in a target's subscript, a keyword argument on
  * a line of its own when `starts`, the logical lines' starts, are not given...; over-counting only loses a type): assignments (a statement's text before its first
  * `=`, plain or augmented, that is no comparison), then `for ... in`, `as x`, `x :=`, a def or class,
  * `global`/`nonlocal`/`del` and imports. (An import's parenthesised names on later lines are not read: an
@@ -44,8 +47,8 @@ const AUGMENTED = /(?:[-+*/%@&|^]|\/\/|\*\*|>>|<<)$/;
  */
 export function bindingCounts(text: string, starts?: readonly number[]): Map<string, number> {
   const counts = new Map<string, number>();
-  const add = (words: string): void => {
-    for (const [w] of words.matchAll(WORD)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const add = (words: string, re = WORD): void => {
+    for (const [w] of words.matchAll(re)) counts.set(w, (counts.get(w) ?? 0) + 1);
   };
   // (The next `;`, `=` and line break are looked for once each, not again from every statement.)
   const next = (c: string, from: number): number => {
@@ -71,7 +74,7 @@ export function bindingCounts(text: string, starts?: readonly number[]): Map<str
           !STATEMENT_KEYWORDS.test(head) &&
           (head.startsWith('(') || !target.includes('('))
         )
-          add(target);
+          add(target, TARGET_WORD);
       }
       s = e + 1;
     }
@@ -91,7 +94,7 @@ export function bindingCounts(text: string, starts?: readonly number[]): Map<str
   for (const m of text.matchAll(BINDING_KEYWORD)) {
     const keyword = m[0];
     const rest = text.slice(m.index + keyword.length, next('\n', m.index));
-    if (keyword === 'for') add(FOR_TARGETS.exec(rest)?.[1] ?? '');
+    if (keyword === 'for') add(FOR_TARGETS.exec(rest)?.[1] ?? '', TARGET_WORD);
     else if (keyword === 'as' || keyword === 'def' || keyword === 'class')
       add(NAME_AFTER.exec(rest)?.[1] ?? '');
     else add(rest.split(';', 1)[0]!);

@@ -77,7 +77,7 @@ const NOT_CLASSES = new Set([
 
 /**
  * The class an annotation's text starts with (`C`, `m.C`; through `Annotated[`/`Optional[`), or undefined:
- * a builtin, a string, a union written `Union[...]`. Only the start is read: `C | None`, `C[int]` are a C.
+ * a builtin, a string, a union (`Union[...]`, `C | D`). `C | None`, `C[int]` are a C.
  */
 export function annotationClass(text: string): string | undefined {
   return annotationClassAt(text, 0, text.length);
@@ -120,7 +120,28 @@ function annotationClassAt(code: string, at: number, end: number): string | unde
   }
   if (NOT_CLASSES.has(code.slice(start, head < 0 ? i : head))) return undefined;
   const cls = code.slice(start, i);
-  return classLike(cls) ? cls : undefined;
+  if (!classLike(cls)) return undefined;
+  // `C | None` is a C; `C | D` may be either (the first is not what runs): no class.
+  let j = i;
+  if (code.charCodeAt(j) === 91 /* [ */) j = closingBracket(code, j, end);
+  for (;;) {
+    while (j < end && isBlank(code.charCodeAt(j))) j++;
+    if (code.charCodeAt(j) !== 124 /* | */) return cls;
+    for (j++; j < end && isBlank(code.charCodeAt(j)); j++);
+    if (!code.startsWith('None', j) || isWordChar(code.charCodeAt(j + 4))) return undefined;
+    j += 4;
+  }
+}
+
+/** Just past the `]` matching the `[` at `open` (or `end`). */
+function closingBracket(code: string, open: number, end: number): number {
+  let depth = 0;
+  for (let k = open; k < end; k++) {
+    const c = code.charCodeAt(k);
+    if (c === 91) depth++;
+    else if (c === 93 && --depth === 0) return k + 1;
+  }
+  return end;
 }
 
 /**

@@ -70,7 +70,8 @@ test('flags (guards.ts): falsy defaults, assignments, what a call passes', () =>
       ['wait', { param: 'wait', index: -1, default: 'None' }],
     ],
   );
-  assert.deepEqual([...falsyParams('(a, b=True, c=1, d=f(x, y))').keys()], []);
+  // (True is a flag's default too: `blocking=True` then `if not blocking: return`)
+  assert.deepEqual([...falsyParams('(a, b=True, c=1, d=f(x, y))').keys()], ['b']);
   for (const body of [
     '\n    p = p or x\n',
     '\n    p: bool = True\n',

@@ -4,19 +4,19 @@
  * `def f(items, parallel=False): ... if parallel: with ThreadPoolExecutor() ...`, a call `f(items)` never
  * enters the `if`. BHD007 follows such a guarded operation (or call) only when the call into the function
  * may pass the flag: by keyword, by position, or through `*args`/`**kwargs`. Only a plain flag counts: a
- * parameter with a `False`/`None`/`0` default, tested as `if p:`, `if p is not None:` or `if p is True:`
+ * parameter with a `False`/`None`/`0`/`True` default, tested as `if p:`, `if p is not None:` or `if p is True:`
  * (also as an `elif`), and never assigned in the body; or the rest of the body after `if not p: return` (or
  * `if p is None: return`/`raise`) directly in it. A literal that keeps the branch off (`None`, and
  * `False`/`0` unless the test is `is not None`) passes nothing.
  */
 import type { Node, Tree } from '../../python/treeSitter';
 
-/** A parameter whose falsy default keeps a branch off. */
+/** A parameter whose literal default decides a branch (`parallel=False`: off; `blocking=True`: on). */
 export interface Guard {
   param: string;
   /** Its position among the parameters (`self` included); -1 for keyword-only ones. */
   index: number;
-  /** Its default: `None`, `False` or `0` (what decides when a call does not pass it). */
+  /** Its default: `None`, `False`, `0` or `True` (what decides when a call does not pass it). */
   default?: string;
   /**
    * When the guarded code runs: `p` truthy (undefined: `if p:`, `if p is True:`, after `if not p: return`),
@@ -55,9 +55,10 @@ const inner = (text: string): string => {
   return t.startsWith('(') && t.endsWith(')') ? t.slice(1, -1) : t;
 };
 
-const FALSY_DEFAULT = /^(?:False|None|0)$/;
+/** The literal defaults a flag can have: what decides when a call does not pass it. */
+const FLAG_DEFAULT = /^(?:False|None|0|True)$/;
 
-/** The parameters of a def's parameter list text (`(self, x, parallel: bool = False, *, y=None)`) with a falsy default. */
+/** The parameters of a def's parameter list text (`(self, x, parallel: bool = False, *, y=None)`) with a flag's literal default (`False`/`None`/`0`/`True`). */
 export function falsyParams(parameters: string): Map<string, Guard> {
   const found = new Map<string, Guard>();
   let keywordOnly = false;
@@ -68,7 +69,7 @@ export function falsyParams(parameters: string): Map<string, Guard> {
     }
     if (part === '/') return;
     const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=\s*(.+)$/s.exec(part);
-    if (m && FALSY_DEFAULT.test(m[2]!.trim()))
+    if (m && FLAG_DEFAULT.test(m[2]!.trim()))
       found.set(m[1]!, { param: m[1]!, index: keywordOnly ? -1 : index, default: m[2]!.trim() });
   });
   return found;
@@ -188,7 +189,8 @@ export function flagParams(def: Node, source: string, bodyStart: number): Map<st
 }
 
 /** A parameter with a falsy default in a def's header (`parallel=False`, `wait: int | None = None`): its name. */
-export const FALSY_NAME = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=,()]*)?=[ \t]*(?:False|None|0)[ \t]*[,)\n]/g;
+export const FALSY_NAME =
+  /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=,()]*)?=[ \t]*(?:False|None|0|True)[ \t]*[,)\n]/g;
 /**
  * A branch line testing a plain name (`if p:`, `elif p is not None:`, `if p is True:`, `if not p:`,
  * `if p is None:`): the indentation, the keyword, `not `, the name and the comparison.

@@ -122,6 +122,31 @@ export class CallResolver {
     return found;
   }
 
+  /**
+   * The module-level def a decorator's name (`offload`, `utils.offload`) stands for in `file`: defined there,
+   * imported by name (`from app.util import offload`) or through its module (`import app.util as utils`).
+   * Not gated by the text pre-filter (a decorator need not block to matter), and no re-exports followed.
+   */
+  named(file: string, summary: ModuleSummary, name: string): Target | undefined {
+    const dot = name.lastIndexOf('.');
+    const head = dot < 0 ? name : name.slice(0, name.indexOf('.'));
+    const local = dot < 0 ? summary.functions.get(name) : undefined;
+    if (local) return { file, fn: local };
+    const bound = summary.imports.get(head);
+    if (!bound) return undefined;
+    const [module, fnName] =
+      dot < 0
+        ? bound.name === undefined
+          ? [undefined, name]
+          : [bound.module, bound.name]
+        : bound.name === undefined
+          ? [bound.module + name.slice(head.length, dot), name.slice(dot + 1)]
+          : [undefined, name];
+    const holder = module === undefined ? undefined : this.host.resolveModule(module, file, bound.level);
+    const fn = holder === undefined ? undefined : this.host.summary(holder)?.functions.get(fnName);
+    return fn && holder ? { file: holder, fn } : undefined;
+  }
+
   private resolveCallee(
     file: string,
     summary: ModuleSummary,

@@ -38,6 +38,52 @@ export function offloadedByRebinding(source: string, last: ReadonlyMap<string, n
   return found;
 }
 
+/** A decorator line naming a decorator without calling it: `@offload`, `@utils.offload` (a comment may follow). */
+const BARE_DECORATOR =
+  /^[ \t]*@[ \t]*([A-Za-z_][A-Za-z0-9_]*(?:[ \t]*\.[ \t]*[A-Za-z_][A-Za-z0-9_]*)*)[ \t]*(?:#.*)?$/;
+
+/**
+ * The decorators of `def` written as a plain or dotted name (`@offload`, `@utils.offload`; not a call such as
+ * `@retry(3)`), innermost last: what the call graph resolves to see whether one returns an `async def` wrapper
+ * (returnsAsyncWrapper).
+ */
+export function decoratorNames(def: Node, source: string): string[] | undefined {
+  if (def.parent?.type !== 'decorated_definition') return undefined;
+  const lines = DECORATOR_LINES.exec(source.slice(Math.max(0, def.startIndex - 400), def.startIndex));
+  if (!lines) return undefined;
+  const names: string[] = [];
+  for (const line of lines[1]!.split('\n')) {
+    const m = BARE_DECORATOR.exec(line);
+    if (m) names.push(m[1]!.replace(/[ \t]+/g, ''));
+  }
+  return names.length > 0 ? names : undefined;
+}
+
+/** A def nested in a def's text (`async def name(` or `def name(`), the wrapper a decorator may return. */
+const INNER_DEF = /(?<![A-Za-z0-9_])(async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)/g;
+/** What hands a call to a thread (and returns an awaitable or a Future). */
+const TO_THREAD = /(?<![A-Za-z0-9_])(?:run_in_executor|to_thread|run_sync)[ \t]*\(/;
+
+/**
+ * Whether `def` (a decorator) returns a wrapper it defines that makes the call awaitable: an `async def`
+ * (`def offload(fn): async def wrapper(*a): return await asyncio.to_thread(fn, *a); return wrapper`), or a
+ * def handing the call to a thread (`loop.run_in_executor(None, fn, *a)`: a Future). A def it decorates then
+ * blocks nothing where it is called.
+ */
+export function returnsAsyncWrapper(def: Node, source: string): boolean {
+  const text = source.slice(def.startIndex, def.endIndex);
+  const body = text.slice(text.indexOf(':'));
+  const threaded = TO_THREAD.test(body);
+  if (!threaded && !body.includes('async')) return false;
+  for (const m of body.matchAll(INNER_DEF))
+    if (
+      (m[1] !== undefined || threaded) &&
+      new RegExp(`(?<![A-Za-z0-9_])return[ \t]+${m[2]!}[ \t]*(?:$|[\n#;])`, 'm').test(body)
+    )
+      return true;
+  return false;
+}
+
 /** Whether `def` (a function_definition) is decorated by one that runs it in a thread (OFFLOADING_DECORATOR). */
 export function offloaded(def: Node, source: string): boolean {
   const lines = DECORATOR_LINES.exec(source.slice(Math.max(0, def.startIndex - 400), def.startIndex));

@@ -297,6 +297,15 @@ export class ProjectIndex {
     return result;
   }
 
+  /** Whether one of `decorators` (names in `file`) resolves to a def returning an `async def` wrapper. */
+  private wrappedAsync(file: string, decorators: readonly string[]): boolean {
+    const summary = this.summary(file);
+    return (
+      summary !== undefined &&
+      decorators.some((d) => this.calls.named(file, summary, d)?.fn.wrapsAsync === true)
+    );
+  }
+
   /**
    * The chain from `target` (a sync def) down to a blocking operation, or undefined. `passed`: whether the
    * call into it may pass a flag of it (./guards): code under a flag it does not pass does not run.
@@ -309,6 +318,8 @@ export class ProjectIndex {
   ): Chain | undefined {
     const { file, fn } = target;
     if (fn.isAsync) return undefined;
+    // `@offload` of the project, returning an `async def` wrapper: calling the def makes a coroutine.
+    if (fn.decorators && this.wrappedAsync(file, fn.decorators)) return undefined;
     const key = `${file}\u0000${fn.qualname}`;
     if (visiting.has(key)) return undefined; // recursion
     const op = fn.blocks ?? fn.guarded?.find((b) => passed(b.guard))?.op;

@@ -8,7 +8,13 @@ import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
 import { enclosingScope, isAsyncDef, underTypeChecking } from '../../python/scope';
 import { LocalNames, reboundAtModuleLevel } from '../../python/localBindings';
-import { importFallback, offloaded, offloadedByRebinding } from './defTraits';
+import {
+  decoratorNames,
+  importFallback,
+  offloaded,
+  offloadedByRebinding,
+  returnsAsyncWrapper,
+} from './defTraits';
 import {
   type CallSite,
   type CalleeSite,
@@ -46,6 +52,10 @@ export interface FunctionSummary {
   generator?: boolean;
   /** Blocking operations under a flag that is off unless the caller passes it (./guards), when `blocks` is not set. */
   guarded?: { op: BlockingOp; guard: Guard }[];
+  /** Its decorators written as names (`@offload`): one returning an `async def` wrapper makes it awaitable. */
+  decorators?: string[];
+  /** It returns an `async def` it defines (a decorator whose wrapper is awaitable: ./defTraits). */
+  wrapsAsync?: true;
   /**
    * Its parameters with a falsy default that its body never assigns (./guards flagParams): a call passing one
    * on by name (`_call(f, wait)`) passes what this def's caller passed.
@@ -255,6 +265,11 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
           nameRange: rangeOf(name),
           calls: [],
         };
+        if (!summary.isAsync) {
+          const decorators = decoratorNames(node, source);
+          if (decorators) summary.decorators = decorators;
+          if (!className && returnsAsyncWrapper(node, source)) summary.wrapsAsync = true;
+        }
         // A redefinition wins, as at run time (the later def).
         functions.set(qualname, summary);
         byId.set(node.id, summary);

@@ -173,11 +173,27 @@ export class CallResolver {
     const { base, attr } = callee;
     if (base === 'self' || base === 'cls')
       return className ? this.selfMethod(file, summary, className, attr, receiver) : undefined;
-    // `super().f(...)`: `f` as the class's bases have it (not the class's own).
+    // `super().f(...)`: `f` as the class's bases have it (not the class's own), run on this instance: a
+    // `self.g()` there runs this class's override of `g` (Target.receiver).
     if (base === 'super()')
       return className
-        ? this.fromBases(file, summary, summary.bases.get(className) ?? [], attr, 0)
+        ? withReceiver(
+            this.fromBases(file, summary, summary.bases.get(className) ?? [], attr, 0),
+            receiver ?? { file, cls: className },
+          )
         : undefined;
+    if (site.selfArg && className) {
+      // `Base.f(self, ...)`: as `super().f(...)`, on this instance.
+      const target = this.resolveCallee(
+        file,
+        summary,
+        { callee, startIndex: site.startIndex },
+        className,
+        scope,
+        depth,
+      );
+      return withReceiver(target, receiver ?? { file, cls: className });
+    }
     const head = base.split('.')[0]!;
     const inDef = scope?.get(head);
     if (!inDef && !base.includes('.') && summary.classes.has(base))

@@ -23,6 +23,8 @@ export interface CallSite {
   statement: boolean;
   /** `x.f(...)` on an instance of a known class (./instances): that class as written (`C`, `m.C`). */
   cls?: string;
+  /** `Base.f(self, ...)`: a method called on the calling method's own instance (its overrides apply). */
+  selfArg?: true;
 }
 
 /** A call in a sync def: what it calls (a chain goes through it; its place and text are never shown). */
@@ -39,6 +41,17 @@ export interface CalleeSite {
   guard?: Guard;
   /** `x.f(...)` on an instance of a known class (./instances): that class as written (`C`, `m.C`). */
   cls?: string;
+  /** `Base.f(self, ...)`: a method called on the calling method's own instance (its overrides apply). */
+  selfArg?: true;
+}
+
+/** `Base.f(self, ...)` (a class by its CapWords name): the call runs `f` on the caller's own `self`. */
+function passesSelf(callee: Callee, args: Node): boolean {
+  if (!('base' in callee)) return false;
+  const c = callee.base.charCodeAt(callee.base.lastIndexOf('.') + 1);
+  if (c < 65 || c > 90) return false;
+  const first = args.firstNamedChild;
+  return first?.type === 'identifier' && first.text === 'self';
 }
 
 export function rangeOf(n: Node): Range {
@@ -97,6 +110,7 @@ export function calleeSite(call: Node, source: string): CalleeSite | undefined {
       callee,
       startIndex: start,
       args: [args.startIndex, args.endIndex],
+      ...(passesSelf(callee, args) ? { selfArg: true as const } : {}),
     }
   );
 }
@@ -122,6 +136,7 @@ export function callSite(call: Node, source: string): CallSite | undefined {
     calleeText: fn.text,
     argsText: args.text,
     statement,
+    ...(passesSelf(callee, args) ? { selfArg: true as const } : {}),
   };
 }
 

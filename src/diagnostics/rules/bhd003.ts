@@ -2,6 +2,8 @@
  * BHD003: `concurrent.futures.wait`/`as_completed`, or `.result()` on a submitted future, in async code: they
  * wait on the calling thread, the event loop. Fix for `.result()`: `await asyncio.wrap_future(fut)`.
  */
+import { callArguments } from '../../python/scope';
+import type { Node } from '../../python/treeSitter';
 import { hasMethodCall, importsConcurrentFutures } from '../../python/text';
 import { CF_WAITS } from '../targets';
 import type { RuleModule, RuleText } from './rule';
@@ -44,10 +46,33 @@ export const BHD003: RuleModule = {
       names: ['result'],
       need: 'future',
       check(ctx, receiver, call) {
-        if (ctx.inAsync(call) && ctx.isFuture(receiver)) ctx.report('BHD003', call, resultMessage(), true);
+        if (ctx.inAsync(call) && !waitsNot(receiver, call) && ctx.isFuture(receiver))
+          ctx.report('BHD003', call, resultMessage(), true);
       },
     },
   ],
   blocking: true,
   fix: { title: 'await asyncio.wrap_future(fut)', applicability: 'safe' },
 };
+
+/**
+ * Whether `receiver.result(...)` returns at once: with a zero timeout (`result(timeout=0)`, `result(0)`: it
+ * raises instead of waiting), or in the branch of `if receiver.done():` (in the same function).
+ */
+function waitsNot(receiver: Node, call: Node): boolean {
+  const args = callArguments(call);
+  const timeout = args.keywords.get('timeout') ?? args.positional[0];
+  if (timeout && /^0(?:\.0*)?$/.test(timeout.text)) return true;
+  const done = `${receiver.text}.done()`.replace(/\s+/g, '');
+  for (let child = call, n = call.parent; n; child = n, n = n.parent) {
+    const type = n.type;
+    if (type === 'function_definition' || type === 'lambda' || type === 'class_definition') break;
+    if (
+      type === 'if_statement' &&
+      n.childForFieldName('consequence')?.id === child.id &&
+      n.childForFieldName('condition')?.text.replace(/\s+/g, '') === done
+    )
+      return true;
+  }
+  return false;
+}

@@ -147,6 +147,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   const imports: Node[] = [];
   /** Module-level imports under `if TYPE_CHECKING:` (they name classes for annotations; nothing runs them). */
   const typeOnlyImports: Node[] = [];
+  /** Module-level imports in an `except ImportError:` clause: what runs only when the `try`'s import failed. */
+  const fallbackImports: Node[] = [];
   /** Module-level classes by name, with where each starts (a class rebinds a def's name before it). */
   const classStarts: [string, number][] = [];
   /** Imports inside a def's body, by the def's node id. */
@@ -209,7 +211,12 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       if (stack.every((s) => start < s.bodyStart)) {
         // (an indented one may be under `if TYPE_CHECKING:`: it never runs, and must not hide a real import)
         const indented = source.charCodeAt(start - 1) === 32 || source.charCodeAt(start - 1) === 9;
-        (indented && underTypeChecking(node) ? typeOnlyImports : imports).push(node);
+        (indented && underTypeChecking(node)
+          ? typeOnlyImports
+          : indented && inImportFallback(node)
+            ? fallbackImports
+            : imports
+        ).push(node);
       } else {
         // Inside a def (a lazy import, often to break an import cycle): it binds names in that def only.
         const scope = scopeAt(start);
@@ -335,7 +342,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   };
   const asyncCallImports = asyncCallScopes.map((id) => visibleImports(id));
   const moduleImports = importsOf(imports);
-  for (const [local, binding] of importsOf(typeOnlyImports))
+  // (the `try`'s import is what normally runs; a fallback or type-only import names what nothing else binds)
+  for (const [local, binding] of importsOf([...fallbackImports, ...typeOnlyImports]))
     if (!moduleImports.has(local)) moduleImports.set(local, binding);
   const types = new InstanceTypes(
     tree,
@@ -436,4 +444,17 @@ function afterExit(node: Node, scope: number): boolean {
       for (let s = n.previousNamedSibling; s; s = s.previousNamedSibling)
         if (EXIT_STATEMENTS.has(s.type)) return true;
   return false;
+}
+
+/** Whether an import statement lies directly in an `except ImportError:` (or ModuleNotFoundError) clause. */
+function inImportFallback(node: Node): boolean {
+  const clause = node.parent?.type === 'block' ? node.parent.parent : undefined;
+  if (clause?.type !== 'except_clause') return false;
+  const value = clause.namedChildren[0];
+  return (
+    value !== undefined &&
+    value !== null &&
+    value.type !== 'block' &&
+    /ImportError|ModuleNotFoundError/.test(value.text)
+  );
 }

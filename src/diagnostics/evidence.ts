@@ -6,6 +6,7 @@
  * of a file share). Calls are dispatched to the rule modules that subscribe to them (./rules/registry); the
  * rules report through `report`.
  */
+import { deadBranch, moduleFlags } from '../python/moduleFlags';
 import type { Node, Tree } from '../python/treeSitter';
 import {
   type Binding,
@@ -153,6 +154,9 @@ export class Analysis implements RuleContext {
 
   report(code: RuleCode, node: Node, text: RuleText, fixable: boolean): void {
     if (!this.select.has(code)) return;
+    // (`if _IS_SYNC:` with a module-level `_IS_SYNC = False`: never runs)
+    const flags = perTree(this.tree, 'moduleFlags', () => moduleFlags(this.source));
+    if (flags.size > 0 && deadBranch(node, flags)) return;
     this.findings.push({
       code,
       range: {

@@ -3,6 +3,7 @@
  * what the file imports. Plain data (no tree-sitter nodes): summaries outlive their tree and are cached by
  * content hash in the project index (./projectIndex).
  */
+import { deadBranch, moduleFlags } from '../../python/moduleFlags';
 import type { Node, Tree } from '../../python/treeSitter';
 import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
@@ -175,6 +176,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     for (let k = stack.length - 1; k >= 0; k--) if (start >= stack[k]!.bodyStart) return stack[k];
     return undefined;
   };
+  /** Module-level flags (`_IS_SYNC = False`): a call in a branch one keeps off never runs (../../python/moduleFlags). */
+  const switches = moduleFlags(source);
   for (const node of nodes) {
     const start = node.startIndex;
     while (stack.length > 0 && stack[stack.length - 1]!.end <= start) stack.pop();
@@ -182,6 +185,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     if (type === 'call') {
       const scope = scopeAt(start);
       if (!scope || scope.node.type !== 'function_definition') continue;
+      if (switches.size > 0 && deadBranch(node, switches)) continue;
       const owner = byId.get(scope.node.id);
       const isAsync = asyncIds.has(scope.node.id);
       if (!owner && !isAsync) continue;

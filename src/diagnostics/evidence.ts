@@ -155,8 +155,7 @@ export class Analysis implements RuleContext {
   report(code: RuleCode, node: Node, text: RuleText, fixable: boolean): void {
     if (!this.select.has(code)) return;
     // (`if _IS_SYNC:` with a module-level `_IS_SYNC = False`: never runs)
-    const flags = perTree(this.tree, 'moduleFlags', () => moduleFlags(this.source));
-    if (flags.size > 0 && deadBranch(node, flags)) return;
+    if (deadBranch(node, () => perTree(this.tree, 'moduleFlags', () => moduleFlags(this.source)))) return;
     this.findings.push({
       code,
       range: {

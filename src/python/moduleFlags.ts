@@ -42,22 +42,22 @@ const MAX_FLAGS = 16;
 /** `NAME` or `not NAME`, the whole condition of an `if`. */
 const FLAG_TEST = /^(not[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)$/;
 
-/** Whether `node` lies in a branch that one of `flags` keeps off: `if FLAG:` with FLAG False (or its `else:`...). */
-export function deadBranch(node: Node, flags: ReadonlyMap<string, boolean>): boolean {
-  if (flags.size === 0) return false;
+/**
+ * Whether `node` lies in a branch that a module flag keeps off: `if FLAG:` with FLAG False (or the `else:` of
+ * one that holds). `flags` is asked only when such an `if` on a bare name holds the node (most do not: the
+ * module's flags are then never read).
+ */
+export function deadBranch(node: Node, flags: () => ReadonlyMap<string, boolean>): boolean {
+  let known: ReadonlyMap<string, boolean> | undefined;
   for (let child = node, n = node.parent; n; child = n, n = n.parent) {
-    const branch = n.type === 'else_clause' ? n : child;
-    const statement = n.type === 'else_clause' ? n.parent : n;
-    if (statement?.type !== 'if_statement') continue;
-    const test = FLAG_TEST.exec(statement.childForFieldName('condition')?.text ?? '');
-    const value = test ? flags.get(test[2]!) : undefined;
+    if (n.type !== 'if_statement') continue;
+    const test = FLAG_TEST.exec(n.childForFieldName('condition')?.text ?? '');
+    if (!test) continue;
+    known ??= flags();
+    const value = known.get(test[2]!);
     if (value === undefined) continue;
-    const holds = test![1] ? !value : value;
-    if (
-      statement.childForFieldName('consequence')?.id === branch.id
-        ? !holds
-        : branch.type === 'else_clause' && holds
-    )
+    const holds = test[1] ? !value : value;
+    if (n.childForFieldName('consequence')?.id === child.id ? !holds : child.type === 'else_clause' && holds)
       return true;
   }
   return false;

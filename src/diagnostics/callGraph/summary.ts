@@ -177,7 +177,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     return undefined;
   };
   /** Module-level flags (`_IS_SYNC = False`): a call in a branch one keeps off never runs (../../python/moduleFlags). */
-  const switches = moduleFlags(source);
+  let switches: Map<string, boolean> | undefined;
+  const flagsOf = (): Map<string, boolean> => (switches ??= moduleFlags(source));
   for (const node of nodes) {
     const start = node.startIndex;
     while (stack.length > 0 && stack[stack.length - 1]!.end <= start) stack.pop();
@@ -185,7 +186,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     if (type === 'call') {
       const scope = scopeAt(start);
       if (!scope || scope.node.type !== 'function_definition') continue;
-      if (switches.size > 0 && deadBranch(node, switches)) continue;
+      if (deadBranch(node, flagsOf)) continue;
       const owner = byId.get(scope.node.id);
       const isAsync = asyncIds.has(scope.node.id);
       if (!owner && !isAsync) continue;

@@ -256,16 +256,31 @@ export class Analysis implements RuleContext {
     const all = this.allBindings(name);
     if (all.length === 0) return all;
     const functions = visibleScopes(at).filter((s): s is Node => s !== undefined);
+    this.locals ??= perTree(this.tree, 'localNames', () => new LocalNames(this.tree, this.source));
     let owner: Node | undefined;
     if (functions.length > 0) {
-      this.locals ??= perTree(this.tree, 'localNames', () => new LocalNames(this.tree, this.source));
       const found = this.locals.bindingScope(name, functions, at.startIndex, at.endIndex);
       // (a comprehension's variable: its `for` clause's binding, kept with the function's)
       if (found === 'comprehension')
         return all.filter((b) => b.scope === undefined || functions.some((s) => sameNode(s, b.scope)));
       owner = found ?? undefined;
     }
-    return all.filter((b) => sameNode(owner, b.scope));
+    // An assignment in a def declaring the name `global` binds the module's (`global _session; _session =
+    // requests.Session()`); one declaring it `nonlocal`, the enclosing def's.
+    const declared = all.some((b) => b.scope !== undefined && !sameNode(owner, b.scope))
+      ? this.locals.declaring(name, this.tree.rootNode)
+      : undefined;
+    return all.filter(
+      (b) =>
+        sameNode(owner, b.scope) ||
+        (declared !== undefined &&
+          b.scope !== undefined &&
+          (owner === undefined
+            ? declared.global.has(b.scope.id)
+            : declared.nonlocal.has(b.scope.id) &&
+              b.scope.startIndex >= owner.startIndex &&
+              b.scope.endIndex <= owner.endIndex)),
+    );
   }
 
   /** Bindings of `self.attr` / `cls.attr` anywhere in the class enclosing `at`. */

@@ -284,6 +284,18 @@ export class LocalNames {
     return binder(bindings, scopes);
   }
 
+  /**
+   * The scopes under `node` that declare `name` `global` (their assignments bind the module's name) and those
+   * that declare it `nonlocal` (they bind an enclosing def's), by node id.
+   */
+  declaring(name: string, node: Node): { global: Set<number>; nonlocal: Set<number> } {
+    const found = { global: new Set<number>(), nonlocal: new Set<number>() };
+    for (const b of this.bindingsIn(name, node).list)
+      if (b.scopeId !== undefined && (b.kind === 'declared' || b.kind === 'nonlocal'))
+        found[b.kind === 'declared' ? 'global' : 'nonlocal'].add(b.scopeId);
+    return found;
+  }
+
   /** Whether `node`'s text (a scope, or any node holding the code asked about) binds `name` anywhere. */
   bindsIn(name: string, node: Node): boolean {
     return this.bindingsIn(name, node).list.length > 0;

@@ -59,29 +59,45 @@ export function decoratorNames(def: Node, source: string): string[] | undefined 
   return names.length > 0 ? names : undefined;
 }
 
-/** A def nested in a def's text (`async def name(` or `def name(`), the wrapper a decorator may return. */
-const INNER_DEF = /(?<![A-Za-z0-9_])(async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)/g;
+/** A line's indentation and what starts it: `def`/`async def` NAME, or `return` [NAME]. */
+const LINE_START =
+  /^([ \t]*)(?:(async[ \t]+)?def[ \t]+([A-Za-z_][A-Za-z0-9_]*)|(return)\b[ \t]*([A-Za-z_][A-Za-z0-9_]*)?)?/;
 /** What hands a call to a thread (and returns an awaitable or a Future). */
 const TO_THREAD = /(?<![A-Za-z0-9_])(?:run_in_executor|to_thread|run_sync)[ \t]*\(/;
 
 /**
- * Whether `def` (a decorator) returns a wrapper it defines that makes the call awaitable: an `async def`
- * (`def offload(fn): async def wrapper(*a): return await asyncio.to_thread(fn, *a); return wrapper`), or a
- * def handing the call to a thread (`loop.run_in_executor(None, fn, *a)`: a Future). A def it decorates then
- * blocks nothing where it is called.
+ * Whether `def` (a decorator) always returns a wrapper it defines that makes the call awaitable: an `async def`
+ * (`def offload(fn): async def wrapper(*a): return await asyncio.to_thread(fn, *a); return wrapper`), or a def
+ * handing the call to a thread (`loop.run_in_executor(None, fn, *a)`: a Future). Every return of its own (not
+ * of a def nested in it) must return such a wrapper, one of them directly in its body: a decorator returning
+ * its async wrapper only `if iscoroutinefunction(fn)`, or `fn` itself when disabled, keeps sync defs sync. A def
+ * it decorates then blocks nothing where it is called. One pass over its lines.
  */
 export function returnsAsyncWrapper(def: Node, source: string): boolean {
   const text = source.slice(def.startIndex, def.endIndex);
-  const body = text.slice(text.indexOf(':'));
-  const threaded = TO_THREAD.test(body);
-  if (!threaded && !body.includes('async')) return false;
-  for (const m of body.matchAll(INNER_DEF))
-    if (
-      (m[1] !== undefined || threaded) &&
-      new RegExp(`(?<![A-Za-z0-9_])return[ \t]+${m[2]!}[ \t]*(?:$|[\n#;])`, 'm').test(body)
-    )
-      return true;
-  return false;
+  const threaded = TO_THREAD.test(text);
+  if (!threaded && !text.includes('async')) return false;
+  const wrappers = new Map<string, boolean>(); // a def nested directly in it -> an awaitable wrapper
+  const open: number[] = []; // indentations of the nested defs the line may be in
+  let bodyIndent = -1;
+  let direct = false;
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const m = LINE_START.exec(line)!;
+    const indent = m[1]!.length;
+    if (indent === line.length || line.charCodeAt(indent) === 35 /* # */) continue; // blank or comment
+    if (bodyIndent < 0) bodyIndent = indent;
+    while (open.length > 0 && open[open.length - 1]! >= indent) open.pop();
+    if (m[3] !== undefined) {
+      if (open.length === 0) wrappers.set(m[3], m[2] !== undefined || threaded);
+      open.push(indent);
+    } else if (m[4] !== undefined && open.length === 0) {
+      if (m[5] === undefined || wrappers.get(m[5]) !== true) return false;
+      if (indent === bodyIndent) direct = true;
+    }
+  }
+  return direct;
 }
 
 /** Whether `def` (a function_definition) is decorated by one that runs it in a thread (OFFLOADING_DECORATOR). */

@@ -237,11 +237,17 @@ export function flagBranches(
     if (body.includes(`if ${m[1]!}`) || body.includes(`if not ${m[1]!}`)) tested = true;
   if (!tested) return found;
   let params: Map<string, Guard> | undefined; // read on the first branch line (most defs have none)
+  const assignedKnown = new Map<string, boolean>(); // assigns() once per parameter, not per branch
+  const assigned = (param: string): boolean => {
+    let yes = assignedKnown.get(param);
+    if (yes === undefined) assignedKnown.set(param, (yes = assigns(body, param)));
+    return yes;
+  };
   for (const m of body.matchAll(FLAG_BRANCH)) {
     params ??= falsyParams(def.childForFieldName('parameters')?.text ?? '');
     const test = testOf(m[3] !== undefined, m[5]);
     const guard = test && params.get(m[4]!);
-    if (!guard || assigns(body, guard.param)) continue;
+    if (!guard || assigned(guard.param)) continue;
     const at = bodyStart + m.index + (m[0].startsWith('\n') ? 1 : 0) + m[1]!.length;
     const keyword = tree.rootNode.descendantForIndex(at, at + m[2]!.length);
     const branch = keyword?.type === m[2] ? keyword.parent : keyword;
@@ -259,7 +265,7 @@ export function flagBranches(
     const exitTest = testOf(m[3] !== undefined, m[5]);
     // (after `if p is True: return` the rest runs for any other value, `1` included: not read)
     const guard = exitTest && exitTest !== 'isTrue' && params.get(m[4]!);
-    if (!guard || assigns(body, guard.param)) continue;
+    if (!guard || assigned(guard.param)) continue;
     const at = bodyStart + m.index + (m[0].startsWith('\n') ? 1 : 0) + m[1]!.length;
     const keyword = tree.rootNode.descendantForIndex(at, at + 2);
     const branch = keyword?.type === 'if' ? keyword.parent : keyword;

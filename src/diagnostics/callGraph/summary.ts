@@ -302,12 +302,13 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     flags.get(id)?.find((r) => r.from <= at && at < r.to)?.guard;
   for (const { site, id, at } of flagCalls) site.guard = guardAt(id, at);
   if (byId.size > 0) {
+    const firstExits = new Map<number, number>();
     for (const op of blockingOps(tree, source)) {
       const node = tree.rootNode.descendantForIndex(op.startIndex, op.endIndex);
       const scope = node && enclosingScope(node);
       const owner = scope && byId.get(scope.id);
       if (!owner || owner.isAsync || owner.blocks) continue;
-      if (afterExit(node, scope.id)) continue; // `return x` then `time.sleep(1)`: never runs
+      if (afterExit(node, scope.id, firstExits)) continue; // `return x` then `time.sleep(1)`: never runs
       const blocking = { what: shownOp(op.message), range: op.range };
       const guard = guardAt(scope.id, op.startIndex);
       if (guard) (owner.guarded ??= []).push({ op: blocking, guard });
@@ -337,12 +338,17 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     return found;
   };
   /** A def's own imports over those of the defs around it (a lazy import in the enclosing def binds there). */
+  const visibleCache = new Map<number, Map<string, ImportBinding> | undefined>();
   const visibleImports = (id: number): Map<string, ImportBinding> | undefined => {
+    if (visibleCache.has(id)) return visibleCache.get(id);
     const around = enclosing(id).filter((n) => scopeImports.has(n.id));
-    if (around.length === 0) return scopeImports.get(id);
-    const merged = new Map<string, ImportBinding>();
-    for (const n of around.reverse()) for (const [k, v] of scopeImports.get(n.id)!) merged.set(k, v);
-    for (const [k, v] of scopeImports.get(id) ?? []) merged.set(k, v);
+    let merged = scopeImports.get(id);
+    if (around.length > 0) {
+      merged = new Map<string, ImportBinding>();
+      for (const n of around.reverse()) for (const [k, v] of scopeImports.get(n.id)!) merged.set(k, v);
+      for (const [k, v] of scopeImports.get(id) ?? []) merged.set(k, v);
+    }
+    visibleCache.set(id, merged);
     return merged;
   };
   const asyncCallImports = asyncCallScopes.map((id) => visibleImports(id));
@@ -442,12 +448,26 @@ const EXIT_STATEMENTS = new Set([
   'break_statement',
 ]);
 
-/** Whether `node` comes after a `return`/`raise`/`continue`/`break` of its own block or of one around it (up to the def `scope`). */
-function afterExit(node: Node, scope: number): boolean {
-  for (let n: Node | null = node; n && n.id !== scope; n = n.parent)
-    if (n.parent?.type === 'block')
-      for (let s = n.previousNamedSibling; s; s = s.previousNamedSibling)
-        if (EXIT_STATEMENTS.has(s.type)) return true;
+/**
+ * Whether `node` comes after a `return`/`raise`/`continue`/`break` of its own block or of one around it (up to
+ * the def `scope`). `firstExits` keeps, per block, where its first such statement starts (each block read once).
+ */
+function afterExit(node: Node, scope: number, firstExits: Map<number, number>): boolean {
+  for (let n: Node | null = node; n && n.id !== scope; n = n.parent) {
+    const block = n.parent;
+    if (block?.type !== 'block') continue;
+    let first = firstExits.get(block.id);
+    if (first === undefined) {
+      first = Infinity;
+      for (const s of block.namedChildren)
+        if (s && EXIT_STATEMENTS.has(s.type)) {
+          first = s.startIndex;
+          break;
+        }
+      firstExits.set(block.id, first);
+    }
+    if (first < n.startIndex) return true;
+  }
   return false;
 }
 

@@ -41,12 +41,30 @@ export function misreadKeyword(error: Node): boolean {
   );
 }
 
-/** Whether the only errors directly in `args` are keywords' `name=` (nothing missing, nothing deeper). */
+/** Python's keywords: not a keyword argument's name (`lambda=1` is a syntax error). */
+const PY_KEYWORDS = new Set(
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Whether the only errors directly in `args` are keywords' `name=` (nothing missing, nothing deeper), each
+ * followed by its value, and no positional argument after one (`(name="k", 1)` is a syntax error).
+ */
 function keywordErrorsOnly(args: Node): boolean {
   if (!args.hasError) return true;
-  for (const c of args.children) {
-    if (!c || !c.hasError) continue;
-    if (!c.isError || !KEYWORD.test(c.text)) return false;
+  let keyword = false;
+  let value = false;
+  for (const c of args.namedChildren) {
+    if (!c) continue;
+    if (c.isError) {
+      if (!KEYWORD.test(c.text) || PY_KEYWORDS.has(c.text.replace(/[ \t]*=$/, '')) || value) return false;
+      keyword = value = true;
+    } else if (c.hasError) return false;
+    else if (value)
+      value = false; // the keyword's value
+    else if (keyword) return false; // a positional argument after a keyword argument
   }
-  return true;
+  return !value;
 }

@@ -80,7 +80,8 @@ function window(source: string, from: number, to: number): { text: string; base:
 function addImport(statement: Node, table: ImportTable): void {
   const read = readImport(statement);
   if (!read) return;
-  if (functionOf(statement) !== undefined) {
+  const fn = functionOf(statement);
+  if (fn !== undefined && !declaresGlobal(fn, read.names)) {
     // In a def: binds there only (a relative one too, then to what this table cannot name).
     table.local ??= new Map();
     for (const name of read.names) {
@@ -105,6 +106,15 @@ function importTarget(name: ImportName): string {
   return normaliseModule(target);
 }
 
+/** Whether `fn`'s text declares one of `names` `global` (`global requests; import requests` binds the module's). */
+function declaresGlobal(fn: Node, names: readonly ImportName[]): boolean {
+  const text = fn.text;
+  if (!text.includes('global')) return false;
+  return names.some((n) =>
+    new RegExp(`(?<![A-Za-z0-9_])global[ \\t][^\\n]*(?<![A-Za-z0-9_])${n.local}(?![A-Za-z0-9_])`).test(text),
+  );
+}
+
 /** The innermost def or lambda holding `node` (class bodies do not count), if any. */
 function functionOf(node: Node): Node | undefined {
   for (let p = node.parent; p; p = p.parent) {
@@ -126,7 +136,7 @@ function importsOfFunction(fn: Node): Map<string, string> {
     for (const statement of fn.descendantsOfType(['import_statement', 'import_from_statement'])) {
       if (!statement || functionOf(statement)?.id !== fn.id) continue;
       const read = readImport(statement);
-      if (read)
+      if (read && !declaresGlobal(fn, read.names))
         for (const name of read.names) found.set(name.local, read.level > 0 ? '' : importTarget(name));
     }
     perTree.set(fn.id, found);

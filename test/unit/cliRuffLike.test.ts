@@ -214,6 +214,11 @@ test('valid code the grammar misreads (a call on a subscript in an annotation) i
   const fix = run(['check', '--fix', '--unsafe-fixes', '--output-format', 'concise', 'misread']);
   assert.equal(fix.code, 0, fix.stdout);
   assert.match(fs.readFileSync(path.join(dir, 'misread/ok.py'), 'utf8'), /await asyncio\.sleep\(1\)/);
+  // Real errors in the same shape are still reported: a positional after a keyword, a keyword as a name.
+  write('misread3/bad.py', `def h(k: A[Q["q"](name="k", 1)]):\n    pass\n\n\n${SLEEPER}`);
+  assert.match(run(['check', '--output-format', 'concise', 'misread3']).stdout, /E999/);
+  write('misread4/bad.py', `y: P[f](lambda=1) = 1\n\n\n${SLEEPER}`);
+  assert.match(run(['check', '--output-format', 'concise', 'misread4']).stdout, /E999/);
   // A real error after the misread one is still reported.
   write('misread2/bad.py', `def h(k: A[P[f](1)], j = ):\n    pass\n\n\n${SLEEPER}`);
   assert.match(

@@ -231,9 +231,10 @@ export class CallResolver {
 
   /**
    * `self.attr(...)` in a method of `className`: that class's method (own or inherited). When `self` is known
-   * to be a subclass's instance (`receiver`: an inherited method called through the subclass) and that
-   * subclass has another `attr` (an override), which one runs is the subclass's business: not followed
-   * (precision first; the text pre-filter, which reads the defining class only, stays a superset).
+   * to be a subclass's instance (`receiver`: an inherited method called through the subclass, `super().f()`,
+   * `Base.f(self)`) and that subclass has another `attr` (an override), the override is what runs: followed
+   * when sync, not when an `async def`. (The text pre-filter reads the blocks of that name in the defining
+   * module: an override in another module that alone blocks may be missed, never reported wrongly.)
    */
   private selfMethod(
     file: string,
@@ -248,7 +249,9 @@ export class CallResolver {
       return withReceiver(found, { file, cls: className });
     const own = receiver.file === file ? summary : this.host.summary(receiver.file);
     const actual = own && this.methodIn(receiver.file, own, receiver.cls, attr, 0);
-    if (actual && (actual.file !== found.file || actual.fn.qualname !== found.fn.qualname)) return undefined;
+    // The subclass's override is what runs: followed (an `async def` one starts no chain).
+    if (actual && (actual.file !== found.file || actual.fn.qualname !== found.fn.qualname))
+      return actual.fn.isAsync ? undefined : withReceiver(actual, receiver);
     return withReceiver(found, receiver);
   }
 

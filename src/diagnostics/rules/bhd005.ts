@@ -34,7 +34,11 @@ export const BHD005: RuleModule = {
     if (timeout === undefined) {
       // `Session.request(method, url, params, data, headers, cookies, files, auth, timeout)`: the 9th positional
       // argument is the timeout (or `*args` may carry it).
-      const positional = /(?:^|\.)request$/.test(shown) && (args.positional.length >= 9 || args.listSplat);
+      // (the module's `requests.request(method, url, **kw)` takes two)
+      const positional =
+        /\.request$/.test(shown) &&
+        !/(?:^|\.)requests\.request$/.test(shown) &&
+        (args.positional.length >= 9 || args.listSplat);
       if (!args.dictSplat && !positional) ctx.report('BHD005', call, message(shown), true);
     } else if (timeout.type === 'none') ctx.report('BHD005', call, noneMessage(shown), true);
   }),

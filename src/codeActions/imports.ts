@@ -7,7 +7,7 @@ import type { Node, Tree } from '../python/treeSitter';
 import type { TextEdit } from './fixTypes';
 import { nodesOfType, perTree, topLevelNodes } from '../python/treeIndex';
 import { readImport } from '../python/imports';
-import { LocalNames } from '../python/localBindings';
+import { LocalNames, underMainGuard } from '../python/localBindings';
 import { underTypeChecking, visibleScopes } from '../python/scope';
 import { lineEnd, lineStart, nextLineStart } from './textStyle';
 
@@ -43,7 +43,8 @@ function moduleImports(tree: Tree, module: string): readonly ModuleImport[] {
     const list: ModuleImport[] = [];
     for (const stmt of nodesOfType(tree, 'import_statement')) {
       const name = boundName(stmt, module);
-      if (!name || underTypeChecking(stmt)) continue;
+      // (under `if TYPE_CHECKING:` it never runs; under `if __name__ == "__main__":` not when imported)
+      if (!name || underTypeChecking(stmt) || underMainGuard(stmt)) continue;
       list.push({ name, scopeId: scopeOf(stmt)?.id ?? null, start: stmt.startIndex });
     }
     return list;

@@ -412,7 +412,7 @@ export function reboundAtModuleLevel(
 }
 
 /** Whether `node` lies in the branch of `if __name__ == "__main__":` (run as a script only, not when imported). */
-const underMainGuard = (node: Node): boolean => inIfBranch(node, MAIN_TEST);
+export const underMainGuard = (node: Node): boolean => inIfBranch(node, MAIN_TEST);
 
 /** `__name__ == "__main__"` (either quote, either side). */
 const MAIN_TEST = /^(?:__name__\s*==\s*(['"])__main__\1|(['"])__main__\2\s*==\s*__name__)$/;

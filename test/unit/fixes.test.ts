@@ -323,6 +323,10 @@ describe('fixesFor', () => {
     const later =
       'import time\n\nasync def run():\n    time.sleep(1)\n    import asyncio\n    await asyncio.sleep(0)\n';
     assert.equal(fixed(later), undefined);
+    // Imported only under `if __name__ == "__main__":`: not there when the module is imported; the fix adds one.
+    const mainOnly =
+      'import time\n\nasync def run():\n    time.sleep(1)\n\nif __name__ == "__main__":\n    import asyncio\n    asyncio.run(run())\n';
+    assert.match(fixed(mainOnly) ?? '', /^import asyncio\n/);
     // Imported earlier in the same def: used as is.
     const earlier = 'import time\n\nasync def run():\n    import asyncio\n    time.sleep(1)\n';
     assert.equal(

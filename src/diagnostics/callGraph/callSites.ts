@@ -5,6 +5,7 @@
 import type { Node } from '../../python/treeSitter';
 import type { Range } from '../types';
 import type { Guard } from './guards';
+import { classLike } from './instances';
 
 /** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`, `super().f(...)` (base `super()`). */
 export type Callee = { name: string } | { base: string; attr: string };
@@ -47,9 +48,7 @@ export interface CalleeSite {
 
 /** `Base.f(self, ...)` (a class by its CapWords name): the call runs `f` on the caller's own `self`. */
 function passesSelf(callee: Callee, args: Node): boolean {
-  if (!('base' in callee)) return false;
-  const c = callee.base.charCodeAt(callee.base.lastIndexOf('.') + 1);
-  if (c < 65 || c > 90) return false;
+  if (!('base' in callee) || !classLike(callee.base)) return false;
   const first = args.firstNamedChild;
   return first?.type === 'identifier' && first.text === 'self';
 }

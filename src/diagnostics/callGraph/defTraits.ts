@@ -117,10 +117,7 @@ export function importFallback(def: Node, source: string): boolean {
   const before = source.charCodeAt(def.startIndex - 1);
   if (before !== 32 && before !== 9) return false;
   const clause = def.parent?.type === 'decorated_definition' ? def.parent.parent?.parent : def.parent?.parent;
-  if (clause?.type !== 'except_clause') return false;
-  const value = clause.namedChildren[0];
-  if (!value || value.type === 'block') return false; // a bare `except:`
-  if (!/ImportError|ModuleNotFoundError/.test(value.text)) return false;
+  if (!clause || !importErrorClause(clause)) return false;
   // ... and the `try` imports that name (else the def is the only one, and always runs).
   const name = def.childForFieldName('name')?.text;
   const body = clause.parent?.type === 'try_statement' ? clause.parent.childForFieldName('body') : null;
@@ -129,4 +126,17 @@ export function importFallback(def: Node, source: string): boolean {
     body !== null &&
     new RegExp(`(?<![A-Za-z0-9_.])${name}(?![A-Za-z0-9_])`).test(body.text)
   );
+}
+
+/** Whether `clause` is an `except ImportError:` (or ModuleNotFoundError) clause (not a bare `except:`). */
+function importErrorClause(clause: Node): boolean {
+  if (clause.type !== 'except_clause') return false;
+  const value = clause.namedChildren[0];
+  return !!value && value.type !== 'block' && /ImportError|ModuleNotFoundError/.test(value.text);
+}
+
+/** Whether a statement lies directly in an `except ImportError:` clause: the stand-in for the `try`'s. */
+export function inImportFallback(node: Node): boolean {
+  const clause = node.parent?.type === 'block' ? node.parent.parent : undefined;
+  return !!clause && importErrorClause(clause);
 }

@@ -149,7 +149,7 @@ function closingBracket(code: string, open: number, end: number): number {
  * `m.Client`; not `make_service`, `logging.getLogger`). A lowercase class is not typed (a missed finding);
  * most bindings `x = f(...)` are not instances of a project class, and reading them costs.
  */
-function classLike(dotted: string): boolean {
+export function classLike(dotted: string): boolean {
   const c = dotted.charCodeAt(dotted.lastIndexOf('.') + 1);
   return c >= 65 && c <= 90;
 }

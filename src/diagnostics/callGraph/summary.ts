@@ -12,6 +12,7 @@ import { LocalNames, reboundAtModuleLevel } from '../../python/localBindings';
 import {
   decoratorNames,
   importFallback,
+  inImportFallback,
   offloaded,
   offloadedByRebinding,
   returnsAsyncWrapper,
@@ -469,17 +470,4 @@ function afterExit(node: Node, scope: number, firstExits: Map<number, number>): 
     if (first < n.startIndex) return true;
   }
   return false;
-}
-
-/** Whether an import statement lies directly in an `except ImportError:` (or ModuleNotFoundError) clause. */
-function inImportFallback(node: Node): boolean {
-  const clause = node.parent?.type === 'block' ? node.parent.parent : undefined;
-  if (clause?.type !== 'except_clause') return false;
-  const value = clause.namedChildren[0];
-  return (
-    value !== undefined &&
-    value !== null &&
-    value.type !== 'block' &&
-    /ImportError|ModuleNotFoundError/.test(value.text)
-  );
 }

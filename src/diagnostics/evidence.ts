@@ -23,7 +23,7 @@ import {
 import { LocalNames } from '../python/localBindings';
 import { perTree } from '../python/treeIndex';
 import { CALL_HANDLERS, METHOD_HANDLERS } from './rules/registry';
-import type { RuleContext, RuleText } from './rules/rule';
+import type { MethodNeed, RuleContext, RuleText } from './rules/rule';
 import { TARGETS } from './targets';
 import type { FileContext, ScopeRule } from './fileContext';
 import { ValueKinds } from './valueKinds';
@@ -321,6 +321,28 @@ export class Analysis implements RuleContext {
     return this.kinds.isSession(expr);
   }
 
+  isHttpxClient(expr: Node): boolean {
+    return this.kinds.isHttpxClient(expr);
+  }
+
+  /**
+   * Whether a receiver in this file can carry the evidence `need` asks for: futures only when the text has a
+   * `.submit(`, Sessions only when requests is imported and "session" is written, httpx clients only when
+   * httpx is imported and "Client" is written.
+   */
+  private canCarry(need: MethodNeed): boolean {
+    switch (need) {
+      case 'future':
+        return this.ctx.hasSubmit;
+      case 'session':
+        return this.ctx.requestsImported && this.ctx.sessionWord;
+      case 'httpxClient':
+        return this.ctx.httpxImported && this.ctx.clientWord;
+      case 'executor':
+        return true;
+    }
+  }
+
   isFuture(expr: Node): boolean {
     return this.kinds.isFuture(expr);
   }
@@ -376,18 +398,14 @@ export class Analysis implements RuleContext {
   }
 
   /**
-   * `receiver.method(...)` calls of the subscribed method names, dispatched to the rules. Futures' `.result()`
-   * only when the text has a `.submit(`, Session methods only when requests is imported (else no receiver
-   * can carry the evidence those rules need).
+   * `receiver.method(...)` calls of the subscribed method names, dispatched to the rules, when a receiver
+   * can carry the evidence their rule needs (canCarry).
    */
   private methodCalls(): void {
     const names: string[] = [];
     for (const [name, handlers] of METHOD_HANDLERS) {
       const wanted = handlers.some(
-        ({ code, subscription }) =>
-          this.select.has(code) &&
-          (subscription.need !== 'future' || this.ctx.hasSubmit) &&
-          (subscription.need !== 'session' || (this.ctx.requestsImported && this.ctx.sessionWord)),
+        ({ code, subscription }) => this.select.has(code) && this.canCarry(subscription.need),
       );
       if (wanted) names.push(name);
     }
@@ -402,9 +420,7 @@ export class Analysis implements RuleContext {
       if (!call || !receiver) continue;
       const method = token.text;
       for (const { code, subscription } of METHOD_HANDLERS.get(method) ?? []) {
-        if (!this.select.has(code)) continue;
-        if (subscription.need === 'future' && !this.ctx.hasSubmit) continue;
-        if (subscription.need === 'session' && !(this.ctx.requestsImported && this.ctx.sessionWord)) continue;
+        if (!this.select.has(code) || !this.canCarry(subscription.need)) continue;
         subscription.check(this, receiver, call, method);
       }
     }

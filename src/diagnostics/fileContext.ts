@@ -27,6 +27,10 @@ export interface FileContext {
    * import). Else no receiver is a Session, and no `.get(`/`.post(` needs looking at.
    */
   readonly sessionWord: boolean;
+  /** Whether httpx is imported at all (httpx.Client method calls are only looked for then). */
+  httpxImported: boolean;
+  /** Whether "Client" occurs anywhere (every httpx.Client evidence names the class). */
+  readonly clientWord: boolean;
   /** Ranges of the top-level statements that are not def/class: where module-level names are bound. */
   moduleRanges: readonly (readonly [number, number])[];
   /** Where a blocking operation counts: async code (the rules), or any function body (blockingOps). */
@@ -40,6 +44,7 @@ export interface FileContext {
 }
 
 const SESSION_WORD = /session/i;
+const CLIENT_WORD = /Client/;
 
 /** What counts as "async code": an `async def` body (the rules), or any function body (blockingOps). */
 export type ScopeRule = 'async' | 'function';
@@ -48,16 +53,19 @@ export type ScopeRule = 'async' | 'function';
 export interface DerivedFromImports {
   roots: RegExp | undefined;
   requestsImported: boolean;
+  httpxImported: boolean;
 }
 
 export function deriveFromImports(imports: ImportTable): DerivedFromImports {
   const roots = new Set<string>();
   let requestsImported = false;
+  let httpxImported = false;
   const bound: [string, string][] = [...imports.names];
   // (a def's own imports bind there only: their names are candidates, resolved where they are used)
   for (const [local, qs] of imports.local ?? []) for (const q of qs) bound.push([local, q]);
   for (const [local, q] of bound) {
     if (q === 'requests' || q.startsWith('requests.')) requestsImported = true;
+    if (q === 'httpx' || q.startsWith('httpx.')) httpxImported = true;
     for (const target of TARGETS) {
       if (target === q || target.startsWith(`${q}.`)) {
         roots.add(local);
@@ -67,9 +75,10 @@ export function deriveFromImports(imports: ImportTable): DerivedFromImports {
   }
   for (const module of imports.starModules) {
     if (module === 'requests') requestsImported = true;
+    if (module === 'httpx') httpxImported = true;
     for (const target of TARGETS) if (target.startsWith(`${module}.`)) roots.add(lastPart(target));
   }
-  return { roots: wordsRegExp(roots), requestsImported };
+  return { roots: wordsRegExp(roots), requestsImported, httpxImported };
 }
 
 export function makeContext(
@@ -85,6 +94,7 @@ export function makeContext(
   let hasSubmit: boolean | undefined = knownHasSubmit;
   // (the callers that pass knownHasSubmit true, on a keystroke, take every text gate as open: always correct)
   let sessionWord: boolean | undefined = knownHasSubmit === true ? true : undefined;
+  let clientWord: boolean | undefined = sessionWord;
   return {
     tree,
     source,
@@ -92,6 +102,7 @@ export function makeContext(
     imports,
     roots: derived.roots,
     requestsImported: derived.requestsImported,
+    httpxImported: derived.httpxImported,
     // Only needed when a statement is analysed: not computed on a keystroke where everything is cached.
     get hasSubmit(): boolean {
       hasSubmit ??= hasMethodCall(source, 'submit');
@@ -100,6 +111,10 @@ export function makeContext(
     get sessionWord(): boolean {
       sessionWord ??= SESSION_WORD.test(source);
       return sessionWord;
+    },
+    get clientWord(): boolean {
+      clientWord ??= CLIENT_WORD.test(source);
+      return clientWord;
     },
     moduleRanges,
     inAsync: scopeRule === 'async' ? isInAsyncCode : inFunctionBody,

@@ -11,7 +11,7 @@
 import { PLANNER_CALL_SITES, PLANNER_METHOD_SITES } from './rules/registry';
 import { asyncLocator, definitionAt, lexTopLevel } from '../python/lexer';
 import { importBindings } from '../python/importText';
-import { CF_WAITS, EXECUTOR_CLASSES, SESSION_CLASSES } from './targets';
+import { CF_WAITS, EXECUTOR_CLASSES, HTTPX_CLIENT_CLASSES, SESSION_CLASSES, TARGET_MODULES } from './targets';
 
 // ---------------------------------------------------------------------------------------------------------
 // Check planning: which statements of a file can hold a finding, decided on the code-only text (no parse).
@@ -130,6 +130,7 @@ const EVIDENCE_KINDS: readonly { kind: string; targets: readonly string[] }[] = 
   { kind: 'executor', targets: [...EXECUTOR_CLASSES] },
   { kind: 'wait', targets: [...CF_WAITS.keys()] },
   { kind: 'session', targets: [...SESSION_CLASSES] },
+  { kind: 'httpxClient', targets: [...HTTPX_CLIENT_CLASSES] },
 ];
 /** Qualified target name -> its kinds (a site kind and/or an evidence kind). */
 const TARGET_KINDS = new Map<string, string[]>();
@@ -164,7 +165,8 @@ const SUBMIT_CALL = /\.\s*submit\s*\(/;
  *   requests function (BHD005, anywhere);
  * - `.shutdown(` (BHD002) or `.result(` (BHD003, with a `.submit(` in S or M): `async` in S and executor
  *   evidence in S or M (a name reaching an executor class, or "executor" in any case: `self._executor`);
- * - an HTTP method call (BHD005) when requests is imported and a name reaching a Session class is in S or M.
+ * - an HTTP method call (BHD005) when requests is imported and a name reaching a Session class is in S or M;
+ *   an httpx.Client's (BHD006) when httpx is imported, `async` is in S and a name reaching the class in S or M.
  * No such call: nothing to parse. Else the statements holding one are kept, with all module-level statements
  * and every statement with an import binding a relevant name; the others are left out. The caller parses the
  * full text when the partial one has a syntax error.
@@ -174,6 +176,7 @@ export function planCheck(source: string): CheckPlan {
   const code = lexed?.code ?? source;
   const bindings = importBindings(code);
   let requestsImported = false;
+  let httpxImported = false;
   /** Per kind: locals naming a target itself (`TPE`, `sleep`) and locals naming a module on the way. */
   const full = new Map<string, Set<string>>();
   const prefix = new Map<string, Set<string>>();
@@ -182,16 +185,11 @@ export function planCheck(source: string): CheckPlan {
     if (!set) map.set(kind, (set = new Set()));
     set.add(local);
   };
-  const relevant = (q: string): boolean =>
-    q === 'requests' ||
-    q.startsWith('requests.') ||
-    q === 'concurrent' ||
-    q.startsWith('concurrent.') ||
-    q === 'time' ||
-    q.startsWith('time.');
+  const relevant = (q: string): boolean => TARGET_MODULES.has(q.split('.', 1)[0]!);
   for (const b of bindings) {
     const q = b.qualified;
     if (q === 'requests' || q.startsWith('requests.')) requestsImported = true;
+    if (q === 'httpx' || q.startsWith('httpx.')) httpxImported = true;
     const under = TARGETS_UNDER.get(q);
     if (b.local === '*') {
       if (under) for (const [kind, t] of under) add(full, kind, lastPart(t));
@@ -215,7 +213,7 @@ export function planCheck(source: string): CheckPlan {
   };
 
   // Candidate calls: [regex, what the statement holding one needs]
-  type Need = 'none' | 'async' | 'asyncWith' | 'executor' | 'future' | 'session';
+  type Need = 'none' | 'async' | 'asyncWith' | 'executor' | 'future' | 'session' | 'httpxClient';
   const sites: [RegExp, Need][] = [];
   for (const { kind, need, targets } of SITE_KINDS) {
     const re = reach(kind, [...new Set(targets.map(lastPart))], true);
@@ -231,11 +229,13 @@ export function planCheck(source: string): CheckPlan {
   const futureEvidence = (text: string): boolean =>
     executorEvidence(text) || (waitNames !== undefined && regExp(waitNames.source).test(text));
   const sessionNames = reach('session', ['Session', 'session'], false);
+  const clientNames = reach('httpxClient', ['Client'], false);
   // Method calls the rules subscribe to, by what their receiver needs (futures need a `.submit(` in the
   // text, Sessions an import of requests, as in the analysis).
   for (const { need, names } of PLANNER_METHOD_SITES) {
     if (need === 'future' && !submit) continue;
     if (need === 'session' && !(requestsImported && sessionNames)) continue;
+    if (need === 'httpxClient' && !(httpxImported && clientNames)) continue;
     sites.push([regExp(`\\.${GAP}(?:${names.map(escape).join('|')})${GAP}\\(`, 'g'), need]);
   }
 
@@ -282,6 +282,8 @@ export function planCheck(source: string): CheckPlan {
         return hasAsync[k] === 1 && inReach(k, futureEvidence);
       case 'session':
         return inReach(k, (t) => regExp(sessionNames!.source).test(t));
+      case 'httpxClient':
+        return hasAsync[k] === 1 && inReach(k, (t) => regExp(clientNames!.source).test(t));
     }
   };
   // Whether a call is lexically in async code, from the indentation (undefined: unknown, assume it can be).
@@ -298,7 +300,7 @@ export function planCheck(source: string): CheckPlan {
       const k = statementAt(m.index);
       if (keep[k]) continue;
       if (need !== 'none' && need !== 'session' && (hasAsync[k] !== 1 || !mayBeAsync(m.index))) continue;
-      if (need === 'executor' || need === 'future' || need === 'session') {
+      if (need === 'executor' || need === 'future' || need === 'session' || need === 'httpxClient') {
         // Method calls: the receiver must carry evidence itself or be a name/attribute bound somewhere the
         // rule looks (its statement; plain names also at module level).
         const receiver = receiverBefore(code, m.index);
@@ -307,7 +309,7 @@ export function planCheck(source: string): CheckPlan {
             ? executorEvidence(receiver)
             : need === 'future'
               ? /submit/.test(receiver) && executorEvidence(receiver)
-              : regExp(sessionNames!.source).test(receiver);
+              : regExp((need === 'session' ? sessionNames : clientNames)!.source).test(receiver);
         if (!own) {
           const shape = receiverShape(receiver);
           if (shape.name !== undefined) {

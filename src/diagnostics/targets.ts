@@ -42,7 +42,24 @@ export const SESSION_CLASSES: ReadonlySet<string> = new Set([
   'requests.sessions.session',
 ]);
 
+/** httpx's synchronous client (BHD006 reports its request methods in async code, as Ruff's ASYNC212). */
+export const HTTPX_CLIENT_CLASSES: ReadonlySet<string> = new Set(['httpx.Client', 'httpx._client.Client']);
+/** Its methods that do a request on this thread. */
+export const HTTPX_CLIENT_METHODS: readonly string[] = [...HTTP_METHODS, 'stream', 'send'];
+
 export const TIME_SLEEP = 'time.sleep';
+
+/**
+ * Other synchronous HTTP calls (BHD006, as Ruff's ASYNC210): httpx's module functions (each opens a sync
+ * client for the one request; `httpx.stream` too, a context manager that reads the response on this thread),
+ * `urllib.request.urlopen` and urllib3's module-level `request`. No timeout rule for them: httpx has a 5 s
+ * default, and `urlopen`'s would need its own fix.
+ */
+export const BLOCKING_HTTP_FUNCTIONS: ReadonlySet<string> = new Set([
+  ...[...HTTP_METHODS, 'stream'].map((m) => `httpx.${m}`),
+  'urllib.request.urlopen',
+  'urllib3.request',
+]);
 
 /** Every qualified name a call can resolve to for a rule to look at it. */
 export const TARGETS: ReadonlySet<string> = new Set([
@@ -50,5 +67,10 @@ export const TARGETS: ReadonlySet<string> = new Set([
   ...CF_WAITS.keys(),
   ...REQUESTS_FUNCTIONS,
   ...SESSION_CLASSES,
+  ...HTTPX_CLIENT_CLASSES,
   TIME_SLEEP,
+  ...BLOCKING_HTTP_FUNCTIONS,
 ]);
+
+/** The top-level modules of TARGETS (`requests`, `concurrent`, `time`, `httpx`...): an import of one is kept. */
+export const TARGET_MODULES: ReadonlySet<string> = new Set([...TARGETS].map((t) => t.split('.')[0]!));

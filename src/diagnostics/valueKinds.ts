@@ -6,7 +6,7 @@
  */
 import type { Node } from '../python/treeSitter';
 import { type Binding, callArguments, callee } from '../python/scope';
-import { CF_WAITS, EXECUTOR_CLASSES, SESSION_CLASSES } from './targets';
+import { CF_WAITS, EXECUTOR_CLASSES, HTTPX_CLIENT_CLASSES, SESSION_CLASSES } from './targets';
 
 /** Names that mark a receiver as an executor without other evidence: `executor`, `self._executor`, `io_executor`. */
 const EXECUTOR_NAME = /^(?:executor|.*_executor)$/i;
@@ -42,6 +42,7 @@ export interface BindingLookup {
 export class ValueKinds {
   /** isSession per receiver node (BHD005 and BHD006 both ask it of every requests method call). */
   private readonly sessionCache = new Map<number, boolean>();
+  private readonly httpxClientCache = new Map<number, boolean>();
 
   constructor(private readonly lookup: BindingLookup) {}
 
@@ -97,20 +98,30 @@ export class ValueKinds {
 
   /** Evidence that `expr` is a requests Session instance (asked once per receiver). */
   isSession(expr: Node): boolean {
-    let known = this.sessionCache.get(expr.id);
-    if (known === undefined) this.sessionCache.set(expr.id, (known = this.sessionEvidence(expr, 0)));
+    return this.instanceOf(expr, SESSION_CLASSES, this.sessionCache);
+  }
+
+  /** Evidence that `expr` is an httpx.Client (the synchronous client; asked once per receiver). */
+  isHttpxClient(expr: Node): boolean {
+    return this.instanceOf(expr, HTTPX_CLIENT_CLASSES, this.httpxClientCache);
+  }
+
+  private instanceOf(expr: Node, classes: ReadonlySet<string>, cache: Map<number, boolean>): boolean {
+    let known = cache.get(expr.id);
+    if (known === undefined) cache.set(expr.id, (known = this.instanceEvidence(expr, classes, 0)));
     return known;
   }
 
-  private sessionEvidence(expr: Node, depth: number): boolean {
-    if (this.constructs(expr, SESSION_CLASSES)) return true;
+  /** Constructed from one of `classes`, or bound (through up to 3 bindings) to such a construction or annotation. */
+  private instanceEvidence(expr: Node, classes: ReadonlySet<string>, depth: number): boolean {
+    if (this.constructs(expr, classes)) return true;
     if (depth > 2) return false;
     return this.lookup
       .receiverBindings(expr)
       .some((b) =>
         b.kind === 'value'
-          ? this.sessionEvidence(b.value, depth + 1)
-          : b.kind === 'annotation' && this.annotationNames(b.type, SESSION_CLASSES),
+          ? this.instanceEvidence(b.value, classes, depth + 1)
+          : b.kind === 'annotation' && this.annotationNames(b.type, classes),
       );
   }
 

@@ -41,6 +41,14 @@ export function importsConcurrentFutures(source: string): boolean {
   return source.includes('concurrent') && CONCURRENT_FUTURES.test(source);
 }
 
+/**
+ * Whether the text can import httpx, urllib or urllib3 (whose synchronous HTTP calls BHD006 reports): the
+ * module's name in it, as any import of it must write it.
+ */
+export function mayImportHttpClients(source: string): boolean {
+  return source.includes('httpx') || source.includes('urllib');
+}
+
 /** A `sleep` name and an import of `time`. */
 export function mayCallTimeSleep(source: string): boolean {
   return source.includes('sleep') && SLEEP.test(source) && TIME_IMPORT.test(source);

@@ -26,6 +26,9 @@ export function randomProject(
     // HTTP through a Session (BHD006 needs a Session, from this module's text); dict.get decoys beside it.
     const http = r() < 0.3;
     if (http) lines.push('import requests', ...(r() < 0.5 ? ['HTTP = requests.Session()'] : []));
+    // httpx: module functions and the sync Client (BHD006 needs the Client from this module's text too).
+    const httpx = http && r() < 0.5;
+    if (httpx) lines.push('import httpx');
     const imported = others.filter(() => r() < density);
     const uses: string[] = [];
     for (const j of imported) {
@@ -112,6 +115,14 @@ export function randomProject(
           if (r() < 0.3) choices.push('HTTP.get("u")');
           if (method) choices.push('self.http.get("u")');
         }
+        if (httpx) {
+          choices.push(
+            'httpx.get("u")',
+            'with httpx.Client() as hc:\n    hc.post("u")',
+            'httpx.URL("u").join("v")',
+          );
+          if (method) choices.push('self.hx.stream("GET", "u")');
+        }
         // A future's result (BHD003 needs a `.submit(` in the module), and one without any submit.
         if (r() < 0.1) choices.push('fut = executor.submit(len, []); fut.result()');
         if (r() < 0.1) choices.push('x = None; x.result()');
@@ -129,6 +140,7 @@ export function randomProject(
     lines.push('', `class C${i}:`, `    fld: C${i}`, `    def __init__(self, dep: C${i} = None, raw=None):`);
     lines.push('        self.x = 1', '        self.fwd = dep', '        self.raw = raw');
     if (http) lines.push('        self.http = requests.Session()');
+    if (httpx) lines.push('        self.hx = httpx.Client()');
     lines.push(`        self.mine = C${i}()`, `        self.twice = C${i}()`, '        self.twice = None');
     lines.push('    @staticmethod', '    def s():', ...body('        '));
     lines.push('    def m(self):', ...body('        ', true));

@@ -5,7 +5,7 @@
  * - a call whose head name is bound by an import (any in the file) to one of their targets or to a module on
  *   the way (`time`, `sleep`, `cf.ThreadPoolExecutor`, `requests.get`), or by a star import of such a module
  *   to a target's last name;
- * - a method call the rules subscribe to (`.shutdown(`, `.result(`, a Session's `.get(`...), whatever the
+ * - a method call the rules subscribe to (`.shutdown(`, `.result(`, a Session's or httpx.Client's `.get(`...), whatever the
  *   receiver, when the module can carry the evidence the rule needs of a receiver (see blockingText); a
  *   Session's only where one can be in reach (sessionNear: `d.get(` of a dict far from any Session is none).
  */
@@ -21,6 +21,7 @@ const TARGETS: readonly string[] = [
 const TARGET_SET = new Set(TARGETS);
 /** A word that can name a Session class through a star import of requests (`Session()`, `session()`). */
 const SESSION_WORD = /(?<![A-Za-z0-9_])[Ss]ession(?![A-Za-z0-9_])/;
+const CLIENT_WORD = /Client/;
 
 /**
  * The method calls the blocking rules subscribe to, for the receiver evidence a module's text can carry
@@ -77,6 +78,7 @@ export function blockingText(
     else roots.set(local, [q]);
   };
   let requests = false;
+  let httpx = false;
   let session = false;
   /** Locals naming requests or requests.sessions: `local.Session(`, `local.sessions.session(`. */
   const sessionPrefixes: string[] = [];
@@ -87,6 +89,7 @@ export function blockingText(
       if (level > 0) continue;
       const q = member === undefined ? module : `${module}.${member}`;
       if (q === 'requests' || q.startsWith('requests.')) requests = true;
+      if (q === 'httpx' || q.startsWith('httpx.')) httpx = true;
       if (SESSION_CLASSES.has(q)) {
         session = true;
         if (local !== '*') sessionNames.add(local);
@@ -107,6 +110,8 @@ export function blockingText(
   if (/executor/i.test(code)) evident.add('executor');
   if (hasMethodCall(source, 'submit')) evident.add('future'); // the analysis's hasSubmit
   if (requests && session) evident.add('session');
+  // (an httpx.Client's methods: as the analysis' text gate, httpx imported and "Client" written)
+  if (httpx && CLIENT_WORD.test(code)) evident.add('httpxClient');
   const re = methodsFor(evident);
   const near = evident.has('session') && lines ? sessionNear(code, lines, sessionNames) : undefined;
   const withoutSession = near && methodsFor(new Set([...evident].filter((e) => e !== 'session')));

@@ -21,6 +21,8 @@ export interface RuleContext {
   /** Evidence that an expression is a concurrent.futures executor / a requests Session / an executor future. */
   isExecutor(expr: Node): boolean;
   isSession(expr: Node): boolean;
+  /** Evidence that an expression is an httpx.Client (the synchronous one). */
+  isHttpxClient(expr: Node): boolean;
   isFuture(expr: Node): boolean;
   /** `with X(...)` or `with X(...) as name` (not `async with`). */
   isWithItemValue(call: Node): boolean;
@@ -31,8 +33,11 @@ export interface RuleContext {
  * `async` in it, or `async` and `with` in it (see ../regions planCheck).
  */
 export type CallNeed = 'none' | 'async' | 'asyncWith';
-/** What a method call's receiver needs as evidence for the planner: an executor, a future, a Session. */
-export type MethodNeed = 'executor' | 'future' | 'session';
+/**
+ * What a method call's receiver needs as evidence (for the analysis' and the planner's text gates): an
+ * executor, a future, a requests Session, an httpx.Client.
+ */
+export type MethodNeed = 'executor' | 'future' | 'session' | 'httpxClient';
 
 /** Calls of imported callables, by qualified name (`time.sleep`, `requests.get`). */
 export interface CallSubscription {

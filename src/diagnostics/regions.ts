@@ -11,6 +11,7 @@
 import { PLANNER_CALL_SITES, PLANNER_METHOD_SITES } from './rules/registry';
 import { asyncLocator, definitionAt, lexTopLevel } from '../python/lexer';
 import { importBindings } from '../python/importText';
+import { type ClientCalls, httpxClientCalls } from './callGraph/clientText';
 import { CF_WAITS, EXECUTOR_CLASSES, HTTPX_CLIENT_CLASSES, SESSION_CLASSES, TARGET_MODULES } from './targets';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -230,6 +231,14 @@ export function planCheck(source: string): CheckPlan {
     executorEvidence(text) || (waitNames !== undefined && regExp(waitNames.source).test(text));
   const sessionNames = reach('session', ['Session', 'session'], false);
   const clientNames = reach('httpxClient', ['Client'], false);
+  // (an httpx.Client's receiver: bound to the class somewhere in the text, see ./callGraph/clientText)
+  let clientCalls: ClientCalls | undefined;
+  const clientReceiver = (dot: number): boolean =>
+    (clientCalls ??= httpxClientCalls(
+      code,
+      lexed?.lines,
+      new Set(['Client', ...(full.get('httpxClient') ?? [])]),
+    )).receiverAt(dot);
   // Method calls the rules subscribe to, by what their receiver needs (futures need a `.submit(` in the
   // text, Sessions an import of requests, as in the analysis).
   for (const { need, names } of PLANNER_METHOD_SITES) {
@@ -300,6 +309,7 @@ export function planCheck(source: string): CheckPlan {
       const k = statementAt(m.index);
       if (keep[k]) continue;
       if (need !== 'none' && need !== 'session' && (hasAsync[k] !== 1 || !mayBeAsync(m.index))) continue;
+      if (need === 'httpxClient' && !clientReceiver(m.index)) continue;
       if (need === 'executor' || need === 'future' || need === 'session' || need === 'httpxClient') {
         // Method calls: the receiver must carry evidence itself or be a name/attribute bound somewhere the
         // rule looks (its statement; plain names also at module level).

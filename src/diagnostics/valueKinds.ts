@@ -46,17 +46,44 @@ export class ValueKinds {
 
   constructor(private readonly lookup: BindingLookup) {}
 
-  /** Whether an annotation mentions one of `classes` (e.g. `Optional[ThreadPoolExecutor]`). */
+  /**
+   * Whether an annotation says the value may be an instance of one of `classes`: the class itself, or one of
+   * the types of an `Optional[...]`, `Union[...]`, `X | Y` or `Annotated[X, ...]`. A container of them
+   * (`dict[str, Client]`, `list[Session]`) or `type[C]` is not one.
+   */
   private annotationNames(type: Node, classes: ReadonlySet<string>): boolean {
     const stack: Node[] = [type];
     while (stack.length > 0) {
       const n = stack.pop()!;
-      if (n.type === 'identifier' || n.type === 'attribute') {
-        const q = this.lookup.qualify(n);
-        if (q !== undefined && classes.has(q)) return true;
-        if (n.type === 'identifier') continue;
+      switch (n.type) {
+        case 'identifier':
+        case 'attribute': {
+          const q = this.lookup.qualify(n);
+          if (q !== undefined && classes.has(q)) return true;
+          break;
+        }
+        case 'type':
+        case 'type_parameter':
+        case 'parenthesized_expression':
+          for (const c of n.namedChildren) if (c) stack.push(c);
+          break;
+        case 'binary_operator':
+          for (const f of ['left', 'right']) {
+            const side = n.childForFieldName(f);
+            if (side) stack.push(side);
+          }
+          break;
+        case 'generic_type':
+        case 'subscript': {
+          const [head, ...args] = n.namedChildren.filter((c): c is Node => c !== null);
+          const name = head?.text.replace(/^.*\./, '');
+          if (args.length === 1 && args[0]!.type === 'type_parameter')
+            args.splice(0, 1, ...args[0]!.namedChildren.filter((c): c is Node => c !== null));
+          if (name === 'Optional' || name === 'Union') stack.push(...args);
+          else if (name === 'Annotated' && args[0]) stack.push(args[0]);
+          break;
+        }
       }
-      for (const c of n.namedChildren) if (c) stack.push(c);
     }
     return false;
   }

@@ -41,12 +41,24 @@ export function importsConcurrentFutures(source: string): boolean {
   return source.includes('concurrent') && CONCURRENT_FUTURES.test(source);
 }
 
+const HTTPX_CALL =
+  /\bhttpx[\s\\]*\.[\s\\]*(?:get|post|put|patch|delete|head|options|request|stream)[\s\\]*\(/;
+/** `from httpx import ...` or `import httpx as x`: its functions may be called by other names. */
+const HTTPX_RENAMED = /\bfrom[\s\\]+httpx[\s\\]+import\b|\bhttpx[\s\\]+as\b/;
+const CLIENT = /\bClient\b/;
+const REQUEST_CALL = /\brequest[\s\\]*\(/;
+
 /**
- * Whether the text can import httpx, urllib or urllib3 (whose synchronous HTTP calls BHD006 reports): the
- * module's name in it, as any import of it must write it.
+ * Whether the text can call a synchronous HTTP function BHD006 reports besides requests': `urlopen`,
+ * `urllib3.request(`, an `httpx.get(`-like call (also imported by name or through an alias), or a method of an
+ * `httpx.Client` (whose evidence names the class).
  */
-export function mayImportHttpClients(source: string): boolean {
-  return source.includes('httpx') || source.includes('urllib');
+export function mayCallBlockingHttp(source: string): boolean {
+  if (source.includes('urlopen')) return true;
+  if (source.includes('urllib3') && REQUEST_CALL.test(source)) return true;
+  return (
+    source.includes('httpx') && (HTTPX_CALL.test(source) || HTTPX_RENAMED.test(source) || CLIENT.test(source))
+  );
 }
 
 /** A `sleep` name and an import of `time`. */

@@ -13,7 +13,8 @@ import { BLOCKING_RULES } from '../rules/registry';
 import type { MethodNeed } from '../rules/rule';
 import { hasMethodCall, lastAtOrBefore, lastPart } from '../../python/text';
 import { type TextImport, textImports } from './textImports';
-import { SESSION_CLASSES } from '../targets';
+import { HTTPX_CLIENT_CLASSES, SESSION_CLASSES } from '../targets';
+import { httpxClientCalls } from './clientText';
 
 const TARGETS: readonly string[] = [
   ...new Set(BLOCKING_RULES.flatMap((r) => (r.calls ?? []).flatMap((c) => [...c.targets]))),
@@ -50,7 +51,7 @@ export interface BlockingText {
    * (the attributes up to the call, [] for `word(`), whether that call is one.
    */
   root(word: string, tail?: readonly string[]): boolean;
-  /** Whether `code[from, to)` has a method call a blocking rule subscribes to. */
+  /** Whether `code[from, to)` has a method call a blocking rule subscribes to (`code`: the text this was made of). */
   methodCall(code: string, from: number, to: number): boolean;
 }
 
@@ -84,12 +85,15 @@ export function blockingText(
   const sessionPrefixes: string[] = [];
   /** Local names of the Session classes (`from requests import Session as S`), beside the words themselves. */
   const sessionNames = new Set(['Session', 'session']);
+  /** Local names of httpx.Client (`from httpx import Client as HC`), beside the word itself. */
+  const clientNames = new Set(['Client']);
   for (const { local, modules } of imports) {
     for (const [module, level, member] of modules) {
       if (level > 0) continue;
       const q = member === undefined ? module : `${module}.${member}`;
       if (q === 'requests' || q.startsWith('requests.')) requests = true;
       if (q === 'httpx' || q.startsWith('httpx.')) httpx = true;
+      if (HTTPX_CLIENT_CLASSES.has(q) && local !== '*') clientNames.add(local);
       if (SESSION_CLASSES.has(q)) {
         session = true;
         if (local !== '*') sessionNames.add(local);
@@ -110,8 +114,9 @@ export function blockingText(
   if (/executor/i.test(code)) evident.add('executor');
   if (hasMethodCall(source, 'submit')) evident.add('future'); // the analysis's hasSubmit
   if (requests && session) evident.add('session');
-  // (an httpx.Client's methods: as the analysis' text gate, httpx imported and "Client" written)
-  if (httpx && CLIENT_WORD.test(code)) evident.add('httpxClient');
+  // An httpx.Client's methods (the analysis' text gate: httpx imported and "Client" written), each where its
+  // receiver may be bound to one (./clientText: most `.get(` calls in such modules are dicts').
+  const clientCall = httpx && CLIENT_WORD.test(code) ? httpxClientCalls(code, lines, clientNames) : undefined;
   const re = methodsFor(evident);
   const near = evident.has('session') && lines ? sessionNear(code, lines, sessionNames) : undefined;
   const withoutSession = near && methodsFor(new Set([...evident].filter((e) => e !== 'session')));
@@ -125,7 +130,10 @@ export function blockingText(
     },
     methodCall: (text, from, to) => {
       const methods = near === undefined || near(from) ? re : withoutSession;
-      return methods !== undefined && methods.test(text.slice(from, to));
+      return (
+        (methods !== undefined && methods.test(text.slice(from, to))) ||
+        (clientCall?.within(from, to) ?? false)
+      );
     },
   };
 }

@@ -3,7 +3,7 @@
  * directly in async code: each blocks the event-loop thread. Fix for `time.sleep`: `await asyncio.sleep(...)`.
  */
 import { callArguments } from '../../python/scope';
-import { compact, importsRequests, mayCallTimeSleep, mayImportHttpClients } from '../../python/text';
+import { compact, importsRequests, mayCallBlockingHttp, mayCallTimeSleep } from '../../python/text';
 import type { Node } from '../../python/treeSitter';
 import { BLOCKING_HTTP_FUNCTIONS, HTTPX_CLIENT_METHODS, TIME_SLEEP } from '../targets';
 import { requestsSubscriptions } from './requestsCalls';
@@ -42,28 +42,52 @@ export const httpxClientMessage = (call: string): RuleText => ({
     `\`await\` its calls.`,
 });
 
-/** `x.startswith("data:")` (either quote, `'data:'` or `"data:"`), as a whole condition or one operand of an `and`. */
-const DATA_URL_TEST = (name: string): RegExp =>
-  new RegExp(
-    `(?:^|\\band\\s+)${name}\\s*\\.\\s*startswith\\(\\s*[rbRB]?["']data:["']\\s*\\)\\s*(?:$|and\\b)`,
-  );
+/** A string literal starting with `data:` (any prefix letters, either quote). */
+const isDataLiteral = (n: Node | null | undefined): boolean =>
+  n?.type === 'string' && /^[rbfRBF]{0,2}(?:"""|\'\'\'|["'])data:/.test(n.text);
+
+/** Whether `condition` being true means `name.startswith("data:...")`: that test, alone or in an `and` chain. */
+function impliesDataUrl(condition: Node | null | undefined, name: string): boolean {
+  if (!condition) return false;
+  if (condition.type === 'parenthesized_expression') return impliesDataUrl(condition.namedChildren[0], name);
+  if (condition.type === 'boolean_operator')
+    return (
+      condition.childForFieldName('operator')?.type === 'and' &&
+      (impliesDataUrl(condition.childForFieldName('left'), name) ||
+        impliesDataUrl(condition.childForFieldName('right'), name))
+    );
+  if (condition.type !== 'call') return false;
+  const fn = condition.childForFieldName('function');
+  if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'startswith') return false;
+  if (fn.childForFieldName('object')?.text !== name) return false;
+  const { positional } = callArguments(condition);
+  return positional.length === 1 && isDataLiteral(positional[0]);
+}
 
 /**
  * `urlopen(v)` that can only open a `data:` URL: a literal `"data:..."`, or a name `v` under
- * `if v.startswith("data:"):` (the call in its body): decoding the URL in memory, no network I/O.
+ * `if v.startswith("data:"):` (the call in its body; or in the `else:` of `if not v.startswith(...)`): the URL
+ * is decoded in memory, no network I/O.
  */
 function dataUrlOnly(call: Node): boolean {
-  const first = callArguments(call).positional[0];
+  const { positional, keywords } = callArguments(call);
+  const first = positional[0] ?? keywords.get('url');
   if (!first) return false;
-  if (first.type === 'string') return /^[rbfRBF]{0,2}["']data:/.test(first.text);
+  if (first.type === 'string') return isDataLiteral(first);
   if (first.type !== 'identifier') return false;
-  const test = DATA_URL_TEST(first.text);
   for (let n: Node | null = call; n; n = n.parent) {
     const parent = n.parent;
     if (!parent || parent.type === 'function_definition' || parent.type === 'lambda') return false;
-    if (parent.type === 'if_statement' && parent.childForFieldName('consequence')?.id === n.id) {
+    if (parent.type === 'if_statement') {
       const condition = parent.childForFieldName('condition');
-      if (condition && test.test(condition.text.trim())) return true;
+      if (parent.childForFieldName('consequence')?.id === n.id && impliesDataUrl(condition, first.text))
+        return true;
+      if (
+        n.type === 'else_clause' &&
+        condition?.type === 'not_operator' &&
+        impliesDataUrl(condition.childForFieldName('argument'), first.text)
+      )
+        return true;
     }
   }
   return false;
@@ -78,7 +102,7 @@ export const BHD006: RuleModule = {
   title: 'Blocking call in async code',
   defaultSeverity: 'warning',
   asyncOnly: true,
-  mayOccur: (source) => importsRequests(source) || mayCallTimeSleep(source) || mayImportHttpClients(source),
+  mayOccur: (source) => importsRequests(source) || mayCallTimeSleep(source) || mayCallBlockingHttp(source),
   calls: [
     {
       targets: new Set([TIME_SLEEP]),
@@ -103,7 +127,8 @@ export const BHD006: RuleModule = {
       names: HTTPX_CLIENT_METHODS,
       need: 'httpxClient',
       check(ctx, receiver, call, method) {
-        if (!ctx.inAsync(call) || !ctx.isHttpxClient(receiver)) return;
+        // (an awaited call is no sync client's: its Response cannot be awaited; `self._client` may be either)
+        if (call.parent?.type === 'await' || !ctx.inAsync(call) || !ctx.isHttpxClient(receiver)) return;
         const shown = receiver.text.length <= 40 ? `${compact(receiver.text)}.${method}` : `Client.${method}`;
         ctx.report('BHD006', call, httpxClientMessage(shown), false);
       },

@@ -9,7 +9,7 @@ export const message = (call: string, chain: string): RuleText => ({
   message: `\`${call}()\` blocks the event loop: ${chain}`,
   detail:
     `\`${call}\` is a plain \`def\` that, directly or through the functions it calls, does a blocking operation ` +
-    `(a \`with\` on an executor, \`shutdown()\`, a wait on futures, \`time.sleep\` or a requests call). Called ` +
+    `(a \`with\` on an executor, \`shutdown()\`, a wait on futures, \`time.sleep\` or a synchronous HTTP call). Called ` +
     `from \`async def\` it runs on the event-loop thread, so no other request is served meanwhile. Run it in a ` +
     `thread (\`await asyncio.to_thread(${call}, ...)\`) or make the chain async.`,
 });
@@ -20,7 +20,7 @@ export const enteredMessage = (cls: string, chain: string): RuleText => ({
   detail:
     `Entering \`${cls}\` runs its \`__enter__\` (and \`__exit__\` on the way out): plain \`def\`s that, directly or ` +
     `through the functions they call, do a blocking operation (a \`with\` on an executor, \`shutdown()\`, a wait ` +
-    `on futures, \`time.sleep\` or a requests call). In \`async def\` they run on the event-loop thread, so no ` +
+    `on futures, \`time.sleep\` or a synchronous HTTP call). In \`async def\` they run on the event-loop thread, so no ` +
     `other request is served meanwhile. Use an async context manager (\`async with\`), or move the whole ` +
     `\`with\` block into a function run in a thread (\`await asyncio.to_thread(f, ...)\`).`,
 });

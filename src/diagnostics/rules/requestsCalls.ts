@@ -21,7 +21,8 @@ export function requestsSubscriptions(
         names: HTTP_METHODS,
         need: 'session',
         check(ctx, receiver, call, method) {
-          if (!ctx.isSession(receiver)) return;
+          // (an awaited call is no Session's: a requests Response cannot be awaited)
+          if (call.parent?.type === 'await' || !ctx.isSession(receiver)) return;
           check(
             ctx,
             call,

@@ -25,51 +25,12 @@ import { perTree } from '../python/treeIndex';
 import { CALL_HANDLERS, METHOD_HANDLERS } from './rules/registry';
 import type { MethodNeed, RuleContext, RuleText } from './rules/rule';
 import { TARGETS } from './targets';
-import type { FileContext, ScopeRule } from './fileContext';
+import type { FileContext } from './fileContext';
 import { ValueKinds } from './valueKinds';
+import { type ScopeBody, countsAt, scopeBodies } from './scopeBodies';
 import type { Finding, RuleCode } from './types';
 
 const isTarget = (q: string): boolean => TARGETS.has(q);
-
-/** The body of one def/lambda/class of a statement: code in [from, to) belongs to that scope. */
-interface ScopeBody {
-  from: number;
-  to: number;
-  /** The answer of `inAsync` for code directly in this body. */
-  counts: boolean;
-}
-
-const SCOPE_TYPES = ['function_definition', 'lambda', 'class_definition'];
-
-/** Statement -> its scopes' bodies in text order, for `inAsync` without walking up from every call. */
-function scopeBodies(statement: Node, rule: ScopeRule, source: string): ScopeBody[] {
-  const bodies: ScopeBody[] = [];
-  // Most statements are one def holding no other scope: its text has `def` once and no `lambda` or `class`
-  // (a string holding one of these words only takes the walk below). No walk then: a file of thousands of
-  // small handlers paid one for each.
-  if (statement.type === 'function_definition') {
-    const text = source.slice(statement.startIndex, statement.endIndex);
-    const def = text.indexOf('def');
-    if (def >= 0 && text.indexOf('def', def + 3) < 0 && !text.includes('lambda') && !text.includes('class')) {
-      const body = statement.childForFieldName('body');
-      if (body) {
-        const counts = rule === 'function' || statement.firstChild?.type === 'async';
-        bodies.push({ from: body.startIndex, to: body.endIndex, counts });
-      }
-      return bodies;
-    }
-  }
-  // One walk in wasm; includes `statement` itself when it is a def.
-  for (const scope of statement.descendantsOfType(SCOPE_TYPES)) {
-    const body = scope.childForFieldName('body');
-    if (!body) continue;
-    const type = scope.type;
-    const counts =
-      type === 'function_definition' && (rule === 'function' || scope.firstChild?.type === 'async');
-    bodies.push({ from: body.startIndex, to: body.endIndex, counts });
-  }
-  return bodies;
-}
 
 /** `isField` (../python/scope), deciding by node id first: the same node needs no range and type compared. */
 function inField(parent: Node, field: string, child: Node): boolean {
@@ -127,19 +88,7 @@ export class Analysis implements RuleContext {
     const end = node.endIndex;
     if (!this.statement || start === end) return this.ctx.inAsync(node);
     const bodies = (this.scopes ??= scopeBodies(this.statement, this.ctx.scopeRule, this.source));
-    // The last body starting at or before the node, then back to the first that holds it.
-    let lo = 0;
-    let hi = bodies.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (bodies[mid]!.from <= start) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    for (let i = hi; i >= 0; i--) {
-      const body = bodies[i]!;
-      if (body.to >= end) return body.counts;
-    }
-    return false;
+    return countsAt(bodies, start, end);
   }
 
   run(): void {

@@ -28,78 +28,12 @@ import {
 } from './callSites';
 
 export type { Callee, CallSite, CalleeSite } from './callSites';
+export type { BlockingOp, FunctionSummary, ImportBinding, ModuleSummary } from './summaryTypes';
+import type { FunctionSummary, ImportBinding, ModuleSummary } from './summaryTypes';
+import { afterExit } from './unreachable';
 import { moduleNames } from './moduleNames';
-import type { Range } from '../types';
 import { FALSY_NAME, type Guard, flagBranches, flagParams } from './guards';
 import { type DefScope, InstanceTypes } from './instanceTypes';
-
-/** One blocking operation found directly in a function body. */
-export interface BlockingOp {
-  /** What it is, as the rules show it: `with ThreadPoolExecutor(...)`, `time.sleep()`. */
-  what: string;
-  range: Range;
-}
-
-/** One `def` addressable from elsewhere: module-level (`f`) or a method of a module-level class (`C.f`). */
-export interface FunctionSummary {
-  /** `f` or `C.f`. */
-  qualname: string;
-  className?: string;
-  isAsync: boolean;
-  /** The name in the `def` line (where a chain hop points). */
-  nameRange: Range;
-  /** The first blocking operation directly in the body, if any. */
-  blocks?: BlockingOp;
-  /** Its body has a `yield`: calling it only makes a generator (the body runs when that is iterated). */
-  generator?: boolean;
-  /** Blocking operations under a flag that is off unless the caller passes it (./guards), when `blocks` is not set. */
-  guarded?: { op: BlockingOp; guard: Guard }[];
-  /** Its decorators written as names (`@offload`): one returning an `async def` wrapper makes it awaitable. */
-  decorators?: string[];
-  /** It returns an `async def` it defines (a decorator whose wrapper is awaitable: ./defTraits). */
-  wrapsAsync?: true;
-  /**
-   * Its parameters with a falsy default that its body never assigns (./guards flagParams): a call passing one
-   * on by name (`_call(f, wait)`) passes what this def's caller passed.
-   */
-  flags?: Map<string, Guard>;
-  /** Imports inside its body (`from a import f` in the def): they bind names there before the module's do. */
-  imports?: Map<string, ImportBinding>;
-  /** The calls of a sync def (an async def's are in ModuleSummary.asyncCalls): only what they call is kept. */
-  calls: CalleeSite[];
-}
-
-/** An import binding: `import a.b as m` -> {module 'a.b'}; `from .x import f` -> {module 'x', name 'f', level 1}. */
-export interface ImportBinding {
-  module: string;
-  name?: string;
-  /** Leading dots of a relative import (0: absolute). */
-  level: number;
-}
-
-export interface ModuleSummary {
-  functions: Map<string, FunctionSummary>;
-  /** Classes defined at module level. */
-  classes: Set<string>;
-  /** A module-level class's bases, as written (`Base`, `m.Base`), for those that have any. */
-  bases: Map<string, string[]>;
-  /** Local name -> what it is bound to by a module-level import. */
-  imports: Map<string, ImportBinding>;
-  /** Modules star-imported at module level (`from .files import *`): a name not found here may be there. */
-  stars: ImportBinding[];
-  /** Names a module-level assignment binds (`fetch = afetch`): not what a star import brings. */
-  assigned: Set<string>;
-  /** The names `__all__` lists, when it is a literal list: what `from here import *` brings. */
-  exports?: Set<string>;
-  /** Module-level names bound once, to an instance of a class (`svc = NewsService()`): that class as written. */
-  instances: Map<string, string>;
-  /** Calls in async code (lexically in `async def`, not in nested def/lambda/class): BHD007 candidates. */
-  asyncCalls: CallSite[];
-  /** For each async call, the async function holding it (same order as asyncCalls; `self.f` resolution). */
-  asyncCallOwners: (string | undefined)[];
-  /** For each async call, the imports inside the async function holding it (same order; undefined: none). */
-  asyncCallImports: (Map<string, ImportBinding> | undefined)[];
-}
 
 function importsOf(statements: readonly Node[]): Map<string, ImportBinding> {
   const imports = new Map<string, ImportBinding>();
@@ -440,34 +374,4 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     asyncCallOwners: kept.map((i) => asyncCallOwners[i]),
     asyncCallImports: kept.map((i) => asyncCallImports[i]),
   };
-}
-
-const EXIT_STATEMENTS = new Set([
-  'return_statement',
-  'raise_statement',
-  'continue_statement',
-  'break_statement',
-]);
-
-/**
- * Whether `node` comes after a `return`/`raise`/`continue`/`break` of its own block or of one around it (up to
- * the def `scope`). `firstExits` keeps, per block, where its first such statement starts (each block read once).
- */
-function afterExit(node: Node, scope: number, firstExits: Map<number, number>): boolean {
-  for (let n: Node | null = node; n && n.id !== scope; n = n.parent) {
-    const block = n.parent;
-    if (block?.type !== 'block') continue;
-    let first = firstExits.get(block.id);
-    if (first === undefined) {
-      first = Infinity;
-      for (const s of block.namedChildren)
-        if (s && EXIT_STATEMENTS.has(s.type)) {
-          first = s.startIndex;
-          break;
-        }
-      firstExits.set(block.id, first);
-    }
-    if (first < n.startIndex) return true;
-  }
-  return false;
 }

@@ -33,7 +33,8 @@ export const RULE_APPLICABILITY: Readonly<Record<string, Applicability>> = {
 export const UNSAFE_BECAUSE: Readonly<Record<string, string>> = {
   BHD002: 'no longer waits for submitted work that later code may rely on',
   BHD005: 'a call that legitimately takes longer than the timeout would now fail',
-  BHD006: 'the pause no longer blocks the event loop, which code may rely on (tests, monitors)',
+  BHD006:
+    'the pause no longer blocks the event loop, which code may rely on (tests, monitors); an HTTP call moved to a worker thread runs beside other tasks',
   BHD007:
     'the function then runs in a worker thread, which code that is not thread-safe may not survive, and context variables it sets are not seen by the caller',
 };

@@ -11,6 +11,7 @@ import type { Finding } from '../diagnostics/types';
 import { parseEdited } from '../python/editedParse';
 import { executorModuleLevel, executorTryFinally } from './executorFix';
 import { toThreadFix } from './toThreadFix';
+import { isSleepFinding } from '../diagnostics/rules/bhd006';
 import { importRemovalEdit, nameUsed } from './imports';
 import { awaitFix, formatNumber, shutdownFix, suppressFix, timeoutFix } from './callFixes';
 import { applicabilityFor, deliberateComment } from './applicability';
@@ -163,24 +164,36 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
         );
         break;
       case 'BHD006':
-        offer('Use await asyncio.sleep(...)', true, 'fix', awaitFix(finding, tree, source, options, 'sleep'));
+        if (isSleepFinding(finding.detail))
+          offer(
+            'Use await asyncio.sleep(...)',
+            true,
+            'fix',
+            awaitFix(finding, tree, source, options, 'sleep'),
+          );
+        else threadOffer();
         break;
       case 'BHD007':
-        offer(
-          cancelFutures
-            ? 'Run it in a thread: await asyncio.to_thread(...)'
-            : 'Run it in a thread: await loop.run_in_executor(None, ...)',
-          true,
-          'fix',
-          // (asyncio.to_thread is 3.9+, as cancel_futures)
-          toThreadFix(finding, tree, source, options.eol, cancelFutures),
-        );
+        threadOffer();
         break;
     }
   }
   if (!options.mainOnly)
     offer(`Suppress ${finding.code} on this line`, false, 'suppress', suppressFix(finding, tree, source));
   return actions;
+
+  /** A blocking call moved to a worker thread (BHD006's HTTP calls, BHD007). */
+  function threadOffer(): void {
+    offer(
+      cancelFutures
+        ? 'Run it in a thread: await asyncio.to_thread(...)'
+        : 'Run it in a thread: await loop.run_in_executor(None, ...)',
+      true,
+      'fix',
+      // (asyncio.to_thread is 3.9+, as cancel_futures)
+      toThreadFix(finding, tree, source, options.eol, cancelFutures),
+    );
+  }
 }
 
 /** A parse of `text` (with the validation parser of `tree`'s language); the caller deletes it. */

@@ -330,8 +330,8 @@ const cases: Case[] = [
       'BHD005* 4:4-4:21 requests.get(url)',
       'BHD005* 7:4-7:26 rq.request("GET", url)',
       'BHD005* 9:4-9:22 send(url, json={})',
-      'BHD006 9:4-9:22 send(url, json={})',
-      'BHD006 10:4-10:33 requests.head(url, timeout=1)',
+      'BHD006* 9:4-9:22 send(url, json={})',
+      'BHD006* 10:4-10:33 requests.head(url, timeout=1)',
     ],
   },
   {
@@ -404,7 +404,7 @@ const cases: Case[] = [
     ]),
     expected: [
       'BHD006* 4:4-4:17 time.sleep(3)',
-      'BHD006 6:4-6:21 requests.get(url)',
+      'BHD006* 6:4-6:21 requests.get(url)',
       'BHD006* 7:4-7:17 time.sleep(4)',
     ],
   },

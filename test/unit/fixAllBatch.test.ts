@@ -27,10 +27,13 @@ after(() => {
   parser.delete();
 });
 
-/** A handler with a `time.sleep` (BHD006, fix: `await asyncio.sleep`) and a call without timeout (BHD005). */
+/**
+ * A handler with a `time.sleep` (BHD006, fix: `await asyncio.sleep`) and a requests call without timeout (BHD005:
+ * `timeout=`; BHD006: `await asyncio.to_thread(...)`, both applied to the one call).
+ */
 const handler = (i: number, fixed = false): string =>
   fixed
-    ? `async def handler_${i}(url):\n    requests.get(url, timeout=10)\n    await asyncio.sleep(1)\n    x = ${i}\n`
+    ? `async def handler_${i}(url):\n    await asyncio.to_thread(requests.get, url, timeout=10)\n    await asyncio.sleep(1)\n    x = ${i}\n`
     : `async def handler_${i}(url):\n    requests.get(url)\n    time.sleep(1)\n    x = ${i}\n`;
 
 /** `n` handlers after their imports; `fixed`: as fixing each by hand gives. */
@@ -47,9 +50,9 @@ function fixCounted(text: string): { parses: number; result: ReturnType<typeof f
 test('fix-all parses a bounded number of times, whatever the number of findings', () => {
   const small = fixCounted(dense(10));
   const large = fixCounted(dense(400));
-  // 2 fixes per handler apply (the timeout and the await), over a few rounds.
-  assert.equal(small.result.applied.length, 20);
-  assert.equal(large.result.applied.length, 800);
+  // 3 fixes per handler apply (the timeout, the thread and the await), over a few rounds.
+  assert.equal(small.result.applied.length, 30);
+  assert.equal(large.result.applied.length, 1200);
   assert.ok(
     large.parses <= small.parses + 4,
     `400 handlers took ${large.parses} parses, 10 took ${small.parses}: one check per fix again?`,

@@ -21,10 +21,11 @@ test('check --fix fixes, prints what changed, reports what is left; exit 0/1/2',
   try {
     fs.mkdirSync(path.join(dir, 'app'));
     fs.writeFileSync(path.join(dir, 'app', 'stream.py'), fixture('seedStream.in.py'));
-    // BHD006 on requests in async code has no automatic fix: it stays and makes the exit code 1.
+    // BHD006 on a requests call inside an expression has no automatic fix (only a call standing alone is moved
+    // to a thread): it stays and makes the exit code 1.
     fs.writeFileSync(
       path.join(dir, 'app', 'net.py'),
-      'import requests\n\n\nasync def h(u):\n    return requests.get(u)\n',
+      'import requests\n\n\nasync def h(u):\n    return requests.get(u).json()\n',
     );
 
     // --fix: the safe BHD001 fix only; adding a timeout (BHD005) is unsafe and is only counted.

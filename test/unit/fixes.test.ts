@@ -292,6 +292,57 @@ describe('fixesFor', () => {
     );
   });
 
+  test('BHD006 on an HTTP call standing alone: await asyncio.to_thread(...) (unsafe); in an expression or a `with`: no fix', () => {
+    const source = [
+      'import httpx',
+      'import requests',
+      '',
+      '',
+      'async def fetch(url, client: httpx.Client):',
+      '    requests.post(url, timeout=5)',
+      '    page = httpx.get(url)',
+      '    with httpx.stream("GET", url) as response:',
+      '        pass',
+      '    data = requests.get(url, timeout=5).json()',
+      '    return client.get(url)',
+      '',
+    ].join('\n');
+    const found = actionsFor(source).filter((f) => f.finding.code === 'BHD006');
+    assert.deepEqual(
+      found.map((f) => [f.finding.range.start.row + 1, f.finding.fixable]),
+      [
+        [6, true],
+        [7, true],
+        [8, false],
+        [10, false],
+        [11, true],
+      ],
+    );
+    const fix = (line: number) =>
+      found.find((f) => f.finding.range.start.row + 1 === line)!.actions.find((a) => a.kind === 'fix')!;
+    assert.equal(fix(7).applicability, 'unsafe');
+    assert.match(fix(7).title, /to_thread/);
+    assert.match(fix(7).unsafeBecause ?? '', /worker thread/);
+    const fixed = applyEdits(source, [...fix(6).edits]);
+    assert.match(fixed, /^import asyncio$/m);
+    assert.match(fixed, /^ {4}await asyncio\.to_thread\(requests\.post, url, timeout=5\)$/m);
+    assert.match(
+      applyEdits(source, [...fix(7).edits]),
+      /^ {4}page = await asyncio\.to_thread\(httpx\.get, url\)$/m,
+    );
+    assert.match(
+      applyEdits(source, [...fix(11).edits]),
+      /^ {4}return await asyncio\.to_thread\(client\.get, url\)$/m,
+    );
+    for (const line of [8, 10])
+      assert.ok(
+        !found.find((f) => f.finding.range.start.row + 1 === line)!.actions.some((a) => a.kind === 'fix'),
+      );
+    // time.sleep keeps its own fix.
+    const sleep = actionsFor('import time\n\nasync def run():\n    time.sleep(1)\n')[0]!;
+    assert.match(sleep.actions.find((a) => a.kind === 'fix')!.title, /asyncio\.sleep/);
+  });
+
   test('BHD006 fix declined when `asyncio` is a local name where it would go', () => {
     const source = 'import time\n\nasync def run(asyncio):\n    time.sleep(1)\n';
     const found = actionsFor(source).filter((f) => f.finding.code === 'BHD006');

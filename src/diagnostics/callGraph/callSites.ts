@@ -114,19 +114,28 @@ export function calleeSite(call: Node, source: string): CalleeSite | undefined {
   );
 }
 
+/**
+ * Whether a call is a whole statement, the right side of an assignment statement or a return's value: what the
+ * `await asyncio.to_thread(f, ...)` fix (../../codeActions/toThreadFix) rewrites.
+ */
+export function isStatementCall(call: Node): boolean {
+  const parent = call.parent;
+  return (
+    parent?.type === 'expression_statement' ||
+    parent?.type === 'return_statement' ||
+    (parent?.type === 'assignment' &&
+      parent.childForFieldName('right')?.startIndex === call.startIndex &&
+      parent.parent?.type === 'expression_statement')
+  );
+}
+
 export function callSite(call: Node, source: string): CallSite | undefined {
   const fn = call.childForFieldName('function');
   const args = call.childForFieldName('arguments');
   if (!fn || !args || continued(source, fn, args)) return undefined;
   const callee = calleeOf(fn);
   if (!callee) return undefined;
-  const parent = call.parent;
-  const statement =
-    parent?.type === 'expression_statement' ||
-    parent?.type === 'return_statement' ||
-    (parent?.type === 'assignment' &&
-      parent.childForFieldName('right')?.startIndex === call.startIndex &&
-      parent.parent?.type === 'expression_statement');
+  const statement = isStatementCall(call);
   return {
     callee,
     range: rangeOf(call),

@@ -5,6 +5,7 @@
 import { callArguments } from '../../python/scope';
 import { compact, importsRequests, mayCallBlockingHttp, mayCallTimeSleep } from '../../python/text';
 import type { Node } from '../../python/treeSitter';
+import { isStatementCall } from '../callGraph/callSites';
 import { BLOCKING_HTTP_FUNCTIONS, HTTPX_CLIENT_METHODS, TIME_SLEEP } from '../targets';
 import { requestsSubscriptions } from './requestsCalls';
 import type { RuleModule, RuleText } from './rule';
@@ -93,8 +94,18 @@ function dataUrlOnly(call: Node): boolean {
   return false;
 }
 
+/**
+ * Whether an HTTP call gets the `await asyncio.to_thread(f, ...)` fix: a call standing alone (a statement, an
+ * assignment's value, a return's value) with a plain argument list.
+ */
+const toThreadable = (call: Node): boolean =>
+  isStatementCall(call) && call.childForFieldName('arguments')?.type === 'argument_list';
+
+/** Whether a BHD006 finding is a `time.sleep` one (its fix is `await asyncio.sleep`, not a thread). */
+export const isSleepFinding = (detail: string): boolean => detail.startsWith('`time.sleep` suspends');
+
 const requests = requestsSubscriptions('async', (ctx, call, shown) => {
-  if (ctx.inAsync(call)) ctx.report('BHD006', call, requestsMessage(shown), false);
+  if (ctx.inAsync(call)) ctx.report('BHD006', call, requestsMessage(shown), toThreadable(call));
 });
 
 export const BHD006: RuleModule = {
@@ -117,7 +128,8 @@ export const BHD006: RuleModule = {
       need: 'async',
       check(ctx, call, fn, qualified) {
         if (qualified === 'urllib.request.urlopen' && dataUrlOnly(call)) return;
-        if (ctx.inAsync(call)) ctx.report('BHD006', call, httpMessage(compact(fn.text), qualified), false);
+        if (ctx.inAsync(call))
+          ctx.report('BHD006', call, httpMessage(compact(fn.text), qualified), toThreadable(call));
       },
     },
   ],
@@ -130,10 +142,14 @@ export const BHD006: RuleModule = {
         // (an awaited call is no sync client's: its Response cannot be awaited; `self._client` may be either)
         if (call.parent?.type === 'await' || !ctx.inAsync(call) || !ctx.isHttpxClient(receiver)) return;
         const shown = receiver.text.length <= 40 ? `${compact(receiver.text)}.${method}` : `Client.${method}`;
-        ctx.report('BHD006', call, httpxClientMessage(shown), false);
+        ctx.report('BHD006', call, httpxClientMessage(shown), toThreadable(call));
       },
     },
   ],
   blocking: true,
-  fix: { title: 'await asyncio.sleep(...) for time.sleep', applicability: 'unsafe' },
+  fix: {
+    title:
+      'await asyncio.sleep(...) for time.sleep; await asyncio.to_thread(...) for an HTTP call standing alone',
+    applicability: 'unsafe',
+  },
 };

@@ -123,6 +123,13 @@ export class Analysis implements RuleContext {
     return qualify(expr, this.imports, isTarget);
   }
 
+  resolve(expr: Node): string | undefined {
+    let root: Node | null = expr;
+    while (root?.type === 'attribute') root = root.childForFieldName('object');
+    if (root?.type !== 'identifier' || this.shadowed(root)) return undefined;
+    return this.qualify(expr);
+  }
+
   /**
    * The tokens and bindings of `name` in module range `i`: the same for every segment of the file, so looked
    * for once per file, name and range.

@@ -49,6 +49,9 @@ export const HTTPX_CLIENT_METHODS: readonly string[] = [...HTTP_METHODS, 'stream
 
 export const TIME_SLEEP = 'time.sleep';
 
+/** `asyncio.to_thread(f, *args, **kwargs)` (BHD005 reads a requests function run through it). */
+export const TO_THREAD: ReadonlySet<string> = new Set(['asyncio.to_thread', 'asyncio.threads.to_thread']);
+
 /**
  * Other synchronous HTTP calls (BHD006, as Ruff's ASYNC210): httpx's module functions (each opens a sync
  * client for the one request; `httpx.stream` too, a context manager that reads the response on this thread),
@@ -70,6 +73,7 @@ export const TARGETS: ReadonlySet<string> = new Set([
   ...HTTPX_CLIENT_CLASSES,
   TIME_SLEEP,
   ...BLOCKING_HTTP_FUNCTIONS,
+  ...TO_THREAD,
 ]);
 
 /** The top-level modules of TARGETS (`requests`, `concurrent`, `time`, `httpx`...): an import of one is kept. */

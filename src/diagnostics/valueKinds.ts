@@ -65,6 +65,7 @@ export class ValueKinds {
         case 'type':
         case 'type_parameter':
         case 'parenthesized_expression':
+        case 'union_type': // `Optional[X] | None` in a type context
           for (const c of n.namedChildren) if (c) stack.push(c);
           break;
         case 'binary_operator':

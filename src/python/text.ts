@@ -46,16 +46,15 @@ const HTTPX_CALL =
 /** `from httpx import ...` or `import httpx as x`: its functions may be called by other names. */
 const HTTPX_RENAMED = /\bfrom[\s\\]+httpx[\s\\]+import\b|\bhttpx[\s\\]+as\b/;
 const CLIENT = /\bClient\b/;
-const REQUEST_CALL = /\brequest[\s\\]*\(/;
 
 /**
  * Whether the text can call a synchronous HTTP function BHD006 reports besides requests': `urlopen`,
- * `urllib3.request(`, an `httpx.get(`-like call (also imported by name or through an alias), or a method of an
+ * urllib3 (its `request`, also imported under another name), an `httpx.get(`-like call (also imported by name or through an alias), or a method of an
  * `httpx.Client` (whose evidence names the class).
  */
 export function mayCallBlockingHttp(source: string): boolean {
   if (source.includes('urlopen')) return true;
-  if (source.includes('urllib3') && REQUEST_CALL.test(source)) return true;
+  if (source.includes('urllib3')) return true;
   return (
     source.includes('httpx') && (HTTPX_CALL.test(source) || HTTPX_RENAMED.test(source) || CLIENT.test(source))
   );

@@ -374,3 +374,94 @@ test('mightContainFindings: requests imports in every form, not doctest lines', 
   for (const src of yes) assert.equal(mightContainFindings(src), true, src);
   assert.equal(mightContainFindings('"""\n>>> import requests\n>>> requests.get(u)\n"""\n'), false);
 });
+
+test('httpx.Client receivers: every binding x call shape, planned and pre-filtered == whole-file (BHD006, BHD007)', async () => {
+  // ./callGraph/clientText reads receivers from text; the analysis (valueKinds) from the tree. Shapes from a
+  // review: line breaks before/after the dot, continuations, walrus, aliases, chains of names, non-ASCII names.
+  const bindings: Record<string, string> = {
+    plain: '    client = httpx.Client()\n',
+    parenArgs: '    client = httpx.Client(\n        timeout=5,\n    )\n',
+    contRight: '    client = \\\n        httpx.Client()\n',
+    contLeft: '    client \\\n        = httpx.Client()\n',
+    annotation: '    client: httpx.Client\n',
+    walrus: '    if (client := httpx.Client()):\n        pass\n',
+    with: '    with httpx.Client() as client:\n        pass\n',
+    withCont: '    with httpx.Client() as \\\n            client:\n        pass\n',
+    viaName: '    base = httpx.Client()\n    client = base\n',
+    viaWalrusName: '    base = httpx.Client()\n    if (client := base):\n        pass\n',
+    viaAnnotatedName: '    base: httpx.Client\n    client: object = base\n',
+    aliasClass: '    client = HC()\n',
+    aliasModule: '    client = hx.Client()\n',
+    nonAscii: '    clienté = httpx.Client()\n    client = clienté\n',
+  };
+  const calls: Record<string, string> = {
+    plain: '    client.get(url)\n',
+    spaces: '    client . get (url)\n',
+    newlineInParens: '    (client\n        .get(url))\n',
+    contBeforeDot: '    client \\\n        .get(url)\n',
+    contAfterDot: '    client. \\\n        get(url)\n',
+    contBeforeParen: '    client.get \\\n        (url)\n',
+    commentInParens: '    (client  # c\n        .get(url))\n',
+    returned: '    return client.post(url)\n',
+  };
+  // Unrelated bindings of other names first (they must not use up the chain's budget), and a form feed that
+  // makes the lexer give up (the pre-filters then take every call).
+  const prefixes: Record<string, string> = {
+    none: '',
+    otherNames: 'def f1():\n    a = b1\n\n\ndef f2():\n    a = b2\n\n\ndef f3():\n    a = b3\n\n\n',
+    formFeed: '\f\n',
+  };
+  const header = 'import httpx\nimport httpx as hx\nfrom httpx import Client as HC\n\n\n';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-clients-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'app'));
+    fs.writeFileSync(path.join(dir, 'app', '__init__.py'), '');
+    // (every module written before the indexes are made: they list directories once)
+    const checks: [string, string, string][] = [];
+    for (const [b, binding] of Object.entries(bindings))
+      for (const [c, call] of Object.entries(calls))
+        for (const [p, prefix] of Object.entries(prefixes)) {
+          const name = `${b}_${c}_${p}`;
+          const helper = `${header}${prefix}def helper(url):\n${binding}${call}`;
+          const inAsync = `${header}${prefix}async def main(url):\n${binding}${call}`;
+          const route = `from app.h_${name} import helper\n\n\nasync def route(url):\n    helper(url)\n`;
+          fs.writeFileSync(path.join(dir, 'app', `h_${name}.py`), helper);
+          checks.push([name, path.join(dir, 'app', `d_${name}.py`), inAsync]);
+          checks.push([name, path.join(dir, 'app', `r_${name}.py`), route]);
+        }
+    for (const [, file, source] of checks) fs.writeFileSync(file, source);
+    const roots = [dir];
+    const project = new ProjectIndex({ roots });
+    const reference = new ProjectIndex({ roots, textGate: false });
+    let direct = 0;
+    let chains = 0;
+    for (const [name, file, source] of checks) {
+      const planned = await checkSource(source, { project, file });
+      const full = await checkSource(source, { project: reference, file, regions: false });
+      assert.deepEqual(planned, full, name);
+      direct += full.filter((f) => f.code === 'BHD006').length;
+      chains += full.filter((f) => f.code === 'BHD007').length;
+    }
+    // (the analysis reads most of these shapes: the comparison above is not between two empty answers)
+    assert.ok(direct > 200 && chains > 200, `BHD006 ${direct}, BHD007 ${chains}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('mightContainFindings: the other HTTP clients under other names (urllib3, httpx, urlopen aliases)', async () => {
+  for (const source of [
+    'from urllib3 import request as fetch\n\nasync def main(url):\n    fetch("GET", url)\n',
+    'import httpx as h\n\nasync def main(url):\n    h.get(url)\n',
+    'from httpx import get as fetch\n\nasync def main(url):\n    fetch(url)\n',
+    'from urllib.request import urlopen as fetch\n\nasync def main(url):\n    fetch(url)\n',
+  ]) {
+    assert.ok(mightContainFindings(source), source);
+    assert.deepEqual(
+      (await checkSource(source)).map((f) => f.code),
+      ['BHD006'],
+      source,
+    );
+  }
+  assert.ok(!mightContainFindings('import httpx\n\nasync def main(url):\n    return httpx.URL(url)\n'));
+});

@@ -1,19 +1,30 @@
 /**
  * Where an httpx.Client's request can be in a module's text (pure, no parse), for BHD007's pre-filter
- * (./blockingText): `.get(`, `.post(`... whose receiver may be bound to an httpx.Client. The analysis
- * (../valueKinds) takes a receiver for one when it is constructed right there or bound (through up to three
- * names) to a construction or annotation of the class; so here a receiver counts when a binding of its last name
- * (`x = ...`, `x: ...`, `... as x`, `self.x = ...`) has a name of the class on its logical line, or is another
- * such name. Modules that annotate a client field but call `.get(` on dicts (most) are then not taken to block.
+ * (./blockingText) and the planner (../regions): `.get(`, `.post(`... whose receiver may be bound to an
+ * httpx.Client. The analysis (../valueKinds) takes a receiver for one when it is constructed right there or bound
+ * (through up to three names) to a construction or annotation of the class; so here a receiver counts when a
+ * binding of its last name (`x = ...`, `x: ...`, `x := ...`, `... as x`, `self.x = ...`) has a name of the class
+ * on its logical line, or is another such name (up to four deep). Modules that annotate a client field but call
+ * `.get(` on dicts (most) are then not taken to block. Without the logical lines (the lexer gave up on the
+ * text), every such call counts.
  */
 import { HTTPX_CLIENT_METHODS } from '../targets';
 import { lastAtOrBefore } from '../../python/text';
 
-const CALL = new RegExp(`\\.[ \\t]*(?:${HTTPX_CLIENT_METHODS.join('|')})[ \\t]*\\(`, 'g');
-const NAME_BEFORE = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*$/;
-/** A value that is another name (or `self.x`): `client = base`, `self.client = client`. */
-const NAME_VALUE =
-  /=(?!=)[ \t]*(?:[A-Za-z_][A-Za-z0-9_]*[ \t]*\.[ \t]*)*([A-Za-z_][A-Za-z0-9_]*)[ \t\r]*(?:[\n#;]|$)/;
+/** Blanks between tokens: spaces, tabs, and line breaks (in brackets, or continued by a backslash). */
+const GAP = '[\\s\\\\]*';
+const CALL = new RegExp(`\\.${GAP}(?:${HTTPX_CLIENT_METHODS.join('|')})${GAP}\\(`, 'g');
+const CALL_ANYWHERE = new RegExp(CALL.source);
+const WORD = '\\p{L}\\p{N}_';
+/** The name before a `.`, over blanks and line breaks (`(client\n .get(`). */
+const NAME_BEFORE = new RegExp(`(?<![${WORD}])([\\p{L}_][${WORD}]*)${GAP}$`, 'u');
+/** A value that is another name (or `self.x`): `client = base`, `(c := base)`, `self.client = client`. */
+const NAME_VALUE = new RegExp(
+  `^=(?!=)${GAP}(?:[\\p{L}_][${WORD}]*${GAP}\\.${GAP})*([\\p{L}_][${WORD}]*)[ \\t\\r]*(?:[\\n#;),]|\\\\|$)`,
+  'u',
+);
+/** How many names a chain of bindings is followed through (the analysis: three). */
+const DEPTH = 4;
 
 export interface ClientCalls {
   /** Whether `code[from, to)` may call a request method of an httpx.Client. */
@@ -31,48 +42,53 @@ export function httpxClientCalls(
   lines: readonly number[] | undefined,
   classNames: ReadonlySet<string>,
 ): ClientCalls {
-  const word = new RegExp(`(?<![A-Za-z0-9_])(?:${[...classNames].join('|')})(?![A-Za-z0-9_])`);
-  const lineStart = (at: number): number =>
-    lines ? (lines[Math.max(0, lastAtOrBefore(lines, at))] ?? 0) : code.lastIndexOf('\n', at - 1) + 1;
+  if (!lines)
+    return {
+      receiverAt: () => true,
+      within: (from, to) => CALL_ANYWHERE.test(code.slice(from, to)),
+    };
+  const word = new RegExp(`(?<![${WORD}])(?:${[...classNames].join('|')})(?![${WORD}])`, 'u');
+  const lineStart = (at: number): number => lines[Math.max(0, lastAtOrBefore(lines, at))] ?? 0;
   const lineEnd = (at: number): number => {
-    if (!lines) {
-      const nl = code.indexOf('\n', at);
-      return nl < 0 ? code.length : nl;
-    }
     const k = lastAtOrBefore(lines, at);
     return k + 1 < lines.length ? lines[k + 1]! : code.length;
   };
   const known = new Map<string, boolean>();
-  const bound = (name: string, seen: Set<string>): boolean => {
+  /** Whether `name` may be bound to a client, following names up to `depth` more; `path`: the names on the way. */
+  const bound = (name: string, depth: number, path: Set<string>): boolean => {
     const kept = known.get(name);
     if (kept !== undefined) return kept;
-    if (seen.has(name) || seen.size > 3) return false;
-    seen.add(name);
+    if (path.has(name)) return false;
+    path.add(name);
     const re = new RegExp(
-      `(?<![A-Za-z0-9_])(?:as[ \\t]+${name}(?![A-Za-z0-9_])|${name}[ \\t]*(?::|=(?!=)))`,
-      'g',
+      `(?<![${WORD}])(?:as[\\s\\\\]+${name}(?![${WORD}])|${name}${GAP}(?::|=(?!=)))`,
+      'gu',
     );
     let yes = false;
     for (const m of code.matchAll(re)) {
       if (m[0].startsWith('as') && !m[0].startsWith(name)) {
         // `with httpx.Client() as name:` (the with item is on the statement's logical line)
-        if (word.test(code.slice(lineStart(m.index), lineEnd(m.index)))) yes = true;
+        yes = word.test(code.slice(lineStart(m.index), lineEnd(m.index)));
       } else {
         const rest = code.slice(m.index + m[0].length - 1, lineEnd(m.index));
-        const other = NAME_VALUE.exec(rest);
-        if (word.test(rest) || (other !== null && other[1] !== name && bound(other[1]!, seen))) yes = true;
+        // (`x: T = v`, `x := v`: the value after the annotation or the walrus)
+        const value = rest.startsWith(':') ? rest.slice(rest.search(/=|$/)) : rest;
+        const other = NAME_VALUE.exec(value);
+        yes =
+          word.test(rest) ||
+          (other !== null && other[1] !== name && depth > 0 && bound(other[1]!, depth - 1, path));
       }
       if (yes) break;
     }
-    if (seen.size === 1) known.set(name, yes);
+    path.delete(name);
+    // (a "no" found with a shorter budget or on a cycle's path is not final)
+    if (yes || (depth === DEPTH && path.size === 0)) known.set(name, yes);
     return yes;
   };
   const receiverAt = (dot: number): boolean => {
-    const before = code.slice(Math.max(lineStart(dot), dot - 200), dot);
+    const before = code.slice(Math.max(0, dot - 300), dot);
     const name = NAME_BEFORE.exec(before);
-    if (name) return bound(name[1]!, new Set());
-    // A non-ASCII name: not read here, may be one.
-    if (before.trimEnd().charCodeAt(before.trimEnd().length - 1) > 127) return true;
+    if (name) return bound(name[1]!, DEPTH, new Set());
     // `httpx.Client(...).get(`, `(client or other).get(`: the statement decides.
     return word.test(code.slice(lineStart(dot), dot));
   };

@@ -7,7 +7,7 @@ import { compact, importsRequests, mayCallBlockingHttp, mayCallTimeSleep } from 
 import type { Node } from '../../python/treeSitter';
 import { isStatementCall } from '../callGraph/callSites';
 import { BLOCKING_HTTP_FUNCTIONS, HTTPX_CLIENT_METHODS, TIME_SLEEP } from '../targets';
-import { requestsSubscriptions } from './requestsCalls';
+import { requestsSubscriptions, usedAsAwaitable } from './requestsCalls';
 import type { RuleModule, RuleText } from './rule';
 
 export const sleepMessage = (call: string): RuleText => ({
@@ -45,7 +45,7 @@ export const httpxClientMessage = (call: string): RuleText => ({
 
 /** A string literal starting with `data:` (any prefix letters, either quote). */
 const isDataLiteral = (n: Node | null | undefined): boolean =>
-  n?.type === 'string' && /^[rbfRBF]{0,2}(?:"""|\'\'\'|["'])data:/.test(n.text);
+  n?.type === 'string' && /^[rbfu]{0,2}(?:"""|'''|["'])data:/i.test(n.text);
 
 /** Whether `condition` being true means `name.startswith("data:...")`: that test, alone or in an `and` chain. */
 function impliesDataUrl(condition: Node | null | undefined, name: string): boolean {
@@ -140,7 +140,7 @@ export const BHD006: RuleModule = {
       need: 'httpxClient',
       check(ctx, receiver, call, method) {
         // (an awaited call is no sync client's: its Response cannot be awaited; `self._client` may be either)
-        if (call.parent?.type === 'await' || !ctx.inAsync(call) || !ctx.isHttpxClient(receiver)) return;
+        if (usedAsAwaitable(call) || !ctx.inAsync(call) || !ctx.isHttpxClient(receiver)) return;
         const shown = receiver.text.length <= 40 ? `${compact(receiver.text)}.${method}` : `Client.${method}`;
         ctx.report('BHD006', call, httpxClientMessage(shown), toThreadable(call));
       },

@@ -24,6 +24,8 @@ export interface RuleContext {
   /** Evidence that an expression is an httpx.Client (the synchronous one). */
   isHttpxClient(expr: Node): boolean;
   isFuture(expr: Node): boolean;
+  /** What a name or dotted attribute names through the imports (a target's qualified name), unless shadowed. */
+  resolve(expr: Node): string | undefined;
   /** `with X(...)` or `with X(...) as name` (not `async with`). */
   isWithItemValue(call: Node): boolean;
 }

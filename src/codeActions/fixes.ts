@@ -11,9 +11,10 @@ import type { Finding } from '../diagnostics/types';
 import { parseEdited } from '../python/editedParse';
 import { executorModuleLevel, executorTryFinally } from './executorFix';
 import { toThreadFix } from './toThreadFix';
-import { isSleepFinding } from '../diagnostics/rules/bhd006';
+import { isRequestsFinding, isSleepFinding } from '../diagnostics/rules/bhd006';
+import { callArguments } from '../python/scope';
 import { importRemovalEdit, nameUsed } from './imports';
-import { awaitFix, formatNumber, shutdownFix, suppressFix, timeoutFix } from './callFixes';
+import { awaitFix, callAt, formatNumber, shutdownFix, suppressFix, timeoutFix } from './callFixes';
 import { applicabilityFor, deliberateComment } from './applicability';
 import { compareVersions, DEFAULT_PYTHON_VERSION } from './pythonVersion';
 import { detectEol, detectIndent } from './textStyle';
@@ -184,6 +185,19 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
 
   /** A blocking call moved to a worker thread (BHD006's HTTP calls, BHD007). */
   function threadOffer(): void {
+    // Before 3.9 the call goes through `run_in_executor`, which passes no keywords: a requests call without
+    // a timeout could not get one there (BHD005 would no longer see it). Its timeout first.
+    if (!cancelFutures && finding.code === 'BHD006' && isRequestsFinding(finding.detail)) {
+      const call = callAt(finding, tree);
+      const timeout = call ? callArguments(call).keywords.get('timeout') : undefined;
+      if (!timeout || timeout.type === 'none') {
+        offer('Run it in a thread: await loop.run_in_executor(None, ...)', true, 'fix', {
+          reason:
+            'add a timeout first (BHD005): `run_in_executor` (before Python 3.9) passes no keyword arguments, so the call could not get one in the thread',
+        });
+        return;
+      }
+    }
     offer(
       cancelFutures
         ? 'Run it in a thread: await asyncio.to_thread(...)'

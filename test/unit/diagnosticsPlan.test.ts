@@ -393,6 +393,10 @@ test('httpx.Client receivers: every binding x call shape, planned and pre-filter
     aliasClass: '    client = HC()\n',
     aliasModule: '    client = hx.Client()\n',
     nonAscii: '    clienté = httpx.Client()\n    client = clienté\n',
+    nonAsciiMarks: '    सेवा = httpx.Client()\n    client = सेवा\n',
+    withName: '    base = httpx.Client()\n    with base as client:\n        pass\n',
+    walrusIf: '    base = httpx.Client()\n    if client := base:\n        pass\n',
+    annotationWithEquals: '    base = httpx.Client()\n    client: Annotated[object, dict(doc=1)] = base\n',
   };
   const calls: Record<string, string> = {
     plain: '    client.get(url)\n',

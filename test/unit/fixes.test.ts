@@ -338,6 +338,12 @@ describe('fixesFor', () => {
       assert.ok(
         !found.find((f) => f.finding.range.start.row + 1 === line)!.actions.some((a) => a.kind === 'fix'),
       );
+    // Before 3.9 (run_in_executor: no keywords), a requests call without a timeout gets its timeout first.
+    const old = actionsFor('import requests\n\nasync def run(url):\n    requests.get(url)\n', {
+      pythonVersion: [3, 8],
+    }).find((f) => f.finding.code === 'BHD006')!;
+    assert.ok(!old.actions.some((a) => a.kind === 'fix' && a.edits.length > 0));
+    assert.match(old.actions.find((a) => a.kind === 'fix')?.disabled ?? '', /timeout first/);
     // time.sleep keeps its own fix.
     const sleep = actionsFor('import time\n\nasync def run():\n    time.sleep(1)\n')[0]!;
     assert.match(sleep.actions.find((a) => a.kind === 'fix')!.title, /asyncio\.sleep/);

@@ -15,13 +15,20 @@ import { lastAtOrBefore } from '../../python/text';
 const GAP = '[\\s\\\\]*';
 const CALL = new RegExp(`\\.${GAP}(?:${HTTPX_CLIENT_METHODS.join('|')})${GAP}\\(`, 'g');
 const CALL_ANYWHERE = new RegExp(CALL.source);
-const WORD = '\\p{L}\\p{N}_';
+/** Python identifiers (as `str.isidentifier`: XID_Start or `_`, then XID_Continue; ID_* is a superset). */
+const WORD = '\\p{ID_Continue}_';
+const NAME = `[\\p{ID_Start}_][${WORD}]*`;
 /** The name before a `.`, over blanks and line breaks (`(client\n .get(`). */
-const NAME_BEFORE = new RegExp(`(?<![${WORD}])([\\p{L}_][${WORD}]*)${GAP}$`, 'u');
-/** A value that is another name (or `self.x`): `client = base`, `(c := base)`, `self.client = client`. */
-const NAME_VALUE = new RegExp(
-  `^=(?!=)${GAP}(?:[\\p{L}_][${WORD}]*${GAP}\\.${GAP})*([\\p{L}_][${WORD}]*)[ \\t\\r]*(?:[\\n#;),]|\\\\|$)`,
-  'u',
+const NAME_BEFORE = new RegExp(`(?<![${WORD}])(${NAME})${GAP}$`, 'u');
+/** A name (or `self.x`, `m.x`) at the end of a text: a `with` item's value before its `as`. */
+const NAME_AT_END = new RegExp(`(?<![${WORD}.])(?:${NAME}${GAP}\\.${GAP})*(${NAME})${GAP}$`, 'u');
+/**
+ * A value that is another name (or `self.x`), anywhere in a binding's logical line: `client = base`,
+ * `(c := base)`, `if c := base:`, `x: Annotated[T, dict(a=1)] = base`; every such `= name` is followed (a superset).
+ */
+const NAME_VALUES = new RegExp(
+  `=(?!=)${GAP}(?:${NAME}${GAP}\\.${GAP})*(${NAME})[ \\t\\r]*(?=[\\n#;),:\\]}]|\\\\|$)`,
+  'gu',
 );
 /** How many names a chain of bindings is followed through (the analysis: three). */
 const DEPTH = 4;
@@ -61,22 +68,23 @@ export function httpxClientCalls(
     if (path.has(name)) return false;
     path.add(name);
     const re = new RegExp(
-      `(?<![${WORD}])(?:as[\\s\\\\]+${name}(?![${WORD}])|${name}${GAP}(?::|=(?!=)))`,
+      `(?<![${WORD}])(?:(?<as>as[\\s\\\\]+)${name}(?![${WORD}])|${name}${GAP}(?::|=(?!=)))`,
       'gu',
     );
+    const follow = (other: string): boolean => other !== name && depth > 0 && bound(other, depth - 1, path);
     let yes = false;
     for (const m of code.matchAll(re)) {
-      if (m[0].startsWith('as') && !m[0].startsWith(name)) {
-        // `with httpx.Client() as name:` (the with item is on the statement's logical line)
-        yes = word.test(code.slice(lineStart(m.index), lineEnd(m.index)));
+      if (m.groups?.as !== undefined) {
+        // `with httpx.Client() as name:` (the with item is on the statement's logical line), or
+        // `with base as name:` (the value is `base`).
+        const before = code.slice(lineStart(m.index), m.index);
+        const value = NAME_AT_END.exec(before);
+        yes =
+          word.test(code.slice(lineStart(m.index), lineEnd(m.index))) ||
+          (value !== null && follow(value[1]!));
       } else {
         const rest = code.slice(m.index + m[0].length - 1, lineEnd(m.index));
-        // (`x: T = v`, `x := v`: the value after the annotation or the walrus)
-        const value = rest.startsWith(':') ? rest.slice(rest.search(/=|$/)) : rest;
-        const other = NAME_VALUE.exec(value);
-        yes =
-          word.test(rest) ||
-          (other !== null && other[1] !== name && depth > 0 && bound(other[1]!, depth - 1, path));
+        yes = word.test(rest) || [...rest.matchAll(NAME_VALUES)].some((v) => follow(v[1]!));
       }
       if (yes) break;
     }
@@ -86,9 +94,12 @@ export function httpxClientCalls(
     return yes;
   };
   const receiverAt = (dot: number): boolean => {
-    const before = code.slice(Math.max(0, dot - 300), dot);
+    const before = code.slice(Math.max(0, Math.min(lineStart(dot), dot - 300)), dot);
     const name = NAME_BEFORE.exec(before);
     if (name) return bound(name[1]!, DEPTH, new Set());
+    // A character of a name not read here (outside ID_Continue?): it may be one.
+    const last = before.replace(/[\s\\]+$/, '');
+    if (last.charCodeAt(last.length - 1) > 127) return true;
     // `httpx.Client(...).get(`, `(client or other).get(`: the statement decides.
     return word.test(code.slice(lineStart(dot), dot));
   };

@@ -101,6 +101,9 @@ function dataUrlOnly(call: Node): boolean {
 const toThreadable = (call: Node): boolean =>
   isStatementCall(call) && call.childForFieldName('arguments')?.type === 'argument_list';
 
+/** Whether a BHD006 finding is a requests call (module function or Session method). */
+export const isRequestsFinding = (detail: string): boolean => detail.startsWith('requests does network I/O');
+
 /** Whether a BHD006 finding is a `time.sleep` one (its fix is `await asyncio.sleep`, not a thread). */
 export const isSleepFinding = (detail: string): boolean => detail.startsWith('`time.sleep` suspends');
 

@@ -23,7 +23,7 @@ const CARRIERS = new Set([
 
 /**
  * Whether a call's value is used as an awaitable: awaited, entered by `async with`, or passed (also in a list,
- * a tuple or a comprehension) to a call that is awaited or takes awaitables (`asyncio.wait_for(c.get(u), 5)`).
+ * a tuple or a comprehension) to a call that takes awaitables (`asyncio.wait_for(c.get(u), 5)`, `gather`).
  * A sync client's response is none (awaiting it raises): such a method call is an async client's, whatever
  * the evidence says (`self._client` set to either).
  */
@@ -44,7 +44,7 @@ export function usedAsAwaitable(call: Node): boolean {
     if (p.type === 'argument_list') {
       const outer = p.parent;
       if (outer?.type !== 'call') return false;
-      if (outer.parent?.type === 'await') return true;
+      // (an argument of any other call, awaited or not, is computed first: `await handle(s.get(u))` blocks)
       const fn = outer.childForFieldName('function');
       return fn !== null && TAKES_AWAITABLES.test(fn.text);
     }

@@ -30,6 +30,8 @@ const NAME_VALUES = new RegExp(
   `=(?!=)${GAP}(?:${NAME}${GAP}\\.${GAP})*(${NAME})[ \\t\\r]*(?=[\\n#;),:\\]}]|\\\\|$)`,
   'gu',
 );
+/** Values that are no name bound to anything (`flag = True` is no client). */
+const CONSTANTS = new Set(['True', 'False', 'None']);
 /** How many names a chain of bindings is followed through (the analysis: three). */
 const DEPTH = 4;
 
@@ -61,42 +63,59 @@ export function httpxClientCalls(
     return k + 1 < lines.length ? lines[k + 1]! : code.length;
   };
   const known = new Map<string, boolean>();
-  /** Whether `name` may be bound to a client, following names up to `depth` more; `path`: the names on the way. */
-  const bound = (name: string, depth: number, path: Set<string>): boolean => {
-    const kept = known.get(name);
-    if (kept !== undefined) return kept;
-    if (path.has(name)) return false;
-    path.add(name);
+  /** The occurrences binding a name (`name =`, `name:`, `as name`), found with one regex per name. */
+  const bindingsOf = (name: string): RegExpMatchArray[] => {
+    if (!code.includes(name)) return [];
     const re = new RegExp(
       `(?<![${WORD}])(?:(?<as>as[\\s\\\\]+)${name}(?![${WORD}])|${name}${GAP}(?::|=(?!=)))`,
       'gu',
     );
-    const follow = (other: string): boolean => other !== name && depth > 0 && bound(other, depth - 1, path);
+    return [...code.matchAll(re)];
+  };
+  /**
+   * Whether `name` may be bound to a client, following names up to `depth` more (`path`: the names on the way),
+   * and whether that answer is exact (no cycle or budget cut it short: then kept for every later question).
+   */
+  const bound = (name: string, depth: number, path: Set<string>): [boolean, boolean] => {
+    const kept = known.get(name);
+    if (kept !== undefined) return [kept, true];
+    if (path.has(name)) return [false, false];
+    path.add(name);
+    let exact = true;
+    const follow = (other: string): boolean => {
+      if (other === name || CONSTANTS.has(other)) return false;
+      if (depth === 0) {
+        exact = false;
+        return false;
+      }
+      const [yes, sure] = bound(other, depth - 1, path);
+      if (!sure) exact = false;
+      return yes;
+    };
     let yes = false;
-    for (const m of code.matchAll(re)) {
+    for (const m of bindingsOf(name)) {
       if (m.groups?.as !== undefined) {
         // `with httpx.Client() as name:` (the with item is on the statement's logical line), or
         // `with base as name:` (the value is `base`).
-        const before = code.slice(lineStart(m.index), m.index);
+        const before = code.slice(lineStart(m.index!), m.index);
         const value = NAME_AT_END.exec(before);
         yes =
-          word.test(code.slice(lineStart(m.index), lineEnd(m.index))) ||
+          word.test(code.slice(lineStart(m.index!), lineEnd(m.index!))) ||
           (value !== null && follow(value[1]!));
       } else {
-        const rest = code.slice(m.index + m[0].length - 1, lineEnd(m.index));
+        const rest = code.slice(m.index! + m[0].length - 1, lineEnd(m.index!));
         yes = word.test(rest) || [...rest.matchAll(NAME_VALUES)].some((v) => follow(v[1]!));
       }
       if (yes) break;
     }
     path.delete(name);
-    // (a "no" found with a shorter budget or on a cycle's path is not final)
-    if (yes || (depth === DEPTH && path.size === 0)) known.set(name, yes);
-    return yes;
+    if (yes || exact) known.set(name, yes);
+    return [yes, yes || exact];
   };
   const receiverAt = (dot: number): boolean => {
     const before = code.slice(Math.max(0, Math.min(lineStart(dot), dot - 300)), dot);
     const name = NAME_BEFORE.exec(before);
-    if (name) return bound(name[1]!, DEPTH, new Set());
+    if (name) return bound(name[1]!, DEPTH, new Set())[0];
     // A character of a name not read here (outside ID_Continue?): it may be one.
     const last = before.replace(/[\s\\]+$/, '');
     if (last.charCodeAt(last.length - 1) > 127) return true;

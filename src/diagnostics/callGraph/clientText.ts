@@ -18,8 +18,14 @@ const CALL_ANYWHERE = new RegExp(CALL.source);
 /** Python identifiers (as `str.isidentifier`: XID_Start or `_`, then XID_Continue; ID_* is a superset). */
 const WORD = '\\p{ID_Continue}_';
 const NAME = `[\\p{ID_Start}_][${WORD}]*`;
-/** The name before a `.`, over blanks and line breaks (`(client\n .get(`). */
-const NAME_BEFORE = new RegExp(`(?<![${WORD}])(${NAME})${GAP}$`, 'u');
+/** A binding of a name: `with ... as name`, `name =` (not `==`), `name:` (an annotation, a walrus `:=`). */
+const BINDINGS = new RegExp(
+  `(?<![${WORD}])(?:(?<as>as[\\s\\\\]+)(?<asName>${NAME})(?![${WORD}])|(?<name>${NAME})${GAP}(?::|=(?!=)))`,
+  'gu',
+);
+const BLANK = /[\s\\]/;
+const NAME_CHAR = new RegExp(`[${WORD}]`, 'u');
+const NAME_START = new RegExp(`^[\\p{ID_Start}_]`, 'u');
 /** A name (or `self.x`, `m.x`) at the end of a text: a `with` item's value before its `as`. */
 const NAME_AT_END = new RegExp(`(?<![${WORD}.])(?:${NAME}${GAP}\\.${GAP})*(${NAME})${GAP}$`, 'u');
 /**
@@ -63,14 +69,22 @@ export function httpxClientCalls(
     return k + 1 < lines.length ? lines[k + 1]! : code.length;
   };
   const known = new Map<string, boolean>();
-  /** The occurrences binding a name (`name =`, `name:`, `as name`), found with one regex per name. */
-  const bindingsOf = (name: string): RegExpMatchArray[] => {
-    if (!code.includes(name)) return [];
-    const re = new RegExp(
-      `(?<![${WORD}])(?:(?<as>as[\\s\\\\]+)${name}(?![${WORD}])|${name}${GAP}(?::|=(?!=)))`,
-      'gu',
-    );
-    return [...code.matchAll(re)];
+  /**
+   * The occurrences binding each name (`name =`, `name:`, `as name`), found in one pass over the module the
+   * first time a receiver is asked about (a regex per name was quadratic in a module of many receivers).
+   */
+  let bindings: Map<string, RegExpMatchArray[]> | undefined;
+  const bindingsOf = (name: string): readonly RegExpMatchArray[] => {
+    if (!bindings) {
+      bindings = new Map();
+      for (const m of code.matchAll(BINDINGS)) {
+        const bound = m.groups!.asName ?? m.groups!.name!;
+        const list = bindings.get(bound);
+        if (list) list.push(m);
+        else bindings.set(bound, [m]);
+      }
+    }
+    return bindings.get(name) ?? [];
   };
   /**
    * Whether `name` may be bound to a client, following names up to `depth` more (`path`: the names on the way),
@@ -112,15 +126,24 @@ export function httpxClientCalls(
     if (yes || exact) known.set(name, yes);
     return [yes, yes || exact];
   };
+  /** Per logical line (by its index): whether a name of the class is written in it. */
+  const lineNames = new Map<number, boolean>();
   const receiverAt = (dot: number): boolean => {
-    const before = code.slice(Math.max(0, Math.min(lineStart(dot), dot - 300)), dot);
-    const name = NAME_BEFORE.exec(before);
-    if (name) return bound(name[1]!, DEPTH, new Set())[0];
-    // A character of a name not read here (outside ID_Continue?): it may be one.
-    const last = before.replace(/[\s\\]+$/, '');
-    if (last.charCodeAt(last.length - 1) > 127) return true;
-    // `httpx.Client(...).get(`, `(client or other).get(`: the statement decides.
-    return word.test(code.slice(lineStart(dot), dot));
+    // The name before the dot, read backwards over blanks and line breaks (`(client\n .get(`): linear in
+    // what it reads, whatever the statement's length.
+    let end = dot;
+    while (end > 0 && BLANK.test(code[end - 1]!)) end--;
+    let start = end;
+    while (start > 0 && NAME_CHAR.test(code[start - 1]!)) start--;
+    const name = code.slice(start, end);
+    if (name !== '' && NAME_START.test(name)) return bound(name, DEPTH, new Set())[0];
+    // A character of a name not read here (outside ID_Continue, a surrogate pair): it may be one.
+    if (end > 0 && code.charCodeAt(end - 1) > 127) return true;
+    // `httpx.Client(...).get(`, `(client or other).get(`: the statement decides (any name of the class in it).
+    const k = Math.max(0, lastAtOrBefore(lines, dot));
+    let named = lineNames.get(k);
+    if (named === undefined) lineNames.set(k, (named = word.test(code.slice(lineStart(dot), lineEnd(dot)))));
+    return named;
   };
   return {
     receiverAt,

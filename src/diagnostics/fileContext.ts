@@ -6,7 +6,7 @@
 import type { Node, Tree } from '../python/treeSitter';
 import { type Binding, type ImportTable, enclosingScope, isInAsyncCode, wordsRegExp } from '../python/scope';
 import { hasMethodCall, lastPart } from '../python/text';
-import { TARGETS } from './targets';
+import { TARGETS, topModule } from './targets';
 import type { RuleCode } from './types';
 
 /** What every segment's analysis shares: the import table and where module-level bindings may live. */
@@ -64,8 +64,8 @@ export function deriveFromImports(imports: ImportTable): DerivedFromImports {
   // (a def's own imports bind there only: their names are candidates, resolved where they are used)
   for (const [local, qs] of imports.local ?? []) for (const q of qs) bound.push([local, q]);
   for (const [local, q] of bound) {
-    if (q === 'requests' || q.startsWith('requests.')) requestsImported = true;
-    if (q === 'httpx' || q.startsWith('httpx.')) httpxImported = true;
+    if (topModule(q) === 'requests') requestsImported = true;
+    if (topModule(q) === 'httpx') httpxImported = true;
     for (const target of TARGETS) {
       if (target === q || target.startsWith(`${q}.`)) {
         roots.add(local);

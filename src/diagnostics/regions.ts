@@ -12,7 +12,14 @@ import { PLANNER_CALL_SITES, PLANNER_METHOD_SITES } from './rules/registry';
 import { asyncLocator, definitionAt, lexTopLevel } from '../python/lexer';
 import { importBindings } from '../python/importText';
 import { type ClientCalls, httpxClientCalls } from './callGraph/clientText';
-import { CF_WAITS, EXECUTOR_CLASSES, HTTPX_CLIENT_CLASSES, SESSION_CLASSES, TARGET_MODULES } from './targets';
+import {
+  CF_WAITS,
+  EXECUTOR_CLASSES,
+  HTTPX_CLIENT_CLASSES,
+  SESSION_CLASSES,
+  TARGET_MODULES,
+  topModule,
+} from './targets';
 
 // ---------------------------------------------------------------------------------------------------------
 // Check planning: which statements of a file can hold a finding, decided on the code-only text (no parse).
@@ -186,11 +193,11 @@ export function planCheck(source: string): CheckPlan {
     if (!set) map.set(kind, (set = new Set()));
     set.add(local);
   };
-  const relevant = (q: string): boolean => TARGET_MODULES.has(q.split('.', 1)[0]!);
+  const relevant = (q: string): boolean => TARGET_MODULES.has(topModule(q));
   for (const b of bindings) {
     const q = b.qualified;
-    if (q === 'requests' || q.startsWith('requests.')) requestsImported = true;
-    if (q === 'httpx' || q.startsWith('httpx.')) httpxImported = true;
+    if (topModule(q) === 'requests') requestsImported = true;
+    if (topModule(q) === 'httpx') httpxImported = true;
     const under = TARGETS_UNDER.get(q);
     if (b.local === '*') {
       if (under) for (const [kind, t] of under) add(full, kind, lastPart(t));

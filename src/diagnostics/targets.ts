@@ -76,5 +76,8 @@ export const TARGETS: ReadonlySet<string> = new Set([
   ...TO_THREAD,
 ]);
 
+/** The top-level package of a qualified name (`requests.sessions.Session` -> `requests`). */
+export const topModule = (qualified: string): string => qualified.split('.', 1)[0]!;
+
 /** The top-level modules of TARGETS (`requests`, `concurrent`, `time`, `httpx`...): an import of one is kept. */
-export const TARGET_MODULES: ReadonlySet<string> = new Set([...TARGETS].map((t) => t.split('.')[0]!));
+export const TARGET_MODULES: ReadonlySet<string> = new Set([...TARGETS].map(topModule));

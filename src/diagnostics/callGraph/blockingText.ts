@@ -13,7 +13,7 @@ import { BLOCKING_RULES } from '../rules/registry';
 import type { MethodNeed } from '../rules/rule';
 import { hasMethodCall, lastAtOrBefore, lastPart } from '../../python/text';
 import { type TextImport, textImports } from './textImports';
-import { HTTPX_CLIENT_CLASSES, SESSION_CLASSES } from '../targets';
+import { HTTPX_CLIENT_CLASSES, SESSION_CLASSES, topModule } from '../targets';
 import { httpxClientCalls } from './clientText';
 
 const TARGETS: readonly string[] = [
@@ -91,8 +91,8 @@ export function blockingText(
     for (const [module, level, member] of modules) {
       if (level > 0) continue;
       const q = member === undefined ? module : `${module}.${member}`;
-      if (q === 'requests' || q.startsWith('requests.')) requests = true;
-      if (q === 'httpx' || q.startsWith('httpx.')) httpx = true;
+      if (topModule(q) === 'requests') requests = true;
+      if (topModule(q) === 'httpx') httpx = true;
       if (HTTPX_CLIENT_CLASSES.has(q) && local !== '*') clientNames.add(local);
       if (SESSION_CLASSES.has(q)) {
         session = true;

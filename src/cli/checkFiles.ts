@@ -9,6 +9,7 @@ import { checkSource } from '../diagnostics/analyze';
 import { ProjectIndex } from '../diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../diagnostics/callGraph/roots';
 import type { Finding } from '../diagnostics/types';
+import { isStub } from '../diagnostics/pythonFiles';
 import type { Parser, Tree } from '../python/treeSitter';
 import type { CheckedFinding } from '../codeActions/fixStatus';
 import type { ConfigResolver, ResolvedConfig } from '../config/discovery';
@@ -107,6 +108,7 @@ export async function checkClaimed(
     const outcome: FileOutcome = { index };
     outcomes.push(outcome);
     const file = files[index]!;
+    if (isStub(file)) continue;
     let bytes: Buffer;
     try {
       bytes = readBytes(file, state);

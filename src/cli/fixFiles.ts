@@ -20,6 +20,7 @@ import { decodeForCheck, decodeUtf8, NotUtf8Error, syntaxProblem } from './sourc
 import { applyNoqa } from '../diagnostics/noqa';
 import { ProjectIndex, readDisk } from '../diagnostics/callGraph/projectIndex';
 import { rootsForFiles } from '../diagnostics/callGraph/roots';
+import { isStub } from '../diagnostics/pythonFiles';
 
 export { decodeUtf8, NotUtf8Error } from './sourceText';
 
@@ -156,6 +157,11 @@ export async function fixFiles(
   };
   try {
     for (const file of paths) {
+      // (a stub is never run: no findings, nothing to fix; ../diagnostics/pythonFiles isStub)
+      if (isStub(file)) {
+        reports.push({ file, status: 'unchanged', applied: [], declined: [] });
+        continue;
+      }
       try {
         const bytes = await fs.readFile(file);
         const { text, bom } = decodeToFix(file, bytes);

@@ -14,6 +14,7 @@ import { ProjectIndexController } from './projectIndexController';
 import { ruleDocPath } from './rules';
 import type { Finding, RuleCode } from './types';
 import { DIAGNOSTIC_SOURCE, toDiagnostics } from './toDiagnostics';
+import { isStub } from './pythonFiles';
 
 /** Quiet time after the last keystroke before re-analysing. */
 const DEBOUNCE_MS = 150;
@@ -114,7 +115,7 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   private wanted(doc: vscode.TextDocument): boolean {
-    if (doc.languageId !== 'python' || !this.config.enable) return false;
+    if (doc.languageId !== 'python' || !this.config.enable || isStub(doc.uri.path)) return false;
     // Real files and new buffers only: not the read-only copies behind diff editors (git:, etc.).
     if (!['file', 'untitled', 'vscode-remote', 'vscode-vfs'].includes(doc.uri.scheme)) return false;
     return !this.config.exclude.some((pattern) => vscode.languages.match({ pattern }, doc) > 0);

@@ -15,11 +15,11 @@ export type NoqaAliases = Readonly<Record<string, readonly string[]>>;
 
 /**
  * Ruff / flake8-async / bandit codes whose suppression also suppresses ours: ASYNC251 `time.sleep` in async,
- * ASYNC210-212 blocking HTTP calls in async (BHD006); S113 requests without timeout (BHD005).
+ * ASYNC210-212 blocking HTTP calls and ASYNC221-222 process runs and waits in async (BHD006); S113 requests without timeout (BHD005).
  */
 export const DEFAULT_NOQA_ALIASES: NoqaAliases = {
   BHD005: ['S113'],
-  BHD006: ['ASYNC251', 'ASYNC210', 'ASYNC211', 'ASYNC212'],
+  BHD006: ['ASYNC251', 'ASYNC210', 'ASYNC211', 'ASYNC212', 'ASYNC221', 'ASYNC222'],
 };
 
 const CODES = '[A-Za-z]+[0-9]+(?:[\\s,]+[A-Za-z]+[0-9]+)*';

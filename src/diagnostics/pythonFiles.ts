@@ -20,3 +20,9 @@ export function reasonOf(err: unknown): string {
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Whether `file` is a type stub (`*.pyi`): never imported or run, so it can hold no hang. Its bodies (some
+ * packages generate stubs with the code copied in, as gradio does) get no findings, in the CLI or the editor.
+ */
+export const isStub = (file: string): boolean => /\.pyi$/i.test(file);

@@ -64,6 +64,26 @@ export const BLOCKING_HTTP_FUNCTIONS: ReadonlySet<string> = new Set([
   'urllib3.request',
 ]);
 
+/**
+ * Calls that run a child process and wait for it to exit, or wait for one (BHD006, as Ruff's ASYNC221 and
+ * ASYNC222): subprocess's run-and-wait functions, `os.system`, `os.spawn*` in `P_WAIT` mode and the `os.wait*`
+ * family (not with `WNOHANG`: see ../rules/bhd006). Not `subprocess.Popen` or `os.posix_spawn`, which return
+ * once the child is started.
+ */
+export const BLOCKING_PROCESS_FUNCTIONS: ReadonlySet<string> = new Set([
+  ...['run', 'call', 'check_call', 'check_output', 'getoutput', 'getstatusoutput'].map(
+    (f) => `subprocess.${f}`,
+  ),
+  'os.system',
+  ...osSpawns(),
+  ...['wait', 'waitpid', 'wait3', 'wait4', 'waitid'].map((f) => `os.${f}`),
+]);
+
+/** `os.spawnl`, `spawnle`, `spawnlp`, `spawnlpe` and the `spawnv` ones. */
+function osSpawns(): string[] {
+  return ['l', 'v'].flatMap((k) => ['', 'e', 'p', 'pe'].map((s) => `os.spawn${k}${s}`));
+}
+
 /** Every qualified name a call can resolve to for a rule to look at it. */
 export const TARGETS: ReadonlySet<string> = new Set([
   ...EXECUTOR_CLASSES,
@@ -73,6 +93,7 @@ export const TARGETS: ReadonlySet<string> = new Set([
   ...HTTPX_CLIENT_CLASSES,
   TIME_SLEEP,
   ...BLOCKING_HTTP_FUNCTIONS,
+  ...BLOCKING_PROCESS_FUNCTIONS,
   ...TO_THREAD,
 ]);
 

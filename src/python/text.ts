@@ -60,6 +60,21 @@ export function mayCallBlockingHttp(source: string): boolean {
   );
 }
 
+/** `os.system(`, `os.waitpid(`, `os.spawnl(`... (any spacing, line continuations). */
+const OS_PROCESS_CALL = /\bos[\s\\]*\.[\s\\]*(?:system|wait(?:pid|3|4|id)?|spawn[lv]p?e?)[\s\\]*\(/;
+/** `from os import ...` or `import os as o`: those functions may be called by other names. */
+const OS_RENAMED = /\bfrom[\s\\]+os[\s\\]+import\b|\bos[\s\\]+as\b/;
+
+/**
+ * Whether the text can call a function BHD006 reports for running a process and waiting for it: any text
+ * naming subprocess (imported in any way), or one of the `os` functions, also through an import by name or
+ * an alias of `os`.
+ */
+export function mayRunProcess(source: string): boolean {
+  if (source.includes('subprocess')) return true;
+  return source.includes('os') && (OS_PROCESS_CALL.test(source) || OS_RENAMED.test(source));
+}
+
 /** A `sleep` name and an import of `time`. */
 export function mayCallTimeSleep(source: string): boolean {
   return source.includes('sleep') && SLEEP.test(source) && TIME_IMPORT.test(source);

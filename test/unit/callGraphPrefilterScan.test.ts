@@ -36,7 +36,7 @@ function byRegex(
   keep: (name: string, call: boolean, tail: readonly string[] | undefined, viaSelf: boolean) => boolean,
 ): boolean {
   const call = new RegExp(
-    `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t]*\\.[ \\t]*)?(${names.map(escape).join('|')})(?![A-Za-z0-9_])[ \\t]*[(.]`,
+    `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t\\r\\n\\\\]*\\.[ \\t\\r\\n\\\\]*)?(${names.map(escape).join('|')})(?![A-Za-z0-9_])[ \\t\\r\\n\\\\]*[(.]`,
     'g',
   );
   for (const m of code.matchAll(call)) {
@@ -116,6 +116,8 @@ const SNIPPETS = [
   'class C:\n    async def f(self):\n        self.helper(); cls.other(); self.  other.x()\n',
   'async def f():\n    s = "helper()"  # helper()\n    return [helper(x) for x in other(y)]\n',
   'async def f():\n    await helper()\n    self.helper.other()\n    self\n    .helper()\n',
+  // line continuations between the name, the dot and the call (what Python joins into one line)
+  'async def f():\n    helper \\\n        (1)\n    x \\\n        .helper()\n    self. \\\n        other()\n',
 ];
 const NAME_SETS: readonly (readonly string[])[] = [
   ['helper'],

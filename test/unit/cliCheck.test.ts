@@ -79,6 +79,25 @@ test('exit 0 without findings; explicit venv path is checked', () => {
   assert.equal(run(['.venv']).code, 1);
 });
 
+test('a type stub (*.pyi) is never run: no findings and no fixes in it, beside a module with the same code', () => {
+  const stubs = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-stubs-'));
+  try {
+    const code = 'import time\n\nasync def f():\n    time.sleep(1)\n';
+    fs.writeFileSync(path.join(stubs, 'mod.pyi'), code);
+    fs.writeFileSync(path.join(stubs, 'mod.py'), code);
+    const r = run(['--output-format', 'concise', '.'], stubs);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^mod\.py:4:5: BHD006 /m);
+    assert.doesNotMatch(r.stdout, /mod\.pyi/);
+    assert.equal(run(['mod.pyi'], stubs).code, 0, 'a stub named on the command line');
+    run(['--fix', '--unsafe-fixes', '.'], stubs);
+    assert.equal(fs.readFileSync(path.join(stubs, 'mod.pyi'), 'utf8'), code, 'the stub is left as it was');
+    assert.notEqual(fs.readFileSync(path.join(stubs, 'mod.py'), 'utf8'), code, 'the module is fixed');
+  } finally {
+    fs.rmSync(stubs, { recursive: true, force: true });
+  }
+});
+
 test('--format json: one array of records with 1-based positions', () => {
   const r = run(['--format', 'json', '--select', 'BHD001,BHD005', 'app']);
   assert.equal(r.code, 1);

@@ -469,3 +469,83 @@ test('mightContainFindings: the other HTTP clients under other names (urllib3, h
   }
   assert.ok(!mightContainFindings('import httpx\n\nasync def main(url):\n    return httpx.URL(url)\n'));
 });
+
+test('process calls: every import x call shape, planned and pre-filtered == whole-file (BHD006, BHD007)', async () => {
+  // The text pre-filters (mayRunProcess, the BHD007 gates) read imports and calls from text; the analysis from
+  // the tree. Each case: [imports, call, blocks].
+  const cases: Record<string, [string, string, boolean]> = {
+    module: ['import subprocess\n', 'subprocess.run(cmd)', true],
+    moduleAlias: ['import subprocess as sp\n', 'sp.check_call(cmd)', true],
+    byName: ['from subprocess import run\n', 'run(cmd)', true],
+    byNameAlias: ['from subprocess import check_output as co\n', 'co(cmd)', true],
+    star: ['from subprocess import *\n', 'getstatusoutput(cmd)', true],
+    osSystem: ['import os\n', 'os.system(cmd)', true],
+    osAlias: ['import os as o\n', 'o.system(cmd)', true],
+    osPath: ['import os.path\n', 'os.system(cmd)', true],
+    osByName: ['from os import system as shell\n', 'shell(cmd)', true],
+    osStar: ['from os import *\n', 'waitpid(cmd, 0)', true],
+    noHang: ['import os\n', 'os.waitpid(cmd, os.WNOHANG)', false],
+    noHangByName: ['from os import WNOHANG, waitpid\n', 'waitpid(cmd, WNOHANG)', false],
+    spawnWait: ['import os\n', 'os.spawnv(os.P_WAIT, cmd, [cmd])', true],
+    spawnNoWait: ['import os\n', 'os.spawnv(os.P_NOWAIT, cmd, [cmd])', false],
+    popen: ['import subprocess\n', 'subprocess.Popen(cmd)', false],
+    contBeforeDot: ['import os\n', 'os \\\n        .system(cmd)', true],
+    contAfterDot: ['import subprocess\n', 'subprocess. \\\n        call(cmd)', true],
+    inParens: ['import subprocess\n', '(subprocess\n        .run(cmd))', true],
+    notTheModule: ['import os\n', 'os.getcwd()', false],
+    // (the same line breaks for the older targets)
+    sleepContBeforeDot: ['import time\n', 'time \\\n        .sleep(1)', true],
+    sleepContBeforeParen: ['from time import sleep\n', 'sleep \\\n        (1)', true],
+  };
+  const shapes: Record<string, (call: string) => string> = {
+    statement: (c) => `    ${c}\n`,
+    assigned: (c) => `    out = ${c}\n    return out\n`,
+    returned: (c) => `    return ${c}\n`,
+    nested: (c) => `    return [${c}]\n`,
+    localImport: (c) => `    import subprocess, os\n    ${c}\n`,
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-processes-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'app'));
+    fs.writeFileSync(path.join(dir, 'app', '__init__.py'), '');
+    const checks: [string, string, string, boolean][] = [];
+    for (const [k, [imports, call, blocks]] of Object.entries(cases))
+      for (const [s, shape] of Object.entries(shapes)) {
+        const name = `${k}_${s}`;
+        const body = shape(call);
+        fs.writeFileSync(path.join(dir, 'app', `h_${name}.py`), `${imports}\n\ndef helper(cmd):\n${body}`);
+        checks.push([
+          name,
+          path.join(dir, 'app', `d_${name}.py`),
+          `${imports}\n\nasync def main(cmd):\n${body}`,
+          blocks,
+        ]);
+        const route = `from app.h_${name} import helper\n\n\nasync def route(cmd):\n    helper(cmd)\n`;
+        checks.push([name, path.join(dir, 'app', `r_${name}.py`), route, blocks]);
+      }
+    for (const [, file, source] of checks) fs.writeFileSync(file, source);
+    const roots = [dir];
+    const project = new ProjectIndex({ roots });
+    const reference = new ProjectIndex({ roots, textGate: false });
+    for (const [name, file, source, blocks] of checks) {
+      const planned = await checkSource(source, { project, file });
+      const full = await checkSource(source, { project: reference, file, regions: false });
+      assert.deepEqual(planned, full, name);
+      const codes = full.map((f) => f.code).filter((c) => c === 'BHD006' || c === 'BHD007');
+      assert.equal(codes.length > 0, blocks, `${name}: ${codes.join(',')}`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('mightContainFindings: process calls under other names, and not for os without them', () => {
+  for (const source of [
+    'import subprocess as sp\n\nasync def main(c):\n    sp.run(c)\n',
+    'from os import system as shell\n\nasync def main(c):\n    shell(c)\n',
+    'import os as o\n\nasync def main(c):\n    o.system(c)\n',
+    'import os\n\nasync def main(c):\n    os . \\\n        waitpid(c, 0)\n',
+  ])
+    assert.ok(mightContainFindings(source), source);
+  assert.ok(!mightContainFindings('import os\n\nasync def main(p):\n    return os.path.join(p, "x")\n'));
+});

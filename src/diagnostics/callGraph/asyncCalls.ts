@@ -10,8 +10,11 @@ const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Names the identifier scan handles: runs of ASCII word characters (anything else goes to the regex). */
 const WORD_NAME = /^[A-Za-z0-9_]+$/;
-/** A whole run of ASCII word characters followed by `(` or `.` (spaces and tabs between). */
-const WORD_CALL = /(?<![A-Za-z0-9_])[A-Za-z0-9_]+(?=[ \t]*[(.])/g;
+/**
+ * A whole run of ASCII word characters followed by `(` or `.` (spaces, tabs, line breaks and continuations
+ * between: ./callShape isGap).
+ */
+const WORD_CALL = /(?<![A-Za-z0-9_])[A-Za-z0-9_]+(?=[ \t\r\n\\]*[(.])/g;
 
 /**
  * Whether the call whose callee starts at `start` (a name or a `self.`/`cls.` prefix), with the name (its
@@ -115,10 +118,10 @@ export function definedAt(code: string, at: number): boolean {
  */
 function callStart(code: string, at: number): number {
   let j = at - 1;
-  while (j >= 0 && (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9)) j--;
+  while (j >= 0 && isGap(code.charCodeAt(j))) j--;
   if (j >= 0 && code.charCodeAt(j) === 46 /* . */) {
     let k = j - 1;
-    while (k >= 0 && (code.charCodeAt(k) === 32 || code.charCodeAt(k) === 9)) k--;
+    while (k >= 0 && isGap(code.charCodeAt(k))) k--;
     const end = k + 1;
     while (k >= 0 && isWordChar(code.charCodeAt(k))) k--;
     const word = code.slice(k + 1, end);
@@ -185,11 +188,11 @@ export function callsInAsync(
     return false;
   }
   const call = new RegExp(
-    `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t]*\\.[ \\t]*)?(${names.map(escape).join('|')})(?![A-Za-z0-9_])[ \\t]*[(.]`,
+    `(?<![A-Za-z0-9_.])(?:(?:self|cls)[ \\t\\r\\n\\\\]*\\.[ \\t\\r\\n\\\\]*)?(${names.map(escape).join('|')})(?![A-Za-z0-9_])[ \\t\\r\\n\\\\]*[(.]`,
     'g',
   );
   for (const m of code.matchAll(call)) {
-    const end = m.index + m[0].search(/[ \t]*[(.]$/);
+    const end = m.index + m[0].search(/[ \t\r\n\\]*[(.]$/);
     if (m[0].startsWith(m[1]!) && definedAt(code, m.index)) continue;
     if (!asyncAt(m.index) || directlyAwaited(code, m.index, end) || inLambda(m.index)) continue;
     const shape = useShape(code, !m[0].startsWith(m[1]!), end);

@@ -23,7 +23,8 @@ export function useShape(
   end: number,
 ): { call: boolean; tail?: readonly string[] } | null {
   let j = end;
-  while (code.charCodeAt(j) === 32 || code.charCodeAt(j) === 9) j++;
+  // (line breaks too: inside brackets, or after a backslash: `os \` + newline + `.system(...)`)
+  while (isGap(code.charCodeAt(j))) j++;
   if (code.charCodeAt(j) === 40 /* ( */) return { call: true, tail: [] };
   const tail: string[] = [];
   while (code.charCodeAt(j) === 46 /* . */) {

@@ -6,7 +6,7 @@
  * without the bodies nested in it (ownCode): the call graph follows no nested def.
  */
 import { lastAtOrBefore } from '../../python/text';
-import { entersWhole, isWordChar, useShape } from './callShape';
+import { entersWhole, isGap, isWordChar, useShape } from './callShape';
 
 /** A def or class block: [start, end) of the code, and whether it is a class. */
 export type Block = readonly [start: number, end: number, isClass: boolean];
@@ -46,8 +46,12 @@ export function defBlocks(code: string, lines: readonly number[]): Map<string, B
   return blocks;
 }
 
-/** A word of code followed by `(` or `.` (spaces and tabs between): where a call or a dotted callee starts. */
-const USE = /(?<![A-Za-z0-9_\u0080-\uffff])[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*(?=[ \t]*[(.])/g;
+/**
+ * A word of code followed by `(` or `.` (spaces, tabs, line breaks and continuations between: ./callShape
+ * isGap): where a call or a dotted callee starts.
+ */
+const USE =
+  /(?<![A-Za-z0-9_\u0080-\uffff])[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*(?=[ \t\r\n\\]*[(.])/g;
 
 /**
  * How a call graph can use a word of a block: the head of a call or of a dotted callee (`f(`, `m.f(`, `C.f(`;
@@ -70,10 +74,10 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
   for (const m of text.matchAll(USE)) {
     const word = m[0];
     let after = m.index + word.length;
-    while (text.charCodeAt(after) === 32 || text.charCodeAt(after) === 9) after++;
+    while (isGap(text.charCodeAt(after))) after++;
     const call = text.charCodeAt(after) === 40; /* ( */
     let i = m.index - 1;
-    while (i >= 0 && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i--;
+    while (i >= 0 && isGap(text.charCodeAt(i))) i--;
     if (text.charCodeAt(i) !== 46 /* . */) {
       // Not a def's or class's own name, nor `self`/`cls` (their methods are the `self: true` uses).
       if (
@@ -94,7 +98,7 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
     }
     // An attribute: only `self.word` / `cls.word` names something of this module (a method).
     let k = i - 1;
-    while (k >= 0 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k--;
+    while (k >= 0 && isGap(text.charCodeAt(k))) k--;
     const end = k + 1;
     while (k >= 0 && /[A-Za-z0-9_]/.test(text[k]!)) k--;
     const receiver = text.slice(k + 1, end);

@@ -283,4 +283,5 @@ function topLevelSyncDef(code: string, blocks: Map<string, Block[]>, name: strin
 }
 
 /** A method called through `self.`/`cls.`: its name. */
-const SELF_CALL = /(?<![A-Za-z0-9_.])(?:self|cls)[ \t]*\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(/g;
+const SELF_CALL =
+  /(?<![A-Za-z0-9_.])(?:self|cls)[ \t\r\n\\]*\.[ \t\r\n\\]*([A-Za-z_][A-Za-z0-9_]*)[ \t\r\n\\]*\(/g;

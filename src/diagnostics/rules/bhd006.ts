@@ -1,12 +1,25 @@
 /**
- * BHD006: `time.sleep` or a synchronous HTTP call (requests, httpx's module functions, `urlopen`, urllib3)
- * directly in async code: each blocks the event-loop thread. Fix for `time.sleep`: `await asyncio.sleep(...)`.
+ * BHD006: `time.sleep`, a synchronous HTTP call (requests, httpx's module functions, `urlopen`, urllib3) or a
+ * call that runs a child process and waits for it (subprocess.run, os.system, os.waitpid...) directly in
+ * async code: each blocks the event-loop thread. Fix for `time.sleep`: `await asyncio.sleep(...)`; for a call
+ * standing alone: `await asyncio.to_thread(...)`.
  */
 import { callArguments } from '../../python/scope';
-import { compact, importsRequests, mayCallBlockingHttp, mayCallTimeSleep } from '../../python/text';
+import {
+  compact,
+  importsRequests,
+  mayCallBlockingHttp,
+  mayCallTimeSleep,
+  mayRunProcess,
+} from '../../python/text';
 import type { Node } from '../../python/treeSitter';
 import { isStatementCall } from '../callGraph/callSites';
-import { BLOCKING_HTTP_FUNCTIONS, HTTPX_CLIENT_METHODS, TIME_SLEEP } from '../targets';
+import {
+  BLOCKING_HTTP_FUNCTIONS,
+  BLOCKING_PROCESS_FUNCTIONS,
+  HTTPX_CLIENT_METHODS,
+  TIME_SLEEP,
+} from '../targets';
 import { requestsSubscriptions, usedAsAwaitable } from './requestsCalls';
 import type { RuleModule, RuleText } from './rule';
 
@@ -42,6 +55,36 @@ export const httpxClientMessage = (call: string): RuleText => ({
     `\`async def\` no other request is served for the whole round trip. Use \`httpx.AsyncClient\` and ` +
     `\`await\` its calls.`,
 });
+
+export const processMessage = (call: string, qualified: string): RuleText => ({
+  message: `\`${call}()\` blocks the event loop`,
+  detail: qualified.startsWith('os.wait')
+    ? `\`${qualified}\` waits for a child process to change state on the calling thread, here the event-loop ` +
+      `thread: no other request is served until it does. Run it in a thread (\`await asyncio.to_thread(...)\`) ` +
+      `or await an asyncio subprocess (\`await proc.wait()\`).`
+    : `\`${qualified}\` runs a child process and waits for it to exit on the calling thread, here the ` +
+      `event-loop thread: no other request is served until the process ends, and none at all if it hangs. ` +
+      `Use \`await asyncio.create_subprocess_exec(...)\` (then \`await proc.communicate()\`) or run it in a ` +
+      `thread (\`await asyncio.to_thread(...)\`).`,
+});
+
+/** Whether an argument of an `os.wait*` call names `WNOHANG`: the call returns at once instead of waiting. */
+const noHang = (call: Node): boolean =>
+  /(?<![A-Za-z0-9_])WNOHANG(?![A-Za-z0-9_])/.test(call.childForFieldName('arguments')?.text ?? '');
+
+/** Whether an `os.spawn*` call waits for the child: its mode (first argument) is `P_WAIT`. */
+function spawnWaits(call: Node): boolean {
+  const mode = callArguments(call).positional[0];
+  return mode !== undefined && /^(?:[A-Za-z_][A-Za-z0-9_]*\s*\.\s*)?P_WAIT$/.test(mode.text);
+}
+
+/** Whether a call of a BLOCKING_PROCESS_FUNCTIONS function blocks as written (see there). */
+const processBlocks = (call: Node, qualified: string): boolean =>
+  qualified.startsWith('os.wait')
+    ? !noHang(call)
+    : qualified.startsWith('os.spawn')
+      ? spawnWaits(call)
+      : true;
 
 /** A string literal starting with `data:` (any prefix letters, either quote). */
 const isDataLiteral = (n: Node | null | undefined): boolean =>
@@ -116,7 +159,11 @@ export const BHD006: RuleModule = {
   title: 'Blocking call in async code',
   defaultSeverity: 'warning',
   asyncOnly: true,
-  mayOccur: (source) => importsRequests(source) || mayCallTimeSleep(source) || mayCallBlockingHttp(source),
+  mayOccur: (source) =>
+    importsRequests(source) ||
+    mayCallTimeSleep(source) ||
+    mayCallBlockingHttp(source) ||
+    mayRunProcess(source),
   calls: [
     {
       targets: new Set([TIME_SLEEP]),
@@ -133,6 +180,14 @@ export const BHD006: RuleModule = {
         if (qualified === 'urllib.request.urlopen' && dataUrlOnly(call)) return;
         if (ctx.inAsync(call))
           ctx.report('BHD006', call, httpMessage(compact(fn.text), qualified), toThreadable(call));
+      },
+    },
+    {
+      targets: BLOCKING_PROCESS_FUNCTIONS,
+      need: 'async',
+      check(ctx, call, fn, qualified) {
+        if (processBlocks(call, qualified) && ctx.inAsync(call))
+          ctx.report('BHD006', call, processMessage(compact(fn.text), qualified), toThreadable(call));
       },
     },
   ],
@@ -152,7 +207,7 @@ export const BHD006: RuleModule = {
   blocking: true,
   fix: {
     title:
-      'await asyncio.sleep(...) for time.sleep; await asyncio.to_thread(...) for an HTTP call standing alone',
+      'await asyncio.sleep(...) for time.sleep; await asyncio.to_thread(...) for an HTTP or process call standing alone',
     applicability: 'unsafe',
   },
 };

@@ -281,10 +281,15 @@ export class Analysis implements RuleContext {
     return this.kinds.isHttpxClient(expr);
   }
 
+  isPopen(expr: Node): boolean {
+    return this.kinds.isPopen(expr);
+  }
+
   /**
    * Whether a receiver in this file can carry the evidence `need` asks for: futures only when the text has a
    * `.submit(`, Sessions only when requests is imported and "session" is written, httpx clients only when
-   * httpx is imported and "Client" is written.
+   * httpx is imported and "Client" is written, Popen objects only when "Popen" is written (every evidence of
+   * one names the class: a construction, an annotation, an import).
    */
   private canCarry(need: MethodNeed): boolean {
     switch (need) {
@@ -294,6 +299,8 @@ export class Analysis implements RuleContext {
         return this.ctx.requestsImported && this.ctx.sessionWord;
       case 'httpxClient':
         return this.ctx.httpxImported && this.ctx.clientWord;
+      case 'popen':
+        return this.ctx.popenWord;
       case 'executor':
         return true;
     }

@@ -31,6 +31,8 @@ export interface FileContext {
   httpxImported: boolean;
   /** Whether "Client" occurs anywhere (every httpx.Client evidence names the class). */
   readonly clientWord: boolean;
+  /** Whether "Popen" occurs anywhere (every subprocess.Popen evidence names the class). */
+  readonly popenWord: boolean;
   /** Ranges of the top-level statements that are not def/class: where module-level names are bound. */
   moduleRanges: readonly (readonly [number, number])[];
   /** Where a blocking operation counts: async code (the rules), or any function body (blockingOps). */
@@ -95,6 +97,7 @@ export function makeContext(
   // (the callers that pass knownHasSubmit true, on a keystroke, take every text gate as open: always correct)
   let sessionWord: boolean | undefined = knownHasSubmit === true ? true : undefined;
   let clientWord: boolean | undefined = sessionWord;
+  let popenWord: boolean | undefined = sessionWord;
   return {
     tree,
     source,
@@ -115,6 +118,10 @@ export function makeContext(
     get clientWord(): boolean {
       clientWord ??= CLIENT_WORD.test(source);
       return clientWord;
+    },
+    get popenWord(): boolean {
+      popenWord ??= source.includes('Popen');
+      return popenWord;
     },
     moduleRanges,
     inAsync: scopeRule === 'async' ? isInAsyncCode : inFunctionBody,

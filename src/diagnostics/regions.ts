@@ -9,6 +9,7 @@
  */
 
 import { PLANNER_CALL_SITES, PLANNER_METHOD_SITES } from './rules/registry';
+import type { MethodNeed } from './rules/rule';
 import { asyncLocator, definitionAt, lexTopLevel } from '../python/lexer';
 import { importBindings } from '../python/importText';
 import { type ClientCalls, httpxClientCalls } from './callGraph/clientText';
@@ -16,6 +17,7 @@ import {
   CF_WAITS,
   EXECUTOR_CLASSES,
   HTTPX_CLIENT_CLASSES,
+  POPEN_CLASSES,
   SESSION_CLASSES,
   TARGET_MODULES,
   topModule,
@@ -139,6 +141,7 @@ const EVIDENCE_KINDS: readonly { kind: string; targets: readonly string[] }[] = 
   { kind: 'wait', targets: [...CF_WAITS.keys()] },
   { kind: 'session', targets: [...SESSION_CLASSES] },
   { kind: 'httpxClient', targets: [...HTTPX_CLIENT_CLASSES] },
+  { kind: 'popen', targets: [...POPEN_CLASSES] },
 ];
 /** Qualified target name -> its kinds (a site kind and/or an evidence kind). */
 const TARGET_KINDS = new Map<string, string[]>();
@@ -221,7 +224,7 @@ export function planCheck(source: string): CheckPlan {
   };
 
   // Candidate calls: [regex, what the statement holding one needs]
-  type Need = 'none' | 'async' | 'asyncWith' | 'executor' | 'future' | 'session' | 'httpxClient';
+  type Need = 'none' | 'async' | 'asyncWith' | MethodNeed;
   const sites: [RegExp, Need][] = [];
   for (const { kind, need, targets } of SITE_KINDS) {
     const re = reach(kind, [...new Set(targets.map(lastPart))], true);
@@ -238,6 +241,7 @@ export function planCheck(source: string): CheckPlan {
     executorEvidence(text) || (waitNames !== undefined && regExp(waitNames.source).test(text));
   const sessionNames = reach('session', ['Session', 'session'], false);
   const clientNames = reach('httpxClient', ['Client'], false);
+  const popenNames = reach('popen', ['Popen'], false);
   // (an httpx.Client's receiver: bound to the class somewhere in the text, see ./callGraph/clientText)
   let clientCalls: ClientCalls | undefined;
   const clientReceiver = (dot: number): boolean =>
@@ -252,6 +256,7 @@ export function planCheck(source: string): CheckPlan {
     if (need === 'future' && !submit) continue;
     if (need === 'session' && !(requestsImported && sessionNames)) continue;
     if (need === 'httpxClient' && !(httpxImported && clientNames)) continue;
+    if (need === 'popen' && !popenNames) continue;
     sites.push([regExp(`\\.${GAP}(?:${names.map(escape).join('|')})${GAP}\\(`, 'g'), need]);
   }
 
@@ -300,6 +305,8 @@ export function planCheck(source: string): CheckPlan {
         return inReach(k, (t) => regExp(sessionNames!.source).test(t));
       case 'httpxClient':
         return hasAsync[k] === 1 && inReach(k, (t) => regExp(clientNames!.source).test(t));
+      case 'popen':
+        return hasAsync[k] === 1 && inReach(k, (t) => regExp(popenNames!.source).test(t));
     }
   };
   // Whether a call is lexically in async code, from the indentation (undefined: unknown, assume it can be).
@@ -317,7 +324,7 @@ export function planCheck(source: string): CheckPlan {
       if (keep[k]) continue;
       if (need !== 'none' && need !== 'session' && (hasAsync[k] !== 1 || !mayBeAsync(m.index))) continue;
       if (need === 'httpxClient' && !clientReceiver(m.index)) continue;
-      if (need === 'executor' || need === 'future' || need === 'session' || need === 'httpxClient') {
+      if (need !== 'none' && need !== 'async' && need !== 'asyncWith') {
         // Method calls: the receiver must carry evidence itself or be a name/attribute bound somewhere the
         // rule looks (its statement; plain names also at module level).
         const receiver = receiverBefore(code, m.index);
@@ -326,7 +333,9 @@ export function planCheck(source: string): CheckPlan {
             ? executorEvidence(receiver)
             : need === 'future'
               ? /submit/.test(receiver) && executorEvidence(receiver)
-              : regExp((need === 'session' ? sessionNames : clientNames)!.source).test(receiver);
+              : regExp(
+                  (need === 'session' ? sessionNames : need === 'popen' ? popenNames : clientNames)!.source,
+                ).test(receiver);
         if (!own) {
           const shape = receiverShape(receiver);
           if (shape.name !== undefined) {

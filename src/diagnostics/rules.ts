@@ -7,7 +7,14 @@ import { message as bhd001 } from './rules/bhd001';
 import { message as bhd002 } from './rules/bhd002';
 import { resultMessage, waitMessage } from './rules/bhd003';
 import { message as bhd005 } from './rules/bhd005';
-import { httpMessage, httpxClientMessage, requestsMessage, sleepMessage } from './rules/bhd006';
+import {
+  httpMessage,
+  httpxClientMessage,
+  popenMessage,
+  processMessage,
+  requestsMessage,
+  sleepMessage,
+} from './rules/bhd006';
 import { message as bhd007 } from './rules/bhd007';
 
 export { DEFAULT_SEVERITY, RULE_TITLES } from './rules/registry';
@@ -28,5 +35,7 @@ export const MESSAGES = {
   BHD006Requests: requestsMessage,
   BHD006Http: httpMessage,
   BHD006HttpxClient: httpxClientMessage,
+  BHD006Process: processMessage,
+  BHD006Popen: popenMessage,
   BHD007: bhd007,
 } as const;

@@ -84,6 +84,10 @@ function osSpawns(): string[] {
   return ['l', 'v'].flatMap((k) => ['', 'e', 'p', 'pe'].map((s) => `os.spawn${k}${s}`));
 }
 
+/** subprocess.Popen: its `communicate()` and `wait()` block until the child exits (BHD006). */
+export const POPEN_CLASSES: ReadonlySet<string> = new Set(['subprocess.Popen']);
+export const POPEN_METHODS: readonly string[] = ['communicate', 'wait'];
+
 /** Every qualified name a call can resolve to for a rule to look at it. */
 export const TARGETS: ReadonlySet<string> = new Set([
   ...EXECUTOR_CLASSES,
@@ -94,6 +98,7 @@ export const TARGETS: ReadonlySet<string> = new Set([
   TIME_SLEEP,
   ...BLOCKING_HTTP_FUNCTIONS,
   ...BLOCKING_PROCESS_FUNCTIONS,
+  ...POPEN_CLASSES,
   ...TO_THREAD,
 ]);
 

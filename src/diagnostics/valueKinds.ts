@@ -6,7 +6,7 @@
  */
 import type { Node } from '../python/treeSitter';
 import { type Binding, callArguments, callee } from '../python/scope';
-import { CF_WAITS, EXECUTOR_CLASSES, HTTPX_CLIENT_CLASSES, SESSION_CLASSES } from './targets';
+import { CF_WAITS, EXECUTOR_CLASSES, HTTPX_CLIENT_CLASSES, POPEN_CLASSES, SESSION_CLASSES } from './targets';
 
 /** Names that mark a receiver as an executor without other evidence: `executor`, `self._executor`, `io_executor`. */
 const EXECUTOR_NAME = /^(?:executor|.*_executor)$/i;
@@ -43,6 +43,7 @@ export class ValueKinds {
   /** isSession per receiver node (BHD005 and BHD006 both ask it of every requests method call). */
   private readonly sessionCache = new Map<number, boolean>();
   private readonly httpxClientCache = new Map<number, boolean>();
+  private readonly popenCache = new Map<number, boolean>();
 
   constructor(private readonly lookup: BindingLookup) {}
 
@@ -132,6 +133,11 @@ export class ValueKinds {
   /** Evidence that `expr` is an httpx.Client (the synchronous client; asked once per receiver). */
   isHttpxClient(expr: Node): boolean {
     return this.instanceOf(expr, HTTPX_CLIENT_CLASSES, this.httpxClientCache);
+  }
+
+  /** Evidence that `expr` is a subprocess.Popen (asked once per receiver). */
+  isPopen(expr: Node): boolean {
+    return this.instanceOf(expr, POPEN_CLASSES, this.popenCache);
   }
 
   private instanceOf(expr: Node, classes: ReadonlySet<string>, cache: Map<number, boolean>): boolean {

@@ -62,7 +62,7 @@ export interface BlockingText {
  * the same file): an executor's method when the code says "executor" (the classes' names, the
  * `executor`/`*_executor` names); a future's when the text has a `.submit(` (as the analysis asks); a
  * Session's when requests is imported and a Session class can be named (imported as one, `requests.Session`,
- * `rq.sessions.session`, a star import's `Session`).
+ * `rq.sessions.session`, a star import's `Session`); a Popen's when the text says "Popen".
  */
 export function blockingText(
   code: string,
@@ -114,6 +114,8 @@ export function blockingText(
   if (/executor/i.test(code)) evident.add('executor');
   if (hasMethodCall(source, 'submit')) evident.add('future'); // the analysis's hasSubmit
   if (requests && session) evident.add('session');
+  // A Popen's `.wait()`/`.communicate()`: every evidence of one names the class (../evidence canCarry).
+  if (code.includes('Popen')) evident.add('popen');
   // An httpx.Client's methods (the analysis' text gate: httpx imported and "Client" written), each where its
   // receiver may be bound to one (./clientText: most `.get(` calls in such modules are dicts').
   const clientCall = httpx && CLIENT_WORD.test(code) ? httpxClientCalls(code, lines, clientNames) : undefined;

@@ -18,6 +18,7 @@ import {
   BLOCKING_HTTP_FUNCTIONS,
   BLOCKING_PROCESS_FUNCTIONS,
   HTTPX_CLIENT_METHODS,
+  POPEN_METHODS,
   TIME_SLEEP,
 } from '../targets';
 import { requestsSubscriptions, usedAsAwaitable } from './requestsCalls';
@@ -66,6 +67,15 @@ export const processMessage = (call: string, qualified: string): RuleText => ({
       `event-loop thread: no other request is served until the process ends, and none at all if it hangs. ` +
       `Use \`await asyncio.create_subprocess_exec(...)\` (then \`await proc.communicate()\`) or run it in a ` +
       `thread (\`await asyncio.to_thread(...)\`).`,
+});
+
+export const popenMessage = (call: string): RuleText => ({
+  message: `\`${call}()\` blocks the event loop`,
+  detail:
+    `A \`subprocess.Popen\`'s \`wait()\` and \`communicate()\` wait for the child to exit on the calling ` +
+    `thread, here the event-loop thread: no other request is served until it does, and none at all if it ` +
+    `hangs. Use \`proc = await asyncio.create_subprocess_exec(...)\` and \`await proc.communicate()\`, or run ` +
+    `it in a thread (\`await asyncio.to_thread(proc.communicate)\`).`,
 });
 
 /** Whether an argument of an `os.wait*` call names `WNOHANG`: the call returns at once instead of waiting. */
@@ -201,6 +211,16 @@ export const BHD006: RuleModule = {
         if (usedAsAwaitable(call) || !ctx.inAsync(call) || !ctx.isHttpxClient(receiver)) return;
         const shown = receiver.text.length <= 40 ? `${compact(receiver.text)}.${method}` : `Client.${method}`;
         ctx.report('BHD006', call, httpxClientMessage(shown), toThreadable(call));
+      },
+    },
+    {
+      names: POPEN_METHODS,
+      need: 'popen',
+      check(ctx, receiver, call, method) {
+        // (`await proc.wait()` is an asyncio Process's, whatever evidence there is)
+        if (usedAsAwaitable(call) || !ctx.inAsync(call) || !ctx.isPopen(receiver)) return;
+        const shown = receiver.text.length <= 40 ? `${compact(receiver.text)}.${method}` : `Popen.${method}`;
+        ctx.report('BHD006', call, popenMessage(shown), toThreadable(call));
       },
     },
   ],

@@ -23,6 +23,8 @@ export interface RuleContext {
   isSession(expr: Node): boolean;
   /** Evidence that an expression is an httpx.Client (the synchronous one). */
   isHttpxClient(expr: Node): boolean;
+  /** Evidence that an expression is a subprocess.Popen. */
+  isPopen(expr: Node): boolean;
   isFuture(expr: Node): boolean;
   /** What a name or dotted attribute names through the imports (a target's qualified name), unless shadowed. */
   resolve(expr: Node): string | undefined;
@@ -37,9 +39,9 @@ export interface RuleContext {
 export type CallNeed = 'none' | 'async' | 'asyncWith';
 /**
  * What a method call's receiver needs as evidence (for the analysis' and the planner's text gates): an
- * executor, a future, a requests Session, an httpx.Client.
+ * executor, a future, a requests Session, an httpx.Client, a subprocess.Popen.
  */
-export type MethodNeed = 'executor' | 'future' | 'session' | 'httpxClient';
+export type MethodNeed = 'executor' | 'future' | 'session' | 'httpxClient' | 'popen';
 
 /** Calls of imported callables, by qualified name (`time.sleep`, `requests.get`). */
 export interface CallSubscription {

@@ -107,3 +107,67 @@ test('flags (guards.ts): falsy defaults, assignments, what a call passes', () =>
   assert.ok(passes(argumentShape('(None)'), none, false));
   assert.ok(!passes(argumentShape('()'), { ...none, default: '0' }, false), '0 is not None');
 });
+
+test('BHD007 shows a chain that runs on any platform before one under `if sys.platform == "win32":`', async () => {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-platform-')));
+  try {
+    const write = (rel: string, text: string): string => {
+      const file = path.join(dir, rel);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+      return file;
+    };
+    write(
+      'tools.py',
+      [
+        'import os, platform, subprocess, sys, time',
+        '',
+        'def node_path():',
+        '    if sys.platform == "win32":',
+        '        return subprocess.check_output(["where", "node"])',
+        '    return "/usr/bin/node"',
+        '',
+        'def wait_ready():',
+        '    time.sleep(1)',
+        '',
+        'def start():',
+        '    path = node_path()',
+        '    wait_ready()',
+        '    return path',
+        '',
+        'def windows_only():',
+        '    if os.name == "nt" and path_set():',
+        '        os.system("cls")',
+        '    elif platform.system() == "Darwin":',
+        '        helper()',
+        '',
+        'def helper():',
+        '    time.sleep(1)',
+        '',
+        'def path_set():',
+        '    return True',
+        '',
+        'def not_windows():',
+        '    if sys.platform != "win32":',
+        '        os.system("clear")',
+        '',
+      ].join('\n'),
+    );
+    const caller =
+      'from tools import not_windows, start, windows_only\n\nasync def route():\n    start()\n    windows_only()\n    not_windows()\n';
+    const file = write('routes.py', caller);
+    const project = new ProjectIndex({ roots: [dir], stable: true, checked: [file] });
+    const messages = (await checkSource(caller, { project, file }))
+      .filter((f) => f.code === 'BHD007')
+      .map((f) => f.message);
+    assert.equal(messages.length, 3, messages.join('\n'));
+    // start(): node_path() comes first, but its process runs on Windows only; wait_ready() sleeps everywhere.
+    assert.match(messages[0]!, /start\(\).*wait_ready\(\).*time\.sleep/);
+    // Only platform-specific paths: still reported (the first: the operation in the def itself).
+    assert.match(messages[1]!, /windows_only\(\).*os\.system/);
+    // `!= "win32"` is the branch a Linux server takes.
+    assert.match(messages[2]!, /not_windows\(\).*os\.system/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -44,6 +44,8 @@ export interface CalleeSite {
   cls?: string;
   /** `Base.f(self, ...)`: a method called on the calling method's own instance (its overrides apply). */
   selfArg?: true;
+  /** The call is made only on a platform servers rarely are (../../python/platformBranch). */
+  platform?: true;
 }
 
 /** `Base.f(self, ...)` (a class by its CapWords name): the call runs `f` on the caller's own `self`. */

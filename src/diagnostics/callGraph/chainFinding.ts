@@ -31,6 +31,8 @@ export interface Chain {
   file: string;
   what: string;
   range: FunctionSummary['nameRange'];
+  /** A hop or the operation runs only on a platform servers rarely are (another chain is preferred). */
+  platform?: true;
 }
 
 /** How a file is named in a chain's message. */

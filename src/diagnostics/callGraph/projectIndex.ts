@@ -324,9 +324,19 @@ export class ProjectIndex {
     if (visiting.has(key)) return undefined; // recursion
     const op = fn.blocks ?? fn.guarded?.find((b) => passed(b.guard))?.op;
     if (op) return { hops: [target], file, what: op.what, range: op.range };
-    if (depth >= MAX_DEPTH) return undefined;
+    // A chain through code that runs only on some platforms (`if sys.platform == "win32":`) is kept for when no
+    // other is found: the first such one, an operation here before one further down.
+    const only = fn.platformBlocks;
+    let fallback: Chain | undefined = only && {
+      hops: [target],
+      file,
+      what: only.what,
+      range: only.range,
+      platform: true,
+    };
+    if (depth >= MAX_DEPTH) return fallback;
     const summary = this.summary(file);
-    if (!summary) return undefined;
+    if (!summary) return fallback;
     visiting.add(key);
     const text = (): string => this.textOf(file) ?? '';
     // A flag of this def passed on by name: what this def's caller passed decides.
@@ -357,13 +367,17 @@ export class ProjectIndex {
             visiting,
             passer(args, next.fn.className !== undefined, forward),
           );
-          if (below) return { ...below, hops: [target, ...below.hops] };
+          if (!below) continue;
+          const chain: Chain = { ...below, hops: [target, ...below.hops] };
+          if (site.platform) chain.platform = true;
+          if (!chain.platform) return chain;
+          fallback ??= chain;
         }
       }
     } finally {
       visiting.delete(key);
     }
-    return undefined;
+    return fallback;
   }
 
   /**

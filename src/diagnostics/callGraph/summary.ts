@@ -4,6 +4,7 @@
  * content hash in the project index (./projectIndex).
  */
 import { deadBranch, moduleFlags } from '../../python/moduleFlags';
+import { mayTestPlatform, platformOnly } from '../../python/platformBranch';
 import type { Node, Tree } from '../../python/treeSitter';
 import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
@@ -29,7 +30,7 @@ import {
 
 export type { Callee, CallSite, CalleeSite } from './callSites';
 export type { BlockingOp, FunctionSummary, ImportBinding, ModuleSummary } from './summaryTypes';
-import type { FunctionSummary, ImportBinding, ModuleSummary } from './summaryTypes';
+import type { BlockingOp, FunctionSummary, ImportBinding, ModuleSummary } from './summaryTypes';
 import { afterExit } from './unreachable';
 import { moduleNames } from './moduleNames';
 import { FALSY_NAME, type Guard, flagBranches, flagParams } from './guards';
@@ -114,6 +115,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   /** Module-level flags (`_IS_SYNC = False`): a call in a branch one keeps off never runs (../../python/moduleFlags). */
   let switches: Map<string, boolean> | undefined;
   const flagsOf = (): Map<string, boolean> => (switches ??= moduleFlags(source));
+  // (the tree is asked only when the text can test the platform)
+  const platforms = mayTestPlatform(source);
   for (const node of nodes) {
     const start = node.startIndex;
     while (stack.length > 0 && stack[stack.length - 1]!.end <= start) stack.pop();
@@ -135,6 +138,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         if (mayBeInstance(site.callee)) instanceCalls.push({ site, id: scope.node.id });
       } else if (owner && !owner.isAsync) {
         const site = calleeSite(node, source);
+        if (site && platforms && platformOnly(node, scope.node)) site.platform = true;
         if (site) owner.calls.push(site);
         if (site && mayBeInstance(site.callee)) instanceCalls.push({ site, id: scope.node.id });
         if (site && flagDefs.has(scope.node.id)) flagCalls.push({ site, id: scope.node.id, at: start });
@@ -244,9 +248,11 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       const owner = scope && byId.get(scope.id);
       if (!owner || owner.isAsync || owner.blocks) continue;
       if (afterExit(node, scope.id, firstExits)) continue; // `return x` then `time.sleep(1)`: never runs
-      const blocking = { what: shownOp(op.message), range: op.range };
+      const blocking: BlockingOp = { what: shownOp(op.message), range: op.range };
       const guard = guardAt(scope.id, op.startIndex);
       if (guard) (owner.guarded ??= []).push({ op: blocking, guard });
+      else if (platforms && platformOnly(node, scope))
+        owner.platformBlocks ??= { ...blocking, platform: true };
       else owner.blocks = blocking;
     }
   }

@@ -11,6 +11,8 @@ export interface BlockingOp {
   /** What it is, as the rules show it: `with ThreadPoolExecutor(...)`, `time.sleep()`. */
   what: string;
   range: Range;
+  /** It runs only on a platform servers rarely are (`if sys.platform == "win32":`, ../../python/platformBranch). */
+  platform?: true;
 }
 
 /** One `def` addressable from elsewhere: module-level (`f`) or a method of a module-level class (`C.f`). */
@@ -21,8 +23,10 @@ export interface FunctionSummary {
   isAsync: boolean;
   /** The name in the `def` line (where a chain hop points). */
   nameRange: Range;
-  /** The first blocking operation directly in the body, if any. */
+  /** The first blocking operation directly in the body, if any (one that runs on any platform, else `platformBlocks`). */
   blocks?: BlockingOp;
+  /** The first one that runs only on some platforms (see BlockingOp.platform), when no other is in the body. */
+  platformBlocks?: BlockingOp;
   /** Its body has a `yield`: calling it only makes a generator (the body runs when that is iterated). */
   generator?: boolean;
   /** Blocking operations under a flag that is off unless the caller passes it (./guards), when `blocks` is not set. */

@@ -18,15 +18,20 @@ const BLOCKS = 'import time\n\ndef fetch():\n    time.sleep(1)\n';
 const FINE = 'def fetch():\n    return 1\n';
 const CALLER = 'from common import fetch\n\nasync def route():\n    fetch()\n';
 
+/** Writes `text` to `rel` under `dir` (directories made), returning the file's path. */
+const writer =
+  (dir: string) =>
+  (rel: string, text: string): string => {
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
 async function chains(blockingIn: 'package' | 'tests'): Promise<{ app: number; tests: number }> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-roots-')));
   try {
-    const write = (rel: string, text: string): string => {
-      const file = path.join(dir, rel);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, text);
-      return file;
-    };
+    const write = writer(dir);
     write('app/__init__.py', '');
     write('common/__init__.py', blockingIn === 'package' ? BLOCKS : FINE);
     write('tests/common.py', blockingIn === 'tests' ? BLOCKS : FINE);
@@ -111,12 +116,7 @@ test('flags (guards.ts): falsy defaults, assignments, what a call passes', () =>
 test('BHD007 shows a chain that runs on any platform before one under `if sys.platform == "win32":`', async () => {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-platform-')));
   try {
-    const write = (rel: string, text: string): string => {
-      const file = path.join(dir, rel);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, text);
-      return file;
-    };
+    const write = writer(dir);
     write(
       'tools.py',
       [

@@ -171,15 +171,27 @@ export function benchRealPackages(tools, repo, runs = 5) {
 }
 
 /** A dense file: `lines` lines of small async handlers, each with a requests call and a time.sleep (3 findings). */
-export function denseFile(lines) {
-  const out = ['import time', 'import requests', ''];
-  for (let i = 0; out.length < lines - 5; i++)
+export function denseFile(lines, kind = 'sleep') {
+  const out =
+    kind === 'sleep'
+      ? ['import time', 'import requests', '']
+      : ['import subprocess', 'import httpx', '', 'cache = {}', ''];
+  for (let i = 0; out.length < lines - 7; i++)
     out.push(
-      `async def handler_${i}(url):`,
-      '    requests.get(url)',
-      '    time.sleep(1)',
-      `    x = ${i}`,
-      '',
+      ...(kind === 'sleep'
+        ? [`async def handler_${i}(url):`, '    requests.get(url)', '    time.sleep(1)', `    x = ${i}`, '']
+        : // Receivers with names of their own (the text gates follow each name to its binding), and a dict's
+          // .get( beside them that is no client's.
+          [
+            `async def handler_${i}(url):`,
+            `    client_${i} = httpx.Client()`,
+            `    page_${i} = client_${i}.get(url)`,
+            `    proc_${i} = subprocess.Popen([url])`,
+            `    proc_${i}.wait()`,
+            `    subprocess.run([url], check=True)`,
+            `    return cache.get(url), page_${i}`,
+            '',
+          ]),
     );
   return `${out.join('\n')}\n`;
 }
@@ -192,17 +204,23 @@ export function benchDense(tools, cacheDir, runs = 3) {
   console.log(
     `   ${pad('lines', 8)}${padl('findings', 10)}${padl('ours', 10)}${padl('ruff', 9)}   [target: ours <= ruff + 500 ms; x4 lines <= x5 time]`,
   );
-  let previous;
-  for (const lines of [1500, 6000, 24000]) {
-    const file = path.join(dir, `dense_${lines}.py`);
-    writeFileSync(file, denseFile(lines));
-    const r = compare(tools, file, runs);
-    const growth = previous ? `   x${(r.ours / previous).toFixed(1)} time for x4 lines` : '';
-    const fix = fixTimes(tools, file, runs);
-    console.log(
-      `   ${pad(lines, 8)}${padl(r.oursFindings.length, 10)}${padl(ms(r.ours), 10)}${padl(ms(r.ruff), 9)}${growth}   (warm: ours ${ms(r.oursWarm)}, ruff ${ms(r.ruffWarm)}; --fix --unsafe-fixes: ours ${ms(fix.ours)} fixing ${fix.fixed}, ruff ${ms(fix.ruff)})`,
-    );
-    previous = r.ours;
+  for (const kind of ['sleep', 'mixed']) {
+    if (kind === 'mixed')
+      console.log(
+        '   mixed: a distinct httpx.Client and Popen per handler, subprocess.run, a dict .get( (Ruff: ASYNC212/220/221)',
+      );
+    let previous;
+    for (const lines of [1500, 6000, 24000]) {
+      const file = path.join(dir, `dense_${kind}_${lines}.py`);
+      writeFileSync(file, denseFile(lines, kind));
+      const r = compare(tools, file, runs);
+      const growth = previous ? `   x${(r.ours / previous).toFixed(1)} time for x4 lines` : '';
+      const fix = fixTimes(tools, file, runs);
+      console.log(
+        `   ${pad(lines, 8)}${padl(r.oursFindings.length, 10)}${padl(ms(r.ours), 10)}${padl(ms(r.ruff), 9)}${growth}   (warm: ours ${ms(r.oursWarm)}, ruff ${ms(r.ruffWarm)}; --fix --unsafe-fixes: ours ${ms(fix.ours)} fixing ${fix.fixed}, ruff ${ms(fix.ruff)})`,
+      );
+      previous = r.ours;
+    }
   }
 }
 
@@ -215,7 +233,7 @@ function fixTimes({ cli, ruff }, file, runs) {
     cpSync(file, copy);
     const a = wall(node, [cli, 'check', '--no-cache', '--fix', '--unsafe-fixes', '--statistics', copy]);
     acc.ours.push(a.ms);
-    fixed = readFileSync(copy, 'utf8').split('await asyncio.sleep').length - 1;
+    fixed = readFileSync(copy, 'utf8').split(/await asyncio\.(?:sleep|to_thread)/).length - 1;
     cpSync(file, copy);
     acc.ruff.push(
       wall(ruff, [
@@ -231,7 +249,7 @@ function fixTimes({ cli, ruff }, file, runs) {
     );
   }
   rmSync(copy, { force: true });
-  return { ours: median(acc.ours), ruff: median(acc.ruff), fixed: `${fixed} sleeps` };
+  return { ours: median(acc.ours), ruff: median(acc.ruff), fixed: `${fixed} calls` };
 }
 
 /** Modules of the agno package edited by benchEdits: one few modules read, one read by most answers, one between. */

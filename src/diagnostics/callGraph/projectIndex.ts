@@ -16,12 +16,12 @@ import { importedModules } from './textImports';
 import { NameReach } from './nameReach';
 import { ModuleResolver, installedPackage } from './moduleResolver';
 import { type ModuleSummary, summarize } from './summary';
-import { type Guard, passer } from './guards';
-import { type Chain, type ShowFile, type Target, chainFinding, rootRelative } from './chainFinding';
+import { passer } from './guards';
+import { type ChainHost, chainFrom } from './chainSearch';
+import { type ShowFile, chainFinding, rootRelative } from './chainFinding';
 import { CallResolver } from './callResolver';
 
-/** Hops followed from the called function down to the blocking operation (the call itself is hop 1). */
-export const MAX_DEPTH = 5;
+export { MAX_DEPTH } from './chainSearch';
 
 /** Reads a file's current text (an open editor's buffer first, then disk); undefined when unreadable. */
 export type ReadText = (file: string) => string | undefined;
@@ -214,6 +214,13 @@ export class ProjectIndex {
     memberMayBlock: (file, member, attr) => !this.textGate || this.reach.memberMayBlock(file, member, attr),
   });
 
+  /** What the chain search (./chainSearch) reads of this index. */
+  private readonly chainHost: ChainHost = {
+    summary: (file) => this.summary(file),
+    textOf: (file) => this.textOf(file),
+    calls: this.calls,
+  };
+
   /** Whether `file` (with `source`) can have a BHD007 finding at all, from its text (./prefilter). */
   mayHaveChains(file: string, source: string): boolean {
     const key = path.resolve(file);
@@ -297,89 +304,6 @@ export class ProjectIndex {
     return result;
   }
 
-  /** Whether one of `decorators` (names in `file`) resolves to a def returning an `async def` wrapper. */
-  private wrappedAsync(file: string, decorators: readonly string[]): boolean {
-    const summary = this.summary(file);
-    return (
-      summary !== undefined &&
-      decorators.some((d) => this.calls.named(file, summary, d)?.fn.wrapsAsync === true)
-    );
-  }
-
-  /**
-   * The chain from `target` (a sync def) down to a blocking operation, or undefined. `passed`: whether the
-   * call into it may pass a flag of it (./guards): code under a flag it does not pass does not run.
-   */
-  private chainFrom(
-    target: Target,
-    depth: number,
-    visiting: Set<string>,
-    passed: (guard: Guard) => boolean,
-  ): Chain | undefined {
-    const { file, fn } = target;
-    if (fn.isAsync) return undefined;
-    // `@offload` of the project, returning an `async def` wrapper: calling the def makes a coroutine.
-    if (fn.decorators && this.wrappedAsync(file, fn.decorators)) return undefined;
-    const key = `${file}\u0000${fn.qualname}`;
-    if (visiting.has(key)) return undefined; // recursion
-    const op = fn.blocks ?? fn.guarded?.find((b) => passed(b.guard))?.op;
-    if (op) return { hops: [target], file, what: op.what, range: op.range };
-    // A chain through code that runs only on some platforms (`if sys.platform == "win32":`) is kept for when no
-    // other is found: the first such one, an operation here before one further down.
-    const only = fn.platformBlocks;
-    let fallback: Chain | undefined = only && {
-      hops: [target],
-      file,
-      what: only.what,
-      range: only.range,
-      platform: true,
-    };
-    if (depth >= MAX_DEPTH) return fallback;
-    const summary = this.summary(file);
-    if (!summary) return fallback;
-    visiting.add(key);
-    const text = (): string => this.textOf(file) ?? '';
-    // A flag of this def passed on by name: what this def's caller passed decides.
-    const flags = fn.flags;
-    const forward = flags
-      ? (value: string, test: Guard['test']): boolean | undefined => {
-          const flag = flags.get(value);
-          return flag && passed(test ? { ...flag, test } : flag);
-        }
-      : undefined;
-    try {
-      for (const site of fn.calls) {
-        if (site.guard && !passed(site.guard)) continue;
-        // No argument list known: assume it may pass anything (`*_`).
-        const args = (): string => (site.args ? text().slice(site.args[0], site.args[1]) : '(*_)');
-        for (const next of this.calls.targets(
-          file,
-          summary,
-          site,
-          fn.className,
-          fn.imports,
-          text,
-          target.receiver,
-        )) {
-          const below = this.chainFrom(
-            next,
-            depth + 1,
-            visiting,
-            passer(args, next.fn.className !== undefined, forward),
-          );
-          if (!below) continue;
-          const chain: Chain = { ...below, hops: [target, ...below.hops] };
-          if (site.platform) chain.platform = true;
-          if (!chain.platform) return chain;
-          fallback ??= chain;
-        }
-      }
-    } finally {
-      visiting.delete(key);
-    }
-    return fallback;
-  }
-
   /**
    * BHD007 findings of `file` (noqa not applied): each call in async code to a sync def that blocks, through
    * at most MAX_DEPTH calls. `text`/`tree` are the file's current content when the caller has them.
@@ -400,7 +324,8 @@ export class ProjectIndex {
         summary.asyncCallImports[i],
         fileText,
       )) {
-        const chain = this.chainFrom(
+        const chain = chainFrom(
+          this.chainHost,
           target,
           1,
           new Set(),

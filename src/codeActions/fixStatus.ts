@@ -21,7 +21,7 @@ const NO_FIX: Readonly<Record<string, string>> = {
   BHD003:
     '`concurrent.futures.wait`/`as_completed` have no one-line asyncio equivalent: wrap the futures with `asyncio.wrap_future` and use `asyncio.wait`/`asyncio.as_completed`',
   BHD006:
-    'the fix moves an HTTP call to a thread only when the call is a whole statement, the right side of an assignment or a return value; here (a `with` item, an argument, an expression) run the code in a thread (`await asyncio.to_thread(...)`) or use an async client such as httpx.AsyncClient',
+    'the fix moves a blocking call to a thread only when the call is a whole statement, the right side of an assignment or a return value; here (a `with` item, an argument, an expression) run the code in a thread (`await asyncio.to_thread(...)`) or use an async API (httpx.AsyncClient, asyncio.create_subprocess_exec)',
   BHD007:
     'the fix wraps a call that is a whole statement, the right side of an assignment or a return value; here (a `with` item, a loop, an argument, an expression) move the code into a function run with `await asyncio.to_thread(...)`',
 };

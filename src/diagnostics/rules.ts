@@ -11,6 +11,7 @@ import {
   httpMessage,
   httpxClientMessage,
   popenMessage,
+  popenWithMessage,
   processMessage,
   requestsMessage,
   sleepMessage,
@@ -37,5 +38,6 @@ export const MESSAGES = {
   BHD006HttpxClient: httpxClientMessage,
   BHD006Process: processMessage,
   BHD006Popen: popenMessage,
+  BHD006PopenWith: popenWithMessage,
   BHD007: bhd007,
 } as const;

@@ -21,6 +21,7 @@ const OTHER_CLASS = /^(?:[A-Za-z_][A-Za-z0-9_]*\.)*(?!.*(?:Executor|Pool))[A-Z][
  */
 function otherThanExecutor(b: Binding): boolean {
   if (b.kind === 'value') {
+    if (b.annotation && OTHER_CLASS.test(b.annotation.text.replace(/^Optional\[(.*)\]$/, '$1'))) return true;
     const fn = b.value.type === 'call' ? callee(b.value) : undefined;
     // `getattr(engine, "model_executor", None)`: some library object's attribute, looked up by duck typing
     // (vLLM's model executor has a `shutdown()` without `wait`).
@@ -83,6 +84,8 @@ export class ValueKinds {
             args.splice(0, 1, ...args[0]!.namedChildren.filter((c): c is Node => c !== null));
           if (name === 'Optional' || name === 'Union') stack.push(...args);
           else if (name === 'Annotated' && args[0]) stack.push(args[0]);
+          // A generic of the class itself (`subprocess.Popen[bytes]`), not a container of it.
+          else if (head && (head.type === 'identifier' || head.type === 'attribute')) stack.push(head);
           break;
         }
       }
@@ -116,7 +119,8 @@ export class ValueKinds {
     if (
       bindings.some((b) =>
         b.kind === 'value'
-          ? this.isExecutor(b.value, depth + 1)
+          ? this.isExecutor(b.value, depth + 1) ||
+            (b.annotation !== undefined && this.annotationNames(b.annotation, EXECUTOR_CLASSES))
           : b.kind === 'annotation' && this.annotationNames(b.type, EXECUTOR_CLASSES),
       )
     )
@@ -154,7 +158,8 @@ export class ValueKinds {
       .receiverBindings(expr)
       .some((b) =>
         b.kind === 'value'
-          ? this.instanceEvidence(b.value, classes, depth + 1)
+          ? this.instanceEvidence(b.value, classes, depth + 1) ||
+            (b.annotation !== undefined && this.annotationNames(b.annotation, classes))
           : b.kind === 'annotation' && this.annotationNames(b.type, classes),
       );
   }

@@ -312,7 +312,8 @@ export function callArguments(call: Node): {
 
 /** What a name is bound to at one place in the code. */
 export type Binding =
-  | { kind: 'value'; value: Node; scope: Node | undefined }
+  /** (`annotation`: the declared type of an annotated assignment, `p: subprocess.Popen = make()`) */
+  | { kind: 'value'; value: Node; scope: Node | undefined; annotation?: Node }
   | { kind: 'annotation'; type: Node; scope: Node | undefined }
   | { kind: 'iteration'; iterable: Node; scope: Node | undefined };
 
@@ -325,7 +326,10 @@ export function bindingOfTarget(target: Node): Binding | undefined {
     const right = parent.childForFieldName('right');
     const annotation = parent.childForFieldName('type');
     const scope = enclosingScope(parent);
-    if (right) return { kind: 'value', value: right, scope };
+    if (right)
+      return annotation
+        ? { kind: 'value', value: right, scope, annotation }
+        : { kind: 'value', value: right, scope };
     if (annotation) return { kind: 'annotation', type: annotation, scope };
     return undefined;
   }

@@ -397,6 +397,8 @@ test('httpx.Client receivers: every binding x call shape, planned and pre-filter
     withName: '    base = httpx.Client()\n    with base as client:\n        pass\n',
     walrusIf: '    base = httpx.Client()\n    if client := base:\n        pass\n',
     annotationWithEquals: '    base = httpx.Client()\n    client: Annotated[object, dict(doc=1)] = base\n',
+    annotatedValue: '    client: httpx.Client = make()\n',
+    annotatedValueAlias: '    client: Optional[HC] = make()\n',
   };
   const calls: Record<string, string> = {
     plain: '    client.get(url)\n',

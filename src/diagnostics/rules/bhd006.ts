@@ -18,6 +18,7 @@ import {
   BLOCKING_HTTP_FUNCTIONS,
   BLOCKING_PROCESS_FUNCTIONS,
   HTTPX_CLIENT_METHODS,
+  POPEN_CLASSES,
   POPEN_METHODS,
   TIME_SLEEP,
 } from '../targets';
@@ -76,6 +77,15 @@ export const popenMessage = (call: string): RuleText => ({
     `thread, here the event-loop thread: no other request is served until it does, and none at all if it ` +
     `hangs. Use \`proc = await asyncio.create_subprocess_exec(...)\` and \`await proc.communicate()\`, or run ` +
     `it in a thread (\`await asyncio.to_thread(proc.communicate)\`).`,
+});
+
+export const popenWithMessage = (call: string): RuleText => ({
+  message: `\`with ${call}(...)\` blocks the event loop when the block exits`,
+  detail:
+    `Leaving the \`with\` block of a \`subprocess.Popen\` waits for the child to exit, on the event-loop ` +
+    `thread: no other request is served until it does, and none at all if it hangs. Use ` +
+    `\`proc = await asyncio.create_subprocess_exec(...)\` and \`await proc.wait()\`, or run the whole block ` +
+    `in a thread.`,
 });
 
 /** Whether an argument of an `os.wait*` call names `WNOHANG`: the call returns at once instead of waiting. */
@@ -198,6 +208,15 @@ export const BHD006: RuleModule = {
       check(ctx, call, fn, qualified) {
         if (processBlocks(call, qualified) && ctx.inAsync(call))
           ctx.report('BHD006', call, processMessage(compact(fn.text), qualified), toThreadable(call));
+      },
+    },
+    {
+      // `with subprocess.Popen(...) as p:`: its `__exit__` waits for the child (no mechanical fix).
+      targets: POPEN_CLASSES,
+      need: 'asyncWith',
+      check(ctx, call, fn) {
+        if (ctx.isWithItemValue(call) && ctx.inAsync(call))
+          ctx.report('BHD006', call, popenWithMessage(compact(fn.text)), false);
       },
     },
   ],

@@ -84,19 +84,21 @@ const SPACE = /\s/;
 /** Whether char code `c` is whitespace as a regex's `\s` reads it (NaN, past the text's end, is not). */
 const isSpace = (c: number): boolean =>
   c === 32 || (c >= 9 && c <= 13) || (c > 127 && SPACE.test(String.fromCharCode(c)));
+/** isSpace, or a line continuation's backslash. */
+const isGap = (c: number): boolean => c === 92 || isSpace(c);
 
 /**
- * A `.name(` method call (with any spacing, as `/\.\s*name\s*\(/`) somewhere in the text. Each occurrence
+ * A `.name(` method call (with any spacing and line continuations, as `/\.[\s\\]*name[\s\\]*\(/`) somewhere in the text. Each occurrence
  * of `name` is looked around (a regex for `.` runs through every dot of the file: most rules' pre-filters ask
  * this of every file a check reads).
  */
 export function hasMethodCall(source: string, name: string): boolean {
   for (let i = source.indexOf(name); i >= 0; i = source.indexOf(name, i + 1)) {
     let j = i + name.length;
-    while (isSpace(source.charCodeAt(j))) j++;
+    while (isGap(source.charCodeAt(j))) j++;
     if (source.charCodeAt(j) !== 40 /* ( */) continue;
     let k = i - 1;
-    while (k >= 0 && isSpace(source.charCodeAt(k))) k--;
+    while (k >= 0 && isGap(source.charCodeAt(k))) k--;
     if (source.charCodeAt(k) === 46 /* . */) return true;
   }
   return false;

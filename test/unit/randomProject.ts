@@ -14,6 +14,8 @@ export function randomProject(
   n = 5,
   /** The chance that a module imports another (lower: sparser imports, longer paths between modules). */
   density = 0.5,
+  /** Split half the calls' lines with a backslash continuation before a `.` or a call's `(`. */
+  continuations = false,
 ): Record<string, string> {
   const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -180,7 +182,20 @@ export function randomProject(
     if (r() < 0.5)
       lines.push(`    async def am(self, ${p}):`, ...body('        ', true, 1, across).map(awaited), '');
     else lines.push('', `async def route(${p}):`, ...body('    ', false, 1, across).map(awaited), '');
-    files[`m${i}.py`] = lines.join('\n');
+    // (drawn after everything else: the same seed makes the same project, with or without continuations)
+    const continued = (line: string): string => {
+      if (/^\s*(?:def |class |async def |import |from |@)/.test(line) || r() < 0.5) return line;
+      const spots = [...line.matchAll(/[A-Za-z0-9_)](?=\.[A-Za-z_]|\()/g)].map((m) => m.index + 1);
+      if (spots.length === 0) return line;
+      const at = pick(spots);
+      return `${line.slice(0, at)} \\\n            ${line.slice(at)}`;
+    };
+    files[`m${i}.py`] = continuations
+      ? lines
+          .flatMap((l) => l.split('\n'))
+          .map(continued)
+          .join('\n')
+      : lines.join('\n');
   }
   return files;
 }

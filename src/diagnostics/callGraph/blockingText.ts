@@ -39,7 +39,8 @@ function methodsFor(evident: ReadonlySet<MethodNeed>): RegExp | undefined {
     );
     METHOD_REGEXPS.set(
       key,
-      names.size === 0 ? undefined : new RegExp(`\\.\\s*(?:${[...names].join('|')})\\s*\\(`),
+      // (spaces, line breaks and continuations around the name: `s.get \` + newline + `("u")`)
+      names.size === 0 ? undefined : new RegExp(`\\.[\\s\\\\]*(?:${[...names].join('|')})[\\s\\\\]*\\(`),
     );
   }
   return METHOD_REGEXPS.get(key);

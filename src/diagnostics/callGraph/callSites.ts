@@ -92,18 +92,14 @@ function calleeOf(fn: Node): Callee | undefined {
   return undefined;
 }
 
-/** A call in a sync def: its callee only (a chain's hop is shown by the def it reaches). */
 /**
- * A callee continued over a backslash (`helper \⏎()`, `self.\⏎load()`): the text pre-filter does not read
- * such a call, so neither does the summary (it must find nothing the pre-filter rules out).
+ * A call in a sync def: its callee only (a chain's hop is shown by the def it reaches). Also one continued over
+ * a backslash (`helper \⏎()`, `self.\⏎load()`), which the text pre-filters read as well (../callShape isGap).
  */
-const continued = (source: string, fn: Node, args: Node): boolean =>
-  source.slice(fn.startIndex, args.startIndex).includes('\\');
-
-export function calleeSite(call: Node, source: string): CalleeSite | undefined {
+export function calleeSite(call: Node): CalleeSite | undefined {
   const fn = call.childForFieldName('function');
   const args = call.childForFieldName('arguments');
-  if (!fn || !args || continued(source, fn, args)) return undefined;
+  if (!fn || !args) return undefined;
   const callee = calleeOf(fn);
   const start = call.startIndex;
   return (
@@ -131,10 +127,10 @@ export function isStatementCall(call: Node): boolean {
   );
 }
 
-export function callSite(call: Node, source: string): CallSite | undefined {
+export function callSite(call: Node): CallSite | undefined {
   const fn = call.childForFieldName('function');
   const args = call.childForFieldName('arguments');
-  if (!fn || !args || continued(source, fn, args)) return undefined;
+  if (!fn || !args) return undefined;
   const callee = calleeOf(fn);
   if (!callee) return undefined;
   const statement = isStatementCall(call);

@@ -130,14 +130,14 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       if (!owner && !isAsync) continue;
       if (node.parent?.type === 'await') continue; // awaited: it returns an awaitable, not a plain helper
       if (isAsync) {
-        const site = callSite(node, source);
+        const site = callSite(node);
         if (!site) continue;
         asyncCalls.push(site);
         asyncCallOwners.push(asyncIds.get(scope.node.id));
         asyncCallScopes.push(scope.node.id);
         if (mayBeInstance(site.callee)) instanceCalls.push({ site, id: scope.node.id });
       } else if (owner && !owner.isAsync) {
-        const site = calleeSite(node, source);
+        const site = calleeSite(node);
         if (site && platforms && platformOnly(node, scope.node)) site.platform = true;
         if (site) owner.calls.push(site);
         if (site && mayBeInstance(site.callee)) instanceCalls.push({ site, id: scope.node.id });

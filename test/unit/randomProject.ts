@@ -31,6 +31,9 @@ export function randomProject(
     // httpx: module functions and the sync Client (BHD006 needs the Client from this module's text too).
     const httpx = http && r() < 0.5;
     if (httpx) lines.push('import httpx');
+    // Processes run and waited for, in some modules (chosen without a draw: other seeds' projects stay as they were).
+    const proc = (seed + i) % 3 === 0;
+    if (proc) lines.push('import os', 'import subprocess');
     const imported = others.filter(() => r() < density);
     const uses: string[] = [];
     for (const j of imported) {
@@ -125,6 +128,17 @@ export function randomProject(
           );
           if (method) choices.push('self.hx.stream("GET", "u")');
         }
+        if (proc) {
+          choices.push(
+            'subprocess.run(["true"])',
+            'pw = subprocess.Popen(["true"]); pw.wait()',
+            'with subprocess.Popen(["true"]) as pp: pass',
+            'os.system("true")',
+            'pq = subprocess.Popen(["true"])',
+            'os.waitpid(0, os.WNOHANG)',
+          );
+          if (method) choices.push('self.proc.communicate()');
+        }
         // A future's result (BHD003 needs a `.submit(` in the module), and one without any submit.
         if (r() < 0.1) choices.push('fut = executor.submit(len, []); fut.result()');
         if (r() < 0.1) choices.push('x = None; x.result()');
@@ -143,6 +157,7 @@ export function randomProject(
     lines.push('        self.x = 1', '        self.fwd = dep', '        self.raw = raw');
     if (http) lines.push('        self.http = requests.Session()');
     if (httpx) lines.push('        self.hx = httpx.Client()');
+    if (proc) lines.push('        self.proc = subprocess.Popen(["true"])');
     lines.push(`        self.mine = C${i}()`, `        self.twice = C${i}()`, '        self.twice = None');
     lines.push('    @staticmethod', '    def s():', ...body('        '));
     lines.push('    def m(self):', ...body('        ', true));

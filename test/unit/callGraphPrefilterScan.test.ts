@@ -17,7 +17,13 @@ import {
   directlyAwaited,
   inLambdaBody,
 } from '../../src/diagnostics/callGraph/asyncCalls';
-import { consumedAt, enteredAt, useShape } from '../../src/diagnostics/callGraph/callShape';
+import {
+  consumedAt,
+  enteredAt,
+  madeUse,
+  methodOfResult,
+  useShape,
+} from '../../src/diagnostics/callGraph/callShape';
 import { importBindings } from '../../src/python/importText';
 import { asyncLocator, lexTopLevel } from '../../src/python/lexer';
 
@@ -50,6 +56,9 @@ function byRegex(
     const viaSelf = !m[0].startsWith(m[1]!);
     const entered = !viaSelf && (shape.tail ?? []).length === 0 && enteredAt(code, m.index);
     if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail, viaSelf)) return true;
+    // `C(...).f(`: then the method of the instance made there, as `C.f(` (madeUse, tested below).
+    const made = viaSelf ? null : madeUse(code, m[1]!, shape.tail, end);
+    if (made && keep(m[1]!, false, made.tail, false)) return true;
   }
   return false;
 }
@@ -363,6 +372,33 @@ test('directlyAwaited: the calls `await` takes as its operand, and only those', 
   assert.equal(at('x = helper(1)\n', 'helper'), false);
   assert.equal(at('x = my_await helper(1)\n', 'helper'), false);
   assert.equal(at('x = await helper(f"{a})")\n', 'helper'), false, 'an f-string: not sure');
+});
+
+test('methodOfResult / madeUse: the method called right away on a call of a class by its CapWords name', () => {
+  const at = (code: string, word: string): number => code.indexOf(word) + word.length;
+  const of = (code: string, word = 'C'): string | null | undefined => methodOfResult(code, at(code, word));
+  assert.equal(of('C(a, (b), [c]).run(x)'), 'run');
+  assert.equal(of('C \\\n  (a).\\\n  run  (x)'), 'run');
+  assert.equal(of('m.C(a).run(x)', 'm'), 'run');
+  assert.equal(of('C(a).run'), null, 'not called');
+  assert.equal(of('C(a).x.run()'), null, 'an attribute of the result, then a call');
+  assert.equal(of('C(a)'), null);
+  assert.equal(of('C.run()'), null, 'no call of C first');
+  assert.equal(of('C(f"{x}").run()'), undefined, "an f-string's kept text: not sure");
+  assert.equal(of('C(a, b'), undefined, 'brackets not closed');
+  const made = (code: string, word: string, tail: readonly string[] | undefined) =>
+    madeUse(code, word, tail, at(code, word));
+  assert.deepEqual(made('Svc(db).fetch()', 'Svc', []), { tail: ['fetch'] });
+  assert.deepEqual(made('m.Svc(db).fetch()', 'm', ['Svc']), { tail: ['Svc', 'fetch'] });
+  assert.equal(made('svc(db).fetch()', 'svc', []), null, 'a function, not a class by its name');
+  assert.equal(made('m.make(db).fetch()', 'm', ['make']), null);
+  assert.equal(made('Svc(db)', 'Svc', []), null);
+  assert.deepEqual(made('Svc(f"{x}").fetch()', 'Svc', []), { tail: undefined });
+  assert.equal(
+    made('Svc(db).fetch()', 'Svc', undefined),
+    null,
+    'not sure of the tail: the whole name already',
+  );
 });
 
 test('useShape: called, or the attributes of a dotted callee up to the call', () => {

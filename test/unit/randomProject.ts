@@ -58,6 +58,9 @@ export function randomProject(
           `inst${j}.k()`,
           `inst${j}.own${j}()`,
           `v${j} = K${j}(); v${j}.m()`,
+          // An instance made and used right there (also through the module).
+          `K${j}().k()`,
+          `im${j}.C${j}().own${j}()`,
           `w${j} = im${j}.C${j}(); w${j}.k()`,
         );
         uses.push(`im${j}.C${j}.s()`, `im${j}.inst${j}.k()`);

@@ -4,7 +4,7 @@
  * used (called, or a dotted callee's attributes: ./callShape). For BHD007's pre-filter (./prefilter).
  */
 import { lastAtOrBefore } from '../../python/text';
-import { entersWhole, isGap, isWordChar, useShape } from './callShape';
+import { entersWhole, isGap, isWordChar, madeUse, useShape } from './callShape';
 
 const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -174,13 +174,14 @@ export function callsInAsync(
         const viaSelf = start !== m.index;
         // `with C():` enters what it makes (a class's __enter__/__exit__): the whole of `name` may matter.
         const entered = entersWhole(code, start, shape.tail, viaSelf);
-        const yes = keep(
-          name,
-          entered ? false : shape.call,
-          entered ? undefined : shape.tail,
-          viaSelf,
-          viaSelf && !entered ? useShape(code, false, m.index + name.length)?.tail : undefined,
-        );
+        const yes =
+          keep(
+            name,
+            entered ? false : shape.call,
+            entered ? undefined : shape.tail,
+            viaSelf,
+            viaSelf && !entered ? useShape(code, false, m.index + name.length)?.tail : undefined,
+          ) || madeKept(code, name, shape.tail, m.index + name.length, viaSelf, keep);
         WORD_CALL.lastIndex = yes ? 0 : next;
         if (yes) return true;
       }
@@ -202,6 +203,24 @@ export function callsInAsync(
     const attrTail = viaSelf && !entered ? useShape(code, false, end)?.tail : undefined;
     if (keep(m[1]!, entered ? false : shape.call, entered ? undefined : shape.tail, viaSelf, attrTail))
       return true;
+    if (madeKept(code, m[1]!, shape.tail, end, viaSelf, keep)) return true;
   }
   return false;
+}
+
+/**
+ * `C(...).f(` also calls the method f of an instance made right there (../callShape madeUse): asked as `C.f(`
+ * after the call of `C` itself (not after `self.`: the call graph follows no such instance).
+ */
+function madeKept(
+  code: string,
+  name: string,
+  tail: readonly string[] | undefined,
+  end: number,
+  viaSelf: boolean,
+  keep: (name: string, call: boolean, tail: readonly string[] | undefined, viaSelf: boolean) => boolean,
+): boolean {
+  if (viaSelf) return false;
+  const made = madeUse(code, name, tail, end);
+  return made !== null && keep(name, false, made.tail, false);
 }

@@ -41,6 +41,62 @@ export function useShape(
   return viaSelf ? { call: false } : { call: false, tail };
 }
 
+/**
+ * The method called right away on the result of the call whose callee (a name, or a dotted chain: useShape)
+ * ends at `end`: `C(a, b).f(` -> 'f', as the call graph follows `C(...).f(...)` (../callSites: a class by its
+ * CapWords name). Null when none is (no call, or the result is not called on right there); undefined when the
+ * text cannot be read for sure (a quote: an f-string's kept text; brackets not closed): assume anything.
+ */
+export function methodOfResult(code: string, end: number): string | null | undefined {
+  let j = end;
+  for (;;) {
+    while (isGap(code.charCodeAt(j))) j++;
+    if (code.charCodeAt(j) !== 46 /* . */) break;
+    for (j++; isGap(code.charCodeAt(j)); j++);
+    const from = j;
+    while (isWordChar(code.charCodeAt(j))) j++;
+    if (j === from) return null;
+  }
+  if (code.charCodeAt(j) !== 40 /* ( */) return null;
+  let depth = 0;
+  for (; j < code.length; j++) {
+    const c = code.charCodeAt(j);
+    if (c === 34 || c === 39) return undefined;
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if ((c === 41 || c === 93 || c === 125) && --depth === 0) break;
+  }
+  if (j >= code.length) return undefined;
+  for (j++; isGap(code.charCodeAt(j)); j++);
+  if (code.charCodeAt(j) !== 46 /* . */) return null;
+  for (j++; isGap(code.charCodeAt(j)); j++);
+  const from = j;
+  while (isWordChar(code.charCodeAt(j))) j++;
+  if (j === from || code.charCodeAt(j) > 127) return undefined;
+  const name = code.slice(from, j);
+  while (isGap(code.charCodeAt(j))) j++;
+  return code.charCodeAt(j) === 40 /* ( */ ? name : null;
+}
+
+/**
+ * The extra use a call of `word` (`tail`: useShape's) makes when a method is called on its result right away
+ * (`C(...).f(`, `m.C(...).f(`): the method of the class, as `C.f(` (tail [..., 'f']; undefined when not sure).
+ * Only for a class by its CapWords name (what ../callSites follows); null when there is none.
+ */
+export function madeUse(
+  code: string,
+  word: string,
+  tail: readonly string[] | undefined,
+  end: number,
+): { tail: readonly string[] | undefined } | null {
+  if (tail === undefined) return null;
+  const cls = tail.length === 0 ? word : tail[tail.length - 1]!;
+  const c = cls.charCodeAt(0);
+  if (c < 65 || c > 90) return null;
+  const method = methodOfResult(code, end);
+  if (method === null) return null;
+  return { tail: method === undefined ? undefined : [...tail, method] };
+}
+
 /** The word (identifier or keyword) ending right before `at` across gaps, and where it starts. */
 function wordBefore(code: string, at: number): [word: string, start: number] {
   let i = at - 1;

@@ -7,8 +7,12 @@ import type { Range } from '../types';
 import type { Guard } from './guards';
 import { classLike } from './instances';
 
-/** What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`, `super().f(...)` (base `super()`). */
-export type Callee = { name: string } | { base: string; attr: string };
+/**
+ * What a call site calls, as written: `f(...)`, `a.b.f(...)` (base `a.b`), `self.f(...)`, `super().f(...)` (base
+ * `super()`), or with `made` a method of an instance made right there: `C(...).f(...)`, `m.C(...).f(...)` (base
+ * `C`, `m.C`: a class by its CapWords name).
+ */
+export type Callee = { name: string } | { base: string; attr: string; made?: true };
 
 /** One call in a function body (not in a nested def/lambda/class). */
 export interface CallSite {
@@ -88,6 +92,11 @@ function calleeOf(fn: Node): Callee | undefined {
         : dotted(object)
       : undefined;
     if (base !== undefined && attr) return { base, attr: attr.text };
+    // `C(...).f(...)`: the method of an instance of C made right there (its class is known: site.cls).
+    const made = object?.type === 'call' ? object.childForFieldName('function') : undefined;
+    const cls = made ? dotted(made) : undefined;
+    if (cls !== undefined && attr && classLike(cls) && !/^(?:self|cls)\./.test(cls))
+      return { base: cls, attr: attr.text, made: true };
   }
   return undefined;
 }
@@ -108,6 +117,7 @@ export function calleeSite(call: Node): CalleeSite | undefined {
       startIndex: start,
       args: [args.startIndex, args.endIndex],
       ...(passesSelf(callee, args) ? { selfArg: true as const } : {}),
+      ...('made' in callee ? { cls: callee.base } : {}),
     }
   );
 }
@@ -143,6 +153,7 @@ export function callSite(call: Node): CallSite | undefined {
     argsText: args.text,
     statement,
     ...(passesSelf(callee, args) ? { selfArg: true as const } : {}),
+    ...('made' in callee ? { cls: callee.base } : {}),
   };
 }
 
@@ -151,7 +162,13 @@ export function callSite(call: Node): CallSite | undefined {
  * class (a local or module name, or an attribute of the instance).
  */
 export const mayBeInstance = (callee: Callee): boolean => {
-  if (!('base' in callee) || callee.base === 'self' || callee.base === 'cls' || callee.base === 'super()')
+  if (
+    !('base' in callee) ||
+    callee.made ||
+    callee.base === 'self' ||
+    callee.base === 'cls' ||
+    callee.base === 'super()'
+  )
     return false;
   const dot = callee.base.indexOf('.');
   return dot < 0 || (callee.base.startsWith('self.') && callee.base.indexOf('.', dot + 1) < 0);

@@ -6,7 +6,7 @@
  * without the bodies nested in it (ownCode): the call graph follows no nested def.
  */
 import { lastAtOrBefore } from '../../python/text';
-import { entersWhole, isGap, isWordChar, useShape } from './callShape';
+import { entersWhole, isGap, isWordChar, madeUse, useShape } from './callShape';
 
 /** A def or class block: [start, end) of the code, and whether it is a class. */
 export type Block = readonly [start: number, end: number, isClass: boolean];
@@ -94,6 +94,9 @@ function* usesIn(code: string, from: number, to: number): Generator<Use> {
       // `with C():` enters what it makes (a class's __enter__/__exit__): the whole of `word` may matter.
       if (entersWhole(text, m.index, shape.tail, false)) yield { word, call: false, self: false };
       else yield { word, call, self: false, tail: shape.tail };
+      // `C(...).f(`: also the method f of the instance made there, as `C.f(` (../callSites).
+      const made = madeUse(text, word, shape.tail, m.index + word.length);
+      if (made) yield { word, call: false, self: false, tail: made.tail };
       continue;
     }
     // An attribute: only `self.word` / `cls.word` names something of this module (a method).

@@ -324,7 +324,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     moduleImports.has(root) ||
     moduleInstances.has(root);
   const shadowed = (site: CalleeSite, id: number): boolean => {
-    if (site.cls !== undefined) return false; // an instance of a known class: its binding was read
+    // An instance of a known class: its binding was read (one made right there: its class may be shadowed).
+    if (site.cls !== undefined && !('made' in site.callee)) return false;
     const root = 'name' in site.callee ? site.callee.name : site.callee.base.split('.')[0]!;
     if (root === 'self' || root === 'cls' || root === 'super()') return false;
     // Only a name the resolver would look up here can be shadowed into a wrong hop: a module-level def,

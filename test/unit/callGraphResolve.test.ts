@@ -171,3 +171,41 @@ test('BHD007 shows a chain that runs on any platform before one under `if sys.pl
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("BHD007 shows what blocks first: an operation in a `with` body before the `with`'s own exit", async () => {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-with-')));
+  try {
+    const write = writer(dir);
+    write(
+      'server.py',
+      [
+        'import subprocess, time',
+        'from concurrent.futures import ThreadPoolExecutor',
+        '',
+        'def serve(cmd):',
+        '    with subprocess.Popen(cmd) as proc:',
+        '        while proc.poll() is None:',
+        '            time.sleep(1)',
+        '',
+        'def fan_out(items):',
+        '    with ThreadPoolExecutor() as ex, subprocess.Popen(items):',
+        '        pass',
+        '    time.sleep(1)',
+        '',
+      ].join('\n'),
+    );
+    const caller =
+      'from server import fan_out, serve\n\nasync def route(cmd):\n    serve(cmd)\n    fan_out(cmd)\n';
+    const file = write('routes.py', caller);
+    const project = new ProjectIndex({ roots: [dir], stable: true, checked: [file] });
+    const messages = (await checkSource(caller, { project, file }))
+      .filter((f) => f.code === 'BHD007')
+      .map((f) => f.message);
+    assert.equal(messages.length, 2, messages.join('\n'));
+    assert.match(messages[0]!, /serve\(\).*time\.sleep\(\) \(server\.py:7\)/);
+    // Nothing in the body: the exits, the last item's first (Python leaves them in reverse order).
+    assert.match(messages[1]!, /fan_out\(\).*with subprocess\.Popen\(\.\.\.\) \(server\.py:10\)/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

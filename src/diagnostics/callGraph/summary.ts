@@ -242,18 +242,27 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   for (const { site, id, at } of flagCalls) site.guard = guardAt(id, at);
   if (byId.size > 0) {
     const firstExits = new Map<number, number>();
+    // A `with` item whose exit blocks (`with ThreadPoolExecutor()`, `with subprocess.Popen(...)`) blocks after
+    // its body: an operation in the body, which runs first, is the one shown (up to where the `with` ends).
+    const exitBlocks = new Map<FunctionSummary, number>();
     for (const op of blockingOps(tree, source)) {
       const node = tree.rootNode.descendantForIndex(op.startIndex, op.endIndex);
       const scope = node && enclosingScope(node);
       const owner = scope && byId.get(scope.id);
-      if (!owner || owner.isAsync || owner.blocks) continue;
+      if (!owner || owner.isAsync) continue;
+      if (owner.blocks && !(op.startIndex < (exitBlocks.get(owner) ?? -1))) continue;
       if (afterExit(node, scope.id, firstExits)) continue; // `return x` then `time.sleep(1)`: never runs
       const blocking: BlockingOp = { what: shownOp(op.message), range: op.range };
       const guard = guardAt(scope.id, op.startIndex);
       if (guard) (owner.guarded ??= []).push({ op: blocking, guard });
       else if (platforms && platformOnly(node, scope))
         owner.platformBlocks ??= { ...blocking, platform: true };
-      else owner.blocks = blocking;
+      else {
+        owner.blocks = blocking;
+        const end = withItemEnd(node);
+        if (end === undefined) exitBlocks.delete(owner);
+        else exitBlocks.set(owner, end);
+      }
     }
   }
   const scopeImports = new Map<number, Map<string, ImportBinding>>();
@@ -381,4 +390,13 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     asyncCallOwners: kept.map((i) => asyncCallOwners[i]),
     asyncCallImports: kept.map((i) => asyncCallImports[i]),
   };
+}
+
+/** Where the `with` statement ends whose item `call` is (`with C(...) as x:`), if it is one. */
+function withItemEnd(call: Node): number | undefined {
+  const up = call.parent;
+  const item = up?.type === 'as_pattern' ? up.parent : up;
+  if (item?.type !== 'with_item') return undefined;
+  const statement = item.parent?.parent;
+  return statement?.type === 'with_statement' ? statement.endIndex : undefined;
 }

@@ -28,6 +28,22 @@ const writer =
     return file;
   };
 
+/** BHD007's messages for `caller` (routes.py) in a temp project of one more module `name` with `lines`. */
+async function chainMessages(name: string, lines: string[], caller: string): Promise<string[]> {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-chain-')));
+  try {
+    const write = writer(dir);
+    write(name, lines.join('\n'));
+    const file = write('routes.py', caller);
+    const project = new ProjectIndex({ roots: [dir], stable: true, checked: [file] });
+    return (await checkSource(caller, { project, file }))
+      .filter((f) => f.code === 'BHD007')
+      .map((f) => f.message);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function chains(blockingIn: 'package' | 'tests'): Promise<{ app: number; tests: number }> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-roots-')));
   try {
@@ -114,98 +130,78 @@ test('flags (guards.ts): falsy defaults, assignments, what a call passes', () =>
 });
 
 test('BHD007 shows a chain that runs on any platform before one under `if sys.platform == "win32":`', async () => {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-platform-')));
-  try {
-    const write = writer(dir);
-    write(
-      'tools.py',
-      [
-        'import os, platform, subprocess, sys, time',
-        '',
-        'def node_path():',
-        '    if sys.platform == "win32":',
-        '        return subprocess.check_output(["where", "node"])',
-        '    return "/usr/bin/node"',
-        '',
-        'def wait_ready():',
-        '    time.sleep(1)',
-        '',
-        'def start():',
-        '    path = node_path()',
-        '    wait_ready()',
-        '    return path',
-        '',
-        'def windows_only():',
-        '    if os.name == "nt" and path_set():',
-        '        os.system("cls")',
-        '    elif platform.system() == "Darwin":',
-        '        helper()',
-        '',
-        'def helper():',
-        '    time.sleep(1)',
-        '',
-        'def path_set():',
-        '    return True',
-        '',
-        'def not_windows():',
-        '    if sys.platform != "win32":',
-        '        os.system("clear")',
-        '',
-      ].join('\n'),
-    );
-    const caller =
-      'from tools import not_windows, start, windows_only\n\nasync def route():\n    start()\n    windows_only()\n    not_windows()\n';
-    const file = write('routes.py', caller);
-    const project = new ProjectIndex({ roots: [dir], stable: true, checked: [file] });
-    const messages = (await checkSource(caller, { project, file }))
-      .filter((f) => f.code === 'BHD007')
-      .map((f) => f.message);
-    assert.equal(messages.length, 3, messages.join('\n'));
-    // start(): node_path() comes first, but its process runs on Windows only; wait_ready() sleeps everywhere.
-    assert.match(messages[0]!, /start\(\).*wait_ready\(\).*time\.sleep/);
-    // Only platform-specific paths: still reported (the first: the operation in the def itself).
-    assert.match(messages[1]!, /windows_only\(\).*os\.system/);
-    // `!= "win32"` is the branch a Linux server takes.
-    assert.match(messages[2]!, /not_windows\(\).*os\.system/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const caller =
+    'from tools import not_windows, start, windows_only\n\nasync def route():\n    start()\n    windows_only()\n    not_windows()\n';
+  const messages = await chainMessages(
+    'tools.py',
+    [
+      'import os, platform, subprocess, sys, time',
+      '',
+      'def node_path():',
+      '    if sys.platform == "win32":',
+      '        return subprocess.check_output(["where", "node"])',
+      '    return "/usr/bin/node"',
+      '',
+      'def wait_ready():',
+      '    time.sleep(1)',
+      '',
+      'def start():',
+      '    path = node_path()',
+      '    wait_ready()',
+      '    return path',
+      '',
+      'def windows_only():',
+      '    if os.name == "nt" and path_set():',
+      '        os.system("cls")',
+      '    elif platform.system() == "Darwin":',
+      '        helper()',
+      '',
+      'def helper():',
+      '    time.sleep(1)',
+      '',
+      'def path_set():',
+      '    return True',
+      '',
+      'def not_windows():',
+      '    if sys.platform != "win32":',
+      '        os.system("clear")',
+      '',
+    ],
+    caller,
+  );
+  assert.equal(messages.length, 3, messages.join('\n'));
+  // start(): node_path() comes first, but its process runs on Windows only; wait_ready() sleeps everywhere.
+  assert.match(messages[0]!, /start\(\).*wait_ready\(\).*time\.sleep/);
+  // Only platform-specific paths: still reported (the first: the operation in the def itself).
+  assert.match(messages[1]!, /windows_only\(\).*os\.system/);
+  // `!= "win32"` is the branch a Linux server takes.
+  assert.match(messages[2]!, /not_windows\(\).*os\.system/);
 });
 
 test("BHD007 shows what blocks first: an operation in a `with` body before the `with`'s own exit", async () => {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-with-')));
-  try {
-    const write = writer(dir);
-    write(
-      'server.py',
-      [
-        'import subprocess, time',
-        'from concurrent.futures import ThreadPoolExecutor',
-        '',
-        'def serve(cmd):',
-        '    with subprocess.Popen(cmd) as proc:',
-        '        while proc.poll() is None:',
-        '            time.sleep(1)',
-        '',
-        'def fan_out(items):',
-        '    with ThreadPoolExecutor() as ex, subprocess.Popen(items):',
-        '        pass',
-        '    time.sleep(1)',
-        '',
-      ].join('\n'),
-    );
-    const caller =
-      'from server import fan_out, serve\n\nasync def route(cmd):\n    serve(cmd)\n    fan_out(cmd)\n';
-    const file = write('routes.py', caller);
-    const project = new ProjectIndex({ roots: [dir], stable: true, checked: [file] });
-    const messages = (await checkSource(caller, { project, file }))
-      .filter((f) => f.code === 'BHD007')
-      .map((f) => f.message);
-    assert.equal(messages.length, 2, messages.join('\n'));
-    assert.match(messages[0]!, /serve\(\).*time\.sleep\(\) \(server\.py:7\)/);
-    // Nothing in the body: the exits, the last item's first (Python leaves them in reverse order).
-    assert.match(messages[1]!, /fan_out\(\).*with subprocess\.Popen\(\.\.\.\) \(server\.py:10\)/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const caller =
+    'from server import fan_out, serve\n\nasync def route(cmd):\n    serve(cmd)\n    fan_out(cmd)\n';
+  const messages = await chainMessages(
+    'server.py',
+    [
+      'import subprocess, time',
+      'from concurrent.futures import ThreadPoolExecutor',
+      '',
+      'def serve(cmd):',
+      '    with subprocess.Popen(cmd) as proc:',
+      '        while proc.poll() is None:',
+      '            time.sleep(1)',
+      '',
+      'def fan_out(items):',
+      '    with ThreadPoolExecutor() as ex, subprocess.Popen(items):',
+      '        pass',
+      '    time.sleep(1)',
+      '',
+    ],
+    caller,
+  );
+  assert.equal(messages.length, 2, messages.join('\n'));
+  assert.match(messages[0]!, /serve\(\).*time\.sleep\(\) \(server\.py:7\)/);
+  // Nothing in the body: the exits, the last item's first (Python leaves them in reverse order).
+  assert.match(messages[1]!, /fan_out\(\).*with subprocess\.Popen\(\.\.\.\) \(server\.py:10\)/);
 });

@@ -180,17 +180,22 @@ test('BHD007 shows a chain that runs on any platform before one under `if sys.pl
 
 test("BHD007 shows what blocks first: an operation in a `with` body before the `with`'s own exit", async () => {
   const caller =
-    'from server import fan_out, serve\n\nasync def route(cmd):\n    serve(cmd)\n    fan_out(cmd)\n';
+    'from server import fan_out, fetch, serve\n\nasync def route(cmd):\n    serve(cmd)\n    fan_out(cmd)\n    fetch(cmd)\n';
   const messages = await chainMessages(
     'server.py',
     [
       'import subprocess, time',
+      'from urllib.request import urlopen',
       'from concurrent.futures import ThreadPoolExecutor',
       '',
       'def serve(cmd):',
       '    with subprocess.Popen(cmd) as proc:',
       '        while proc.poll() is None:',
       '            time.sleep(1)',
+      '',
+      'def fetch(url):',
+      '    with urlopen(url) as page:',
+      '        time.sleep(1)',
       '',
       'def fan_out(items):',
       '    with ThreadPoolExecutor() as ex, subprocess.Popen(items):',
@@ -200,8 +205,44 @@ test("BHD007 shows what blocks first: an operation in a `with` body before the `
     ],
     caller,
   );
-  assert.equal(messages.length, 2, messages.join('\n'));
-  assert.match(messages[0]!, /serve\(\).*time\.sleep\(\) \(server\.py:7\)/);
+  assert.equal(messages.length, 3, messages.join('\n'));
+  assert.match(messages[0]!, /serve\(\).*time\.sleep\(\) \(server\.py:8\)/);
   // Nothing in the body: the exits, the last item's first (Python leaves them in reverse order).
-  assert.match(messages[1]!, /fan_out\(\).*with subprocess\.Popen\(\.\.\.\) \(server\.py:10\)/);
+  assert.match(messages[1]!, /fan_out\(\).*with subprocess\.Popen\(\.\.\.\) \(server\.py:15\)/);
+  // `with urlopen(...)` blocks when entered, before its body runs.
+  assert.match(messages[2]!, /fetch\(\).*urlopen\(\) \(server\.py:11\)/);
+});
+
+test('BHD007 names the call on one line: `Svc(...).run()` for an instance made there, no continuations', async () => {
+  const caller = [
+    'from svc import Svc, helper',
+    '',
+    'async def route(x):',
+    '    Svc(',
+    '        x,',
+    '    ).run()',
+    '    helper \\',
+    '        (x)',
+    '',
+  ].join('\n');
+  const messages = await chainMessages(
+    'svc.py',
+    [
+      'import time',
+      '',
+      'class Svc:',
+      '    def run(self):',
+      '        time.sleep(1)',
+      '',
+      'def helper(x):',
+      '    time.sleep(x)',
+      '',
+    ],
+    caller,
+  );
+  assert.deepEqual(
+    messages.map((m) => m.replace(/ blocks the event loop.*/, '')),
+    ['`Svc(...).run()`', '`helper()`'],
+  );
+  assert.match(messages[0]!, /→ Svc\.run\(\) → time\.sleep\(\)/);
 });

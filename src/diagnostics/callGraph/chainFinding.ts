@@ -74,14 +74,18 @@ export function chainFinding(site: CallSite, chain: Chain, show: ShowFile): Find
     message: `${h.fn.qualname}() (${show(h.file)}:${h.fn.nameRange.start.row + 1})`,
   }));
   related.push({ file: chain.file, range: chain.range, message: `${chain.what} blocks (${where})` });
+  // The call as the message shows it, on one line: `Svc(...).run` for an instance made there, no line breaks,
+  // continuations or spacing (`helper \⏎ (x)`, `m . f`).
+  const shown =
+    'made' in site.callee && site.callee.made
+      ? `${site.callee.base}(...).${site.callee.attr}`
+      : site.calleeText.replace(/\\\r?\n|\s+/g, '');
   return {
     code: 'BHD007',
     range: site.range,
     startIndex: site.startIndex,
     endIndex: site.endIndex,
-    ...(entered
-      ? enteredMessage(site.calleeText, `${text} (${where})`)
-      : MESSAGES.BHD007(site.calleeText, `${text} (${where})`)),
+    ...(entered ? enteredMessage(shown, `${text} (${where})`) : MESSAGES.BHD007(shown, `${text} (${where})`)),
     fixable: site.statement,
     related,
   };

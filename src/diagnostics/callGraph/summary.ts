@@ -259,7 +259,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         owner.platformBlocks ??= { ...blocking, platform: true };
       else {
         owner.blocks = blocking;
-        const end = withItemEnd(node);
+        // (BHD001's executor and BHD006's Popen say "when the block exits"; `with urlopen(...)` blocks on entry)
+        const end = op.message.endsWith('when the block exits') ? withItemEnd(node) : undefined;
         if (end === undefined) exitBlocks.delete(owner);
         else exitBlocks.set(owner, end);
       }

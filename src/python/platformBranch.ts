@@ -6,13 +6,14 @@
  */
 import type { Node } from './treeSitter';
 
-/** Whether a text can test the platform at all (a superset: then the tree is asked). */
+/** Whether a text can test the platform as PLATFORM_TEST reads it (a superset: then the tree is asked). */
 export const mayTestPlatform = (source: string): boolean =>
-  source.includes('platform') || source.includes('name');
+  (source.includes('platform') || source.includes('name')) && MAY_TEST.test(source);
 
 const SUBJECT = String.raw`(?:sys\s*\.\s*platform|os\s*\.\s*name|platform\s*\.\s*system\s*\(\s*\))`;
 const PLATFORMS = 'win32|win|cygwin|msys|nt|darwin|Windows|Darwin';
 const NOT_LINUX = String.raw`[rbuRBU]?(?:"(?:${PLATFORMS})"|'(?:${PLATFORMS})')`;
+const MAY_TEST = new RegExp(SUBJECT);
 /** `subject == "win32"`, `"win32" == subject`, `subject.startswith("win")`, `subject in ("win32", "cygwin")`. */
 const PLATFORM_TEST = new RegExp(
   String.raw`^\(?\s*(?:${SUBJECT}\s*(?:==\s*${NOT_LINUX}|\.\s*startswith\s*\(\s*${NOT_LINUX}\s*\)|in\s*[([]\s*${NOT_LINUX}(?:\s*,\s*${NOT_LINUX})*\s*,?\s*[)\]])|${NOT_LINUX}\s*==\s*${SUBJECT})\s*\)?$`,

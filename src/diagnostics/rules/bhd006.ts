@@ -23,7 +23,7 @@ import {
   TIME_SLEEP,
 } from '../targets';
 import { requestsSubscriptions, usedAsAwaitable } from './requestsCalls';
-import type { RuleModule, RuleText } from './rule';
+import type { MethodNeed, MethodSubscription, RuleContext, RuleModule, RuleText } from './rule';
 
 export const sleepMessage = (call: string): RuleText => ({
   message: `\`${call}()\` blocks the event loop`,
@@ -170,6 +170,30 @@ export const isRequestsFinding = (detail: string): boolean => detail.startsWith(
 /** Whether a BHD006 finding is a `time.sleep` one (its fix is `await asyncio.sleep`, not a thread). */
 export const isSleepFinding = (detail: string): boolean => detail.startsWith('`time.sleep` suspends');
 
+/**
+ * A blocking method of an instance of a class (`client.get(...)`, `proc.wait()`) in async code, when the
+ * receiver has evidence of being one and the call is not used as an awaitable; shown as `receiver.method`
+ * (`Class.method` for a long receiver).
+ */
+function instanceMethods(
+  names: readonly string[],
+  need: MethodNeed,
+  className: string,
+  isInstance: (ctx: RuleContext, receiver: Node) => boolean,
+  text: (shown: string) => RuleText,
+): MethodSubscription {
+  return {
+    names,
+    need,
+    check(ctx, receiver, call, method) {
+      if (usedAsAwaitable(call) || !ctx.inAsync(call) || !isInstance(ctx, receiver)) return;
+      const shown =
+        receiver.text.length <= 40 ? `${compact(receiver.text)}.${method}` : `${className}.${method}`;
+      ctx.report('BHD006', call, text(shown), toThreadable(call));
+    },
+  };
+}
+
 const requests = requestsSubscriptions('async', (ctx, call, shown) => {
   if (ctx.inAsync(call)) ctx.report('BHD006', call, requestsMessage(shown), toThreadable(call));
 });
@@ -222,26 +246,16 @@ export const BHD006: RuleModule = {
   ],
   methods: [
     ...requests.methods,
-    {
-      names: HTTPX_CLIENT_METHODS,
-      need: 'httpxClient',
-      check(ctx, receiver, call, method) {
-        // (an awaited call is no sync client's: its Response cannot be awaited; `self._client` may be either)
-        if (usedAsAwaitable(call) || !ctx.inAsync(call) || !ctx.isHttpxClient(receiver)) return;
-        const shown = receiver.text.length <= 40 ? `${compact(receiver.text)}.${method}` : `Client.${method}`;
-        ctx.report('BHD006', call, httpxClientMessage(shown), toThreadable(call));
-      },
-    },
-    {
-      names: POPEN_METHODS,
-      need: 'popen',
-      check(ctx, receiver, call, method) {
-        // (`await proc.wait()` is an asyncio Process's, whatever evidence there is)
-        if (usedAsAwaitable(call) || !ctx.inAsync(call) || !ctx.isPopen(receiver)) return;
-        const shown = receiver.text.length <= 40 ? `${compact(receiver.text)}.${method}` : `Popen.${method}`;
-        ctx.report('BHD006', call, popenMessage(shown), toThreadable(call));
-      },
-    },
+    // (an awaited call is no sync client's: its Response cannot be awaited; `self._client` may be either)
+    instanceMethods(
+      HTTPX_CLIENT_METHODS,
+      'httpxClient',
+      'Client',
+      (ctx, r) => ctx.isHttpxClient(r),
+      httpxClientMessage,
+    ),
+    // (`await proc.wait()` is an asyncio Process's, whatever evidence there is)
+    instanceMethods(POPEN_METHODS, 'popen', 'Popen', (ctx, r) => ctx.isPopen(r), popenMessage),
   ],
   blocking: true,
   fix: {

@@ -165,31 +165,8 @@ function lex(source: string): Lexed | undefined {
       continue;
     }
     // a string literal
-    const q = source[i]!;
-    const triple = source.startsWith(q + q + q, i);
-    const stop = q === '"' ? (triple ? STOP_DQ3 : STOP_DQ) : triple ? STOP_SQ3 : STOP_SQ;
-    let j = i + (triple ? 3 : 1);
-    for (;;) {
-      stop.lastIndex = j;
-      if (!stop.test(source)) return undefined; // unterminated
-      j = stop.lastIndex - 1;
-      const d = source.charCodeAt(j);
-      if (d === 92) {
-        j += 2;
-        continue;
-      }
-      if (d === 10) break; // unterminated single-line string: the parser reports an error
-      if (!triple) {
-        j++;
-        break;
-      }
-      if (source.startsWith(q + q + q, j)) {
-        j += 3;
-        break;
-      }
-      j++;
-    }
-    if (j > n) return undefined;
+    const j = stringEnd(source, i);
+    if (j === undefined || j > n) return undefined;
     // The prefix: up to three letters right before the quote, not part of a longer name.
     let p = i;
     while (p > 0 && i - p < 3 && PREFIX_LETTER.test(source[p - 1]!)) p--;
@@ -201,6 +178,32 @@ function lex(source: string): Lexed | undefined {
   if (depth !== 0) return undefined;
   pieces.push(source.slice(copied));
   return { starts, lines, code: pieces.join('') };
+}
+
+/**
+ * Where the string literal whose quote is at `i` of `source` ends (the index after its closing quote; at the
+ * line break of a single-quoted string left open, unless `strict`), as the lexer reads it: an f-string ends at the
+ * next quote of its kind, so `code` keeps each one whole from quote to quote. Undefined when it is never closed.
+ */
+export function stringEnd(source: string, i: number, strict = false): number | undefined {
+  const q = source[i]!;
+  const triple = source.startsWith(q + q + q, i);
+  const stop = q === '"' ? (triple ? STOP_DQ3 : STOP_DQ) : triple ? STOP_SQ3 : STOP_SQ;
+  let j = i + (triple ? 3 : 1);
+  for (;;) {
+    stop.lastIndex = j;
+    if (!stop.test(source)) return undefined; // unterminated
+    j = stop.lastIndex - 1;
+    const d = source.charCodeAt(j);
+    if (d === 92) {
+      j += 2;
+      continue;
+    }
+    if (d === 10) return strict ? undefined : j; // unterminated single-line string: the parser reports an error
+    if (!triple) return j + 1;
+    if (source.startsWith(q + q + q, j)) return j + 3;
+    j++;
+  }
 }
 
 /**

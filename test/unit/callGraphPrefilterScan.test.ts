@@ -371,7 +371,9 @@ test('directlyAwaited: the calls `await` takes as its operand, and only those', 
   assert.equal(at('x = await (helper(1))\n', 'helper'), false, 'parenthesised');
   assert.equal(at('x = helper(1)\n', 'helper'), false);
   assert.equal(at('x = my_await helper(1)\n', 'helper'), false);
-  assert.equal(at('x = await helper(f"{a})")\n', 'helper'), false, 'an f-string: not sure');
+  assert.equal(at('x = await helper(f"{a})")\n', 'helper'), true, 'a bracket inside an f-string');
+  assert.equal(at('x = await helper(f"{a})")\n    .done()\n', 'helper'), false);
+  assert.equal(at('x = await helper(f"{a})\n', 'helper'), false, 'an f-string left open: not sure');
 });
 
 test('methodOfResult / madeUse: the method called right away on a call of a class by its CapWords name', () => {
@@ -384,7 +386,13 @@ test('methodOfResult / madeUse: the method called right away on a call of a clas
   assert.equal(of('C(a).x.run()'), null, 'an attribute of the result, then a call');
   assert.equal(of('C(a)'), null);
   assert.equal(of('C.run()'), null, 'no call of C first');
-  assert.equal(of('C(f"{x}").run()'), undefined, "an f-string's kept text: not sure");
+  assert.equal(of('C(f"{x}").run()'), 'run', 'an f-string (kept in code) is skipped whole');
+  assert.equal(of('C(f"(", f\'{d["k"]}\').run()'), 'run', 'brackets and quotes inside f-strings');
+  assert.equal(of('C(f"{d["k"]}").run()'), 'run', 'the same quote nested (Python 3.12)');
+  assert.equal(of('C(f"""\n(\n""").run()'), 'run', 'a triple-quoted f-string');
+  assert.equal(of('raise C(f"bad {x}")\n'), null, 'an f-string argument, nothing called on the result');
+  assert.equal(of('C(f"{x}\n).run()'), undefined, 'an f-string left open at the line end: not sure');
+  assert.equal(of('C(f"{x}'), undefined, 'an f-string never closed: not sure');
   assert.equal(of('C(a, b'), undefined, 'brackets not closed');
   const made = (code: string, word: string, tail: readonly string[] | undefined) =>
     madeUse(code, word, tail, at(code, word));
@@ -393,7 +401,9 @@ test('methodOfResult / madeUse: the method called right away on a call of a clas
   assert.equal(made('svc(db).fetch()', 'svc', []), null, 'a function, not a class by its name');
   assert.equal(made('m.make(db).fetch()', 'm', ['make']), null);
   assert.equal(made('Svc(db)', 'Svc', []), null);
-  assert.deepEqual(made('Svc(f"{x}").fetch()', 'Svc', []), { tail: undefined });
+  assert.deepEqual(made('Svc(f"{x}").fetch()', 'Svc', []), { tail: ['fetch'] });
+  assert.equal(made('raise Svc(f"{x}")', 'Svc', []), null, 'an exception raised: no method');
+  assert.deepEqual(made('Svc(f"{x}).fetch()', 'Svc', []), { tail: undefined }, 'not sure');
   assert.equal(
     made('Svc(db).fetch()', 'Svc', undefined),
     null,

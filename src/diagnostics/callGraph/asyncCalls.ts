@@ -4,7 +4,7 @@
  * used (called, or a dotted callee's attributes: ./callShape). For BHD007's pre-filter (./prefilter).
  */
 import { lastAtOrBefore } from '../../python/text';
-import { entersWhole, isGap, isWordChar, madeUse, useShape } from './callShape';
+import { closingBracket, entersWhole, isGap, isWordChar, madeUse, useShape } from './callShape';
 
 const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -20,8 +20,8 @@ const WORD_CALL = /(?<![A-Za-z0-9_])[A-Za-z0-9_]+(?=[ \t\r\n\\]*[(.])/g;
  * Whether the call whose callee starts at `start` (a name or a `self.`/`cls.` prefix), with the name (its
  * head) ending at `end`, is the operand of `await` itself (`await f(...)`, `await m.f(...)`; not
  * `await f().g()` nor `await (f())`): the call graph skips those (an awaited call returns an awaitable, not
- * a sync helper's result). False when unsure: arguments with an f-string (its text is kept, brackets in it
- * are not code) or a name that is not plain ASCII.
+ * a sync helper's result). False when unsure: brackets or an f-string not closed, or a name that is not plain
+ * ASCII.
  */
 export function directlyAwaited(code: string, start: number, end: number): boolean {
   let i = start - 1;
@@ -40,15 +40,9 @@ export function directlyAwaited(code: string, start: number, end: number): boole
     if (j === name || code.charCodeAt(j) > 127) return false;
   }
   if (code.charCodeAt(j) !== 40 /* ( */) return false;
-  let depth = 0;
-  for (; j < code.length; j++) {
-    const c = code.charCodeAt(j);
-    if (c === 34 || c === 39) return false; // a quote: an f-string's kept text
-    if (c === 40 || c === 91 || c === 123) depth++;
-    else if ((c === 41 || c === 93 || c === 125) && --depth === 0) break;
-  }
-  if (j >= code.length) return false;
-  for (j++; isGap(code.charCodeAt(j)); j++);
+  const close = closingBracket(code, j);
+  if (close === undefined) return false;
+  for (j = close + 1; isGap(code.charCodeAt(j)); j++);
   const next = code.charCodeAt(j);
   return next !== 46 /* . */ && next !== 40 /* ( */ && next !== 91; /* [ */
 }

@@ -3,7 +3,7 @@
  * the head of a dotted callee and its attributes up to the call. Shared by BHD007's pre-filter for calls in
  * async code (./prefilter) and for the uses in def and class blocks (./defBlocks).
  */
-import { type Lexed, derived } from '../../python/lexer';
+import { type Lexed, derived, stringEnd } from '../../python/lexer';
 
 /** An ASCII word character. */
 export const isWordChar = (c: number): boolean =>
@@ -42,10 +42,29 @@ export function useShape(
 }
 
 /**
+ * Where the bracket opened at `open` of `code` closes; undefined when not read for sure (never closed, or an
+ * f-string left open). An f- or t-string inside (`code` blanks the other strings) is skipped whole, as the
+ * lexer read it: `E(f"({x}")` closes at its last `)`.
+ */
+export function closingBracket(code: string, open: number): number | undefined {
+  let depth = 0;
+  for (let j = open; j < code.length; j++) {
+    const c = code.charCodeAt(j);
+    if (c === 34 || c === 39) {
+      const after = stringEnd(code, j, true);
+      if (after === undefined) return undefined;
+      j = after - 1;
+    } else if (c === 40 || c === 91 || c === 123) depth++;
+    else if ((c === 41 || c === 93 || c === 125) && --depth === 0) return j;
+  }
+  return undefined;
+}
+
+/**
  * The method called right away on the result of the call whose callee (a name, or a dotted chain: useShape)
  * ends at `end`: `C(a, b).f(` -> 'f', as the call graph follows `C(...).f(...)` (../callSites: a class by its
  * CapWords name). Null when none is (no call, or the result is not called on right there); undefined when the
- * text cannot be read for sure (a quote: an f-string's kept text; brackets not closed): assume anything.
+ * text cannot be read for sure (brackets or an f-string not closed): assume anything.
  */
 export function methodOfResult(code: string, end: number): string | null | undefined {
   let j = end;
@@ -58,15 +77,9 @@ export function methodOfResult(code: string, end: number): string | null | undef
     if (j === from) return null;
   }
   if (code.charCodeAt(j) !== 40 /* ( */) return null;
-  let depth = 0;
-  for (; j < code.length; j++) {
-    const c = code.charCodeAt(j);
-    if (c === 34 || c === 39) return undefined;
-    if (c === 40 || c === 91 || c === 123) depth++;
-    else if ((c === 41 || c === 93 || c === 125) && --depth === 0) break;
-  }
-  if (j >= code.length) return undefined;
-  for (j++; isGap(code.charCodeAt(j)); j++);
+  const close = closingBracket(code, j);
+  if (close === undefined) return undefined;
+  for (j = close + 1; isGap(code.charCodeAt(j)); j++);
   if (code.charCodeAt(j) !== 46 /* . */) return null;
   for (j++; isGap(code.charCodeAt(j)); j++);
   const from = j;

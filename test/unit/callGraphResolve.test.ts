@@ -109,12 +109,28 @@ test('flags (guards.ts): falsy defaults, assignments, what a call passes', () =>
   assert.equal(argumentShape('(*args)').spread, true);
   assert.equal(argumentShape('(**kw)').spread, true);
   assert.equal(argumentShape('()').positional, 0);
-  const g = { param: 'parallel', index: 2 };
+  // A parameter without a default is a flag when the body tests it: the call passes its value.
+  assert.deepEqual(
+    [...falsyParams('(self, name, wait: bool, *, poll, n=1, **kw)', (p) => p !== 'name').entries()],
+    [
+      ['self', { param: 'self', index: 0 }],
+      ['wait', { param: 'wait', index: 2 }],
+      ['poll', { param: 'poll', index: -1 }],
+    ],
+  );
+  const req = { param: 'wait', index: 2 };
+  assert.ok(!passes(argumentShape('(a, b, False)'), req, false));
+  assert.ok(passes(argumentShape('(a, b, x)'), req, false));
+  assert.ok(passes(argumentShape('(a, b)'), req, false), 'not read where it is passed: anything');
+  const g = { param: 'parallel', index: 2, default: 'False' };
   assert.ok(!passes(argumentShape('(a, b)'), g, false));
   assert.ok(passes(argumentShape('(a, b, True)'), g, false));
   assert.ok(passes(argumentShape('(a, True)'), g, true), 'a method: self may be bound');
   assert.ok(passes(argumentShape('(a, parallel=x)'), g, false));
-  assert.ok(!passes(argumentShape('(a, b, c)'), { param: 'wait', index: -1 }, false), 'keyword-only');
+  assert.ok(
+    !passes(argumentShape('(a, b, c)'), { param: 'wait', index: -1, default: 'None' }, false),
+    'keyword-only',
+  );
   // Negated tests: `if not p:` runs unless a truthy literal is passed; `if p is None:` unless any non-None one.
   const off = { param: 'ephemeral', index: 0, default: 'False', test: 'falsy' as const };
   assert.ok(passes(argumentShape('()'), off, false), 'not passed: the default (False) runs `if not p:`');
@@ -180,7 +196,7 @@ test('BHD007 shows a chain that runs on any platform before one under `if sys.pl
 
 test("BHD007 shows what blocks first: an operation in a `with` body before the `with`'s own exit", async () => {
   const caller =
-    'from server import fan_out, fetch, serve\n\nasync def route(cmd):\n    serve(cmd)\n    fan_out(cmd)\n    fetch(cmd)\n';
+    'from server import fan_out, fetch, serve, pooled\n\nasync def route(cmd):\n    serve(cmd)\n    fan_out(cmd)\n    fetch(cmd)\n    pooled(cmd)\n';
   const messages = await chainMessages(
     'server.py',
     [
@@ -202,10 +218,18 @@ test("BHD007 shows what blocks first: an operation in a `with` body before the `
       '        pass',
       '    time.sleep(1)',
       '',
+      'def pooled(items):',
+      '    if not items:',
+      '        return []',
+      '    with ThreadPoolExecutor() as ex:',
+      '        time.sleep(1)',
+      '',
     ],
     caller,
   );
-  assert.equal(messages.length, 3, messages.join('\n'));
+  assert.equal(messages.length, 4, messages.join('\n'));
+  // The same under a flag (`if not items: return`: the rest runs when the caller passes items).
+  assert.match(messages[3]!, /pooled\(\).*time\.sleep\(\) \(server\.py:23\)/);
   assert.match(messages[0]!, /serve\(\).*time\.sleep\(\) \(server\.py:8\)/);
   // Nothing in the body: the exits, the last item's first (Python leaves them in reverse order).
   assert.match(messages[1]!, /fan_out\(\).*with subprocess\.Popen\(\.\.\.\) \(server\.py:15\)/);

@@ -58,8 +58,15 @@ const inner = (text: string): string => {
 /** The literal defaults a flag can have: what decides when a call does not pass it. */
 const FLAG_DEFAULT = /^(?:False|None|0|True)$/;
 
-/** The parameters of a def's parameter list text (`(self, x, parallel: bool = False, *, y=None)`) with a flag's literal default (`False`/`None`/`0`/`True`). */
-export function falsyParams(parameters: string): Map<string, Guard> {
+/**
+ * The parameters of a def's parameter list text (`(self, x, parallel: bool = False, *, y=None)`) with a flag's
+ * literal default (`False`/`None`/`0`/`True`), and those without a default that `required` accepts (a call
+ * always passes one: what it passes decides, `_create(s, body, wait)` with `def _create(s, body, wait: bool)`).
+ */
+export function falsyParams(
+  parameters: string,
+  required: (name: string) => boolean = () => false,
+): Map<string, Guard> {
   const found = new Map<string, Guard>();
   let keywordOnly = false;
   topLevelParts(inner(parameters)).forEach((part, index) => {
@@ -68,11 +75,28 @@ export function falsyParams(parameters: string): Map<string, Guard> {
       return;
     }
     if (part === '/') return;
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?=\s*(.+)$/s.exec(part);
-    if (m && FLAG_DEFAULT.test(m[2]!.trim()))
-      found.set(m[1]!, { param: m[1]!, index: keywordOnly ? -1 : index, default: m[2]!.trim() });
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=]*)?(?:=\s*(.+))?$/s.exec(part);
+    if (!m) return;
+    const at = keywordOnly ? -1 : index;
+    if (m[2] === undefined) {
+      if (required(m[1]!)) found.set(m[1]!, { param: m[1]!, index: at });
+    } else if (FLAG_DEFAULT.test(m[2].trim()))
+      found.set(m[1]!, { param: m[1]!, index: at, default: m[2].trim() });
   });
   return found;
+}
+
+/**
+ * Whether `body` may test the plain name `name` (`if name:`, `if not name`, `if name is None`; not
+ * `if name.x` nor `if name_2`: FLAG_BRANCH reads which).
+ */
+function mayTest(body: string, name: string): boolean {
+  for (const head of [`if ${name}`, `if not ${name}`])
+    for (let at = body.indexOf(head); at >= 0; at = body.indexOf(head, at + 1)) {
+      const next = body.charCodeAt(at + head.length);
+      if (next === 58 /* : */ || next === 32 || next === 9) return true;
+    }
+  return false;
 }
 
 /** Whether `body` assigns `name` (`name = ...`, `name: T = ...`, `name += ...`, `for name in`, `as name`). */
@@ -136,8 +160,9 @@ export function passes(shape: ArgumentShape, guard: Guard, method: boolean, forw
     keyword !== undefined
       ? [keyword]
       : places.filter((i) => i >= 0 && i < shape.positional).map((i) => shape.values[i]!);
-  // Not passed: the default decides (`if not p:` runs, `if p:` does not).
-  if (passed.length === 0) return mayRun(guard.default ?? 'None', guard.test);
+  // Not passed: the default decides (`if not p:` runs, `if p:` does not); a parameter without one is passed
+  // somewhere not read (a method's first parameter bound another way): anything.
+  if (passed.length === 0) return guard.default === undefined || mayRun(guard.default, guard.test);
   // A literal decides (`f(items, parallel=False)`, `f(items, None)`, `create_app(ephemeral=True)`); other
   // values may be anything.
   // (`_call(f, wait)` in `def run(f, wait=False)`: what run's caller passed as `wait`)
@@ -177,20 +202,17 @@ export function passer(args: () => string, method: boolean, forward?: Forward): 
 }
 
 /**
- * The parameters of `def` (body from `bodyStart`) with a falsy default that the body never assigns: flags a
- * call in it may pass on by name.
+ * Whether the def whose header is `source[start, bodyStart)` and body `[bodyStart, end)` may have a flag (see
+ * defFlags): a parameter with a falsy default, or an `if` in the body (the next one is searched: a def is
+ * rarely far from one).
  */
-export function flagParams(def: Node, source: string, bodyStart: number): Map<string, Guard> {
-  const params = falsyParams(def.childForFieldName('parameters')?.text ?? '');
-  if (params.size === 0) return params;
-  const body = source.slice(bodyStart, def.endIndex);
-  for (const name of [...params.keys()]) if (assigns(body, name)) params.delete(name);
-  return params;
+export function mayHaveFlags(source: string, start: number, bodyStart: number, end: number): boolean {
+  const at = source.indexOf('if ', bodyStart);
+  return (at >= 0 && at < end) || source.slice(start, bodyStart).search(FALSY_NAME) >= 0;
 }
 
 /** A parameter with a falsy default in a def's header (`parallel=False`, `wait: int | None = None`): its name. */
-export const FALSY_NAME =
-  /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=,()]*)?=[ \t]*(?:False|None|0|True)[ \t]*[,)\n]/g;
+const FALSY_NAME = /([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=,()]*)?=[ \t]*(?:False|None|0|True)[ \t]*[,)\n]/g;
 /**
  * A branch line testing a plain name (`if p:`, `elif p is not None:`, `if p is True:`, `if not p:`,
  * `if p is None:`): the indentation, the keyword, `not `, the name and the comparison.
@@ -217,37 +239,30 @@ const withTest = (guard: Guard, test: Guard['test'] | 'truthy' | 'isTrue'): Guar
 
 const EXITS = new Set(['return_statement', 'raise_statement']);
 
+/** What the flags of a def are (./guards): the branches under them, and the ones it may pass on by name. */
+export interface DefFlags {
+  /** The code that runs only as a flag says (`if p:`'s body, the rest after `if not p: return`). */
+  branches: { from: number; to: number; guard: Guard }[];
+  /** Its flags (never assigned in the body): a call in it passing one on by name passes what its caller did. */
+  params: Map<string, Guard>;
+}
+
 /**
- * The branches of `def` (body from `bodyStart`) under one of its flags (./guards): a parameter with a falsy
- * default, tested plainly, never assigned in the body. Found in the text, confirmed in the tree (a line in a
- * string is no branch).
+ * The flags of `def` (body from `bodyStart`): its parameters with a falsy default, or without a default but
+ * tested plainly, that the body never assigns; and the branches under them. Found in the text, confirmed in
+ * the tree (a line in a string is no branch).
  */
-export function flagBranches(
-  tree: Tree,
-  source: string,
-  def: Node,
-  bodyStart: number,
-): { from: number; to: number; guard: Guard }[] {
+export function defFlags(tree: Tree, source: string, def: Node, bodyStart: number): DefFlags {
   const body = source.slice(bodyStart, def.endIndex);
-  const found: { from: number; to: number; guard: Guard }[] = [];
-  // Most defs with a falsy default never test it as a plain flag: look for `if <name>` before any regex.
-  const header = source.slice(def.startIndex, bodyStart);
-  let tested = false;
-  for (const m of header.matchAll(FALSY_NAME))
-    if (body.includes(`if ${m[1]!}`) || body.includes(`if not ${m[1]!}`)) tested = true;
-  if (!tested) return found;
-  let params: Map<string, Guard> | undefined; // read on the first branch line (most defs have none)
-  const assignedKnown = new Map<string, boolean>(); // assigns() once per parameter, not per branch
-  const assigned = (param: string): boolean => {
-    let yes = assignedKnown.get(param);
-    if (yes === undefined) assignedKnown.set(param, (yes = assigns(body, param)));
-    return yes;
-  };
+  const branches: DefFlags['branches'] = [];
+  const params = falsyParams(def.childForFieldName('parameters')?.text ?? '', (name) => mayTest(body, name));
+  for (const name of [...params.keys()]) if (assigns(body, name)) params.delete(name);
+  // Most defs never test a parameter as a plain flag: look for `if <name>` before any regex.
+  if (![...params.keys()].some((name) => mayTest(body, name))) return { branches, params };
   for (const m of body.matchAll(FLAG_BRANCH)) {
-    params ??= falsyParams(def.childForFieldName('parameters')?.text ?? '');
     const test = testOf(m[3] !== undefined, m[5]);
     const guard = test && params.get(m[4]!);
-    if (!guard || assigned(guard.param)) continue;
+    if (!guard) continue;
     const at = bodyStart + m.index + (m[0].startsWith('\n') ? 1 : 0) + m[1]!.length;
     const keyword = tree.rootNode.descendantForIndex(at, at + m[2]!.length);
     const branch = keyword?.type === m[2] ? keyword.parent : keyword;
@@ -255,17 +270,16 @@ export function flagBranches(
     if (branch.startIndex !== at) continue;
     const consequence = branch.childForFieldName('consequence');
     if (consequence)
-      found.push({ from: consequence.startIndex, to: consequence.endIndex, guard: withTest(guard, test) });
+      branches.push({ from: consequence.startIndex, to: consequence.endIndex, guard: withTest(guard, test) });
   }
   // `if not p: return` (or `if p is None: return`) directly in the body: the rest of the body runs only when the
   // caller passed the flag.
   for (const m of body.matchAll(FLAG_BRANCH)) {
     if (m[2] !== 'if') continue;
-    params ??= falsyParams(def.childForFieldName('parameters')?.text ?? '');
     const exitTest = testOf(m[3] !== undefined, m[5]);
     // (after `if p is True: return` the rest runs for any other value, `1` included: not read)
     const guard = exitTest && exitTest !== 'isTrue' && params.get(m[4]!);
-    if (!guard || assigned(guard.param)) continue;
+    if (!guard) continue;
     const at = bodyStart + m.index + (m[0].startsWith('\n') ? 1 : 0) + m[1]!.length;
     const keyword = tree.rootNode.descendantForIndex(at, at + 2);
     const branch = keyword?.type === 'if' ? keyword.parent : keyword;
@@ -273,7 +287,7 @@ export function flagBranches(
     if (branch.childForFieldName('alternative') || branch.parent?.parent?.id !== def.id) continue;
     const exits = branch.childForFieldName('consequence')?.namedChildren.filter((c) => c?.type !== 'comment');
     if (exits?.length !== 1 || !EXITS.has(exits[0]!.type)) continue;
-    found.push({ from: branch.endIndex, to: def.endIndex, guard: withTest(guard, AFTER_EXIT[exitTest]) });
+    branches.push({ from: branch.endIndex, to: def.endIndex, guard: withTest(guard, AFTER_EXIT[exitTest]) });
   }
-  return found;
+  return { branches, params };
 }

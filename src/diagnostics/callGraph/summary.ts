@@ -33,7 +33,7 @@ export type { BlockingOp, FunctionSummary, ImportBinding, ModuleSummary } from '
 import type { BlockingOp, FunctionSummary, ImportBinding, ModuleSummary } from './summaryTypes';
 import { afterExit } from './unreachable';
 import { moduleNames } from './moduleNames';
-import { FALSY_NAME, type Guard, flagBranches, flagParams } from './guards';
+import { type Guard, defFlags, mayHaveFlags } from './guards';
 import { type DefScope, InstanceTypes } from './instanceTypes';
 
 function importsOf(statements: readonly Node[]): Map<string, ImportBinding> {
@@ -224,7 +224,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         // A redefinition wins, as at run time (the later def).
         functions.set(qualname, summary);
         byId.set(node.id, summary);
-        if (!isAsync && source.slice(start, open.bodyStart).search(FALSY_NAME) >= 0)
+        if (!isAsync && mayHaveFlags(source, start, open.bodyStart, node.endIndex))
           flagDefs.set(node.id, { def: node, bodyStart: open.bodyStart });
       }
     }
@@ -232,9 +232,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   }
   const flags = new Map<number, { from: number; to: number; guard: Guard }[]>();
   for (const [id, { def, bodyStart }] of flagDefs) {
-    const ranges = flagBranches(tree, source, def, bodyStart);
-    if (ranges.length > 0) flags.set(id, ranges);
-    const params = flagParams(def, source, bodyStart);
+    const { branches, params } = defFlags(tree, source, def, bodyStart);
+    if (branches.length > 0) flags.set(id, branches);
     if (params.size > 0) byId.get(id)!.flags = params;
   }
   const guardAt = (id: number, at: number): Guard | undefined =>
@@ -245,6 +244,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     // A `with` item whose exit blocks (`with ThreadPoolExecutor()`, `with subprocess.Popen(...)`) blocks after
     // its body: an operation in the body, which runs first, is the one shown (up to where the `with` ends).
     const exitBlocks = new Map<FunctionSummary, number>();
+    const guardedExits = new Map<object, number>();
     for (const op of blockingOps(tree, source)) {
       const node = tree.rootNode.descendantForIndex(op.startIndex, op.endIndex);
       const scope = node && enclosingScope(node);
@@ -254,13 +254,20 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       if (afterExit(node, scope.id, firstExits)) continue; // `return x` then `time.sleep(1)`: never runs
       const blocking: BlockingOp = { what: shownOp(op.message), range: op.range };
       const guard = guardAt(scope.id, op.startIndex);
-      if (guard) (owner.guarded ??= []).push({ op: blocking, guard });
-      else if (platforms && platformOnly(node, scope))
+      // (BHD001's executor and BHD006's Popen say "when the block exits"; `with urlopen(...)` blocks on entry)
+      const end = op.message.endsWith('when the block exits') ? withItemEnd(node) : undefined;
+      if (guard) {
+        // The same order under one flag: an operation in the body of such a `with` before its exit.
+        const list = (owner.guarded ??= []);
+        const entry = { op: blocking, guard };
+        const exit = list.findIndex((e) => e.guard === guard && op.startIndex < (guardedExits.get(e) ?? -1));
+        if (exit >= 0) list.splice(exit, 0, entry);
+        else list.push(entry);
+        if (end !== undefined) guardedExits.set(entry, end);
+      } else if (platforms && platformOnly(node, scope))
         owner.platformBlocks ??= { ...blocking, platform: true };
       else {
         owner.blocks = blocking;
-        // (BHD001's executor and BHD006's Popen say "when the block exits"; `with urlopen(...)` blocks on entry)
-        const end = op.message.endsWith('when the block exits') ? withItemEnd(node) : undefined;
         if (end === undefined) exitBlocks.delete(owner);
         else exitBlocks.set(owner, end);
       }

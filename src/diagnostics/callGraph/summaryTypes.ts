@@ -36,7 +36,7 @@ export interface FunctionSummary {
   /** It returns an `async def` it defines (a decorator whose wrapper is awaitable: ./defTraits). */
   wrapsAsync?: true;
   /**
-   * Its parameters with a falsy default that its body never assigns (./guards flagParams): a call passing one
+   * Its flags (./guards defFlags: a falsy default, or none but tested; never assigned): a call passing one
    * on by name (`_call(f, wait)`) passes what this def's caller passed.
    */
   flags?: Map<string, Guard>;

@@ -12,7 +12,8 @@ const FLAG_LINE =
 
 /**
  * The module's flags: names bound once in the whole text, to `True` or `False` at module level (any other
- * binding of the name anywhere, `global` included, and it is no flag).
+ * binding of the name anywhere, `global` included, and it is no flag), and tested somewhere as deadBranch reads
+ * them (`if NAME` / `if not NAME`): an empty map for most modules.
  */
 export function moduleFlags(source: string): Map<string, boolean> {
   const flags = new Map<string, boolean>();
@@ -24,6 +25,8 @@ export function moduleFlags(source: string): Map<string, boolean> {
   let code: string | undefined;
   for (const m of candidates) {
     const name = m[1]!;
+    if (!new RegExp(`(?<![A-Za-z0-9_])if[ \\t]+(?:not[ \\t]+)?${name}(?![A-Za-z0-9_])`).test(source))
+      continue;
     const count = (text: string): number =>
       text.match(
         new RegExp(

@@ -237,6 +237,58 @@ test("BHD007 shows what blocks first: an operation in a `with` body before the `
   assert.match(messages[2]!, /fetch\(\).*urlopen\(\) \(server\.py:11\)/);
 });
 
+test('BHD007 follows names a star import brings: a function, a class method, a module-level instance', async () => {
+  const caller = [
+    'from models import *',
+    '',
+    'def save():',
+    '    return 1',
+    '',
+    'async def route(x):',
+    '    load_all()',
+    '    Repo.load()',
+    '    repo.fetch()',
+    '    save()',
+    '    Repo.fine()',
+    '    _hidden()',
+    '',
+  ].join('\n');
+  const messages = await chainMessages(
+    'models.py',
+    [
+      'import time',
+      '',
+      'def load_all():',
+      '    time.sleep(1)',
+      '',
+      'def save():',
+      '    time.sleep(1)',
+      '',
+      'def _hidden():',
+      '    time.sleep(1)',
+      '',
+      'class Repo:',
+      '    @staticmethod',
+      '    def load():',
+      '        time.sleep(1)',
+      '    @staticmethod',
+      '    def fine():',
+      '        return 1',
+      '    def fetch(self):',
+      '        time.sleep(1)',
+      '',
+      'repo = Repo()',
+      '',
+    ],
+    caller,
+  );
+  // (this module's own `save` wins; `_hidden` is not brought by a star import)
+  assert.deepEqual(
+    messages.map((m) => m.replace(/ blocks the event loop.*/, '')),
+    ['`load_all()`', '`Repo.load()`', '`repo.fetch()`'],
+  );
+});
+
 test('BHD007 names the call on one line: `Svc(...).run()` for an instance made there, no continuations', async () => {
   const caller = [
     'from svc import Svc, helper',

@@ -6,7 +6,13 @@ import { moduleFlags } from '../../src/python/moduleFlags';
 const flags = (source: string): Record<string, boolean> => Object.fromEntries(moduleFlags(source));
 
 test('moduleFlags: one literal binding at module level; any other binding, global or augmented, and it is none', () => {
-  assert.deepEqual(flags('_IS_SYNC = False\nDEBUG: bool = True\n'), { _IS_SYNC: false, DEBUG: true });
+  const tests = '\nif  _IS_SYNC:\n    pass\nif not DEBUG:\n    pass\nif FLAG:\n    pass\n';
+  assert.deepEqual(flags(`_IS_SYNC = False\nDEBUG: bool = True\n${tests}`), { _IS_SYNC: false, DEBUG: true });
+  assert.deepEqual(
+    flags('_IS_SYNC = False\nDEBUG: bool = True\nif DEBUG_X: pass\n'),
+    {},
+    'never tested as deadBranch reads',
+  );
   assert.deepEqual(flags('_IS_SYNC = False\n_IS_SYNC = True\n'), {});
   assert.deepEqual(flags('FLAG = False\n\ndef f():\n    global FLAG\n'), {});
   assert.deepEqual(flags('FLAG = False\nFLAG |= other()\n'), {});
@@ -20,7 +26,7 @@ test('moduleFlags: one literal binding at module level; any other binding, globa
   assert.deepEqual(flags('FLAG = is_sync()\n'), {});
   // A comparison or a mention in a comment or string is no binding.
   assert.deepEqual(
-    flags('FLAG = False  # FLAG = True in the sync twin\nx = FLAG == True\ns = "FLAG = True"\n'),
+    flags(`FLAG = False  # FLAG = True in the sync twin\nx = FLAG == True\ns = "FLAG = True"\n${tests}`),
     {
       FLAG: false,
     },

@@ -83,6 +83,18 @@ export function randomProject(
         uses.push(`C${j}()`, `C${j}.s()`, `D${j}.run(None)`, `D${j}.own${j}(None)`);
       }
     }
+    // Star imports, in some modules (chosen without a draw): module j's class, instance and an inherited method
+    // reached through names this module neither defines nor imports by name.
+    for (const j of others)
+      if ((seed + 2 * i + j) % 5 === 0) {
+        lines.push(
+          `from m${j} import *`,
+          `class S${j}(C${j}):`,
+          '    def run(self):',
+          `        self.own${j}()`,
+        );
+        uses.push(`u${j}()`, `u${j}()`, `C${j}.s()`, `inst${j}.k()`, `C${j}().own${j}()`, `S${j}.run(None)`);
+      }
     const calls = (method: boolean, count = 1 + Math.floor(r() * 3), acrossOnly = false): string[] => {
       const out: string[] = [];
       // (acrossOnly: a use of another module's name only, so that the one call in async code often leaves it)
@@ -155,6 +167,8 @@ export function randomProject(
     lines.push('', 'def h():', ...body('    '));
     lines.push('', 'def f0():', ...body('    '));
     lines.push('', 'def f1():', ...body('    '));
+    // (a name of this module only, what a star import of it brings: no draw, other seeds' projects unchanged)
+    lines.push('', `def u${i}():`, '    f0()', '    return h()');
     // (`self.fwd = dep`: a parameter annotated with the class; `self.raw = raw`: one without an annotation)
     lines.push('', `class C${i}:`, `    fld: C${i}`, `    def __init__(self, dep: C${i} = None, raw=None):`);
     lines.push('        self.x = 1', '        self.fwd = dep', '        self.raw = raw');

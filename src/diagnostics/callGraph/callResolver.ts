@@ -34,18 +34,23 @@ export class CallResolver {
     this.inherited = new WeakMap();
   }
 
+  /**
+   * Whether `name` (`f`, `C.f`) of `file` may block, from the text (./nameReach): a def or class that cannot,
+   * nor anything it names, starts no chain, not worth a parse of its module. (A re-export is an import of the
+   * module: followed there.)
+   */
+  private mayReach(file: string, name: string): boolean {
+    const dot = name.indexOf('.');
+    if (dot < 0) return this.host.mayBlock(file, name);
+    return name.indexOf('.', dot + 1) < 0
+      ? this.host.memberMayBlock(file, name.slice(0, dot), name.slice(dot + 1))
+      : this.host.mayBlock(file, name.slice(0, dot));
+  }
+
   /** A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package). */
   private functionIn(file: string, name: string, depth = 0): Target | undefined {
-    // A def or class that cannot block, nor anything it names (text-level, ./nameReach), starts no chain: not
-    // worth a parse of its module. (A re-export is an import of the module: followed there.)
+    if (!this.mayReach(file, name)) return undefined;
     const dot = name.indexOf('.');
-    const may =
-      dot < 0
-        ? this.host.mayBlock(file, name)
-        : name.indexOf('.', dot + 1) < 0
-          ? this.host.memberMayBlock(file, name.slice(0, dot), name.slice(dot + 1))
-          : this.host.mayBlock(file, name.slice(0, dot));
-    if (!may) return undefined;
     const summary = this.host.summary(file);
     if (!summary) return undefined;
     const fn = summary.functions.get(name);
@@ -82,7 +87,8 @@ export class CallResolver {
     if (depth >= 3 || summary.stars.length === 0 || summary.assigned.has(head)) return undefined;
     for (const star of summary.stars) {
       const next = this.host.resolveModule(star.module, file, star.level);
-      if (!next || next === file) continue;
+      // (asked of the text first: most star modules do not have the name, and a summary means a parse)
+      if (!next || next === file || !this.mayReach(next, name)) continue;
       const exports = this.host.summary(next)?.exports;
       if (exports ? !exports.has(head) : head.startsWith('_')) continue;
       const found = this.functionIn(next, name, depth + 1);
@@ -199,7 +205,11 @@ export class CallResolver {
     if (!inDef && !base.includes('.') && summary.classes.has(base))
       return withReceiver(this.methodIn(file, summary, base, attr, 0), { file, cls: base });
     const bound = inDef ?? summary.imports.get(head);
-    if (!bound) return undefined;
+    // (`C.f()` of a class, or `x.f()` of an instance, that a star import brings: `from .models import *`)
+    if (!bound)
+      return base.includes('.') || summary.functions.has(base)
+        ? undefined
+        : this.throughStars(file, summary, `${base}.${attr}`, depth);
     const rest = base.slice(head.length); // `.b.c` of `a.b.c`
     if (bound.name === undefined) {
       // `import a.b as m; m.f()` or `import a; a.b.f()`: a module, then maybe submodules, then the function;

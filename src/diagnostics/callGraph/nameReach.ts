@@ -67,6 +67,16 @@ interface ModuleText {
   attributes: () => Map<string, string[]>;
 }
 
+/**
+ * Where a star import may bring `n` from (`from .models import *` as `from .models import n`): for a name the
+ * module neither imports by name nor defines as a def or class (a superset: a star module that does not have
+ * it answers no, ./nameReach named).
+ */
+function starSources(text: ModuleText, n: string): ImportSource[] {
+  if (text.stars.length === 0 || text.blocks?.has(n)) return [];
+  return text.stars.map(([module, level]) => [module, level, n]);
+}
+
 /** `import *` anywhere in a text (a comment or string too: a superset, confirmed by the module's imports). */
 const STAR_IMPORT = /(?<![A-Za-z0-9_])import[ \t]*\*/;
 
@@ -246,19 +256,8 @@ export class NameReach {
           syncNamed(text.blocks, text.code, attr) &&
           !asyncMethod(text.blocks, text.code, member, attr) &&
           this.localReaches(file, text, attr, visited)) ||
+        // (also a class a star import brings: `from .models import *`, see importReaches)
         this.importReaches(file, text, member, false, visited, [attr]) ||
-        // A class a star import brings (`from .models import *`).
-        (own === undefined &&
-          !text.imports.has(member) &&
-          text.stars.some(([module, level]) => {
-            const dep = this.host.resolveModule(module, file, level);
-            return (
-              dep !== undefined &&
-              dep !== file &&
-              this.named(dep, member) &&
-              this.memberReaches(dep, member, attr, visited)
-            );
-          })) ||
         // Inherited from a base imported here (any class's: a superset of `member`'s).
         (own !== undefined && text.bases.some((b) => this.baseReaches(file, text, b, attr, visited)))
       );
@@ -267,10 +266,6 @@ export class NameReach {
 
   /** Through the blocks named `name` and the local names they use, to an import that may block. */
   private localReaches(file: string, text: ModuleText, name: string, visited: Set<string>): boolean {
-    for (const [module, level] of text.stars) {
-      const dep = this.host.resolveModule(module, file, level);
-      if (dep !== undefined && this.host.moduleMayBlock(dep)) return true;
-    }
     if (this.importReaches(file, text, name, false, visited, [])) return true;
     const { root, methodCall } = text.blocking;
     const blocks = text.blocks!;
@@ -310,7 +305,7 @@ export class NameReach {
     visited: Set<string>,
     tail: readonly string[] | undefined,
   ): boolean {
-    for (const source of text.imports.get(n) ?? [])
+    for (const source of text.imports.get(n) ?? starSources(text, n))
       if (this.sourceReaches(file, source, call, tail, visited)) return true;
     return false;
   }
@@ -335,6 +330,7 @@ export class NameReach {
         if (local === '*') stars.push(...modules);
         else imports.set(local, [...(imports.get(local) ?? []), ...modules]);
       }
+      const blocks = lexed ? derived(lexed, 'blocks', () => defBlocks(code, lexed.lines)) : undefined;
       text = {
         direct: () => (direct ??= this.host.blocksDirectly(source)),
         // (the pre-filter's own when the module is also a checked file: the same text, imports and lines)
@@ -342,13 +338,14 @@ export class NameReach {
           ? derived(lexed, 'blocking', () => blockingText(code, source, all, lexed.lines))
           : blockingText(code, source, all, undefined),
         code,
-        blocks: lexed ? derived(lexed, 'blocks', () => defBlocks(code, lexed.lines)) : undefined,
+        blocks,
         imports,
         stars,
         // (the same scan as the pre-filter's when the module is also a checked file: kept with its lexed text)
-        bases: (lexed ? derived(lexed, 'bases', () => plainBases(code)) : plainBases(code)).filter((b) =>
-          imports.has(baseUse(b, '')[0]),
-        ),
+        bases: (lexed ? derived(lexed, 'bases', () => plainBases(code)) : plainBases(code)).filter((b) => {
+          const head = baseUse(b, '')[0];
+          return imports.has(head) || (stars.length > 0 && !blocks?.has(head));
+        }),
         instances: () => (instances ??= instanceMapOf(bindings().names)),
         moduleInstances: () => (moduleInstances ??= moduleInstanceMap(bindings().names, code, lexed?.lines)),
         attributes: () => (attributes ??= attributeMap(bindings())),

@@ -81,14 +81,19 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   }
   const imported = new Map<string, ImportSource[]>();
   const imports = derived(lexed, 'imports', () => textImports(code));
+  // Star imports (`from .models import *`): a name neither imported by name nor defined here may come from one.
+  const stars: ImportSource[] = [];
   for (const { local, modules } of imports) {
-    // A star import of a project module that may block: any name may resolve.
-    if (local === '*') {
-      if (modules.some(([module, level]) => mayBlock(module, level))) return true;
-      continue;
-    }
-    imported.set(local, [...(imported.get(local) ?? []), ...modules]);
+    if (local === '*') stars.push(...modules);
+    else imported.set(local, [...(imported.get(local) ?? []), ...modules]);
   }
+  /** Where `name` is imported from: by name, else through a star import (as `from m import name`). */
+  const sourcesOf = (name: string): ImportSource[] | undefined =>
+    imported.get(name) ??
+    (stars.length > 0 && !defs.has(name) ? stars.map(([module, level]) => [module, level, name]) : undefined);
+  /** The bases that may be imported (by name or through a star import): an inherited method may be there. */
+  const importedOnes = (bases: string[]): string[] =>
+    bases.filter((b) => sourcesOf(baseUse(b, '')[0]) !== undefined);
   const importAnswers = new Map<string, boolean>();
   /**
    * Whether `name` is imported from a project module where it may block (naming it other than as an async
@@ -98,7 +103,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     const key = `${call ? '(' : ''}${name}${tail ? `.${tail.join('.')}` : ''}`;
     let yes = importAnswers.get(key);
     if (yes === undefined) {
-      const modules = imported.get(name);
+      const modules = sourcesOf(name);
       yes =
         modules !== undefined &&
         modules.some(([module, level, member]) => mayBlock(module, level, member, call, tail));
@@ -112,9 +117,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   const inheritedMayBlock = (attr: string): boolean => {
     let yes = inheritedAnswers.get(attr);
     if (yes === undefined) {
-      importedBases ??= derived(lexed, 'bases', () => plainBases(code)).filter((b) =>
-        imported.has(baseUse(b, '')[0]),
-      );
+      importedBases ??= importedOnes(derived(lexed, 'bases', () => plainBases(code)));
       yes = importedBases.some((b) => {
         const [head, tail] = baseUse(b, attr);
         return importMayBlock(head, false, tail);
@@ -148,6 +151,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   };
   let blocking: BlockingText | undefined;
   const localAnswers = new Map<string, boolean>();
+  let anywhere: boolean | undefined;
   /**
    * Whether the blocks of the defs and classes named `name` reach, through the file's other defs and classes,
    * a name imported from where it may block. Reachability, as ProjectIndex.mayBlock: a "no" holds for every
@@ -158,10 +162,14 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     if (known !== undefined) return known;
     const blocks = fileBlocks();
     if (blocks === undefined) {
-      // Indentation not trusted: an operation anywhere in the file, or any import may be what a def calls.
-      const yes = selfBlocks() || [...imported.keys()].some((n) => importMayBlock(n));
-      localAnswers.set(name, yes);
-      return yes;
+      // Indentation not trusted: an operation anywhere in the file, or any import may be what a def calls (the
+      // same answer for every name: asked once, the whole text is read for it).
+      anywhere ??=
+        selfBlocks() ||
+        [...imported.keys()].some((n) => importMayBlock(n)) ||
+        stars.some(([module, level]) => mayBlock(module, level));
+      localAnswers.set(name, anywhere);
+      return anywhere;
     }
     const { root, methodCall } = (blocking ??= derived(lexed, 'blocking', () =>
       blockingText(code, source, imports, lexed.lines),
@@ -175,7 +183,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
         localAnswers.get(word) === true ||
         // (with the attributes up to the call, as in the followed modules (./nameReach): `m.f(...)` asks about
         // `f` of module m, not about all of m; an instance's call `C.f(...)` about the method)
-        (imported.has(word) && importMayBlock(word, call, tail)) ||
+        importMayBlock(word, call, tail) ||
         // `C.f(...)` of a class here that inherits `f` from an imported base.
         (tail?.length === 1 && syncDefs.has(word) && !blocks.has(tail[0]!) && inheritedMayBlock(tail[0]!)),
       (from, to) => methodCall(code, from, to),
@@ -256,12 +264,21 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   };
   const all = new Set([...defs, ...imported.keys(), ...instances.keys(), ...attributes.keys()]);
   // A class here inheriting from an imported one: `self.f(...)` may run an `f` defined only over there.
-  importedBases ??= derived(lexed, 'bases', () => plainBases(code)).filter((b) =>
-    imported.has(baseUse(b, '')[0]),
-  );
+  importedBases ??= importedOnes(derived(lexed, 'bases', () => plainBases(code)));
   if (importedBases.length > 0) for (const m of code.matchAll(SELF_CALL)) all.add(m[1]!);
-  if (all.size === 0) return false;
   const asyncAt = asyncLocator(code, lexed.lines);
+  if (stars.length > 0) {
+    // Any name called in async code may be a star import's: each is asked (no locator: any star that may block).
+    if (!asyncAt) {
+      if (stars.some(([module, level]) => mayBlock(module, level))) return true;
+    } else
+      for (const [from, to] of asyncAt.ranges) {
+        HEAD_CALL.lastIndex = from;
+        for (let m = HEAD_CALL.exec(code); m && m.index < to; m = HEAD_CALL.exec(code))
+          if (!NOT_STAR_NAMES.has(m[0])) all.add(m[0]);
+      }
+  }
+  if (all.size === 0) return false;
   // No locator, or a name `self`/`cls` (whose calls the prefix below could swallow): decide on every name.
   if (!asyncAt || all.has('self') || all.has('cls')) {
     const names = [...all].filter((n) => candidate(n, false, undefined, true));
@@ -281,6 +298,36 @@ function topLevelSyncDef(code: string, blocks: Map<string, Block[]>, name: strin
     return true;
   });
 }
+
+/** A name (not an attribute) followed by `(` or `.`: the head of a call's callee (as ./asyncCalls reads it). */
+const HEAD_CALL = /(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*(?=[ \t\r\n\\]*[(.])/g;
+/** Words a star import never brings for a call (keywords; `self`/`cls`, which are this scope's). */
+const NOT_STAR_NAMES = new Set([
+  'self',
+  'cls',
+  'if',
+  'elif',
+  'while',
+  'for',
+  'in',
+  'not',
+  'and',
+  'or',
+  'is',
+  'return',
+  'await',
+  'yield',
+  'assert',
+  'del',
+  'else',
+  'with',
+  'async',
+  'lambda',
+  'raise',
+  'from',
+  'import',
+  'super',
+]);
 
 /** A method called through `self.`/`cls.`: its name. */
 const SELF_CALL =

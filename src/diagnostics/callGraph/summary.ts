@@ -112,9 +112,9 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     for (let k = stack.length - 1; k >= 0; k--) if (start >= stack[k]!.bodyStart) return stack[k];
     return undefined;
   };
-  /** Module-level flags (`_IS_SYNC = False`): a call in a branch one keeps off never runs (../../python/moduleFlags). */
-  let switches: Map<string, boolean> | undefined;
-  const flagsOf = (): Map<string, boolean> => (switches ??= moduleFlags(source));
+  // Module-level flags (`_IS_SYNC = False`): a call in a branch one keeps off never runs (../../python/moduleFlags).
+  // Read first (most modules have none): then no call's ancestors are walked for them.
+  const switches = moduleFlags(source);
   // (the tree is asked only when the text can test the platform)
   const platforms = mayTestPlatform(source);
   for (const node of nodes) {
@@ -124,7 +124,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     if (type === 'call') {
       const scope = scopeAt(start);
       if (!scope || scope.node.type !== 'function_definition') continue;
-      if (deadBranch(node, flagsOf)) continue;
+      if (switches.size > 0 && deadBranch(node, () => switches)) continue;
       const owner = byId.get(scope.node.id);
       const isAsync = asyncIds.has(scope.node.id);
       if (!owner && !isAsync) continue;

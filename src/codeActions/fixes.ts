@@ -11,7 +11,6 @@ import type { Finding } from '../diagnostics/types';
 import { parseEdited } from '../python/editedParse';
 import { executorModuleLevel, executorTryFinally } from './executorFix';
 import { toThreadFix } from './toThreadFix';
-import { isRequestsFinding, isSleepFinding } from '../diagnostics/rules/bhd006';
 import { callArguments } from '../python/scope';
 import { importRemovalEdit, nameUsed } from './imports';
 import { awaitFix, callAt, formatNumber, shutdownFix, suppressFix, timeoutFix } from './callFixes';
@@ -165,7 +164,7 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
         );
         break;
       case 'BHD006':
-        if (isSleepFinding(finding.detail))
+        if (finding.kind === 'sleep')
           offer(
             'Use await asyncio.sleep(...)',
             true,
@@ -187,7 +186,7 @@ export function fixesFor(finding: Finding, tree: Tree, source: string, options: 
   function threadOffer(): void {
     // Before 3.9 the call goes through `run_in_executor`, which passes no keywords: a requests call without
     // a timeout could not get one there (BHD005 would no longer see it). Its timeout first.
-    if (!cancelFutures && finding.code === 'BHD006' && isRequestsFinding(finding.detail)) {
+    if (!cancelFutures && finding.code === 'BHD006' && finding.kind === 'requests') {
       const call = callAt(finding, tree);
       const timeout = call ? callArguments(call).keywords.get('timeout') : undefined;
       if (!timeout || timeout.type === 'none') {

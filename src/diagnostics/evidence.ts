@@ -116,6 +116,8 @@ export class Analysis implements RuleContext {
       message: text.message,
       detail: text.detail,
       fixable,
+      // (always set, undefined or not: every finding keeps one layout, see incrementalAnalysis moved())
+      kind: text.kind,
     });
   }
 

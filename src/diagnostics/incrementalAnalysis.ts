@@ -166,6 +166,7 @@ function moved(f: Finding, delta: number, rows: number): Finding {
     message: f.message,
     detail: f.detail,
     fixable: f.fixable,
+    kind: f.kind,
   };
   if (f.related) g.related = f.related;
   return g;

@@ -26,6 +26,13 @@ export interface RelatedLocation {
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
+/**
+ * What a finding's operation is, where a fix or BHD007's chain needs more than the rule's code: `time.sleep`
+ * (its fix is `await asyncio.sleep`), a requests call (its timeout comes first before a thread), a `with` whose
+ * exit blocks (an executor's, a Popen's: an operation in its body runs first).
+ */
+export type FindingKind = 'sleep' | 'requests' | 'blocksOnExit';
+
 /** One finding of one rule on one node of the source. */
 export interface Finding {
   code: RuleCode;
@@ -42,4 +49,6 @@ export interface Finding {
   fixable: boolean;
   /** BHD007: each hop of the chain down to the blocking operation (clickable in the editor). */
   related?: RelatedLocation[];
+  /** Set by the rules that tell (see FindingKind; undefined for the others); not part of any output. */
+  kind?: FindingKind | undefined;
 }

@@ -254,8 +254,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       if (afterExit(node, scope.id, firstExits)) continue; // `return x` then `time.sleep(1)`: never runs
       const blocking: BlockingOp = { what: shownOp(op.message), range: op.range };
       const guard = guardAt(scope.id, op.startIndex);
-      // (BHD001's executor and BHD006's Popen say "when the block exits"; `with urlopen(...)` blocks on entry)
-      const end = op.message.endsWith('when the block exits') ? withItemEnd(node) : undefined;
+      // (BHD001's executor and BHD006's Popen `with`: their exits block; `with urlopen(...)` blocks on entry)
+      const end = op.kind === 'blocksOnExit' ? withItemEnd(node) : undefined;
       if (guard) {
         // The same order under one flag: an operation in the body of such a `with` before its exit.
         const list = (owner.guarded ??= []);

@@ -8,6 +8,7 @@ import { EXECUTOR_CLASSES } from '../targets';
 import type { RuleModule, RuleText } from './rule';
 
 export const message = (executorClass: string): RuleText => ({
+  kind: 'blocksOnExit',
   message: `\`with ${executorClass}(...)\` in async code blocks the event loop when the block exits`,
   detail:
     `Leaving the \`with\` block calls \`shutdown(wait=True)\` on the event-loop thread. When the request is ` +

@@ -26,6 +26,7 @@ import { requestsSubscriptions, usedAsAwaitable } from './requestsCalls';
 import type { MethodNeed, MethodSubscription, RuleContext, RuleModule, RuleText } from './rule';
 
 export const sleepMessage = (call: string): RuleText => ({
+  kind: 'sleep',
   message: `\`${call}()\` blocks the event loop`,
   detail:
     `\`time.sleep\` suspends the event-loop thread: no other request is served while it sleeps. ` +
@@ -33,6 +34,7 @@ export const sleepMessage = (call: string): RuleText => ({
 });
 
 export const requestsMessage = (call: string): RuleText => ({
+  kind: 'requests',
   message: `\`${call}()\` blocks the event loop`,
   detail:
     `requests does network I/O synchronously: called directly in \`async def\`, it blocks the event-loop ` +
@@ -80,6 +82,7 @@ export const popenMessage = (call: string): RuleText => ({
 });
 
 export const popenWithMessage = (call: string): RuleText => ({
+  kind: 'blocksOnExit',
   message: `\`with ${call}(...)\` blocks the event loop when the block exits`,
   detail:
     `Leaving the \`with\` block of a \`subprocess.Popen\` waits for the child to exit, on the event-loop ` +
@@ -163,12 +166,6 @@ function dataUrlOnly(call: Node): boolean {
  */
 const toThreadable = (call: Node): boolean =>
   isStatementCall(call) && call.childForFieldName('arguments')?.type === 'argument_list';
-
-/** Whether a BHD006 finding is a requests call (module function or Session method). */
-export const isRequestsFinding = (detail: string): boolean => detail.startsWith('requests does network I/O');
-
-/** Whether a BHD006 finding is a `time.sleep` one (its fix is `await asyncio.sleep`, not a thread). */
-export const isSleepFinding = (detail: string): boolean => detail.startsWith('`time.sleep` suspends');
 
 /**
  * A blocking method of an instance of a class (`client.get(...)`, `proc.wait()`) in async code, when the

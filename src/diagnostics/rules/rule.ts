@@ -5,12 +5,14 @@
  * (test/fixtures/rules/BHD00N.py), its doc page, its setting and README row (a test checks all of them).
  */
 import type { Node } from '../../python/treeSitter';
-import type { RuleCode, Severity } from '../types';
+import type { FindingKind, RuleCode, Severity } from '../types';
 
 /** The first line of a diagnostic and what follows it. */
 export interface RuleText {
   message: string;
   detail: string;
+  /** What the reported operation is, when a fix or BHD007 needs to know (../types FindingKind). */
+  kind?: FindingKind;
 }
 
 /** What a check is given: the evidence the analysis gathers over one file, and a way to report. */

@@ -13,6 +13,7 @@ import type { MethodNeed } from './rules/rule';
 import { asyncLocator, definitionAt, lexTopLevel } from '../python/lexer';
 import { importBindings } from '../python/importText';
 import { type ClientCalls, httpxClientCalls } from './callGraph/clientText';
+import { FactoryText } from './factoryText';
 import {
   CF_WAITS,
   EXECUTOR_CLASSES,
@@ -287,8 +288,16 @@ export function planCheck(source: string): CheckPlan {
   const hasAsync = new Uint8Array(count);
   ASYNC.lastIndex = 0;
   for (let m = ASYNC.exec(code); m; m = ASYNC.exec(code)) hasAsync[statementAt(m.index)] = 1;
+  // Factories declared to return a class (`def make_client() -> httpx.Client:`) are evidence wherever they are
+  // defined (./factories): their headers are in reach of every statement, and a call of one carries evidence.
+  const factories = new FactoryText(code, lexed?.lines, {
+    executor: regExp(`executor${executorNames ? `|${executorNames.source}` : ''}`, 'i'),
+    session: sessionNames && regExp(sessionNames.source),
+    httpxClient: clientNames && regExp(clientNames.source),
+    popen: popenNames && regExp(popenNames.source),
+  });
   const inReach = (k: number, test: (text: string) => boolean): boolean =>
-    test(statementCode(k)) || test(moduleLevel());
+    test(statementCode(k)) || test(moduleLevel()) || test(factories.headers());
   const satisfied = (k: number, need: Need): boolean => {
     switch (need) {
       case 'none':
@@ -329,13 +338,14 @@ export function planCheck(source: string): CheckPlan {
         // rule looks (its statement; plain names also at module level).
         const receiver = receiverBefore(code, m.index);
         const own =
-          need === 'executor'
+          factories.called(receiver, need) ||
+          (need === 'executor'
             ? executorEvidence(receiver)
             : need === 'future'
               ? /submit/.test(receiver) && executorEvidence(receiver)
               : regExp(
                   (need === 'session' ? sessionNames : need === 'popen' ? popenNames : clientNames)!.source,
-                ).test(receiver);
+                ).test(receiver));
         if (!own) {
           const shape = receiverShape(receiver);
           if (shape.name !== undefined) {
@@ -369,6 +379,9 @@ export function planCheck(source: string): CheckPlan {
   let dropped = false;
   for (let k = 0; k < count; k++) {
     if (!keep[k] && !definition(k)) keep[k] = 1;
+    // (a def whose header names an evidence class: the analysis reads its return annotation)
+    const from = k === 0 ? 0 : starts[k]!;
+    if (!keep[k] && factories.definedIn(from, from + statementCode(k).length)) keep[k] = 1;
     if (!keep[k]) dropped = true;
   }
   if (!dropped) return { parse: true, text: source };

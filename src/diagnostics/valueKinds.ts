@@ -1,11 +1,13 @@
 /**
  * What an expression is, from the evidence in one parsed file (pure, no `vscode`): a concurrent.futures
- * executor, a requests Session, an executor future or a collection of them. Constructed right there, bound
- * from a constructor (followed through a few bindings), annotated as one, or (executors) named like one. The
+ * executor, a requests Session, an executor future or a collection of them. Constructed right there (or by a
+ * factory of the file declared to return one), bound from a constructor (followed through a few bindings),
+ * annotated as one, or (executors) named like one. The
  * bindings come from the caller (./evidence Analysis, which finds them per segment and caches them).
  */
 import type { Node } from '../python/treeSitter';
 import { type Binding, callArguments, callee } from '../python/scope';
+import { factoryReturnType } from './factories';
 import { CF_WAITS, EXECUTOR_CLASSES, HTTPX_CLIENT_CLASSES, POPEN_CLASSES, SESSION_CLASSES } from './targets';
 
 /** Names that mark a receiver as an executor without other evidence: `executor`, `self._executor`, `io_executor`. */
@@ -93,11 +95,19 @@ export class ValueKinds {
     return false;
   }
 
+  /**
+   * Constructed right there (`httpx.Client(...)`), or made by a factory of this file declared to return one
+   * (`make_client()` with `def make_client() -> httpx.Client:`, `self._client()` with such a method of the
+   * class around the call: ./factories).
+   */
   private constructs(expr: Node, classes: ReadonlySet<string>): boolean {
     if (expr.type !== 'call') return false;
     const fn = callee(expr);
-    const q = fn && this.lookup.qualify(fn);
-    return q !== undefined && classes.has(q);
+    if (!fn) return false;
+    const q = this.lookup.qualify(fn);
+    if (q !== undefined && classes.has(q)) return true;
+    const declared = factoryReturnType(expr, fn, (name) => this.lookup.bindingsOf(name, expr).length > 0);
+    return declared !== undefined && this.annotationNames(declared, classes);
   }
 
   /**

@@ -455,6 +455,75 @@ test('httpx.Client receivers: every binding x call shape, planned and pre-filter
   }
 });
 
+test('factories declared to return a client, Session or Popen: planned and pre-filtered == whole-file (BHD006, BHD007)', async () => {
+  // The analysis (../factories) reads a def's return annotation; the planner must keep that def and the text
+  // gates (clientText, blockingText) must take its calls for the class. Nothing else names the class at module
+  // level here: the factory's header is the only evidence.
+  const kinds: Record<string, { imports: string; type: string; call: (r: string) => string }> = {
+    client: { imports: 'import httpx\n', type: 'httpx.Client', call: (r) => `${r}.get(url)` },
+    session: {
+      imports: 'import requests\n',
+      type: 'requests.Session',
+      call: (r) => `${r}.get(url, timeout=5)`,
+    },
+    popen: { imports: 'import subprocess\n', type: 'subprocess.Popen', call: (r) => `${r}.wait()` },
+  };
+  const headers: Record<string, (type: string) => string> = {
+    plain: (t) => `def make(url=None) -> ${t}:\n    return None\n`,
+    optional: (t) => `def make(url=None) -> Optional[${t}]:\n    return None\n`,
+    decorated: (t) => `@lru_cache\ndef make(url=None) -> ${t}:\n    return None\n`,
+    multiLine: (t) => `def make(\n    url=None,\n) -> ${t}:\n    return None\n`,
+    decoy: () => 'def make(url=None) -> dict:\n    return {}\n',
+    unannotated: () => 'def make(url=None):\n    return None\n',
+  };
+  const uses: Record<string, (call: (r: string) => string) => string> = {
+    bound: (call) => `    x = make()\n    ${call('x')}\n`,
+    viaName: (call) => `    base = make(url)\n    x = base\n    ${call('x')}\n`,
+    inline: (call) => `    ${call('make()')}\n`,
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-factories-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'app'));
+    fs.writeFileSync(path.join(dir, 'app', '__init__.py'), '');
+    const checks: [string, string, string][] = [];
+    for (const [k, kind] of Object.entries(kinds))
+      for (const [h, header] of Object.entries(headers))
+        for (const [u, use] of Object.entries(uses)) {
+          const name = `${k}_${h}_${u}`;
+          // (a def between the factory and its use: the planner leaves it out, not the factory)
+          const top = `${kind.imports}from functools import lru_cache\nfrom typing import Optional\n\n\n${header(kind.type)}\n\ndef other():\n    return 1\n\n\n`;
+          fs.writeFileSync(
+            path.join(dir, 'app', `h_${name}.py`),
+            `${top}def helper(url):\n${use(kind.call)}`,
+          );
+          const route = `from app.h_${name} import helper\n\n\nasync def route(url):\n    helper(url)\n`;
+          checks.push([
+            name,
+            path.join(dir, 'app', `d_${name}.py`),
+            `${top}async def main(url):\n${use(kind.call)}`,
+          ]);
+          checks.push([name, path.join(dir, 'app', `r_${name}.py`), route]);
+        }
+    for (const [, file, source] of checks) fs.writeFileSync(file, source);
+    const project = new ProjectIndex({ roots: [dir] });
+    const reference = new ProjectIndex({ roots: [dir], textGate: false });
+    const found = new Map<string, number>();
+    for (const [name, file, source] of checks) {
+      const planned = await checkSource(source, { project, file });
+      const full = await checkSource(source, { project: reference, file, regions: false });
+      assert.deepEqual(planned, full, name);
+      const key = name.split('_')[1]!;
+      found.set(key, (found.get(key) ?? 0) + full.length);
+    }
+    // Each declared factory: a finding per kind x use, in async code and through the helper (3 x 3 x 2).
+    for (const h of ['plain', 'optional', 'decorated', 'multiLine']) assert.equal(found.get(h), 18, h);
+    assert.equal(found.get('decoy'), 0);
+    assert.equal(found.get('unannotated'), 0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('mightContainFindings: the other HTTP clients under other names (urllib3, httpx, urlopen aliases)', async () => {
   for (const source of [
     'from urllib3 import request as fetch\n\nasync def main(url):\n    fetch("GET", url)\n',

@@ -9,6 +9,7 @@
  *   receiver, when the module can carry the evidence the rule needs of a receiver (see blockingText); a
  *   Session's only where one can be in reach (sessionNear: `d.get(` of a dict far from any Session is none).
  */
+import { factoryNames } from '../factoryText';
 import { BLOCKING_RULES } from '../rules/registry';
 import type { MethodNeed } from '../rules/rule';
 import { hasMethodCall, lastAtOrBefore, lastPart } from '../../python/text';
@@ -121,7 +122,15 @@ export function blockingText(
   // receiver may be bound to one (./clientText: most `.get(` calls in such modules are dicts').
   const clientCall = httpx && CLIENT_WORD.test(code) ? httpxClientCalls(code, lines, clientNames) : undefined;
   const re = methodsFor(evident);
-  const near = evident.has('session') && lines ? sessionNear(code, lines, sessionNames) : undefined;
+  // (with the factories declared to return a Session: `s = make_session()` is near one, ../factories)
+  const near =
+    evident.has('session') && lines
+      ? sessionNear(
+          code,
+          lines,
+          new Set([...sessionNames, ...factoryNames(code, lines, wordsOf(sessionNames))]),
+        )
+      : undefined;
   const withoutSession = near && methodsFor(new Set([...evident].filter((e) => e !== 'session')));
   return {
     root: (word, tail) => {
@@ -176,6 +185,10 @@ function sessionNear(
     return yes;
   };
 }
+
+/** A regex of any of `names` as a whole word. */
+const wordsOf = (names: ReadonlySet<string>): RegExp =>
+  new RegExp(`(?<![A-Za-z0-9_])(?:${[...names].join('|')})(?![A-Za-z0-9_])`);
 
 /** A top-level def or class statement's start (a decorator is module-level code: it runs there). */
 const TOP_BLOCK = /^(?:async[ \t]+def|def|class)(?![A-Za-z0-9_])/;

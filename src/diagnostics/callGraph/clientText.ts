@@ -4,12 +4,14 @@
  * httpx.Client. The analysis (../valueKinds) takes a receiver for one when it is constructed right there or bound
  * (through up to three names) to a construction or annotation of the class; so here a receiver counts when a
  * binding of its last name (`x = ...`, `x: ...`, `x := ...`, `... as x`, `self.x = ...`) has a name of the class
- * on its logical line, or is another such name (up to four deep). Modules that annotate a client field but call
+ * on its logical line (or a call of a def whose header names it: a factory, ../factoryText), or is another such
+ * name (up to four deep). Modules that annotate a client field but call
  * `.get(` on dicts (most) are then not taken to block. Without the logical lines (the lexer gave up on the
  * text), every such call counts.
  */
 import { HTTPX_CLIENT_METHODS } from '../targets';
 import { lastAtOrBefore } from '../../python/text';
+import { callsOneOf, factoryNames } from '../factoryText';
 
 /** Blanks between tokens: spaces, tabs, and line breaks (in brackets, or continued by a backslash). */
 const GAP = '[\\s\\\\]*';
@@ -69,6 +71,10 @@ export function httpxClientCalls(
     return k + 1 < lines.length ? lines[k + 1]! : code.length;
   };
   const known = new Map<string, boolean>();
+  // A factory's result: `client = make_client()` with `def make_client() -> httpx.Client:` (../factories).
+  let factories: Set<string> | undefined;
+  const callsFactory = (text: string): boolean =>
+    callsOneOf(text, (factories ??= factoryNames(code, lines, word)));
   /**
    * The occurrences binding each name (`name =`, `name:`, `as name`), found in one pass over the module the
    * first time a receiver is asked about (a regex per name was quadratic in a module of many receivers).
@@ -113,12 +119,12 @@ export function httpxClientCalls(
         // `with base as name:` (the value is `base`).
         const before = code.slice(lineStart(m.index!), m.index);
         const value = NAME_AT_END.exec(before);
-        yes =
-          word.test(code.slice(lineStart(m.index!), lineEnd(m.index!))) ||
-          (value !== null && follow(value[1]!));
+        const line = code.slice(lineStart(m.index!), lineEnd(m.index!));
+        yes = word.test(line) || callsFactory(line) || (value !== null && follow(value[1]!));
       } else {
         const rest = code.slice(m.index! + m[0].length - 1, lineEnd(m.index!));
-        yes = word.test(rest) || [...rest.matchAll(NAME_VALUES)].some((v) => follow(v[1]!));
+        yes =
+          word.test(rest) || callsFactory(rest) || [...rest.matchAll(NAME_VALUES)].some((v) => follow(v[1]!));
       }
       if (yes) break;
     }
@@ -142,7 +148,10 @@ export function httpxClientCalls(
     // `httpx.Client(...).get(`, `(client or other).get(`: the statement decides (any name of the class in it).
     const k = Math.max(0, lastAtOrBefore(lines, dot));
     let named = lineNames.get(k);
-    if (named === undefined) lineNames.set(k, (named = word.test(code.slice(lineStart(dot), lineEnd(dot)))));
+    if (named === undefined) {
+      const line = code.slice(lineStart(dot), lineEnd(dot));
+      lineNames.set(k, (named = word.test(line) || callsFactory(line)));
+    }
     return named;
   };
   return {

@@ -288,16 +288,17 @@ export function planCheck(source: string): CheckPlan {
   const hasAsync = new Uint8Array(count);
   ASYNC.lastIndex = 0;
   for (let m = ASYNC.exec(code); m; m = ASYNC.exec(code)) hasAsync[statementAt(m.index)] = 1;
-  // Factories declared to return a class (`def make_client() -> httpx.Client:`) are evidence wherever they are
-  // defined (./factories): their headers are in reach of every statement, and a call of one carries evidence.
+  // Factories of a class (`def make_client() -> httpx.Client:`, or returning `httpx.Client()`) are evidence
+  // wherever they are defined (./factories): their blocks are in reach of every statement, a call of one carries
+  // evidence, and the statements defining one are kept.
   const factories = new FactoryText(code, lexed?.lines, {
-    executor: regExp(`executor${executorNames ? `|${executorNames.source}` : ''}`, 'i'),
+    executor: executorNames && regExp(executorNames.source),
     session: sessionNames && regExp(sessionNames.source),
     httpxClient: clientNames && regExp(clientNames.source),
     popen: popenNames && regExp(popenNames.source),
   });
   const inReach = (k: number, test: (text: string) => boolean): boolean =>
-    test(statementCode(k)) || test(moduleLevel()) || test(factories.headers());
+    test(statementCode(k)) || test(moduleLevel()) || test(factories.text());
   const satisfied = (k: number, need: Need): boolean => {
     switch (need) {
       case 'none':

@@ -7,7 +7,7 @@
  */
 import type { Node } from '../python/treeSitter';
 import { type Binding, callArguments, callee } from '../python/scope';
-import { factoryReturnType } from './factories';
+import { factoryDef, returnedValues } from './factories';
 import { CF_WAITS, EXECUTOR_CLASSES, HTTPX_CLIENT_CLASSES, POPEN_CLASSES, SESSION_CLASSES } from './targets';
 
 /** Names that mark a receiver as an executor without other evidence: `executor`, `self._executor`, `io_executor`. */
@@ -47,6 +47,8 @@ export class ValueKinds {
   private readonly sessionCache = new Map<number, boolean>();
   private readonly httpxClientCache = new Map<number, boolean>();
   private readonly popenCache = new Map<number, boolean>();
+  /** The factories whose returns are being read (./factories): one met again (recursion) is no evidence. */
+  private readonly reading = new Set<number>();
 
   constructor(private readonly lookup: BindingLookup) {}
 
@@ -96,18 +98,32 @@ export class ValueKinds {
   }
 
   /**
-   * Constructed right there (`httpx.Client(...)`), or made by a factory of this file declared to return one
-   * (`make_client()` with `def make_client() -> httpx.Client:`, `self._client()` with such a method of the
-   * class around the call: ./factories).
+   * Constructed right there (`httpx.Client(...)`), or made by a factory of this file (./factories): one
+   * declared to return the class (`make_client()` with `def make_client() -> httpx.Client:`, `self._client()`
+   * with such a method of the class around the call), or declaring nothing and returning one from every
+   * `return` (a construction, a local name assigned one, another factory's call).
    */
-  private constructs(expr: Node, classes: ReadonlySet<string>): boolean {
+  private constructs(expr: Node, classes: ReadonlySet<string>, inFactory = false): boolean {
     if (expr.type !== 'call') return false;
     const fn = callee(expr);
     if (!fn) return false;
     const q = this.lookup.qualify(fn);
     if (q !== undefined && classes.has(q)) return true;
-    const declared = factoryReturnType(expr, fn, (name) => this.lookup.bindingsOf(name, expr).length > 0);
-    return declared !== undefined && this.annotationNames(declared, classes);
+    // (in a factory's body, which may lie outside the part of the file being checked: its own parameters only)
+    const bound = inFactory ? () => false : (name: string) => this.lookup.bindingsOf(name, expr).length > 0;
+    const def = factoryDef(expr, fn, bound);
+    if (!def) return false;
+    const declared = def.childForFieldName('return_type');
+    if (declared) return this.annotationNames(declared, classes);
+    // What it returns: constructions, or calls of factories (one returning its own result, directly or not,
+    // is read once per question and says nothing).
+    if (this.reading.has(def.id)) return false;
+    this.reading.add(def.id);
+    try {
+      return returnedValues(def)?.every((v) => this.constructs(v, classes, true)) ?? false;
+    } finally {
+      this.reading.delete(def.id);
+    }
   }
 
   /**
@@ -116,6 +132,7 @@ export class ValueKinds {
    * or named like one.
    */
   isExecutor(expr: Node, depth = 0): boolean {
+    // (what a factory returns: with bindings of its own to follow, as deep as a receiver's)
     if (this.constructs(expr, EXECUTOR_CLASSES)) return true;
     const name =
       expr.type === 'identifier'

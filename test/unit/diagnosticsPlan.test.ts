@@ -456,9 +456,9 @@ test('httpx.Client receivers: every binding x call shape, planned and pre-filter
 });
 
 test('factories declared to return a client, Session or Popen: planned and pre-filtered == whole-file (BHD006, BHD007)', async () => {
-  // The analysis (../factories) reads a def's return annotation; the planner must keep that def and the text
-  // gates (clientText, blockingText) must take its calls for the class. Nothing else names the class at module
-  // level here: the factory's header is the only evidence.
+  // The analysis (../factories) reads a def's return annotation, or what every `return` of an unannotated one
+  // returns; the planner must keep that def and the text gates (clientText, blockingText) must take its calls
+  // for the class. Nothing else names the class at module level here: the factory is the only evidence.
   const kinds: Record<string, { imports: string; type: string; call: (r: string) => string }> = {
     client: { imports: 'import httpx\n', type: 'httpx.Client', call: (r) => `${r}.get(url)` },
     session: {
@@ -475,6 +475,13 @@ test('factories declared to return a client, Session or Popen: planned and pre-f
     multiLine: (t) => `def make(\n    url=None,\n) -> ${t}:\n    return None\n`,
     decoy: () => 'def make(url=None) -> dict:\n    return {}\n',
     unannotated: () => 'def make(url=None):\n    return None\n',
+    inferred: (t) => `def make(url=None):\n    if url:\n        raise ValueError(url)\n    return ${t}()\n`,
+    inferredViaName: (t) => `def make(url=None):\n    made = ${t}()\n    return made\n`,
+    maybeNone: (t) => `def make(url=None):\n    if url:\n        return None\n    return ${t}()\n`,
+    fallsOff: (t) => `def make(url=None):\n    if url:\n        return ${t}()\n`,
+    chained: (t) => `def inner():\n    return ${t}()\n\n\ndef make(url=None):\n    return inner()\n`,
+    recursive: () => 'def make(url=None):\n    return make(url)\n',
+    reassigned: (t) => `def make(url=None):\n    made = ${t}()\n    made = wrap(made)\n    return made\n`,
   };
   const uses: Record<string, (call: (r: string) => string) => string> = {
     bound: (call) => `    x = make()\n    ${call('x')}\n`,
@@ -516,9 +523,10 @@ test('factories declared to return a client, Session or Popen: planned and pre-f
       found.set(key, (found.get(key) ?? 0) + full.length);
     }
     // Each declared factory: a finding per kind x use, in async code and through the helper (3 x 3 x 2).
-    for (const h of ['plain', 'optional', 'decorated', 'multiLine']) assert.equal(found.get(h), 18, h);
-    assert.equal(found.get('decoy'), 0);
-    assert.equal(found.get('unannotated'), 0);
+    for (const h of ['plain', 'optional', 'decorated', 'multiLine', 'inferred', 'inferredViaName', 'chained'])
+      assert.equal(found.get(h), 18, h);
+    for (const h of ['decoy', 'unannotated', 'maybeNone', 'fallsOff', 'recursive', 'reassigned'])
+      assert.equal(found.get(h), 0, h);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -7,6 +7,7 @@
  * bound to one); a bare `return`, `return None` or falling off its end (None) says it is not always one.
  */
 import type { Node } from '../python/treeSitter';
+import { perTree } from '../python/treeIndex';
 
 const DEFINITIONS = new Set(['function_definition', 'decorated_definition']);
 
@@ -16,6 +17,18 @@ function defOf(statement: Node): Node | undefined {
   if (statement.type !== 'decorated_definition') return undefined;
   const inner = statement.childForFieldName('definition');
   return inner?.type === 'function_definition' ? inner : undefined;
+}
+
+/** The defs among the statements of `block` (a module), by name: the last of each name. */
+function defsByName(block: Node): Map<string, Node> {
+  const defs = new Map<string, Node>();
+  for (const statement of block.namedChildren) {
+    if (!statement || !DEFINITIONS.has(statement.type)) continue;
+    const def = defOf(statement);
+    const name = def?.childForFieldName('name')?.text;
+    if (def && name) defs.set(name, def);
+  }
+  return defs;
 }
 
 /** The last def named `name` among the statements of `block` (a module, a class body). */
@@ -60,10 +73,10 @@ function parameterAround(node: Node, name: string): boolean {
 export function factoryDef(call: Node, fn: Node, bound: (name: string) => boolean): Node | undefined {
   let def: Node | undefined;
   if (fn.type === 'identifier') {
-    if (bound(fn.text) || parameterAround(call, fn.text)) return undefined;
-    let root: Node = call;
-    while (root.parent) root = root.parent;
-    def = lastDef(root, fn.text);
+    // (the module's defs by name, read once per tree: asked for every receiver made by a call)
+    const tree = call.tree;
+    def = perTree(tree, 'moduleDefs', () => defsByName(tree.rootNode)).get(fn.text);
+    if (def && (bound(fn.text) || parameterAround(call, fn.text))) return undefined;
   } else if (fn.type === 'attribute') {
     const object = fn.childForFieldName('object');
     const attr = fn.childForFieldName('attribute');

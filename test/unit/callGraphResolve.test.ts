@@ -244,6 +244,10 @@ test('BHD007 follows names a star import brings: a function, a class method, a m
     'def save():',
     '    return 1',
     '',
+    'class Local:',
+    '    def load_all(self):  # a method of that name: not what `load_all()` calls',
+    '        return 1',
+    '',
     'async def route(x):',
     '    load_all()',
     '    Repo.load()',
@@ -282,6 +286,13 @@ test('BHD007 follows names a star import brings: a function, a class method, a m
     ],
     caller,
   );
+  // A method named like a star import's function is no def of the module: `load_all()` is still the star's.
+  const alone = await chainMessages(
+    'models.py',
+    ['import time', '', 'def load_all():', '    time.sleep(1)', ''],
+    'from models import *\n\nclass Local:\n    def load_all(self):\n        return 1\n\nasync def route():\n    load_all()\n',
+  );
+  assert.equal(alone.length, 1, 'a method of the same name');
   // (this module's own `save` wins; `_hidden` is not brought by a star import)
   assert.deepEqual(
     messages.map((m) => m.replace(/ blocks the event loop.*/, '')),

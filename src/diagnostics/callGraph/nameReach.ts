@@ -69,11 +69,11 @@ interface ModuleText {
 
 /**
  * Where a star import may bring `n` from (`from .models import *` as `from .models import n`): for a name the
- * module neither imports by name nor defines as a def or class (a superset: a star module that does not have
- * it answers no, ./nameReach named).
+ * module does not import by name (a superset: also one it defines, perhaps only as a method or nested def; a
+ * star module that does not have it answers no, ./nameReach named).
  */
 function starSources(text: ModuleText, n: string): ImportSource[] {
-  if (text.stars.length === 0 || text.blocks?.has(n)) return [];
+  if (text.stars.length === 0) return [];
   return text.stars.map(([module, level]) => [module, level, n]);
 }
 
@@ -344,7 +344,7 @@ export class NameReach {
         // (the same scan as the pre-filter's when the module is also a checked file: kept with its lexed text)
         bases: (lexed ? derived(lexed, 'bases', () => plainBases(code)) : plainBases(code)).filter((b) => {
           const head = baseUse(b, '')[0];
-          return imports.has(head) || (stars.length > 0 && !blocks?.has(head));
+          return imports.has(head) || stars.length > 0;
         }),
         instances: () => (instances ??= instanceMapOf(bindings().names)),
         moduleInstances: () => (moduleInstances ??= moduleInstanceMap(bindings().names, code, lexed?.lines)),

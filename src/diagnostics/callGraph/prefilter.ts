@@ -87,10 +87,13 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     if (local === '*') stars.push(...modules);
     else imported.set(local, [...(imported.get(local) ?? []), ...modules]);
   }
-  /** Where `name` is imported from: by name, else through a star import (as `from m import name`). */
+  /**
+   * Where `name` is imported from: by name, else through a star import (as `from m import name`; also for a name
+   * this file defines: a def or class of that name may be a method or nested, not the module's).
+   */
   const sourcesOf = (name: string): ImportSource[] | undefined =>
     imported.get(name) ??
-    (stars.length > 0 && !defs.has(name) ? stars.map(([module, level]) => [module, level, name]) : undefined);
+    (stars.length > 0 ? stars.map(([module, level]) => [module, level, name]) : undefined);
   /** The bases that may be imported (by name or through a star import): an inherited method may be there. */
   const importedOnes = (bases: string[]): string[] =>
     bases.filter((b) => sourcesOf(baseUse(b, '')[0]) !== undefined);
@@ -268,10 +271,12 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
   if (importedBases.length > 0) for (const m of code.matchAll(SELF_CALL)) all.add(m[1]!);
   const asyncAt = asyncLocator(code, lexed.lines);
   if (stars.length > 0) {
-    // Any name called in async code may be a star import's: each is asked (no locator: any star that may block).
-    if (!asyncAt) {
+    // Any name called in async code may be a star import's: each is asked (no locator, or a name that is not
+    // plain ASCII, which the scan below does not read: any star that may block).
+    if (!asyncAt || NON_ASCII.test(code)) {
       if (stars.some(([module, level]) => mayBlock(module, level))) return true;
-    } else
+    }
+    if (asyncAt)
       for (const [from, to] of asyncAt.ranges) {
         HEAD_CALL.lastIndex = from;
         for (let m = HEAD_CALL.exec(code); m && m.index < to; m = HEAD_CALL.exec(code))
@@ -301,6 +306,7 @@ function topLevelSyncDef(code: string, blocks: Map<string, Block[]>, name: strin
 
 /** A name (not an attribute) followed by `(` or `.`: the head of a call's callee (as ./asyncCalls reads it). */
 const HEAD_CALL = /(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*(?=[ \t\r\n\\]*[(.])/g;
+const NON_ASCII = /[^\x00-\x7f]/;
 /** Words a star import never brings for a call (keywords; `self`/`cls`, which are this scope's). */
 const NOT_STAR_NAMES = new Set([
   'self',

@@ -122,7 +122,7 @@ export function blockingText(
   // receiver may be bound to one (./clientText: most `.get(` calls in such modules are dicts').
   const clientCall = httpx && CLIENT_WORD.test(code) ? httpxClientCalls(code, lines, clientNames) : undefined;
   const re = methodsFor(evident);
-  // (with the factories declared to return a Session: `s = make_session()` is near one, ../factories)
+  // (with the factories of a Session, declared or returning one: `s = make_session()` is near one, ../factories)
   const near =
     evident.has('session') && lines
       ? sessionNear(

@@ -4,8 +4,8 @@
  * httpx.Client. The analysis (../valueKinds) takes a receiver for one when it is constructed right there or bound
  * (through up to three names) to a construction or annotation of the class; so here a receiver counts when a
  * binding of its last name (`x = ...`, `x: ...`, `x := ...`, `... as x`, `self.x = ...`) has a name of the class
- * on its logical line (or a call of a def whose header names it: a factory, ../factoryText), or is another such
- * name (up to four deep). Modules that annotate a client field but call
+ * on its logical line (or a call of a def whose block names it, or calls such a def: a factory, ../factoryText),
+ * or is another such name (up to four deep). Modules that annotate a client field but call
  * `.get(` on dicts (most) are then not taken to block. Without the logical lines (the lexer gave up on the
  * text), every such call counts.
  */
@@ -71,7 +71,8 @@ export function httpxClientCalls(
     return k + 1 < lines.length ? lines[k + 1]! : code.length;
   };
   const known = new Map<string, boolean>();
-  // A factory's result: `client = make_client()` with `def make_client() -> httpx.Client:` (../factories).
+  // A factory's result: `client = make_client()` with `def make_client() -> httpx.Client:` or one returning
+  // `httpx.Client(...)` (../factories).
   let factories: Set<string> | undefined;
   const callsFactory = (text: string): boolean =>
     callsOneOf(text, (factories ??= factoryNames(code, lines, word)));

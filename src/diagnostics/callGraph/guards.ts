@@ -4,7 +4,8 @@
  * `def f(items, parallel=False): ... if parallel: with ThreadPoolExecutor() ...`, a call `f(items)` never
  * enters the `if`. BHD007 follows such a guarded operation (or call) only when the call into the function
  * may pass the flag: by keyword, by position, or through `*args`/`**kwargs`. Only a plain flag counts: a
- * parameter with a `False`/`None`/`0`/`True` default, tested as `if p:`, `if p is not None:` or `if p is True:`
+ * parameter with a `False`/`None`/`0`/`True` default, or one without a default (what the call passes then
+ * always decides), tested as `if p:`, `if p is not None:` or `if p is True:`
  * (also as an `elif`), and never assigned in the body; or the rest of the body after `if not p: return` (or
  * `if p is None: return`/`raise`) directly in it. A literal that keeps the branch off (`None`, and
  * `False`/`0` unless the test is `is not None`) passes nothing.

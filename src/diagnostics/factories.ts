@@ -19,7 +19,7 @@ function defOf(statement: Node): Node | undefined {
   return inner?.type === 'function_definition' ? inner : undefined;
 }
 
-/** The defs among the statements of `block` (a module), by name: the last of each name. */
+/** The defs among the statements of `block` (a module, a class body), by name: the last of each name. */
 function defsByName(block: Node): Map<string, Node> {
   const defs = new Map<string, Node>();
   for (const statement of block.namedChildren) {
@@ -29,17 +29,6 @@ function defsByName(block: Node): Map<string, Node> {
     if (def && name) defs.set(name, def);
   }
   return defs;
-}
-
-/** The last def named `name` among the statements of `block` (a module, a class body). */
-function lastDef(block: Node, name: string): Node | undefined {
-  let found: Node | undefined;
-  for (const statement of block.namedChildren) {
-    if (!statement || !DEFINITIONS.has(statement.type)) continue;
-    const def = defOf(statement);
-    if (def?.childForFieldName('name')?.text === name) found = def;
-  }
-  return found;
 }
 
 /** The class whose body holds `node` directly in one of its methods (`self`/`cls` there are its instance). */
@@ -83,7 +72,7 @@ export function factoryDef(call: Node, fn: Node, bound: (name: string) => boolea
     if (!attr || object?.type !== 'identifier' || (object.text !== 'self' && object.text !== 'cls'))
       return undefined;
     const body = classAround(call)?.childForFieldName('body');
-    def = body ? lastDef(body, attr.text) : undefined;
+    def = body ? defsByName(body).get(attr.text) : undefined;
   }
   return def;
 }

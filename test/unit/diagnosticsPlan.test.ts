@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { checkSource, mightContainFindings } from '../../src/diagnostics/analyze';
 import { planCheck } from '../../src/diagnostics/regions';
 import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
+import type { Finding } from '../../src/diagnostics/types';
 import { rootsForFiles } from '../../src/diagnostics/callGraph/roots';
 
 const repo = path.join(__dirname, '../../..');
@@ -375,6 +376,53 @@ test('mightContainFindings: requests imports in every form, not doctest lines', 
   assert.equal(mightContainFindings('"""\n>>> import requests\n>>> requests.get(u)\n"""\n'), false);
 });
 
+/** The whole-file findings of a generated case: in its own async code, and through a helper from a route. */
+interface CaseFindings {
+  direct: Finding[];
+  chain: Finding[];
+}
+
+/**
+ * Each case `[name, top, body]` as three modules of a fresh package: `app/h_<name>.py` (`top`, then `body` in
+ * `def helper(<param>):`), `app/d_<name>.py` (the body in `async def main`) and `app/r_<name>.py` (async code
+ * calling the helper). The last two, checked planned and pre-filtered, must equal the whole-file check against a
+ * call graph without text gates; their whole-file findings are returned by case name.
+ */
+async function plannedEqualsWhole(
+  cases: Iterable<readonly [name: string, top: string, body: string]>,
+  param = 'url',
+): Promise<Map<string, CaseFindings>> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-cases-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'app'));
+    fs.writeFileSync(path.join(dir, 'app', '__init__.py'), '');
+    // (every module written before the indexes are made: they list directories once)
+    const checks: [string, string, string][] = [];
+    for (const [name, top, body] of cases) {
+      fs.writeFileSync(path.join(dir, 'app', `h_${name}.py`), `${top}def helper(${param}):\n${body}`);
+      const route = `from app.h_${name} import helper\n\n\nasync def route(${param}):\n    helper(${param})\n`;
+      checks.push([name, path.join(dir, 'app', `d_${name}.py`), `${top}async def main(${param}):\n${body}`]);
+      checks.push([name, path.join(dir, 'app', `r_${name}.py`), route]);
+    }
+    for (const [, file, source] of checks) fs.writeFileSync(file, source);
+    const project = new ProjectIndex({ roots: [dir] });
+    const reference = new ProjectIndex({ roots: [dir], textGate: false });
+    const found = new Map<string, CaseFindings>();
+    for (const [name, file, source] of checks) {
+      const planned = await checkSource(source, { project, file });
+      const full = await checkSource(source, { project: reference, file, regions: false });
+      assert.deepEqual(planned, full, name);
+      const entry = found.get(name) ?? { direct: [], chain: [] };
+      if (path.basename(file).startsWith('d_')) entry.direct = full;
+      else entry.chain = full;
+      found.set(name, entry);
+    }
+    return found;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test('httpx.Client receivers: every binding x call shape, planned and pre-filtered == whole-file (BHD006, BHD007)', async () => {
   // ./callGraph/clientText reads receivers from text; the analysis (valueKinds) from the tree. Shapes from a
   // review: line breaks before/after the dot, continuations, walrus, aliases, chains of names, non-ASCII names.
@@ -418,41 +466,16 @@ test('httpx.Client receivers: every binding x call shape, planned and pre-filter
     formFeed: '\f\n',
   };
   const header = 'import httpx\nimport httpx as hx\nfrom httpx import Client as HC\n\n\n';
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-clients-'));
-  try {
-    fs.mkdirSync(path.join(dir, 'app'));
-    fs.writeFileSync(path.join(dir, 'app', '__init__.py'), '');
-    // (every module written before the indexes are made: they list directories once)
-    const checks: [string, string, string][] = [];
-    for (const [b, binding] of Object.entries(bindings))
-      for (const [c, call] of Object.entries(calls))
-        for (const [p, prefix] of Object.entries(prefixes)) {
-          const name = `${b}_${c}_${p}`;
-          const helper = `${header}${prefix}def helper(url):\n${binding}${call}`;
-          const inAsync = `${header}${prefix}async def main(url):\n${binding}${call}`;
-          const route = `from app.h_${name} import helper\n\n\nasync def route(url):\n    helper(url)\n`;
-          fs.writeFileSync(path.join(dir, 'app', `h_${name}.py`), helper);
-          checks.push([name, path.join(dir, 'app', `d_${name}.py`), inAsync]);
-          checks.push([name, path.join(dir, 'app', `r_${name}.py`), route]);
-        }
-    for (const [, file, source] of checks) fs.writeFileSync(file, source);
-    const roots = [dir];
-    const project = new ProjectIndex({ roots });
-    const reference = new ProjectIndex({ roots, textGate: false });
-    let direct = 0;
-    let chains = 0;
-    for (const [name, file, source] of checks) {
-      const planned = await checkSource(source, { project, file });
-      const full = await checkSource(source, { project: reference, file, regions: false });
-      assert.deepEqual(planned, full, name);
-      direct += full.filter((f) => f.code === 'BHD006').length;
-      chains += full.filter((f) => f.code === 'BHD007').length;
-    }
-    // (the analysis reads most of these shapes: the comparison above is not between two empty answers)
-    assert.ok(direct > 200 && chains > 200, `BHD006 ${direct}, BHD007 ${chains}`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const cases: [string, string, string][] = [];
+  for (const [b, binding] of Object.entries(bindings))
+    for (const [c, call] of Object.entries(calls))
+      for (const [p, prefix] of Object.entries(prefixes))
+        cases.push([`${b}_${c}_${p}`, `${header}${prefix}`, `${binding}${call}`]);
+  const found = [...(await plannedEqualsWhole(cases)).values()];
+  const direct = found.flatMap((f) => f.direct).filter((f) => f.code === 'BHD006').length;
+  const chains = found.flatMap((f) => f.chain).filter((f) => f.code === 'BHD007').length;
+  // (the analysis reads most of these shapes: the comparison above is not between two empty answers)
+  assert.ok(direct > 200 && chains > 200, `BHD006 ${direct}, BHD007 ${chains}`);
 });
 
 test('factories declared to return a client, Session or Popen: planned and pre-filtered == whole-file (BHD006, BHD007)', async () => {
@@ -488,48 +511,26 @@ test('factories declared to return a client, Session or Popen: planned and pre-f
     viaName: (call) => `    base = make(url)\n    x = base\n    ${call('x')}\n`,
     inline: (call) => `    ${call('make()')}\n`,
   };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-factories-'));
-  try {
-    fs.mkdirSync(path.join(dir, 'app'));
-    fs.writeFileSync(path.join(dir, 'app', '__init__.py'), '');
-    const checks: [string, string, string][] = [];
-    for (const [k, kind] of Object.entries(kinds))
-      for (const [h, header] of Object.entries(headers))
-        for (const [u, use] of Object.entries(uses)) {
-          const name = `${k}_${h}_${u}`;
+  const cases: [string, string, string][] = [];
+  for (const [k, kind] of Object.entries(kinds))
+    for (const [h, header] of Object.entries(headers))
+      for (const [u, use] of Object.entries(uses))
+        cases.push([
+          `${k}_${h}_${u}`,
           // (a def between the factory and its use: the planner leaves it out, not the factory)
-          const top = `${kind.imports}from functools import lru_cache\nfrom typing import Optional\n\n\n${header(kind.type)}\n\ndef other():\n    return 1\n\n\n`;
-          fs.writeFileSync(
-            path.join(dir, 'app', `h_${name}.py`),
-            `${top}def helper(url):\n${use(kind.call)}`,
-          );
-          const route = `from app.h_${name} import helper\n\n\nasync def route(url):\n    helper(url)\n`;
-          checks.push([
-            name,
-            path.join(dir, 'app', `d_${name}.py`),
-            `${top}async def main(url):\n${use(kind.call)}`,
-          ]);
-          checks.push([name, path.join(dir, 'app', `r_${name}.py`), route]);
-        }
-    for (const [, file, source] of checks) fs.writeFileSync(file, source);
-    const project = new ProjectIndex({ roots: [dir] });
-    const reference = new ProjectIndex({ roots: [dir], textGate: false });
-    const found = new Map<string, number>();
-    for (const [name, file, source] of checks) {
-      const planned = await checkSource(source, { project, file });
-      const full = await checkSource(source, { project: reference, file, regions: false });
-      assert.deepEqual(planned, full, name);
-      const key = name.split('_')[1]!;
-      found.set(key, (found.get(key) ?? 0) + full.length);
-    }
-    // Each declared factory: a finding per kind x use, in async code and through the helper (3 x 3 x 2).
-    for (const h of ['plain', 'optional', 'decorated', 'multiLine', 'inferred', 'inferredViaName', 'chained'])
-      assert.equal(found.get(h), 18, h);
-    for (const h of ['decoy', 'unannotated', 'maybeNone', 'fallsOff', 'recursive', 'reassigned'])
-      assert.equal(found.get(h), 0, h);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+          `${kind.imports}from functools import lru_cache\nfrom typing import Optional\n\n\n${header(kind.type)}\n\ndef other():\n    return 1\n\n\n`,
+          use(kind.call),
+        ]);
+  const found = new Map<string, number>();
+  for (const [name, { direct, chain }] of await plannedEqualsWhole(cases)) {
+    const key = name.split('_')[1]!;
+    found.set(key, (found.get(key) ?? 0) + direct.length + chain.length);
   }
+  // Each declared factory: a finding per kind x use, in async code and through the helper (3 x 3 x 2).
+  for (const h of ['plain', 'optional', 'decorated', 'multiLine', 'inferred', 'inferredViaName', 'chained'])
+    assert.equal(found.get(h), 18, h);
+  for (const h of ['decoy', 'unannotated', 'maybeNone', 'fallsOff', 'recursive', 'reassigned'])
+    assert.equal(found.get(h), 0, h);
 });
 
 test('mightContainFindings: the other HTTP clients under other names (urllib3, httpx, urlopen aliases)', async () => {
@@ -552,7 +553,7 @@ test('mightContainFindings: the other HTTP clients under other names (urllib3, h
 test('process calls: every import x call shape, planned and pre-filtered == whole-file (BHD006, BHD007)', async () => {
   // The text pre-filters (mayRunProcess, the BHD007 gates) read imports and calls from text; the analysis from
   // the tree. Each case: [imports, call, blocks].
-  const cases: Record<string, [string, string, boolean]> = {
+  const processCalls: Record<string, [string, string, boolean]> = {
     module: ['import subprocess\n', 'subprocess.run(cmd)', true],
     moduleAlias: ['import subprocess as sp\n', 'sp.check_call(cmd)', true],
     byName: ['from subprocess import run\n', 'run(cmd)', true],
@@ -586,39 +587,21 @@ test('process calls: every import x call shape, planned and pre-filtered == whol
     nested: (c) => `    return [${c}]\n`,
     localImport: (c) => `    import subprocess, os\n    ${c}\n`,
   };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bhd-processes-'));
-  try {
-    fs.mkdirSync(path.join(dir, 'app'));
-    fs.writeFileSync(path.join(dir, 'app', '__init__.py'), '');
-    const checks: [string, string, string, boolean][] = [];
-    for (const [k, [imports, call, blocks]] of Object.entries(cases))
-      for (const [s, shape] of Object.entries(shapes)) {
-        const name = `${k}_${s}`;
-        const body = shape(call);
-        fs.writeFileSync(path.join(dir, 'app', `h_${name}.py`), `${imports}\n\ndef helper(cmd):\n${body}`);
-        checks.push([
-          name,
-          path.join(dir, 'app', `d_${name}.py`),
-          `${imports}\n\nasync def main(cmd):\n${body}`,
-          blocks,
-        ]);
-        const route = `from app.h_${name} import helper\n\n\nasync def route(cmd):\n    helper(cmd)\n`;
-        checks.push([name, path.join(dir, 'app', `r_${name}.py`), route, blocks]);
-      }
-    for (const [, file, source] of checks) fs.writeFileSync(file, source);
-    const roots = [dir];
-    const project = new ProjectIndex({ roots });
-    const reference = new ProjectIndex({ roots, textGate: false });
-    for (const [name, file, source, blocks] of checks) {
-      const planned = await checkSource(source, { project, file });
-      const full = await checkSource(source, { project: reference, file, regions: false });
-      assert.deepEqual(planned, full, name);
-      const codes = full.map((f) => f.code).filter((c) => c === 'BHD006' || c === 'BHD007');
-      assert.equal(codes.length > 0, blocks, `${name}: ${codes.join(',')}`);
+  const cases: [string, string, string][] = [];
+  const blocks = new Map<string, boolean>();
+  for (const [k, [imports, call, blocking]] of Object.entries(processCalls))
+    for (const [sh, shape] of Object.entries(shapes)) {
+      cases.push([`${k}_${sh}`, `${imports}\n\n`, shape(call)]);
+      blocks.set(`${k}_${sh}`, blocking);
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  for (const [name, found] of await plannedEqualsWhole(cases, 'cmd'))
+    for (const [where, findings] of [
+      ['in async code', found.direct],
+      ['through a helper', found.chain],
+    ] as const) {
+      const codes = findings.map((f) => f.code).filter((c) => c === 'BHD006' || c === 'BHD007');
+      assert.equal(codes.length > 0, blocks.get(name), `${name} (${where}): ${codes.join(',')}`);
+    }
 });
 
 test('mightContainFindings: process calls under other names, and not for os without them', () => {

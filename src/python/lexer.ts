@@ -29,8 +29,9 @@ export interface Lexed {
   /** Where every logical line starts (a physical line outside brackets, strings and continuations). */
   lines: number[];
   /**
-   * `source` with every comment and every string literal replaced by spaces (line breaks kept; f- and
-   * t-strings kept as they are, their braces hold code): a regex over it never matches text in a string.
+   * `source` with every comment and every string literal replaced by spaces (line breaks kept; of f- and
+   * t-strings only the literal text, their replacement fields hold code: see literalParts): a regex over it
+   * never matches text in a string.
    */
   code: string;
   /** Results computed from `code` (derived): read-only for the callers. */
@@ -173,6 +174,7 @@ function lex(source: string): Lexed | undefined {
     const codeString =
       p > 0 && /\w/.test(source[p - 1]!) ? false : CODE_STRING_PREFIX.test(source.slice(p, i));
     if (!codeString) blankOut(i, j);
+    else for (const [from, to] of literalParts(source, i, j)) blankOut(from, to);
     i = j;
   }
   if (depth !== 0) return undefined;
@@ -204,6 +206,64 @@ export function stringEnd(source: string, i: number, strict = false): number | u
     if (source.startsWith(q + q + q, j)) return j + 3;
     j++;
   }
+}
+
+/**
+ * The literal text of the f- or t-string whose quote is at `start` of `source` and that ends at `end` (as
+ * stringEnd reads it): what lies outside its replacement fields (`{expr!r:spec}` stays whole, the format
+ * spec's nested fields too), doubled braces and escapes included, as ranges to blank. A backslash before a
+ * line break stays (a continuation), and so does the rest of the string from a field that does not close
+ * inside it (nothing assumed). The quotes stay: the string still ends where stringEnd says.
+ */
+export function literalParts(source: string, start: number, end: number): [number, number][] {
+  const q = source[start]!;
+  const quotes = source.startsWith(q + q + q, start) ? 3 : 1;
+  const from = start + quotes;
+  const closed = end - quotes >= from && source.startsWith(q.repeat(quotes), end - quotes);
+  const to = closed ? end - quotes : end;
+  const parts: [number, number][] = [];
+  let literal = from; // where the literal run being read started
+  const cut = (at: number): void => {
+    if (at > literal) parts.push([literal, at]);
+  };
+  for (let k = from; k < to;) {
+    const c = source.charCodeAt(k);
+    if (c === 92 /* \ */) {
+      const next = source.charCodeAt(k + 1);
+      if (next === 10 || next === 13) {
+        cut(k);
+        k += source.startsWith('\r\n', k + 1) ? 3 : 2;
+        literal = k;
+      } else k += 2;
+      continue;
+    }
+    if ((c === 123 || c === 125) && source.charCodeAt(k + 1) === c) {
+      k += 2; // `{{` / `}}`: a brace of the text
+      continue;
+    }
+    if (c !== 123 /* { */) {
+      k++;
+      continue;
+    }
+    // A replacement field: kept up to its closing brace.
+    let depth = 0;
+    let m = k;
+    for (; m < to; m++) {
+      const d = source.charCodeAt(m);
+      if (d === 34 || d === 39) {
+        const after = stringEnd(source, m, true);
+        if (after === undefined || after > to) m = to;
+        else m = after - 1;
+      } else if (d === 40 || d === 91 || d === 123) depth++;
+      else if ((d === 41 || d === 93 || d === 125) && --depth === 0) break;
+    }
+    cut(k);
+    if (m >= to) return parts; // not closed inside the string: the rest stays
+    k = m + 1;
+    literal = k;
+  }
+  cut(to);
+  return parts;
 }
 
 /**

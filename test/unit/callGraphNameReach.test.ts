@@ -135,6 +135,12 @@ test('pre-filter: constructing an imported class starts no chain; its static met
       `    def k(self):\n        ${k}\n\n    async def am(self):\n        self.m()\n`;
     assert.equal(fresh.mayHaveChains(main, service('Agent.run(None)')), true);
     assert.equal(fresh.mayHaveChains(main, service('Agent()')), false);
+    // The text of an f-string is no code (a prompt's "ask the Agent." read as `Agent.` reached the whole
+    // class); its replacement fields are.
+    assert.equal(fresh.mayHaveChains(main, local('return f"Ask the Agent.\\n{x}"')), false);
+    assert.equal(fresh.mayHaveChains(main, local('return f"""Ask the Agent.\n{x}"""')), false);
+    assert.equal(fresh.mayHaveChains(main, local('return f"Ask: {Agent.run(None)}"')), true);
+    assert.equal(fresh.mayHaveChains(main, local('return f"{x:{Agent.run(None)}}"')), true, 'a nested field');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -425,6 +425,30 @@ test('useShape: called, or the attributes of a dotted callee up to the call', ()
   assert.deepEqual(shape('name.é(1)'), { call: false }, 'not sure');
 });
 
+test('lexTopLevel: of an f- or t-string only the replacement fields stay in code (same length, same lines)', () => {
+  const kept = (source: string): string => {
+    const code = lexTopLevel(source)!.code;
+    assert.equal(code.length, source.length);
+    const breaks = (text: string): number[] => [...text].flatMap((c, i) => (c === '\n' ? [i] : []));
+    assert.deepEqual(breaks(code), breaks(source), 'line breaks where they were');
+    return code.replace(/ +/g, ' ');
+  };
+  assert.equal(
+    kept('x = f"the Agent. {a.run()} {{b.c()}}"\n'),
+    'x = f" {a.run()} "\n',
+    'doubled braces are text',
+  );
+  assert.equal(kept('f"{x:{w}.{p}f} Agent."'), 'f"{x:{w}.{p}f} "', 'a format spec with nested fields');
+  assert.equal(kept(`f'{d["k"]} Agent.'`), `f'{d["k"]} '`, 'a string inside a field');
+  assert.equal(kept('f"a\\"b {x} \\{"'), 'f" {x} "', 'escapes are text');
+  assert.equal(kept('f"abc\\\ndef {x}"'), 'f" \\\n {x}"', 'a continuation stays');
+  assert.equal(kept('f"""Agent.\n  {x}\n"""'), 'f""" \n {x}\n"""', 'triple-quoted');
+  assert.equal(kept('rf"\\d+ Agent. {x}"'), 'rf" {x}"', 'a raw f-string');
+  assert.equal(kept('t"Agent. {x}"'), 't" {x}"', 'a t-string');
+  assert.equal(kept('f"Agent. {x" + y\n'), 'f" {x" + y\n', 'a field not closed: the rest stays');
+  assert.equal(kept('"plain {x}"'), ' ', 'another string is blanked whole');
+});
+
 test('lexTopLevel and importBindings: a kept result is the one a fresh run gives', () => {
   const a = 'import time\nasync def f():\n    time.sleep(1)\n';
   const b = 'from x import (y as z)\n';

@@ -201,18 +201,22 @@ test('BHD007 fixes read the fixed file from the round, not from disk once per ch
   }) as typeof fs.readFileSync;
   let reports;
   try {
-    reports = await fixFiles([file, other], { unsafeFixes: true, srcRoots: [dir] });
+    try {
+      reports = await fixFiles([file, other], { unsafeFixes: true, srcRoots: [dir] });
+    } finally {
+      nodeFs.readFileSync = realRead;
+    }
+    assert.deepEqual(
+      reports.map((r) => [path.basename(r.file), r.status, r.applied.length]),
+      [
+        ['routes.py', 'fixed', 300],
+        ['other.py', 'fixed', 1],
+      ],
+    );
+    assert.ok(reads <= 3, `routes.py read from disk ${reads} times`);
+    assert.equal((fs.readFileSync(file, 'utf8').match(/await asyncio\.to_thread\(mid\)/g) ?? []).length, 300);
+    assert.match(fs.readFileSync(other, 'utf8'), /await asyncio\.to_thread\(mid\)/);
   } finally {
-    nodeFs.readFileSync = realRead;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  assert.deepEqual(
-    reports.map((r) => [path.basename(r.file), r.status, r.applied.length]),
-    [
-      ['routes.py', 'fixed', 300],
-      ['other.py', 'fixed', 1],
-    ],
-  );
-  assert.ok(reads <= 3, `routes.py read from disk ${reads} times`);
-  assert.equal((fs.readFileSync(file, 'utf8').match(/await asyncio\.to_thread\(mid\)/g) ?? []).length, 300);
-  assert.match(fs.readFileSync(other, 'utf8'), /await asyncio\.to_thread\(mid\)/);
 });

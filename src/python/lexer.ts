@@ -280,6 +280,36 @@ function blank(text: string): string {
   return text.replace(/[^\r\n]+/g, (run) => ' '.repeat(run.length));
 }
 
+/** indentWidth of a line with nothing but blanks (Python ignores its indentation). */
+export const BLANK_LINE = -1;
+/** indentWidth of a line whose indentation is not read (a form feed in it). */
+export const UNREAD_INDENT = -2;
+
+/**
+ * The indentation width of the logical line starting at `from` of `code` as tree-sitter's Python scanner
+ * measures it, which the trees the analysis reads follow: a space 1, a tab 8 (Python tabs to the next multiple
+ * of 8: the same whenever no space comes before a tab, and a file mixing them otherwise is a TabError).
+ * BLANK_LINE for a line of blanks only, UNREAD_INDENT with a form feed. The line's code starts at
+ * `from + indentLength(code, from)`.
+ */
+export function indentWidth(code: string, from: number): number {
+  let width = 0;
+  for (let i = from; ; i++) {
+    const c = code.charCodeAt(i);
+    if (c === 32) width++;
+    else if (c === 9) width += 8;
+    else if (c === 12) return UNREAD_INDENT;
+    else return Number.isNaN(c) || c === 10 || c === 13 ? BLANK_LINE : width;
+  }
+}
+
+/** How many characters of blanks (spaces and tabs) the line starting at `from` begins with. */
+export function indentLength(code: string, from: number): number {
+  let i = from;
+  while (code.charCodeAt(i) === 32 || code.charCodeAt(i) === 9) i++;
+  return i - from;
+}
+
 const ASYNC_DEF_HEAD = /^async[\s\\]+def(?![A-Za-z0-9_])/;
 const DEF_OR_CLASS_HEAD = /^(?:def|class)(?![A-Za-z0-9_])/;
 
@@ -287,8 +317,8 @@ const DEF_OR_CLASS_HEAD = /^(?:def|class)(?![A-Za-z0-9_])/;
  * `asyncAt(index)`: whether code at `index` can be lexically inside an `async def` (not inside a nested def
  * or class), from the indentation of the logical lines: the innermost enclosing def/class header decides.
  * Errs towards true (lambdas, a site on a def line: defaults belong to the enclosing scope). Undefined when
- * the indentation cannot be trusted (tabs, or a dedent to a level never opened: tree-sitter's error recovery
- * could nest the code anywhere).
+ * the indentation cannot be trusted (a form feed, or a dedent to a level never opened: tree-sitter's error
+ * recovery could nest the code anywhere). Tabs count as tree-sitter counts them (indentWidth).
  */
 export function asyncLocator(code: string, lines: readonly number[]): AsyncLocator | undefined {
   const indent: number[] = []; // -1: blank line
@@ -302,17 +332,15 @@ export function asyncLocator(code: string, lines: readonly number[]): AsyncLocat
   const chain: { width: number; decides: boolean }[] = [];
   for (let j = 0; j < lines.length; j++) {
     const from = lines[j]!;
-    let i = from;
-    while (code.charCodeAt(i) === 32) i++;
-    const c = code.charCodeAt(i);
-    if (c === 9 || c === 12) return undefined;
-    if (Number.isNaN(c) || c === 10 || c === 13) {
+    const width = indentWidth(code, from);
+    if (width === UNREAD_INDENT) return undefined;
+    if (width === BLANK_LINE) {
       indent.push(-1);
       kind.push(0);
       inAsync.push(false);
       continue;
     }
-    const width = i - from;
+    const i = from + indentLength(code, from);
     if (width > stack[stack.length - 1]!) stack.push(width);
     else {
       while (stack.length > 1 && width < stack[stack.length - 1]!) stack.pop();

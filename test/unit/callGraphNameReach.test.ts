@@ -30,7 +30,7 @@ function project(files: Record<string, string>): {
   return { dir, index, file: (n) => path.join(dir, n) };
 }
 
-test('defBlocks: each def and class block by name, nested ones included; tabs are not trusted', () => {
+test('defBlocks: each def and class block by name, nested ones included; tabs read as tree-sitter reads them', () => {
   const code = [
     'import x',
     '@decorator',
@@ -69,9 +69,16 @@ test('defBlocks: each def and class block by name, nested ones included; tabs ar
   });
   // In C, `self.n()` is followed as a method, never asked as an import.
   assert.deepEqual(uses, []);
-  const tabbed = 'def f():\n\treturn 1\n';
+  // A tab is 8 columns, as tree-sitter reads it: the same blocks as with spaces; a form feed is not read.
+  const tabbed = 'def f():\n\tif a:\n\t    g()\n\th()\ndef k():\n\tpass\n';
   const lexedTabs = lexTopLevel(tabbed)!;
-  assert.equal(defBlocks(lexedTabs.code, lexedTabs.lines), undefined);
+  const tabBlocks = defBlocks(lexedTabs.code, lexedTabs.lines)!;
+  assert.deepEqual(
+    tabBlocks.get('f')!.map(([a, b]) => tabbed.slice(a, b)),
+    ['def f():\n\tif a:\n\t    g()\n\th()\n'],
+  );
+  const fed = lexTopLevel('def f():\n    \f    return 1\n')!;
+  assert.equal(defBlocks(fed.code, fed.lines), undefined);
 });
 
 test('pre-filter: constructing an imported class starts no chain; its static methods and helpers may', () => {
@@ -252,9 +259,21 @@ test('pre-filter: a method call counts where the module can carry its receiver e
 test('pre-filter never hides a finding: random projects, with and without it', async () => {
   let withFindings = 0;
   let skipped = 0;
-  // (seeds past 80: the same kind of projects, calls split by backslash continuations)
-  for (let seed = 1; seed <= 120; seed++) {
-    const files = randomProject(seed, 5, 0.5, seed > 80);
+  // (seeds 81-120: the same kind of projects, calls split by backslash continuations)
+  for (let seed = 1; seed <= 140; seed++) {
+    const made = randomProject(seed, 5, 0.5, seed > 80 && seed <= 120);
+    // (seeds past 120: indented by tabs, or eight spaces of a line's indentation as a tab: 8 columns, as tree-sitter reads it)
+    const files =
+      seed <= 120
+        ? made
+        : Object.fromEntries(
+            Object.entries(made).map(([name, text]) => [
+              name,
+              seed % 2 === 0
+                ? text.replace(/^( {4})+/gm, (m) => '\t'.repeat(m.length / 4))
+                : text.replace(/^ {8}/gm, '\t'),
+            ]),
+          );
     const { dir, file } = project(files);
     try {
       const filtered = new ProjectIndex({ roots: [dir], stable: true });

@@ -256,12 +256,14 @@ function asyncByWalk(code: string, lines: readonly number[]): ((index: number) =
   const indent: number[] = [];
   const kind: number[] = [];
   for (const from of lines) {
+    // (columns as tree-sitter counts them: a tab 8)
     let i = from;
-    while (code.charCodeAt(i) === 32) i++;
+    let width = 0;
+    for (; code[i] === ' ' || code[i] === '\t'; i++) width += code[i] === '\t' ? 8 : 1;
     const c = code.charCodeAt(i);
-    if (c === 9 || c === 12) return undefined;
+    if (c === 12) return undefined;
     const blank = Number.isNaN(c) || c === 10 || c === 13;
-    indent.push(blank ? -1 : i - from);
+    indent.push(blank ? -1 : width);
     const head = code.slice(i, i + 24);
     kind.push(
       blank
@@ -298,6 +300,12 @@ test('asyncLocator: the same answer as walking back to the enclosing header, and
       if (e.isFile() && /\.pyi?$/.test(e.name))
         sources.push(fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'));
   }
+  // The same indented by tabs, and with eight spaces of a line's indentation as a tab (8 columns, as tree-sitter reads it).
+  for (const source of [...sources])
+    sources.push(
+      source.replace(/^( {4})+/gm, (m) => '\t'.repeat(m.length / 4)),
+      source.replace(/^ {8}/gm, '\t'),
+    );
   let asked = 0;
   let inAsync = 0;
   for (const source of sources) {

@@ -60,6 +60,7 @@ function variants(source: string): [string, string][] {
     ['executor-named receivers', source.replace(/\bpool\b/g, 'executor')],
     ['CRLF', source.replace(/\n/g, '\r\n')],
     ['tabs', source.replace(/^( {4})+/gm, (m) => '\t'.repeat(m.length / 4))],
+    ['eight spaces as a tab', source.replace(/^ {8}/gm, '\t')],
     [
       'calls in strings',
       `${source}\nTEXT = "requests.get(u) time.sleep(1) executor.shutdown()"\n# requests.post(u)\n`,

@@ -5,6 +5,7 @@
  * included, decorators not): a superset of what the function body holds. blocksReach reads a def's block
  * without the bodies nested in it (ownCode): the call graph follows no nested def.
  */
+import { BLANK_LINE, UNREAD_INDENT, indentLength, indentWidth } from '../../python/lexer';
 import { lastAtOrBefore } from '../../python/text';
 import { entersWhole, isGap, isWordChar, madeUse, useShape } from './callShape';
 
@@ -15,22 +16,21 @@ const HEAD = /^(?:async[\s\\]+)?(?:def|class)[\s\\]+([A-Za-z_\u0080-\uffff][A-Za
 
 /**
  * Name -> the blocks of `code` (strings and comments blanked) of the defs and classes of that name, at any
- * depth. Undefined when the indentation cannot be trusted (tabs or form feeds at line starts).
+ * depth (tabs count as tree-sitter counts them: ../../python/lexer indentWidth). Undefined when the
+ * indentation cannot be trusted (a form feed at a line start).
  */
 export function defBlocks(code: string, lines: readonly number[]): Map<string, Block[]> | undefined {
   const indent: number[] = []; // -1: blank line
   for (const from of lines) {
-    let i = from;
-    while (code.charCodeAt(i) === 32) i++;
-    const c = code.charCodeAt(i);
-    if (c === 9 || c === 12) return undefined;
-    indent.push(Number.isNaN(c) || c === 10 || c === 13 ? -1 : i - from);
+    const width = indentWidth(code, from);
+    if (width === UNREAD_INDENT) return undefined;
+    indent.push(width);
   }
   const blocks = new Map<string, Block[]>();
   for (let j = 0; j < lines.length; j++) {
     const width = indent[j]!;
-    if (width < 0) continue;
-    const at = lines[j]! + width;
+    if (width === BLANK_LINE) continue;
+    const at = lines[j]! + indentLength(code, lines[j]!);
     const c = code.charCodeAt(at);
     if (c !== 97 /* a */ && c !== 99 /* c */ && c !== 100 /* d */) continue;
     const head = HEAD.exec(code.slice(at, at + 200));

@@ -8,7 +8,7 @@
  * name M imports that may block there (the same question in that module, transitively), or a module M imports
  * that may block as a whole (`import a.b as m`: any attribute of m may be called). A chain only leaves a module
  * through one of its imports, and the text's imports and words are supersets of what the call graph resolves:
- * a "no" is sound. Without trustworthy indentation (tabs), the module-level answer is used.
+ * a "no" is sound. Without trustworthy indentation (a form feed), the module-level answer is used.
  */
 import { derived, lexTopLevel } from '../../python/lexer';
 import {

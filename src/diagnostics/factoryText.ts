@@ -60,7 +60,8 @@ export function callsOneOf(text: string, names: ReadonlySet<string>): boolean {
   return false;
 }
 
-const CALLED = /(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)[ \t\\\r\n]*\(/g;
+/** A call of a plain name (its name the group). */
+export const CALLED = /(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)[ \t\\\r\n]*\(/g;
 
 /**
  * The planner's view (../regions) of a module's factories, per evidence kind (`words`: a name of its classes,

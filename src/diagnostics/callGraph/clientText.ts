@@ -11,7 +11,7 @@
  */
 import { HTTPX_CLIENT_METHODS } from '../targets';
 import { lastAtOrBefore } from '../../python/text';
-import { callsOneOf, factoryNames } from '../factoryText';
+import { CALLED, callsOneOf, factoryNames } from '../factoryText';
 
 /** Blanks between tokens: spaces, tabs, and line breaks (in brackets, or continued by a backslash). */
 const GAP = '[\\s\\\\]*';
@@ -70,7 +70,6 @@ export function httpxClientCalls(
     const k = lastAtOrBefore(lines, at);
     return k + 1 < lines.length ? lines[k + 1]! : code.length;
   };
-  const known = new Map<string, boolean>();
   // A factory's result: `client = make_client()` with `def make_client() -> httpx.Client:` or one returning
   // `httpx.Client(...)` (../factories).
   let factories: Set<string> | undefined;
@@ -94,44 +93,85 @@ export function httpxClientCalls(
     return bindings.get(name) ?? [];
   };
   /**
-   * Whether `name` may be bound to a client, following names up to `depth` more (`path`: the names on the way),
-   * and whether that answer is exact (no cycle or budget cut it short: then kept for every later question).
+   * What a logical line (by its index) holds, read once however many bindings it has (a call of a thousand
+   * keyword arguments on one logical line is a thousand bindings): where a name of the class is written, where
+   * a factory is called, and each `= name` value (NAME_VALUES), by offset in `code`.
    */
-  const bound = (name: string, depth: number, path: Set<string>): [boolean, boolean] => {
-    const kept = known.get(name);
-    if (kept !== undefined) return [kept, true];
-    if (path.has(name)) return [false, false];
-    path.add(name);
-    let exact = true;
+  interface LineFacts {
+    from: number;
+    text: string;
+    words: number[];
+    /** (read when asked: finding the factories reads the module's defs) */
+    factoryCalls?: number[];
+    values: { at: number; name: string }[];
+  }
+  const facts = new Map<number, LineFacts>();
+  const factsOf = (at: number): LineFacts => {
+    const k = Math.max(0, lastAtOrBefore(lines, at));
+    let f = facts.get(k);
+    if (f === undefined) {
+      const from = lines[k] ?? 0;
+      const line = code.slice(from, k + 1 < lines.length ? lines[k + 1]! : code.length);
+      const global = new RegExp(word.source, 'gu');
+      f = {
+        from,
+        text: line,
+        words: [...line.matchAll(global)].map((m) => from + m.index),
+        values: [...line.matchAll(NAME_VALUES)].map((m) => ({ at: from + m.index, name: m[1]! })),
+      };
+      facts.set(k, f);
+    }
+    return f;
+  };
+  const factoryCallsOf = (f: LineFacts): number[] =>
+    (f.factoryCalls ??= [...f.text.matchAll(CALLED)]
+      .filter((m) => (factories ??= factoryNames(code, lines, word)).has(m[1]!))
+      .map((m) => f.from + m.index));
+  /** Whether one of `sorted` (ascending) is at or after `at`. */
+  const anyFrom = (sorted: readonly number[], at: number): boolean =>
+    sorted.length > 0 && sorted[sorted.length - 1]! >= at;
+  /**
+   * Whether `name` may be bound to a client, following names up to `depth` more: one answer per name and depth
+   * (a chain that comes back to a name has less depth left there: it finds nothing the first visit did not).
+   */
+  const known = new Map<string, boolean>();
+  const bound = (name: string, depth: number): boolean => {
+    const key = `${depth}\u0000${name}`;
+    const kept = known.get(key);
+    if (kept !== undefined) return kept;
+    // (each other name once: a call's keyword arguments name the same values again and again)
+    const followed = new Set<string>();
     const follow = (other: string): boolean => {
-      if (other === name || CONSTANTS.has(other)) return false;
-      if (depth === 0) {
-        exact = false;
-        return false;
-      }
-      const [yes, sure] = bound(other, depth - 1, path);
-      if (!sure) exact = false;
-      return yes;
+      if (other === name || CONSTANTS.has(other) || depth === 0 || followed.has(other)) return false;
+      followed.add(other);
+      return bound(other, depth - 1);
     };
     let yes = false;
+    let previous: LineFacts | undefined;
     for (const m of bindingsOf(name)) {
+      const line = factsOf(m.index!);
+      // A later `name=` on a logical line already read from an earlier one: what follows it was read then.
+      if (line === previous && m.groups?.as === undefined) continue;
+      previous = m.groups?.as === undefined ? line : undefined;
       if (m.groups?.as !== undefined) {
         // `with httpx.Client() as name:` (the with item is on the statement's logical line), or
         // `with base as name:` (the value is `base`).
         const before = code.slice(lineStart(m.index!), m.index);
         const value = NAME_AT_END.exec(before);
-        const line = code.slice(lineStart(m.index!), lineEnd(m.index!));
-        yes = word.test(line) || callsFactory(line) || (value !== null && follow(value[1]!));
-      } else {
-        const rest = code.slice(m.index! + m[0].length - 1, lineEnd(m.index!));
         yes =
-          word.test(rest) || callsFactory(rest) || [...rest.matchAll(NAME_VALUES)].some((v) => follow(v[1]!));
+          line.words.length > 0 || factoryCallsOf(line).length > 0 || (value !== null && follow(value[1]!));
+      } else {
+        // What follows the binding's `=` or `:` on its logical line.
+        const rest = m.index! + m[0].length - 1;
+        yes =
+          anyFrom(line.words, rest) ||
+          anyFrom(factoryCallsOf(line), rest) ||
+          line.values.some((v) => v.at >= rest && follow(v.name));
       }
       if (yes) break;
     }
-    path.delete(name);
-    if (yes || exact) known.set(name, yes);
-    return [yes, yes || exact];
+    known.set(key, yes);
+    return yes;
   };
   /** Per logical line (by its index): whether a name of the class is written in it. */
   const lineNames = new Map<number, boolean>();
@@ -143,7 +183,7 @@ export function httpxClientCalls(
     let start = end;
     while (start > 0 && NAME_CHAR.test(code[start - 1]!)) start--;
     const name = code.slice(start, end);
-    if (name !== '' && NAME_START.test(name)) return bound(name, DEPTH, new Set())[0];
+    if (name !== '' && NAME_START.test(name)) return bound(name, DEPTH);
     // A character of a name not read here (outside ID_Continue, a surrogate pair): it may be one.
     if (end > 0 && code.charCodeAt(end - 1) > 127) return true;
     // `httpx.Client(...).get(`, `(client or other).get(`: the statement decides (any name of the class in it).

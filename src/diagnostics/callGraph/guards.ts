@@ -6,7 +6,8 @@
  * may pass the flag: by keyword, by position, or through `*args`/`**kwargs`. Only a plain flag counts: a
  * parameter with a `False`/`None`/`0`/`True` default, or one without a default (what the call passes then
  * always decides), tested as `if p:`, `if p is not None:` or `if p is True:`
- * (also as an `elif`), and never assigned in the body; or the rest of the body after `if not p: return` (or
+ * (also as an `elif`; the `else:` of an `if` without `elif` as the other way round), and never assigned in the
+ * body; or the rest of the body after `if not p: return` (or
  * `if p is None: return`/`raise`) directly in it. A literal that keeps the branch off (`None`, and
  * `False`/`0` unless the test is `is not None`) passes nothing.
  */
@@ -153,8 +154,9 @@ export type Forward = (value: string, test: Guard['test']) => boolean | undefine
  * first parameter may be bound: its positional arguments may start at the second). Errs towards "passed".
  */
 export function passes(shape: ArgumentShape, guard: Guard, method: boolean, forward?: Forward): boolean {
-  if (shape.spread) return true;
   const keyword = shape.keywordValues.get(guard.param);
+  // `*args`/`**kwargs` may pass the flag, unless the call names it (passing it twice is a TypeError).
+  if (shape.spread && keyword === undefined) return true;
   // A method's first parameter may be bound (`self.f(a, True)`) or not (`C.f(obj, a, True)`): either place.
   const places = guard.index < 0 ? [] : method ? [guard.index - 1, guard.index] : [guard.index];
   const passed =
@@ -272,6 +274,18 @@ export function defFlags(tree: Tree, source: string, def: Node, bodyStart: numbe
     const consequence = branch.childForFieldName('consequence');
     if (consequence)
       branches.push({ from: consequence.startIndex, to: consequence.endIndex, guard: withTest(guard, test) });
+    // `if p: ... else: <here>` (no `elif`): the `else` runs when the test fails (after `if p is True:` any
+    // other value, `1` included: not read).
+    const alternatives = branch.type === 'if_statement' ? branch.childrenForFieldName('alternative') : [];
+    const otherwise =
+      alternatives.length === 1 && alternatives[0]?.type === 'else_clause' ? alternatives[0] : null;
+    const elseBody = otherwise?.childForFieldName('body');
+    if (elseBody && test !== 'isTrue')
+      branches.push({
+        from: elseBody.startIndex,
+        to: elseBody.endIndex,
+        guard: withTest(guard, AFTER_EXIT[test]),
+      });
   }
   // `if not p: return` (or `if p is None: return`) directly in the body: the rest of the body runs only when the
   // caller passed the flag.

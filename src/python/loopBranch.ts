@@ -1,0 +1,175 @@
+/**
+ * Code that runs only when no event loop is running in the thread (pure): BHD007 follows sync code that async
+ * code calls, which runs on the loop's thread, so such code never runs there. A module's probes are its
+ * module-level sync defs that ask `asyncio.get_running_loop()` in a `try` and answer from it: one returning
+ * the loop (`return asyncio.get_running_loop()`) or None from its `except`, one returning True after asking
+ * it and False from its `except`. Under a probe's answer: the `else` of `if running():`, the body of
+ * `if not running():`, of `if loop() is None:` or `if not loop():`, the `else` of `if loop() is not None:`,
+ * the side a conditional expression `a if running() else b` does not take, and the rest of a block after
+ * `if running(): ... return` (or `raise`). A name bound once in the def to a probe's call (`loop = loop()`,
+ * `running_loop: Final = _running_loop()`) stands for the call. litellm: `messages if is_event_loop_running()
+ * else format_pdf_links(...)`, `if running_loop is not None: spawn(...); return` before `run_async_function`.
+ * Probes imported from another module are not read.
+ */
+import type { Node } from './treeSitter';
+
+/** What a probe answers: the running loop or None, or whether one is running. */
+type Probe = 'loop' | 'running';
+
+/** Whether a text can hold a probe (then the tree is read). */
+export const mayProbeLoop = (source: string): boolean => source.includes('get_running_loop');
+
+const asksLoop = (node: Node): boolean =>
+  node
+    .descendantsOfType('call')
+    .some((c) => /(?:^|\.)get_running_loop$/.test(c?.childForFieldName('function')?.text ?? ''));
+
+/** The statements of a block without a leading docstring. */
+function statements(block: Node | null): Node[] {
+  const list = (block?.namedChildren ?? []).filter((c): c is Node => c !== null && c.type !== 'comment');
+  if (list[0]?.type === 'expression_statement' && list[0].firstNamedChild?.type === 'string') list.shift();
+  return list;
+}
+
+/** What `return <value>` returns: 'None', 'True', 'False', 'loop' (a get_running_loop call), else undefined. */
+function returned(statement: Node | undefined): string | undefined {
+  if (statement?.type !== 'return_statement') return undefined;
+  const value = statement.firstNamedChild;
+  if (!value || value.type === 'none') return 'None';
+  if (value.type === 'true') return 'True';
+  if (value.type === 'false') return 'False';
+  if (
+    value.type === 'call' &&
+    /(?:^|\.)get_running_loop$/.test(value.childForFieldName('function')?.text ?? '')
+  )
+    return 'loop';
+  return undefined;
+}
+
+/** A def whose body is one `try` asking for the running loop (see the file comment): what it answers. */
+function probeOf(def: Node): Probe | undefined {
+  if (def.text.startsWith('async')) return undefined;
+  const body = statements(def.childForFieldName('body'));
+  if (body.length !== 1 || body[0]!.type !== 'try_statement') return undefined;
+  const attempt = body[0]!;
+  const tried = statements(attempt.childForFieldName('body'));
+  const last = returned(tried[tried.length - 1]);
+  if (last !== 'loop' && !(last === 'True' && tried.slice(0, -1).some(asksLoop))) return undefined;
+  const handlers = attempt.namedChildren.filter((c): c is Node => c?.type === 'except_clause');
+  if (handlers.length === 0 || attempt.namedChildren.some((c) => c?.type === 'finally_clause'))
+    return undefined;
+  const otherwise = last === 'loop' ? 'None' : 'False';
+  for (const h of handlers) {
+    const inside = statements(h.namedChildren.find((c) => c?.type === 'block') ?? null);
+    if (returned(inside[inside.length - 1]) !== otherwise) return undefined;
+  }
+  return last === 'loop' ? 'loop' : 'running';
+}
+
+/** The module's probes by name (module-level defs only; see the file comment). */
+export function loopProbes(root: Node): Map<string, Probe> {
+  const probes = new Map<string, Probe>();
+  for (const statement of root.namedChildren) {
+    const def =
+      statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (def?.type !== 'function_definition') continue;
+    const name = def.childForFieldName('name')?.text;
+    const probe = name ? probeOf(def) : undefined;
+    if (name && probe) probes.set(name, probe);
+    else if (name) probes.delete(name); // a later def of the name replaces a probe
+  }
+  return probes;
+}
+
+/** A probe's call (`running()`), or undefined. */
+function probeCall(node: Node, probes: ReadonlyMap<string, Probe>): Probe | undefined {
+  if (node.type !== 'call' || (node.childForFieldName('arguments')?.namedChildCount ?? 1) !== 0)
+    return undefined;
+  const fn = node.childForFieldName('function');
+  return fn?.type === 'identifier' ? probes.get(fn.text) : undefined;
+}
+
+/** What `name` holds in `def`: a probe's answer when its only binding there is `name = probe()`. */
+function boundProbe(name: string, def: Node, probes: ReadonlyMap<string, Probe>): Probe | undefined {
+  let probe: Probe | undefined;
+  let bindings = 0;
+  for (const id of def.descendantsOfType('identifier')) {
+    if (id?.text !== name) continue;
+    const parent = id.parent;
+    if (
+      /^(?:parameters|typed_parameter|default_parameter|typed_default_parameter|lambda_parameters)$/.test(
+        parent?.type ?? '',
+      )
+    )
+      return undefined;
+    if (parent?.type === 'assignment' && parent.childForFieldName('left')?.id === id.id) {
+      bindings++;
+      const value = parent.childForFieldName('right');
+      probe = value ? probeCall(value, probes) : undefined;
+    } else if (
+      parent &&
+      /^(?:augmented_assignment|for_statement|as_pattern_target|named_expression|global_statement|nonlocal_statement|pattern_list|tuple_pattern)$/.test(
+        parent.type,
+      )
+    )
+      return undefined;
+  }
+  return bindings === 1 ? probe : undefined;
+}
+
+/** Whether `condition` holds exactly when a loop is running (true), when none is (false), or neither (undefined). */
+function whenRunning(condition: Node, def: Node, probes: ReadonlyMap<string, Probe>): boolean | undefined {
+  const c = condition.type === 'parenthesized_expression' ? condition.firstNamedChild : condition;
+  if (!c) return undefined;
+  if (c.type === 'not_operator') {
+    const inner = c.childForFieldName('argument');
+    const holds = inner && whenRunning(inner, def, probes);
+    return holds === undefined ? undefined : !holds;
+  }
+  const probe = (n: Node): Probe | undefined =>
+    probeCall(n, probes) ?? (n.type === 'identifier' ? boundProbe(n.text, def, probes) : undefined);
+  if (c.type === 'comparison_operator') {
+    const [left, right] = c.namedChildren;
+    const op = c.children
+      .filter((x) => x && !x.isNamed)
+      .map((x) => x!.type)
+      .join(' ');
+    if (!left || right?.type !== 'none' || probe(left) !== 'loop') return undefined;
+    return op === 'is not' ? true : op === 'is' ? false : undefined;
+  }
+  // (a loop object is true, None false)
+  return probe(c) !== undefined ? true : undefined;
+}
+
+const EXITS = new Set(['return_statement', 'raise_statement']);
+
+/**
+ * Whether `node` (in the def `def`) runs only when no event loop is running, by the module's `probes` (see the
+ * file comment), looking no further up than `def`.
+ */
+export function noLoopOnly(node: Node, def: Node, probes: ReadonlyMap<string, Probe>): boolean {
+  if (probes.size === 0) return false;
+  for (let child = node, n = node.parent; n && child.id !== def.id; child = n, n = n.parent) {
+    if (n.type === 'if_statement') {
+      const condition = n.childForFieldName('condition');
+      const holds = condition && whenRunning(condition, def, probes);
+      if (holds === false && n.childForFieldName('consequence')?.id === child.id) return true;
+      const alternatives = n.childrenForFieldName('alternative');
+      if (holds === true && child.type === 'else_clause' && alternatives.length === 1) return true;
+    } else if (n.type === 'conditional_expression') {
+      const [yes, condition, no] = n.namedChildren;
+      const holds = condition ? whenRunning(condition, def, probes) : undefined;
+      if ((holds === true && no?.id === child.id) || (holds === false && yes?.id === child.id)) return true;
+    } else if (n.type === 'block') {
+      // `if running(): ...; return` earlier in the block: the rest runs without a loop only.
+      for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) {
+        if (s.type !== 'if_statement' || s.childrenForFieldName('alternative').length > 0) continue;
+        const last = statements(s.childForFieldName('consequence')).pop();
+        const condition = s.childForFieldName('condition');
+        if (last && EXITS.has(last.type) && condition && whenRunning(condition, def, probes) === true)
+          return true;
+      }
+    }
+  }
+  return false;
+}

@@ -7,7 +7,8 @@
  * `if not running():`, of `if loop() is None:` or `if not loop():`, the `else` of `if loop() is not None:`,
  * the side a conditional expression `a if running() else b` does not take, and the rest of a block after
  * `if running(): ... return` (or `raise`). A name bound once in the def to a probe's call (`loop = loop()`,
- * `running_loop: Final = _running_loop()`) stands for the call. litellm: `messages if is_event_loop_running()
+ * `running_loop: Final = _running_loop()`) stands for the call, and so does one bound by such a `try` in the def
+ * itself (`try: loop = asyncio.get_running_loop()` / `except RuntimeError: loop = None`). litellm: `messages if is_event_loop_running()
  * else format_pdf_links(...)`, `if running_loop is not None: spawn(...); return` before `run_async_function`.
  * Probes imported from another module are not read.
  */
@@ -89,10 +90,30 @@ function probeCall(node: Node, probes: ReadonlyMap<string, Probe>): Probe | unde
   return fn?.type === 'identifier' ? probes.get(fn.text) : undefined;
 }
 
-/** What `name` holds in `def`: a probe's answer when its only binding there is `name = probe()`. */
+/** The `try` statement whose own body (`'try'`) or one of whose `except` clauses holds `statement` directly. */
+function tryOf(statement: Node): [Node, 'try' | 'except'] | undefined {
+  const block = statement.parent;
+  const holder = block?.parent;
+  if (block?.type !== 'block' || !holder) return undefined;
+  if (holder.type === 'try_statement' && holder.childForFieldName('body')?.id === block.id)
+    return [holder, 'try'];
+  if (holder.type === 'except_clause' && holder.parent?.type === 'try_statement')
+    return [holder.parent, 'except'];
+  return undefined;
+}
+
+/** Whether `value` is a call of `get_running_loop` (`asyncio.get_running_loop()`, imported by name). */
+const callsGetRunningLoop = (value: Node | null): boolean =>
+  value?.type === 'call' && /(?:^|\.)get_running_loop$/.test(value.childForFieldName('function')?.text ?? '');
+
+/**
+ * What `name` holds in `def`: a probe's answer when its only binding there is `name = probe()`, or when it is
+ * bound exactly twice by a `try` asking for the loop itself: `name = asyncio.get_running_loop()` in its body and
+ * `name = None` in an `except` (the loop or None), or `name = True` after asking and `name = False` in an
+ * `except` (whether one runs).
+ */
 function boundProbe(name: string, def: Node, probes: ReadonlyMap<string, Probe>): Probe | undefined {
-  let probe: Probe | undefined;
-  let bindings = 0;
+  const assignments: Node[] = [];
   for (const id of def.descendantsOfType('identifier')) {
     if (id?.text !== name) continue;
     const parent = id.parent;
@@ -102,11 +123,9 @@ function boundProbe(name: string, def: Node, probes: ReadonlyMap<string, Probe>)
       )
     )
       return undefined;
-    if (parent?.type === 'assignment' && parent.childForFieldName('left')?.id === id.id) {
-      bindings++;
-      const value = parent.childForFieldName('right');
-      probe = value ? probeCall(value, probes) : undefined;
-    } else if (
+    if (parent?.type === 'assignment' && parent.childForFieldName('left')?.id === id.id)
+      assignments.push(parent);
+    else if (
       parent &&
       /^(?:augmented_assignment|for_statement|as_pattern_target|named_expression|global_statement|nonlocal_statement|pattern_list|tuple_pattern)$/.test(
         parent.type,
@@ -114,7 +133,27 @@ function boundProbe(name: string, def: Node, probes: ReadonlyMap<string, Probe>)
     )
       return undefined;
   }
-  return bindings === 1 ? probe : undefined;
+  if (assignments.length === 1) {
+    const value = assignments[0]!.childForFieldName('right');
+    return value ? probeCall(value, probes) : undefined;
+  }
+  if (assignments.length !== 2) return undefined;
+  const places = assignments.map((a) =>
+    a.parent?.type === 'expression_statement' ? tryOf(a.parent) : undefined,
+  );
+  const [asked, otherwise] = places[0]?.[1] === 'try' ? [0, 1] : [1, 0];
+  const [tried, handled] = [places[asked], places[otherwise]];
+  if (tried?.[1] !== 'try' || handled?.[1] !== 'except' || tried[0].id !== handled[0].id) return undefined;
+  const value = assignments[asked]!.childForFieldName('right');
+  const fallback = assignments[otherwise]!.childForFieldName('right')?.type;
+  if (callsGetRunningLoop(value)) return fallback === 'none' ? 'loop' : undefined;
+  // `asyncio.get_running_loop()` then `name = True` in the same body: True only when one runs.
+  const before = tried[0].childForFieldName('body')?.namedChildren ?? [];
+  const at = before.findIndex((c) => c?.id === assignments[asked]!.parent?.id);
+  const askedFirst = before
+    .slice(0, Math.max(0, at))
+    .some((c) => c?.type === 'expression_statement' && callsGetRunningLoop(c.firstNamedChild));
+  return value?.type === 'true' && fallback === 'false' && askedFirst ? 'running' : undefined;
 }
 
 /** Whether `condition` holds exactly when a loop is running (true), when none is (false), or neither (undefined). */
@@ -144,32 +183,42 @@ function whenRunning(condition: Node, def: Node, probes: ReadonlyMap<string, Pro
 const EXITS = new Set(['return_statement', 'raise_statement']);
 
 /**
- * Whether `node` (in the def `def`) runs only when no event loop is running, by the module's `probes` (see the
- * file comment), looking no further up than `def`.
+ * Whether a node (in the def `def`) runs only when no event loop is running, by the module's probes and the
+ * names bound by a `try` asking for the loop (see the file comment), looking no further up than `def`. One
+ * answer per condition (a module asks it for every call and blocking operation of its sync defs).
  */
-export function noLoopOnly(node: Node, def: Node, probes: ReadonlyMap<string, Probe>): boolean {
-  if (probes.size === 0) return false;
-  for (let child = node, n = node.parent; n && child.id !== def.id; child = n, n = n.parent) {
-    if (n.type === 'if_statement') {
-      const condition = n.childForFieldName('condition');
-      const holds = condition && whenRunning(condition, def, probes);
-      if (holds === false && n.childForFieldName('consequence')?.id === child.id) return true;
-      const alternatives = n.childrenForFieldName('alternative');
-      if (holds === true && child.type === 'else_clause' && alternatives.length === 1) return true;
-    } else if (n.type === 'conditional_expression') {
-      const [yes, condition, no] = n.namedChildren;
-      const holds = condition ? whenRunning(condition, def, probes) : undefined;
-      if ((holds === true && no?.id === child.id) || (holds === false && yes?.id === child.id)) return true;
-    } else if (n.type === 'block') {
-      // `if running(): ...; return` earlier in the block: the rest runs without a loop only.
-      for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) {
-        if (s.type !== 'if_statement' || s.childrenForFieldName('alternative').length > 0) continue;
-        const last = statements(s.childForFieldName('consequence')).pop();
-        const condition = s.childForFieldName('condition');
-        if (last && EXITS.has(last.type) && condition && whenRunning(condition, def, probes) === true)
+export function loopBranches(root: Node): (node: Node, def: Node) => boolean {
+  const probes = loopProbes(root);
+  const answers = new Map<number, boolean | undefined>();
+  const holds = (condition: Node | null, def: Node): boolean | undefined => {
+    if (!condition) return undefined;
+    if (answers.has(condition.id)) return answers.get(condition.id);
+    const answer = whenRunning(condition, def, probes);
+    answers.set(condition.id, answer);
+    return answer;
+  };
+  return (node, def) => {
+    for (let child = node, n = node.parent; n && child.id !== def.id; child = n, n = n.parent) {
+      if (n.type === 'if_statement') {
+        const running = holds(n.childForFieldName('condition'), def);
+        if (running === false && n.childForFieldName('consequence')?.id === child.id) return true;
+        const alternatives = n.childrenForFieldName('alternative');
+        if (running === true && child.type === 'else_clause' && alternatives.length === 1) return true;
+      } else if (n.type === 'conditional_expression') {
+        const [yes, condition, no] = n.namedChildren;
+        const running = condition ? holds(condition, def) : undefined;
+        if ((running === true && no?.id === child.id) || (running === false && yes?.id === child.id))
           return true;
+      } else if (n.type === 'block') {
+        // `if running(): ...; return` earlier in the block: the rest runs without a loop only.
+        for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) {
+          if (s.type !== 'if_statement' || s.childrenForFieldName('alternative').length > 0) continue;
+          const last = statements(s.childForFieldName('consequence')).pop();
+          if (last && EXITS.has(last.type) && holds(s.childForFieldName('condition'), def) === true)
+            return true;
+        }
       }
     }
-  }
-  return false;
+    return false;
+  };
 }

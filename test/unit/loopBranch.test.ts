@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPythonParser } from '../../src/python/treeSitter';
-import { loopProbes, noLoopOnly } from '../../src/python/loopBranch';
+import { loopBranches, loopProbes } from '../../src/python/loopBranch';
 
 test('loopProbes: a try asking get_running_loop that answers the loop or None, True or False; nothing else', async () => {
   const parser = await createPythonParser();
@@ -30,7 +30,7 @@ test('loopProbes: a try asking get_running_loop that answers the loop or None, T
   assert.deepEqual(probes(`class C:\n${loop.replace(/^/gm, '    ')}`), {}, 'a method');
 });
 
-test('noLoopOnly: the branches a probe keeps off when a loop runs', async () => {
+test('loopBranches: the branches a probe keeps off when a loop runs', async () => {
   const parser = await createPythonParser();
   const header =
     'def running():\n    try:\n        asyncio.get_running_loop()\n        return True\n    except RuntimeError:\n        return False\n\n' +
@@ -40,11 +40,10 @@ test('noLoopOnly: the branches a probe keeps off when a loop runs', async () => 
     const source = `${header}def f(p):\n${body.replace(/^/gm, '    ')}\n`;
     const tree = parser.parse(source)!;
     try {
-      const probes = loopProbes(tree.rootNode);
       const at = source.indexOf('mark()');
       const node = tree.rootNode.descendantForIndex(at, at + 4)!;
       const def = tree.rootNode.namedChildren.at(-1)!;
-      return noLoopOnly(node, def, probes);
+      return loopBranches(tree.rootNode)(node, def);
     } finally {
       tree.delete();
     }
@@ -64,4 +63,20 @@ test('noLoopOnly: the branches a probe keeps off when a loop runs', async () => 
   assert.equal(off('if running() and p:\n    return\nmark()'), false, 'another condition too');
   assert.equal(off('if running():\n    pass\nelif p:\n    pass\nelse:\n    mark()'), false, 'an elif');
   assert.equal(off('if not p:\n    mark()'), false);
+  // Bound by a try in the def itself.
+  const asked = 'try:\n    l = asyncio.get_running_loop()\nexcept RuntimeError:\n    l = None\n';
+  assert.equal(off(`${asked}if l is None:\n    mark()`), true);
+  assert.equal(off(`${asked}if l is not None:\n    return\nmark()`), true);
+  assert.equal(off(`${asked}if l is not None:\n    mark()`), false);
+  assert.equal(
+    off(`${asked.replace('l = None', 'l = asyncio.new_event_loop()')}if l is None:\n    mark()`),
+    false,
+  );
+  assert.equal(off(`${asked}l = None\nif l is None:\n    mark()`), false, 'bound three times');
+  const flag = 'try:\n    asyncio.get_running_loop()\n    r = True\nexcept RuntimeError:\n    r = False\n';
+  assert.equal(off(`${flag}if not r:\n    mark()`), true);
+  assert.equal(
+    off(`${flag.replace('    asyncio.get_running_loop()\n', '    check()\n')}if not r:\n    mark()`),
+    false,
+  );
 });

@@ -5,7 +5,7 @@
  */
 import { deadBranch, moduleFlags } from '../../python/moduleFlags';
 import { mayTestPlatform, platformOnly } from '../../python/platformBranch';
-import { loopProbes, mayProbeLoop, noLoopOnly } from '../../python/loopBranch';
+import { loopBranches, mayProbeLoop } from '../../python/loopBranch';
 import type { Node, Tree } from '../../python/treeSitter';
 import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
@@ -119,7 +119,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   // (the tree is asked only when the text can test the platform)
   const platforms = mayTestPlatform(source);
   // Defs asking whether an event loop runs (../../python/loopBranch): what runs without one never runs here.
-  const probes = mayProbeLoop(source) ? loopProbes(tree.rootNode) : new Map<string, never>();
+  const noLoop = mayProbeLoop(source) ? loopBranches(tree.rootNode) : undefined;
   for (const node of nodes) {
     const start = node.startIndex;
     while (stack.length > 0 && stack[stack.length - 1]!.end <= start) stack.pop();
@@ -140,7 +140,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         asyncCallScopes.push(scope.node.id);
         if (mayBeInstance(site.callee)) instanceCalls.push({ site, id: scope.node.id });
       } else if (owner && !owner.isAsync) {
-        if (probes.size > 0 && noLoopOnly(node, scope.node, probes)) continue;
+        if (noLoop?.(node, scope.node)) continue;
         const site = calleeSite(node);
         if (site && platforms && platformOnly(node, scope.node)) site.platform = true;
         if (site) owner.calls.push(site);
@@ -256,7 +256,7 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       if (!owner || owner.isAsync) continue;
       if (owner.blocks && !(op.startIndex < (exitBlocks.get(owner) ?? -1))) continue;
       if (afterExit(node, scope.id, firstExits)) continue; // `return x` then `time.sleep(1)`: never runs
-      if (probes.size > 0 && noLoopOnly(node, scope, probes)) continue; // runs only without an event loop
+      if (noLoop?.(node, scope)) continue; // runs only without an event loop
       const blocking: BlockingOp = { what: shownOp(op.message), range: op.range };
       const guard = guardAt(scope.id, op.startIndex);
       // (BHD001's executor and BHD006's Popen `with`: their exits block; `with urlopen(...)` blocks on entry)

@@ -20,10 +20,11 @@ type Probe = 'loop' | 'running';
 /** Whether a text can hold a probe (then the tree is read). */
 export const mayProbeLoop = (source: string): boolean => source.includes('get_running_loop');
 
-const asksLoop = (node: Node): boolean =>
-  node
-    .descendantsOfType('call')
-    .some((c) => /(?:^|\.)get_running_loop$/.test(c?.childForFieldName('function')?.text ?? ''));
+/** Whether `value` is a call of `get_running_loop` (`asyncio.get_running_loop()`, imported by name). */
+const callsGetRunningLoop = (value: Node | null): boolean =>
+  value?.type === 'call' && /(?:^|\.)get_running_loop$/.test(value.childForFieldName('function')?.text ?? '');
+
+const asksLoop = (node: Node): boolean => node.descendantsOfType('call').some(callsGetRunningLoop);
 
 /** The statements of a block without a leading docstring. */
 function statements(block: Node | null): Node[] {
@@ -39,11 +40,7 @@ function returned(statement: Node | undefined): string | undefined {
   if (!value || value.type === 'none') return 'None';
   if (value.type === 'true') return 'True';
   if (value.type === 'false') return 'False';
-  if (
-    value.type === 'call' &&
-    /(?:^|\.)get_running_loop$/.test(value.childForFieldName('function')?.text ?? '')
-  )
-    return 'loop';
+  if (callsGetRunningLoop(value)) return 'loop';
   return undefined;
 }
 
@@ -101,10 +98,6 @@ function tryOf(statement: Node): [Node, 'try' | 'except'] | undefined {
     return [holder.parent, 'except'];
   return undefined;
 }
-
-/** Whether `value` is a call of `get_running_loop` (`asyncio.get_running_loop()`, imported by name). */
-const callsGetRunningLoop = (value: Node | null): boolean =>
-  value?.type === 'call' && /(?:^|\.)get_running_loop$/.test(value.childForFieldName('function')?.text ?? '');
 
 /**
  * What `name` holds in `def`: a probe's answer when its only binding there is `name = probe()`, or when it is

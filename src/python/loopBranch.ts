@@ -10,21 +10,66 @@
  * `running_loop: Final = _running_loop()`) stands for the call, and so does one bound by such a `try` in the def
  * itself (`try: loop = asyncio.get_running_loop()` / `except RuntimeError: loop = None`). litellm: `messages if is_event_loop_running()
  * else format_pdf_links(...)`, `if running_loop is not None: spawn(...); return` before `run_async_function`.
- * Probes imported from another module are not read.
+ * A probe may also answer after its `try` (`try: asyncio.get_running_loop()` / `except RuntimeError: return
+ * False` / `return True`), and `asyncio._get_running_loop()` (the loop or None, never raising) is one itself.
+ * A def imported by name (`from app.utils import is_event_loop_running`) whose call stands where a probe's
+ * would may be one of another module: the branch is kept off with that name (a ProbeRef), and the chain
+ * search, which resolves names across modules, decides (FunctionSummary.loopProbe).
  */
 import type { Node } from './treeSitter';
 
 /** What a probe answers: the running loop or None, or whether one is running. */
-type Probe = 'loop' | 'running';
+export type Probe = 'loop' | 'running';
 
-/** Whether a text can hold a probe (then the tree is read). */
+/** A def of another module, imported by `name`, that a branch is kept off by when it is a probe (of `kind`). */
+export interface ProbeRef {
+  name: string;
+  /** The answer the branch needs: 'loop' (compared with None), any when undefined. */
+  kind?: 'loop';
+}
+
+/** How a node runs: only without a loop (true), so when `name` is a probe (a ProbeRef), or either way (false). */
+export type NoLoop = boolean | ProbeRef;
+
+/** What a name in a condition may stand for: a probe of this module, or an imported def that may be one. */
+type Known = Probe | 'imported';
+
+/** Whether a text can hold a probe of its own (then its defs are read). */
 export const mayProbeLoop = (source: string): boolean => source.includes('get_running_loop');
+
+/** Names called with no arguments in a condition or an assignment (`if not running():`, `x = loop()`). */
+const ASKED = /(?:\b(?:el)?if[ \t]+(?:not[ \t]+)?|=[ \t]*)([A-Za-z_][A-Za-z0-9_]*)\(\)/g;
+
+/** What a `from … import` statement imports (the names after `import`, parenthesised ones too). */
+const FROM_IMPORT = /\bfrom[ \t]+[\w.]+[ \t]+import[ \t]*(\([^)]*\)|[^\n]*)/g;
+
+/**
+ * The names of `source` that may call another module's probe: called with no arguments in a condition or an
+ * assignment and named by a `from … import` (text only: the tree confirms the import).
+ */
+export function importedAskers(source: string): Set<string> {
+  const names = new Set<string>();
+  if (!source.includes('import')) return names;
+  let imported: Set<string> | undefined;
+  for (const m of source.matchAll(ASKED)) {
+    imported ??= new Set(
+      [...source.matchAll(FROM_IMPORT)].flatMap((i) => i[1]!.match(/[A-Za-z_]\w*/g) ?? []),
+    );
+    if (imported.has(m[1]!)) names.add(m[1]!);
+  }
+  return names;
+}
 
 /** Whether `value` is a call of `get_running_loop` (`asyncio.get_running_loop()`, imported by name). */
 const callsGetRunningLoop = (value: Node | null): boolean =>
   value?.type === 'call' && /(?:^|\.)get_running_loop$/.test(value.childForFieldName('function')?.text ?? '');
 
 const asksLoop = (node: Node): boolean => node.descendantsOfType('call').some(callsGetRunningLoop);
+
+const EXITS = new Set(['return_statement', 'raise_statement']);
+
+/** `asyncio._get_running_loop()` (also imported by name): the loop or None, without raising. */
+const NO_RAISE = /(?:^|\.)_get_running_loop$/;
 
 /** The statements of a block without a leading docstring. */
 function statements(block: Node | null): Node[] {
@@ -46,13 +91,20 @@ function returned(statement: Node | undefined): string | undefined {
 
 /** A def whose body is one `try` asking for the running loop (see the file comment): what it answers. */
 function probeOf(def: Node): Probe | undefined {
-  if (def.text.startsWith('async')) return undefined;
+  if (def.firstChild?.type === 'async') return undefined;
   const body = statements(def.childForFieldName('body'));
-  if (body.length !== 1 || body[0]!.type !== 'try_statement') return undefined;
+  if (body.length < 1 || body.length > 2 || body[0]!.type !== 'try_statement') return undefined;
   const attempt = body[0]!;
   const tried = statements(attempt.childForFieldName('body'));
-  const last = returned(tried[tried.length - 1]);
-  if (last !== 'loop' && !(last === 'True' && tried.slice(0, -1).some(asksLoop))) return undefined;
+  let last = returned(tried[tried.length - 1]);
+  if (body.length === 2) {
+    // `try: asyncio.get_running_loop()` / `except RuntimeError: return False` / `return True`
+    if (last !== undefined || tried.some((t) => EXITS.has(t.type)) || attempt.namedChildren.some(isElse))
+      return undefined;
+    last = returned(body[1]) === 'True' ? 'True' : undefined;
+    if (last === 'True' && !tried.some(asksLoop)) return undefined;
+  } else if (last !== 'loop' && !(last === 'True' && tried.slice(0, -1).some(asksLoop))) return undefined;
+  if (last !== 'loop' && last !== 'True') return undefined;
   const handlers = attempt.namedChildren.filter((c): c is Node => c?.type === 'except_clause');
   if (handlers.length === 0 || attempt.namedChildren.some((c) => c?.type === 'finally_clause'))
     return undefined;
@@ -63,6 +115,8 @@ function probeOf(def: Node): Probe | undefined {
   }
   return last === 'loop' ? 'loop' : 'running';
 }
+
+const isElse = (c: Node | null): boolean => c?.type === 'else_clause';
 
 /** The module's probes by name (module-level defs only; see the file comment). */
 export function loopProbes(root: Node): Map<string, Probe> {
@@ -79,12 +133,21 @@ export function loopProbes(root: Node): Map<string, Probe> {
   return probes;
 }
 
+/** A call asking a probe (`running()`, `asyncio._get_running_loop()`): what it may be and the name called. */
+interface Asked {
+  kind: Known;
+  name: string;
+}
+
 /** A probe's call (`running()`), or undefined. */
-function probeCall(node: Node, probes: ReadonlyMap<string, Probe>): Probe | undefined {
+function probeCall(node: Node, probes: ReadonlyMap<string, Known>): Asked | undefined {
   if (node.type !== 'call' || (node.childForFieldName('arguments')?.namedChildCount ?? 1) !== 0)
     return undefined;
   const fn = node.childForFieldName('function');
-  return fn?.type === 'identifier' ? probes.get(fn.text) : undefined;
+  const name = fn?.text ?? '';
+  if (NO_RAISE.test(name)) return { kind: 'loop', name };
+  const kind = fn?.type === 'identifier' ? probes.get(name) : undefined;
+  return kind && { kind, name };
 }
 
 /** The `try` statement whose own body (`'try'`) or one of whose `except` clauses holds `statement` directly. */
@@ -105,7 +168,7 @@ function tryOf(statement: Node): [Node, 'try' | 'except'] | undefined {
  * `name = None` in an `except` (the loop or None), or `name = True` after asking and `name = False` in an
  * `except` (whether one runs).
  */
-function boundProbe(name: string, def: Node, probes: ReadonlyMap<string, Probe>): Probe | undefined {
+function boundProbe(name: string, def: Node, probes: ReadonlyMap<string, Known>): Asked | undefined {
   const assignments: Node[] = [];
   for (const id of def.descendantsOfType('identifier')) {
     if (id?.text !== name) continue;
@@ -139,26 +202,33 @@ function boundProbe(name: string, def: Node, probes: ReadonlyMap<string, Probe>)
   if (tried?.[1] !== 'try' || handled?.[1] !== 'except' || tried[0].id !== handled[0].id) return undefined;
   const value = assignments[asked]!.childForFieldName('right');
   const fallback = assignments[otherwise]!.childForFieldName('right')?.type;
-  if (callsGetRunningLoop(value)) return fallback === 'none' ? 'loop' : undefined;
+  if (callsGetRunningLoop(value)) return fallback === 'none' ? { kind: 'loop', name } : undefined;
   // `asyncio.get_running_loop()` then `name = True` in the same body: True only when one runs.
   const before = tried[0].childForFieldName('body')?.namedChildren ?? [];
   const at = before.findIndex((c) => c?.id === assignments[asked]!.parent?.id);
   const askedFirst = before
     .slice(0, Math.max(0, at))
     .some((c) => c?.type === 'expression_statement' && callsGetRunningLoop(c.firstNamedChild));
-  return value?.type === 'true' && fallback === 'false' && askedFirst ? 'running' : undefined;
+  return value?.type === 'true' && fallback === 'false' && askedFirst ? { kind: 'running', name } : undefined;
 }
 
-/** Whether `condition` holds exactly when a loop is running (true), when none is (false), or neither (undefined). */
-function whenRunning(condition: Node, def: Node, probes: ReadonlyMap<string, Probe>): boolean | undefined {
+/** When a condition holds: exactly when a loop runs (true) or when none does (false), maybe by an import's probe. */
+interface Holds {
+  running: boolean;
+  /** It holds so only when this imported def is a probe (ProbeRef). */
+  via?: ProbeRef;
+}
+
+/** When `condition` holds (see Holds), or undefined when a loop does not decide it. */
+function whenRunning(condition: Node, def: Node, probes: ReadonlyMap<string, Known>): Holds | undefined {
   const c = condition.type === 'parenthesized_expression' ? condition.firstNamedChild : condition;
   if (!c) return undefined;
   if (c.type === 'not_operator') {
     const inner = c.childForFieldName('argument');
     const holds = inner && whenRunning(inner, def, probes);
-    return holds === undefined ? undefined : !holds;
+    return holds ? { ...holds, running: !holds.running } : undefined;
   }
-  const probe = (n: Node): Probe | undefined =>
+  const probe = (n: Node): Asked | undefined =>
     probeCall(n, probes) ?? (n.type === 'identifier' ? boundProbe(n.text, def, probes) : undefined);
   if (c.type === 'comparison_operator') {
     const [left, right] = c.namedChildren;
@@ -166,24 +236,36 @@ function whenRunning(condition: Node, def: Node, probes: ReadonlyMap<string, Pro
       .filter((x) => x && !x.isNamed)
       .map((x) => x!.type)
       .join(' ');
-    if (!left || right?.type !== 'none' || probe(left) !== 'loop') return undefined;
-    return op === 'is not' ? true : op === 'is' ? false : undefined;
+    const asked = left && right?.type === 'none' ? probe(left) : undefined;
+    if (!asked || asked.kind === 'running' || (op !== 'is not' && op !== 'is')) return undefined;
+    return {
+      running: op === 'is not',
+      ...(asked.kind === 'imported' ? { via: { name: asked.name, kind: 'loop' } } : {}),
+    };
   }
   // (a loop object is true, None false)
-  return probe(c) !== undefined ? true : undefined;
+  const asked = probe(c);
+  if (!asked) return undefined;
+  return { running: true, ...(asked.kind === 'imported' ? { via: { name: asked.name } } : {}) };
 }
 
-const EXITS = new Set(['return_statement', 'raise_statement']);
-
 /**
- * Whether a node (in the def `def`) runs only when no event loop is running, by the module's probes and the
- * names bound by a `try` asking for the loop (see the file comment), looking no further up than `def`. One
- * answer per condition (a module asks it for every call and blocking operation of its sync defs).
+ * Whether a node (in the def `def`) runs only without an event loop, by the module's probes, the names bound
+ * by a `try` asking for the loop, and the defs it imports that may be probes (see the file comment), looking
+ * no further up than `def`. One answer per condition (a module asks it for every call and blocking
+ * operation of its sync defs). Undefined when nothing in the module can tell.
  */
-export function loopBranches(root: Node): (node: Node, def: Node) => boolean {
-  const probes = loopProbes(root);
-  const answers = new Map<number, boolean | undefined>();
-  const holds = (condition: Node | null, def: Node): boolean | undefined => {
+export function loopBranches(root: Node, source: string): ((node: Node, def: Node) => NoLoop) | undefined {
+  const own = mayProbeLoop(source);
+  const asked = importedAskers(source);
+  if (!own && asked.size === 0) return undefined;
+  const probes = new Map<string, Known>(own ? loopProbes(root) : []);
+  if (asked.size > 0)
+    for (const name of importedNames(root))
+      if (asked.has(name) && !probes.has(name)) probes.set(name, 'imported');
+  if (!own && probes.size === 0) return undefined;
+  const answers = new Map<number, Holds | undefined>();
+  const holds = (condition: Node | null, def: Node): Holds | undefined => {
     if (!condition) return undefined;
     if (answers.has(condition.id)) return answers.get(condition.id);
     const answer = whenRunning(condition, def, probes);
@@ -191,27 +273,58 @@ export function loopBranches(root: Node): (node: Node, def: Node) => boolean {
     return answer;
   };
   return (node, def) => {
+    let via: ProbeRef | undefined;
+    /** Whether the node runs only without a loop when `h` holds `running` (by this module: a final answer). */
+    const off = (h: Holds | undefined, running: boolean): boolean => {
+      if (h?.running !== running) return false;
+      if (!h.via) return true;
+      via ??= h.via;
+      return false;
+    };
     for (let child = node, n = node.parent; n && child.id !== def.id; child = n, n = n.parent) {
       if (n.type === 'if_statement') {
-        const running = holds(n.childForFieldName('condition'), def);
-        if (running === false && n.childForFieldName('consequence')?.id === child.id) return true;
-        const alternatives = n.childrenForFieldName('alternative');
-        if (running === true && child.type === 'else_clause' && alternatives.length === 1) return true;
+        const h = holds(n.childForFieldName('condition'), def);
+        if (n.childForFieldName('consequence')?.id === child.id) {
+          if (off(h, false)) return true;
+        } else if (child.type === 'else_clause' && n.childrenForFieldName('alternative').length === 1)
+          if (off(h, true)) return true;
       } else if (n.type === 'conditional_expression') {
         const [yes, condition, no] = n.namedChildren;
-        const running = condition ? holds(condition, def) : undefined;
-        if ((running === true && no?.id === child.id) || (running === false && yes?.id === child.id))
-          return true;
+        const h = condition ? holds(condition, def) : undefined;
+        if ((no?.id === child.id && off(h, true)) || (yes?.id === child.id && off(h, false))) return true;
       } else if (n.type === 'block') {
         // `if running(): ...; return` earlier in the block: the rest runs without a loop only.
         for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) {
           if (s.type !== 'if_statement' || s.childrenForFieldName('alternative').length > 0) continue;
           const last = statements(s.childForFieldName('consequence')).pop();
-          if (last && EXITS.has(last.type) && holds(s.childForFieldName('condition'), def) === true)
+          if (last && EXITS.has(last.type) && off(holds(s.childForFieldName('condition'), def), true))
             return true;
         }
       }
     }
-    return false;
+    return via ?? false;
   };
+}
+
+/** The names module-level `from … import` statements bind (also in a module-level `try`/`if`). */
+function importedNames(root: Node): Set<string> {
+  const names = new Set<string>();
+  const read = (statements: readonly (Node | null)[]): void => {
+    for (const s of statements) {
+      if (s?.type === 'import_from_statement') {
+        for (const n of s.childrenForFieldName('name')) {
+          const local = n?.type === 'aliased_import' ? n.childForFieldName('alias') : n;
+          if (local) names.add(local.text);
+        }
+      } else if (s?.type === 'try_statement' || s?.type === 'if_statement') {
+        read(
+          s.childForFieldName('body')?.namedChildren ??
+            s.childForFieldName('consequence')?.namedChildren ??
+            [],
+        );
+      }
+    }
+  };
+  read(root.namedChildren);
+  return names;
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPythonParser } from '../../src/python/treeSitter';
-import { loopBranches, loopProbes } from '../../src/python/loopBranch';
+import { type NoLoop, importedAskers, loopBranches, loopProbes } from '../../src/python/loopBranch';
 
 test('loopProbes: a try asking get_running_loop that answers the loop or None, True or False; nothing else', async () => {
   const parser = await createPythonParser();
@@ -28,6 +28,27 @@ test('loopProbes: a try asking get_running_loop that answers the loop or None, T
   assert.deepEqual(probes(`async ${loop}`), {}, 'an async def');
   assert.deepEqual(probes(`${loop}\ndef f():\n    return None\n`), {}, 'a later def of the name');
   assert.deepEqual(probes(`class C:\n${loop.replace(/^/gm, '    ')}`), {}, 'a method');
+  // Answering after the try (litellm's is_event_loop_running).
+  const after =
+    'def f():\n    try:\n        asyncio.get_running_loop()\n    except RuntimeError:\n        return False\n    return True\n';
+  assert.deepEqual(probes(after), { f: 'running' });
+  assert.deepEqual(probes(after.replace('return True', 'return 1')), {}, 'another answer after');
+  assert.deepEqual(probes(after.replace('asyncio.get_running_loop()', 'check()')), {}, 'not asking');
+  assert.deepEqual(
+    probes(
+      after.replace(
+        '        asyncio.get_running_loop()\n',
+        '        asyncio.get_running_loop()\n        return 0\n',
+      ),
+    ),
+    {},
+    'a return in the try',
+  );
+  assert.deepEqual(
+    probes(after.replace('    return True', '    else:\n        pass\n    return True')),
+    {},
+    'an else',
+  );
 });
 
 test('loopBranches: the branches a probe keeps off when a loop runs', async () => {
@@ -35,15 +56,15 @@ test('loopBranches: the branches a probe keeps off when a loop runs', async () =
   const header =
     'def running():\n    try:\n        asyncio.get_running_loop()\n        return True\n    except RuntimeError:\n        return False\n\n' +
     'def loop():\n    try:\n        return asyncio.get_running_loop()\n    except RuntimeError:\n        return None\n\n';
-  /** Whether the call `mark()` in `body` (a def's) runs only without a loop. */
-  const off = (body: string): boolean => {
-    const source = `${header}def f(p):\n${body.replace(/^/gm, '    ')}\n`;
+  /** Whether the call `mark()` in `body` (a def's) runs only without a loop (a ProbeRef: if an import is a probe). */
+  const off = (body: string, head = header): NoLoop => {
+    const source = `${head}def f(p):\n${body.replace(/^/gm, '    ')}\n`;
     const tree = parser.parse(source)!;
     try {
       const at = source.indexOf('mark()');
       const node = tree.rootNode.descendantForIndex(at, at + 4)!;
       const def = tree.rootNode.namedChildren.at(-1)!;
-      return loopBranches(tree.rootNode)(node, def);
+      return loopBranches(tree.rootNode, source)?.(node, def) ?? false;
     } finally {
       tree.delete();
     }
@@ -79,4 +100,59 @@ test('loopBranches: the branches a probe keeps off when a loop runs', async () =
     off(`${flag.replace('    asyncio.get_running_loop()\n', '    check()\n')}if not r:\n    mark()`),
     false,
   );
+});
+
+test('loopBranches: asyncio._get_running_loop(), and defs imported by name that may be probes', async () => {
+  const parser = await createPythonParser();
+  const off = (head: string, body: string): NoLoop => {
+    const source = `${head}def f(p):\n${body.replace(/^/gm, '    ')}\n`;
+    const tree = parser.parse(source)!;
+    try {
+      const at = source.indexOf('mark()');
+      const node = tree.rootNode.descendantForIndex(at, at + 4)!;
+      return loopBranches(tree.rootNode, source)?.(node, tree.rootNode.namedChildren.at(-1)!) ?? false;
+    } finally {
+      tree.delete();
+    }
+  };
+  assert.equal(off('import asyncio\n', 'if asyncio._get_running_loop() is None:\n    mark()'), true);
+  assert.equal(off('import asyncio\n', 'if asyncio._get_running_loop() is not None:\n    mark()'), false);
+  assert.equal(
+    off('import asyncio\n', 'if asyncio.get_running_loop() is None:\n    mark()'),
+    false,
+    'raises',
+  );
+  const imp = 'from app.utils import is_running, current_loop as loop_or_none\n';
+  assert.deepEqual(off(imp, 'if not is_running():\n    mark()'), { name: 'is_running' });
+  assert.deepEqual(off(imp, 'x = 1 if is_running() else mark()'), { name: 'is_running' });
+  assert.deepEqual(off(imp, 'r = is_running()\nif r:\n    return\nmark()'), { name: 'is_running' });
+  assert.deepEqual(off(imp, 'if loop_or_none() is None:\n    mark()'), {
+    name: 'loop_or_none',
+    kind: 'loop',
+  });
+  assert.equal(off(imp, 'if is_running():\n    mark()'), false);
+  assert.equal(off(imp, 'if is_running(p):\n    pass\nelse:\n    mark()'), false, 'an argument');
+  assert.equal(
+    off('from app import utils\n', 'if not utils.is_running():\n    mark()'),
+    false,
+    'not by name',
+  );
+  assert.equal(
+    off('def is_running():\n    return True\n', 'if not is_running():\n    mark()'),
+    false,
+    'local',
+  );
+  assert.equal(off('', 'if not is_running():\n    mark()'), false, 'not imported');
+  // A probe of the module itself decides for good, wherever it is.
+  const own =
+    'def loop():\n    try:\n        return asyncio.get_running_loop()\n    except RuntimeError:\n        return None\n\n';
+  assert.equal(off(imp + own, 'if loop() is None:\n    if not is_running():\n        mark()'), true);
+});
+
+test('importedAskers: names imported by `from … import` and called bare with no argument in a condition', () => {
+  const source =
+    'from a import (\n    running,\n    other as b,\n)\nfrom c import d\nimport e\n\n' +
+    'def f():\n    if running():\n        pass\n    x = b()\n    if d(1):\n        pass\n    elif e():\n        pass\n    print(q())\n';
+  assert.deepEqual([...importedAskers(source)].sort(), ['b', 'running']);
+  assert.deepEqual([...importedAskers('def f():\n    if running():\n        pass\n')], []);
 });

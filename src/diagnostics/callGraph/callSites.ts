@@ -5,6 +5,7 @@
 import type { Node } from '../../python/treeSitter';
 import type { Range } from '../types';
 import type { Guard } from './guards';
+import type { ProbeRef } from '../../python/loopBranch';
 import { classLike } from './instances';
 
 /**
@@ -50,6 +51,8 @@ export interface CalleeSite {
   selfArg?: true;
   /** The call is made only on a platform servers rarely are (../../python/platformBranch). */
   platform?: true;
+  /** It is made only without a running loop if this imported def is a probe (../../python/loopBranch). */
+  noLoop?: ProbeRef;
 }
 
 /** `Base.f(self, ...)` (a class by its CapWords name): the call runs `f` on the caller's own `self`. */

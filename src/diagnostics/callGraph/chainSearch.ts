@@ -1,13 +1,15 @@
 /**
  * BHD007's chain search (pure): from a sync def called in async code down to a blocking operation, through the
  * calls its summary lists (./summary), each resolved by the project's CallResolver, at most MAX_DEPTH hops.
- * Recursion and `async def`s end a chain; code under a flag the call does not pass (./guards) does not run;
+ * Recursion and `async def`s end a chain; code under a flag the call does not pass (./guards) or that only runs
+ * without an event loop by another module's probe (../../python/loopBranch) does not run;
  * a path through code for other platforms (../../python/platformBranch) is shown only when no other blocks.
  */
 import type { CallResolver } from './callResolver';
 import type { Chain, Target } from './chainFinding';
 import { type Guard, passer } from './guards';
 import type { ModuleSummary } from './summary';
+import type { ProbeRef } from '../../python/loopBranch';
 
 /** Hops followed from the called function down to the blocking operation (the call itself is hop 1). */
 export const MAX_DEPTH = 5;
@@ -28,6 +30,12 @@ function wrappedAsync(host: ChainHost, file: string, decorators: readonly string
   );
 }
 
+/** Whether `ref` (a name in `file`) is another module's probe, of the kind it needs (../../python/loopBranch). */
+function isProbe(host: ChainHost, file: string, summary: ModuleSummary | undefined, ref: ProbeRef): boolean {
+  const kind = summary && host.calls.named(file, summary, ref.name)?.fn.loopProbe;
+  return kind !== undefined && (ref.kind === undefined || kind === ref.kind);
+}
+
 /**
  * The chain from `target` (a sync def) down to a blocking operation, or undefined. `passed`: whether the
  * call into it may pass a flag of it (./guards): code under a flag it does not pass does not run.
@@ -45,7 +53,10 @@ export function chainFrom(
   if (fn.decorators && wrappedAsync(host, file, fn.decorators)) return undefined;
   const key = `${file}\u0000${fn.qualname}`;
   if (visiting.has(key)) return undefined; // recursion
-  const op = fn.blocks ?? fn.guarded?.find((b) => passed(b.guard))?.op;
+  const op =
+    fn.blocks ??
+    fn.guarded?.find((b) => passed(b.guard))?.op ??
+    fn.probed?.find((b) => !isProbe(host, file, host.summary(file), b.probe))?.op;
   if (op) return { hops: [target], file, what: op.what, range: op.range };
   // A chain through code that runs only on some platforms (`if sys.platform == "win32":`) is kept for when no
   // other is found: the first such one, an operation here before one further down.
@@ -73,6 +84,7 @@ export function chainFrom(
   try {
     for (const site of fn.calls) {
       if (site.guard && !passed(site.guard)) continue;
+      if (site.noLoop && isProbe(host, file, summary, site.noLoop)) continue;
       // No argument list known: assume it may pass anything (`*_`).
       const args = (): string => (site.args ? text().slice(site.args[0], site.args[1]) : '(*_)');
       for (const next of host.calls.targets(

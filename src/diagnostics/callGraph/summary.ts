@@ -5,7 +5,7 @@
  */
 import { deadBranch, moduleFlags } from '../../python/moduleFlags';
 import { mayTestPlatform, platformOnly } from '../../python/platformBranch';
-import { loopBranches, mayProbeLoop } from '../../python/loopBranch';
+import { loopBranches, loopProbes, mayProbeLoop } from '../../python/loopBranch';
 import type { Node, Tree } from '../../python/treeSitter';
 import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
@@ -119,7 +119,8 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   // (the tree is asked only when the text can test the platform)
   const platforms = mayTestPlatform(source);
   // Defs asking whether an event loop runs (../../python/loopBranch): what runs without one never runs here.
-  const noLoop = mayProbeLoop(source) ? loopBranches(tree.rootNode) : undefined;
+  // (a call or operation under another module's def that may be a probe is kept with its name: ./chainSearch)
+  const noLoop = loopBranches(tree.rootNode, source);
   for (const node of nodes) {
     const start = node.startIndex;
     while (stack.length > 0 && stack[stack.length - 1]!.end <= start) stack.pop();
@@ -140,8 +141,10 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         asyncCallScopes.push(scope.node.id);
         if (mayBeInstance(site.callee)) instanceCalls.push({ site, id: scope.node.id });
       } else if (owner && !owner.isAsync) {
-        if (noLoop?.(node, scope.node)) continue;
+        const off = noLoop?.(node, scope.node);
+        if (off === true) continue;
         const site = calleeSite(node);
+        if (site && off) site.noLoop = off;
         if (site && platforms && platformOnly(node, scope.node)) site.platform = true;
         if (site) owner.calls.push(site);
         if (site && mayBeInstance(site.callee)) instanceCalls.push({ site, id: scope.node.id });
@@ -234,6 +237,12 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     }
     stack.push(open);
   }
+  // Its own probes: another module's call of one keeps a branch off (./chainSearch).
+  if (mayProbeLoop(source))
+    for (const [name, kind] of loopProbes(tree.rootNode)) {
+      const fn = functions.get(name);
+      if (fn && !fn.className) fn.loopProbe = kind;
+    }
   const flags = new Map<number, { from: number; to: number; guard: Guard }[]>();
   for (const [id, { def, bodyStart }] of flagDefs) {
     const { branches, params } = defFlags(tree, source, def, bodyStart);
@@ -256,8 +265,13 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
       if (!owner || owner.isAsync) continue;
       if (owner.blocks && !(op.startIndex < (exitBlocks.get(owner) ?? -1))) continue;
       if (afterExit(node, scope.id, firstExits)) continue; // `return x` then `time.sleep(1)`: never runs
-      if (noLoop?.(node, scope)) continue; // runs only without an event loop
+      const off = noLoop?.(node, scope);
+      if (off === true) continue; // runs only without an event loop
       const blocking: BlockingOp = { what: shownOp(op.message), range: op.range };
+      if (off) {
+        (owner.probed ??= []).push({ op: blocking, probe: off });
+        continue;
+      }
       const guard = guardAt(scope.id, op.startIndex);
       // (BHD001's executor and BHD006's Popen `with`: their exits block; `with urlopen(...)` blocks on entry)
       const end = op.kind === 'blocksOnExit' ? withItemEnd(node) : undefined;

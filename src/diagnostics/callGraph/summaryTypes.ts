@@ -5,6 +5,7 @@
 import type { Range } from '../types';
 import type { CallSite, CalleeSite } from './callSites';
 import type { Guard } from './guards';
+import type { Probe, ProbeRef } from '../../python/loopBranch';
 
 /** One blocking operation found directly in a function body. */
 export interface BlockingOp {
@@ -31,6 +32,13 @@ export interface FunctionSummary {
   generator?: boolean;
   /** Blocking operations under a flag that is off unless the caller passes it (./guards), when `blocks` is not set. */
   guarded?: { op: BlockingOp; guard: Guard }[];
+  /**
+   * Blocking operations that run only when no loop is running if an imported def is a probe (a ProbeRef: the
+   * chain search asks), when `blocks` is not set.
+   */
+  probed?: { op: BlockingOp; probe: ProbeRef }[];
+  /** It is a probe (../../python/loopBranch): it answers whether an event loop runs in the thread. */
+  loopProbe?: Probe;
   /** Its decorators written as names (`@offload`): one returning an `async def` wrapper makes it awaitable. */
   decorators?: string[];
   /** It returns an `async def` it defines (a decorator whose wrapper is awaitable: ./defTraits). */

@@ -7,9 +7,8 @@ import { deadBranch, moduleFlags } from '../../python/moduleFlags';
 import { mayTestPlatform, platformOnly } from '../../python/platformBranch';
 import { loopBranches, loopProbes, mayProbeLoop } from '../../python/loopBranch';
 import type { Node, Tree } from '../../python/treeSitter';
-import { blockingOps } from '../analyze';
 import { qualifiedName, readImports } from '../../python/imports';
-import { enclosingScope, isAsyncDef, underTypeChecking } from '../../python/scope';
+import { isAsyncDef, underTypeChecking } from '../../python/scope';
 import { LocalNames, reboundAtModuleLevel } from '../../python/localBindings';
 import {
   decoratorNames,
@@ -31,8 +30,8 @@ import {
 
 export type { Callee, CallSite, CalleeSite } from './callSites';
 export type { BlockingOp, FunctionSummary, ImportBinding, ModuleSummary } from './summaryTypes';
-import type { BlockingOp, FunctionSummary, ImportBinding, ModuleSummary } from './summaryTypes';
-import { afterExit } from './unreachable';
+import type { FunctionSummary, ImportBinding, ModuleSummary } from './summaryTypes';
+import { attachBlockingOps } from './blockingOwners';
 import { moduleNames } from './moduleNames';
 import { type Guard, defFlags, mayHaveFlags } from './guards';
 import { type DefScope, InstanceTypes } from './instanceTypes';
@@ -49,11 +48,6 @@ function importsOf(statements: readonly Node[]): Map<string, ImportBinding> {
           : { module: n.module, name: n.member, level: n.level },
       );
   return imports;
-}
-
-/** The first backquoted code of a rule message (`with ThreadPoolExecutor(...)`). */
-function shownOp(message: string): string {
-  return /`([^`]+)`/.exec(message)?.[1] ?? message;
 }
 
 /** A def/lambda/class open during the sweep in text order, with where its body starts. */
@@ -252,46 +246,12 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
   const guardAt = (id: number, at: number): Guard | undefined =>
     flags.get(id)?.find((r) => r.from <= at && at < r.to)?.guard;
   for (const { site, id, at } of flagCalls) site.guard = guardAt(id, at);
-  if (byId.size > 0) {
-    const firstExits = new Map<number, number>();
-    // A `with` item whose exit blocks (`with ThreadPoolExecutor()`, `with subprocess.Popen(...)`) blocks after
-    // its body: an operation in the body, which runs first, is the one shown (up to where the `with` ends).
-    const exitBlocks = new Map<FunctionSummary, number>();
-    const guardedExits = new Map<object, number>();
-    for (const op of blockingOps(tree, source)) {
-      const node = tree.rootNode.descendantForIndex(op.startIndex, op.endIndex);
-      const scope = node && enclosingScope(node);
-      const owner = scope && byId.get(scope.id);
-      if (!owner || owner.isAsync) continue;
-      if (owner.blocks && !(op.startIndex < (exitBlocks.get(owner) ?? -1))) continue;
-      if (afterExit(node, scope.id, firstExits)) continue; // `return x` then `time.sleep(1)`: never runs
-      const off = noLoop?.(node, scope);
-      if (off === true) continue; // runs only without an event loop
-      const blocking: BlockingOp = { what: shownOp(op.message), range: op.range };
-      if (off) {
-        (owner.probed ??= []).push({ op: blocking, probe: off });
-        continue;
-      }
-      const guard = guardAt(scope.id, op.startIndex);
-      // (BHD001's executor and BHD006's Popen `with`: their exits block; `with urlopen(...)` blocks on entry)
-      const end = op.kind === 'blocksOnExit' ? withItemEnd(node) : undefined;
-      if (guard) {
-        // The same order under one flag: an operation in the body of such a `with` before its exit.
-        const list = (owner.guarded ??= []);
-        const entry = { op: blocking, guard };
-        const exit = list.findIndex((e) => e.guard === guard && op.startIndex < (guardedExits.get(e) ?? -1));
-        if (exit >= 0) list.splice(exit, 0, entry);
-        else list.push(entry);
-        if (end !== undefined) guardedExits.set(entry, end);
-      } else if (platforms && platformOnly(node, scope))
-        owner.platformBlocks ??= { ...blocking, platform: true };
-      else {
-        owner.blocks = blocking;
-        if (end === undefined) exitBlocks.delete(owner);
-        else exitBlocks.set(owner, end);
-      }
-    }
-  }
+  if (byId.size > 0)
+    attachBlockingOps(tree, source, byId, {
+      guardAt,
+      ...(noLoop ? { noLoop } : {}),
+      ...(platforms ? { platformOnly } : {}),
+    });
   const scopeImports = new Map<number, Map<string, ImportBinding>>();
   for (const [id, list] of localImports) {
     const table = importsOf(list);
@@ -417,13 +377,4 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
     asyncCallOwners: kept.map((i) => asyncCallOwners[i]),
     asyncCallImports: kept.map((i) => asyncCallImports[i]),
   };
-}
-
-/** Where the `with` statement ends whose item `call` is (`with C(...) as x:`), if it is one. */
-function withItemEnd(call: Node): number | undefined {
-  const up = call.parent;
-  const item = up?.type === 'as_pattern' ? up.parent : up;
-  if (item?.type !== 'with_item') return undefined;
-  const statement = item.parent?.parent;
-  return statement?.type === 'with_statement' ? statement.endIndex : undefined;
 }

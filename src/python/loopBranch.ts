@@ -37,25 +37,60 @@ type Known = Probe | 'imported';
 /** Whether a text can hold a probe of its own (then its defs are read). */
 export const mayProbeLoop = (source: string): boolean => source.includes('get_running_loop');
 
-/** Names called with no arguments in a condition or an assignment (`if not running():`, `x = loop()`). */
-const ASKED = /(?:\b(?:el)?if[ \t]+(?:not[ \t]+)?|=[ \t]*)([A-Za-z_][A-Za-z0-9_]*)\(\)/g;
+/**
+ * A def (lower-case: not a class) called with no arguments in a condition (`if not running():`) or bound
+ * (`x = loop()`, marked by group 1).
+ */
+const ASKED = /(?:\b(?:el)?if[ \t]+(?:not[ \t]+)?\(?|(=)[ \t]*)([a-z_][A-Za-z0-9_]*)\(\)/g;
 
 /** What a `from … import` statement imports (the names after `import`, parenthesised ones too). */
 const FROM_IMPORT = /\bfrom[ \t]+[\w.]+[ \t]+import[ \t]*(\([^)]*\)|[^\n]*)/g;
 
+/** Names tested in the text (`if not name`, `elif name`, `name is None`, `x if name else y`). */
+const TESTED =
+  /\b(?:el)?if[ \t]+(?:not[ \t]+)?\(?([A-Za-z_]\w*)|\b([A-Za-z_]\w*)[ \t]+is[ \t]+(?:not[ \t]+)?None\b/g;
+
+function testedNames(source: string): Set<string> {
+  const tested = new Set<string>();
+  for (const m of source.matchAll(TESTED)) tested.add(m[1] ?? m[2]!);
+  return tested;
+}
+
+/** The names bound to a call of one of `callees` (a regex alternation) on its line: `x = f()`, `x: T = m.f()`. */
+function boundTo(source: string, callees: string): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const m of source.matchAll(new RegExp(String.raw`(?<![A-Za-z0-9_])(?:${callees})\(\)`, 'g'))) {
+    const line = source.slice(source.lastIndexOf('\n', m.index) + 1, m.index);
+    const bound = /([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]*\.)?$/.exec(line);
+    if (bound) names.set(bound[1]!, m[0]);
+  }
+  return names;
+}
+
 /**
- * The names of `source` that may call another module's probe: called with no arguments in a condition or an
- * assignment and named by a `from … import` (text only: the tree confirms the import).
+ * The names of `source` that may call another module's probe: named by a `from … import` and called with no
+ * arguments in a condition, or bound to a name tested in one (text only: the tree confirms the import).
  */
 export function importedAskers(source: string): Set<string> {
   const names = new Set<string>();
   if (!source.includes('import')) return names;
   let imported: Set<string> | undefined;
+  const bound = new Set<string>();
   for (const m of source.matchAll(ASKED)) {
+    const name = m[2]!;
+    if (names.has(name)) continue;
     imported ??= new Set(
       [...source.matchAll(FROM_IMPORT)].flatMap((i) => i[1]!.match(/[A-Za-z_]\w*/g) ?? []),
     );
-    if (imported.has(m[1]!)) names.add(m[1]!);
+    if (!imported.has(name)) continue;
+    if (m[1]) bound.add(name);
+    else names.add(name);
+  }
+  for (const name of names) bound.delete(name);
+  if (bound.size > 0) {
+    const tested = testedNames(source);
+    for (const [variable, call] of boundTo(source, [...bound].join('|')))
+      if (tested.has(variable)) names.add(call.slice(0, -2));
   }
   return names;
 }
@@ -249,11 +284,44 @@ function whenRunning(condition: Node, def: Node, probes: ReadonlyMap<string, Kno
   return { running: true, ...(asked.kind === 'imported' ? { via: { name: asked.name } } : {}) };
 }
 
+/** Code (from..to) that runs only without a loop: by this module (`via` undefined) or if `via` is a probe. */
+interface DeadRange {
+  from: number;
+  to: number;
+  /** Where the `if` (or conditional expression) deciding it starts: it counts only inside the asking def. */
+  at: number;
+  via?: ProbeRef;
+}
+
+/**
+ * The names a def may bind to a probe's answer (see boundProbe), from the text: `x = probe()`,
+ * `x = asyncio.get_running_loop()`, `x = True` on the lines after `asyncio.get_running_loop()`; those tested in
+ * a condition.
+ */
+function answerNames(source: string, probes: ReadonlyMap<string, Known>, own: boolean): string[] {
+  const callees = [...probes.keys(), ...(own ? ['_?get_running_loop'] : [])];
+  if (callees.length === 0) return [];
+  const names = new Set(boundTo(source, callees.join('|')).keys());
+  if (own)
+    for (const m of source.matchAll(/(?<![A-Za-z0-9_])get_running_loop\(\)[^\n]*((?:\n[^\n]*){1,3})/g))
+      for (const t of m[1]!.matchAll(/\n[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*True\b/g)) names.add(t[1]!);
+  if (names.size === 0) return [];
+  const tested = testedNames(source);
+  return [...names].filter((n) => tested.has(n));
+}
+
+/** The def (not a lambda) holding `node`, if any. */
+function defOf(node: Node): Node | undefined {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') return p;
+  return undefined;
+}
+
 /**
  * Whether a node (in the def `def`) runs only without an event loop, by the module's probes, the names bound
  * by a `try` asking for the loop, and the defs it imports that may be probes (see the file comment), looking
- * no further up than `def`. One answer per condition (a module asks it for every call and blocking
- * operation of its sync defs). Undefined when nothing in the module can tell.
+ * no further up than `def`. The conditions read are found from the text: those naming a probe, a name bound
+ * to one's answer, or `_get_running_loop` (one answer each; a module asks for every call and blocking operation
+ * of its sync defs). Undefined when nothing in the module can tell.
  */
 export function loopBranches(root: Node, source: string): ((node: Node, def: Node) => NoLoop) | undefined {
   const own = mayProbeLoop(source);
@@ -263,45 +331,68 @@ export function loopBranches(root: Node, source: string): ((node: Node, def: Nod
   if (asked.size > 0)
     for (const name of importedNames(root))
       if (asked.has(name) && !probes.has(name)) probes.set(name, 'imported');
-  if (!own && probes.size === 0) return undefined;
-  const answers = new Map<number, Holds | undefined>();
-  const holds = (condition: Node | null, def: Node): Holds | undefined => {
-    if (!condition) return undefined;
-    if (answers.has(condition.id)) return answers.get(condition.id);
-    const answer = whenRunning(condition, def, probes);
-    answers.set(condition.id, answer);
-    return answer;
+  const words = [...probes.keys(), ...answerNames(source, probes, own)];
+  if (own && source.includes('_get_running_loop')) words.push('_get_running_loop');
+  if (words.length === 0) return undefined;
+  const ranges: DeadRange[] = [];
+  const seen = new Set<number>();
+  /** Code that runs only when the condition of `holder` (at `at`) holds `running`, as `h` says. */
+  const dead = (h: Holds | undefined, running: boolean, from: number, to: number, at: number): void => {
+    if (h?.running === running) ranges.push({ from, to, at, ...(h.via ? { via: h.via } : {}) });
   };
+  for (const m of source.matchAll(
+    new RegExp(String.raw`(?<![A-Za-z0-9_])(?:${words.join('|')})(?![A-Za-z0-9_])`, 'g'),
+  )) {
+    let holder = root.descendantForIndex(m.index, m.index + m[0].length);
+    while (
+      holder &&
+      !/^(?:if_statement|conditional_expression|block|module|function_definition|elif_clause)$/.test(
+        holder.type,
+      )
+    )
+      holder = holder.parent;
+    if (!holder || (holder.type !== 'if_statement' && holder.type !== 'conditional_expression')) continue;
+    const condition =
+      holder.type === 'if_statement' ? holder.childForFieldName('condition') : holder.namedChildren[1];
+    if (
+      !condition ||
+      m.index < condition.startIndex ||
+      m.index >= condition.endIndex ||
+      seen.has(condition.id)
+    )
+      continue;
+    seen.add(condition.id);
+    const def = defOf(holder);
+    const h = def && whenRunning(condition, def, probes);
+    if (!h) continue;
+    const at = holder.startIndex;
+    if (holder.type === 'conditional_expression') {
+      const [yes, , no] = holder.namedChildren;
+      if (no) dead(h, true, no.startIndex, no.endIndex, at);
+      if (yes) dead(h, false, yes.startIndex, yes.endIndex, at);
+      continue;
+    }
+    const consequence = holder.childForFieldName('consequence');
+    if (consequence) dead(h, false, consequence.startIndex, consequence.endIndex, at);
+    const alternatives = holder.childrenForFieldName('alternative');
+    const otherwise = alternatives[0];
+    if (alternatives.length === 1 && otherwise?.type === 'else_clause')
+      dead(h, true, otherwise.startIndex, otherwise.endIndex, at);
+    // `if running(): ...; return`: the rest of the block runs without a loop only.
+    const last = alternatives.length === 0 ? statements(consequence).pop() : undefined;
+    const block = holder.parent;
+    if (last && EXITS.has(last.type) && block?.type === 'block')
+      dead(h, true, holder.endIndex, block.endIndex, at);
+  }
+  if (ranges.length === 0) return undefined;
   return (node, def) => {
     let via: ProbeRef | undefined;
-    /** Whether the node runs only without a loop when `h` holds `running` (by this module: a final answer). */
-    const off = (h: Holds | undefined, running: boolean): boolean => {
-      if (h?.running !== running) return false;
-      if (!h.via) return true;
-      via ??= h.via;
-      return false;
-    };
-    for (let child = node, n = node.parent; n && child.id !== def.id; child = n, n = n.parent) {
-      if (n.type === 'if_statement') {
-        const h = holds(n.childForFieldName('condition'), def);
-        if (n.childForFieldName('consequence')?.id === child.id) {
-          if (off(h, false)) return true;
-        } else if (child.type === 'else_clause' && n.childrenForFieldName('alternative').length === 1)
-          if (off(h, true)) return true;
-      } else if (n.type === 'conditional_expression') {
-        const [yes, condition, no] = n.namedChildren;
-        const h = condition ? holds(condition, def) : undefined;
-        if ((no?.id === child.id && off(h, true)) || (yes?.id === child.id && off(h, false))) return true;
-      } else if (n.type === 'block') {
-        // `if running(): ...; return` earlier in the block: the rest runs without a loop only.
-        for (let s = child.previousNamedSibling; s; s = s.previousNamedSibling) {
-          if (s.type !== 'if_statement' || s.childrenForFieldName('alternative').length > 0) continue;
-          const last = statements(s.childForFieldName('consequence')).pop();
-          if (last && EXITS.has(last.type) && off(holds(s.childForFieldName('condition'), def), true))
-            return true;
-        }
+    const start = node.startIndex;
+    for (const r of ranges)
+      if (start >= r.from && start < r.to && r.at > def.startIndex && r.at < def.endIndex) {
+        if (!r.via) return true;
+        via ??= r.via;
       }
-    }
     return via ?? false;
   };
 }

@@ -149,10 +149,16 @@ test('loopBranches: asyncio._get_running_loop(), and defs imported by name that 
   assert.equal(off(imp + own, 'if loop() is None:\n    if not is_running():\n        mark()'), true);
 });
 
-test('importedAskers: names imported by `from … import` and called bare with no argument in a condition', () => {
+test('importedAskers: defs imported by `from … import`, called with no argument in a condition or bound to a tested name', () => {
   const source =
-    'from a import (\n    running,\n    other as b,\n)\nfrom c import d\nimport e\n\n' +
-    'def f():\n    if running():\n        pass\n    x = b()\n    if d(1):\n        pass\n    elif e():\n        pass\n    print(q())\n';
+    'from a import (\n    running,\n    other as b,\n    Timer,\n)\nfrom c import d, u\nimport e\n\n' +
+    'def f():\n    if running():\n        pass\n    x = b()\n    if x is None:\n        pass\n    t = Timer()\n' +
+    '    if t:\n        pass\n    v = u()\n    if d(1):\n        pass\n    elif e():\n        pass\n    print(q())\n';
   assert.deepEqual([...importedAskers(source)].sort(), ['b', 'running']);
+  assert.deepEqual(
+    [...importedAskers(source.replace('if x is None', 'if y is None'))],
+    ['running'],
+    'x untested',
+  );
   assert.deepEqual([...importedAskers('def f():\n    if running():\n        pass\n')], []);
 });

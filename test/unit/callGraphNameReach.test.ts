@@ -302,3 +302,59 @@ test('pre-filter never hides a finding: random projects, with and without it', a
   assert.ok(withFindings > 15, `files with BHD007 findings: ${withFindings}`);
   assert.ok(skipped > 20, `files the pre-filter skipped: ${skipped}`);
 });
+
+test('pre-filter: what an imported def returns (`x = get_service(); x.f()`, `get_service().f()`) as the search reads it', async () => {
+  const provider =
+    'import time\n\nclass Svc:\n    def poll(self):\n        time.sleep(1)\n    def fine(self):\n        return 1\n\n' +
+    'def get_service() -> Svc:\n    return Svc()\n\ndef make():\n    return Svc()\n\ndef maybe(flag):\n    if flag:\n        return Svc()\n';
+  const quiet =
+    'class Svc:\n    def poll(self):\n        return 1\n\ndef get_service() -> Svc:\n    return Svc()\n';
+  const cases: [string, boolean][] = [
+    [
+      'from provider import get_service\n\nasync def route():\n    svc = get_service()\n    svc.poll()\n',
+      true,
+    ],
+    ['from provider import get_service\n\nasync def route():\n    get_service().poll()\n', true],
+    ['from provider import make\n\nasync def route():\n    s: object = make()\n    s.poll()\n', true],
+    ['import provider as p\n\nasync def route():\n    p.make().poll()\n', true],
+    ['import provider\n\nasync def route():\n    svc = provider.get_service()\n    svc.poll()\n', true],
+    [
+      'from provider import get_service\n\nasync def route():\n    svc = get_service()\n    svc.fine()\n',
+      false,
+    ],
+    ['from provider import maybe\n\nasync def route():\n    maybe(1).poll()\n', false],
+    [
+      'from provider import get_service\n\nasync def route():\n    svc = get_service()\n    svc = 1\n    svc.poll()\n',
+      false,
+    ],
+    ['from quiet import get_service\n\nasync def route():\n    get_service().poll()\n', false],
+    // Through a sync helper of another module, and of this one: followed in async code only.
+    ['from hop import bound\n\nasync def route():\n    bound()\n', false],
+    ['from hop import direct\n\nasync def route():\n    direct()\n', false],
+    ['from hop import fine\n\nasync def route():\n    fine()\n', false],
+    [
+      'import provider\n\ndef helper():\n    svc = provider.make()\n    return svc.poll()\n\nasync def route():\n    helper()\n',
+      false,
+    ],
+  ];
+  const hop =
+    'from provider import get_service, make\n\ndef bound():\n    svc = get_service()\n    svc.poll()\n\n' +
+    'def direct():\n    return make().poll()\n\ndef fine():\n    return make().fine()\n';
+  const { dir, index, file } = project({ 'provider.py': provider, 'quiet.py': quiet, 'hop.py': hop });
+  try {
+    for (const [k, [source, blocks]] of cases.entries()) {
+      const main = file(`main${k}.py`);
+      fs.writeFileSync(main, source);
+      const full = await checkSource(source, {
+        project: new ProjectIndex({ roots: [dir], stable: true, textGate: false }),
+        file: main,
+        regions: false,
+        select: ['BHD007'],
+      });
+      assert.equal(full.length > 0, blocks, `the full search:\n${source}`);
+      if (blocks) assert.equal(index.mayHaveChains(main, source), true, `the pre-filter:\n${source}`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -83,6 +83,17 @@ export function randomProject(
         uses.push(`C${j}()`, `C${j}.s()`, `D${j}.run(None)`, `D${j}.own${j}(None)`);
       }
     }
+    // What another module's factory returns (chosen without a draw): bound, then used; used right away.
+    for (const j of others)
+      if ((seed + i + 3 * j) % 4 === 0) {
+        lines.push(`from m${j} import make${j}, get${j}`, `import m${j} as fm${j}`);
+        uses.push(
+          `fa${j} = make${j}(); fa${j}.k()`,
+          `get${j}().own${j}()`,
+          `fm${j}.make${j}().m()`,
+          `fb${j} = fm${j}.get${j}(); fb${j}.k()`,
+        );
+      }
     // Star imports, in some modules (chosen without a draw): module j's class, instance and an inherited method
     // reached through names this module neither defines nor imports by name.
     for (const j of others)
@@ -184,6 +195,16 @@ export function randomProject(
     if (r() < 0.2) lines.push(`inst${i} = None`);
     // ...or bound again in a def through `global` (then no type either, seen from any module).
     else if (r() < 0.2) lines.push('', 'def setup():', `    global inst${i}`, `    inst${i} = C${i}()`);
+    // Factories (no draw: other seeds' projects unchanged): one declared to return the class, one returning the
+    // module's instance (not a factory when that is rebound).
+    lines.push(
+      '',
+      `def make${i}() -> C${i}:`,
+      `    return C${i}()`,
+      '',
+      `def get${i}():`,
+      `    return inst${i}`,
+    );
     lines.push('', 'def g():', ...body('    '), '    yield 1');
     lines.push(
       '',

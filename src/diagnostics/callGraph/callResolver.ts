@@ -130,7 +130,8 @@ export class CallResolver {
 
   /**
    * The module-level def a decorator's name (`offload`, `utils.offload`) stands for in `file`: defined there,
-   * imported by name (`from app.util import offload`) or through its module (`import app.util as utils`).
+   * imported by name (`from app.util import offload`) or through its module (`import app.util as utils`,
+   * `from app import util`).
    * Not gated by the text pre-filter (a decorator need not block to matter), and no re-exports followed.
    */
   named(file: string, summary: ModuleSummary, name: string): Target | undefined {
@@ -140,6 +141,7 @@ export class CallResolver {
     if (local) return { file, fn: local };
     const bound = summary.imports.get(head);
     if (!bound) return undefined;
+    // (`from app import utils; utils.f`: `utils` a submodule)
     const [module, fnName] =
       dot < 0
         ? bound.name === undefined
@@ -147,7 +149,10 @@ export class CallResolver {
           : [bound.module, bound.name]
         : bound.name === undefined
           ? [bound.module + name.slice(head.length, dot), name.slice(dot + 1)]
-          : [undefined, name];
+          : [
+              `${bound.module ? `${bound.module}.` : ''}${bound.name}${name.slice(head.length, dot)}`,
+              name.slice(dot + 1),
+            ];
     const holder = module === undefined ? undefined : this.host.resolveModule(module, file, bound.level);
     const fn = holder === undefined ? undefined : this.host.summary(holder)?.functions.get(fnName);
     return fn && holder ? { file: holder, fn } : undefined;
@@ -163,6 +168,8 @@ export class CallResolver {
     depth = 0,
     receiver?: Receiver,
   ): Target | undefined {
+    if (site.factory !== undefined && 'base' in site.callee)
+      return this.factoryMethod(file, summary, site.factory, site.callee.attr, depth);
     // `x.f(...)` on an instance of a known class (./instanceTypes): as `C.f(...)`.
     const callee =
       site.cls !== undefined && 'base' in site.callee
@@ -237,6 +244,25 @@ export class CallResolver {
       bound.level,
       depth,
     );
+  }
+
+  /**
+   * `x.f(...)` with `x = get_service()`, or `get_service().f(...)` (CalleeSite.factory): `f` of the class that
+   * `get_service`, a sync def of another module imported here, returns (FunctionSummary.returns), looked up
+   * as that module writes the class.
+   */
+  private factoryMethod(
+    file: string,
+    summary: ModuleSummary,
+    factory: string,
+    attr: string,
+    depth: number,
+  ): Target | undefined {
+    const made = depth < 3 ? this.named(file, summary, factory) : undefined;
+    if (!made || made.file === file || made.fn.isAsync || made.fn.returns === undefined) return undefined;
+    const there = this.host.summary(made.file);
+    const method = { callee: { base: made.fn.returns, attr }, startIndex: 0 };
+    return there && this.resolveCallee(made.file, there, method, undefined, made.fn.imports, depth + 1);
   }
 
   /**

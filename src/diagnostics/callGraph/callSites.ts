@@ -13,7 +13,7 @@ import { classLike } from './instances';
  * `super()`), or with `made` a method of an instance made right there: `C(...).f(...)`, `m.C(...).f(...)` (base
  * `C`, `m.C`: a class by its CapWords name).
  */
-export type Callee = { name: string } | { base: string; attr: string; made?: true };
+export type Callee = { name: string } | { base: string; attr: string; made?: true; factory?: true };
 
 /** One call in a function body (not in a nested def/lambda/class). */
 export interface CallSite {
@@ -31,6 +31,8 @@ export interface CallSite {
   cls?: string;
   /** `Base.f(self, ...)`: a method called on the calling method's own instance (its overrides apply). */
   selfArg?: true;
+  /** See CalleeSite.factory. */
+  factory?: string;
 }
 
 /** A call in a sync def: what it calls (a chain goes through it; its place and text are never shown). */
@@ -53,6 +55,13 @@ export interface CalleeSite {
   platform?: true;
   /** It is made only without a running loop if this imported def is a probe (../../python/loopBranch). */
   noLoop?: ProbeRef;
+  /**
+   * In async code, `x.f(...)` with `x` bound once to what an imported def returns (`x = get_service()`), or
+   * `get_service().f()`: that def as written (`get_service`, `deps.get_service`); the chain search looks `f` up
+   * in the class it returns (FunctionSummary.returns). Not in sync code: the text gates would read every
+   * module's bindings for it (5% of a check for a rare hop).
+   */
+  factory?: string;
 }
 
 /** `Base.f(self, ...)` (a class by its CapWords name): the call runs `f` on the caller's own `self`. */
@@ -81,8 +90,11 @@ export function dotted(n: Node): string | undefined {
   return undefined;
 }
 
-/** What `fn`, the function expression of a call, names (`f`, `a.b.f`, `self.f`), or undefined. */
-function calleeOf(fn: Node): Callee | undefined {
+/**
+ * What `fn`, the function expression of a call, names (`f`, `a.b.f`, `self.f`), or undefined. With `factories`
+ * (calls in async code), also `f(...).g(...)` with `f` not a class: `g` of what `f` returns (CalleeSite.factory).
+ */
+function calleeOf(fn: Node, factories = true): Callee | undefined {
   if (fn.type === 'identifier') return { name: fn.text };
   if (fn.type === 'attribute') {
     const object = fn.childForFieldName('object');
@@ -98,8 +110,10 @@ function calleeOf(fn: Node): Callee | undefined {
     // `C(...).f(...)`: the method of an instance of C made right there (its class is known: site.cls).
     const made = object?.type === 'call' ? object.childForFieldName('function') : undefined;
     const cls = made ? dotted(made) : undefined;
-    if (cls !== undefined && attr && classLike(cls) && !/^(?:self|cls)\./.test(cls))
-      return { base: cls, attr: attr.text, made: true };
+    if (cls !== undefined && attr && !/^(?:self|cls)\./.test(cls)) {
+      if (classLike(cls)) return { base: cls, attr: attr.text, made: true };
+      if (factories) return { base: cls, attr: attr.text, made: true, factory: true };
+    }
   }
   return undefined;
 }
@@ -112,7 +126,7 @@ export function calleeSite(call: Node): CalleeSite | undefined {
   const fn = call.childForFieldName('function');
   const args = call.childForFieldName('arguments');
   if (!fn || !args) return undefined;
-  const callee = calleeOf(fn);
+  const callee = calleeOf(fn, false);
   const start = call.startIndex;
   return (
     callee && {
@@ -120,7 +134,7 @@ export function calleeSite(call: Node): CalleeSite | undefined {
       startIndex: start,
       args: [args.startIndex, args.endIndex],
       ...(passesSelf(callee, args) ? { selfArg: true as const } : {}),
-      ...('made' in callee ? { cls: callee.base } : {}),
+      ...('factory' in callee ? { factory: callee.base } : 'made' in callee ? { cls: callee.base } : {}),
     }
   );
 }
@@ -156,7 +170,7 @@ export function callSite(call: Node): CallSite | undefined {
     argsText: args.text,
     statement,
     ...(passesSelf(callee, args) ? { selfArg: true as const } : {}),
-    ...('made' in callee ? { cls: callee.base } : {}),
+    ...('factory' in callee ? { factory: callee.base } : 'made' in callee ? { cls: callee.base } : {}),
   };
 }
 

@@ -13,10 +13,12 @@ import type { Node, Tree } from '../../python/treeSitter';
 import { enclosingScope } from '../../python/scope';
 import { type Lexed, lexTopLevel } from '../../python/lexer';
 import { bindingCounts } from './bindingCounts';
+import { callBindings } from './factoryReturns';
 import {
   type TextBindings,
   type TypeBinding,
   annotationClass,
+  classLike,
   selfAssignments,
   textBindings,
 } from './instances';
@@ -131,8 +133,8 @@ export class InstanceTypes {
     return found;
   }
 
-  private find(def: DefScope, name: string): string | undefined {
-    const param = this.parameter(def.node, name);
+  /** How often each name is bound in the body of `def` (./bindingCounts). */
+  private countsIn(def: DefScope): Map<string, number> {
     let counts = this.counts.get(def.node.id);
     if (!counts) {
       counts = bindingCounts(
@@ -141,6 +143,66 @@ export class InstanceTypes {
       );
       this.counts.set(def.node.id, counts);
     }
+    return counts;
+  }
+
+  /**
+   * The def (not a class: CapWords) whose result `name` holds in `def`, as written (`get_service`, `m.get`): bound
+   * once there by `name = f(...)`, not a parameter; or, not bound in a top-level def or method at all, bound
+   * once in the module, at module level, the same way. Undefined otherwise (CalleeSite.factory).
+   */
+  factoryIn(
+    def: DefScope,
+    name: string,
+    localImports: ReadonlyMap<string, unknown> | undefined,
+  ): string | undefined {
+    if (name === 'self' || name === 'cls' || localImports?.has(name)) return undefined;
+    // (most receivers are bound to no call of a lower-case name anywhere: `result.append()`)
+    this.callBound ??= new Set(
+      [...callBindings(this.lexed, this.source)]
+        .filter(([, c]) => c.some((x) => !classLike(x.head + x.rest)))
+        .map(([n]) => n),
+    );
+    if (!this.callBound.has(name) || this.parameter(def.node, name) !== null) return undefined;
+    const count = this.countsIn(def).get(name) ?? 0;
+    if (count === 1) return this.factoryBinding(name, def.bodyStart, def.node.endIndex, def.node);
+    if (count !== 0 || def.nested || this.known(name)) return undefined;
+    this.moduleCounts ??= bindingCounts(this.source, this.lexed?.lines);
+    return this.moduleCounts.get(name) === 1
+      ? this.factoryBinding(name, 0, this.source.length, undefined)
+      : undefined;
+  }
+
+  private moduleCounts: Map<string, number> | undefined;
+  private callBound: Set<string> | undefined;
+
+  /** The callee of the one `name = f(...)` statement in [from, to) directly in `scope` (undefined: the module). */
+  private factoryBinding(
+    name: string,
+    from: number,
+    to: number,
+    scope: Node | undefined,
+  ): string | undefined {
+    const pattern = new RegExp(
+      String.raw`(?<![A-Za-z0-9_.])${name}[ \t]*(?::[^=\n]*)?=[ \t]*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)[ \t]*\(`,
+      'g',
+    );
+    pattern.lastIndex = from;
+    for (let m = pattern.exec(this.source); m && m.index < to; m = pattern.exec(this.source)) {
+      const callee = m[1]!;
+      if (classLike(callee) || /^(?:self|cls|super)\b/.test(callee)) continue;
+      const binding: TypeBinding = { name, at: m.index, cls: callee, constructed: true };
+      if (!this.bindsAt(binding, scope)) continue;
+      const id = this.tree.rootNode.descendantForIndex(m.index, m.index + name.length);
+      const right = id?.parent?.childForFieldName('right');
+      if (right?.type === 'call' && right.childForFieldName('function')?.text === callee) return callee;
+    }
+    return undefined;
+  }
+
+  private find(def: DefScope, name: string): string | undefined {
+    const param = this.parameter(def.node, name);
+    const counts = this.countsIn(def);
     const count = (param === null ? 0 : 1) + (counts.get(name) ?? 0);
     if (count === 0) return def.nested || this.known(name) ? undefined : this.moduleInstances().get(name);
     if (count !== 1) return undefined;

@@ -25,6 +25,7 @@ import {
 } from './defBlocks';
 import { type ImportSource, textImports } from './textImports';
 import { prefilterCode } from './callShape';
+import { returnedNames } from './factoryReturns';
 import { type BlockingText, blockingText } from './blockingText';
 import {
   type TextBindings,
@@ -128,6 +129,38 @@ export class NameReach {
     const found = this.sourceReaches(file, source, call, tail, visited);
     if (!found) for (const key of visited) this.known.set(key, false);
     return found;
+  }
+
+  /**
+   * Whether `f(...).attr(...)` may block, `f` a sync def imported from `source` (`rest`: the attributes between
+   * the imported name and `f`, `m.get_service`: ['get_service']): `attr` of what `f` may return (./factoryReturns).
+   */
+  factoryMayBlock(file: string, source: ImportSource, rest: readonly string[], attr: string): boolean {
+    const visited = new Set<string>();
+    const found = this.factoryReaches(file, source, rest, attr, visited);
+    if (!found) for (const key of visited) this.known.set(key, false);
+    return found;
+  }
+
+  private factoryReaches(
+    file: string,
+    [module, level, member]: ImportSource,
+    rest: readonly string[],
+    attr: string,
+    visited: Set<string>,
+  ): boolean {
+    const parts = [module, ...(member === undefined ? [] : [member]), ...rest].filter((p) => p !== '');
+    const name = parts.pop();
+    const dep = name === undefined ? undefined : this.host.resolveModule(parts.join('.'), file, level);
+    const text = dep === undefined ? undefined : this.module(dep);
+    if (dep === undefined || text === undefined) return false;
+    if (text.blocks === undefined) return text.direct() || this.host.moduleMayBlock(dep);
+    return returnedNames(this.host.textOf(dep) ?? '', text.code, text.blocks, name!).some((n) => {
+      const dot = n.indexOf('.');
+      if (dot < 0) return this.memberReaches(dep, n, attr, visited);
+      const tail = [...n.slice(dot + 1).split('.'), attr];
+      return this.importReaches(dep, text, n.slice(0, dot), false, visited, tail);
+    });
   }
 
   private sourceReaches(
@@ -271,11 +304,14 @@ export class NameReach {
     const blocks = text.blocks!;
     const inherited = (word: string): boolean =>
       text.bases.some((b) => this.baseReaches(file, text, b, word, visited));
-    const hit = ({ word, call, tail }: Use): boolean =>
-      root(word, tail) ||
-      this.importReaches(file, text, word, call, visited, tail) ||
+    const hit = (use: Use): boolean =>
+      root(use.word, use.tail) ||
+      this.importReaches(file, text, use.word, use.call, visited, use.tail) ||
       // `C.f(...)` of a class here that inherits `f` from an imported base (as the pre-filter reads it).
-      (tail?.length === 1 && blocks.has(word) && !blocks.has(tail[0]!) && inherited(tail[0]!));
+      (use.tail?.length === 1 &&
+        blocks.has(use.word) &&
+        !blocks.has(use.tail[0]!) &&
+        inherited(use.tail[0]!));
     const blockHit = (from: number, to: number): boolean => methodCall(text.code, from, to);
     const alsoAs = (use: Use): Use[] => usesOfInstances(use, text.instances(), text.attributes);
     return blocksReach(text.code, blocks, name, hit, blockHit, inherited, alsoAs) === true;

@@ -9,6 +9,7 @@
  */
 import { asyncLocator, derived, lexTopLevel } from '../../python/lexer';
 import { type ImportSource, textImports } from './textImports';
+import { type FactoryUse, factoryUses } from './factoryReturns';
 import { type Block, baseUse, blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
 import { isWordChar, prefilterCode } from './callShape';
 import { callsInAsync } from './asyncCalls';
@@ -50,6 +51,9 @@ export type ModuleMayBlock = (
   tail?: readonly string[],
 ) => boolean;
 
+/** See mayHaveChains: what an imported def (`source`, then the attributes `rest`) returns, `attr` called on it. */
+export type FactoryMayBlock = (source: ImportSource, rest: readonly string[], attr: string) => boolean;
+
 /**
  * See the file comment. A def or class of this file is a candidate when its block, or one of the file's defs
  * and classes it names (transitively), may hold a blocking operation (./blockingText) or names a name imported
@@ -58,7 +62,13 @@ export type ModuleMayBlock = (
  * the imported modules (transitively), most of the pre-filter's cost. `selfBlocks` (whether the text has a
  * blocking operation's tokens) decides when the indentation is not trusted.
  */
-export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBlock: ModuleMayBlock): boolean {
+export function mayHaveChains(
+  source: string,
+  selfBlocks: () => boolean,
+  mayBlock: ModuleMayBlock,
+  /** Whether `f(...).attr(...)` may block, `f` imported from `source` (`rest`: attributes up to `f`). */
+  factoryMayBlock: FactoryMayBlock = () => true,
+): boolean {
   if (!source.includes('async') || !ASYNC_DEF.test(source)) return false;
   const lexed = lexTopLevel(source);
   if (!lexed) return true;
@@ -220,6 +230,23 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     const target = localTarget(blocks, { word: name, call, tail });
     return target !== undefined && syncDefs.has(target) && localReaches(target);
   };
+  // What an imported def (not a class) returns: `x = get_service()` then `x.f(...)`, or `get_service().f(...)`,
+  // may run `f` of the class it returns (../callSites CalleeSite.factory; in async code only, so `f().g()` is
+  // looked for in the async ranges, known by the time it is asked).
+  const factories = factoryUses(code, lexed, imported, () => asyncAt?.ranges);
+  const factoryAnswers = new Map<string, boolean>();
+  const returnedMayBlock = ({ head, rest, attr }: FactoryUse): boolean => {
+    const key = `${head}.${rest.join('.')}().${attr}`;
+    let yes = factoryAnswers.get(key);
+    if (yes === undefined) {
+      yes = (sourcesOf(head) ?? []).some((s) => factoryMayBlock(s, rest, attr));
+      factoryAnswers.set(key, yes);
+    }
+    return yes;
+  };
+  /** `x.f(...)` with `x = get_service()` (in async code: followed there only, ../callSites CalleeSite.factory). */
+  const factoryBoundMayBlock = (name: string, tail: readonly string[] | undefined): boolean =>
+    tail?.length === 1 && factories.bound(name).some((u) => returnedMayBlock({ ...u, attr: tail[0]! }));
   const answers = new Map<string, boolean>();
   // Names bound to an instance of a class, anywhere in the file: `svc.f(...)` may run `C.f`.
   const bindings = textBindings(lexed, code);
@@ -255,6 +282,7 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     if (yes === undefined) {
       yes =
         written(name, call, tail, viaSelf) ||
+        (!viaSelf && (factories.called(name).some(returnedMayBlock) || factoryBoundMayBlock(name, tail))) ||
         // `svc.f(...)` of an instance: `C.f(...)` (the class itself is not taken for an instance again).
         // (`self.x.f(...)`: the attributes after `x`, which useShape does not read through `self.`)
         instanceUses(
@@ -265,7 +293,13 @@ export function mayHaveChains(source: string, selfBlocks: () => boolean, mayBloc
     }
     return yes;
   };
-  const all = new Set([...defs, ...imported.keys(), ...instances.keys(), ...attributes.keys()]);
+  const all = new Set([
+    ...defs,
+    ...imported.keys(),
+    ...instances.keys(),
+    ...attributes.keys(),
+    ...factories.boundNames(),
+  ]);
   // A class here inheriting from an imported one: `self.f(...)` may run an `f` defined only over there.
   importedBases ??= importedOnes(derived(lexed, 'bases', () => plainBases(code)));
   if (importedBases.length > 0) for (const m of code.matchAll(SELF_CALL)) all.add(m[1]!);

@@ -229,6 +229,7 @@ export class ProjectIndex {
       () => mightHaveBlockingOps(source),
       (module, level, name, call, tail) =>
         this.reach.sourceMayBlock(key, [module, level, name], call ?? false, tail),
+      (source, rest, attr) => this.reach.factoryMayBlock(key, source, rest, attr),
     );
   }
 

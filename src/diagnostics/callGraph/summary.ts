@@ -32,6 +32,7 @@ export type { Callee, CallSite, CalleeSite } from './callSites';
 export type { BlockingOp, FunctionSummary, ImportBinding, ModuleSummary } from './summaryTypes';
 import type { FunctionSummary, ImportBinding, ModuleSummary } from './summaryTypes';
 import { attachBlockingOps } from './blockingOwners';
+import { returnedClass } from './returnTypes';
 import { moduleNames } from './moduleNames';
 import { type Guard, defFlags, mayHaveFlags } from './guards';
 import { type DefScope, InstanceTypes } from './instanceTypes';
@@ -307,11 +308,24 @@ export function summarize(tree: Tree, source: string): ModuleSummary {
         ? types.attributeIn(def, base.slice(5))
         : types.typeIn(def, base, scopeImports.get(id));
     if (cls !== undefined) site.cls = cls;
+    else if (def && 'statement' in site && !base.includes('.')) {
+      // In async code, `x = get_service(); x.f()`: `f` of the class an imported def returns (./returnTypes).
+      const factory = types.factoryIn(def, base, scopeImports.get(id));
+      // (a lower-case head, as the pre-filter reads them: ./factoryReturns factoryUses)
+      const head = factory?.split('.')[0];
+      if (head !== undefined && /^[a-z_]/.test(head) && moduleImports.has(head)) site.factory = factory;
+    }
   }
   // A name bound in the calling def itself (a parameter, `helper = lambda: 1`, a nested `def helper`, a loop
   // or `with` target) is not the module's def or import of that name: such a call is not followed.
   const locals = new LocalNames(tree, source, true);
   const moduleInstances = types.moduleInstances();
+  // What module-level sync defs return (another module's `x = f(); x.g()` looks `g` up there).
+  for (const [id, fn] of byId)
+    if (!fn.className && !fn.isAsync) {
+      const returns = returnedClass(defScopes.get(id)!.node, source, moduleInstances);
+      if (returns !== undefined) fn.returns = returns;
+    }
   const starred = imports.some((n) => readImports([n])[0]?.star);
   const resolvable = (root: string): boolean =>
     starred ||

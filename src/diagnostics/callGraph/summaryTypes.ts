@@ -37,6 +37,11 @@ export interface FunctionSummary {
    * chain search asks), when `blocks` is not set.
    */
   probed?: { op: BlockingOp; probe: ProbeRef }[];
+  /**
+   * The class it returns, as written in its module (`C`, `m.C`): declared (`-> C`, `-> Optional[C]`) or, declaring
+   * nothing, what every `return` gives (`return C(...)`, a module-level instance). For a module-level sync def.
+   */
+  returns?: string;
   /** It is a probe (../../python/loopBranch): it answers whether an event loop runs in the thread. */
   loopProbe?: Probe;
   /** Its decorators written as names (`@offload`): one returning an `async def` wrapper makes it awaitable. */

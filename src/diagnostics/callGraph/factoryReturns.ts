@@ -10,6 +10,7 @@ import { annotationClass, classLike } from './instances';
 import type { Block } from './defBlocks';
 import { type Lexed, derived } from '../../python/lexer';
 import { isGap, isWordChar } from './callShape';
+import { textImports } from './textImports';
 
 /** `= f(` / `= m.f(` (the callee, dotted): where a name may be bound to a call (found from the `=`: fast). */
 const BOUND_TO_CALL =
@@ -31,20 +32,36 @@ export function boundToCalls(
     if (!accept(m[1]!)) continue;
     const before = code.charCodeAt(m.index - 1);
     if (before === 61 || before === 33 || before === 60 || before === 62) continue; // `==`, `!=`, `<=`, `>=`
-    const name = BOUND_NAME.exec(code.slice(code.lastIndexOf('\n', m.index) + 1, m.index))?.[1];
+    const line = code.slice(code.lastIndexOf('\n', m.index) + 1, m.index);
+    const target = BOUND_NAME.exec(line);
+    // (not a keyword argument on its call's line, `f(cls=g())`; never `self`/`cls`, a method's receiver)
+    const name =
+      target &&
+      !/[(,][ \t]*$/.test(line.slice(0, target.index)) &&
+      target[1] !== 'self' &&
+      target[1] !== 'cls'
+        ? target[1]
+        : undefined;
     const rest = m[2]!.replace(/[\s\\]/g, '');
     if (name !== undefined) bound.set(name, [...(bound.get(name) ?? []), { head: m[1]!, rest }]);
   }
   return bound;
 }
 
-/** boundToCalls of a lexed text, the callees' first names lower-case (not classes), kept with the text. */
+/**
+ * boundToCalls of a lexed text, the callees' first names imported and lower-case (not classes), kept with the
+ * text (the pre-filter and the summary's instance types both read it).
+ */
 export function callBindings(
   lexed: Lexed | undefined,
   code: string,
 ): Map<string, { head: string; rest: string }[]> {
-  const read = (): Map<string, { head: string; rest: string }[]> =>
-    boundToCalls(code, (head) => /^[a-z_]/.test(head));
+  const read = (): Map<string, { head: string; rest: string }[]> => {
+    // (the text's imports, as the pre-filter reads them: a superset of the module's)
+    const all = lexed ? derived(lexed, 'imports', () => textImports(code)) : textImports(code);
+    const imported = new Set(all.map((i) => i.local));
+    return boundToCalls(code, (head) => imported.has(head) && /^[a-z_]/.test(head));
+  };
   return lexed ? derived(lexed, 'callBindings', read) : read();
 }
 

@@ -279,6 +279,11 @@ export function mayHaveChains(
   ): boolean => {
     const key = `${viaSelf ? 's' : ''}${call ? '(' : ''}${name}${tail ? `.${tail.join('.')}` : ''}${attrTail ? `:${attrTail.join('.')}` : ''}`;
     let yes = answers.get(key);
+    // (a name here only as bound to a factory's call: asked about that only)
+    if (yes === undefined && factoryOnly.has(name)) {
+      yes = !viaSelf && factoryBoundMayBlock(name, tail);
+      answers.set(key, yes);
+    }
     if (yes === undefined) {
       yes =
         written(name, call, tail, viaSelf) ||
@@ -293,16 +298,17 @@ export function mayHaveChains(
     }
     return yes;
   };
-  const all = new Set([
-    ...defs,
-    ...imported.keys(),
-    ...instances.keys(),
-    ...attributes.keys(),
-    ...factories.boundNames(),
-  ]);
+  const all = new Set([...defs, ...imported.keys(), ...instances.keys(), ...attributes.keys()]);
+  const factoryOnly = new Set<string>();
+  for (const n of factories.boundNames()) if (!all.has(n)) factoryOnly.add(n);
+  const add = (n: string): void => {
+    all.add(n);
+    factoryOnly.delete(n);
+  };
+  for (const n of factoryOnly) all.add(n);
   // A class here inheriting from an imported one: `self.f(...)` may run an `f` defined only over there.
   importedBases ??= importedOnes(derived(lexed, 'bases', () => plainBases(code)));
-  if (importedBases.length > 0) for (const m of code.matchAll(SELF_CALL)) all.add(m[1]!);
+  if (importedBases.length > 0) for (const m of code.matchAll(SELF_CALL)) add(m[1]!);
   const asyncAt = asyncLocator(code, lexed.lines);
   if (stars.length > 0) {
     // Any name called in async code may be a star import's: each is asked (no locator, or a name that is not
@@ -314,7 +320,7 @@ export function mayHaveChains(
       for (const [from, to] of asyncAt.ranges) {
         HEAD_CALL.lastIndex = from;
         for (let m = HEAD_CALL.exec(code); m && m.index < to; m = HEAD_CALL.exec(code))
-          if (!NOT_STAR_NAMES.has(m[0])) all.add(m[0]);
+          if (!NOT_STAR_NAMES.has(m[0])) add(m[0]);
       }
   }
   if (all.size === 0) return false;

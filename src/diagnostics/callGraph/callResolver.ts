@@ -258,7 +258,8 @@ export class CallResolver {
     attr: string,
     depth: number,
   ): Target | undefined {
-    const made = depth < 3 ? this.named(file, summary, factory) : undefined;
+    // (a lower-case first name, as the text pre-filter reads factories: ./factoryReturns factoryUses)
+    const made = depth < 3 && /^[a-z_]/.test(factory) ? this.named(file, summary, factory) : undefined;
     if (!made || made.file === file || made.fn.isAsync || made.fn.returns === undefined) return undefined;
     const there = this.host.summary(made.file);
     const method = { callee: { base: made.fn.returns, attr }, startIndex: 0 };

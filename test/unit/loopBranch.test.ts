@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPythonParser } from '../../src/python/treeSitter';
-import { type NoLoop, importedAskers, loopBranches, loopProbes } from '../../src/python/loopBranch';
+import { type NoLoop, loopBranches, loopProbes } from '../../src/python/loopBranch';
+import { importedAskers } from '../../src/python/loopText';
 
 test('loopProbes: a try asking get_running_loop that answers the loop or None, True or False; nothing else', async () => {
   const parser = await createPythonParser();

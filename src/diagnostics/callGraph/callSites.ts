@@ -134,7 +134,7 @@ export function calleeSite(call: Node): CalleeSite | undefined {
       startIndex: start,
       args: [args.startIndex, args.endIndex],
       ...(passesSelf(callee, args) ? { selfArg: true as const } : {}),
-      ...('factory' in callee ? { factory: callee.base } : 'made' in callee ? { cls: callee.base } : {}),
+      ...('made' in callee ? { cls: callee.base } : {}),
     }
   );
 }

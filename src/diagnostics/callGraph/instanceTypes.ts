@@ -67,10 +67,8 @@ export class InstanceTypes {
       classes.set(b.name, seen === undefined || seen === b.cls ? b.cls : null);
     }
     this.module = new Map();
-    let counts: Map<string, number> | undefined;
     for (const [name, cls] of classes)
-      if (cls !== null && (counts ??= bindingCounts(this.source, this.lexed?.lines)).get(name) === 1)
-        this.module.set(name, cls);
+      if (cls !== null && this.moduleCounts().get(name) === 1) this.module.set(name, cls);
     return this.module;
   }
 
@@ -163,18 +161,28 @@ export class InstanceTypes {
         .filter(([, c]) => c.some((x) => !classLike(x.head + x.rest)))
         .map(([n]) => n),
     );
-    if (!this.callBound.has(name) || this.parameter(def.node, name) !== null) return undefined;
-    const count = this.countsIn(def).get(name) ?? 0;
-    if (count === 1) return this.factoryBinding(name, def.bodyStart, def.node.endIndex, def.node);
-    if (count !== 0 || def.nested || this.known(name)) return undefined;
-    this.moduleCounts ??= bindingCounts(this.source, this.lexed?.lines);
-    return this.moduleCounts.get(name) === 1
-      ? this.factoryBinding(name, 0, this.source.length, undefined)
-      : undefined;
+    if (!this.callBound.has(name)) return undefined;
+    // (one answer per def and name, as typeIn's: a def calls methods on the same receiver again and again)
+    const key = `f${def.node.id}\u0000${name}`;
+    if (this.typed.has(key)) return this.typed.get(key);
+    let factory: string | undefined;
+    if (this.parameter(def.node, name) === null) {
+      const count = this.countsIn(def).get(name) ?? 0;
+      if (count === 1) factory = this.factoryBinding(name, def.bodyStart, def.node.endIndex, def.node);
+      else if (count === 0 && !def.nested && !this.known(name) && this.moduleCounts().get(name) === 1)
+        factory = this.factoryBinding(name, 0, this.source.length, undefined);
+    }
+    this.typed.set(key, factory);
+    return factory;
   }
 
-  private moduleCounts: Map<string, number> | undefined;
+  private moduleCountsRead: Map<string, number> | undefined;
   private callBound: Set<string> | undefined;
+
+  /** How often each name is bound in the whole text (./bindingCounts). */
+  private moduleCounts(): Map<string, number> {
+    return (this.moduleCountsRead ??= bindingCounts(this.source, this.lexed?.lines));
+  }
 
   /** The callee of the one `name = f(...)` statement in [from, to) directly in `scope` (undefined: the module). */
   private factoryBinding(

@@ -81,6 +81,61 @@ test('defBlocks: each def and class block by name, nested ones included; tabs re
   assert.equal(defBlocks(fed.code, fed.lines), undefined);
 });
 
+test('blocksReach: a plain call leads to a module-level def, self.f and C.f to a method, never into a nested def', () => {
+  const code = [
+    'class Workflow:',
+    '    def _execute(self):',
+    '        slow_a()',
+    '    def run(self):',
+    '        def _execute():',
+    '            slow_b()',
+    '        def helper():',
+    '            slow_c()',
+    '        return _execute()',
+    '    def go(self):',
+    '        return self.helper()',
+    '    def both(self):',
+    '        Workflow.helper2()',
+    '    def helper2(self):',
+    '        slow_d()',
+    '',
+    'def outer():',
+    '    class Inner:',
+    '        def helper(self):',
+    '            slow_e()',
+    '    return helper()',
+    '',
+    'def helper():',
+    '    slow_f()',
+  ].join('\n');
+  const lexed = lexTopLevel(code)!;
+  const blocks = defBlocks(lexed.code, lexed.lines)!;
+  const levels = (name: string): number[] => blocks.get(name)!.map((b) => b[3]);
+  assert.deepEqual(levels('Workflow'), [0]);
+  assert.deepEqual(levels('_execute'), [1, 2], 'a method, then a def nested in a method');
+  assert.deepEqual(levels('helper'), [2, 2, 0], 'nested in a method, in a nested class, module-level');
+  assert.deepEqual(levels('Inner'), [2]);
+  const asked = (name: string): string[] => {
+    const words: string[] = [];
+    blocksReach(lexed.code, blocks, name, (u) => {
+      if (u.word.startsWith('slow_')) words.push(u.word);
+      return false;
+    });
+    return words.sort();
+  };
+  // `_execute()` in run() is the nested def: not followed (the call graph follows no nested def), and not the
+  // method `_execute` either (a plain name is never a method).
+  assert.deepEqual(asked('run'), []);
+  // `self.helper()`: a method named helper (there is none: the nested ones are not), not the module's def.
+  assert.deepEqual(asked('go'), []);
+  assert.deepEqual(asked('both'), ['slow_d'], 'Workflow.helper2() reaches the method');
+  // `helper()` in outer(): the module-level def, not the method of the class nested in outer().
+  assert.deepEqual(asked('outer'), ['slow_f']);
+  // What was read whole comes back (for the caller's "no" answers); a name read at one level only does not.
+  const visited = blocksReach(lexed.code, blocks, 'outer', () => false) as Set<string>;
+  assert.deepEqual([...visited].sort(), ['outer']);
+});
+
 test('pre-filter: constructing an imported class starts no chain; its static methods and helpers may', () => {
   const { dir, index, file } = project({
     'models.py': [

@@ -115,6 +115,9 @@ export function randomProject(
         choices.push('g()', 'x = list(g())', `with W${i}(): pass`);
         // A nested def's body runs when it is called (the call graph follows no nested def); its default here.
         choices.push('def nest():\n    f0()\nnest()', 'def nest(a=f1()):\n    return a', 'def nest(): h()');
+        // A nested def named like a method or a module function (a plain call never runs a method; the nested one
+        // is not followed either).
+        choices.push('def k():\n    f1()\nk()', 'def h():\n    f0()\nh()');
         // In a lambda's body a call runs later (elsewhere); in its default, right here.
         choices.push('cb = lambda: h(); cb', 'cb = lambda y=f0(): y', `sorted([], key=lambda v: C${i}.s())`);
         // This module's instance, one made here, one rebound (its class then unknown), an annotated parameter.

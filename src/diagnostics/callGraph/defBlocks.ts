@@ -9,8 +9,18 @@ import { BLANK_LINE, UNREAD_INDENT, indentLength, indentWidth } from '../../pyth
 import { lastAtOrBefore } from '../../python/text';
 import { entersWhole, isGap, isWordChar, madeUse, useShape } from './callShape';
 
-/** A def or class block: [start, end) of the code, and whether it is a class. */
-export type Block = readonly [start: number, end: number, isClass: boolean];
+/**
+ * Where a def or class is, as the call graph can reach it (../summary: only a module-level def or class and a
+ * def directly in a module-level class are looked up; a def nested in a def, or in a nested class, never is).
+ */
+export const enum Level {
+  Module = 0,
+  Method = 1,
+  Nested = 2,
+}
+
+/** A def or class block: [start, end) of the code, whether it is a class, and its Level. */
+export type Block = readonly [start: number, end: number, isClass: boolean, level: Level];
 
 const HEAD = /^(?:async[\s\\]+)?(?:def|class)[\s\\]+([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)/;
 
@@ -27,6 +37,8 @@ export function defBlocks(code: string, lines: readonly number[]): Map<string, B
     indent.push(width);
   }
   const blocks = new Map<string, Block[]>();
+  /** The blocks open at the current line, outermost first (what the next header is nested in). */
+  const open: Block[] = [];
   for (let j = 0; j < lines.length; j++) {
     const width = indent[j]!;
     if (width === BLANK_LINE) continue;
@@ -38,7 +50,15 @@ export function defBlocks(code: string, lines: readonly number[]): Map<string, B
     const name = head[1]!;
     let k = j + 1;
     while (k < lines.length && (indent[k]! < 0 || indent[k]! > width)) k++;
-    const range: Block = [at, k < lines.length ? lines[k]! : code.length, c === 99];
+    while (open.length > 0 && open[open.length - 1]![1] <= at) open.pop();
+    const level =
+      open.length === 0
+        ? Level.Module
+        : open.length === 1 && open[0]![2] && c !== 99
+          ? Level.Method
+          : Level.Nested;
+    const range: Block = [at, k < lines.length ? lines[k]! : code.length, c === 99, level];
+    open.push(range);
     const list = blocks.get(name);
     if (list) list.push(range);
     else blocks.set(name, [range]);
@@ -144,10 +164,27 @@ export function localTarget(
   return undefined;
 }
 
+/** Which blocks of a name a use leads to: bits of 1 << Level (module-level defs and classes, methods). */
+const MODULE = 1 << Level.Module;
+const METHOD = 1 << Level.Method;
+const REACHABLE = MODULE | METHOD;
+
 /**
- * Whether `hit` holds for a use (see Use) in the blocks named `name`, or in the blocks of the local defs and
- * classes those uses lead to (localTarget; `self.f` the blocks named `f`), transitively (each use asked once),
- * or `blockHit` for one of those blocks: true, or the local names visited when none hit.
+ * Which of the blocks named `local` a use leads the call graph into: `self.f(` and `C.f(` a method, a plain
+ * `f(` a module-level def (../callResolver looks a plain name up among the module's functions only), a chain
+ * not read for sure either.
+ */
+function levelsOf(use: Use, local: string): number {
+  if (use.self || local !== use.word) return METHOD;
+  return use.call || use.tail?.length === 0 ? MODULE : REACHABLE;
+}
+
+/**
+ * Whether `hit` holds for a use (see Use) in the blocks named `name` (a module-level def or class, or a
+ * method: never a def nested in a def or in a nested class, see Level), or in the blocks of the local defs and
+ * classes those uses lead to (localTarget, levelsOf; `self.f` the methods named `f`), transitively (each use
+ * asked once), or `blockHit` for one of those blocks: true, or the local names whose blocks were all read
+ * (`name`'s and those reached by a chain not read for sure) when none hit.
  */
 export function blocksReach(
   code: string,
@@ -160,11 +197,14 @@ export function blocksReach(
   /** The uses a use stands for besides itself (`svc.f(` of an instance: `C.f(`; ./instances instanceUses). */
   alsoAs?: (use: Use) => readonly Use[],
 ): true | Set<string> {
-  const seen = new Set([name]);
+  /** Names read, with the levels read (a name read at another level is read again for those). */
+  const seen = new Map([[name, REACHABLE]]);
   const asked = new Set<string>();
-  const stack = [name];
+  const stack: [string, number][] = [[name, REACHABLE]];
   while (stack.length > 0) {
-    for (const block of blocks.get(stack.pop()!) ?? []) {
+    const [next, levels] = stack.pop()!;
+    for (const block of blocks.get(next) ?? []) {
+      if (((1 << block[3]) & levels) === 0) continue;
       for (const [from, to] of ownCode(code, blocks, block)) {
         if (blockHit?.(from, to)) return true;
         for (const written of usesIn(code, from, to)) {
@@ -177,18 +217,34 @@ export function blocksReach(
             if (use.self && use.call && inheritedHit && !blocks.has(use.word) && inheritedHit(use.word))
               return true;
             const local = use.self ? (blocks.has(use.word) ? use.word : undefined) : localTarget(blocks, use);
+            if (local === undefined) continue;
+            const wanted = levelsOf(use, local);
+            const before = seen.get(local) ?? 0;
+            const added = wanted & ~before;
             // Calling an `async def` runs none of its body (the call graph never follows one).
-            if (local !== undefined && !seen.has(local) && !onlyAsync(blocks, code, local)) {
-              seen.add(local);
-              stack.push(local);
+            if (added !== 0 && syncAt(blocks, code, local, added)) {
+              seen.set(local, before | added);
+              stack.push([local, added]);
             }
           }
         }
       }
     }
   }
-  return seen;
+  const read = new Set<string>();
+  for (const [n, levels] of seen) if (levels === REACHABLE) read.add(n);
+  return read;
 }
+
+/** Whether a block named `name` at one of `levels` is a sync def or a class. */
+const syncAt = (
+  blocks: ReadonlyMap<string, readonly Block[]>,
+  code: string,
+  name: string,
+  levels: number,
+): boolean =>
+  blocks.get(name)?.some((b) => ((1 << b[3]) & levels) !== 0 && code.charCodeAt(b[0]) !== 97 /* a(sync) */) ??
+  false;
 
 /** Per blocks map: every block, by start, and those starts (see ownCode). */
 const SORTED = new WeakMap<

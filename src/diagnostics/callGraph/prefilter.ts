@@ -10,7 +10,7 @@
 import { asyncLocator, derived, lexTopLevel } from '../../python/lexer';
 import { type ImportSource, textImports } from './textImports';
 import { type FactoryUse, factoryUses } from './factoryReturns';
-import { type Block, baseUse, blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
+import { type Block, Level, baseUse, blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
 import { isWordChar, prefilterCode } from './callShape';
 import { callsInAsync } from './asyncCalls';
 import { type BlockingText, blockingText } from './blockingText';
@@ -336,12 +336,13 @@ export function mayHaveChains(
 
 /** Whether one of the sync def blocks named `name` lies in no other def or class block. */
 function topLevelSyncDef(code: string, blocks: Map<string, Block[]>, name: string): boolean {
-  const own = blocks.get(name)?.filter(([start, , isClass]) => !isClass && !code.startsWith('async', start));
-  if (!own?.length) return false;
-  return own.some(([start, end]) => {
-    for (const list of blocks.values()) for (const [s, e] of list) if (s < start && end <= e) return false;
-    return true;
-  });
+  return (
+    blocks
+      .get(name)
+      ?.some(
+        ([start, , isClass, level]) => !isClass && level === Level.Module && !code.startsWith('async', start),
+      ) ?? false
+  );
 }
 
 /** A name (not an attribute) followed by `(` or `.`: the head of a call's callee (as ./asyncCalls reads it). */

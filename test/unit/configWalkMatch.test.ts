@@ -8,8 +8,28 @@ import { matchesPattern, namesMatcher } from '../../src/config/glob';
 import { DEFAULT_EXCLUDE } from '../../src/config/settings';
 
 const NAMES = [
-  'build', 'dist', 'venv', '.venv', 'venv2', 'site-packages', '__pycache__', 'x_pb2.py', 'a.py', 'a.pyi', 'b',
-  '.git', '.github', 'node_modules', 'tests', 'test_a.py', '[x]', 'ab', 'a?', '', 'build.py', 'Build',
+  'build',
+  'dist',
+  'venv',
+  '.venv',
+  'venv2',
+  'site-packages',
+  '__pycache__',
+  'x_pb2.py',
+  'a.py',
+  'a.pyi',
+  'b',
+  '.git',
+  '.github',
+  'node_modules',
+  'tests',
+  'test_a.py',
+  '[x]',
+  'ab',
+  'a?',
+  '',
+  'build.py',
+  'Build',
 ];
 const LISTS: readonly (readonly string[])[] = [
   DEFAULT_EXCLUDE,
@@ -23,7 +43,11 @@ test('namesMatcher answers as some(matchesPattern) does', () => {
   for (const [i, list] of LISTS.entries()) {
     const any = namesMatcher(list);
     for (const name of NAMES)
-      assert.equal(any(name), list.some((p) => matchesPattern(p, name)), `list ${i}, ${JSON.stringify(name)}`);
+      assert.equal(
+        any(name),
+        list.some((p) => matchesPattern(p, name)),
+        `list ${i}, ${JSON.stringify(name)}`,
+      );
   }
 });
 

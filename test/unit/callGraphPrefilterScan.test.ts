@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { namesSync } from '../../src/diagnostics/callGraph/prefilter';
+import { namesSync } from '../../src/diagnostics/callGraph/syncNames';
 import {
   callsInAsync,
   definedAt,

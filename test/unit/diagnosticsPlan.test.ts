@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkSource, mightContainFindings } from '../../src/diagnostics/analyze';
 import { planCheck } from '../../src/diagnostics/regions';
-import { ProjectIndex } from '../../src/diagnostics/callGraph/projectIndex';
+import { ProjectIndex, readDisk } from '../../src/diagnostics/callGraph/projectIndex';
 import type { Finding } from '../../src/diagnostics/types';
 import { rootsForFiles } from '../../src/diagnostics/callGraph/roots';
 
@@ -101,14 +101,25 @@ test('BHD007: the text pre-filter and planned parsing == whole-file analysis, wi
   let skipped = 0;
   // The reference reads every module a call leads to (no text-level answer spares one).
   const projects = new Map<string, [ProjectIndex, ProjectIndex]>();
+  // The variant being checked is what both read of its file (as the editor's open buffer), the disk elsewhere.
+  const open = { file: '', text: '' };
+  const readText = (f: string): string | undefined => (f === open.file ? open.text : readDisk(f));
   for (const { file, source } of SOURCES) {
     const roots = rootsForFiles([file]);
     const key = roots.join('\u0000');
     let pair = projects.get(key);
     if (!pair)
-      projects.set(key, (pair = [new ProjectIndex({ roots }), new ProjectIndex({ roots, textGate: false })]));
+      projects.set(
+        key,
+        (pair = [
+          new ProjectIndex({ roots, readText }),
+          new ProjectIndex({ roots, readText, textGate: false }),
+        ]),
+      );
     const [project, reference] = pair;
     for (const [name, variant] of variants(source)) {
+      open.file = path.resolve(file);
+      open.text = variant;
       const planned = await checkSource(variant, { project, file });
       const full = await checkSource(variant, { project: reference, file, regions: false });
       assert.deepEqual(planned, full, `${path.relative(repo, file)} (${name})`);

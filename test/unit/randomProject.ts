@@ -79,8 +79,17 @@ export function randomProject(
           '    def run(self):',
           `        self.own${j}()`,
         );
+        // An override that blocks, in some (no draw): C<j>.m's `self.k()` runs it on a D<j>, whatever module j says.
+        if ((seed + i + j) % 3 === 0) lines.push('    def k(self):', '        executor.shutdown()');
         // (`own<j>` is defined in module j only: the inherited method is not also a name of this module.)
-        uses.push(`C${j}()`, `C${j}.s()`, `D${j}.run(None)`, `D${j}.own${j}(None)`);
+        uses.push(
+          `C${j}()`,
+          `C${j}.s()`,
+          `D${j}.run(None)`,
+          `D${j}.own${j}(None)`,
+          `D${j}.m(None)`,
+          `D${j}().m()`,
+        );
       }
     }
     // What another module's factory returns (chosen without a draw): bound, then used; used right away.

@@ -15,6 +15,8 @@ export interface CallResolverHost {
   /** Text-level: whether a def or class `name` of `file` may block (./nameReach): not worth a parse if not. */
   mayBlock(file: string, name: string): boolean;
   memberMayBlock(file: string, member: string, attr: string): boolean;
+  /** Text-level: whether class `cls` of `file` calls back an override that may block (./overrides). */
+  mayCallBack(file: string, cls: string): boolean;
 }
 
 /** Base classes followed for an inherited method (`class C(B)`: B's, then B's bases...). */
@@ -47,18 +49,25 @@ export class CallResolver {
       : this.host.mayBlock(file, name.slice(0, dot));
   }
 
-  /** A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package). */
-  private functionIn(file: string, name: string, depth = 0): Target | undefined {
-    if (!this.mayReach(file, name)) return undefined;
+  /**
+   * A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package).
+   * `overridden`: `name` is a method looked up for a subclass whose own methods may block (see fromBases): its
+   * `self.g()` may run the subclass's `g`, so the text of `file` alone does not decide.
+   */
+  private functionIn(file: string, name: string, depth = 0, overridden = false): Target | undefined {
+    if (!overridden && !this.mayReach(file, name)) return undefined;
     const dot = name.indexOf('.');
     const summary = this.host.summary(file);
     if (!summary) return undefined;
     const fn = summary.functions.get(name);
     if (fn) return { file, fn };
     const head = dot < 0 ? name : name.slice(0, dot);
-    // `C.f` of a class here that inherits `f`.
+    // `C.f` of a class here that inherits `f`, run on an instance of C (a `self.g()` there runs C's `g`).
     if (dot >= 0 && summary.classes.has(head))
-      return this.methodIn(file, summary, head, name.slice(dot + 1), depth);
+      return withReceiver(this.methodIn(file, summary, head, name.slice(dot + 1), depth, overridden), {
+        file,
+        cls: head,
+      });
     // `x.f` of a module-level instance `x = C()` (`from m import x; x.f()`): `C.f` as seen from here.
     const instance = dot >= 0 && name.indexOf('.', dot + 1) < 0 ? summary.instances.get(head) : undefined;
     if (instance !== undefined) {
@@ -71,7 +80,9 @@ export class CallResolver {
     if (!bound) return this.throughStars(file, summary, name, depth);
     if (bound.name === undefined || depth >= 3) return undefined;
     const next = this.host.resolveModule(bound.module, file, bound.level);
-    return next ? this.functionIn(next, bound.name + (dot < 0 ? '' : name.slice(dot)), depth + 1) : undefined;
+    return next
+      ? this.functionIn(next, bound.name + (dot < 0 ? '' : name.slice(dot)), depth + 1, overridden)
+      : undefined;
   }
 
   /** `name` (`f`, `C.f`) as one of `file`'s star imports brings it (`from .files import *`), the first found. */
@@ -191,7 +202,7 @@ export class CallResolver {
     if (base === 'super()')
       return className
         ? withReceiver(
-            this.fromBases(file, summary, summary.bases.get(className) ?? [], attr, 0),
+            this.fromBases(file, summary, summary.bases.get(className) ?? [], attr, 0, className),
             receiver ?? { file, cls: className },
           )
         : undefined;
@@ -319,6 +330,7 @@ export class CallResolver {
     cls: string,
     attr: string,
     depth: number,
+    overridden = false,
   ): Target | undefined {
     const own = summary.functions.get(`${cls}.${attr}`);
     if (own) return { file, fn: own };
@@ -326,22 +338,33 @@ export class CallResolver {
     if (depth >= MAX_BASES || bases === undefined) return undefined;
     let memo = this.inherited.get(summary);
     if (!memo) this.inherited.set(summary, (memo = new Map()));
-    const key = `${cls}.${attr}\u0000${depth}`;
+    const key = `${cls}.${attr}\u0000${depth}${overridden ? '!' : ''}`;
     let found = memo.get(key);
     if (found === undefined) {
-      found = this.fromBases(file, summary, bases, attr, depth) ?? null;
+      found = this.fromBases(file, summary, bases, attr, depth, cls, overridden) ?? null;
       memo.set(key, found);
     }
     return found ?? undefined;
   }
 
+  /**
+   * `attr` as the bases of class `sub` of `file` have it. When `sub` may call back an override that blocks (one
+   * of its own methods may, and a base's module calls it through `self.`: ./overrides), a base's `attr` is
+   * looked up whatever its module's text says (`overridden`, passed
+   * on to the bases' bases): its `self.g()` may run `sub`'s override of `g` (Target.receiver), which the base's
+   * module does not show (the template method: `Base.scrape()` calls `self.fetch()`, a subclass's `fetch` does
+   * the blocking request).
+   */
   private fromBases(
     file: string,
     summary: ModuleSummary,
     bases: readonly string[],
     attr: string,
     depth: number,
+    sub: string,
+    overridden = false,
   ): Target | undefined {
+    const ungated = overridden || this.host.mayCallBack(file, sub);
     for (const base of bases) {
       if (base.includes('.')) {
         // `m.Base` with `import app.base as m` (or `import app.base`): class Base of that module. Through a
@@ -352,19 +375,20 @@ export class CallResolver {
         // (`import app.base` binds `app`, {module: 'app'}: `app.base.Base` is class Base of module app.base)
         const module = [bound.module, ...rest.slice(0, -1)].join('.');
         const holder = this.host.resolveModule(module, file, bound.level);
-        const inherited = holder && this.functionIn(holder, `${rest[rest.length - 1]}.${attr}`, depth + 1);
+        const inherited =
+          holder && this.functionIn(holder, `${rest[rest.length - 1]}.${attr}`, depth + 1, ungated);
         if (inherited) return inherited;
         continue;
       }
       if (summary.classes.has(base)) {
-        const local = this.methodIn(file, summary, base, attr, depth + 1);
+        const local = this.methodIn(file, summary, base, attr, depth + 1, ungated);
         if (local) return local;
         continue;
       }
       const bound = summary.imports.get(base);
       if (!bound || bound.name === undefined) continue;
       const module = this.host.resolveModule(bound.module, file, bound.level);
-      const inherited = module && this.functionIn(module, `${bound.name}.${attr}`, depth + 1);
+      const inherited = module && this.functionIn(module, `${bound.name}.${attr}`, depth + 1, ungated);
       if (inherited) return inherited;
     }
     return undefined;

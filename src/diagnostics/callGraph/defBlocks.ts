@@ -315,6 +315,17 @@ export const onlyAsync = (
   name: string,
 ): boolean => blocks.get(name)?.every((b) => code.charCodeAt(b[0]) === 97 /* a(sync) */) ?? false;
 
+/** Whether a module-level class `cls` has a method `attr` of its own (a block of that name directly in it). */
+export function ownMethod(blocks: ReadonlyMap<string, readonly Block[]>, cls: string, attr: string): boolean {
+  const classes = blocks.get(cls)?.filter((b) => b[2] && b[3] === Level.Module);
+  if (!classes?.length) return false;
+  return (
+    blocks
+      .get(attr)
+      ?.some((b) => b[3] === Level.Method && classes.some((c) => c[0] < b[0] && b[1] <= c[1])) ?? false
+  );
+}
+
 /** Whether `name` has blocks and all of them are classes (a call `name(...)` then constructs one). */
 export const onlyClasses = (blocks: ReadonlyMap<string, readonly Block[]>, name: string): boolean =>
   blocks.get(name)?.every((b) => b[2]) ?? false;
@@ -335,6 +346,24 @@ export function plainBases(code: string): string[] {
     }
   return [...found];
 }
+
+/** The bases written in the headers of the module-level classes `cls` of `code` (as plainBases reads them). */
+export function classBases(
+  blocks: ReadonlyMap<string, readonly Block[]>,
+  code: string,
+  cls: string,
+): string[] {
+  const found: string[] = [];
+  for (const b of blocks.get(cls) ?? []) {
+    if (!b[2] || b[3] !== Level.Module) continue;
+    CLASS_HEAD.lastIndex = b[0];
+    const m = CLASS_HEAD.exec(code);
+    if (m) for (const base of plainBases(m[0])) if (!found.includes(base)) found.push(base);
+  }
+  return found;
+}
+
+const CLASS_HEAD = /class[ \t]+[A-Za-z_][A-Za-z0-9_]*[ \t]*\([^)]*\)/y;
 
 /** How an inherited `attr` of base `base` is asked of its import: the base's first name, the rest then `attr`. */
 export function baseUse(base: string, attr: string): [head: string, tail: string[]] {

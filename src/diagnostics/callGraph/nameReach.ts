@@ -12,10 +12,10 @@
  */
 import { derived, lexTopLevel } from '../../python/lexer';
 import {
-  type Block,
   type Use,
   asyncMethod,
   onlyAsync,
+  ownMethod,
   blocksReach,
   defBlocks,
   onlyClasses,
@@ -24,9 +24,11 @@ import {
   syncNamed,
 } from './defBlocks';
 import { type ImportSource, textImports } from './textImports';
+import { Overrides } from './overrides';
 import { prefilterCode } from './callShape';
 import { returnedNames } from './factoryReturns';
-import { type BlockingText, blockingText } from './blockingText';
+import { blockingText } from './blockingText';
+import { type ModuleText, starSources } from './moduleText';
 import {
   type TextBindings,
   attributeMap,
@@ -48,36 +50,6 @@ export interface NameReachHost {
   moduleMayBlock(file: string): boolean;
 }
 
-interface ModuleText {
-  /** Whether the module's text has a blocking operation's tokens (asked when `blocks` is undefined). */
-  direct: () => boolean;
-  /** Where, block by block, a blocking operation can be (./blockingText). */
-  blocking: BlockingText;
-  code: string;
-  /** Undefined: indentation not trusted (the module-level answer then). */
-  blocks: Map<string, Block[]> | undefined;
-  imports: Map<string, ImportSource[]>;
-  stars: ImportSource[];
-  /** Bases of its classes imported by name (an inherited method may be there). */
-  bases: string[];
-  /** Names bound to an instance of a class, in any scope (./instances: a superset of what the call graph types). */
-  instances: () => Map<string, string[]>;
-  /** Those another module's code can call methods of (./instances moduleInstanceMap). */
-  moduleInstances: () => Map<string, string[]>;
-  /** Attributes of `self` bound to an instance, and class-body fields (./instances attributeMap). */
-  attributes: () => Map<string, string[]>;
-}
-
-/**
- * Where a star import may bring `n` from (`from .models import *` as `from .models import n`): for a name the
- * module does not import by name (a superset: also one it defines, perhaps only as a method or nested def; a
- * star module that does not have it answers no, ./nameReach named).
- */
-function starSources(text: ModuleText, n: string): ImportSource[] {
-  if (text.stars.length === 0) return [];
-  return text.stars.map(([module, level]) => [module, level, n]);
-}
-
 /** `import *` anywhere in a text (a comment or string too: a superset, confirmed by the module's imports). */
 const STAR_IMPORT = /(?<![A-Za-z0-9_])import[ \t]*\*/;
 
@@ -88,9 +60,22 @@ export class NameReach {
   /** `file\0name` -> answer (a "no" only once a whole search found nothing). */
   private readonly known = new Map<string, boolean>();
 
-  constructor(private readonly host: NameReachHost) {}
+  /** Classes calling back an override that may block (./overrides), with the module texts read here. */
+  readonly overrides: Overrides;
+
+  constructor(private readonly host: NameReachHost) {
+    this.overrides = new Overrides({
+      module: (file) => this.module(file),
+      resolveModule: (module, from, level) => host.resolveModule(module, from, level),
+      localMayBlock: (file, name, visited) => {
+        const text = this.module(file);
+        return text?.blocks !== undefined && this.localReaches(file, text, name, visited);
+      },
+    });
+  }
 
   clear(): void {
+    this.overrides.clear();
     this.modules.clear();
     this.starred.clear();
     this.known.clear();
@@ -292,7 +277,12 @@ export class NameReach {
         // (also a class a star import brings: `from .models import *`, see importReaches)
         this.importReaches(file, text, member, false, visited, [attr]) ||
         // Inherited from a base imported here (any class's: a superset of `member`'s).
-        (own !== undefined && text.bases.some((b) => this.baseReaches(file, text, b, attr, visited)))
+        (own !== undefined && text.bases.some((b) => this.baseReaches(file, text, b, attr, visited))) ||
+        // Inherited, run on an instance of `member`: a `self.g()` there runs `member`'s own `g` (./overrides).
+        (own !== undefined &&
+          own.some((b) => b[2]) &&
+          !ownMethod(text.blocks, member, attr) &&
+          this.overrides.mayCallBack(file, member, visited))
       );
     });
   }

@@ -10,35 +10,25 @@
 import { asyncLocator, derived, lexTopLevel } from '../../python/lexer';
 import { type ImportSource, textImports } from './textImports';
 import { type FactoryUse, factoryUses } from './factoryReturns';
-import { type Block, Level, baseUse, blocksReach, defBlocks, localTarget, plainBases } from './defBlocks';
-import { isWordChar, prefilterCode } from './callShape';
+import {
+  type Block,
+  Level,
+  baseUse,
+  blocksReach,
+  classBases,
+  defBlocks,
+  localTarget,
+  plainBases,
+} from './defBlocks';
+import { prefilterCode } from './callShape';
+import { asyncDefName } from './syncNames';
 import { callsInAsync } from './asyncCalls';
 import { type BlockingText, blockingText } from './blockingText';
+import { type OverrideModule, ownSyncMethods } from './overrides';
 import { attributeMap, instanceMapOf, instanceUses, textBindings, usesOfInstances } from './instances';
 
 const ASYNC_DEF = /(?<![A-Za-z0-9_])async[ \t]+def(?![A-Za-z0-9_])/;
 const DEF_NAME = /(?<![A-Za-z0-9_])(?:def|class)[ \t]+([A-Za-z_][A-Za-z0-9_]*)/g;
-/** Text that ends with `async def ` (also across a backslash continuation): what precedes an async def's name. */
-const ASYNC_DEF_BEFORE = /(?<![A-Za-z0-9_.])async(?:[ \t]|\\\r?\n)+def[ \t]+$/;
-
-/** Whether the name at `index` of `code` is an `async def`'s. */
-const asyncDefName = (code: string, index: number): boolean =>
-  ASYNC_DEF_BEFORE.test(code.slice(Math.max(0, index - 60), index));
-
-/** Whether `code` has the word `name` other than as an `async def`'s name (a def, class, import, call...). */
-export function namesSync(code: string, name: string): boolean {
-  if (name === '') return false;
-  // indexOf and the word boundaries by hand: a regex per (module, name) asked was a visible share of the check.
-  for (let i = code.indexOf(name); i >= 0; i = code.indexOf(name, i + 1))
-    if (
-      !isWordChar(code.charCodeAt(i - 1)) &&
-      !isWordChar(code.charCodeAt(i + name.length)) &&
-      !asyncDefName(code, i)
-    )
-      return true;
-  return false;
-}
-
 /**
  * Whether module `module` (relative to the file when `level` > 0) is a project module that may block; with
  * `name`, also one whose text names `name` (a def, class or import of it: what the call graph looks up there).
@@ -68,6 +58,12 @@ export function mayHaveChains(
   mayBlock: ModuleMayBlock,
   /** Whether `f(...).attr(...)` may block, `f` imported from `source` (`rest`: attributes up to `f`). */
   factoryMayBlock: FactoryMayBlock = () => true,
+  /** Which of `names` `bases`' modules call back through `self.` (./overrides; default: all of them). */
+  calledBack: (
+    text: OverrideModule,
+    bases: readonly string[],
+    names: readonly string[],
+  ) => readonly string[] = (_text, _bases, names) => names,
 ): boolean {
   if (!source.includes('async') || !ASYNC_DEF.test(source)) return false;
   const lexed = lexTopLevel(source);
@@ -131,13 +127,48 @@ export function mayHaveChains(
     let yes = inheritedAnswers.get(attr);
     if (yes === undefined) {
       importedBases ??= importedOnes(derived(lexed, 'bases', () => plainBases(code)));
-      yes = importedBases.some((b) => {
-        const [head, tail] = baseUse(b, attr);
-        return importMayBlock(head, false, tail);
-      });
+      yes =
+        importedBases.length > 0 &&
+        (importedBases.some((b) => {
+          const [head, tail] = baseUse(b, attr);
+          return importMayBlock(head, false, tail);
+        }) ||
+          overridesMayBlock());
       inheritedAnswers.set(attr, yes);
     }
     return yes;
+  };
+  let overrides: boolean | undefined;
+  /**
+   * Whether a class of this file with bases may block by its own methods: an inherited method run on its
+   * instance (`self.f()`, `super().f()`, `C.f()`) may call one of them back (`self.g()` there runs the
+   * override: ../callResolver fromBases), whatever the base's module says.
+   */
+  const overridesMayBlock = (): boolean => {
+    if (overrides === undefined) {
+      const blocks = fileBlocks();
+      // (indentation not trusted: the file-level answer, the same for every name)
+      if (blocks === undefined) overrides = localReaches('');
+      else {
+        // The own sync methods of this file's classes with bases: those their bases' modules call back first.
+        const text: OverrideModule = { code, blocks, imports: imported, stars, bases: importedBases ?? [] };
+        const names = new Set<string>();
+        for (const name of blocks.keys()) {
+          const bases = classBases(blocks, code, name);
+          if (bases.length === 0) continue;
+          const own = ownSyncMethods(blocks, code, name);
+          for (const n of calledBack(text, bases, own)) names.add(n);
+        }
+        // (asked again while this is answered, from an own method's own inherited call: "not yet"; a "no" kept
+        // meanwhile may then be wrong, so those are forgotten when the answer is yes)
+        overrides = false;
+        if ([...names].some((n) => localReaches(n))) {
+          overrides = true;
+          for (const [n, yes] of localAnswers) if (!yes) localAnswers.delete(n);
+        }
+      }
+    }
+    return overrides;
   };
   let blocksRead: ReturnType<typeof defBlocks> | null = null;
   /** The file's def and class blocks, read on the first question that needs them. */
@@ -349,32 +380,11 @@ function topLevelSyncDef(code: string, blocks: Map<string, Block[]>, name: strin
 const HEAD_CALL = /(?<![A-Za-z0-9_.])[A-Za-z_][A-Za-z0-9_]*(?=[ \t\r\n\\]*[(.])/g;
 const NON_ASCII = /[^\x00-\x7f]/;
 /** Words a star import never brings for a call (keywords; `self`/`cls`, which are this scope's). */
-const NOT_STAR_NAMES = new Set([
-  'self',
-  'cls',
-  'if',
-  'elif',
-  'while',
-  'for',
-  'in',
-  'not',
-  'and',
-  'or',
-  'is',
-  'return',
-  'await',
-  'yield',
-  'assert',
-  'del',
-  'else',
-  'with',
-  'async',
-  'lambda',
-  'raise',
-  'from',
-  'import',
-  'super',
-]);
+const NOT_STAR_NAMES = new Set(
+  'self cls if elif while for in not and or is return await yield assert del else with async lambda raise from import super'.split(
+    ' ',
+  ),
+);
 
 /** A method called through `self.`/`cls.`: its name. */
 const SELF_CALL =

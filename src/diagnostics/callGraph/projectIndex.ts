@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import type { Parser, Tree } from '../../python/treeSitter';
 import type { Finding } from '../types';
 import { mightHaveBlockingOps } from '../analyze';
-import { mayHaveChains, namesSync } from './prefilter';
+import { mayHaveChains } from './prefilter';
+import { namesSync } from './syncNames';
 import { importedModules } from './textImports';
 import { NameReach } from './nameReach';
 import { ModuleResolver, installedPackage } from './moduleResolver';
@@ -212,6 +213,7 @@ export class ProjectIndex {
     resolveModule: (module, from, level) => this.resolveModule(module, from, level),
     mayBlock: (file, name) => !this.textGate || this.reach.mayBlock(file, name),
     memberMayBlock: (file, member, attr) => !this.textGate || this.reach.memberMayBlock(file, member, attr),
+    mayCallBack: (file, cls) => !this.textGate || this.reach.overrides.mayCallBack(file, cls),
   });
 
   /** What the chain search (./chainSearch) reads of this index. */
@@ -230,6 +232,7 @@ export class ProjectIndex {
       (module, level, name, call, tail) =>
         this.reach.sourceMayBlock(key, [module, level, name], call ?? false, tail),
       (source, rest, attr) => this.reach.factoryMayBlock(key, source, rest, attr),
+      (text, bases, names) => this.reach.overrides.calledBack(key, text, bases, names),
     );
   }
 

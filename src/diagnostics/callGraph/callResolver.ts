@@ -51,8 +51,8 @@ export class CallResolver {
 
   /**
    * A function `name` of `file`, following up to 3 re-exports (`from .impl import f` in a package).
-   * `overridden`: `name` is a method looked up for a subclass whose own methods may block (see fromBases): its
-   * `self.g()` may run the subclass's `g`, so the text of `file` alone does not decide.
+   * `overridden`: `name` is a method looked up for a subclass that may call back an override that blocks (see
+   * fromBases): its `self.g()` may run the subclass's `g`, so the text of `file` alone does not decide.
    */
   private functionIn(file: string, name: string, depth = 0, overridden = false): Target | undefined {
     if (!overridden && !this.mayReach(file, name)) return undefined;
@@ -281,8 +281,8 @@ export class CallResolver {
    * `self.attr(...)` in a method of `className`: that class's method (own or inherited). When `self` is known
    * to be a subclass's instance (`receiver`: an inherited method called through the subclass, `super().f()`,
    * `Base.f(self)`) and that subclass has another `attr` (an override), the override is what runs: followed
-   * when sync, not when an `async def`. (The text pre-filter reads the blocks of that name in the defining
-   * module: an override in another module that alone blocks may be missed, never reported wrongly.)
+   * when sync, not when an `async def`. (The text gates find such overrides in another module through
+   * ./overrides: a class whose own method may block and is called through `self.` in its bases' modules.)
    */
   private selfMethod(
     file: string,
@@ -350,10 +350,9 @@ export class CallResolver {
   /**
    * `attr` as the bases of class `sub` of `file` have it. When `sub` may call back an override that blocks (one
    * of its own methods may, and a base's module calls it through `self.`: ./overrides), a base's `attr` is
-   * looked up whatever its module's text says (`overridden`, passed
-   * on to the bases' bases): its `self.g()` may run `sub`'s override of `g` (Target.receiver), which the base's
-   * module does not show (the template method: `Base.scrape()` calls `self.fetch()`, a subclass's `fetch` does
-   * the blocking request).
+   * looked up whatever its module's text says (`overridden`, passed on to the bases' bases): its `self.g()` may
+   * run `sub`'s override of `g` (Target.receiver), which the base's module does not show (the template method:
+   * `Base.scrape()` calls `self.fetch()`, a subclass's `fetch` does the blocking request).
    */
   private fromBases(
     file: string,

@@ -140,9 +140,9 @@ export function mayHaveChains(
   };
   let overrides: boolean | undefined;
   /**
-   * Whether a class of this file with bases may block by its own methods: an inherited method run on its
-   * instance (`self.f()`, `super().f()`, `C.f()`) may call one of them back (`self.g()` there runs the
-   * override: ../callResolver fromBases), whatever the base's module says.
+   * Whether a class of this file calls back an override that may block (./overrides): an inherited method run
+   * on its instance (`self.f()`, `super().f()`, `C.f()`) may call one of its own methods back (`self.g()` there
+   * runs the override: ../callResolver fromBases), whatever the base's module says.
    */
   const overridesMayBlock = (): boolean => {
     if (overrides === undefined) {

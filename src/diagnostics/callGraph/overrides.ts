@@ -69,8 +69,12 @@ export function ownSyncMethods(
   return byClass.get(cls) ?? [];
 }
 
-/** A call through `self.`/`cls.` (`self.fetch(`, `cls . fetch (`): the name called. */
-const SELF_CALL = /(?<![A-Za-z0-9_.])(?:self|cls)[ \t]*\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(/g;
+/**
+ * A call through `self.`/`cls.` (`self.fetch(`, `cls . fetch (`, also across line breaks and continuations):
+ * the name called. Also what ./prefilter reads as a method called through `self.`.
+ */
+export const SELF_CALL =
+  /(?<![A-Za-z0-9_.])(?:self|cls)[ \t\r\n\\]*\.[ \t\r\n\\]*([A-Za-z_][A-Za-z0-9_]*)[ \t\r\n\\]*\(/g;
 
 /** The names `code` calls through `self.`/`cls.`. */
 export function selfCalls(code: string): Set<string> {

@@ -24,7 +24,7 @@ import { prefilterCode } from './callShape';
 import { asyncDefName } from './syncNames';
 import { callsInAsync } from './asyncCalls';
 import { type BlockingText, blockingText } from './blockingText';
-import { type OverrideModule, ownSyncMethods } from './overrides';
+import { type OverrideModule, SELF_CALL, ownSyncMethods } from './overrides';
 import { attributeMap, instanceMapOf, instanceUses, textBindings, usesOfInstances } from './instances';
 
 const ASYNC_DEF = /(?<![A-Za-z0-9_])async[ \t]+def(?![A-Za-z0-9_])/;
@@ -385,7 +385,3 @@ const NOT_STAR_NAMES = new Set(
     ' ',
   ),
 );
-
-/** A method called through `self.`/`cls.`: its name. */
-const SELF_CALL =
-  /(?<![A-Za-z0-9_.])(?:self|cls)[ \t\r\n\\]*\.[ \t\r\n\\]*([A-Za-z_][A-Za-z0-9_]*)[ \t\r\n\\]*\(/g;
